@@ -1,0 +1,131 @@
+# BOS: a hardened secrets appliance. Plain GNU make, automatic dependencies.
+#   make            build bos-vaultd, bos-hsmd and bosctl into $(BUILD)/bin
+#   make deps       install missing Debian packages (sudo when not root)
+#   make run        start a development vault with state in ./var/dev
+#   make check      house rules, unit tests, sanitizer unit tests, integration tests
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/bos
+DESTDIR ?=
+SAN     ?= 0
+STATE   ?= var/dev
+
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+
+# Hardening and warnings (STYLE.md). -Werror keeps the tree warning-clean.
+WARN    := -Wall -Wextra -Wformat=2 -Werror=format-security -Wshadow -Wvla \
+           -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Werror
+HARDEN  := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
+ifeq ($(SAN),1)
+OPT     := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SANLD   := -fsanitize=address,undefined
+else
+OPT     := -O2 -g -D_FORTIFY_SOURCE=3
+SANLD   :=
+endif
+CPPFLAGS += -D_GNU_SOURCE -DSQLITE_HAS_CODEC -Icommon -DBOS_LIBEXECDIR='"$(LIBEXECDIR)"'
+CFLAGS  ?=
+CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -MMD -MP
+LDFLAGS += -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SANLD)
+
+# Each program links only what it needs: the vault never links a PKCS#11
+# library (it talks to bos-hsmd), and nothing links both SQLCipher and SQLite.
+HSM_PKGS   := libp11 p11-kit-1 libcrypto
+VAULT_PKGS := sqlcipher libcrypto jansson
+pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+CPPFLAGS += $(call pkg_cflags,$(HSM_PKGS) $(VAULT_PKGS))
+
+COMMON_SRCS := $(wildcard common/*.c)
+HSM_SRCS    := $(filter-out hsm/hsmd_main.c,$(wildcard hsm/*.c))
+VAULT_SRCS  := $(filter-out vault/vaultd_main.c,$(wildcard vault/*.c))
+CLI_SRCS    := $(wildcard cli/*.c)
+TEST_SUPPORT_SRCS := $(wildcard tests/unit/support/*.c)
+UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+TOOL_SRCS   := $(wildcard tests/tools/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBCOMMON := $(BUILD)/lib/libcommon.a
+LIBHSM    := $(BUILD)/lib/libhsm.a
+LIBVAULT  := $(BUILD)/lib/libvault.a
+
+BINS  := $(BUILD)/bin/bos-vaultd $(BUILD)/bin/bos-hsmd $(BUILD)/bin/bosctl
+UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRCS))
+
+.PHONY: all deps run check unit asan integration house-rules install clean
+all: $(BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIBCOMMON): $(call obj,$(COMMON_SRCS))
+$(LIBHSM): $(call obj,$(HSM_SRCS))
+$(LIBVAULT): $(call obj,$(VAULT_SRCS))
+$(BUILD)/lib/%.a:
+	@mkdir -p $(@D)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/bin/bos-hsmd: $(call obj,hsm/hsmd_main.c) $(LIBHSM) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(HSM_PKGS)) -ldl
+
+$(BUILD)/bin/bos-vaultd: $(call obj,vault/vaultd_main.c) $(LIBVAULT) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS))
+
+$(BUILD)/bin/bosctl: $(call obj,$(CLI_SRCS)) $(LIBVAULT) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS))
+
+# Unit tests and test tools link every library; they are not shipped.
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(TEST_SUPPORT_SRCS)) $(LIBVAULT) $(LIBHSM) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl
+$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBVAULT) $(LIBHSM) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl
+
+deps:
+	@tools/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	exec $(BUILD)/bin/bos-vaultd --state-dir $(STATE) --dev
+
+unit: $(BINS) $(UNITS) $(TOOLS)
+	@BOS_BIN=$(BUILD)/bin tests/run-unit.sh $(UNITS)
+
+# The whole unit suite again under ASan + UBSan, in its own build tree.
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 unit
+
+integration: $(BINS) $(TOOLS)
+	@BOS_BIN=$(BUILD)/bin BOS_TESTBIN=$(BUILD)/tests tests/run-integration.sh
+
+house-rules: $(BINS)
+	@BOS_BIN=$(BUILD)/bin tools/house-rules.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory house-rules
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory integration
+
+install: $(BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
+	install -m 0755 $(BUILD)/bin/bos-vaultd $(BUILD)/bin/bosctl $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BUILD)/bin/bos-hsmd $(DESTDIR)$(LIBEXECDIR)/
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)

@@ -1,0 +1,60 @@
+/* Errors; see err.h. */
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int
+bos_err_set(struct bos_err *err, enum bos_err_code code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return -1;
+	err->code = code;
+	va_start(ap, fmt);
+	(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+bos_err_wrap(struct bos_err *err, const char *fmt, ...)
+{
+	char prefix[256], old[sizeof(err->msg)];
+	va_list ap;
+
+	if (err == NULL)
+		return -1;
+	va_start(ap, fmt);
+	(void)vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof(old));
+	(void)snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	return -1;
+}
+
+void
+bos_err_clear(struct bos_err *err)
+{
+	if (err == NULL)
+		return;
+	err->code = BOS_OK;
+	err->msg[0] = '\0';
+}
+
+const char *
+bos_err_name(enum bos_err_code code)
+{
+	static const char *const names[] = {
+		[BOS_OK] = "ok", [BOS_E_INVALID] = "invalid", [BOS_E_NOTFOUND] = "not_found",
+		[BOS_E_EXISTS] = "exists", [BOS_E_AUTH] = "auth_failed", [BOS_E_CORRUPT] = "corrupt",
+		[BOS_E_HSM] = "hsm", [BOS_E_DB] = "database", [BOS_E_IO] = "io",
+		[BOS_E_NOMEM] = "no_memory", [BOS_E_CONFIG] = "config", [BOS_E_REVOKED] = "revoked",
+	};
+
+	if ((unsigned)code >= BOS_ARRAY_LEN(names) || names[code] == NULL)
+		return "unknown";
+	return names[code];
+}

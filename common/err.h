@@ -1,0 +1,44 @@
+/*
+ * Errors that carry a code for programs and a message for people. Every
+ * fallible library function takes a struct bos_err * and fills it on failure.
+ * Messages say what is wrong and, where possible, what to do; they never
+ * contain secret values.
+ */
+#ifndef BOS_ERR_H
+#define BOS_ERR_H
+
+#include "compiler.h"
+
+enum bos_err_code {
+	BOS_OK = 0,
+	BOS_E_INVALID,   /* bad input from the caller or user */
+	BOS_E_NOTFOUND,  /* no such object */
+	BOS_E_EXISTS,    /* would overwrite or duplicate */
+	BOS_E_AUTH,      /* authentication of data failed (bad tag, wrong key) */
+	BOS_E_CORRUPT,   /* stored data is damaged or of the wrong format */
+	BOS_E_HSM,       /* the HSM process failed or is gone */
+	BOS_E_DB,        /* database error */
+	BOS_E_IO,        /* file system or OS error */
+	BOS_E_NOMEM,
+	BOS_E_CONFIG,    /* configuration is missing or wrong */
+	BOS_E_REVOKED,   /* the object exists but is revoked */
+};
+
+struct bos_err {
+	enum bos_err_code code;
+	char msg[512];
+};
+
+/* Fill err (if not NULL) and return -1, so callers can `return bos_err_set(...)`. */
+int bos_err_set(struct bos_err *err, enum bos_err_code code, const char *fmt, ...)
+    BOS_PRINTF(3, 4);
+
+/* Prefix err->msg with "context: ", keeping the code. Returns -1. */
+int bos_err_wrap(struct bos_err *err, const char *fmt, ...) BOS_PRINTF(2, 3);
+
+void bos_err_clear(struct bos_err *err);
+
+/* Short stable name of a code, e.g. "not_found". */
+const char *bos_err_name(enum bos_err_code code);
+
+#endif
