@@ -1,0 +1,161 @@
+/* bos.conf parsing; see config.h. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CONFIG_DEFAULT_MODULE "/usr/lib/softhsm/libsofthsm2.so"
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	(void)snprintf(c->pkcs11_module, sizeof(c->pkcs11_module), "%s", CONFIG_DEFAULT_MODULE);
+	c->audit_key_version = 1;
+}
+
+static char *
+config_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Store a path, making a relative one relative to the state directory. */
+static int
+config_set_path(char *dst, size_t cap, const char *state_dir, const char *v)
+{
+	int n;
+
+	if (v[0] == '/' || state_dir == NULL)
+		n = snprintf(dst, cap, "%s", v);
+	else
+		n = snprintf(dst, cap, "%s/%s", state_dir, v);
+	return (n < 0 || (size_t)n >= cap) ? -1 : 0;
+}
+
+static int
+config_set_u32(uint32_t *dst, const char *v)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || *end != '\0' || end == v || n == 0 || n > UINT32_MAX)
+		return -1;
+	*dst = (uint32_t)n;
+	return 0;
+}
+
+int
+config_parse_line(struct config *c, const char *state_dir, char *line, struct bos_err *err)
+{
+	char *hash = strchr(line, '#'), *eq, *key, *val;
+	int r;
+
+	if (hash != NULL)
+		*hash = '\0';
+	key = config_trim(line);
+	if (*key == '\0')
+		return 0;
+	if ((eq = strchr(key, '=')) == NULL)
+		return bos_err_set(err, BOS_E_CONFIG, "expected 'key = value'");
+	*eq = '\0';
+	key = config_trim(key);
+	val = config_trim(eq + 1);
+	if (*val == '\0')
+		return bos_err_set(err, BOS_E_CONFIG, "'%s' has no value", key);
+	if (strcmp(key, "pkcs11_module") == 0)
+		r = config_set_path(c->pkcs11_module, sizeof(c->pkcs11_module), NULL, val);
+	else if (strcmp(key, "token_label") == 0)
+		r = snprintf(c->token_label, sizeof(c->token_label), "%s", val) >= (int)sizeof(c->token_label) ? -1 : 0;
+	else if (strcmp(key, "pin_file") == 0)
+		r = config_set_path(c->pin_file, sizeof(c->pin_file), state_dir, val);
+	else if (strcmp(key, "softhsm_conf") == 0)
+		r = config_set_path(c->softhsm_conf, sizeof(c->softhsm_conf), state_dir, val);
+	else if (strcmp(key, "audit_key_version") == 0)
+		r = config_set_u32(&c->audit_key_version, val);
+	else
+		return bos_err_set(err, BOS_E_CONFIG, "unknown setting '%s'", key);
+	if (r != 0)
+		return bos_err_set(err, BOS_E_CONFIG, "value of '%s' is too long or not valid", key);
+	return 0;
+}
+
+int
+config_load(const char *path, const char *state_dir, struct config *c, struct bos_err *err)
+{
+	char line[1024];
+	FILE *f;
+	int lineno = 0, r = -1;
+
+	config_defaults(c);
+	if ((f = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT)
+			return bos_err_set(err, BOS_E_NOTFOUND, "%s does not exist", path);
+		return bos_err_set(err, BOS_E_IO, "cannot read %s: %s", path, strerror(errno));
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			bos_err_set(err, BOS_E_CONFIG, "%s:%d: line too long", path, lineno);
+			goto out;
+		}
+		if (config_parse_line(c, state_dir, line, err) != 0) {
+			bos_err_wrap(err, "%s:%d", path, lineno);
+			goto out;
+		}
+	}
+	if (c->token_label[0] == '\0') {
+		bos_err_set(err, BOS_E_CONFIG, "%s: token_label is not set", path);
+		goto out;
+	}
+	/* success */
+	r = 0;
+out:
+	fclose(f);
+	return r;
+}
+
+int
+config_write(const char *path, const struct config *c, struct bos_err *err)
+{
+	int fd, n;
+	char text[4096];
+
+	n = snprintf(text, sizeof(text),
+	    "# BOS vault settings (not secret). Relative paths are relative to this directory.\n"
+	    "pkcs11_module = %s\n"
+	    "token_label = %s\n"
+	    "%s%s%s"
+	    "%s%s%s"
+	    "audit_key_version = %u\n",
+	    c->pkcs11_module, c->token_label,
+	    c->pin_file[0] ? "pin_file = " : "", c->pin_file, c->pin_file[0] ? "\n" : "",
+	    c->softhsm_conf[0] ? "softhsm_conf = " : "", c->softhsm_conf,
+	    c->softhsm_conf[0] ? "\n" : "", c->audit_key_version);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return bos_err_set(err, BOS_E_CONFIG, "settings too long for %s", path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return bos_err_set(err, errno == EEXIST ? BOS_E_EXISTS : BOS_E_IO,
+		    "cannot create %s: %s", path, strerror(errno));
+	if (write(fd, text, (size_t)n) != n || fsync(fd) != 0) {
+		close(fd);
+		return bos_err_set(err, BOS_E_IO, "cannot write %s: %s", path, strerror(errno));
+	}
+	close(fd);
+	return 0;
+}
