@@ -113,12 +113,16 @@ integration: $(BINS) $(TOOLS)
 house-rules: $(BINS)
 	@BOS_BIN=$(BUILD)/bin tools/house-rules.sh
 
+# Each stage appends "passed failed" to $(COUNTS); the last line is the total.
+COUNTS := $(CURDIR)/$(BUILD)/check-counts
 check: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory house-rules
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory asan
-	@$(MAKE) --no-print-directory integration
+	@mkdir -p $(BUILD) && rm -f $(COUNTS)
+	@BOS_COUNTS=$(COUNTS) $(MAKE) --no-print-directory house-rules
+	@BOS_COUNTS=$(COUNTS) $(MAKE) --no-print-directory unit
+	@BOS_COUNTS=$(COUNTS) $(MAKE) --no-print-directory asan
+	@BOS_COUNTS=$(COUNTS) $(MAKE) --no-print-directory integration
+	@awk '{p+=$$1; f+=$$2} END {print "check: " p " passed, " f " failed"; exit f > 0}' $(COUNTS)
 
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)

@@ -358,9 +358,12 @@ state_open(const char *dir, struct state *st, struct bos_err *err)
 	size_t blob_len;
 
 	memset(st, 0, sizeof(*st));
-	if (realpath(dir, st->dir) == NULL)
-		return bos_err_set(err, errno == ENOENT ? BOS_E_NOTFOUND : BOS_E_IO,
-		    "state directory %s: %s", dir, strerror(errno));
+	if (realpath(dir, st->dir) == NULL) {
+		if (errno == ENOENT)
+			return bos_err_set(err, BOS_E_NOTFOUND, "no vault in %s (the directory does "
+			    "not exist); create one with 'bosctl init --state-dir %s'", dir, dir);
+		return bos_err_set(err, BOS_E_IO, "state directory %s: %s", dir, strerror(errno));
+	}
 	if (state_open_files(st, blob, sizeof(blob), &blob_len, err) != 0)
 		return -1;
 	if (state_find_hsmd(hsmd, sizeof(hsmd)) != 0)

@@ -1,0 +1,112 @@
+/* Command line of bos-hsmd; see opts.h. */
+#include "opts.h"
+
+#include <getopt.h>
+#include <string.h>
+
+enum { OPT_MODULE = 1, OPT_TOKEN, OPT_PIN_FILE, OPT_INIT, OPT_CREATE, OPT_SO_PIN_FILE };
+
+static const struct option opts_long[] = {
+	{ "module", required_argument, NULL, OPT_MODULE },
+	{ "token", required_argument, NULL, OPT_TOKEN },
+	{ "pin-file", required_argument, NULL, OPT_PIN_FILE },
+	{ "init", no_argument, NULL, OPT_INIT },
+	{ "create-token", no_argument, NULL, OPT_CREATE },
+	{ "so-pin-file", required_argument, NULL, OPT_SO_PIN_FILE },
+	{ NULL, 0, NULL, 0 },
+};
+
+/*
+ * A PKCS#11 label is 32 bytes padded with blanks, so a label with trailing
+ * blanks or control characters could never be matched exactly.
+ */
+static int
+opts_check_label(const char *label, struct hsm_fail *f)
+{
+	size_t i, n = strlen(label);
+
+	if (n == 0 || n > 32)
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "token label must be 1 to 32 characters");
+	for (i = 0; i < n; i++) {
+		if (label[i] < 0x20 || label[i] > 0x7e)
+			return hsm_fail_set(f, HSM_ERR_CONFIG,
+			    "token label must be printable ASCII");
+	}
+	if (label[n - 1] == ' ')
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "token label must not end with a blank");
+	return 0;
+}
+
+/* Record one option; a repeated option is an error rather than "last wins". */
+static int
+opts_set(const char **slot, const char *val, const char *name, struct hsm_fail *f)
+{
+	if (*slot != NULL)
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "--%s given twice", name);
+	if (val[0] == '\0')
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "--%s must not be empty", name);
+	*slot = val;
+	return 0;
+}
+
+static int
+opts_set_mode(struct hsmd_opts *o, enum hsmd_mode m, struct hsm_fail *f)
+{
+	if (o->mode != HSMD_MODE_SERVE)
+		return hsm_fail_set(f, HSM_ERR_CONFIG,
+		    "--init and --create-token may be given only once, and not both");
+	o->mode = m;
+	return 0;
+}
+
+static int
+opts_one(int c, struct hsmd_opts *o, struct hsm_fail *f)
+{
+	switch (c) {
+	case OPT_MODULE:
+		return opts_set(&o->module, optarg, "module", f);
+	case OPT_TOKEN:
+		return opts_set(&o->token, optarg, "token", f);
+	case OPT_PIN_FILE:
+		return opts_set(&o->pin_file, optarg, "pin-file", f);
+	case OPT_SO_PIN_FILE:
+		return opts_set(&o->so_pin_file, optarg, "so-pin-file", f);
+	case OPT_INIT:
+		return opts_set_mode(o, HSMD_MODE_INIT, f);
+	case OPT_CREATE:
+		return opts_set_mode(o, HSMD_MODE_CREATE_TOKEN, f);
+	default:
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "unknown option; %s", HSMD_USAGE);
+	}
+}
+
+static int
+opts_check(const struct hsmd_opts *o, struct hsm_fail *f)
+{
+	if (o->module == NULL || o->token == NULL)
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "--module and --token are required");
+	if (o->module[0] != '/')
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "--module must be an absolute path");
+	if (o->mode == HSMD_MODE_CREATE_TOKEN && o->so_pin_file == NULL)
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "--create-token needs --so-pin-file");
+	if (o->mode != HSMD_MODE_CREATE_TOKEN && o->so_pin_file != NULL)
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "--so-pin-file is only for --create-token");
+	return opts_check_label(o->token, f);
+}
+
+int
+opts_parse(int argc, char **argv, struct hsmd_opts *o, struct hsm_fail *f)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->mode = HSMD_MODE_SERVE;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", opts_long, NULL)) != -1) {
+		if (opts_one(c, o, f) != 0)
+			return -1;
+	}
+	if (optind != argc)
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "unexpected argument; %s", HSMD_USAGE);
+	return opts_check(o, f);
+}

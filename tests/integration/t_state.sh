@@ -1,0 +1,52 @@
+#!/bin/bash
+# State directory lifecycle: init creates everything with the right modes,
+# refuses to overwrite, the daemon starts on it, --dev creates on first run.
+. "$(dirname "$0")/lib.sh"
+
+S=$T/state
+out=$("$BOSCTL" init --state-dir "$S" --dev 2>&1); rc=$?
+check "bosctl init --dev succeeds" test "$rc" -eq 0
+for f in bos.conf db.key bos.db softhsm2.conf hsm-pin hsm-so-pin; do
+	check "init created $f" test -f "$S/$f"
+done
+check "state directory is mode 0700" test "$(stat -c %a "$S")" = 700
+check "hsm-pin is mode 0400" test "$(stat -c %a "$S/hsm-pin")" = 400
+check "hsm-so-pin is mode 0400" test "$(stat -c %a "$S/hsm-so-pin")" = 400
+check "db.key is mode 0600" test "$(stat -c %a "$S/db.key")" = 600
+check "bos.db is mode 0600" test "$(stat -c %a "$S/bos.db")" = 600
+check "db.key is 74 bytes (header + 12 IV + 32 key + 16 tag)" test "$(stat -c %s "$S/db.key")" = 74
+check "the token holds KEK and audit key (pkcs11-tool)" bash -c \
+	"SOFTHSM2_CONF='$S/softhsm2.conf' pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so \
+	--token-label bos-dev --login --pin \$(cat '$S/hsm-pin') -O 2>/dev/null | grep -q bos-kek-v1 &&
+	SOFTHSM2_CONF='$S/softhsm2.conf' pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so \
+	--token-label bos-dev --login --pin \$(cat '$S/hsm-pin') -O 2>/dev/null | grep -q bos-audit-v1"
+
+before=$(snapshot "$S")
+out=$("$BOSCTL" init --state-dir "$S" --dev 2>&1); rc=$?
+check "a second init is refused" test "$rc" -ne 0
+check "the refusal says why" grep -q "not empty; refusing to overwrite" <<<"$out"
+check "the refusal changed nothing" test "$before" = "$(snapshot "$S")"
+
+out=$("$BOSCTL" init --state-dir "$T/x" 2>&1); rc=$?
+check "init without --dev or --module/--token is a usage error (exit 2)" test "$rc" -eq 2
+check "and creates nothing" test ! -e "$T/x"
+
+check "bos-vaultd starts on the new state and reports ready" start_vault "$S" "$T/v.log"
+check "ready line names the token" grep -q "HSM token 'bos-dev'" "$T/v.log"
+check "bos-vaultd --help explains --state-dir" bash -c "'$VAULTD' --help | grep -q -- --state-dir"
+kill -TERM "$VPID"; wait "$VPID"; rc=$?
+check "SIGTERM stops the vault cleanly (exit 0)" test "$rc" -eq 0
+check "no bos-hsmd is left behind" bash -c "! pgrep -f 'bos-hsmd.*$S' >/dev/null"
+
+D=$T/dev
+check "bos-vaultd --dev creates a vault on first run" start_vault "$D" "$T/d.log" --dev
+check "first run says so" grep -q "first run: created a development vault" "$T/d.log"
+kill -TERM "$VPID"; wait "$VPID"
+check "a second --dev start reuses the vault" start_vault "$D" "$T/d2.log" --dev
+check "and does not recreate it" bash -c "! grep -q 'first run' '$T/d2.log'"
+kill -TERM "$VPID"; wait "$VPID"
+
+out=$("$VAULTD" --state-dir "$T/nothing" 2>&1); rc=$?
+check "bos-vaultd on a missing state dir fails" test "$rc" -ne 0
+check "and says what to do" grep -q "bosctl init" <<<"$out"
+finish

@@ -1,0 +1,49 @@
+/*
+ * Test tool: open a vault's state directory the way bos-vaultd does (real
+ * HSM, real DB key) and run one SQL statement, printing result rows as
+ * tab-separated hex/text. Lets integration tests tamper with stored rows.
+ * usage: bos_dbtool STATE_DIR SQL
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include "state.h"
+#include "store.h"
+
+static int
+dbtool_row(void *arg, int n, char **vals, char **cols)
+{
+	int i;
+
+	(void)arg;
+	(void)cols;
+	for (i = 0; i < n; i++)
+		printf("%s%s", i ? "\t" : "", vals[i] ? vals[i] : "NULL");
+	printf("\n");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct state st;
+	struct bos_err err;
+	char *msg = NULL;
+	int rc;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: bos_dbtool STATE_DIR SQL\n");
+		return 2;
+	}
+	bos_err_clear(&err);
+	if (state_open(argv[1], &st, &err) != 0) {
+		fprintf(stderr, "bos_dbtool: %s\n", err.msg);
+		return 1;
+	}
+	rc = sqlite3_exec(store_db(st.store), argv[2], dbtool_row, NULL, &msg);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "bos_dbtool: %s\n", msg ? msg : "error");
+	sqlite3_free(msg);
+	state_close(&st);
+	return rc == SQLITE_OK ? 0 : 1;
+}

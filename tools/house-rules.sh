@@ -1,0 +1,75 @@
+#!/bin/bash
+# House rules of STYLE.md, checked on every `make check`:
+#  1. banned functions in our C sources;
+#  2. hardening and warning flags in the compile and link commands;
+#  3. hardening visible in the built ELF files (PIE, RELRO, BIND_NOW, NX stack,
+#     stack protector, FORTIFY, CET);
+#  4. link boundaries: nothing links both SQLCipher and SQLite; only bos-hsmd
+#     links a PKCS#11 library; bos-hsmd links no database.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+BIN=${BOS_BIN:-build/bin}
+pass=0 fail=0
+ok() { echo "ok - $*"; pass=$((pass + 1)); }
+notok() { echo "not ok - $*"; fail=$((fail + 1)); }
+check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
+
+SRCS=$(find common vault hsm cli policy broker sandbox tests -name '*.[ch]' 2>/dev/null | sort)
+
+# 1. Banned functions. memcmp is allowed only on a line marked "not secret".
+banned='\b(strcpy|stpcpy|strcat|strncat|sprintf|vsprintf|gets|strtok|atoi|atol|rand|random|alloca|system|tmpnam|mktemp)\s*\('
+hits=$(grep -nEH "$banned" $SRCS | grep -v 'house-rules: allow' || true)
+check "no banned functions (strcpy, sprintf, strcat, gets, strtok, atoi, rand, system ...)" test -z "$hits"
+[ -z "$hits" ] || echo "$hits" | sed 's/^/    /'
+hits=$(grep -nEH '\bmemcmp\s*\(' $SRCS | grep -v 'not secret' || true)
+check "raw memcmp only on data marked 'not secret' (secrets use secmem_equal)" test -z "$hits"
+[ -z "$hits" ] || echo "$hits" | sed 's/^/    /'
+hits=$(grep -nEH 'getenv\s*\(\s*"[^"]*(PIN|PASS|SECRET|KEY)[^"]*"' $SRCS || true)
+check "no secret is read from the environment" test -z "$hits"
+[ -z "$hits" ] || echo "$hits" | sed 's/^/    /'
+
+# 2. Flags in the commands make would run.
+cc_cmd=$(make -n -B build/obj/common/log.o 2>/dev/null | grep -- ' -c ')
+ld_cmd=$(make -n -B build/bin/bos-hsmd 2>/dev/null | grep -- ' -o build/bin/bos-hsmd')
+for f in -O2 -Wall -Wextra -Wformat=2 -Werror=format-security -Werror -D_FORTIFY_SOURCE=3 \
+	-fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE; do
+	check "compile flag $f" grep -qe " $f\( \|$\)" <<<"$cc_cmd"
+done
+for f in -pie -Wl,-z,relro,-z,now,-z,noexecstack; do
+	check "link flag $f" grep -qe " $f\( \|$\)" <<<"$ld_cmd"
+done
+
+# 3. What the ELF files show.
+for b in bos-vaultd bos-hsmd bosctl; do
+	f=$BIN/$b
+	if [ ! -x "$f" ]; then notok "$b is built"; continue; fi
+	check "$b is PIE" grep -q 'DYN' <<<"$(readelf -h "$f" | grep Type:)"
+	check "$b has full RELRO (GNU_RELRO + BIND_NOW)" \
+		bash -c "readelf -lW '$f' | grep -q GNU_RELRO && readelf -dW '$f' | grep -q 'BIND_NOW'"
+	check "$b has a non-executable stack" \
+		bash -c "readelf -lW '$f' | grep GNU_STACK | grep -qv 'RWE'"
+	syms=$(nm -D "$f" 2>/dev/null)
+	check "$b uses the stack protector" grep -q '__stack_chk_fail' <<<"$syms"
+	check "$b is FORTIFY-ed" grep -qE '__[a-z]+_chk' <<<"$syms"
+	check "$b has CET (IBT/SHSTK) notes" bash -c "readelf -n '$f' | grep -q 'IBT'"
+done
+
+# 4. Link boundaries.
+needed() { readelf -dW "$1" 2>/dev/null | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'; }
+for b in bos-vaultd bos-hsmd bosctl; do
+	[ -x "$BIN/$b" ] || continue
+	n=$(needed "$BIN/$b")
+	check "$b does not link both libsqlcipher and libsqlite3" \
+		bash -c "! { grep -q libsqlcipher <<<'$n' && grep -q 'libsqlite3' <<<'$n'; }"
+	check "$b links no system libsqlite3" bash -c "! grep -q 'libsqlite3' <<<'$n'"
+done
+check "bos-vaultd links no PKCS#11 library (only bos-hsmd talks to the HSM)" \
+	bash -c "test -z \"\$(readelf -dW '$BIN/bos-vaultd' | grep -E 'libp11|softhsm|pkcs11')\""
+check "bosctl links no PKCS#11 library" \
+	bash -c "test -z \"\$(readelf -dW '$BIN/bosctl' | grep -E 'libp11|softhsm|pkcs11')\""
+check "bos-hsmd links no database library" \
+	bash -c "test -z \"\$(readelf -dW '$BIN/bos-hsmd' | grep -E 'sqlite|sqlcipher')\""
+
+echo "house-rules: $pass passed, $fail failed"
+[ -n "${BOS_COUNTS:-}" ] && echo "$pass $fail" >> "$BOS_COUNTS"
+[ "$fail" -eq 0 ]

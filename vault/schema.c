@@ -1,0 +1,63 @@
+/* Schema migrations; see schema.h and docs/STORE.md. */
+#include "schema.h"
+
+#include "compiler.h"
+
+/*
+ * Version 1: credentials and their versions.
+ *
+ * credentials holds what may be shown (name, type, service, metadata as a
+ * JSON object) and points at its current version. credential_versions holds
+ * one row per secret value: the payload sealed by a per-version DEK, the DEK
+ * wrapped by the HSM KEK of kek_version, and for cards the brand, first 6 and
+ * last 4 digits in clear (PCI DSS 3.4.1 allows those). There is no column for
+ * a CVV/CVC anywhere, by design (PCI DSS 3.3.1.2).
+ *
+ * The CHECK constraints repeat the code's validation so that a bug or a
+ * hand-written UPDATE cannot store a malformed row. (Debian's SQLCipher 3.4.1
+ * is built without JSON1, so metadata is only checked to be an object here;
+ * cred.c validates it fully with jansson.)
+ */
+static const char schema_v1[] =
+	"CREATE TABLE credentials ("
+	"  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 29 AND substr(id, 1, 3) = 'cr_'),"
+	"  name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 128),"
+	"  type TEXT NOT NULL CHECK (type IN ('api_key', 'password', 'card', 'bank_account',"
+	"    'secret')),"
+	"  service TEXT NOT NULL CHECK (length(service) BETWEEN 1 AND 64),"
+	"  metadata TEXT NOT NULL CHECK (substr(metadata, 1, 1) = '{'),"
+	"  current_version INTEGER NOT NULL CHECK (current_version >= 1),"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER"
+	");"
+	"CREATE INDEX credentials_by_service ON credentials (service, type);"
+	"CREATE TABLE credential_versions ("
+	"  cred_id TEXT NOT NULL REFERENCES credentials (id),"
+	"  version INTEGER NOT NULL CHECK (version >= 1),"
+	"  kek_version INTEGER NOT NULL CHECK (kek_version >= 1),"
+	"  wrapped_dek BLOB NOT NULL,"
+	"  ciphertext BLOB NOT NULL,"
+	"  card_brand TEXT CHECK (card_brand IS NULL OR length(card_brand) BETWEEN 1 AND 15),"
+	"  card_first6 TEXT CHECK (card_first6 IS NULL OR length(card_first6) = 6),"
+	"  card_last4 TEXT CHECK (card_last4 IS NULL OR length(card_last4) = 4),"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (cred_id, version)"
+	");";
+
+static const struct schema_migration schema_all[] = {
+	{ 1, "credentials and credential versions", schema_v1 },
+};
+
+const struct schema_migration *
+schema_migrations(size_t *count)
+{
+	*count = BOS_ARRAY_LEN(schema_all);
+	return schema_all;
+}
+
+int
+schema_latest(void)
+{
+	return schema_all[BOS_ARRAY_LEN(schema_all) - 1].version;
+}
