@@ -21,6 +21,8 @@ PKG_CONFIG ?= pkg-config
 WARN    := -Wall -Wextra -Wformat=2 -Werror=format-security -Wshadow -Wvla \
            -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Werror
 HARDEN  := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
+FUZZ    ?= 0
+FUZZ_TIME ?= 300
 ifeq ($(SAN),1)
 OPT     := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SANLD   := -fsanitize=address,undefined
@@ -28,7 +30,10 @@ else
 OPT     := -O2 -g -D_FORTIFY_SOURCE=3
 SANLD   :=
 endif
-CPPFLAGS += -D_GNU_SOURCE -DSQLITE_HAS_CODEC -Icommon -DBOS_LIBEXECDIR='"$(LIBEXECDIR)"'
+ifeq ($(FUZZ),1)
+OPT     += -fsanitize=fuzzer-no-link
+endif
+CPPFLAGS += -D_GNU_SOURCE -DSQLITE_HAS_CODEC -Icommon -Ivault -Itests/unit/support -DBOS_LIBEXECDIR='"$(LIBEXECDIR)"'
 CFLAGS  ?=
 CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SANLD)
@@ -48,6 +53,7 @@ CLI_SRCS    := $(wildcard cli/*.c)
 TEST_SUPPORT_SRCS := $(wildcard tests/unit/support/*.c)
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 TOOL_SRCS   := $(wildcard tests/tools/*.c)
+FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -58,8 +64,9 @@ LIBVAULT  := $(BUILD)/lib/libvault.a
 BINS  := $(BUILD)/bin/bos-vaultd $(BUILD)/bin/bos-hsmd $(BUILD)/bin/bosctl
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRCS))
+FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all deps run check unit asan integration house-rules install clean
+.PHONY: all deps run check unit asan integration house-rules fuzz fuzz-run install clean
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -93,6 +100,19 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBVAULT) $(LIBHSM) $(LIBCOMMON
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl
 
+# libFuzzer targets, one per parser of untrusted input (clang, ASan + UBSan).
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBVAULT) $(LIBHSM) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl
+
+fuzz-run: $(FUZZERS)
+	@BOS_FUZZ_TIME=$(FUZZ_TIME) tests/run-fuzz.sh $(FUZZERS)
+
+# `make fuzz` runs each target for FUZZ_TIME seconds (default 300); `make check`
+# runs the same targets for 10 seconds each.
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=1 FUZZ=1 FUZZ_TIME=$(FUZZ_TIME) fuzz-run
+
 deps:
 	@tools/deps.sh
 
@@ -122,6 +142,7 @@ check: deps
 	@BOS_COUNTS=$(COUNTS) $(MAKE) --no-print-directory unit
 	@BOS_COUNTS=$(COUNTS) $(MAKE) --no-print-directory asan
 	@BOS_COUNTS=$(COUNTS) $(MAKE) --no-print-directory integration
+	@BOS_COUNTS=$(COUNTS) $(MAKE) --no-print-directory fuzz FUZZ_TIME=10
 	@awk '{p+=$$1; f+=$$2} END {print "check: " p " passed, " f " failed"; exit f > 0}' $(COUNTS)
 
 install: $(BINS)
@@ -130,6 +151,6 @@ install: $(BINS)
 	install -m 0755 $(BUILD)/bin/bos-hsmd $(DESTDIR)$(LIBEXECDIR)/
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
--include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

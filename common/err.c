@@ -31,7 +31,9 @@ bos_err_wrap(struct bos_err *err, const char *fmt, ...)
 	(void)vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	(void)snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	/* A message cut short still starts with its context: acceptable. */
+	if (snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old) < 0)
+		err->msg[0] = '\0';
 	return -1;
 }
 

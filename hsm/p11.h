@@ -69,8 +69,9 @@ int p11_login(struct p11 *p, const struct pin *pin, struct hsm_fail *f) BOS_WUR;
 int p11_keygen(struct p11 *p, uint32_t version, struct hsm_fail *f) BOS_WUR;
 int p11_kek_find(struct p11 *p, uint32_t version, CK_OBJECT_HANDLE *h,
     struct hsm_fail *f) BOS_WUR;
-/* Format the label of a key, e.g. "bos-kek-v3". */
-int p11_key_label(char *buf, size_t cap, const char *fmt, uint32_t version) BOS_WUR;
+enum p11_key_kind { P11_KEY_KEK, P11_KEY_AUDIT };
+/* The label of a key, e.g. "bos-kek-v3" or "bos-audit-v3". */
+int p11_key_label(char *buf, size_t cap, enum p11_key_kind kind, uint32_t version) BOS_WUR;
 /* Find the one object of a class with a label: 1 found, 0 none, -1 error/ambiguous. */
 int p11_object_find(struct p11 *p, CK_OBJECT_CLASS cls, const char *label,
     CK_OBJECT_HANDLE *h, struct hsm_fail *f) BOS_WUR;

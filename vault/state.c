@@ -29,6 +29,24 @@ state_path(char *out, size_t cap, const char *dir, const char *name)
 	return (n < 0 || (size_t)n >= cap) ? -1 : 0;
 }
 
+/* Resolve dir to an absolute path in out; -1 with errno set on failure. */
+static int
+state_resolve(const char *dir, char *out, size_t cap)
+{
+	char *abs = realpath(dir, NULL);
+	int n;
+
+	if (abs == NULL)
+		return -1;
+	n = snprintf(out, cap, "%s", abs);
+	free(abs);
+	if (n < 0 || (size_t)n >= cap) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
 int
 state_dir_is_fresh(const char *dir)
 {
@@ -265,7 +283,7 @@ state_init(const char *dir, const struct state_init_opts *o, struct bos_err *err
 		created = 1;
 	else if (errno != EEXIST)
 		return bos_err_set(err, BOS_E_IO, "cannot create %s: %s", dir, strerror(errno));
-	if (realpath(dir, st.dir) == NULL) {
+	if (state_resolve(dir, st.dir, sizeof(st.dir)) != 0) {
 		bos_err_set(err, BOS_E_IO, "cannot resolve %s: %s", dir, strerror(errno));
 		goto out;
 	}
@@ -358,7 +376,7 @@ state_open(const char *dir, struct state *st, struct bos_err *err)
 	size_t blob_len;
 
 	memset(st, 0, sizeof(*st));
-	if (realpath(dir, st->dir) == NULL) {
+	if (state_resolve(dir, st->dir, sizeof(st->dir)) != 0) {
 		if (errno == ENOENT)
 			return bos_err_set(err, BOS_E_NOTFOUND, "no vault in %s (the directory does "
 			    "not exist); create one with 'bosctl init --state-dir %s'", dir, dir);

@@ -1,0 +1,117 @@
+/* bos-hsmd's channel framing; see chan.h. */
+#include "chan.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "hsm_proto.h"
+#include "secmem.h"
+
+/*
+ * Read n bytes: 0 when all came, 1 at EOF, -1 on error; *got says how many
+ * arrived before EOF or error.
+ */
+static int
+chan_read(int fd, uint8_t *p, size_t n, size_t *got)
+{
+	*got = 0;
+	while (*got < n) {
+		ssize_t r = read(fd, p + *got, n - *got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			return 1;
+		if (r < 0)
+			return -1;
+		*got += (size_t)r;
+	}
+	return 0;
+}
+
+enum chan_status
+chan_read_header(int fd, uint32_t *type, uint32_t *len)
+{
+	uint8_t h[HSM_HDR_LEN];
+	size_t got;
+	int rc = chan_read(fd, h, sizeof(h), &got);
+
+	if (rc == 1 && got == 0)
+		return CHAN_EOF;
+	if (rc != 0)
+		return CHAN_ERROR;
+	*type = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+	*len = (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 | (uint32_t)h[6] << 8 | h[7];
+	return CHAN_OK;
+}
+
+enum chan_status
+chan_read_payload(int fd, struct buf *payload, uint32_t len)
+{
+	size_t got;
+
+	buf_reset(payload);
+	if (len > payload->max)
+		return CHAN_ERROR;
+	if (chan_read(fd, payload->data, len, &got) != 0)
+		return CHAN_ERROR;
+	payload->len = len;
+	return CHAN_OK;
+}
+
+/* send() with MSG_NOSIGNAL: a vault that went away must not SIGPIPE us. */
+static int
+chan_write(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+chan_send(int fd, uint32_t type, const void *p, size_t n)
+{
+	struct buf out;
+	int r = -1;
+
+	if (n > HSM_PAYLOAD_MAX || buf_init(&out, HSM_HDR_LEN + HSM_PAYLOAD_MAX) != 0)
+		return -1;
+	if (buf_put_u32(&out, type) != 0 || buf_put_u32(&out, (uint32_t)n) != 0 ||
+	    buf_put(&out, p, n) != 0)
+		goto out;
+	r = chan_write(fd, out.data, out.len);
+ out:
+	buf_free(&out);
+	return r;
+}
+
+int
+chan_send_err(int fd, const struct hsm_fail *f)
+{
+	char msg[HSM_ERRMSG_MAX];
+	size_t i, n = strnlen(f->msg, sizeof(msg));
+	struct buf p;
+	int r = -1;
+
+	/* The protocol promises printable ASCII: paths may hold anything. */
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)f->msg[i];
+
+		msg[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	if (buf_init(&p, HSM_PAYLOAD_MAX) != 0)
+		return -1;
+	if (buf_put_u32(&p, (uint32_t)f->code) == 0 && buf_put_str16(&p, msg, n) == 0)
+		r = chan_send(fd, HSM_MSG_ERR, p.data, p.len);
+	buf_free(&p);
+	return r;
+}

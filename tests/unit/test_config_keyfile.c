@@ -1,0 +1,140 @@
+/* Unit tests: vault/config.c (bos.conf) and vault/keyfile.c (db.key). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "config.h"
+#include "hsm_proto.h"
+#include "keyfile.h"
+
+static void
+test_config_lines(void **state)
+{
+	struct config c;
+	struct bos_err err;
+	char l1[] = "token_label = my-token  # comment", l2[] = "  # only a comment",
+	     l3[] = "pin_file = hsm-pin", l4[] = "pin_file = /abs/pin", l5[] = "nonsense",
+	     l6[] = "color = blue", l7[] = "audit_key_version = 0", l8[] = "token_label =",
+	     l9[] = "token_label = 0123456789012345678901234567890123";
+
+	(void)state;
+	config_defaults(&c);
+	assert_string_equal(c.pkcs11_module, "/usr/lib/softhsm/libsofthsm2.so");
+	assert_int_equal(config_parse_line(&c, "/st", l1, &err), 0);
+	assert_string_equal(c.token_label, "my-token");
+	assert_int_equal(config_parse_line(&c, "/st", l2, &err), 0);
+	assert_int_equal(config_parse_line(&c, "/st", l3, &err), 0);
+	assert_string_equal(c.pin_file, "/st/hsm-pin");
+	assert_int_equal(config_parse_line(&c, "/st", l4, &err), 0);
+	assert_string_equal(c.pin_file, "/abs/pin");
+	assert_int_not_equal(config_parse_line(&c, "/st", l5, &err), 0);
+	assert_non_null(strstr(err.msg, "key = value"));
+	assert_int_not_equal(config_parse_line(&c, "/st", l6, &err), 0);
+	assert_non_null(strstr(err.msg, "unknown setting 'color'"));
+	assert_int_not_equal(config_parse_line(&c, "/st", l7, &err), 0);
+	assert_int_not_equal(config_parse_line(&c, "/st", l8, &err), 0);
+	assert_non_null(strstr(err.msg, "no value"));
+	assert_int_not_equal(config_parse_line(&c, "/st", l9, &err), 0); /* 34 > 32 bytes */
+	assert_string_equal(c.token_label, "my-token");
+}
+
+static void
+test_config_file_round_trip(void **state)
+{
+	char dir[] = "/tmp/bos-conf.XXXXXX", path[300];
+	struct config c, d;
+	struct bos_err err;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	(void)snprintf(path, sizeof(path), "%s/bos.conf", dir);
+	config_defaults(&c);
+	(void)snprintf(c.token_label, sizeof(c.token_label), "t1");
+	(void)snprintf(c.pin_file, sizeof(c.pin_file), "hsm-pin");
+	assert_int_equal(config_write(path, &c, &err), 0);
+	assert_int_not_equal(config_write(path, &c, &err), 0); /* never overwrites */
+	assert_int_equal(err.code, BOS_E_EXISTS);
+	assert_int_equal(config_load(path, dir, &d, &err), 0);
+	assert_string_equal(d.token_label, "t1");
+	assert_non_null(strstr(d.pin_file, "/hsm-pin"));
+	/* A bad line names file and line number. */
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fputs("\nwhat = ever\n", f);
+	fclose(f);
+	assert_int_not_equal(config_load(path, dir, &d, &err), 0);
+	assert_non_null(strstr(err.msg, "bos.conf:"));
+	assert_non_null(strstr(err.msg, "unknown setting 'what'"));
+	unlink(path);
+	assert_int_not_equal(config_load(path, dir, &d, &err), 0);
+	assert_int_equal(err.code, BOS_E_NOTFOUND);
+	rmdir(dir);
+}
+
+static void
+test_keyfile_round_trip_and_damage(void **state)
+{
+	char dir[] = "/tmp/bos-key.XXXXXX", path[300];
+	uint8_t blob[60], got[HSM_BLOB_MAX], raw[128];
+	size_t n, len, i;
+	uint32_t v;
+	struct bos_err err;
+	struct stat sb;
+	FILE *f;
+
+	(void)state;
+	for (i = 0; i < sizeof(blob); i++)
+		blob[i] = (uint8_t)i;
+	assert_non_null(mkdtemp(dir));
+	(void)snprintf(path, sizeof(path), "%s/db.key", dir);
+	assert_int_equal(keyfile_write(path, 3, blob, sizeof(blob), &err), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(sb.st_size, 8 + 4 + 2 + 60);
+	assert_int_not_equal(keyfile_write(path, 3, blob, sizeof(blob), &err), 0);
+	assert_int_equal(err.code, BOS_E_EXISTS);
+	assert_int_equal(keyfile_read(path, &v, got, sizeof(got), &n, &err), 0);
+	assert_int_equal(v, 3);
+	assert_int_equal(n, sizeof(blob));
+	assert_memory_equal(got, blob, sizeof(blob));
+
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	len = fread(raw, 1, sizeof(raw), f);
+	fclose(f);
+	/* Every truncation and every extension is refused. */
+	for (i = 0; i < len; i++)
+		assert_int_not_equal(keyfile_parse(raw, i, &v, got, sizeof(got), &n), 0);
+	raw[len] = 0;
+	assert_int_not_equal(keyfile_parse(raw, len + 1, &v, got, sizeof(got), &n), 0);
+	/* A damaged magic or a version 0 is refused. */
+	raw[0] ^= 1;
+	assert_int_not_equal(keyfile_parse(raw, len, &v, got, sizeof(got), &n), 0);
+	raw[0] ^= 1;
+	memset(raw + 8, 0, 4);
+	assert_int_not_equal(keyfile_parse(raw, len, &v, got, sizeof(got), &n), 0);
+	unlink(path);
+	assert_int_not_equal(keyfile_read(path, &v, got, sizeof(got), &n, &err), 0);
+	assert_int_equal(err.code, BOS_E_NOTFOUND);
+	assert_non_null(strstr(err.msg, "missing"));
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_lines),
+		cmocka_unit_test(test_config_file_round_trip),
+		cmocka_unit_test(test_keyfile_round_trip_and_damage),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,177 @@
+/* Unit tests: common/secmem.c. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "secmem.h"
+
+/* Is addr locked in memory? Read the "Locked" line of its mapping in smaps. */
+static long
+locked_kb_of(const void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[256];
+	unsigned long lo, hi, a = (unsigned long)(uintptr_t)addr;
+	long kb = -1;
+	int in = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = a >= lo && a < hi;
+		else if (in && sscanf(line, "Locked: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+/* VmFlags of the mapping holding addr contain flag ("dd" = don't dump). */
+static int
+has_vmflag(const void *addr, const char *flag)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	unsigned long lo, hi, a = (unsigned long)(uintptr_t)addr;
+	int in = 0, found = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = a >= lo && a < hi;
+		else if (in && strncmp(line, "VmFlags:", 8) == 0) { /* not secret */
+			char pat[8];
+
+			(void)snprintf(pat, sizeof(pat), " %s", flag);
+			found = strstr(line, pat) != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static void
+test_alloc_locked_and_not_dumped(void **state)
+{
+	uint8_t *p;
+
+	(void)state;
+	p = secmem_alloc(100);
+	assert_non_null(p);
+	memset(p, 0xab, 100);
+	assert_true(locked_kb_of(p) > 0);
+	assert_true(has_vmflag(p, "dd"));
+	assert_true(has_vmflag(p, "wf")); /* wipe on fork */
+	secmem_free(p, 100);
+	assert_null(secmem_alloc(0));
+	assert_null(secmem_alloc(SIZE_MAX));
+}
+
+static void
+test_guard_pages(void **state)
+{
+	uint8_t *p = secmem_alloc(10);
+	pid_t pid;
+	int st;
+
+	(void)state;
+	assert_non_null(p);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		volatile uint8_t *q = p;
+
+		signal(SIGSEGV, SIG_DFL); /* sanitizers install their own handler */
+		(void)q[-1]; /* the guard page before: must fault */
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGSEGV);
+	secmem_free(p, 10);
+}
+
+static void
+test_wipe_on_fork(void **state)
+{
+	uint8_t *p = secmem_alloc(32);
+	pid_t pid;
+	int st;
+
+	(void)state;
+	assert_non_null(p);
+	memset(p, 0x5a, 32);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(p[0] == 0 && p[31] == 0 ? 0 : 1);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(p[0], 0x5a);
+	secmem_free(p, 32);
+}
+
+static void
+test_harden_process(void **state)
+{
+	pid_t pid;
+	int st;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl;
+
+		if (secmem_harden_process() != 0)
+			_exit(1);
+		if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+			_exit(2);
+		if (getrlimit(RLIMIT_CORE, &rl) != 0 || rl.rlim_cur != 0 || rl.rlim_max != 0)
+			_exit(3);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void
+test_equal_and_wipe(void **state)
+{
+	uint8_t a[16], b[16];
+
+	(void)state;
+	memset(a, 1, sizeof(a));
+	memset(b, 1, sizeof(b));
+	assert_true(secmem_equal(a, b, sizeof(a)));
+	b[15] ^= 1;
+	assert_false(secmem_equal(a, b, sizeof(a)));
+	secmem_wipe(a, sizeof(a));
+	memset(b, 0, sizeof(b));
+	assert_memory_equal(a, b, sizeof(a));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_alloc_locked_and_not_dumped),
+		cmocka_unit_test(test_guard_pages),
+		cmocka_unit_test(test_wipe_on_fork),
+		cmocka_unit_test(test_harden_process),
+		cmocka_unit_test(test_equal_and_wipe),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,592 @@
+/* The SQLCipher database; see store.h and docs/STORE.md. */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "log.h"
+#include "secmem.h"
+
+/* "x'" + 64 hex digits + "'" + NUL: SQLCipher's syntax for a raw key. */
+#define STORE_KEYSTR_SIZE (2 + 2 * STORE_KEY_LEN + 1 + 1)
+
+struct store {
+	sqlite3 *db;
+	int schema_version;
+	int depth; /* open transaction levels: 0 none, 1 BEGIN, >1 savepoints */
+};
+
+int
+store_err_db(struct store *s, const char *what, struct bos_err *err)
+{
+	return bos_err_set(err, BOS_E_DB, "database error while %s: %s", what,
+	    s != NULL && s->db != NULL ? sqlite3_errmsg(s->db) : "no connection");
+}
+
+struct sqlite3 *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
+int
+store_schema_version(const struct store *s)
+{
+	return s->schema_version;
+}
+
+/* Constant SQL only: nothing here is ever built from data. */
+static int
+store_exec(struct store *s, const char *sql, const char *what, struct bos_err *err)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_err_db(s, what, err);
+	return 0;
+}
+
+/*
+ * Lowercase hex without data-dependent branches or table lookups, so the
+ * key's bits do not show in timing (as WireGuard's key_to_hex).
+ */
+static void
+store_hex(const uint8_t *in, size_t n, char *out)
+{
+	size_t i;
+	unsigned hi, lo;
+
+	for (i = 0; i < n; i++) {
+		hi = in[i] >> 4;
+		lo = in[i] & 0xf;
+		out[2 * i] = (char)(87U + hi + (((hi - 10U) >> 8) & ~38U));
+		out[2 * i + 1] = (char)(87U + lo + (((lo - 10U) >> 8) & ~38U));
+	}
+}
+
+/*
+ * Hand the key to SQLCipher as the string x'<hex>': passed as 32 raw bytes
+ * it would be taken for a passphrase (PBKDF2, 75 ms, a different file).
+ */
+static int
+store_key(struct store *s, const uint8_t key[static STORE_KEY_LEN], struct bos_err *err)
+{
+	char keystr[STORE_KEYSTR_SIZE];
+	int rc;
+
+	keystr[0] = 'x';
+	keystr[1] = '\'';
+	store_hex(key, STORE_KEY_LEN, keystr + 2);
+	keystr[2 + 2 * STORE_KEY_LEN] = '\'';
+	keystr[STORE_KEYSTR_SIZE - 1] = '\0';
+	rc = sqlite3_key(s->db, keystr, (int)(STORE_KEYSTR_SIZE - 1));
+	secmem_wipe(keystr, sizeof(keystr));
+	if (rc != SQLITE_OK)
+		return store_err_db(s, "setting the database key", err);
+	return 0;
+}
+
+/*
+ * SQLCipher does not check the key when it is set: the first read of a page
+ * fails with SQLITE_NOTADB. Read now so a wrong key is a clear error at open.
+ */
+static int
+store_check_key(struct store *s, const char *path, struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r = -1;
+
+	rc = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if ((rc & 0xff) == SQLITE_NOTADB) {
+		bos_err_set(err, BOS_E_AUTH, "database %s cannot be decrypted: wrong database key "
+		    "or not a BOS database", path);
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		store_err_db(s, "reading the database", err);
+		goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/*
+ * Run a pragma query and compare its single text answer with want. Setting
+ * pragmas are read back: SQLite ignores some of them silently (journal_mode
+ * on some file systems, foreign_keys inside a transaction).
+ */
+static int
+store_pragma_expect(struct store *s, const char *sql, const char *want, struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	const char *got;
+	int r = -1;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		store_err_db(s, sql, err);
+		goto out;
+	}
+	got = (const char *)sqlite3_column_text(st, 0);
+	if (got == NULL || strcasecmp(got, want) != 0) {
+		bos_err_set(err, BOS_E_DB, "database setting failed: %s answered '%s', not '%s'",
+		    sql, got != NULL ? got : "(null)", want);
+		goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/*
+ * A library without the codec would write a plaintext file: refuse. Only
+ * SQLCipher answers PRAGMA cipher_version; plain SQLite returns no row.
+ */
+static int
+store_check_codec(struct store *s, struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *v;
+	int r = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA cipher_version", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW || (v = sqlite3_column_text(st, 0)) == NULL ||
+	    *v == '\0') {
+		bos_err_set(err, BOS_E_CONFIG, "the SQLite library in use has no encryption "
+		    "(not SQLCipher): refusing to open an unencrypted database");
+		goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+store_configure(struct store *s, struct bos_err *err)
+{
+	if (store_pragma_expect(s, "PRAGMA journal_mode=WAL", "wal", err) != 0 ||
+	    store_exec(s, "PRAGMA synchronous=FULL", "setting synchronous", err) != 0 ||
+	    store_pragma_expect(s, "PRAGMA synchronous", "2", err) != 0 ||
+	    store_exec(s, "PRAGMA foreign_keys=ON", "enabling foreign keys", err) != 0 ||
+	    store_pragma_expect(s, "PRAGMA foreign_keys", "1", err) != 0 ||
+	    store_pragma_expect(s, "PRAGMA secure_delete=ON", "1", err) != 0 ||
+	    store_exec(s, "PRAGMA temp_store=MEMORY", "setting temp_store", err) != 0 ||
+	    store_pragma_expect(s, "PRAGMA temp_store", "2", err) != 0)
+		return -1;
+	if (sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS) != SQLITE_OK)
+		return store_err_db(s, "setting the busy timeout", err);
+	return 0;
+}
+
+static int
+store_path_with(const char *path, const char *suffix, char *out, size_t out_size,
+    struct bos_err *err)
+{
+	int n = snprintf(out, out_size, "%s%s", path, suffix);
+
+	if (n < 0 || (size_t)n >= out_size)
+		return bos_err_set(err, BOS_E_INVALID, "database path %s is too long", path);
+	return 0;
+}
+
+/* 1 when path exists (as anything, symlinks included), 0 when not, -1 on error. */
+static int
+store_exists(const char *path, struct bos_err *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	return bos_err_set(err, BOS_E_IO, "cannot check %s: %s", path, strerror(errno));
+}
+
+/*
+ * Make sure no leftover WAL or shared-memory file sits beside a new database:
+ * SQLite would replay a stray -wal into it.
+ */
+static int
+store_check_no_leftovers(const char *path, struct bos_err *err)
+{
+	static const char *const suffixes[] = { "-wal", "-shm", "-journal" };
+	char p[PATH_MAX];
+	size_t i;
+	int e;
+
+	for (i = 0; i < BOS_ARRAY_LEN(suffixes); i++) {
+		if (store_path_with(path, suffixes[i], p, sizeof(p), err) != 0)
+			return -1;
+		if ((e = store_exists(p, err)) < 0)
+			return -1;
+		if (e == 1)
+			return bos_err_set(err, BOS_E_EXISTS, "cannot create database %s: a leftover "
+			    "%s exists beside it; move it away first", path, p);
+	}
+	return 0;
+}
+
+/*
+ * Reserve path with O_EXCL so that an existing file is never opened, let
+ * alone overwritten, even if one appears between checks. Mode is exactly
+ * 0600 whatever the umask; SQLite gives -wal and -shm the same mode.
+ */
+static int
+store_create_file(const char *path, struct bos_err *err)
+{
+	int fd;
+
+	if (store_check_no_leftovers(path, err) != 0)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST)
+		return bos_err_set(err, BOS_E_EXISTS, "database %s already exists; refusing to "
+		    "overwrite it", path);
+	if (fd < 0)
+		return bos_err_set(err, BOS_E_IO, "cannot create database %s: %s", path,
+		    strerror(errno));
+	if (fchmod(fd, 0600) != 0 || fsync(fd) != 0) {
+		bos_err_set(err, BOS_E_IO, "cannot set up database %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * An existing database must be a regular file (not a symlink someone could
+ * redirect) and private to its owner; a group- or world-readable one is
+ * tightened rather than refused, and the change is logged.
+ */
+static int
+store_check_file(const char *path, struct bos_err *err)
+{
+	struct stat st;
+	int fd, r = -1;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return bos_err_set(err, BOS_E_NOTFOUND, "database %s does not exist", path);
+	if (fd < 0 && errno == ELOOP)
+		return bos_err_set(err, BOS_E_INVALID, "database %s is a symbolic link; give "
+		    "the real path", path);
+	if (fd < 0)
+		return bos_err_set(err, BOS_E_IO, "cannot open database %s: %s", path,
+		    strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		bos_err_set(err, BOS_E_IO, "cannot check database %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		bos_err_set(err, BOS_E_INVALID, "database %s is not a regular file", path);
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		log_warn("database %s had mode %04o; setting 0600", path,
+		    (unsigned)(st.st_mode & 07777));
+		if (fchmod(fd, 0600) != 0) {
+			bos_err_set(err, BOS_E_IO, "cannot set mode 0600 on %s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+	}
+	/* success */
+	r = 0;
+ out:
+	close(fd);
+	return r;
+}
+
+/* Remove what a failed create made, so that a retry can start clean. */
+static void
+store_remove_created(const char *path)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	char p[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < BOS_ARRAY_LEN(suffixes); i++)
+		if (store_path_with(path, suffixes[i], p, sizeof(p), NULL) == 0)
+			(void)unlink(p);
+}
+
+static int
+store_connect(struct store *s, const char *path, const uint8_t key[static STORE_KEY_LEN],
+    struct bos_err *err)
+{
+	/* The file exists by now (created above or checked): never let SQLite create one. */
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK)
+		return store_err_db(s, "opening the database", err);
+	sqlite3_extended_result_codes(s->db, 1);
+	if (store_key(s, key, err) != 0 || store_check_key(s, path, err) != 0 ||
+	    store_check_codec(s, err) != 0 || store_configure(s, err) != 0)
+		return -1;
+	return 0;
+}
+
+int
+store_open(const char *path, const uint8_t key[static STORE_KEY_LEN], int create,
+    struct store **out, struct bos_err *err)
+{
+	struct store *s = NULL;
+	const struct schema_migration *m;
+	size_t n;
+	int r = -1, created = 0;
+
+	*out = NULL;
+	if (path == NULL || *path == '\0')
+		return bos_err_set(err, BOS_E_INVALID, "database path is empty");
+	if (create) {
+		if (store_create_file(path, err) != 0)
+			return -1;
+		created = 1;
+	} else if (store_check_file(path, err) != 0)
+		return -1;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		bos_err_set(err, BOS_E_NOMEM, "out of memory opening database %s", path);
+		goto out;
+	}
+	m = schema_migrations(&n);
+	if (store_connect(s, path, key, err) != 0 || store_migrate(s, m, n, err) != 0)
+		goto out;
+	*out = s;
+	s = NULL;
+	/* success */
+	r = 0;
+ out:
+	store_close(s);
+	if (r != 0 && created)
+		store_remove_created(path);
+	return r;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->depth > 0 && s->db != NULL) {
+		log_warn("database closed with %d open transaction level(s); rolling back",
+		    s->depth);
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	/* close_v2 never leaves a half-open handle, even with statements left over. */
+	if (sqlite3_close_v2(s->db) != SQLITE_OK)
+		log_err("database close failed");
+	free(s);
+}
+
+/* SAVEPOINT names are built from the depth only, never from data. */
+static int
+store_savepoint_sql(char *out, size_t size, const char *verb, int depth, struct bos_err *err)
+{
+	int n = snprintf(out, size, "%s bos_sp_%d", verb, depth);
+
+	if (n < 0 || (size_t)n >= size)
+		return bos_err_set(err, BOS_E_DB, "savepoint name too long");
+	return 0;
+}
+
+int
+store_begin(struct store *s, struct bos_err *err)
+{
+	char sql[64];
+
+	if (s->depth == 0) {
+		if (store_exec(s, "BEGIN IMMEDIATE", "starting a transaction", err) != 0)
+			return -1;
+	} else if (store_savepoint_sql(sql, sizeof(sql), "SAVEPOINT", s->depth, err) != 0 ||
+	    store_exec(s, sql, "starting a nested transaction", err) != 0)
+		return -1;
+	s->depth++;
+	return 0;
+}
+
+int
+store_commit(struct store *s, struct bos_err *err)
+{
+	char sql[64];
+
+	if (s->depth <= 0)
+		return bos_err_set(err, BOS_E_DB, "commit without a transaction");
+	if (s->depth > 1) {
+		if (store_savepoint_sql(sql, sizeof(sql), "RELEASE", s->depth - 1, err) != 0 ||
+		    store_exec(s, sql, "ending a nested transaction", err) != 0)
+			return -1;
+		s->depth--;
+		return 0;
+	}
+	s->depth = 0;
+	if (store_exec(s, "COMMIT", "committing", err) == 0)
+		return 0;
+	/*
+	 * A failed COMMIT (I/O error, failed fsync) may leave the transaction
+	 * open. Roll it back: the caller reports the failure, nothing retries.
+	 */
+	if (!sqlite3_get_autocommit(s->db))
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int
+store_rollback(struct store *s, struct bos_err *err)
+{
+	char sql[128];
+	int n;
+
+	if (s->depth <= 0)
+		return bos_err_set(err, BOS_E_DB, "rollback without a transaction");
+	if (s->depth > 1) {
+		s->depth--;
+		n = snprintf(sql, sizeof(sql), "ROLLBACK TO bos_sp_%d; RELEASE bos_sp_%d",
+		    s->depth, s->depth);
+		if (n < 0 || (size_t)n >= sizeof(sql))
+			return bos_err_set(err, BOS_E_DB, "savepoint name too long");
+		return store_exec(s, sql, "rolling back a nested transaction", err);
+	}
+	s->depth = 0;
+	/* SQLite may already have rolled back by itself (SQLITE_FULL, IOERR). */
+	if (sqlite3_get_autocommit(s->db))
+		return 0;
+	return store_exec(s, "ROLLBACK", "rolling back", err);
+}
+
+/* Highest applied migration, 0 for a new database. */
+static int
+store_read_version(struct store *s, int *version, struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -1;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version), 0) FROM schema_migrations",
+	    -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		store_err_db(s, "reading the schema version", err);
+		goto out;
+	}
+	*version = sqlite3_column_int(st, 0);
+	/* success */
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+store_record_version(struct store *s, int version, struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -1;
+
+	if (sqlite3_prepare_v2(s->db,
+	    "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+	    -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 1, version) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL)) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE) {
+		store_err_db(s, "recording the schema version", err);
+		goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/*
+ * One migration, in its own transaction. The version is read again inside
+ * it: another process may have migrated since (BEGIN IMMEDIATE serialises).
+ */
+static int
+store_apply(struct store *s, const struct schema_migration *m, struct bos_err *err)
+{
+	int v = 0;
+
+	if (store_begin(s, err) != 0)
+		return -1;
+	if (store_read_version(s, &v, err) != 0)
+		goto fail;
+	if (v >= m->version)
+		return store_commit(s, err);
+	if (store_exec(s, m->sql, "applying a schema migration", err) != 0 ||
+	    store_record_version(s, m->version, err) != 0) {
+		bos_err_wrap(err, "schema migration %d (%s)", m->version, m->name);
+		goto fail;
+	}
+	if (store_commit(s, err) != 0)
+		return -1;
+	log_info("database schema migrated to version %d (%s)", m->version, m->name);
+	return 0;
+ fail:
+	if (store_rollback(s, NULL) != 0)
+		log_err("database rollback of migration %d failed", m->version);
+	return -1;
+}
+
+int
+store_migrate(struct store *s, const struct schema_migration *m, size_t n,
+    struct bos_err *err)
+{
+	size_t i;
+	int v = 0;
+
+	for (i = 0; i < n; i++)
+		if (m[i].version != (int)i + 1)
+			return bos_err_set(err, BOS_E_CONFIG, "schema migration %zu has version %d; "
+			    "versions must be 1, 2, 3, ... in order", i, m[i].version);
+	if (store_exec(s, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+	    "creating schema_migrations", err) != 0 ||
+	    store_read_version(s, &v, err) != 0)
+		return -1;
+	if ((size_t)v > n)
+		return bos_err_set(err, BOS_E_CORRUPT, "database schema version %d is newer than "
+		    "this bos-vaultd supports (%zu)", v, n);
+	for (i = (size_t)v; i < n; i++)
+		if (store_apply(s, &m[i], err) != 0)
+			return -1;
+	s->schema_version = (int)n;
+	return 0;
+}
+
+int
+store_checkpoint(struct store *s, struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &st, NULL) !=
+	    SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		store_err_db(s, "checkpointing the WAL", err);
+		goto out;
+	}
+	/* Column 0 is 1 when a reader kept the checkpoint from completing. */
+	if (sqlite3_column_int(st, 0) != 0) {
+		bos_err_set(err, BOS_E_DB, "WAL checkpoint was blocked by a reader; retry later");
+		goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}

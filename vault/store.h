@@ -1,0 +1,73 @@
+/*
+ * The vault database: one SQLCipher file, opened with a raw 256-bit key, in
+ * WAL mode with synchronous=FULL, foreign keys and secure_delete on, and the
+ * schema migrated to the version this build knows (schema.h).
+ *
+ * A store is one SQLite connection. Use it from one thread at a time (the
+ * transaction depth below is per store); open one store per thread that
+ * needs its own transactions.
+ */
+#ifndef BOS_STORE_H
+#define BOS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "compiler.h"
+#include "err.h"
+#include "schema.h"
+
+#define STORE_KEY_LEN 32
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+struct store;
+struct sqlite3; /* sqlite3.h: typedef struct sqlite3 sqlite3 */
+
+/*
+ * Open (create = 0) or create (create = 1) the database at path.
+ *  - create = 1: path (and path-wal, path-shm) must not exist, else
+ *    BOS_E_EXISTS; an existing file is never touched. The new file is 0600.
+ *  - create = 0: path must exist, else BOS_E_NOTFOUND.
+ * A wrong key, or a file that is not a BOS database, fails with BOS_E_AUTH.
+ * A database whose schema is newer than this build fails with BOS_E_CORRUPT.
+ * key is copied into SQLCipher and not kept by the store.
+ */
+int store_open(const char *path, const uint8_t key[static STORE_KEY_LEN], int create,
+    struct store **out, struct bos_err *err) BOS_WUR;
+
+/* Roll back any open transaction and close. Accepts NULL. */
+void store_close(struct store *s);
+
+/* The underlying connection, for modules that run their own statements. */
+struct sqlite3 *store_db(struct store *s);
+
+/* Schema version of the open database (after migrations). */
+int store_schema_version(const struct store *s);
+
+/*
+ * Transactions. store_begin() starts a write transaction (BEGIN IMMEDIATE,
+ * so it never fails half way for a lock upgrade) or, when one is already open
+ * on this store, a nested SAVEPOINT. This lets a module make its change one
+ * transaction on its own, and also part of a caller's transaction (the audit
+ * record of an action commits with the action). store_commit() and
+ * store_rollback() end the innermost level. When COMMIT fails the transaction
+ * is rolled back and the error returned: nothing is retried.
+ */
+int store_begin(struct store *s, struct bos_err *err) BOS_WUR;
+int store_commit(struct store *s, struct bos_err *err) BOS_WUR;
+int store_rollback(struct store *s, struct bos_err *err) BOS_WUR;
+
+/*
+ * Apply the migrations in m[0..n) that the database does not have yet, each
+ * in its own transaction. store_open() calls this with schema_migrations();
+ * it is public so tests can run other lists. Versions must be 1..n in order.
+ */
+int store_migrate(struct store *s, const struct schema_migration *m, size_t n,
+    struct bos_err *err) BOS_WUR;
+
+/* Move the WAL into the main file and truncate the WAL (backups, tests). */
+int store_checkpoint(struct store *s, struct bos_err *err) BOS_WUR;
+
+/* Set err to BOS_E_DB "database error while <what>: <SQLite's message>"; returns -1. */
+int store_err_db(struct store *s, const char *what, struct bos_err *err);
+
+#endif
