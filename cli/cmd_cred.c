@@ -38,7 +38,8 @@ cred_usage(FILE *f)
 	    "'update' is read from a prompt (no echo) or from standard input, never from the\n"
 	    "command line. For a card the secret is the card number; only brand, first 6 and\n"
 	    "last 4 digits are kept in clear, and a CVV is refused. 'show' prints metadata;\n"
-	    "--reveal also prints the secret on standard output.\n");
+	    "'show --reveal' prints only the secret (of --version N, default the current one)\n"
+	    "on standard output.\n");
 }
 
 static int
@@ -164,29 +165,32 @@ cred_do_add(struct cred_ctx *cc, const struct cred_opts *o, struct bos_err *err)
 	return r;
 }
 
+/*
+ * show prints metadata; show --reveal prints the secret alone (so it can be
+ * piped), and only after it decrypted: a failed read prints nothing.
+ */
 static int
 cred_do_show(struct cred_ctx *cc, const struct cred_opts *o, struct bos_err *err)
 {
 	struct cred_meta m;
 	uint8_t *secret = NULL;
 	size_t len = 0;
-	int r;
+	int r = 0;
 
 	if (cred_get(cc, o->target, &m, err) != 0)
 		return -1;
-	cred_print_meta(&m, o->json);
-	r = 0;
-	if (o->reveal) {
-		r = cred_read_secret(cc, m.id, (uint32_t)o->version, &secret, &len, err);
-		if (r == 0) {
-			if (!o->json)
-				printf("secret:   ");
-			fflush(stdout);
-			r = io_write_full(STDOUT_FILENO, secret, len) == 0 &&
-			    io_write_full(STDOUT_FILENO, "\n", 1) == 0 ? 0 :
-			    bos_err_set(err, BOS_E_IO, "cannot write the secret to standard output");
-			secmem_freezero(secret, len);
-		}
+	if (!o->reveal) {
+		cred_print_meta(&m, o->json);
+		cred_meta_free(&m);
+		return 0;
+	}
+	if (cred_read_secret(cc, m.id, (uint32_t)o->version, &secret, &len, err) == 0) {
+		if (io_write_full(STDOUT_FILENO, secret, len) != 0 ||
+		    io_write_full(STDOUT_FILENO, "\n", 1) != 0)
+			r = bos_err_set(err, BOS_E_IO, "cannot write the secret to standard output");
+		secmem_freezero(secret, len);
+	} else {
+		r = -1;
 	}
 	cred_meta_free(&m);
 	return r;

@@ -1,19 +1,27 @@
 /* Command line of bos-hsmd; see opts.h. */
 #include "opts.h"
 
-#include <getopt.h>
 #include <string.h>
+#include "compiler.h"
 
-enum { OPT_MODULE = 1, OPT_TOKEN, OPT_PIN_FILE, OPT_INIT, OPT_CREATE, OPT_SO_PIN_FILE };
+enum { OPT_MODULE, OPT_TOKEN, OPT_PIN_FILE, OPT_INIT, OPT_CREATE, OPT_SO_PIN_FILE };
 
-static const struct option opts_long[] = {
-	{ "module", required_argument, NULL, OPT_MODULE },
-	{ "token", required_argument, NULL, OPT_TOKEN },
-	{ "pin-file", required_argument, NULL, OPT_PIN_FILE },
-	{ "init", no_argument, NULL, OPT_INIT },
-	{ "create-token", no_argument, NULL, OPT_CREATE },
-	{ "so-pin-file", required_argument, NULL, OPT_SO_PIN_FILE },
-	{ NULL, 0, NULL, 0 },
+/*
+ * Exact names only. getopt_long would accept "--pin 1234" as an
+ * abbreviation of "--pin-file 1234", and then name the would-be PIN in an
+ * error message and the log.
+ */
+static const struct {
+	const char *name;
+	int id;
+	int has_arg;
+} opts_table[] = {
+	{ "--module", OPT_MODULE, 1 },
+	{ "--token", OPT_TOKEN, 1 },
+	{ "--pin-file", OPT_PIN_FILE, 1 },
+	{ "--init", OPT_INIT, 0 },
+	{ "--create-token", OPT_CREATE, 0 },
+	{ "--so-pin-file", OPT_SO_PIN_FILE, 1 },
 };
 
 /*
@@ -60,17 +68,17 @@ opts_set_mode(struct hsmd_opts *o, enum hsmd_mode m, struct hsm_fail *f)
 }
 
 static int
-opts_one(int c, struct hsmd_opts *o, struct hsm_fail *f)
+opts_one(int c, const char *val, struct hsmd_opts *o, struct hsm_fail *f)
 {
 	switch (c) {
 	case OPT_MODULE:
-		return opts_set(&o->module, optarg, "module", f);
+		return opts_set(&o->module, val, "module", f);
 	case OPT_TOKEN:
-		return opts_set(&o->token, optarg, "token", f);
+		return opts_set(&o->token, val, "token", f);
 	case OPT_PIN_FILE:
-		return opts_set(&o->pin_file, optarg, "pin-file", f);
+		return opts_set(&o->pin_file, val, "pin-file", f);
 	case OPT_SO_PIN_FILE:
-		return opts_set(&o->so_pin_file, optarg, "so-pin-file", f);
+		return opts_set(&o->so_pin_file, val, "so-pin-file", f);
 	case OPT_INIT:
 		return opts_set_mode(o, HSMD_MODE_INIT, f);
 	case OPT_CREATE:
@@ -78,6 +86,18 @@ opts_one(int c, struct hsmd_opts *o, struct hsm_fail *f)
 	default:
 		return hsm_fail_set(f, HSM_ERR_CONFIG, "unknown option; %s", HSMD_USAGE);
 	}
+}
+
+static int
+opts_lookup(const char *arg)
+{
+	size_t i;
+
+	for (i = 0; i < BOS_ARRAY_LEN(opts_table); i++) {
+		if (strcmp(arg, opts_table[i].name) == 0)
+			return (int)i;
+	}
+	return -1;
 }
 
 static int
@@ -97,16 +117,25 @@ opts_check(const struct hsmd_opts *o, struct hsm_fail *f)
 int
 opts_parse(int argc, char **argv, struct hsmd_opts *o, struct hsm_fail *f)
 {
-	int c;
+	const char *val;
+	int i, k;
 
 	memset(o, 0, sizeof(*o));
 	o->mode = HSMD_MODE_SERVE;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", opts_long, NULL)) != -1) {
-		if (opts_one(c, o, f) != 0)
+	for (i = 1; i < argc; i++) {
+		/* The argument itself is never echoed: it might be a secret. */
+		if ((k = opts_lookup(argv[i])) < 0)
+			return hsm_fail_set(f, HSM_ERR_CONFIG, "unknown argument #%d; %s", i,
+			    HSMD_USAGE);
+		val = NULL;
+		if (opts_table[k].has_arg) {
+			if (i + 1 >= argc)
+				return hsm_fail_set(f, HSM_ERR_CONFIG, "%s needs a value",
+				    opts_table[k].name);
+			val = argv[++i];
+		}
+		if (opts_one(opts_table[k].id, val, o, f) != 0)
 			return -1;
 	}
-	if (optind != argc)
-		return hsm_fail_set(f, HSM_ERR_CONFIG, "unexpected argument; %s", HSMD_USAGE);
 	return opts_check(o, f);
 }

@@ -38,6 +38,8 @@ struct p11 {
 	int logged_in;
 	struct p11_kek kek[P11_KEK_CACHE];
 	size_t nkek;
+	uint32_t audit[P11_KEK_CACHE]; /* audit key versions already checked */
+	size_t naudit;
 };
 
 /* Name of a return value, e.g. "CKR_PIN_INCORRECT", or "CKR_?" if unknown. */
@@ -69,6 +71,12 @@ int p11_login(struct p11 *p, const struct pin *pin, struct hsm_fail *f) BOS_WUR;
 int p11_keygen(struct p11 *p, uint32_t version, struct hsm_fail *f) BOS_WUR;
 int p11_kek_find(struct p11 *p, uint32_t version, CK_OBJECT_HANDLE *h,
     struct hsm_fail *f) BOS_WUR;
+/*
+ * Before libp11 may sign with "bos-audit-v<N>": the private key exists once
+ * and was generated on the token as private, sensitive, never extractable
+ * (HSM_ERR_NOKEY if absent). Cached per version.
+ */
+int p11_audit_check(struct p11 *p, uint32_t version, struct hsm_fail *f) BOS_WUR;
 enum p11_key_kind { P11_KEY_KEK, P11_KEY_AUDIT };
 /* The label of a key, e.g. "bos-kek-v3" or "bos-audit-v3". */
 int p11_key_label(char *buf, size_t cap, enum p11_key_kind kind, uint32_t version) BOS_WUR;

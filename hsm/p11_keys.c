@@ -219,31 +219,77 @@ p11_keygen(struct p11 *p, uint32_t version, struct hsm_fail *f)
 }
 
 /*
- * A KEK found by label is used only if its attributes are the ones we
- * create: a weak key planted under our label (extractable, not sensitive)
- * must not silently become the vault's master key.
+ * A key found by label is used only if the token vouches that it is one we
+ * could have made: generated on the token (CKA_LOCAL), private, always
+ * sensitive and never extractable. A R/W session can create public objects
+ * without the PIN, so without this check anyone who can open the token
+ * could plant an imported key under a label we have not used yet, and we
+ * would wrap under (or sign with) a key they know.
  */
 static int
-p11_kek_check(struct p11 *p, CK_OBJECT_HANDLE h, const char *label, struct hsm_fail *f)
+p11_key_trusted(struct p11 *p, CK_OBJECT_HANDLE h, CK_KEY_TYPE want_type,
+    CK_ATTRIBUTE_TYPE usage, const char *label, struct hsm_fail *f)
 {
 	CK_KEY_TYPE kt = 0;
-	CK_ULONG len = 0;
-	CK_BBOOL sens = CK_FALSE, extr = CK_TRUE, enc = CK_FALSE, dec = CK_FALSE;
-	CK_BBOOL nev = CK_FALSE;
+	CK_BBOOL priv = CK_FALSE, local = CK_FALSE, sens = CK_FALSE, asens = CK_FALSE;
+	CK_BBOOL extr = CK_TRUE, nev = CK_FALSE, use = CK_FALSE;
 	CK_ATTRIBUTE t[] = {
-		ATTR(CKA_KEY_TYPE, kt), ATTR(CKA_VALUE_LEN, len), ATTR(CKA_SENSITIVE, sens),
-		ATTR(CKA_EXTRACTABLE, extr), ATTR(CKA_ENCRYPT, enc), ATTR(CKA_DECRYPT, dec),
-		ATTR(CKA_NEVER_EXTRACTABLE, nev),
+		ATTR(CKA_KEY_TYPE, kt), ATTR(CKA_PRIVATE, priv), ATTR(CKA_LOCAL, local),
+		ATTR(CKA_SENSITIVE, sens), ATTR(CKA_ALWAYS_SENSITIVE, asens),
+		ATTR(CKA_EXTRACTABLE, extr), ATTR(CKA_NEVER_EXTRACTABLE, nev), ATTR(usage, use),
 	};
 	CK_RV rv = p->fn->C_GetAttributeValue(p->session, h, t, BOS_ARRAY_LEN(t));
 
 	if (rv != CKR_OK)
-		return hsm_fail_set(f, HSM_ERR_DEVICE, "reading attributes of KEK '%s' failed: "
+		return hsm_fail_set(f, HSM_ERR_DEVICE, "reading attributes of '%s' failed: "
 		    "%s (0x%lx)", label, p11_rv_name(rv), (unsigned long)rv);
-	if (kt != CKK_AES || len != 32 || !sens || extr || !nev || !enc || !dec)
-		return hsm_fail_set(f, HSM_ERR_DEVICE, "KEK '%s' on token '%s' is not a "
-		    "sensitive, never-extractable AES-256 key; refusing to use it", label,
+	if (kt != want_type || !priv || !local || !sens || !asens || extr || !nev || !use)
+		return hsm_fail_set(f, HSM_ERR_DEVICE, "key '%s' on token '%s' was not generated "
+		    "there as a private, sensitive, never-extractable key; refusing to use it",
+		    label, p->label);
+	return 0;
+}
+
+static int
+p11_kek_check(struct p11 *p, CK_OBJECT_HANDLE h, const char *label, struct hsm_fail *f)
+{
+	CK_ULONG len = 0;
+	CK_BBOOL enc = CK_FALSE;
+	CK_ATTRIBUTE t[] = { ATTR(CKA_VALUE_LEN, len), ATTR(CKA_ENCRYPT, enc) };
+	CK_RV rv;
+
+	if (p11_key_trusted(p, h, CKK_AES, CKA_DECRYPT, label, f) != 0)
+		return -1;
+	if ((rv = p->fn->C_GetAttributeValue(p->session, h, t, BOS_ARRAY_LEN(t))) != CKR_OK ||
+	    len != 32 || !enc)
+		return hsm_fail_set(f, HSM_ERR_DEVICE, "KEK '%s' on token '%s' is not an AES-256 "
+		    "encryption key", label, p->label);
+	return 0;
+}
+
+int
+p11_audit_check(struct p11 *p, uint32_t version, struct hsm_fail *f)
+{
+	char label[P11_LABEL_MAX + 1];
+	CK_OBJECT_HANDLE h;
+	size_t i;
+	int r;
+
+	for (i = 0; i < p->naudit; i++) {
+		if (p->audit[i] == version)
+			return 0;
+	}
+	if (p11_key_label(label, sizeof(label), P11_KEY_AUDIT, version) != 0)
+		return hsm_fail_set(f, HSM_ERR_DEVICE, "key label too long");
+	if ((r = p11_object_find(p, CKO_PRIVATE_KEY, label, &h, f)) < 0)
+		return -1;
+	if (r == 0)
+		return hsm_fail_set(f, HSM_ERR_NOKEY, "no audit key '%s' on token '%s'", label,
 		    p->label);
+	if (p11_key_trusted(p, h, CKK_EC, CKA_SIGN, label, f) != 0)
+		return -1;
+	if (p->naudit < P11_KEK_CACHE)
+		p->audit[p->naudit++] = version;
 	return 0;
 }
 

@@ -117,6 +117,7 @@ p11_close_session(struct p11 *p)
 	p->logged_in = 0;
 	p->have_session = 0;
 	p->nkek = 0;
+	p->naudit = 0;
 }
 
 /*

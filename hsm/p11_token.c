@@ -6,6 +6,7 @@
  */
 #include "p11.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,7 +73,7 @@ p11_count_label(struct p11 *p, const char *label, CK_SLOT_ID *slot, int *count,
 		if (p->fn->C_GetTokenInfo(ids[i], &ti) != CKR_OK ||
 		    !(ti.flags & CKF_TOKEN_INITIALIZED))
 			continue;
-		if (memcmp(ti.label, want, P11_LABEL_LEN) == 0) {
+		if (memcmp(ti.label, want, P11_LABEL_LEN) == 0) { /* not secret */
 			*slot = ids[i];
 			(*count)++;
 		}
@@ -85,8 +86,12 @@ int
 p11_find_token(struct p11 *p, const char *label, struct hsm_fail *f)
 {
 	CK_SLOT_ID slot = 0;
-	int count;
+	int count, n;
 
+	n = snprintf(p->label, sizeof(p->label), "%s", label);
+	if (n < 0 || (size_t)n >= sizeof(p->label))
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "token label longer than %d bytes",
+		    P11_LABEL_LEN);
 	if (p11_count_label(p, label, &slot, &count, f) != 0)
 		return -1;
 	if (count == 0)
@@ -97,7 +102,6 @@ p11_find_token(struct p11 *p, const char *label, struct hsm_fail *f)
 		return hsm_fail_set(f, HSM_ERR_NOTOKEN, "%d tokens are labelled '%s' in module "
 		    "%s; labels must be unique", count, label, p->module);
 	p->slot = slot;
-	(void)snprintf(p->label, sizeof(p->label), "%s", label);
 	return 0;
 }
 

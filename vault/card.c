@@ -106,19 +106,25 @@ card_mask(const char *digits, size_t n, char *out, size_t out_size)
 }
 
 /*
+ * Room for the longest card number plus a 4-digit CVV, so that "number then
+ * CVV" can be told apart from "too many digits" and get its own message.
+ */
+#define CARD_COLLECT_MAX (CARD_PAN_MAX + 4)
+
+/*
  * Split the input into digits, checking the separator rules. *groups counts
  * digit groups and *last_group is the length of the last one.
  */
 static int
-card_collect(const char *in, size_t in_len, char *out, size_t *n, size_t *groups,
-    size_t *last_group, struct bos_err *err)
+card_collect(const char *in, size_t in_len, char out[static CARD_COLLECT_MAX], size_t *n,
+    size_t *groups, size_t *last_group, struct bos_err *err)
 {
 	size_t i, run = 0;
 
 	*n = *groups = *last_group = 0;
 	for (i = 0; i < in_len; i++) {
 		if (card_is_digit(in[i])) {
-			if (*n == CARD_PAN_MAX)
+			if (*n == CARD_COLLECT_MAX)
 				return bos_err_set(err, BOS_E_INVALID,
 				    "card number must have 13 to 19 digits");
 			if (run++ == 0)
@@ -132,17 +138,29 @@ card_collect(const char *in, size_t in_len, char *out, size_t *n, size_t *groups
 		if (run == 0 || i + 1 == in_len || !card_is_digit(in[i + 1]))
 			return bos_err_set(err, BOS_E_INVALID, "card number may use a single "
 			    "space or dash only between digits");
-		*last_group = run;
 		run = 0;
 	}
 	*last_group = run;
 	return 0;
 }
 
+/*
+ * "4111 1111 1111 1111 123" is 19 digits and may even pass Luhn, but it is a
+ * number with its CVV appended: a last group of 3 or 4 digits after a valid
+ * card number. Refuse it rather than store a CVV.
+ */
+static int
+card_has_cvv_tail(const char *d, size_t n, size_t groups, size_t last)
+{
+	return groups > 1 && (last == 3 || last == 4) && n - last >= CARD_PAN_MIN &&
+	    n - last <= CARD_PAN_MAX && card_luhn_valid(d, n - last);
+}
+
 int
 card_normalise(const char *in, size_t in_len, char out[static CARD_PAN_MAX + 1],
     size_t *out_len, struct bos_err *err)
 {
+	char d[CARD_COLLECT_MAX];
 	size_t n = 0, groups = 0, last = 0;
 	int r = -1;
 
@@ -153,34 +171,29 @@ card_normalise(const char *in, size_t in_len, char out[static CARD_PAN_MAX + 1],
 		    "digits only");
 		goto out;
 	}
-	if (card_collect(in, in_len, out, &n, &groups, &last, err) != 0)
+	if (card_collect(in, in_len, d, &n, &groups, &last, err) != 0)
 		goto out;
-	if (n < CARD_PAN_MIN) {
-		bos_err_set(err, BOS_E_INVALID, "card number must have 13 to 19 digits");
-		goto out;
-	}
-	/*
-	 * "4111 1111 1111 1111 123" is 19 digits and may even pass Luhn, but it is
-	 * a number with its CVV appended. Refuse it rather than store a CVV.
-	 */
-	if (groups > 1 && (last == 3 || last == 4) && n - last >= CARD_PAN_MIN &&
-	    card_luhn_valid(out, n - last)) {
+	if (card_has_cvv_tail(d, n, groups, last)) {
 		bos_err_set(err, BOS_E_INVALID, "card number looks like a card number followed "
 		    "by a CVV/CVC, which is never stored (PCI DSS 3.3.1.2): send the card "
 		    "number only (without separators if it really is one 19-digit number)");
 		goto out;
 	}
-	if (!card_luhn_valid(out, n)) {
+	if (n < CARD_PAN_MIN || n > CARD_PAN_MAX) {
+		bos_err_set(err, BOS_E_INVALID, "card number must have 13 to 19 digits");
+		goto out;
+	}
+	if (!card_luhn_valid(d, n)) {
 		bos_err_set(err, BOS_E_INVALID, "card number fails the Luhn check: check it "
 		    "for a typo");
 		goto out;
 	}
+	memcpy(out, d, n);
 	*out_len = n;
 	/* success */
 	r = 0;
  out:
-	if (r != 0)
-		secmem_wipe(out, CARD_PAN_MAX + 1);
+	secmem_wipe(d, sizeof(d));
 	return r;
 }
 

@@ -33,16 +33,32 @@ config_trim(char *s)
 }
 
 /* Store a path, making a relative one relative to the state directory. */
+/* A value that does not fit leaves dst unchanged. */
 static int
 config_set_path(char *dst, size_t cap, const char *state_dir, const char *v)
 {
+	char tmp[CONFIG_PATH_MAX];
 	int n;
 
 	if (v[0] == '/' || state_dir == NULL)
-		n = snprintf(dst, cap, "%s", v);
+		n = snprintf(tmp, sizeof(tmp), "%s", v);
 	else
-		n = snprintf(dst, cap, "%s/%s", state_dir, v);
-	return (n < 0 || (size_t)n >= cap) ? -1 : 0;
+		n = snprintf(tmp, sizeof(tmp), "%s/%s", state_dir, v);
+	if (n < 0 || (size_t)n >= cap || (size_t)n >= sizeof(tmp))
+		return -1;
+	memcpy(dst, tmp, (size_t)n + 1);
+	return 0;
+}
+
+static int
+config_set_str(char *dst, size_t cap, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= cap)
+		return -1;
+	memcpy(dst, v, n + 1);
+	return 0;
 }
 
 static int
@@ -80,7 +96,7 @@ config_parse_line(struct config *c, const char *state_dir, char *line, struct bo
 	if (strcmp(key, "pkcs11_module") == 0)
 		r = config_set_path(c->pkcs11_module, sizeof(c->pkcs11_module), NULL, val);
 	else if (strcmp(key, "token_label") == 0)
-		r = snprintf(c->token_label, sizeof(c->token_label), "%s", val) >= (int)sizeof(c->token_label) ? -1 : 0;
+		r = config_set_str(c->token_label, sizeof(c->token_label), val);
 	else if (strcmp(key, "pin_file") == 0)
 		r = config_set_path(c->pin_file, sizeof(c->pin_file), state_dir, val);
 	else if (strcmp(key, "softhsm_conf") == 0)

@@ -370,6 +370,12 @@ out:
 int
 state_open(const char *dir, struct state *st, struct bos_err *err)
 {
+	return state_open_with(dir, NULL, st, err);
+}
+
+int
+state_open_with(const char *dir, const char *hsmd_path, struct state *st, struct bos_err *err)
+{
 	char hsmd[PATH_MAX];
 	struct hsm_config hc;
 	uint8_t blob[HSM_BLOB_MAX];
@@ -384,8 +390,12 @@ state_open(const char *dir, struct state *st, struct bos_err *err)
 	}
 	if (state_open_files(st, blob, sizeof(blob), &blob_len, err) != 0)
 		return -1;
-	if (state_find_hsmd(hsmd, sizeof(hsmd)) != 0)
+	if (hsmd_path != NULL) {
+		if (snprintf(hsmd, sizeof(hsmd), "%s", hsmd_path) >= (int)sizeof(hsmd))
+			return bos_err_set(err, BOS_E_INVALID, "bos-hsmd path is too long");
+	} else if (state_find_hsmd(hsmd, sizeof(hsmd)) != 0) {
 		return bos_err_set(err, BOS_E_CONFIG, "cannot find bos-hsmd beside this program or in %s", BOS_LIBEXECDIR);
+	}
 	state_hsm_config(st, hsmd, NULL, &hc);
 	if (hsm_client_start(&hc, HSM_MODE_SERVE, &st->hsm, err) != 0 ||
 	    state_open_db(st, blob, blob_len, err) != 0) {

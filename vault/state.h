@@ -47,8 +47,12 @@ int state_dir_is_fresh(const char *dir) BOS_WUR;
 
 int state_init(const char *dir, const struct state_init_opts *o, struct bos_err *err) BOS_WUR;
 
-/* Open a vault made by state_init. hsmd_path: NULL finds bos-hsmd by default. */
+/* Open a vault made by state_init; bos-hsmd is found by state_find_hsmd(). */
 int state_open(const char *dir, struct state *st, struct bos_err *err) BOS_WUR;
+
+/* As state_open, with an explicit bos-hsmd (test tools live elsewhere). */
+int state_open_with(const char *dir, const char *hsmd_path, struct state *st,
+    struct bos_err *err) BOS_WUR;
 
 void state_close(struct state *st);
 

@@ -271,9 +271,34 @@ store_create_file(const char *path, struct bos_err *err)
 }
 
 /*
- * An existing database must be a regular file (not a symlink someone could
- * redirect) and private to its owner; a group- or world-readable one is
- * tightened rather than refused, and the change is logged.
+ * The database must be private to its owner; one left group- or
+ * world-readable is tightened rather than refused, and the change logged.
+ */
+static int
+store_fix_fd_mode(int fd, const char *path, struct bos_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return bos_err_set(err, BOS_E_IO, "cannot check %s: %s", path, strerror(errno));
+	if ((st.st_mode & 077) == 0)
+		return 0;
+	log_warn("%s had mode %04o; setting 0600", path, (unsigned)(st.st_mode & 07777));
+	if (fchmod(fd, 0600) != 0)
+		return bos_err_set(err, BOS_E_IO, "cannot set mode 0600 on %s: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+/*
+ * Check an existing database before SQLite opens it: a regular file (not a
+ * symlink someone could redirect), not empty, mode 0600.
+ *
+ * All of this happens before sqlite3_open_v2(), and every descriptor is
+ * closed before it: POSIX record locks belong to the process, so closing any
+ * other descriptor of the database (or of its -shm) later would silently drop
+ * SQLite's locks, and another process could then checkpoint and delete the
+ * WAL under us.
  */
 static int
 store_check_file(const char *path, struct bos_err *err)
@@ -290,28 +315,57 @@ store_check_file(const char *path, struct bos_err *err)
 	if (fd < 0)
 		return bos_err_set(err, BOS_E_IO, "cannot open database %s: %s", path,
 		    strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		bos_err_set(err, BOS_E_IO, "cannot check database %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		bos_err_set(err, BOS_E_INVALID, "database %s is not a regular file", path);
 		goto out;
 	}
-	if ((st.st_mode & 077) != 0) {
-		log_warn("database %s had mode %04o; setting 0600", path,
-		    (unsigned)(st.st_mode & 07777));
-		if (fchmod(fd, 0600) != 0) {
-			bos_err_set(err, BOS_E_IO, "cannot set mode 0600 on %s: %s", path,
-			    strerror(errno));
-			goto out;
-		}
+	/*
+	 * SQLCipher takes an empty file for a new database under any key, so an
+	 * open of one would "succeed" with a wrong key. Only an interrupted
+	 * create leaves one behind.
+	 */
+	if (st.st_size == 0) {
+		bos_err_set(err, BOS_E_CORRUPT, "database %s is empty (an interrupted create?); "
+		    "remove it and create the vault again", path);
+		goto out;
 	}
+	if (store_fix_fd_mode(fd, path, err) != 0)
+		goto out;
 	/* success */
 	r = 0;
  out:
 	close(fd);
 	return r;
+}
+
+/*
+ * A -wal or -shm left from an earlier run keeps its old mode (SQLite copies
+ * the database's mode only when it creates them): tighten those too, still
+ * before SQLite has opened anything.
+ */
+static int
+store_check_side_files(const char *path, struct bos_err *err)
+{
+	static const char *const suffixes[] = { "-wal", "-shm" };
+	char p[PATH_MAX];
+	size_t i;
+	int fd, r;
+
+	for (i = 0; i < BOS_ARRAY_LEN(suffixes); i++) {
+		if (store_path_with(path, suffixes[i], p, sizeof(p), err) != 0)
+			return -1;
+		if ((fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return bos_err_set(err, BOS_E_IO, "cannot open %s: %s", p,
+			    strerror(errno));
+		}
+		r = store_fix_fd_mode(fd, p, err);
+		close(fd);
+		if (r != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Remove what a failed create made, so that a retry can start clean. */
@@ -359,7 +413,7 @@ store_open(const char *path, const uint8_t key[static STORE_KEY_LEN], int create
 		if (store_create_file(path, err) != 0)
 			return -1;
 		created = 1;
-	} else if (store_check_file(path, err) != 0)
+	} else if (store_check_file(path, err) != 0 || store_check_side_files(path, err) != 0)
 		return -1;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		bos_err_set(err, BOS_E_NOMEM, "out of memory opening database %s", path);

@@ -34,9 +34,11 @@ check "and creates nothing" test ! -e "$T/x"
 check "bos-vaultd starts on the new state and reports ready" start_vault "$S" "$T/v.log"
 check "ready line names the token" grep -q "HSM token 'bos-dev'" "$T/v.log"
 check "bos-vaultd --help explains --state-dir" bash -c "'$VAULTD' --help | grep -q -- --state-dir"
+H=$(hsmd_pid_of "$VPID")
+check "bos-hsmd runs beside the vault" test -n "$H"
 kill -TERM "$VPID"; wait "$VPID"; rc=$?
 check "SIGTERM stops the vault cleanly (exit 0)" test "$rc" -eq 0
-check "no bos-hsmd is left behind" bash -c "! pgrep -f 'bos-hsmd.*$S' >/dev/null"
+check "no bos-hsmd is left behind" bash -c "! kill -0 '$H' 2>/dev/null"
 
 D=$T/dev
 check "bos-vaultd --dev creates a vault on first run" start_vault "$D" "$T/d.log" --dev

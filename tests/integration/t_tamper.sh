@@ -9,7 +9,7 @@ A=$(canary A); B=$(canary B)
 ida=$(printf '%s' "$A" | "$BOSCTL" cred add --state-dir "$S" --name a --type api_key --service s1)
 idb=$(printf '%s' "$B" | "$BOSCTL" cred add --state-dir "$S" --name b --type api_key --service s1)
 DB="$BOS_TESTBIN/bos_dbtool"
-reveal() { "$BOSCTL" cred show --state-dir "$S" "$1" --reveal --json 2>"$T/err" | tail -1; }
+reveal() { "$BOSCTL" cred show --state-dir "$S" "$1" --reveal 2>"$T/err"; }
 
 check "a reads back before tampering" test "$(reveal a)" = "$A"
 

@@ -6,6 +6,7 @@
  */
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "state.h"
 #include "store.h"
@@ -28,7 +29,8 @@ main(int argc, char **argv)
 {
 	struct state st;
 	struct bos_err err;
-	char *msg = NULL;
+	char *msg = NULL, hsmd[512];
+	const char *bin = getenv("BOS_BIN");
 	int rc;
 
 	if (argc != 3) {
@@ -36,7 +38,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	bos_err_clear(&err);
-	if (state_open(argv[1], &st, &err) != 0) {
+	(void)snprintf(hsmd, sizeof(hsmd), "%s/bos-hsmd", bin ? bin : "build/bin");
+	if (state_open_with(argv[1], hsmd, &st, &err) != 0) {
 		fprintf(stderr, "bos_dbtool: %s\n", err.msg);
 		return 1;
 	}

@@ -1,0 +1,22 @@
+/*
+ * The state of the bos-hsmd process: one context, passed to every handler
+ * (no mutable globals).
+ */
+#ifndef BOS_HSM_HSMD_H
+#define BOS_HSM_HSMD_H
+
+#include "buf.h"
+#include "opts.h"
+#include "p11.h"
+#include "p11_sign.h"
+
+struct hsmd {
+	int fd;                 /* the channel, HSM_CHANNEL_FD */
+	enum hsmd_mode mode;
+	struct p11 p11;         /* raw PKCS#11: session, KEKs, random */
+	struct signer *signer;  /* libp11: audit signatures */
+	struct buf req;         /* payload of the request being handled */
+	struct buf resp;        /* payload of its answer */
+};
+
+#endif

@@ -1,0 +1,1020 @@
+/* The credential store; see cred.h and docs/STORE.md. */
+#include "cred.h"
+
+#include <jansson.h>
+#include <openssl/rand.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "hsm_client.h"
+#include "log.h"
+#include "seal.h"
+#include "secmem.h"
+#include "store.h"
+
+/* Random bytes behind an id: 128 bits, 26 base32 characters. */
+#define CRED_ID_RANDOM 16
+#define CRED_ID_CHARS (CRED_ID_LEN - (sizeof(CRED_ID_PREFIX) - 1))
+
+/* AAD: label with its NUL || u16 id length || id || u32 version (big-endian). */
+#define CRED_AAD_LABEL "bos-cred-v1"
+#define CRED_AAD_MAX (sizeof(CRED_AAD_LABEL) + 2 + CRED_ID_LEN + 4)
+
+/* A wrapped DEK: bos-hsmd's AES-256-GCM blob around the 32-byte key. */
+#define CRED_WRAPPED_LEN (HSM_IV_LEN + SEAL_KEY_LEN + HSM_TAG_LEN)
+
+static const char *const cred_type_names[] = {
+	[CRED_API_KEY] = "api_key", [CRED_PASSWORD] = "password", [CRED_CARD] = "card",
+	[CRED_BANK_ACCOUNT] = "bank_account", [CRED_SECRET] = "secret",
+};
+
+/* Columns of every metadata query, in the order cred_meta_from_row() reads them. */
+#define CRED_META_COLS \
+	"SELECT c.id, c.name, c.type, c.service, c.metadata, c.current_version, c.created_at," \
+	" c.updated_at, c.revoked_at, v.card_brand, v.card_first6, v.card_last4" \
+	" FROM credentials AS c JOIN credential_versions AS v" \
+	" ON v.cred_id = c.id AND v.version = c.current_version "
+
+/* A secret ready to seal: for a card, the normalised digits and what may be shown. */
+struct cred_plain {
+	const uint8_t *p;
+	size_t len;
+	int is_card;
+	char pan[CARD_PAN_MAX + 1];
+	const char *brand;
+	char first6[CARD_FIRST6_SIZE], last4[CARD_LAST4_SIZE];
+};
+
+/* One sealed version as stored: wrapped DEK and sealed payload. */
+struct cred_sealed {
+	uint8_t wrapped[CRED_WRAPPED_LEN];
+	size_t wrapped_len;
+	uint8_t *ct;
+	size_t ct_len;
+};
+
+int
+cred_type_parse(const char *s, enum cred_type *t)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < BOS_ARRAY_LEN(cred_type_names); i++) {
+		if (strcmp(s, cred_type_names[i]) == 0) {
+			*t = (enum cred_type)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *
+cred_type_name(enum cred_type t)
+{
+	if ((unsigned)t >= BOS_ARRAY_LEN(cred_type_names))
+		return "unknown";
+	return cred_type_names[t];
+}
+
+static int
+cred_is_base32(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7');
+}
+
+int
+cred_id_valid(const char *s)
+{
+	size_t i, plen = sizeof(CRED_ID_PREFIX) - 1;
+
+	if (s == NULL || strnlen(s, CRED_ID_LEN + 1) != CRED_ID_LEN ||
+	    strncmp(s, CRED_ID_PREFIX, plen) != 0)
+		return 0;
+	for (i = plen; i < CRED_ID_LEN; i++)
+		if (!cred_is_base32(s[i]))
+			return 0;
+	return 1;
+}
+
+/* "cr_" + lowercase RFC 4648 base32 of 16 random bytes, no padding. */
+static int
+cred_id_new(char id[CRED_ID_LEN + 1], struct bos_err *err)
+{
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+	uint8_t rnd[CRED_ID_RANDOM];
+	size_t i, plen = sizeof(CRED_ID_PREFIX) - 1, bit;
+	unsigned v;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return bos_err_set(err, BOS_E_IO, "the random generator failed");
+	memcpy(id, CRED_ID_PREFIX, plen);
+	for (i = 0; i < CRED_ID_CHARS; i++) {
+		bit = i * 5;
+		v = (unsigned)rnd[bit / 8] << 8;
+		if (bit / 8 + 1 < sizeof(rnd))
+			v |= rnd[bit / 8 + 1];
+		id[plen + i] = alphabet[(v >> (11 - bit % 8)) & 31];
+	}
+	id[CRED_ID_LEN] = '\0';
+	return 0;
+}
+
+/*
+ * The AAD of one credential version. Every field has a fixed size or a length
+ * prefix, so no two (id, version) pairs share an encoding, and the label keeps
+ * these blobs apart from any other use of the same keys.
+ */
+static size_t
+cred_aad(const char *id, uint32_t version, uint8_t out[CRED_AAD_MAX])
+{
+	size_t n = 0, idlen = strlen(id);
+
+	memcpy(out, CRED_AAD_LABEL, sizeof(CRED_AAD_LABEL)); /* with its NUL */
+	n += sizeof(CRED_AAD_LABEL);
+	out[n++] = (uint8_t)(idlen >> 8);
+	out[n++] = (uint8_t)idlen;
+	memcpy(out + n, id, idlen);
+	n += idlen;
+	out[n++] = (uint8_t)(version >> 24);
+	out[n++] = (uint8_t)(version >> 16);
+	out[n++] = (uint8_t)(version >> 8);
+	out[n++] = (uint8_t)version;
+	return n;
+}
+
+/* ---- validation ---------------------------------------------------------------- */
+
+static int
+cred_name_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	    c == '.' || c == '_' || c == '-' || c == '/' || c == ' ';
+}
+
+static int
+cred_check_name(const char *name, struct bos_err *err)
+{
+	size_t i, n = name ? strnlen(name, CRED_NAME_MAX + 1) : 0;
+
+	if (n == 0 || n > CRED_NAME_MAX)
+		return bos_err_set(err, BOS_E_INVALID, "name must be 1 to %d characters",
+		    CRED_NAME_MAX);
+	for (i = 0; i < n; i++)
+		if (!cred_name_char(name[i]))
+			return bos_err_set(err, BOS_E_INVALID, "name may contain only letters, "
+			    "digits, spaces and . _ - /");
+	if (name[0] == ' ' || name[n - 1] == ' ')
+		return bos_err_set(err, BOS_E_INVALID, "name must not start or end with a space");
+	if (cred_id_valid(name))
+		return bos_err_set(err, BOS_E_INVALID, "name must not look like a credential id "
+		    "(cr_ and 26 letters and digits)");
+	if (card_text_has_pan(name))
+		return bos_err_set(err, BOS_E_INVALID, "name must not contain a card number");
+	return 0;
+}
+
+static int
+cred_check_service(const char *svc, struct bos_err *err)
+{
+	size_t i, n = svc ? strnlen(svc, CRED_SERVICE_MAX + 1) : 0;
+	char c;
+
+	if (n == 0 || n > CRED_SERVICE_MAX)
+		return bos_err_set(err, BOS_E_INVALID, "service must be 1 to %d characters",
+		    CRED_SERVICE_MAX);
+	for (i = 0; i < n; i++) {
+		c = svc[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-'))
+			return bos_err_set(err, BOS_E_INVALID, "service may contain only lowercase "
+			    "letters, digits and . _ -");
+	}
+	if (card_text_has_pan(svc))
+		return bos_err_set(err, BOS_E_INVALID, "service must not contain a card number");
+	return 0;
+}
+
+static int
+cred_err_pan_in_metadata(struct bos_err *err)
+{
+	return bos_err_set(err, BOS_E_INVALID, "metadata must not contain a card number; store "
+	    "it as a card credential");
+}
+
+static int
+cred_check_entry(const char *key, const json_t *v, struct bos_err *err)
+{
+	if (card_key_is_cvv(key))
+		return bos_err_set(err, BOS_E_INVALID, "cards never store a CVV/CVC "
+		    "(PCI DSS 3.3.1.2): remove the '%.64s' field", key);
+	if (card_text_has_pan(key) || (json_is_string(v) && card_text_has_pan(json_string_value(v))))
+		return cred_err_pan_in_metadata(err);
+	if (!json_is_string(v) && !json_is_number(v) && !json_is_boolean(v))
+		return bos_err_set(err, BOS_E_INVALID, "metadata values must be strings, numbers "
+		    "or booleans: change '%.64s'", key);
+	return 0;
+}
+
+/*
+ * Metadata is shown to anyone who may see the credential, so it must hold
+ * nothing secret: no CVV field, no card number, only flat scalar values.
+ * *canonical receives the compact, key-sorted form that is stored.
+ *
+ * Card numbers are looked for in each key and string value (escapes
+ * decoded), and in the input and stored texts as a whole, which covers
+ * numbers however they are written (4111111111111111, 4111111111111111.0).
+ * JSON puts a ':' or ',' between tokens, so no run joins two values.
+ */
+static int
+cred_check_metadata(const char *text, char **canonical, struct bos_err *err)
+{
+	json_t *root = NULL, *v;
+	json_error_t jerr;
+	const char *key;
+	size_t n;
+	int r = -1;
+
+	*canonical = NULL;
+	if (text == NULL)
+		text = "{}";
+	if ((n = strnlen(text, CRED_METADATA_MAX + 1)) > CRED_METADATA_MAX)
+		return bos_err_set(err, BOS_E_INVALID, "metadata must be at most %d bytes",
+		    CRED_METADATA_MAX);
+	/* jansson's own message quotes the input, which may hold a card number: not used. */
+	if ((root = json_loadb(text, n, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		bos_err_set(err, BOS_E_INVALID, "metadata is not valid JSON (line %d, column %d) "
+		    "or repeats a key", jerr.line, jerr.column);
+		goto out;
+	}
+	if (!json_is_object(root) || json_object_size(root) > CRED_METADATA_KEYS_MAX) {
+		bos_err_set(err, BOS_E_INVALID, "metadata must be a JSON object with at most %d "
+		    "keys", CRED_METADATA_KEYS_MAX);
+		goto out;
+	}
+	json_object_foreach(root, key, v) {
+		if (cred_check_entry(key, v, err) != 0)
+			goto out;
+	}
+	*canonical = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+	if (*canonical == NULL || strlen(*canonical) > CRED_METADATA_MAX) {
+		bos_err_set(err, BOS_E_INVALID, "metadata must be at most %d bytes",
+		    CRED_METADATA_MAX);
+		goto out;
+	}
+	if (card_text_has_pan(text) || card_text_has_pan(*canonical)) {
+		cred_err_pan_in_metadata(err);
+		goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	if (r != 0) {
+		free(*canonical);
+		*canonical = NULL;
+	}
+	json_decref(root);
+	return r;
+}
+
+/*
+ * Check a secret for its type. A card's secret is the card number and
+ * nothing else; what is sealed is its normalised digits, and brand, first 6
+ * and last 4 are kept for display.
+ */
+static int
+cred_plain_prepare(enum cred_type type, const uint8_t *secret, size_t len,
+    struct cred_plain *pl, struct bos_err *err)
+{
+	size_t n = 0;
+
+	memset(pl, 0, sizeof(*pl));
+	if (secret == NULL || len == 0 || len > CRED_SECRET_MAX)
+		return bos_err_set(err, BOS_E_INVALID, "secret must be 1 to %d bytes",
+		    CRED_SECRET_MAX);
+	if (type != CRED_CARD) {
+		pl->p = secret;
+		pl->len = len;
+		return 0;
+	}
+	if (card_normalise((const char *)secret, len, pl->pan, &n, err) != 0)
+		return -1;
+	pl->is_card = 1;
+	pl->p = (const uint8_t *)pl->pan;
+	pl->len = n;
+	pl->brand = card_brand(pl->pan, n);
+	memcpy(pl->first6, pl->pan, 6);
+	memcpy(pl->last4, pl->pan + n - 4, 4);
+	return 0;
+}
+
+static void
+cred_plain_wipe(struct cred_plain *pl)
+{
+	secmem_wipe(pl, sizeof(*pl));
+}
+
+/* ---- sealing ------------------------------------------------------------------- */
+
+/*
+ * Seal one version: a fresh DEK encrypts the secret, then bos-hsmd wraps the
+ * DEK under the current KEK. Both use the same AAD, so neither the payload
+ * nor the wrapped DEK can be moved to another (id, version).
+ */
+static int
+cred_seal(struct cred_ctx *c, const char *id, uint32_t version, const struct cred_plain *pl,
+    struct cred_sealed *out, struct bos_err *err)
+{
+	uint8_t dek[SEAL_KEY_LEN], aad[CRED_AAD_MAX];
+	size_t aad_len = cred_aad(id, version, aad);
+	int r = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (RAND_bytes(dek, sizeof(dek)) != 1) {
+		bos_err_set(err, BOS_E_IO, "the random generator failed");
+		goto out;
+	}
+	if (seal_encrypt(dek, aad, aad_len, pl->p, pl->len, &out->ct, &out->ct_len, err) != 0)
+		goto out;
+	if (hsm_wrap(c->hsm, c->kek_version, aad, aad_len, dek, sizeof(dek), out->wrapped,
+	    sizeof(out->wrapped), &out->wrapped_len, err) != 0) {
+		bos_err_wrap(err, "sealing credential %s version %u", id, version);
+		goto out;
+	}
+	if (out->wrapped_len != CRED_WRAPPED_LEN) {
+		bos_err_set(err, BOS_E_HSM, "bos-hsmd wrapped a key into %zu bytes, not %d",
+		    out->wrapped_len, CRED_WRAPPED_LEN);
+		goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	secmem_wipe(dek, sizeof(dek));
+	if (r != 0) {
+		free(out->ct);
+		out->ct = NULL;
+	}
+	return r;
+}
+
+static int
+cred_err_decrypt(const char *id, uint32_t version, struct bos_err *err)
+{
+	return bos_err_set(err, BOS_E_AUTH, "credential %s version %u failed to decrypt: the "
+	    "stored ciphertext is damaged or does not belong to this credential", id, version);
+}
+
+/*
+ * Open one version. The AAD comes from the identity of the row being read,
+ * never from the blobs, so a blob copied from elsewhere does not open. The
+ * DEK lives on the stack only between unwrap and decrypt.
+ */
+static int
+cred_unseal(struct cred_ctx *c, const char *id, uint32_t version, uint32_t kek_version,
+    const uint8_t *wrapped, size_t wrapped_len, const uint8_t *ct, size_t ct_len,
+    uint8_t **pt, size_t *pt_len, struct bos_err *err)
+{
+	uint8_t dek[SEAL_KEY_LEN], aad[CRED_AAD_MAX];
+	size_t aad_len = cred_aad(id, version, aad), dek_len = 0;
+	int r = -1;
+
+	if (wrapped_len != CRED_WRAPPED_LEN || ct_len < SEAL_OVERHEAD) {
+		cred_err_decrypt(id, version, err);
+		goto out;
+	}
+	if (hsm_unwrap(c->hsm, kek_version, aad, aad_len, wrapped, wrapped_len, dek,
+	    sizeof(dek), &dek_len, err) != 0) {
+		/* A dead bos-hsmd or a missing KEK is not damage to the data: say so. */
+		if (err == NULL || err->code == BOS_E_AUTH)
+			cred_err_decrypt(id, version, err);
+		else
+			bos_err_wrap(err, "reading credential %s version %u", id, version);
+		goto out;
+	}
+	if (dek_len != sizeof(dek) || seal_decrypt(dek, aad, aad_len, ct, ct_len, pt, pt_len,
+	    NULL) != 0) {
+		cred_err_decrypt(id, version, err);
+		goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	secmem_wipe(dek, sizeof(dek));
+	return r;
+}
+
+/* ---- rows ---------------------------------------------------------------------- */
+
+static int
+cred_prepare(struct cred_ctx *c, const char *sql, sqlite3_stmt **st, struct bos_err *err)
+{
+	if (sqlite3_prepare_v2(store_db(c->store), sql, -1, st, NULL) != SQLITE_OK)
+		return store_err_db(c->store, "preparing a statement", err);
+	return 0;
+}
+
+/* Bind text or NULL. */
+static int
+cred_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+static int
+cred_insert_credential(struct cred_ctx *c, const char *id, const struct cred_new *n,
+    const char *metadata, int64_t now, struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -1, rc;
+
+	if (cred_prepare(c, "INSERT INTO credentials (id, name, type, service, metadata,"
+	    " current_version, created_at, updated_at, revoked_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6, NULL)", &st, err) != 0)
+		return -1;
+	if (cred_bind_text(st, 1, id) != SQLITE_OK || cred_bind_text(st, 2, n->name) != SQLITE_OK ||
+	    cred_bind_text(st, 3, cred_type_name(n->type)) != SQLITE_OK ||
+	    cred_bind_text(st, 4, n->service) != SQLITE_OK ||
+	    cred_bind_text(st, 5, metadata) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 6, now) != SQLITE_OK) {
+		store_err_db(c->store, "storing a credential", err);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		bos_err_set(err, BOS_E_EXISTS, "a credential named '%s' already exists", n->name);
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		store_err_db(c->store, "storing a credential", err);
+		goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+cred_insert_version(struct cred_ctx *c, const char *id, uint32_t version,
+    const struct cred_plain *pl, const struct cred_sealed *s, int64_t now, struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -1;
+
+	if (cred_prepare(c, "INSERT INTO credential_versions (cred_id, version, kek_version,"
+	    " wrapped_dek, ciphertext, card_brand, card_first6, card_last4, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &st, err) != 0)
+		return -1;
+	if (cred_bind_text(st, 1, id) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, version) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, c->kek_version) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 4, s->wrapped, (int)s->wrapped_len, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 5, s->ct, (int)s->ct_len, SQLITE_STATIC) != SQLITE_OK ||
+	    cred_bind_text(st, 6, pl->is_card ? pl->brand : NULL) != SQLITE_OK ||
+	    cred_bind_text(st, 7, pl->is_card ? pl->first6 : NULL) != SQLITE_OK ||
+	    cred_bind_text(st, 8, pl->is_card ? pl->last4 : NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 9, now) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+		store_err_db(c->store, "storing a credential version", err);
+		goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Seal pl as (id, version) and store the version row. */
+static int
+cred_store_version(struct cred_ctx *c, const char *id, uint32_t version,
+    const struct cred_plain *pl, int64_t now, struct bos_err *err)
+{
+	struct cred_sealed s;
+	int r;
+
+	if (cred_seal(c, id, version, pl, &s, err) != 0)
+		return -1;
+	r = cred_insert_version(c, id, version, pl, &s, now, err);
+	free(s.ct);
+	return r;
+}
+
+/* End a write: commit on success, else roll back keeping the first error. */
+static int
+cred_finish(struct cred_ctx *c, int r, struct bos_err *err)
+{
+	if (r == 0)
+		return store_commit(c->store, err);
+	if (store_rollback(c->store, NULL) != 0)
+		log_err("credential store: rollback failed");
+	return -1;
+}
+
+static int
+cred_check_ctx(struct cred_ctx *c, struct bos_err *err)
+{
+	if (c == NULL || c->store == NULL || c->hsm == NULL || c->kek_version == 0)
+		return bos_err_set(err, BOS_E_CONFIG, "credential store used without a database, "
+		    "an HSM or a KEK version");
+	return 0;
+}
+
+/* Inside the write transaction: the credential row, then its sealed version 1. */
+static int
+cred_create_rows(struct cred_ctx *c, const char *id, const struct cred_new *n,
+    const char *metadata, const struct cred_plain *pl, int64_t now, struct bos_err *err)
+{
+	if (cred_insert_credential(c, id, n, metadata, now, err) != 0 ||
+	    cred_store_version(c, id, 1, pl, now, err) != 0)
+		return -1;
+	return 0;
+}
+
+int
+cred_create(struct cred_ctx *c, const struct cred_new *n, char id_out[CRED_ID_LEN + 1],
+    struct bos_err *err)
+{
+	struct cred_plain pl;
+	char id[CRED_ID_LEN + 1], *metadata = NULL;
+	int64_t now = (int64_t)time(NULL);
+	int r = -1;
+
+	memset(&pl, 0, sizeof(pl));
+	id_out[0] = '\0';
+	if (cred_check_ctx(c, err) != 0 || cred_check_name(n->name, err) != 0 ||
+	    cred_check_service(n->service, err) != 0)
+		goto out;
+	if ((unsigned)n->type >= BOS_ARRAY_LEN(cred_type_names)) {
+		bos_err_set(err, BOS_E_INVALID, "unknown credential type");
+		goto out;
+	}
+	if (cred_check_metadata(n->metadata_json, &metadata, err) != 0 ||
+	    cred_plain_prepare(n->type, n->secret, n->secret_len, &pl, err) != 0 ||
+	    cred_id_new(id, err) != 0 || store_begin(c->store, err) != 0)
+		goto out;
+	if (cred_finish(c, cred_create_rows(c, id, n, metadata, &pl, now, err), err) != 0)
+		goto out;
+	memcpy(id_out, id, sizeof(id));
+	log_info("credential %s created (%s, service %s)", id, cred_type_name(n->type),
+	    n->service);
+	/* success */
+	r = 0;
+ out:
+	cred_plain_wipe(&pl);
+	free(metadata);
+	return r;
+}
+
+/* Credential state as a write needs it. */
+struct cred_state {
+	enum cred_type type;
+	uint32_t current;
+	int64_t revoked_at;
+};
+
+static int
+cred_err_notfound(const char *what, struct bos_err *err)
+{
+	/* Echo only what cannot be a secret: a well-formed id or name. */
+	if (cred_id_valid(what))
+		return bos_err_set(err, BOS_E_NOTFOUND, "no credential with id %s", what);
+	if (cred_check_name(what, NULL) == 0)
+		return bos_err_set(err, BOS_E_NOTFOUND, "no credential named '%s'", what);
+	return bos_err_set(err, BOS_E_NOTFOUND, "no such credential: give an id (cr_...) or a "
+	    "name");
+}
+
+static int
+cred_err_revoked(const char *id, int64_t when, struct bos_err *err)
+{
+	return bos_err_set(err, BOS_E_REVOKED, "credential %s was revoked (at %lld) and can no "
+	    "longer be read or changed", id, (long long)when);
+}
+
+static int
+cred_load_state(struct cred_ctx *c, const char *id, struct cred_state *cs, struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -1, rc;
+	sqlite3_int64 v;
+
+	if (!cred_id_valid(id))
+		return cred_err_notfound(id, err);
+	if (cred_prepare(c, "SELECT type, current_version, coalesce(revoked_at, 0)"
+	    " FROM credentials WHERE id = ?1", &st, err) != 0)
+		return -1;
+	if (cred_bind_text(st, 1, id) != SQLITE_OK) {
+		store_err_db(c->store, "reading a credential", err);
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+		cred_err_notfound(id, err);
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		store_err_db(c->store, "reading a credential", err);
+		goto out;
+	}
+	v = sqlite3_column_int64(st, 1);
+	if (cred_type_parse((const char *)sqlite3_column_text(st, 0),
+	    &cs->type) != 0 || v < 1 || v > UINT32_MAX) {
+		bos_err_set(err, BOS_E_CORRUPT, "credential %s has a malformed row", id);
+		goto out;
+	}
+	cs->current = (uint32_t)v;
+	cs->revoked_at = sqlite3_column_int64(st, 2);
+	/* success */
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+cred_set_current(struct cred_ctx *c, const char *id, uint32_t version, int64_t now,
+    struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -1;
+
+	if (cred_prepare(c, "UPDATE credentials SET current_version = ?2, updated_at = ?3"
+	    " WHERE id = ?1", &st, err) != 0)
+		return -1;
+	if (cred_bind_text(st, 1, id) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, version) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, now) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE ||
+	    sqlite3_changes(store_db(c->store)) != 1) {
+		store_err_db(c->store, "updating a credential", err);
+		goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Inside the write transaction: read the state, so two updates cannot share a version. */
+static int
+cred_update_locked(struct cred_ctx *c, const char *id, const uint8_t *secret, size_t len,
+    uint32_t *new_version, struct bos_err *err)
+{
+	struct cred_state cs;
+	struct cred_plain pl;
+	int64_t now = (int64_t)time(NULL);
+	int r = -1;
+
+	memset(&pl, 0, sizeof(pl));
+	if (cred_load_state(c, id, &cs, err) != 0)
+		goto out;
+	if (cs.revoked_at != 0) {
+		cred_err_revoked(id, cs.revoked_at, err);
+		goto out;
+	}
+	if (cs.current == UINT32_MAX) {
+		bos_err_set(err, BOS_E_INVALID, "credential %s has no versions left", id);
+		goto out;
+	}
+	if (cred_plain_prepare(cs.type, secret, len, &pl, err) != 0 ||
+	    cred_store_version(c, id, cs.current + 1, &pl, now, err) != 0 ||
+	    cred_set_current(c, id, cs.current + 1, now, err) != 0)
+		goto out;
+	*new_version = cs.current + 1;
+	/* success */
+	r = 0;
+ out:
+	cred_plain_wipe(&pl);
+	return r;
+}
+
+int
+cred_update(struct cred_ctx *c, const char *id, const uint8_t *secret, size_t len,
+    uint32_t *new_version, struct bos_err *err)
+{
+	uint32_t v = 0;
+	int r;
+
+	*new_version = 0;
+	if (cred_check_ctx(c, err) != 0 || store_begin(c->store, err) != 0)
+		return -1;
+	r = cred_update_locked(c, id, secret, len, &v, err);
+	if (cred_finish(c, r, err) != 0)
+		return -1;
+	*new_version = v;
+	log_info("credential %s updated to version %u", id, v);
+	return 0;
+}
+
+/* Copy a text column into a fixed field; a value that does not fit is damage. */
+static int
+cred_copy_col(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	size_t n = s ? strlen(s) : 0;
+
+	if (n >= size)
+		return -1;
+	memcpy(dst, s ? s : "", n);
+	dst[n] = '\0';
+	return 0;
+}
+
+static int
+cred_meta_from_row(sqlite3_stmt *st, struct cred_meta *m, struct bos_err *err)
+{
+	const char *md;
+	sqlite3_int64 v;
+
+	memset(m, 0, sizeof(*m));
+	v = sqlite3_column_int64(st, 5);
+	if (cred_copy_col(st, 0, m->id, sizeof(m->id)) != 0 ||
+	    cred_copy_col(st, 1, m->name, sizeof(m->name)) != 0 ||
+	    cred_type_parse((const char *)sqlite3_column_text(st, 2), &m->type) != 0 ||
+	    cred_copy_col(st, 3, m->service, sizeof(m->service)) != 0 ||
+	    v < 1 || v > UINT32_MAX ||
+	    cred_copy_col(st, 9, m->card_brand, sizeof(m->card_brand)) != 0 ||
+	    cred_copy_col(st, 10, m->card_first6, sizeof(m->card_first6)) != 0 ||
+	    cred_copy_col(st, 11, m->card_last4, sizeof(m->card_last4)) != 0)
+		return bos_err_set(err, BOS_E_CORRUPT, "a credential row is malformed");
+	m->version = (uint32_t)v;
+	m->created_at = sqlite3_column_int64(st, 6);
+	m->updated_at = sqlite3_column_int64(st, 7);
+	m->revoked_at = sqlite3_column_int64(st, 8);
+	md = (const char *)sqlite3_column_text(st, 4);
+	if ((m->metadata_json = strdup(md ? md : "{}")) == NULL)
+		return bos_err_set(err, BOS_E_NOMEM, "out of memory reading a credential");
+	return 0;
+}
+
+int
+cred_get(struct cred_ctx *c, const char *id_or_name, struct cred_meta *out,
+    struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -1, rc, by_id = cred_id_valid(id_or_name);
+
+	memset(out, 0, sizeof(*out));
+	if (c == NULL || c->store == NULL)
+		return bos_err_set(err, BOS_E_CONFIG, "credential store used without a database");
+	if (id_or_name == NULL || *id_or_name == '\0')
+		return bos_err_set(err, BOS_E_INVALID, "give a credential id or name");
+	if (cred_prepare(c, by_id ? CRED_META_COLS "WHERE c.id = ?1" :
+	    CRED_META_COLS "WHERE c.name = ?1", &st, err) != 0)
+		return -1;
+	if (cred_bind_text(st, 1, id_or_name) != SQLITE_OK) {
+		store_err_db(c->store, "reading a credential", err);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		cred_err_notfound(id_or_name, err);
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		store_err_db(c->store, "reading a credential", err);
+		goto out;
+	}
+	if (cred_meta_from_row(st, out, err) != 0)
+		goto out;
+	/* success */
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	if (r != 0)
+		cred_meta_free(out);
+	return r;
+}
+
+void
+cred_meta_free(struct cred_meta *m)
+{
+	if (m == NULL)
+		return;
+	free(m->metadata_json);
+	m->metadata_json = NULL;
+}
+
+/*
+ * One statement reads the credential's state and the version's blobs, so a
+ * revoke cannot slip between checking and decrypting.
+ */
+#define CRED_READ_SQL \
+	"SELECT coalesce(c.revoked_at, 0), c.current_version, v.version, v.kek_version," \
+	" v.wrapped_dek, v.ciphertext FROM credentials AS c LEFT JOIN credential_versions AS v" \
+	" ON v.cred_id = c.id AND v.version = (CASE ?2 WHEN 0 THEN c.current_version ELSE ?2 END)" \
+	" WHERE c.id = ?1"
+
+static int
+cred_read_row(struct cred_ctx *c, sqlite3_stmt *st, const char *id, uint32_t version,
+    uint8_t **secret, size_t *len, struct bos_err *err)
+{
+	int64_t revoked = sqlite3_column_int64(st, 0);
+	sqlite3_int64 v = sqlite3_column_int64(st, 2), kek = sqlite3_column_int64(st, 3);
+	const uint8_t *wrapped, *ct;
+	int wlen, clen;
+
+	if (revoked != 0)
+		return cred_err_revoked(id, revoked, err);
+	if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+		return bos_err_set(err, BOS_E_NOTFOUND, "credential %s has no version %u", id,
+		    version);
+	if (v < 1 || v > UINT32_MAX || kek < 1 || kek > UINT32_MAX)
+		return bos_err_set(err, BOS_E_CORRUPT, "credential %s has a malformed version row",
+		    id);
+	wrapped = sqlite3_column_blob(st, 4);
+	wlen = sqlite3_column_bytes(st, 4);
+	ct = sqlite3_column_blob(st, 5);
+	clen = sqlite3_column_bytes(st, 5);
+	if (wrapped == NULL || ct == NULL)
+		return cred_err_decrypt(id, (uint32_t)v, err);
+	return cred_unseal(c, id, (uint32_t)v, (uint32_t)kek, wrapped, (size_t)wlen, ct,
+	    (size_t)clen, secret, len, err);
+}
+
+int
+cred_read_secret(struct cred_ctx *c, const char *id, uint32_t version, uint8_t **secret,
+    size_t *len, struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -1, rc;
+
+	*secret = NULL;
+	*len = 0;
+	if (cred_check_ctx(c, err) != 0)
+		return -1;
+	if (!cred_id_valid(id))
+		return cred_err_notfound(id, err);
+	if (cred_prepare(c, CRED_READ_SQL, &st, err) != 0)
+		return -1;
+	if (cred_bind_text(st, 1, id) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, version) != SQLITE_OK) {
+		store_err_db(c->store, "reading a credential", err);
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+		cred_err_notfound(id, err);
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		store_err_db(c->store, "reading a credential", err);
+		goto out;
+	}
+	r = cred_read_row(c, st, id, version, secret, len, err);
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+cred_list(struct cred_ctx *c, const char *service, const char *type,
+    int (*cb)(const struct cred_meta *, void *), void *arg, struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct cred_meta m;
+	enum cred_type t;
+	int r = -1, rc, stop;
+
+	memset(&m, 0, sizeof(m));
+	if (c == NULL || c->store == NULL)
+		return bos_err_set(err, BOS_E_CONFIG, "credential store used without a database");
+	if (type != NULL && cred_type_parse(type, &t) != 0)
+		return bos_err_set(err, BOS_E_INVALID, "unknown type: use api_key, password, card, "
+		    "bank_account or secret");
+	if (cred_prepare(c, CRED_META_COLS "WHERE (?1 IS NULL OR c.service = ?1)"
+	    " AND (?2 IS NULL OR c.type = ?2) ORDER BY c.name", &st, err) != 0)
+		return -1;
+	if (cred_bind_text(st, 1, service) != SQLITE_OK || cred_bind_text(st, 2, type) != SQLITE_OK) {
+		store_err_db(c->store, "listing credentials", err);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cred_meta_from_row(st, &m, err) != 0)
+			goto out;
+		stop = cb(&m, arg);
+		cred_meta_free(&m);
+		if (stop != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_err_db(c->store, "listing credentials", err);
+		goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	cred_meta_free(&m);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+cred_exists(struct cred_ctx *c, const char *id, struct bos_err *err)
+{
+	struct cred_state cs;
+
+	return cred_load_state(c, id, &cs, err);
+}
+
+int
+cred_list_versions(struct cred_ctx *c, const char *id,
+    int (*cb)(uint32_t version, int64_t created_at, void *), void *arg, struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 v;
+	int r = -1, rc;
+
+	if (c == NULL || c->store == NULL)
+		return bos_err_set(err, BOS_E_CONFIG, "credential store used without a database");
+	if (cred_exists(c, id, err) != 0)
+		return -1;
+	if (cred_prepare(c, "SELECT version, created_at FROM credential_versions"
+	    " WHERE cred_id = ?1 ORDER BY version", &st, err) != 0)
+		return -1;
+	if (cred_bind_text(st, 1, id) != SQLITE_OK) {
+		store_err_db(c->store, "listing versions", err);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = sqlite3_column_int64(st, 0);
+		if (v < 1 || v > UINT32_MAX) {
+			bos_err_set(err, BOS_E_CORRUPT, "credential %s has a malformed version", id);
+			goto out;
+		}
+		if (cb((uint32_t)v, sqlite3_column_int64(st, 1), arg) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_err_db(c->store, "listing versions", err);
+		goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Run one constant statement bound to ?1 = id and, if it has one, ?2 = now. */
+static int
+cred_exec_id(struct cred_ctx *c, const char *sql, const char *id, int64_t now,
+    struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -1;
+
+	if (cred_prepare(c, sql, &st, err) != 0)
+		return -1;
+	if (cred_bind_text(st, 1, id) != SQLITE_OK ||
+	    (sqlite3_bind_parameter_count(st) >= 2 && sqlite3_bind_int64(st, 2, now) != SQLITE_OK) ||
+	    sqlite3_step(st) != SQLITE_DONE) {
+		store_err_db(c->store, "revoking a credential", err);
+		goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+cred_revoke_locked(struct cred_ctx *c, const char *id, struct bos_err *err)
+{
+	struct cred_state cs;
+	int64_t now = (int64_t)time(NULL);
+
+	if (cred_load_state(c, id, &cs, err) != 0)
+		return -1;
+	if (cs.revoked_at != 0)
+		return cred_err_revoked(id, cs.revoked_at, err);
+	/* A revoked_at of 0 would read as "active": the clock is never before 1970 here. */
+	if (now <= 0)
+		now = 1;
+	/*
+	 * Erase the sealed values: secure_delete overwrites the old cells, and
+	 * the WAL's old pages are overwritten as it is reused and checkpointed.
+	 */
+	return cred_exec_id(c, "UPDATE credentials SET revoked_at = ?2, updated_at = ?2"
+	    " WHERE id = ?1", id, now, err) != 0 ||
+	    cred_exec_id(c, "UPDATE credential_versions SET wrapped_dek = x'', ciphertext = x''"
+	    " WHERE cred_id = ?1", id, now, err) != 0 ? -1 : 0;
+}
+
+int
+cred_revoke(struct cred_ctx *c, const char *id, struct bos_err *err)
+{
+	int r;
+
+	if (c == NULL || c->store == NULL)
+		return bos_err_set(err, BOS_E_CONFIG, "credential store used without a database");
+	if (store_begin(c->store, err) != 0)
+		return -1;
+	r = cred_revoke_locked(c, id, err);
+	if (cred_finish(c, r, err) != 0)
+		return -1;
+	log_info("credential %s revoked", id);
+	return 0;
+}
