@@ -69,41 +69,56 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 .PHONY: all deps run check unit asan integration house-rules fuzz fuzz-run install clean
 all: $(BINS)
 
+# V=1 shows full commands.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@[ "$(V)" = 1 ] || echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIBCOMMON): $(call obj,$(COMMON_SRCS))
 $(LIBHSM): $(call obj,$(HSM_SRCS))
 $(LIBVAULT): $(call obj,$(VAULT_SRCS))
 $(BUILD)/lib/%.a:
 	@mkdir -p $(@D)
-	rm -f $@ && $(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/bin/bos-hsmd: $(call obj,hsm/hsmd_main.c) $(LIBHSM) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(HSM_PKGS)) -ldl
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(HSM_PKGS)) -ldl
 
 $(BUILD)/bin/bos-vaultd: $(call obj,vault/vaultd_main.c) $(LIBVAULT) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS))
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS))
 
 $(BUILD)/bin/bosctl: $(call obj,$(CLI_SRCS)) $(LIBVAULT) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS))
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS))
 
 # Unit tests and test tools link every library; they are not shipped.
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(TEST_SUPPORT_SRCS)) $(LIBVAULT) $(LIBHSM) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl
 $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBVAULT) $(LIBHSM) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl
 
 # libFuzzer targets, one per parser of untrusted input (clang, ASan + UBSan).
 $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBVAULT) $(LIBHSM) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl
 
 fuzz-run: $(FUZZERS)
 	@BOS_FUZZ_TIME=$(FUZZ_TIME) tests/run-fuzz.sh $(FUZZERS)
@@ -123,9 +138,10 @@ run: deps
 unit: $(BINS) $(UNITS) $(TOOLS)
 	@BOS_BIN=$(BUILD)/bin tests/run-unit.sh $(UNITS)
 
-# The whole unit suite again under ASan + UBSan, in its own build tree.
+# The unit and integration suites again under ASan + UBSan, in their own
+# build tree (the daemons the integration tests start are sanitized too).
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 unit
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 unit integration
 
 integration: $(BINS) $(TOOLS)
 	@BOS_BIN=$(BUILD)/bin BOS_TESTBIN=$(BUILD)/tests tests/run-integration.sh
@@ -152,5 +168,7 @@ install: $(BINS)
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+.SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "hsm_proto.h"
+#include "io.h"
 #include "secmem.h"
 
 /*
@@ -60,23 +61,6 @@ chan_read_payload(int fd, struct buf *payload, uint32_t len)
 	return CHAN_OK;
 }
 
-/* send() with MSG_NOSIGNAL: a vault that went away must not SIGPIPE us. */
-static int
-chan_write(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 chan_send(int fd, uint32_t type, const void *p, size_t n)
 {
@@ -88,7 +72,7 @@ chan_send(int fd, uint32_t type, const void *p, size_t n)
 	if (buf_put_u32(&out, type) != 0 || buf_put_u32(&out, (uint32_t)n) != 0 ||
 	    buf_put(&out, p, n) != 0)
 		goto out;
-	r = chan_write(fd, out.data, out.len);
+	r = io_send_full(fd, out.data, out.len);
  out:
 	buf_free(&out);
 	return r;

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "buf.h"
+#include "io.h"
 #include "secmem.h"
 
 #define CLIENT_READY_MS 10000    /* start-up: module load, login */
@@ -269,22 +270,6 @@ client_err_dead(const struct hsm_client *c, struct bos_err *err)
 
 /* ---- framing ---- */
 
-static int
-client_send_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static enum recv_status
 client_read_until(int fd, uint8_t *p, size_t n, long deadline)
 {
@@ -349,7 +334,7 @@ client_send_frame(struct hsm_client *c, uint32_t type, const struct buf *req)
 		return -1;
 	if (buf_put_u32(&f, type) == 0 && buf_put_u32(&f, (uint32_t)req->len) == 0 &&
 	    buf_put(&f, req->data, req->len) == 0)
-		r = client_send_all(c->fd, f.data, f.len);
+		r = io_send_full(c->fd, f.data, f.len);
 	buf_free(&f);
 	return r;
 }
@@ -642,7 +627,7 @@ hsm_client_send_raw(struct hsm_client *c, const void *p, size_t n, struct bos_er
 	pthread_mutex_lock(&c->mu);
 	if (!c->alive)
 		client_err_dead(c, err);
-	else if (client_send_all(c->fd, p, n) != 0)
+	else if (io_send_full(c->fd, p, n) != 0)
 		client_fail_recv(c, RECV_EOF, err);
 	else if ((st = client_recv(c, CLIENT_CALL_MS, &type, &resp)) != RECV_OK)
 		client_fail_recv(c, st, err);
