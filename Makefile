@@ -66,7 +66,7 @@ UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRCS))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all deps run check unit asan integration house-rules fuzz fuzz-run install clean
+.PHONY: FORCE all deps run check unit asan integration house-rules fuzz fuzz-run install clean
 all: $(BINS)
 
 # V=1 shows full commands.
@@ -77,7 +77,15 @@ else
 Q := @
 endif
 
-$(BUILD)/obj/%.o: %.c
+# Objects depend on the flags they were built with, so changing PREFIX, SAN
+# or CFLAGS rebuilds instead of mixing old and new objects.
+FLAGS_STAMP := $(BUILD)/flags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(CPPFLAGS) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CPPFLAGS) $(CFLAGS)' > $@
+FORCE:
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
