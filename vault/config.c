@@ -1,9 +1,11 @@
 /* bos.conf parsing; see config.h. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,63 @@ config_defaults(struct config *c)
 	memset(c, 0, sizeof(*c));
 	(void)snprintf(c->pkcs11_module, sizeof(c->pkcs11_module), "%s", CONFIG_DEFAULT_MODULE);
 	c->audit_key_version = 1;
+	(void)snprintf(c->listen_addr, sizeof(c->listen_addr), "127.0.0.1");
+	c->listen_port = 8025;
+	c->body_max_bytes = 64 * 1024;
+	c->conn_limit = 256;
+	c->conn_timeout_seconds = 30;
+	c->session_idle_seconds = 15 * 60;
+	c->session_absolute_seconds = 12 * 3600;
+	c->lockout_failures = 10;
+	c->lockout_seconds = 30 * 60;
+	c->disable_failures = 100;
 }
+
+/* "ADDR:PORT" for an IPv4 address; port 0 turns the TCP listener off. */
+static int
+config_set_listen(struct config *c, const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	char addr[sizeof(c->listen_addr)];
+	uint32_t port = 0;
+	size_t n;
+	char *end;
+	unsigned long p;
+
+	if (colon == NULL || (n = (size_t)(colon - v)) == 0 || n >= sizeof(addr))
+		return -1;
+	memcpy(addr, v, n);
+	addr[n] = '\0';
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || end == colon + 1 || p > 65535)
+		return -1;
+	port = (uint32_t)p;
+	if (inet_pton(AF_INET, addr, &(struct in_addr){ 0 }) != 1)
+		return -1;
+	memcpy(c->listen_addr, addr, n + 1);
+	c->listen_port = (uint16_t)port;
+	return 0;
+}
+
+/* Settings that are positive integers, with their bounds. */
+struct config_u32 {
+	const char *key;
+	size_t off;
+	uint32_t min, max;
+};
+
+static const struct config_u32 config_u32s[] = {
+	{ "audit_key_version", offsetof(struct config, audit_key_version), 1, 1000000 },
+	{ "body_max_bytes", offsetof(struct config, body_max_bytes), 1024, 16u << 20 },
+	{ "conn_limit", offsetof(struct config, conn_limit), 4, 100000 },
+	{ "conn_timeout_seconds", offsetof(struct config, conn_timeout_seconds), 1, 3600 },
+	{ "session_idle_seconds", offsetof(struct config, session_idle_seconds), 1, 86400 },
+	{ "session_absolute_seconds", offsetof(struct config, session_absolute_seconds), 1, 7 * 86400 },
+	{ "lockout_failures", offsetof(struct config, lockout_failures), 1, 10 },
+	{ "lockout_seconds", offsetof(struct config, lockout_seconds), 1, 86400 * 30 },
+	{ "disable_failures", offsetof(struct config, disable_failures), 1, 100 },
+};
 
 static char *
 config_trim(char *s)
@@ -62,16 +120,32 @@ config_set_str(char *dst, size_t cap, const char *v)
 }
 
 static int
-config_set_u32(uint32_t *dst, const char *v)
+config_set_u32(uint32_t *dst, const char *v, uint32_t min, uint32_t max)
 {
 	char *end;
 	unsigned long n;
 
 	errno = 0;
 	n = strtoul(v, &end, 10);
-	if (errno != 0 || *end != '\0' || end == v || n == 0 || n > UINT32_MAX)
+	if (errno != 0 || *end != '\0' || end == v || v[0] == '-' || n < min || n > max)
 		return -1;
 	*dst = (uint32_t)n;
+	return 0;
+}
+
+/* 1 and sets *r when key is one of the integer settings. */
+static int
+config_try_u32(struct config *c, const char *key, const char *val, int *r)
+{
+	size_t i;
+
+	for (i = 0; i < BOS_ARRAY_LEN(config_u32s); i++) {
+		if (strcmp(key, config_u32s[i].key) == 0) {
+			*r = config_set_u32((uint32_t *)(void *)((char *)c + config_u32s[i].off), val,
+			    config_u32s[i].min, config_u32s[i].max);
+			return 1;
+		}
+	}
 	return 0;
 }
 
@@ -101,12 +175,17 @@ config_parse_line(struct config *c, const char *state_dir, char *line, struct bo
 		r = config_set_path(c->pin_file, sizeof(c->pin_file), state_dir, val);
 	else if (strcmp(key, "softhsm_conf") == 0)
 		r = config_set_path(c->softhsm_conf, sizeof(c->softhsm_conf), state_dir, val);
-	else if (strcmp(key, "audit_key_version") == 0)
-		r = config_set_u32(&c->audit_key_version, val);
-	else
+	else if (strcmp(key, "tls_cert") == 0)
+		r = config_set_path(c->tls_cert, sizeof(c->tls_cert), state_dir, val);
+	else if (strcmp(key, "tls_key") == 0)
+		r = config_set_path(c->tls_key, sizeof(c->tls_key), state_dir, val);
+	else if (strcmp(key, "listen") == 0)
+		r = config_set_listen(c, val);
+	else if (!config_try_u32(c, key, val, &r))
 		return bos_err_set(err, BOS_E_CONFIG, "unknown setting '%s'", key);
 	if (r != 0)
-		return bos_err_set(err, BOS_E_CONFIG, "value of '%s' is too long or not valid", key);
+		return bos_err_set(err, BOS_E_CONFIG, "value of '%s' is out of range, too long or "
+		    "not valid", key);
 	return 0;
 }
 

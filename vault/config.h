@@ -18,6 +18,22 @@ struct config {
 	char pin_file[CONFIG_PATH_MAX];   /* empty: $CREDENTIALS_DIRECTORY/hsm-pin */
 	char softhsm_conf[CONFIG_PATH_MAX]; /* empty: leave SOFTHSM2_CONF unset */
 	uint32_t audit_key_version;
+
+	/* HTTP (see http.h); tls_* empty means DIR/tls/cert.pem and key.pem. */
+	char listen_addr[64];             /* listen = 127.0.0.1:8025 */
+	uint16_t listen_port;
+	char tls_cert[CONFIG_PATH_MAX];
+	char tls_key[CONFIG_PATH_MAX];
+	uint32_t body_max_bytes;          /* 65536 */
+	uint32_t conn_limit;              /* 256 */
+	uint32_t conn_timeout_seconds;    /* 30 */
+
+	/* Admin sign-in (SECURITY.md "Admin authentication"). */
+	uint32_t session_idle_seconds;    /* 900 */
+	uint32_t session_absolute_seconds; /* 43200 */
+	uint32_t lockout_failures;        /* 10: failures that lock the account */
+	uint32_t lockout_seconds;         /* 1800 */
+	uint32_t disable_failures;        /* 100 consecutive: disabled until reset */
 };
 
 /* Fill defaults: SoftHSM module, audit key v1, everything else empty. */

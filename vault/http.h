@@ -1,0 +1,120 @@
+/*
+ * The vault's HTTP front door (libmicrohttpd): HTTPS (TLS 1.3 only) on TCP
+ * and plain HTTP on a unix socket in the state directory, one route table,
+ * one error shape:
+ *     {"error":{"code":"not_found","message":"no credential with that id"}}
+ * and an X-Request-Id header on every response.
+ *
+ * The core does everything that is the same for every route, before any
+ * handler runs: header and body limits (413), Content-Length /
+ * Transfer-Encoding smuggling checks (400), method (405 with Allow), content
+ * type of bodies (415), JSON parsing with duplicate keys and invalid UTF-8
+ * refused (400), unknown top-level fields refused (400), a CVV-like field at
+ * any depth refused (400), authentication for the route's auth class
+ * (401/403, via auth_check() in auth.h), and metrics. Handlers only see
+ * requests that passed all of that.
+ *
+ * Threading: one thread per connection (MHD_USE_THREAD_PER_CONNECTION with
+ * poll), so handlers may block on the database or bos-hsmd.
+ */
+#ifndef BOS_HTTP_H
+#define BOS_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "compiler.h"
+#include "err.h"
+
+struct vault;
+struct http_req;
+struct http_server;
+
+enum http_method {
+	HTTP_GET = 1 << 0,
+	HTTP_POST = 1 << 1,
+	HTTP_PUT = 1 << 2,
+	HTTP_DELETE = 1 << 3,
+};
+
+/* Who may call a route. The core enforces it before the handler runs. */
+enum route_auth {
+	ROUTE_PUBLIC,        /* anyone (GET /health, POST /auth/login) */
+	ROUTE_SESSION_ANY,   /* a session in any state: password-only (TOTP pending) or full */
+	ROUTE_ADMIN,         /* a full admin session (password + TOTP), checked on the server */
+	ROUTE_LOCAL_VAULT_UID, /* unix socket only, peer uid == the vault's uid */
+};
+
+enum http_transport { HTTP_TCP_TLS, HTTP_UNIX };
+
+/* Return value of handlers: 0 when a response was queued, -1 on an internal error (500). */
+typedef int (*http_handler)(struct vault *v, struct http_req *req);
+
+struct http_route {
+	enum http_method method;
+	const char *pattern;          /* "/credentials/{id}": {name} matches one segment */
+	enum route_auth auth;
+	http_handler handler;
+	const char *name;             /* stable label for metrics and logs, e.g. "cred_get" */
+	const char *const *fields;    /* allowed top-level JSON body fields, NULL-terminated;
+	                               * NULL: the route takes no body (a body gets 400) */
+	const char *const *query;     /* allowed query parameters, NULL-terminated; NULL: none */
+};
+
+struct http_config {
+	const char *listen_addr;      /* "127.0.0.1" */
+	uint16_t listen_port;         /* 8025; 0: no TCP listener */
+	const char *unix_path;        /* state-dir/vault.sock; NULL: none */
+	const char *tls_cert_pem;     /* PEM text (not paths) */
+	const char *tls_key_pem;
+	size_t body_max;              /* default 64 KiB */
+	unsigned conn_limit;          /* total connections, default 256 */
+	unsigned per_ip_limit;        /* default 64 */
+	unsigned timeout_s;           /* idle connection timeout, default 30 */
+};
+
+void http_config_defaults(struct http_config *c);
+
+/* Start listening; routes is an array of n entries that must outlive the server. */
+int http_server_start(struct vault *v, const struct http_config *cfg,
+    const struct http_route *routes, size_t n, struct http_server **out,
+    struct bos_err *err) BOS_WUR;
+void http_server_stop(struct http_server *s);
+
+/* ---- inside a handler ---- */
+
+/* Path parameter {name} of the matched pattern, or NULL. */
+const char *http_req_param(const struct http_req *r, const char *name);
+/* Query parameter (already checked against the route's list), or NULL. */
+const char *http_req_query(const struct http_req *r, const char *name);
+/* Parsed JSON body (an object), or NULL for routes without a body. Borrowed. */
+json_t *http_req_body(const struct http_req *r);
+const char *http_req_id(const struct http_req *r);          /* request id, e.g. "r_3f9a..." */
+const char *http_req_client(const struct http_req *r);      /* "127.0.0.1" or "unix" */
+enum http_transport http_req_transport(const struct http_req *r);
+/* The principal the core authenticated (see auth.h); NULL on ROUTE_PUBLIC routes. */
+const struct principal *http_req_principal(const struct http_req *r);
+/* The raw bearer token of the request, if any (for logout). Never log it. */
+const char *http_req_bearer(const struct http_req *r);
+/* Peer uid on the unix socket, or (uid_t)-1 on TCP. */
+uid_t http_req_peer_uid(const struct http_req *r);
+
+/* Queue a JSON response; steals the reference to body. */
+int http_reply_json(struct http_req *r, unsigned status, json_t *body) BOS_WUR;
+/*
+ * Queue a JSON response that carries a secret: the serialised bytes are wiped
+ * when libmicrohttpd releases them. Steals the reference to body.
+ */
+int http_reply_json_secret(struct http_req *r, unsigned status, json_t *body) BOS_WUR;
+/* Queue the one error shape. code: short snake_case; message: for a person, no secrets. */
+int http_reply_error(struct http_req *r, unsigned status, const char *code,
+    const char *fmt, ...) BOS_PRINTF(4, 5) BOS_WUR;
+/* Map a bos_err to a status and the error shape (INVALID 400, NOTFOUND 404, EXISTS 409, ...). */
+int http_reply_bos_err(struct http_req *r, const struct bos_err *e) BOS_WUR;
+int http_reply_text(struct http_req *r, unsigned status, const char *content_type,
+    const char *text) BOS_WUR;
+/* Add a header to the response the handler is about to queue (e.g. Retry-After). */
+void http_req_add_header(struct http_req *r, const char *name, const char *value);
+
+#endif

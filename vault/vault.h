@@ -1,0 +1,36 @@
+/*
+ * The running vault: one context per bos-vaultd process (STYLE.md: no
+ * mutable globals beyond one context struct). Handlers get it as their
+ * first argument.
+ */
+#ifndef BOS_VAULT_H
+#define BOS_VAULT_H
+
+#include <pthread.h>
+#include <sys/types.h>
+#include "cred.h"
+#include "state.h"
+
+struct sessions;
+struct metrics;
+struct http_server;
+
+struct vault {
+	struct state st;          /* dir, settings (st.conf), bos-hsmd, database */
+	struct cred_ctx cc;
+	/*
+	 * One SQLite connection serves every thread; a transaction must not
+	 * interleave with another thread's, so every database use holds db_lock.
+	 * Never hold it across argon2 hashing.
+	 */
+	pthread_mutex_t db_lock;
+	struct sessions *sessions; /* in-memory session table (session.h) */
+	struct metrics *metrics;   /* counters and histograms (metrics.h) */
+	struct http_server *http;
+	uid_t uid;                 /* the vault's own uid (for ROUTE_LOCAL_VAULT_UID) */
+};
+
+void vault_db_lock(struct vault *v);
+void vault_db_unlock(struct vault *v);
+
+#endif
