@@ -17,6 +17,7 @@
 #include "log.h"
 #include "secmem.h"
 #include "store.h"
+#include "tls_cert.h"
 
 #define STATE_PIN_BYTES 16
 
@@ -172,6 +173,8 @@ state_init_undo(const char *dir, int created_dir)
 			(void)unlink(p);
 	if (state_path(p, sizeof(p), dir, STATE_TOKENS) == 0)
 		(void)nftw(p, state_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	if (state_path(p, sizeof(p), dir, TLS_DIR) == 0)
+		(void)nftw(p, state_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 	if (created_dir)
 		(void)rmdir(dir);
 }
@@ -266,6 +269,20 @@ out:
 	return r;
 }
 
+/* Development: a self-signed certificate for the HTTPS listener. */
+static int
+state_init_tls(struct state *st, struct bos_err *err)
+{
+	char *cert = NULL, *key = NULL;
+	size_t cert_len = 0, key_len = 0;
+
+	if (tls_cert_load(st->dir, &st->conf, 1, &cert, &cert_len, &key, &key_len, err) != 0)
+		return -1;
+	secmem_freezero(key, key_len);
+	free(cert);
+	return 0;
+}
+
 int
 state_init(const char *dir, const struct state_init_opts *o, struct bos_err *err)
 {
@@ -296,6 +313,8 @@ state_init(const char *dir, const struct state_init_opts *o, struct bos_err *err
 	    config_load(conf, st.dir, &st.conf, err) != 0)
 		goto out;
 	if (state_init_keys(&st, o->dev, err) != 0)
+		goto out;
+	if (o->dev && state_init_tls(&st, err) != 0)
 		goto out;
 	/* success */
 	r = 0;

@@ -12,14 +12,21 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+#include "api.h"
 #include "cred.h"
 #include "err.h"
+#include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "secmem.h"
+#include "session.h"
 #include "state.h"
+#include "tls_cert.h"
+#include "vault.h"
 
 #define VAULTD_EXIT_USAGE 64
 #define VAULTD_EXIT_FAIL 1
+#define VAULTD_SOCKET "vault.sock"
 
 static void
 vaultd_usage(FILE *f)
@@ -63,7 +70,7 @@ vaultd_signalfd(void)
 
 /* Wait for a stop signal or the death of bos-hsmd. Returns the exit status. */
 static int
-vaultd_serve(struct state *st, int sfd)
+vaultd_serve(struct vault *v, int sfd)
 {
 	struct signalfd_siginfo si;
 
@@ -77,7 +84,7 @@ vaultd_serve(struct state *st, int sfd)
 			return VAULTD_EXIT_FAIL;
 		}
 		if (si.ssi_signo == SIGCHLD) {
-			if (!hsm_client_alive(st->hsm)) {
+			if (!hsm_client_alive(v->st.hsm)) {
 				log_err("bos-hsmd exited unexpectedly; stopping, since no secret "
 				    "may be served without the HSM");
 				return VAULTD_EXIT_FAIL;
@@ -110,6 +117,97 @@ vaultd_dev_init(const char *dir)
 	return 0;
 }
 
+/* Start the HTTPS and unix-socket listeners on the open vault. */
+static int
+vaultd_listen(struct vault *v, int dev, struct bos_err *err)
+{
+	const struct config *c = &v->st.conf;
+	struct http_config hc;
+	char sock[CONFIG_PATH_MAX + 16], *cert = NULL, *key = NULL;
+	size_t cert_len = 0, key_len = 0;
+	int r;
+
+	if (tls_cert_load(v->st.dir, c, dev, &cert, &cert_len, &key, &key_len, err) != 0)
+		return -1;
+	if (snprintf(sock, sizeof(sock), "%s/%s", v->st.dir, VAULTD_SOCKET) >= (int)sizeof(sock)) {
+		secmem_freezero(key, key_len);
+		free(cert);
+		return bos_err_set(err, BOS_E_CONFIG, "state directory path is too long");
+	}
+	http_config_defaults(&hc);
+	hc.listen_addr = c->listen_addr;
+	hc.listen_port = c->listen_port;
+	hc.unix_path = sock;
+	hc.tls_cert_pem = cert;
+	hc.tls_key_pem = key;
+	hc.body_max = c->body_max_bytes;
+	hc.conn_limit = c->conn_limit;
+	hc.timeout_s = c->conn_timeout_seconds;
+	r = http_server_start(v, &hc, api_routes, api_routes_n, &v->http, err);
+	/* libmicrohttpd keeps its own copies of the PEM texts. */
+	secmem_freezero(key, key_len);
+	free(cert);
+	return r;
+}
+
+static int
+vaultd_count_creds(struct vault *v, size_t *count, struct bos_err *err)
+{
+	int r;
+
+	*count = 0;
+	vault_db_lock(v);
+	r = cred_list(&v->cc, NULL, NULL, vaultd_count_cb, count, err);
+	vault_db_unlock(v);
+	return r;
+}
+
+static int
+vaultd_open(struct vault *v, const char *dir, int dev, struct bos_err *err)
+{
+	const struct config *c;
+	size_t count;
+
+	memset(v, 0, sizeof(*v));
+	bos_err_clear(err);
+	if (pthread_mutex_init(&v->db_lock, NULL) != 0)
+		return bos_err_set(err, BOS_E_NOMEM, "cannot create the database lock");
+	if (state_open(dir, &v->st, err) != 0)
+		return -1;
+	c = &v->st.conf;
+	v->cc = (struct cred_ctx){ v->st.store, v->st.hsm, v->st.kek_version };
+	v->uid = geteuid();
+	if (metrics_new(&v->metrics) != 0 ||
+	    sessions_new(&v->sessions, c->session_idle_seconds, c->session_absolute_seconds) != 0)
+		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
+	if (vaultd_count_creds(v, &count, err) != 0)
+		return bos_err_wrap(err, "cannot read credentials");
+	if (vaultd_listen(v, dev, err) != 0)
+		return -1;
+	if (c->listen_port != 0)
+		log_info("ready: https://%s:%u and %s/%s; state %s, HSM token '%s' (bos-hsmd pid %d), "
+		    "%zu credentials", c->listen_addr, c->listen_port, v->st.dir, VAULTD_SOCKET,
+		    v->st.dir, c->token_label, (int)hsm_client_pid(v->st.hsm), count);
+	else
+		log_info("ready: %s/%s (no TCP listener); state %s, HSM token '%s' (bos-hsmd pid %d), "
+		    "%zu credentials", v->st.dir, VAULTD_SOCKET, v->st.dir, c->token_label,
+		    (int)hsm_client_pid(v->st.hsm), count);
+	return 0;
+}
+
+static void
+vaultd_close(struct vault *v)
+{
+	/* Stop taking requests before the store and bos-hsmd go away. */
+	http_server_stop(v->http);
+	v->http = NULL;
+	state_close(&v->st);
+	sessions_free(v->sessions);
+	metrics_free(v->metrics);
+	v->sessions = NULL;
+	v->metrics = NULL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -120,10 +218,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL;
-	struct state st;
+	struct vault v;
 	struct bos_err err;
-	struct cred_ctx cc;
-	size_t count = 0;
 	int c, dev = 0, sfd, rc;
 
 	log_init("bos-vaultd", LOG_LVL_INFO);
@@ -149,21 +245,13 @@ main(int argc, char **argv)
 	}
 	if (dev && vaultd_dev_init(dir) != 0)
 		return VAULTD_EXIT_FAIL;
-	bos_err_clear(&err);
-	if (state_open(dir, &st, &err) != 0) {
+	if (vaultd_open(&v, dir, dev, &err) != 0) {
 		log_err("%s", err.msg);
+		vaultd_close(&v);
 		return VAULTD_EXIT_FAIL;
 	}
-	cc = (struct cred_ctx){ st.store, st.hsm, st.kek_version };
-	if (cred_list(&cc, NULL, NULL, vaultd_count_cb, &count, &err) != 0) {
-		log_err("cannot read credentials: %s", err.msg);
-		state_close(&st);
-		return VAULTD_EXIT_FAIL;
-	}
-	log_info("ready: state %s, HSM token '%s' (bos-hsmd pid %d), %zu credentials", st.dir,
-	    st.conf.token_label, (int)hsm_client_pid(st.hsm), count);
-	rc = vaultd_serve(&st, sfd);
-	state_close(&st);
+	rc = vaultd_serve(&v, sfd);
+	vaultd_close(&v);
 	close(sfd);
 	return rc;
 }

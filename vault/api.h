@@ -1,0 +1,36 @@
+/*
+ * Route handlers of the vault's HTTP API. The one route table that binds
+ * them to methods, paths and auth classes is in routes.c.
+ */
+#ifndef BOS_API_H
+#define BOS_API_H
+
+#include <stddef.h>
+#include "http.h"
+
+/* api_health.c */
+int api_health(struct vault *v, struct http_req *r);
+int api_metrics(struct vault *v, struct http_req *r);
+
+/* api_auth.c */
+int api_auth_login(struct vault *v, struct http_req *r);   /* POST /auth/login */
+int api_auth_totp(struct vault *v, struct http_req *r);    /* POST /auth/totp */
+int api_auth_logout(struct vault *v, struct http_req *r);  /* POST /auth/logout */
+int api_auth_whoami(struct vault *v, struct http_req *r);  /* GET /auth/session */
+int api_admin_create(struct vault *v, struct http_req *r); /* POST /admins (local, first admin) */
+int api_admin_list(struct vault *v, struct http_req *r);   /* GET /admins */
+int api_admin_reset(struct vault *v, struct http_req *r);  /* POST /admins/{name}/reset */
+
+/* api_cred.c */
+int api_cred_create(struct vault *v, struct http_req *r);  /* POST /credentials */
+int api_cred_list(struct vault *v, struct http_req *r);    /* GET /credentials */
+int api_cred_get(struct vault *v, struct http_req *r);     /* GET /credentials/{id} */
+int api_cred_update(struct vault *v, struct http_req *r);  /* PUT /credentials/{id} */
+int api_cred_revoke(struct vault *v, struct http_req *r);  /* DELETE /credentials/{id} */
+int api_cred_versions(struct vault *v, struct http_req *r); /* GET /credentials/{id}/versions */
+
+/* routes.c */
+extern const struct http_route api_routes[];
+extern const size_t api_routes_n;
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * Counters and histograms for GET /metrics (Prometheus text format 0.0.4):
+ * requests by route and status, request latency, bos-hsmd call latency,
+ * lockouts. Thread-safe; recording never fails and never blocks for long.
+ */
+#ifndef BOS_METRICS_H
+#define BOS_METRICS_H
+
+#include "compiler.h"
+
+struct metrics;
+
+int metrics_new(struct metrics **out) BOS_WUR;
+void metrics_free(struct metrics *m);
+
+/* route: the route's name ("cred_get"), or "unmatched". */
+void metrics_observe_request(struct metrics *m, const char *route, unsigned status, double seconds);
+void metrics_observe_hsm(struct metrics *m, double seconds);
+void metrics_count_lockout(struct metrics *m);
+/* malloc'd text; the caller frees it. NULL on allocation failure. */
+char *metrics_render(struct metrics *m);
+
+#endif
