@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "compiler.h"
+#include "json_alloc.h"
 #include "log.h"
 #include "secmem.h"
 
@@ -54,6 +55,7 @@ main(int argc, char **argv)
 	size_t i;
 
 	log_init("bosctl", LOG_LVL_WARN);
+	json_alloc_init();
 	if (secmem_harden_process() != 0)
 		return bosctl_fail("cannot make the process undumpable");
 	if (argc < 2) {

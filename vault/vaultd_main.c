@@ -16,6 +16,7 @@
 #include "cred.h"
 #include "err.h"
 #include "http.h"
+#include "json_alloc.h"
 #include "log.h"
 #include "metrics.h"
 #include "secmem.h"
@@ -223,6 +224,7 @@ main(int argc, char **argv)
 	int c, dev = 0, sfd, rc;
 
 	log_init("bos-vaultd", LOG_LVL_INFO);
+	json_alloc_init();
 	if (secmem_harden_process() != 0) {
 		log_err("cannot make the process undumpable: %s", strerror(errno));
 		return VAULTD_EXIT_FAIL;

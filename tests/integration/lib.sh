@@ -58,3 +58,27 @@ snapshot() {
 	(cd "$1" && find . -type f ! -name token.object ! -name generation -exec sha256sum {} + | sort
 	 find . -printf '%p %m\n' | sort)
 }
+
+# A free TCP port on 127.0.0.1 (random, checked with ss), so tests never
+# collide with `make run` on 8025 or with each other.
+free_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 40000))
+		ss -ltnH "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# init_dev DIR [settings...]: a development vault whose HTTPS listener is on a
+# free port (exported as PORT, with URL) and extra "key = value" settings.
+init_dev() {
+	local dir=$1; shift
+	"$BOSCTL" init --state-dir "$dir" --dev >/dev/null || return 1
+	PORT=$(free_port) || return 1
+	URL="https://127.0.0.1:$PORT"
+	export PORT URL
+	echo "listen = 127.0.0.1:$PORT" >>"$dir/bos.conf"
+	local kv
+	for kv in "$@"; do echo "$kv" >>"$dir/bos.conf"; done
+}

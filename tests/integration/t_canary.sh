@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 S=$T/state
-"$BOSCTL" init --state-dir "$S" --dev >/dev/null 2>&1 || { notok "init"; finish; }
+init_dev "$S" >/dev/null 2>&1 || { notok "init"; finish; }
 check "vault starts" start_vault "$S" "$T/vault.log"
 
 declare -A secret

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 S=$T/state
-"$BOSCTL" init --state-dir "$S" --dev >/dev/null 2>&1 || { notok "init"; finish; }
+init_dev "$S" >/dev/null 2>&1 || { notok "init"; finish; }
 for sig in KILL TERM SEGV; do
 	start_vault "$S" "$T/v-$sig.log" || { notok "vault starts"; continue; }
 	H=$(hsmd_pid_of "$VPID")

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 S=$T/state
-"$BOSCTL" init --state-dir "$S" --dev >/dev/null 2>&1 || { notok "init"; finish; }
+init_dev "$S" >/dev/null 2>&1 || { notok "init"; finish; }
 printf 'keep-me' | "$BOSCTL" cred add --state-dir "$S" --name k --type secret --service s >/dev/null
 
 # expect_fail NAME PATTERN: start the vault, expect failure with one line matching PATTERN.

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 S=$T/state
-"$BOSCTL" init --state-dir "$S" --dev >/dev/null 2>&1 || { notok "init"; finish; }
+init_dev "$S" >/dev/null 2>&1 || { notok "init"; finish; }
 A=$(canary A); B=$(canary B)
 ida=$(printf '%s' "$A" | "$BOSCTL" cred add --state-dir "$S" --name a --type api_key --service s1)
 idb=$(printf '%s' "$B" | "$BOSCTL" cred add --state-dir "$S" --name b --type api_key --service s1)
