@@ -38,3 +38,15 @@ json_alloc_init(void)
 {
 	json_set_alloc_funcs(json_alloc_malloc, json_alloc_free);
 }
+
+void
+json_alloc_release(void *p)
+{
+	json_malloc_t m;
+	json_free_t f;
+
+	if (p == NULL)
+		return;
+	json_get_alloc_funcs(&m, &f);
+	f(p);
+}

@@ -9,4 +9,12 @@
 
 void json_alloc_init(void);
 
+/*
+ * Release memory that jansson returned to us (json_dumps): it comes from
+ * jansson's allocator, which is not plain malloc once json_alloc_init() ran,
+ * so free() must never be used on it. Wipes n bytes first when n > 0
+ * (the wiping allocator wipes everything anyway).
+ */
+void json_alloc_release(void *p);
+
 #endif

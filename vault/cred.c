@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "hsm_client.h"
+#include "json_alloc.h"
 #include "log.h"
 #include "seal.h"
 #include "secmem.h"
@@ -270,7 +271,7 @@ cred_check_metadata(const char *text, char **canonical, struct bos_err *err)
 	r = 0;
  out:
 	if (r != 0) {
-		free(*canonical);
+		json_alloc_release(*canonical);
 		*canonical = NULL;
 	}
 	json_decref(root);
@@ -564,7 +565,7 @@ cred_create(struct cred_ctx *c, const struct cred_new *n, char id_out[CRED_ID_LE
 	r = 0;
  out:
 	cred_plain_wipe(&pl);
-	free(metadata);
+	json_alloc_release(metadata); /* from json_dumps: jansson's allocator */
 	return r;
 }
 

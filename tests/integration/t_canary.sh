@@ -20,7 +20,7 @@ secret[card]=$PAN
 ids=()
 for ty in api_key password secret bank_account card; do
 	id=$(printf '%s' "${secret[$ty]}" | "$BOSCTL" cred add --state-dir "$S" --name "n-$ty" \
-		--type "$ty" --service "svc" 2>"$T/err"); rc=$?
+		--type "$ty" --service "svc" --metadata '{"holder":"Ops","exp":"12/29"}' 2>"$T/err"); rc=$?
 	check "add a $ty credential" test "$rc" -eq 0 -a -n "$id"
 	ids+=("$id")
 done
@@ -58,6 +58,7 @@ check "version 1 of the api_key is still readable" test "$got" = "${secret[api_k
 meta=$("$BOSCTL" cred show --state-dir "$S" n-card --json | head -1)
 check "card metadata shows brand, first 6 and last 4" \
 	bash -c "jq -e '.card.brand==\"visa\" and .card.first6==\"411111\" and .card.last4==\"1111\"' <<<'$meta'"
+check "metadata is stored and shown" bash -c "jq -e '.metadata.holder==\"Ops\"' <<<'$meta'"
 check "card metadata never shows the whole number" bash -c "! grep -q '$PAN' <<<'$meta'"
 list=$("$BOSCTL" cred list --state-dir "$S" --json)
 check "list shows 5 credentials" test "$(wc -l <<<"$list")" -eq 5
