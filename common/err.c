@@ -54,6 +54,7 @@ bos_err_name(enum bos_err_code code)
 		[BOS_E_EXISTS] = "exists", [BOS_E_AUTH] = "auth_failed", [BOS_E_CORRUPT] = "corrupt",
 		[BOS_E_HSM] = "hsm", [BOS_E_DB] = "database", [BOS_E_IO] = "io",
 		[BOS_E_NOMEM] = "no_memory", [BOS_E_CONFIG] = "config", [BOS_E_REVOKED] = "revoked",
+		[BOS_E_BUSY] = "busy",
 	};
 
 	if ((unsigned)code >= BOS_ARRAY_LEN(names) || names[code] == NULL)

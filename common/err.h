@@ -22,6 +22,7 @@ enum bos_err_code {
 	BOS_E_NOMEM,
 	BOS_E_CONFIG,    /* configuration is missing or wrong */
 	BOS_E_REVOKED,   /* the object exists but is revoked */
+	BOS_E_BUSY,      /* temporarily unavailable (database locked): retry later */
 };
 
 struct bos_err {

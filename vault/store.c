@@ -27,6 +27,12 @@ struct store {
 int
 store_err_db(struct store *s, const char *what, struct bos_err *err)
 {
+	int code = s != NULL && s->db != NULL ? sqlite3_errcode(s->db) : SQLITE_ERROR;
+
+	/* Locked by another process past the busy timeout: worth a retry. */
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return bos_err_set(err, BOS_E_BUSY, "the database is busy (locked by another "
+		    "process) while %s; retry shortly", what);
 	return bos_err_set(err, BOS_E_DB, "database error while %s: %s", what,
 	    s != NULL && s->db != NULL ? sqlite3_errmsg(s->db) : "no connection");
 }
