@@ -2,12 +2,15 @@
  * Test tool: open a vault's state directory the way bos-vaultd does (real
  * HSM, real DB key) and run one SQL statement, printing result rows as
  * tab-separated hex/text. Lets integration tests tamper with stored rows.
- * usage: bos_dbtool STATE_DIR SQL
+ * usage: bos_dbtool STATE_DIR SQL [HOLD_SECONDS]
+ * With HOLD_SECONDS it sleeps before closing, e.g. to hold a lock taken by
+ * "BEGIN IMMEDIATE" while a test sends requests.
  */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "state.h"
 #include "store.h"
 
@@ -33,8 +36,8 @@ main(int argc, char **argv)
 	const char *bin = getenv("BOS_BIN");
 	int rc;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: bos_dbtool STATE_DIR SQL\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: bos_dbtool STATE_DIR SQL [HOLD_SECONDS]\n");
 		return 2;
 	}
 	bos_err_clear(&err);
@@ -47,6 +50,11 @@ main(int argc, char **argv)
 	if (rc != SQLITE_OK)
 		fprintf(stderr, "bos_dbtool: %s\n", msg ? msg : "error");
 	sqlite3_free(msg);
+	if (argc == 4 && rc == SQLITE_OK) {
+		printf("holding\n");
+		fflush(stdout);
+		sleep((unsigned)strtoul(argv[3], NULL, 10));
+	}
 	state_close(&st);
 	return rc == SQLITE_OK ? 0 : 1;
 }
