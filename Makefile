@@ -41,7 +41,9 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SANLD)
 # Each program links only what it needs: the vault never links a PKCS#11
 # library (it talks to bos-hsmd), and nothing links both SQLCipher and SQLite.
 HSM_PKGS   := libp11 p11-kit-1 libcrypto
-VAULT_PKGS := sqlcipher libcrypto jansson
+VAULT_PKGS := sqlcipher libcrypto jansson libmicrohttpd libargon2
+# bosctl alone talks HTTPS as a client and draws QR codes; the vault never links libcurl.
+CLI_PKGS   := libcurl libqrencode
 pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 CPPFLAGS += $(call pkg_cflags,$(HSM_PKGS) $(VAULT_PKGS))
@@ -107,10 +109,11 @@ $(BUILD)/bin/bos-vaultd: $(call obj,vault/vaultd_main.c) $(LIBVAULT) $(LIBCOMMON
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS))
 
+$(call obj,$(CLI_SRCS)): CPPFLAGS += $(call pkg_cflags,$(CLI_PKGS))
 $(BUILD)/bin/bosctl: $(call obj,$(CLI_SRCS)) $(LIBVAULT) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS))
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(CLI_PKGS))
 
 # Unit tests and test tools link every library; they are not shipped.
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(TEST_SUPPORT_SRCS)) $(LIBVAULT) $(LIBHSM) $(LIBCOMMON)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "compiler.h"
+#include "http_client.h"
 #include "json_alloc.h"
 #include "log.h"
 #include "secmem.h"
@@ -21,6 +22,9 @@ struct bosctl_command {
 
 static const struct bosctl_command bosctl_commands[] = {
 	{ "init", bosctl_cmd_init, "create a new vault in a state directory" },
+	{ "admin", bosctl_cmd_admin, "create an admin (over the vault's unix socket)" },
+	{ "login", bosctl_cmd_login, "sign in as an admin (password + TOTP code)" },
+	{ "logout", bosctl_cmd_logout, "end the session and delete the session file" },
 	{ "cred", bosctl_cmd_cred, "add, list, show, update and revoke credentials" },
 };
 
@@ -31,9 +35,18 @@ bosctl_usage(FILE *f)
 
 	fprintf(f, "usage: bosctl COMMAND [OPTIONS]\n\nCommands:\n");
 	for (i = 0; i < BOS_ARRAY_LEN(bosctl_commands); i++)
-		fprintf(f, "  %-6s %s\n", bosctl_commands[i].name, bosctl_commands[i].summary);
+		fprintf(f, "  %-7s %s\n", bosctl_commands[i].name, bosctl_commands[i].summary);
 	fprintf(f, "\nRun 'bosctl COMMAND --help' for a command's options.\n"
-	    "The state directory comes from --state-dir DIR or $BOS_STATE_DIR.\n");
+	    "\n"
+	    "'bosctl cred' talks to the running vault as the admin signed in with 'bosctl login',\n"
+	    "or, given --state-dir DIR or $BOS_STATE_DIR, opens the vault's files directly.\n"
+	    "\n"
+	    "Environment:\n"
+	    "  BOS_ADDR    the vault: https://HOST:PORT (default https://127.0.0.1:8025) or\n"
+	    "              unix:/PATH/vault.sock\n"
+	    "  BOS_CACERT  the certificate that signs the vault's (default var/dev/tls/cert.pem\n"
+	    "              when it exists and BOS_ADDR is the default, else the system store)\n"
+	    "  BOS_SOCKET  the vault's unix socket for 'bosctl admin' (default var/dev/vault.sock)\n");
 }
 
 int
@@ -53,9 +66,12 @@ int
 main(int argc, char **argv)
 {
 	size_t i;
+	int r;
 
 	log_init("bosctl", LOG_LVL_WARN);
 	json_alloc_init();
+	if (http_client_global_init() != 0)
+		return bosctl_fail("cannot set up libcurl and its wiping allocator");
 	if (secmem_harden_process() != 0)
 		return bosctl_fail("cannot make the process undumpable");
 	if (argc < 2) {
@@ -67,9 +83,13 @@ main(int argc, char **argv)
 		bosctl_usage(stdout);
 		return BOSCTL_EXIT_OK;
 	}
-	for (i = 0; i < BOS_ARRAY_LEN(bosctl_commands); i++)
-		if (strcmp(argv[1], bosctl_commands[i].name) == 0)
-			return bosctl_commands[i].run(argc - 1, argv + 1);
+	for (i = 0; i < BOS_ARRAY_LEN(bosctl_commands); i++) {
+		if (strcmp(argv[1], bosctl_commands[i].name) == 0) {
+			r = bosctl_commands[i].run(argc - 1, argv + 1);
+			http_client_global_cleanup();
+			return r;
+		}
+	}
 	fprintf(stderr, "bosctl: unknown command '%s'\n\n", argv[1]);
 	bosctl_usage(stderr);
 	return BOSCTL_EXIT_USAGE;

@@ -1,7 +1,8 @@
 /*
- * bosctl cred: local credential commands against a state directory (the
- * HTTPS API replaces them for remote use). Secrets come from a prompt or
- * standard input; a secret is printed only by 'show --reveal'.
+ * bosctl cred: credential commands. With a state directory (--state-dir or
+ * $BOS_STATE_DIR) they open the vault's files directly; without one they go
+ * through the vault's API as the signed-in admin (cmd_cred_api.c). Secrets come from a prompt or standard input; a
+ * secret is printed only by 'show --reveal'.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -16,12 +17,6 @@
 #include "secret_input.h"
 #include "state.h"
 
-struct cred_opts {
-	const char *dir, *name, *type, *service, *metadata, *target;
-	int json, reveal;
-	unsigned long version;
-};
-
 static void
 cred_usage(FILE *f)
 {
@@ -33,13 +28,26 @@ cred_usage(FILE *f)
 	    "       bosctl cred revoke ID|NAME\n"
 	    "       bosctl cred versions ID|NAME\n"
 	    "\n"
-	    "Every command takes --state-dir DIR (or $BOS_STATE_DIR).\n"
+	    "Without --state-dir DIR (or $BOS_STATE_DIR) the commands go through the vault's\n"
+	    "API ($BOS_ADDR, default https://127.0.0.1:8025) as the admin signed in with\n"
+	    "'bosctl login NAME'. With a state directory they open the vault's files directly\n"
+	    "(local mode).\n"
+	    "\n"
 	    "TYPE is api_key, password, card, bank_account or secret. The secret of 'add' and\n"
 	    "'update' is read from a prompt (no echo) or from standard input, never from the\n"
 	    "command line. For a card the secret is the card number; only brand, first 6 and\n"
 	    "last 4 digits are kept in clear, and a CVV is refused. 'show' prints metadata;\n"
 	    "'show --reveal' prints only the secret (of --version N, default the current one)\n"
-	    "on standard output.\n");
+	    "on standard output.\n"
+	    "\n"
+	    "  --name NAME         name of the new credential (add)\n"
+	    "  --type TYPE         type of the new credential (add); filter (list)\n"
+	    "  --service SERVICE   service it belongs to (add); filter (list)\n"
+	    "  --metadata JSON     clear-text metadata, a JSON object (add); never a secret\n"
+	    "  --reveal            print the secret alone (show)\n"
+	    "  --version N         which version to reveal (show --reveal)\n"
+	    "  --json              machine-readable output: one JSON object per line\n"
+	    "  --state-dir DIR     local mode on DIR instead of the API\n");
 }
 
 static int
@@ -282,7 +290,7 @@ bosctl_cmd_cred(int argc, char **argv)
 		return r > 0 ? BOSCTL_EXIT_OK : BOSCTL_EXIT_USAGE;
 	}
 	if (o.dir == NULL)
-		return bosctl_fail("no state directory: give --state-dir DIR or set BOS_STATE_DIR");
+		return bosctl_cred_api(sub, &o);
 	bos_err_clear(&err);
 	if (state_open(o.dir, &st, &err) != 0)
 		return bosctl_fail("%s", err.msg);

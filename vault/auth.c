@@ -1,13 +1,100 @@
-/* PLACEHOLDER until the sign-in work lands: owned by the auth engineer. */
+/*
+ * Authentication of HTTP requests; see auth.h and docs/AUTH.md. The core
+ * calls auth_check() before every handler of a non-public route, so no
+ * handler can forget it. Only the route's class decides; handlers get the
+ * principal.
+ */
 #include "auth.h"
+
+#include <string.h>
+#include "session.h"
+#include "token.h"
+#include "vault.h"
+
+static int
+auth_deny(unsigned st, const char *c, const char *m, unsigned *status, const char **code,
+    const char **message)
+{
+	*status = st;
+	*code = c;
+	*message = m;
+	return -1;
+}
+
+/* The local route class: the vault's own uid on the unix socket, nothing else. */
+static int
+auth_local(struct vault *v, enum http_transport transport, uid_t peer_uid, struct principal *p,
+    unsigned *status, const char **code, const char **message)
+{
+	/* On TCP SO_PEERCRED "succeeds" with uid -1: the transport is checked first. */
+	if (transport != HTTP_UNIX || peer_uid == (uid_t)-1 || peer_uid != v->uid)
+		return auth_deny(403, "local_only", "this request is only accepted on the vault's "
+		    "unix socket from the vault's own user", status, code, message);
+	p->kind = PRINCIPAL_LOCAL;
+	return 0;
+}
+
+_Static_assert(sizeof(((struct principal *)0)->id) >= sizeof(((struct session_info *)0)->admin_id),
+    "principal id too small");
+_Static_assert(sizeof(((struct principal *)0)->name) >= sizeof(((struct session_info *)0)->name),
+    "principal name too small");
+_Static_assert(sizeof(((struct principal *)0)->accessor) >=
+    sizeof(((struct session_info *)0)->accessor), "principal accessor too small");
+
+static void
+auth_fill(struct principal *p, const struct session_info *si)
+{
+	p->kind = PRINCIPAL_ADMIN;
+	memcpy(p->id, si->admin_id, sizeof(si->admin_id));
+	memcpy(p->name, si->name, sizeof(si->name));
+	memcpy(p->accessor, si->accessor, sizeof(si->accessor));
+	p->state = si->state;
+}
+
+/*
+ * Session route classes. A token is checked for form (prefix, length,
+ * characters, checksum) before it is looked up, so a typo or garbage costs no
+ * lookup; the lookup is by SHA-256 with constant-time comparisons.
+ */
+static int
+auth_session(struct vault *v, enum route_auth need, const char *bearer, struct principal *p,
+    unsigned *status, const char **code, const char **message)
+{
+	struct session_info si;
+	enum session_lookup l;
+
+	if (bearer == NULL || token_check(bearer, TOKEN_SESSION) != 0 || v->sessions == NULL)
+		return auth_deny(401, "unauthenticated", "sign in first (POST /auth/login) and send "
+		    "the session as 'Authorization: Bearer bos_s_...'", status, code, message);
+	l = sessions_lookup(v->sessions, bearer, &si);
+	if (l == SESSION_EXPIRED)
+		return auth_deny(401, "session_expired", "the session has expired; sign in again",
+		    status, code, message);
+	if (l != SESSION_FOUND)
+		return auth_deny(401, "unauthenticated", "unknown or ended session; sign in again",
+		    status, code, message);
+	if (need == ROUTE_ADMIN && si.state != SESSION_FULL)
+		return auth_deny(401, "totp_required", "finish signing in with a TOTP code "
+		    "(POST /auth/totp) first", status, code, message);
+	auth_fill(p, &si);
+	return 0;
+}
 
 int
 auth_check(struct vault *v, enum route_auth need, const char *bearer, enum http_transport transport,
     uid_t peer_uid, struct principal *p, unsigned *status, const char **code, const char **message)
 {
-	(void)v; (void)need; (void)bearer; (void)transport; (void)peer_uid; (void)p;
-	*status = 401;
-	*code = "unauthenticated";
-	*message = "sign in first";
-	return -1;
+	memset(p, 0, sizeof(*p));
+	switch (need) {
+	case ROUTE_PUBLIC:
+		return 0;
+	case ROUTE_LOCAL_VAULT_UID:
+		return auth_local(v, transport, peer_uid, p, status, code, message);
+	case ROUTE_SESSION_ANY:
+	case ROUTE_ADMIN:
+		return auth_session(v, need, bearer, p, status, code, message);
+	}
+	/* An unknown class is a bug in the route table: refuse rather than guess. */
+	return auth_deny(403, "forbidden", "this route has no known access rule", status, code,
+	    message);
 }

@@ -36,6 +36,8 @@ struct hsm_client {
 	int reaped;
 	int status;     /* wait status once reaped, -1 if unknown */
 	char *path;     /* bos-hsmd, for messages */
+	void (*obs_fn)(void *arg, double seconds); /* latency observer, under mu */
+	void *obs_arg;
 };
 
 /* argv and envp for execve, built before fork: the child may not allocate. */
@@ -449,11 +451,21 @@ client_call(struct hsm_client *c, uint32_t type, const struct buf *req,
 {
 	int r;
 
+	void (*fn)(void *, double);
+	void *arg;
+	struct timespec t0, t1;
+
 	if (c == NULL)
 		return bos_err_set(err, BOS_E_HSM, "bos-hsmd is not running");
 	pthread_mutex_lock(&c->mu);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = client_call_locked(c, type, req, parse, ctx, err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fn = c->obs_fn;
+	arg = c->obs_arg;
 	pthread_mutex_unlock(&c->mu);
+	if (fn != NULL)
+		fn(arg, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return r;
 }
 
@@ -810,4 +822,15 @@ pid_t
 hsm_client_pid(const struct hsm_client *c)
 {
 	return c != NULL ? c->pid : -1;
+}
+
+void
+hsm_client_set_observer(struct hsm_client *c, void (*fn)(void *arg, double seconds), void *arg)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->obs_fn = fn;
+	c->obs_arg = arg;
+	pthread_mutex_unlock(&c->mu);
 }

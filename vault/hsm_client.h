@@ -52,6 +52,15 @@ int hsm_client_alive(struct hsm_client *c) BOS_WUR;
 /* Process id of bos-hsmd (for supervision and tests). */
 pid_t hsm_client_pid(const struct hsm_client *c);
 
+/*
+ * Call fn(arg, seconds) after each request to bos-hsmd, with the time the
+ * request took on the channel (not the wait for the client's lock), e.g. to
+ * feed a latency histogram. fn runs on the caller's thread, outside the
+ * lock; NULL turns it off.
+ */
+void hsm_client_set_observer(struct hsm_client *c, void (*fn)(void *arg, double seconds),
+    void *arg);
+
 int hsm_keygen(struct hsm_client *c, uint32_t version, struct bos_err *err) BOS_WUR;
 
 /* blob must have room for pt_len + HSM_IV_LEN + HSM_TAG_LEN bytes. */

@@ -1,40 +1,591 @@
-/* PLACEHOLDER until the HTTP work lands: owned by the HTTP engineer. */
-#include "http.h"
-
+/*
+ * The HTTP server: two libmicrohttpd daemons (HTTPS with TLS 1.3 only on
+ * TCP, plain HTTP on a unix socket) sharing one access handler
+ * (http_req.c), the per-connection bookkeeping, the watchdog that evicts
+ * clients too slow to send a request, and the access log. See docs/HTTP.md.
+ *
+ * Threads: each daemon has a listening thread and one thread per
+ * connection (MHD_USE_THREAD_PER_CONNECTION needs MHD_USE_POLL: select()
+ * stops at FD_SETSIZE), so handlers may block on the database or bos-hsmd.
+ * One more thread, the watchdog, enforces request deadlines.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "hsm_client.h"
+#include "http_internal.h"
+#include "log.h"
+#include "metrics.h"
+#include "vault.h"
+
+/* Headers, request line and read buffer of one connection (libmicrohttpd's pool). */
+#define HTTP_CONN_MEMORY (32 * 1024)
+#define HTTP_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3"
+#define HTTP_WATCHDOG_MS 250
+#define HTTP_BACKLOG 128
+
+int64_t
+http_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 void
 http_config_defaults(struct http_config *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->listen_addr = "127.0.0.1";
+	c->listen_port = 8025;
+	c->body_max = 64 * 1024;
+	c->conn_limit = 256;
+	c->per_ip_limit = 64;
+	c->timeout_s = 30;
+	c->inflight_max = 64;
+}
+
+/* ---- libmicrohttpd's messages ---- */
+
+static void BOS_PRINTF(2, 0)
+http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512], *p;
+	size_t n;
+
+	(void)cls;
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		return;
+	/* Some messages quote the request path; a path is the client's text, so it stays out. */
+	if ((p = strstr(msg, "request for ")) != NULL)
+		(void)snprintf(p, sizeof(msg) - (size_t)(p - msg), "a request (path not logged)");
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	log_warn("libmicrohttpd: %s", msg);
+}
+
+/* ---- connections ---- */
+
+static uid_t
+http_peer_uid(int fd)
+{
+	struct ucred cr;
+	socklen_t len;
+	int dom;
+
+	/* On TCP, SO_PEERCRED "succeeds" with uid -1: ask for the family first. */
+	len = sizeof(dom);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) != 0 || dom != AF_UNIX)
+		return (uid_t)-1;
+	len = sizeof(cr);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 || len != sizeof(cr))
+		return (uid_t)-1;
+	return cr.uid;
+}
+
+static void
+http_client_name(struct http_conn *hc, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+	const void *a = NULL;
+
+	(void)snprintf(hc->client, sizeof(hc->client), "%s",
+	    hc->transport == HTTP_UNIX ? "unix" : "?");
+	if (hc->transport == HTTP_UNIX || sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	if (a == NULL || inet_ntop(sa->sa_family, a, hc->client, sizeof(hc->client)) == NULL)
+		(void)snprintf(hc->client, sizeof(hc->client), "?");
+}
+
+static void
+http_conn_open(struct http_listener *l, struct MHD_Connection *c, void **socket_context)
+{
+	struct http_server *s = l->srv;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct http_conn *hc;
+
+	if (ci == NULL)
+		return;
+	if ((hc = calloc(1, sizeof(*hc))) == NULL) {
+		/* Without its bookkeeping the connection cannot be served: end it now. */
+		(void)shutdown(ci->connect_fd, SHUT_RDWR);
+		return;
+	}
+	hc->fd = ci->connect_fd;
+	hc->transport = l->transport;
+	hc->peer_uid = http_peer_uid(hc->fd);
+	http_client_name(hc, c);
+	pthread_mutex_lock(&s->conn_lock);
+	hc->deadline_ms = http_now_ms() + (int64_t)s->timeout_s * 1000;
+	hc->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = hc;
+	s->conns = hc;
+	pthread_mutex_unlock(&s->conn_lock);
+	*socket_context = hc;
+}
+
+/* libmicrohttpd calls this before it closes the socket, so the watchdog never sees a reused fd. */
+static void
+http_conn_close(struct http_server *s, struct http_conn *hc)
+{
+	if (hc == NULL)
+		return;
+	pthread_mutex_lock(&s->conn_lock);
+	if (hc->prev != NULL)
+		hc->prev->next = hc->next;
+	else
+		s->conns = hc->next;
+	if (hc->next != NULL)
+		hc->next->prev = hc->prev;
+	pthread_mutex_unlock(&s->conn_lock);
+	free(hc);
+}
+
+static void
+http_conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_listener *l = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		http_conn_open(l, c, socket_context);
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		http_conn_close(l->srv, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+void
+http_conn_busy(struct http_server *s, struct http_conn *hc, int busy)
+{
+	pthread_mutex_lock(&s->conn_lock);
+	/* While a request is handled there is no deadline; then the next request gets one. */
+	hc->deadline_ms = busy ? 0 : http_now_ms() + (int64_t)s->timeout_s * 1000;
+	pthread_mutex_unlock(&s->conn_lock);
+}
+
+/*
+ * libmicrohttpd's timeout is an idle timeout: a client that sends one byte
+ * a second keeps a connection (and its thread) forever. The watchdog gives
+ * each request timeout_s from the moment the connection may send it (accept,
+ * or the end of the previous request) until it is complete, and shuts down
+ * the sockets of those that miss it; libmicrohttpd then closes them.
+ */
+static unsigned
+http_watchdog_sweep(struct http_server *s)
+{
+	int64_t now = http_now_ms();
+	struct http_conn *hc;
+	unsigned n = 0;
+
+	for (hc = s->conns; hc != NULL; hc = hc->next) {
+		if (hc->evicted || hc->deadline_ms == 0 || now < hc->deadline_ms)
+			continue;
+		(void)shutdown(hc->fd, SHUT_RDWR);
+		hc->evicted = 1;
+		n++;
+	}
+	return n;
+}
+
+static void *
+http_watchdog(void *arg)
+{
+	struct http_server *s = arg;
+	struct timespec ts;
+	unsigned n;
+
+	pthread_mutex_lock(&s->conn_lock);
+	while (!s->stopping) {
+		if ((n = http_watchdog_sweep(s)) > 0) {
+			pthread_mutex_unlock(&s->conn_lock);
+			log_info("closed %u connection(s) that sent no complete request within %u s", n,
+			    s->timeout_s);
+			pthread_mutex_lock(&s->conn_lock);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += HTTP_WATCHDOG_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		(void)pthread_cond_timedwait(&s->watchdog_cv, &s->conn_lock, &ts);
+	}
+	pthread_mutex_unlock(&s->conn_lock);
+	return NULL;
+}
+
+/* ---- requests: start and end ---- */
+
+static void *
+http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct http_listener *l = cls;
+
+	/* The earliest moment of a request: its clock starts here, with the raw URI. */
+	return http_req_new(l->srv, c, uri);
+}
+
+static const char *
+http_end_name(enum MHD_RequestTerminationCode toe)
+{
+	switch (toe) {
+	case MHD_REQUEST_TERMINATED_COMPLETED_OK: return "";
+	case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED: return " end=timeout";
+	case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN: return " end=shutdown";
+	case MHD_REQUEST_TERMINATED_READ_ERROR: return " end=read_error";
+	case MHD_REQUEST_TERMINATED_CLIENT_ABORT: return " end=client_abort";
+	default: return " end=error";
+	}
+}
+
+/* One line per request: id, method, route, status, time, client. Never the URI, headers or body. */
+static void
+http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http_listener *l = cls;
+	struct http_req *r = *con_cls;
+	const union MHD_ConnectionInfo *ci;
+	const char *route;
+	unsigned status;
+	double secs;
+
+	if (r == NULL)
+		return;
+	*con_cls = NULL;
+	status = r->status;
+	/* libmicrohttpd's own answers (431, a malformed request line ...) are counted too. */
+	if (status == 0 && (ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS)) != NULL)
+		status = ci->http_status;
+	route = r->route != NULL ? r->route->name : "unmatched";
+	secs = http_req_seconds(r);
+	log_info("request %s method=%s route=%s status=%u ms=%.1f client=%s%s", r->id,
+	    http_method_name(r->method), route, status, secs * 1000.0,
+	    r->hc != NULL ? r->hc->client : "?", http_end_name(toe));
+	if (l->srv->v != NULL)
+		metrics_observe_request(l->srv->v->metrics, route, status, secs);
+	if (r->hc != NULL)
+		http_conn_busy(l->srv, r->hc, 0);
+	http_req_free(r);
+}
+
+/* ---- listening sockets ---- */
+
+static int
+http_tcp_socket(const struct http_config *cfg, int *out, struct bos_err *err)
+{
+	struct sockaddr_in sin;
+	int fd, one = 1, e;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(cfg->listen_port);
+	if (cfg->listen_addr == NULL || inet_pton(AF_INET, cfg->listen_addr, &sin.sin_addr) != 1)
+		return bos_err_set(err, BOS_E_CONFIG, "listen address '%s' is not an IPv4 address",
+		    cfg->listen_addr ? cfg->listen_addr : "");
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+		return bos_err_set(err, BOS_E_IO, "cannot create a TCP socket: %s", strerror(errno));
+	/* A restart must not wait for the old connections' TIME_WAIT. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(fd, HTTP_BACKLOG) != 0) {
+		e = errno;
+		close(fd);
+		if (e == EADDRINUSE)
+			return bos_err_set(err, BOS_E_CONFIG, "cannot listen on %s:%u: address in use "
+			    "(another bos-vaultd? change 'listen' in bos.conf)", cfg->listen_addr,
+			    cfg->listen_port);
+		return bos_err_set(err, BOS_E_CONFIG, "cannot listen on %s:%u: %s", cfg->listen_addr,
+		    cfg->listen_port, strerror(e));
+	}
+	*out = fd;
+	return 0;
+}
+
+/* 1 when something accepts connections on path (a running vault), else 0. */
+static int
+http_unix_in_use(const struct sockaddr_un *sun)
+{
+	int fd, rc;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return 0;
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+	close(fd);
+	return rc;
+}
+
+/* Remove a socket file left by a vault that is gone; never anything else. */
+static int
+http_unix_clear(const char *path, const struct sockaddr_un *sun, struct bos_err *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		return bos_err_set(err, BOS_E_IO, "cannot inspect %s: %s", path, strerror(errno));
+	}
+	if (!S_ISSOCK(st.st_mode))
+		return bos_err_set(err, BOS_E_CONFIG, "%s exists and is not a socket; refusing to "
+		    "remove it", path);
+	if (http_unix_in_use(sun))
+		return bos_err_set(err, BOS_E_CONFIG, "%s is in use: another bos-vaultd serves this "
+		    "state directory", path);
+	if (unlink(path) != 0)
+		return bos_err_set(err, BOS_E_IO, "cannot remove the stale socket %s: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+static int
+http_unix_socket(struct http_server *s, const char *path, int *out, struct bos_err *err)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return bos_err_set(err, BOS_E_CONFIG, "socket path %s is longer than %zu bytes: use "
+		    "a shorter state directory path", path, sizeof(sun.sun_path) - 1);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (http_unix_clear(path, &sun, err) != 0)
+		return -1;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+		return bos_err_set(err, BOS_E_IO, "cannot create a unix socket: %s", strerror(errno));
+	if (bind(fd, (const struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		bos_err_set(err, BOS_E_IO, "cannot bind %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* No one can connect before listen(), so the mode is right before anyone can use it. */
+	if (chmod(path, 0660) != 0 || lstat(path, &st) != 0 || listen(fd, HTTP_BACKLOG) != 0) {
+		bos_err_set(err, BOS_E_IO, "cannot set up %s: %s", path, strerror(errno));
+		close(fd);
+		(void)unlink(path);
+		return -1;
+	}
+	s->unix_dev = st.st_dev;
+	s->unix_ino = st.st_ino;
+	*out = fd;
+	return 0;
+}
+
+/* Remove our socket file, unless another process replaced it. */
+static void
+http_unix_remove(struct http_server *s)
+{
+	struct stat st;
+
+	if (s->unix_path == NULL || s->unix_ino == 0)
+		return;
+	if (lstat(s->unix_path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == s->unix_dev &&
+	    st.st_ino == s->unix_ino)
+		(void)unlink(s->unix_path);
+	s->unix_ino = 0;
+}
+
+/* ---- daemons ---- */
+
+static size_t
+http_common_options(struct http_listener *l, const struct http_config *cfg,
+    struct MHD_OptionItem *o)
+{
+	size_t k = 0;
+
+	o[k++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->conn_limit, NULL };
+	o[k++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->timeout_s, NULL };
+	o[k++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL };
+	/* 1: refuse HTTP/1.1 without Host and spaces in the request target. */
+	o[k++] = (struct MHD_OptionItem){ MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL };
+	o[k++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)http_conn_notify, l };
+	o[k++] = (struct MHD_OptionItem){ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)http_uri_log, l };
+	o[k++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_completed, l };
+	return k;
+}
+
+static int
+http_start_daemon(struct http_listener *l, const struct http_config *cfg, int fd,
+    struct bos_err *err)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+	    MHD_USE_POLL | MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem o[16];
+	size_t k = http_common_options(l, cfg, o);
+	unsigned per_ip = cfg->per_ip_limit < cfg->conn_limit ? cfg->per_ip_limit : cfg->conn_limit;
+
+	o[k++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
+	if (l->transport == HTTP_TCP_TLS) {
+		flags |= MHD_USE_TLS;
+		/* Every client on the loopback shares one address, so this caps all TCP clients. */
+		o[k++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)per_ip, NULL };
+		o[k++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)cfg->tls_cert_pem };
+		o[k++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)cfg->tls_key_pem };
+		o[k++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)HTTP_TLS_PRIORITIES };
+	}
+	o[k] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	/*
+	 * The logger goes first so that start-up messages use it. On failure
+	 * libmicrohttpd may or may not have closed fd already; we leave it, since
+	 * a failed start ends the process.
+	 */
+	l->d = MHD_start_daemon(flags, 0, NULL, NULL, http_req_access, l,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
+	if (l->d != NULL)
+		return 0;
+	if (l->transport == HTTP_TCP_TLS)
+		return bos_err_set(err, BOS_E_CONFIG, "cannot start the HTTPS listener on %s:%u "
+		    "(libmicrohttpd's reason is logged above)", cfg->listen_addr, cfg->listen_port);
+	return bos_err_set(err, BOS_E_CONFIG, "cannot start the listener on %s", cfg->unix_path);
+}
+
+static int
+http_check_config(const struct http_config *cfg, struct bos_err *err)
+{
+	if (cfg->body_max == 0 || cfg->conn_limit == 0 || cfg->timeout_s == 0 ||
+	    cfg->inflight_max == 0)
+		return bos_err_set(err, BOS_E_CONFIG, "HTTP limits must not be 0");
+	if (cfg->listen_port != 0 && (cfg->tls_cert_pem == NULL || cfg->tls_key_pem == NULL))
+		return bos_err_set(err, BOS_E_CONFIG, "the HTTPS listener needs a certificate and key");
+	if (cfg->listen_port == 0 && cfg->unix_path == NULL)
+		return bos_err_set(err, BOS_E_CONFIG, "no listener: set 'listen' or a unix socket");
+	return 0;
+}
+
+static struct http_server *
+http_server_new(struct vault *v, const struct http_config *cfg, const struct http_route *routes,
+    size_t n)
+{
+	struct http_server *s;
+	pthread_condattr_t ca;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->v = v;
+	s->routes = routes;
+	s->nroutes = n;
+	s->body_max = cfg->body_max;
+	s->timeout_s = cfg->timeout_s;
+	s->inflight_max = cfg->inflight_max;
+	atomic_init(&s->inflight, 0);
+	s->tcp = (struct http_listener){ s, HTTP_TCP_TLS, NULL };
+	s->local = (struct http_listener){ s, HTTP_UNIX, NULL };
+	pthread_mutex_init(&s->conn_lock, NULL);
+	/* Deadlines are monotonic; so is the watchdog's sleep. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->watchdog_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (cfg->unix_path != NULL && (s->unix_path = strdup(cfg->unix_path)) == NULL) {
+		http_server_stop(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+http_observe_hsm(void *arg, double seconds)
+{
+	metrics_observe_hsm(arg, seconds);
+}
+
+static int
+http_server_listen(struct http_server *s, const struct http_config *cfg, struct bos_err *err)
+{
+	int tcp_fd = -1, unix_fd = -1;
+
+	/* TCP first: "address in use" is the likeliest failure, and it leaves no socket file. */
+	if (cfg->listen_port != 0 && http_tcp_socket(cfg, &tcp_fd, err) != 0)
+		return -1;
+	if (s->unix_path != NULL && http_unix_socket(s, s->unix_path, &unix_fd, err) != 0) {
+		if (tcp_fd >= 0)
+			close(tcp_fd);
+		return -1;
+	}
+	if (pthread_create(&s->watchdog, NULL, http_watchdog, s) != 0) {
+		if (tcp_fd >= 0)
+			close(tcp_fd);
+		if (unix_fd >= 0)
+			close(unix_fd);
+		return bos_err_set(err, BOS_E_NOMEM, "cannot start the HTTP watchdog thread");
+	}
+	s->watchdog_started = 1;
+	if (tcp_fd >= 0 && http_start_daemon(&s->tcp, cfg, tcp_fd, err) != 0) {
+		if (unix_fd >= 0)
+			close(unix_fd);
+		return -1;
+	}
+	if (unix_fd >= 0 && http_start_daemon(&s->local, cfg, unix_fd, err) != 0)
+		return -1;
+	return 0;
 }
 
 int
 http_server_start(struct vault *v, const struct http_config *cfg, const struct http_route *routes,
     size_t n, struct http_server **out, struct bos_err *err)
 {
-	(void)v; (void)cfg; (void)routes; (void)n; (void)out;
-	return bos_err_set(err, BOS_E_CONFIG, "HTTP is not implemented yet");
+	struct http_server *s = NULL;
+	int r = -1;
+
+	*out = NULL;
+	if (http_check_config(cfg, err) != 0)
+		return -1;
+	if ((s = http_server_new(v, cfg, routes, n)) == NULL)
+		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
+	if (http_server_listen(s, cfg, err) != 0)
+		goto out;
+	if (v != NULL && v->metrics != NULL)
+		hsm_client_set_observer(v->st.hsm, http_observe_hsm, v->metrics);
+	*out = s;
+	s = NULL;
+	/* success */
+	r = 0;
+ out:
+	http_server_stop(s);
+	return r;
 }
 
 void
 http_server_stop(struct http_server *s)
 {
-	(void)s;
+	if (s == NULL)
+		return;
+	if (s->v != NULL)
+		hsm_client_set_observer(s->v->st.hsm, NULL, NULL);
+	/* Each stop waits for its connection threads, so no handler runs after this. */
+	if (s->tcp.d != NULL)
+		MHD_stop_daemon(s->tcp.d);
+	if (s->local.d != NULL)
+		MHD_stop_daemon(s->local.d);
+	if (s->watchdog_started) {
+		pthread_mutex_lock(&s->conn_lock);
+		s->stopping = 1;
+		pthread_cond_signal(&s->watchdog_cv);
+		pthread_mutex_unlock(&s->conn_lock);
+		pthread_join(s->watchdog, NULL);
+	}
+	http_unix_remove(s);
+	pthread_cond_destroy(&s->watchdog_cv);
+	pthread_mutex_destroy(&s->conn_lock);
+	free(s->unix_path);
+	free(s);
 }
-
-const char *http_req_param(const struct http_req *r, const char *name) { (void)r; (void)name; return NULL; }
-const char *http_req_query(const struct http_req *r, const char *name) { (void)r; (void)name; return NULL; }
-json_t *http_req_body(const struct http_req *r) { (void)r; return NULL; }
-const char *http_req_id(const struct http_req *r) { (void)r; return ""; }
-const char *http_req_client(const struct http_req *r) { (void)r; return ""; }
-enum http_transport http_req_transport(const struct http_req *r) { (void)r; return HTTP_TCP_TLS; }
-const struct principal *http_req_principal(const struct http_req *r) { (void)r; return NULL; }
-const char *http_req_bearer(const struct http_req *r) { (void)r; return NULL; }
-uid_t http_req_peer_uid(const struct http_req *r) { (void)r; return (uid_t)-1; }
-int http_reply_json(struct http_req *r, unsigned status, json_t *body) { (void)r; (void)status; json_decref(body); return -1; }
-int http_reply_json_secret(struct http_req *r, unsigned status, json_t *body) { (void)r; (void)status; json_decref(body); return -1; }
-int http_reply_error(struct http_req *r, unsigned status, const char *code, const char *fmt, ...) { (void)r; (void)status; (void)code; (void)fmt; return -1; }
-int http_reply_bos_err(struct http_req *r, const struct bos_err *e) { (void)r; (void)e; return -1; }
-int http_reply_text(struct http_req *r, unsigned status, const char *ct, const char *text) { (void)r; (void)status; (void)ct; (void)text; return -1; }
-void http_req_add_header(struct http_req *r, const char *name, const char *value) { (void)r; (void)name; (void)value; }

@@ -71,7 +71,9 @@ struct http_config {
 	size_t body_max;              /* default 64 KiB */
 	unsigned conn_limit;          /* total connections, default 256 */
 	unsigned per_ip_limit;        /* default 64 */
-	unsigned timeout_s;           /* idle connection timeout, default 30 */
+	unsigned timeout_s;           /* idle connection timeout, default 30; also the time a
+	                               * client has to send one whole request (slowloris) */
+	unsigned inflight_max;        /* requests read or handled at once, default 64; more get 503 */
 };
 
 void http_config_defaults(struct http_config *c);

@@ -45,8 +45,42 @@ static const char schema_v1[] =
 	"  PRIMARY KEY (cred_id, version)"
 	");";
 
+/*
+ * Version 2: admin accounts and their one-time recovery codes (docs/AUTH.md).
+ *
+ * Nothing here is usable without the HSM or a brute force: pw_hash is an
+ * argon2id PHC string, the TOTP seed is wrapped by the KEK of
+ * totp_kek_version (12-byte IV + 20-byte seed + 16-byte tag), recovery codes
+ * are SHA-256 hashes of 80-bit random codes. totp_last_step only grows: it
+ * is how a TOTP code is accepted once. locked_until is wall-clock Unix
+ * seconds, because a lock must survive a restart and monotonic time does not
+ * (see docs/AUTH.md on clock steps).
+ */
+static const char schema_v2[] =
+	"CREATE TABLE admins ("
+	"  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 29 AND substr(id, 1, 3) = 'ad_'),"
+	"  name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 64"
+	"    AND name NOT GLOB '*[^a-z0-9._-]*'),"
+	"  pw_hash TEXT NOT NULL CHECK (substr(pw_hash, 1, 10) = '$argon2id$'),"
+	"  totp_seed_wrapped BLOB NOT NULL CHECK (length(totp_seed_wrapped) = 48),"
+	"  totp_kek_version INTEGER NOT NULL CHECK (totp_kek_version >= 1),"
+	"  totp_last_step INTEGER NOT NULL DEFAULT 0 CHECK (totp_last_step >= 0),"
+	"  failures INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),"
+	"  consecutive_failures INTEGER NOT NULL DEFAULT 0 CHECK (consecutive_failures >= 0),"
+	"  locked_until INTEGER NOT NULL DEFAULT 0,"
+	"  disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE recovery_codes ("
+	"  admin_id TEXT NOT NULL REFERENCES admins (id),"
+	"  code_hash BLOB NOT NULL CHECK (length(code_hash) = 32),"
+	"  used_at INTEGER,"
+	"  PRIMARY KEY (admin_id, code_hash)"
+	");";
+
 static const struct schema_migration schema_all[] = {
 	{ 1, "credentials and credential versions", schema_v1 },
+	{ 2, "admin accounts and recovery codes", schema_v2 },
 };
 
 const struct schema_migration *

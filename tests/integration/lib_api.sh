@@ -2,8 +2,9 @@
 #   api_up DIR [settings...]  init a dev vault on a free port and start it
 #   admin_setup NAME PASSWORD create the first admin over the unix socket and
 #                             sign in; exports TOTP_SECRET and SESSION
-#   api METHOD PATH [BODY]    curl over HTTPS with the session; prints the body,
-#                             sets HTTP_STATUS
+#   api METHOD PATH [BODY]    curl over HTTPS with the session; prints the body;
+#                             `st` then prints the HTTP status (api usually runs
+#                             in a $(...) subshell, so a variable would be lost)
 #   totp_code [STEPS]         TOTP code for now + STEPS * 30 s (default 0)
 
 api_up() {
@@ -24,9 +25,10 @@ api() {
 	local args=(-X "$m" -o "$T/api.body" -w '%{http_code}')
 	[ -n "${SESSION:-}" ] && args+=(-H "Authorization: Bearer $SESSION")
 	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
-	HTTP_STATUS=$(vcurl "${args[@]}" "$URL$p")
+	vcurl "${args[@]}" "$URL$p" >"$T/api.status" || echo 000 >"$T/api.status"
 	cat "$T/api.body"
 }
+st() { cat "$T/api.status"; }
 
 admin_setup() {
 	local name=$1 pw=$2 out

@@ -15,7 +15,7 @@ counts() { "$DB" "$S" "SELECT (SELECT count(*) FROM credentials) || '/' || (SELE
 # --- life of a credential ---
 K1=$(canary k1); K2=$(canary k2)
 out=$(api POST /credentials "{\"name\":\"sendgrid-main\",\"type\":\"api_key\",\"service\":\"sendgrid\",\"secret\":\"$K1\",\"metadata\":{\"owner\":\"ops\"}}")
-check "create: 201" test "$HTTP_STATUS" = 201
+check "create: 201" test "$(st)" = 201
 ID=$(jq -r .id <<<"$out")
 check "create: returns an id and version 1" jq -e '.id|startswith("cr_")' <<<"$out"
 check "create: returns metadata" jq -e '.metadata.owner=="ops" and .version==1 and .status=="active"' <<<"$out"
@@ -36,21 +36,21 @@ check "get ?version=1: the old secret" test "$(api GET "/credentials/$ID?version
 out=$(api GET "/credentials/$ID/versions")
 check "versions: 1 and 2" jq -e '[.versions[].version]==[1,2]' <<<"$out"
 api GET "/credentials/$ID?version=3" >/dev/null
-check "get of a missing version: 404" test "$HTTP_STATUS" = 404
+check "get of a missing version: 404" test "$(st)" = 404
 api GET "/credentials/$ID?version=zero" >/dev/null
-check "get ?version=zero: 400" test "$HTTP_STATUS" = 400
+check "get ?version=zero: 400" test "$(st)" = 400
 out=$(api DELETE "/credentials/$ID")
 check "revoke: 200, status revoked" jq -e '.status=="revoked"' <<<"$out"
 out=$(api GET "/credentials/$ID")
-check "revoked: read refused (410)" test "$HTTP_STATUS" = 410
+check "revoked: read refused (410)" test "$(st)" = 410
 check "revoked: error shape" jq -e '.error.code and .error.message' <<<"$out"
 check "revoked: no secret" bash -c "! grep -qF -e '$K1' -e '$K2' <<<'$out'"
 api PUT "/credentials/$ID" "{\"secret\":\"x\"}" >/dev/null
-check "revoked: update refused (410)" test "$HTTP_STATUS" = 410
+check "revoked: update refused (410)" test "$(st)" = 410
 api DELETE "/credentials/$ID" >/dev/null
-check "revoked: second revoke refused (410)" test "$HTTP_STATUS" = 410
+check "revoked: second revoke refused (410)" test "$(st)" = 410
 api GET "/credentials/cr_aaaaaaaaaaaaaaaaaaaaaaaaaa" >/dev/null
-check "unknown id: 404" test "$HTTP_STATUS" = 404
+check "unknown id: 404" test "$(st)" = 404
 
 # --- cards: only first 6 and last 4, on every response but the secret read ---
 luhn_pan() { # random Luhn-valid number of length $1, starting with a 4
@@ -66,7 +66,7 @@ bad=0 n=0 secret_ok=0
 for i in $(seq 1 28); do
 	len=$((13 + i % 7)); pan=$(luhn_pan $len); n=$((n + 1))
 	out=$(api POST /credentials "{\"name\":\"card-$i\",\"type\":\"card\",\"service\":\"stripe\",\"secret\":\"$pan\"}")
-	[ "$HTTP_STATUS" = 201 ] || { bad=$((bad + 1)); continue; }
+	[ "$(st)" = 201 ] || { bad=$((bad + 1)); continue; }
 	cid=$(jq -r .id <<<"$out")
 	jq -e ".card.first6==\"${pan:0:6}\" and .card.last4==\"${pan: -4}\"" <<<"$out" >/dev/null || bad=$((bad + 1))
 	{ echo "$out"; api GET /credentials; api GET "/credentials/$cid/versions"
@@ -88,10 +88,10 @@ before=$(counts)
 expect() { # expect STATUS CODE DESCRIPTION METHOD PATH [BODY]
 	local st=$1 code=$2 d=$3; shift 3
 	out=$(api "$@")
-	if [ "$HTTP_STATUS" = "$st" ] && jq -e ".error.code==\"$code\"" <<<"$out" >/dev/null; then
+	if [ "$(st)" = "$st" ] && jq -e ".error.code==\"$code\"" <<<"$out" >/dev/null; then
 		ok "$d: $st $code"
 	else
-		notok "$d: want $st $code, got $HTTP_STATUS $out"
+		notok "$d: want $st $code, got $(st) $out"
 	fi
 }
 expect 400 malformed_json "malformed JSON" POST /credentials '{"name":'
@@ -112,7 +112,7 @@ expect 409 conflict "duplicate name" POST /credentials '{"name":"dup","type":"se
 expect 404 not_found "unknown path" GET /nothing-here
 expect 400 unknown_field "update with an extra field" PUT "/credentials/dup" '{"secret":"y","name":"z"}'
 big=$(head -c 5000 /dev/zero | tr '\0' 'a')
-expect 413 body_too_large "a body over the limit" POST /credentials "{\"name\":\"b\",\"type\":\"secret\",\"service\":\"s\",\"secret\":\"$big\"}"
+expect 413 payload_too_large "a body over the limit" POST /credentials "{\"name\":\"b\",\"type\":\"secret\",\"service\":\"s\",\"secret\":\"$big\"}"
 out=$(vcurl -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $SESSION" -H 'Content-Type: text/plain' \
 	--data-binary '{"name":"t","type":"secret","service":"s","secret":"x"}' "$URL/credentials")
 check "text/plain body: 415" test "$out" = 415
@@ -129,14 +129,15 @@ check "Content-Length with Transfer-Encoding: 400" grep -q ' 400' <<<"$out"
 check "nothing changed in the database" test "$(counts)" = "$before"
 
 # --- 503 while another process holds the database ---
-"$DB" "$S" "BEGIN IMMEDIATE" 12 >"$T/hold" 2>&1 &
+"$DB" "$S" "BEGIN IMMEDIATE" 8 >"$T/hold" 2>&1 &
+HOLD=$!
 for _ in $(seq 50); do grep -q holding "$T/hold" && break; sleep 0.1; done
 out=$(api POST /credentials '{"name":"late","type":"secret","service":"s","secret":"x"}')
-check "database locked by another process: 503" test "$HTTP_STATUS" = 503
-check "503 says to retry" jq -e '.error.code=="busy"' <<<"$out"
-wait
+check "database locked by another process: 503" test "$(st)" = 503
+check "503 says to retry" jq -e '.error.code=="busy"' <<<"$out" || echo "    got $(st) $out"
+wait "$HOLD"
 api POST /credentials '{"name":"late","type":"secret","service":"s","secret":"x"}' >/dev/null
-check "after the lock is gone the same request works: 201" test "$HTTP_STATUS" = 201
+check "after the lock is gone the same request works: 201" test "$(st)" = 201
 
 # --- no secret, password or session token in the log or the database files ---
 for c in "$K1" "$K2" "$PW" "$SESSION"; do

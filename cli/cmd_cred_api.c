@@ -1,0 +1,519 @@
+/*
+ * bosctl cred over the vault's API, as the admin signed in with 'bosctl
+ * login': the same subcommands and options as the local mode in cmd_cred.c.
+ *
+ * Metadata is looked up in the credential list (GET /credentials), so that
+ * 'show' without --reveal, and the lookup of a NAME, never make the vault
+ * send a secret; only 'show --reveal' reads GET /credentials/{id}, whose
+ * answer carries the secret and is wiped once printed.
+ */
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "bosctl.h"
+#include "cred.h"
+#include "http_client.h"
+#include "io.h"
+#include "json_alloc.h"
+#include "secmem.h"
+#include "secret_input.h"
+#include "session_file.h"
+
+#define CRED_API_PATH_MAX 1024
+
+/* A client carrying the saved session's token. */
+static int
+cred_api_open(struct http_client **out, struct bos_err *err)
+{
+	struct session_file s;
+	int r;
+
+	*out = NULL;
+	if ((r = session_file_load(&s, err)) < 0)
+		return -1;
+	if (r == 1)
+		return bos_err_set(err, BOS_E_AUTH, "not signed in or the session expired: run "
+		    "'bosctl login NAME'");
+	r = http_client_from_env(out, err);
+	if (r == 0 && (r = http_client_set_token(*out, s.token, err)) != 0) {
+		http_client_free(*out);
+		*out = NULL;
+	}
+	session_file_clear(&s);
+	return r;
+}
+
+/* One call whose answer must be 2xx; on failure *resp is released. */
+static int
+cred_api_call(struct http_client *hc, const char *method, const char *path, const json_t *body,
+    struct http_resp *resp, struct bos_err *err)
+{
+	if (http_client_call(hc, method, path, body, resp, err) != 0)
+		return -1;
+	if (http_resp_check(resp, err) != 0) {
+		http_resp_free(resp);
+		return -1;
+	}
+	return 0;
+}
+
+/* "/credentials/ID" + suffix, with ID percent-encoded. */
+static int
+cred_api_path(char *out, size_t n, const char *id, const char *suffix, struct bos_err *err)
+{
+	char *e = http_client_escape(id);
+	int k;
+
+	if (e == NULL)
+		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
+	k = snprintf(out, n, "/credentials/%s%s", e, suffix);
+	http_client_free_str(e);
+	return k < 0 || (size_t)k >= n ? bos_err_set(err, BOS_E_INVALID, "the credential id is "
+	    "too long") : 0;
+}
+
+static void
+cred_api_print_json(const json_t *o)
+{
+	json_dumpf(o, stdout, JSON_COMPACT);
+	fputc('\n', stdout);
+}
+
+static const char *
+cred_api_str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "-";
+}
+
+static long long
+cred_api_int(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* Print what is there; fields the vault did not send show as "-". */
+static void
+cred_api_print_meta(const json_t *m, int json)
+{
+	const json_t *md = json_object_get(m, "metadata"), *card = json_object_get(m, "card");
+	char *mds = md != NULL ? json_dumps(md, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+
+	if (json) {
+		cred_api_print_json(m);
+		json_alloc_release(mds);
+		return;
+	}
+	printf("id:       %s\nname:     %s\ntype:     %s\nservice:  %s\nversion:  %lld\n"
+	    "status:   %s\nmetadata: %s\n", cred_api_str(m, "id"), cred_api_str(m, "name"),
+	    cred_api_str(m, "type"), cred_api_str(m, "service"), cred_api_int(m, "version"),
+	    cred_api_str(m, "status"), mds != NULL ? mds : "{}");
+	if (json_is_object(card))
+		printf("card:     %s %s******%s\n", cred_api_str(card, "brand"),
+		    cred_api_str(card, "first6"), cred_api_str(card, "last4"));
+	printf("created:  %s\nupdated:  %s\n", cred_api_str(m, "created_at"),
+	    cred_api_str(m, "updated_at"));
+	if (json_object_get(m, "revoked_at") != NULL)
+		printf("revoked:  %s\n", cred_api_str(m, "revoked_at"));
+	json_alloc_release(mds);
+}
+
+static void
+cred_api_print_row(const json_t *m)
+{
+	printf("%-28s %-13s %-12s v%-4lld %-8s %s\n", cred_api_str(m, "id"), cred_api_str(m, "type"),
+	    cred_api_str(m, "service"), cred_api_int(m, "version"), cred_api_str(m, "status"),
+	    cred_api_str(m, "name"));
+}
+
+/* "/credentials" with the list filters as a query string. */
+static int
+cred_api_list_path(char *out, size_t n, const char *service, const char *type,
+    struct bos_err *err)
+{
+	char *s = service != NULL ? http_client_escape(service) : NULL;
+	char *t = type != NULL ? http_client_escape(type) : NULL;
+	int k = -1;
+
+	if ((service == NULL || s != NULL) && (type == NULL || t != NULL))
+		k = snprintf(out, n, "/credentials%s%s%s%s%s%s", s || t ? "?" : "",
+		    s ? "service=" : "", s ? s : "", s && t ? "&" : "", t ? "type=" : "", t ? t : "");
+	http_client_free_str(s);
+	http_client_free_str(t);
+	return k < 0 || (size_t)k >= n ? bos_err_set(err, BOS_E_INVALID, "the filters are too "
+	    "long") : 0;
+}
+
+/* GET /credentials (filtered); *list borrows from *resp. */
+static int
+cred_api_get_list(struct http_client *hc, const char *service, const char *type,
+    struct http_resp *resp, json_t **list, struct bos_err *err)
+{
+	char path[CRED_API_PATH_MAX];
+
+	if (cred_api_list_path(path, sizeof(path), service, type, err) != 0 ||
+	    cred_api_call(hc, "GET", path, NULL, resp, err) != 0)
+		return -1;
+	*list = json_object_get(resp->json, "credentials");
+	if (json_is_array(*list))
+		return 0;
+	http_resp_free(resp);
+	return bos_err_set(err, BOS_E_INVALID, "the vault's list has no \"credentials\" array");
+}
+
+/* The list entry whose id, or else whose name, is target; NULL when none. */
+static json_t *
+cred_api_match(json_t *list, const char *target)
+{
+	json_t *m, *by_name = NULL;
+	size_t i;
+
+	json_array_foreach(list, i, m) {
+		if (strcmp(cred_api_str(m, "id"), target) == 0)
+			return m;
+		if (by_name == NULL && strcmp(cred_api_str(m, "name"), target) == 0)
+			by_name = m;
+	}
+	return by_name;
+}
+
+/* The metadata of target (ID or NAME), a new reference. */
+static int
+cred_api_find(struct http_client *hc, const char *target, json_t **meta, struct bos_err *err)
+{
+	struct http_resp resp;
+	json_t *list, *m;
+
+	*meta = NULL;
+	if (cred_api_get_list(hc, NULL, NULL, &resp, &list, err) != 0)
+		return -1;
+	if ((m = cred_api_match(list, target)) != NULL)
+		*meta = json_incref(m);
+	http_resp_free(&resp);
+	if (*meta == NULL)
+		return bos_err_set(err, BOS_E_NOTFOUND, "no credential with id or name '%s' "
+		    "(see 'bosctl cred list')", target);
+	return 0;
+}
+
+/* The id of target: itself when it has the form of an id, else looked up by name. */
+static int
+cred_api_resolve(struct http_client *hc, const char *target, char *id, size_t n,
+    struct bos_err *err)
+{
+	json_t *m;
+	int k;
+
+	if (cred_id_valid(target))
+		k = snprintf(id, n, "%s", target);
+	else if (cred_api_find(hc, target, &m, err) != 0)
+		return -1;
+	else {
+		k = snprintf(id, n, "%s", cred_api_str(m, "id"));
+		json_decref(m);
+	}
+	return k < 0 || (size_t)k >= n ? bos_err_set(err, BOS_E_INVALID, "the credential id "
+	    "is too long") : 0;
+}
+
+/* The secret as a JSON string: the API carries text, so it must be UTF-8. */
+static json_t *
+cred_api_read_secret(const char *what, struct bos_err *err)
+{
+	uint8_t *secret = NULL;
+	size_t len = 0;
+	json_t *s;
+
+	if (secret_input_read(what, 1, &secret, &len, err) != 0)
+		return NULL;
+	s = json_stringn((const char *)secret, len);
+	secmem_freezero(secret, len);
+	if (s == NULL)
+		bos_err_set(err, BOS_E_INVALID, "the %s is not UTF-8 text; the API carries text "
+		    "secrets only (use --state-dir for binary ones)", what);
+	return s;
+}
+
+/* Check the options of add; *md is the parsed --metadata (NULL when not given). */
+static int
+cred_api_add_opts(const struct cred_opts *o, json_t **md, struct bos_err *err)
+{
+	enum cred_type t;
+
+	*md = NULL;
+	if (o->name == NULL || o->type == NULL || o->service == NULL || o->target != NULL)
+		return bos_err_set(err, BOS_E_INVALID, "add needs --name, --type and --service "
+		    "(see --help)");
+	if (cred_type_parse(o->type, &t) != 0)
+		return bos_err_set(err, BOS_E_INVALID, "unknown type '%s': use api_key, password, "
+		    "card, bank_account or secret", o->type);
+	if (o->metadata == NULL)
+		return 0;
+	*md = json_loads(o->metadata, JSON_REJECT_DUPLICATES, NULL);
+	if (json_is_object(*md))
+		return 0;
+	json_decref(*md);
+	*md = NULL;
+	return bos_err_set(err, BOS_E_INVALID, "--metadata must be a JSON object, for example "
+	    "'{\"env\":\"prod\"}'");
+}
+
+static json_t *
+cred_api_add_body(const struct cred_opts *o, struct bos_err *err)
+{
+	json_t *body, *md, *secret;
+
+	if (cred_api_add_opts(o, &md, err) != 0)
+		return NULL;
+	body = json_pack("{s:s, s:s, s:s}", "name", o->name, "type", o->type, "service", o->service);
+	if (body != NULL && md != NULL && json_object_set(body, "metadata", md) != 0) {
+		json_decref(body);
+		body = NULL;
+	}
+	json_decref(md);
+	if (body == NULL) {
+		bos_err_set(err, BOS_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	if ((secret = cred_api_read_secret("secret", err)) == NULL) {
+		json_decref(body);
+		return NULL;
+	}
+	if (json_object_set_new(body, "secret", secret) != 0) {
+		json_decref(body);
+		bos_err_set(err, BOS_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	return body;
+}
+
+static int
+cred_api_add(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
+{
+	struct http_resp resp;
+	json_t *body = cred_api_add_body(o, err);
+	int r;
+
+	if (body == NULL)
+		return -1;
+	r = cred_api_call(hc, "POST", "/credentials", body, &resp, err);
+	json_decref(body);
+	if (r != 0)
+		return -1;
+	if (o->json)
+		cred_api_print_json(resp.json);
+	else
+		printf("%s\n", cred_api_str(resp.json, "id"));
+	http_resp_free(&resp);
+	return 0;
+}
+
+static int
+cred_api_list(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
+{
+	struct http_resp resp;
+	json_t *list, *m;
+	size_t i;
+
+	if (o->target != NULL)
+		return bos_err_set(err, BOS_E_INVALID, "list takes no ID or NAME (filter with "
+		    "--service and --type)");
+	if (cred_api_get_list(hc, o->service, o->type, &resp, &list, err) != 0)
+		return -1;
+	json_array_foreach(list, i, m) {
+		if (o->json)
+			cred_api_print_json(m);
+		else
+			cred_api_print_row(m);
+	}
+	http_resp_free(&resp);
+	return 0;
+}
+
+/* base64 of a secret that is not UTF-8 ("secret_base64"), decoded into *out. */
+static int
+cred_api_unbase64(const char *b64, uint8_t **out, size_t *len, struct bos_err *err)
+{
+	size_t n = strlen(b64), pad = 0;
+	int k;
+
+	if (n == 0 || n % 4 != 0 || n > INT32_MAX || (*out = malloc(n / 4 * 3)) == NULL)
+		return bos_err_set(err, BOS_E_INVALID, "the vault sent a malformed secret_base64");
+	while (pad < 2 && pad < n && b64[n - 1 - pad] == '=')
+		pad++;
+	k = EVP_DecodeBlock(*out, (const unsigned char *)b64, (int)n);
+	if (k < 0 || (size_t)k < pad) {
+		secmem_freezero(*out, n / 4 * 3);
+		*out = NULL;
+		return bos_err_set(err, BOS_E_INVALID, "the vault sent a malformed secret_base64");
+	}
+	*len = (size_t)k - pad;
+	return 0;
+}
+
+/* Print the secret of a GET /credentials/{id} answer alone on standard output. */
+static int
+cred_api_write_secret(const json_t *o, struct bos_err *err)
+{
+	const json_t *s = json_object_get(o, "secret");
+	const char *b64 = json_string_value(json_object_get(o, "secret_base64"));
+	uint8_t *raw = NULL;
+	size_t len = 0;
+	int r;
+
+	if (json_is_string(s))
+		r = io_write_full(STDOUT_FILENO, json_string_value(s), json_string_length(s));
+	else if (b64 == NULL)
+		return bos_err_set(err, BOS_E_INVALID, "the vault's answer carries no secret");
+	else if (cred_api_unbase64(b64, &raw, &len, err) != 0)
+		return -1;
+	else {
+		r = io_write_full(STDOUT_FILENO, raw, len);
+		secmem_freezero(raw, strlen(b64) / 4 * 3);
+	}
+	if (r != 0 || io_write_full(STDOUT_FILENO, "\n", 1) != 0)
+		return bos_err_set(err, BOS_E_IO, "cannot write the secret to standard output");
+	return 0;
+}
+
+static int
+cred_api_reveal(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
+{
+	char id[CRED_API_PATH_MAX], path[CRED_API_PATH_MAX], query[32] = "";
+	struct http_resp resp;
+	int r;
+
+	if (o->version != 0)
+		(void)snprintf(query, sizeof(query), "?version=%lu", o->version);
+	if (cred_api_resolve(hc, o->target, id, sizeof(id), err) != 0 ||
+	    cred_api_path(path, sizeof(path), id, query, err) != 0 ||
+	    cred_api_call(hc, "GET", path, NULL, &resp, err) != 0)
+		return -1;
+	r = cred_api_write_secret(resp.json, err);
+	http_resp_free(&resp);
+	return r;
+}
+
+static int
+cred_api_show(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
+{
+	json_t *m;
+
+	if (o->reveal)
+		return cred_api_reveal(hc, o, err);
+	if (cred_api_find(hc, o->target, &m, err) != 0)
+		return -1;
+	cred_api_print_meta(m, o->json);
+	json_decref(m);
+	return 0;
+}
+
+static int
+cred_api_update(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
+{
+	char id[CRED_API_PATH_MAX], path[CRED_API_PATH_MAX];
+	struct http_resp resp;
+	json_t *body, *secret;
+	int r;
+
+	if (cred_api_resolve(hc, o->target, id, sizeof(id), err) != 0 ||
+	    cred_api_path(path, sizeof(path), id, "", err) != 0 ||
+	    (secret = cred_api_read_secret("new secret", err)) == NULL)
+		return -1;
+	if ((body = json_object()) == NULL || json_object_set_new(body, "secret", secret) != 0) {
+		json_decref(body);
+		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
+	}
+	r = cred_api_call(hc, "PUT", path, body, &resp, err);
+	json_decref(body);
+	if (r != 0)
+		return -1;
+	if (o->json)
+		cred_api_print_json(resp.json);
+	else
+		printf("%s is now at version %lld\n", id, cred_api_int(resp.json, "version"));
+	http_resp_free(&resp);
+	return 0;
+}
+
+static int
+cred_api_revoke(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
+{
+	char id[CRED_API_PATH_MAX], path[CRED_API_PATH_MAX];
+	struct http_resp resp;
+
+	if (cred_api_resolve(hc, o->target, id, sizeof(id), err) != 0 ||
+	    cred_api_path(path, sizeof(path), id, "", err) != 0 ||
+	    cred_api_call(hc, "DELETE", path, NULL, &resp, err) != 0)
+		return -1;
+	if (o->json)
+		cred_api_print_json(resp.json);
+	else
+		printf("revoked %s\n", id);
+	http_resp_free(&resp);
+	return 0;
+}
+
+static int
+cred_api_versions(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
+{
+	char id[CRED_API_PATH_MAX], path[CRED_API_PATH_MAX];
+	struct http_resp resp;
+	json_t *list, *v;
+	size_t i;
+
+	if (cred_api_resolve(hc, o->target, id, sizeof(id), err) != 0 ||
+	    cred_api_path(path, sizeof(path), id, "/versions", err) != 0 ||
+	    cred_api_call(hc, "GET", path, NULL, &resp, err) != 0)
+		return -1;
+	list = json_object_get(resp.json, "versions");
+	json_array_foreach(list, i, v) {
+		if (o->json)
+			cred_api_print_json(v);
+		else
+			printf("v%lld\tcreated %s\n", cred_api_int(v, "version"),
+			    cred_api_str(v, "created_at"));
+	}
+	http_resp_free(&resp);
+	return 0;
+}
+
+static int
+cred_api_dispatch(struct http_client *hc, const char *sub, const struct cred_opts *o,
+    struct bos_err *err)
+{
+	if (strcmp(sub, "add") == 0)
+		return cred_api_add(hc, o, err);
+	if (strcmp(sub, "list") == 0)
+		return cred_api_list(hc, o, err);
+	if (o->target == NULL)
+		return bos_err_set(err, BOS_E_INVALID, "%s needs a credential ID or NAME", sub);
+	if (strcmp(sub, "show") == 0 || strcmp(sub, "get") == 0)
+		return cred_api_show(hc, o, err);
+	if (strcmp(sub, "update") == 0)
+		return cred_api_update(hc, o, err);
+	if (strcmp(sub, "revoke") == 0)
+		return cred_api_revoke(hc, o, err);
+	return cred_api_versions(hc, o, err);
+}
+
+int
+bosctl_cred_api(const char *sub, const struct cred_opts *o)
+{
+	struct http_client *hc;
+	struct bos_err err;
+	int r;
+
+	bos_err_clear(&err);
+	if (cred_api_open(&hc, &err) != 0)
+		return bosctl_fail("%s", err.msg);
+	r = cred_api_dispatch(hc, sub, o, &err);
+	http_client_free(hc);
+	if (r != 0)
+		return bosctl_fail("%s", err.msg);
+	return BOSCTL_EXIT_OK;
+}

@@ -1,0 +1,135 @@
+/*
+ * Inside the HTTP core: the server, per-connection and per-request state
+ * shared by http.c (listeners, connections, access log), http_req.c (the
+ * request lifecycle and the checks before handlers) and http_reply.c
+ * (responses). Nothing outside vault/http*.c includes this.
+ */
+#ifndef BOS_HTTP_INTERNAL_H
+#define BOS_HTTP_INTERNAL_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+#include "auth.h"
+#include "buf.h"
+#include "http.h"
+#include "http_route.h"
+
+#define HTTP_REQ_ID_SIZE 19         /* "r_" + 16 hex + NUL */
+#define HTTP_CLIENT_SIZE 48         /* an IPv6 address in text, or "unix" */
+#define HTTP_EXTRA_HEADERS_MAX 8
+#define HTTP_HEADER_NAME_MAX 64
+#define HTTP_HEADER_VALUE_MAX 256
+#define HTTP_ERR_MSG_MAX 512
+
+struct http_server;
+
+/* One MHD daemon: the TLS listener or the unix socket. */
+struct http_listener {
+	struct http_server *srv;
+	enum http_transport transport;
+	struct MHD_Daemon *d;
+};
+
+/*
+ * One client connection (MHD's socket context). Lives in the server's list
+ * from accept until just before MHD closes the socket, so the watchdog may
+ * shutdown() its fd while holding conn_lock without ever touching a reused fd.
+ */
+struct http_conn {
+	struct http_conn *prev, *next;
+	int fd;
+	enum http_transport transport;
+	uid_t peer_uid;                 /* SO_PEERCRED on the unix socket, else (uid_t)-1 */
+	char client[HTTP_CLIENT_SIZE];
+	int64_t deadline_ms;            /* monotonic; 0 while a request is being handled */
+	int evicted;
+};
+
+struct http_server {
+	struct vault *v;
+	const struct http_route *routes;
+	size_t nroutes;
+	size_t body_max;
+	unsigned timeout_s;
+	unsigned inflight_max;
+	atomic_uint inflight;
+	struct http_listener tcp, local;
+	char *unix_path;                /* NULL when there is no unix listener */
+	dev_t unix_dev;                 /* the socket file we made, so stop removes only it */
+	ino_t unix_ino;
+
+	pthread_mutex_t conn_lock;      /* guards conns and every http_conn's deadline */
+	struct http_conn *conns;
+	pthread_t watchdog;
+	int watchdog_started;
+	pthread_cond_t watchdog_cv;
+	int stopping;
+};
+
+enum http_req_phase { REQ_NEW, REQ_BODY, REQ_DONE };
+
+struct http_req {
+	struct http_server *srv;
+	struct http_conn *hc;           /* NULL if the connection had no context */
+	struct MHD_Connection *conn;
+	char id[HTTP_REQ_ID_SIZE];
+	struct timespec start;          /* CLOCK_MONOTONIC */
+	char *raw_path;                 /* raw path of the request line, without the query */
+	size_t raw_path_len;
+	enum http_req_phase phase;
+	unsigned method;                /* enum http_method bit, 0 for others */
+	struct http_match match;
+	const struct http_route *route;
+
+	/* An error found from the headers, answered at the right moment. */
+	unsigned err_status;
+	const char *err_code;
+	char err_msg[HTTP_ERR_MSG_MAX];
+	char err_allow[HTTP_ALLOW_SIZE];
+	int close;                      /* answer with Connection: close */
+
+	/* Body. */
+	int has_body;
+	uint64_t content_length;
+	int length_known;
+	struct buf body;
+	int too_large;
+	uint64_t discarded;
+	json_t *json;
+
+	/* Authentication. */
+	const char *bearer;             /* NUL-terminated copy in bearer_buf, wiped at the end */
+	char bearer_buf[HTTP_BEARER_MAX + 1];
+	struct principal principal;
+	int authenticated;
+	int counted;                    /* holds one of srv->inflight */
+
+	/* Response. */
+	unsigned status;                /* 0 until one is queued */
+	size_t nextra;
+	struct {
+		char name[HTTP_HEADER_NAME_MAX];
+		char value[HTTP_HEADER_VALUE_MAX];
+	} extra[HTTP_EXTRA_HEADERS_MAX];
+};
+
+/* http_req.c */
+enum MHD_Result http_req_access(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls);
+struct http_req *http_req_new(struct http_server *srv, struct MHD_Connection *c, const char *uri);
+void http_req_free(struct http_req *r);
+double http_req_seconds(const struct http_req *r);
+
+/* http.c */
+int64_t http_now_ms(void);
+/* The request is fully received (deadline off) or done (deadline for the next one). */
+void http_conn_busy(struct http_server *srv, struct http_conn *hc, int busy);
+
+/* http_reply.c */
+int http_reply_pending_error(struct http_req *r) BOS_WUR;
+
+#endif
