@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+#include "admin.h"
 #include "api.h"
 #include "cred.h"
 #include "err.h"
@@ -163,6 +164,24 @@ vaultd_count_creds(struct vault *v, size_t *count, struct bos_err *err)
 	return r;
 }
 
+/* Tell the operator how to go on when the vault has no admin yet. */
+static void
+vaultd_hint_first_admin(struct vault *v)
+{
+	struct admin_ctx ac = { .store = v->st.store, .hsm = v->st.hsm };
+	struct bos_err err;
+	int64_t n = 0;
+	int r;
+
+	vault_db_lock(v);
+	r = admin_count(&ac, &n, &err);
+	vault_db_unlock(v);
+	if (r == 0 && n == 0)
+		log_info("no admin yet: create the first one on this machine, as this user, with "
+		    "'bosctl admin create NAME' (it uses %s/%s), then 'bosctl login NAME'",
+		    v->st.dir, VAULTD_SOCKET);
+}
+
 static int
 vaultd_open(struct vault *v, const char *dir, int dev, struct bos_err *err)
 {
@@ -193,6 +212,7 @@ vaultd_open(struct vault *v, const char *dir, int dev, struct bos_err *err)
 		log_info("ready: %s/%s (no TCP listener); state %s, HSM token '%s' (bos-hsmd pid %d), "
 		    "%zu credentials", v->st.dir, VAULTD_SOCKET, v->st.dir, c->token_label,
 		    (int)hsm_client_pid(v->st.hsm), count);
+	vaultd_hint_first_admin(v);
 	return 0;
 }
 
