@@ -46,7 +46,8 @@ VAULT_PKGS := sqlcipher libcrypto jansson libmicrohttpd libargon2
 CLI_PKGS   := libcurl libqrencode
 pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
-CPPFLAGS += $(call pkg_cflags,$(HSM_PKGS) $(VAULT_PKGS))
+# Include paths only; what each program links is chosen per program below.
+CPPFLAGS += $(call pkg_cflags,$(HSM_PKGS) $(VAULT_PKGS) $(CLI_PKGS))
 
 COMMON_SRCS := $(wildcard common/*.c)
 HSM_SRCS    := $(filter-out hsm/hsmd_main.c,$(wildcard hsm/*.c))
@@ -109,7 +110,6 @@ $(BUILD)/bin/bos-vaultd: $(call obj,vault/vaultd_main.c) $(LIBVAULT) $(LIBCOMMON
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS))
 
-$(call obj,$(CLI_SRCS)): CPPFLAGS += $(call pkg_cflags,$(CLI_PKGS))
 $(BUILD)/bin/bosctl: $(call obj,$(CLI_SRCS)) $(LIBVAULT) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"

@@ -136,7 +136,6 @@ api_auth_start_session(struct vault *v, struct http_req *r, const struct admin_r
 	struct bos_err err = { 0 };
 	char token[TOKEN_SIZE];
 	json_t *o;
-	int rc;
 
 	if (sessions_create(v->sessions, res->id, res->name, st, token, &si, &err) != 0) {
 		log_warn("admin %s: no session: %s", res->name, err.msg);
@@ -148,8 +147,7 @@ api_auth_start_session(struct vault *v, struct http_req *r, const struct admin_r
 	secmem_wipe(token, sizeof(token));
 	if (o == NULL)
 		return http_reply_error(r, 500, "internal_error", "out of memory");
-	rc = http_reply_json_secret(r, 200, o);
-	return rc;
+	return http_reply_json_secret(r, 200, o);
 }
 
 /* A refused attempt: the one error shape per outcome, after the delay. */

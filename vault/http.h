@@ -16,6 +16,8 @@
  *
  * Threading: one thread per connection (MHD_USE_THREAD_PER_CONNECTION with
  * poll), so handlers may block on the database or bos-hsmd.
+ *
+ * docs/HTTP.md has the order of the checks, the error codes and the limits.
  */
 #ifndef BOS_HTTP_H
 #define BOS_HTTP_H

@@ -134,7 +134,7 @@ http_reply_json_secret(struct http_req *r, unsigned status, json_t *body)
 	return http_queue_json(r, status, body);
 }
 
-static int
+static int BOS_PRINTF(4, 0)
 http_reply_verror(struct http_req *r, unsigned status, const char *code, const char *fmt,
     va_list ap)
 {

@@ -91,6 +91,34 @@ test_window(void **state)
 	assert_int_equal(m, 0);
 }
 
+/*
+ * When one code is right for two steps of the window (a 1-in-10^6 event; this
+ * seed was searched for), the later step is the one reported and recorded,
+ * so the code cannot be used again for the later step either.
+ */
+static void
+test_latest_step_wins(void **state)
+{
+	uint8_t seed[TOTP_SEED_LEN] = "bos-collision-";
+	const uint32_t i = 408842;
+	char a[TOTP_DIGITS + 1], b[TOTP_DIGITS + 1];
+	uint64_t m = 0;
+
+	(void)state;
+	seed[16] = (uint8_t)(i >> 24);
+	seed[17] = (uint8_t)(i >> 16);
+	seed[18] = (uint8_t)(i >> 8);
+	seed[19] = (uint8_t)i;
+	assert_int_equal(totp_code(seed, sizeof(seed), 1000, a), 0);
+	assert_int_equal(totp_code(seed, sizeof(seed), 1001, b), 0);
+	assert_string_equal(a, b);
+	assert_string_equal(a, "705112");
+	assert_int_equal(totp_verify(seed, sizeof(seed), a, 1000 * TOTP_PERIOD, &m), 1);
+	assert_int_equal(m, 1001);
+	assert_int_equal(totp_verify(seed, sizeof(seed), a, 1001 * TOTP_PERIOD, &m), 1);
+	assert_int_equal(m, 1001);
+}
+
 static void
 test_malformed_codes_refused(void **state)
 {
@@ -179,6 +207,7 @@ main(void)
 		cmocka_unit_test(test_rfc6238_vectors),
 		cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_window),
+		cmocka_unit_test(test_latest_step_wins),
 		cmocka_unit_test(test_malformed_codes_refused),
 		cmocka_unit_test(test_replay_logic),
 		cmocka_unit_test(test_base32_and_uri),
