@@ -14,13 +14,13 @@
 #include "buf.h"
 #include "json_alloc.h"
 #include "secmem.h"
+#include "token.h"
 
 #define HTTP_CLIENT_UNIX_PREFIX "unix:"
 #define HTTP_CLIENT_HTTPS_PREFIX "https://"
 /* Over the unix socket the host part only fills the Host header. */
 #define HTTP_CLIENT_UNIX_BASE "http://localhost"
 #define HTTP_CLIENT_URL_MAX 2048
-#define HTTP_CLIENT_TOKEN_MAX 256
 #define HTTP_CLIENT_AUTH_PREFIX "Authorization: Bearer "
 
 struct http_client {
@@ -250,19 +250,15 @@ http_client_addr(const struct http_client *c)
 	return c->addr;
 }
 
-/* Tokens are "bos_s_" + base32/base64url text: anything else could inject a header. */
+/*
+ * A well-formed BOS token (prefix, length, characters, checksum): catches a
+ * damaged session file before it is sent, and nothing else can reach the
+ * header (no CR/LF injection).
+ */
 static int
 http_client_token_ok(const char *t)
 {
-	size_t i, n = strlen(t);
-
-	if (n == 0 || n > HTTP_CLIENT_TOKEN_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') ||
-		    (t[i] >= '0' && t[i] <= '9') || t[i] == '_' || t[i] == '-' || t[i] == '.'))
-			return 0;
-	return 1;
+	return token_check(t, TOKEN_SESSION) == 0 || token_check(t, TOKEN_HELPER) == 0;
 }
 
 int

@@ -28,6 +28,7 @@ static pthread_mutex_t password_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t password_cv = PTHREAD_COND_INITIALIZER;
 static unsigned password_running;
 static unsigned password_peak;     /* most ever running at once, for tests */
+static unsigned long password_hashes; /* argon2 runs so far, for tests */
 
 static void
 password_slot_take(void)
@@ -38,6 +39,7 @@ password_slot_take(void)
 		if (pthread_cond_wait(&password_cv, &password_mu) != 0)
 			abort();
 	password_running++;
+	password_hashes++;
 	if (password_running > password_peak)
 		password_peak = password_running;
 	if (pthread_mutex_unlock(&password_mu) != 0)
@@ -161,6 +163,19 @@ password_peak_concurrency(void)
 	if (pthread_mutex_lock(&password_mu) != 0)
 		abort();
 	n = password_peak;
+	if (pthread_mutex_unlock(&password_mu) != 0)
+		abort();
+	return n;
+}
+
+unsigned long
+password_hash_count(void)
+{
+	unsigned long n;
+
+	if (pthread_mutex_lock(&password_mu) != 0)
+		abort();
+	n = password_hashes;
 	if (pthread_mutex_unlock(&password_mu) != 0)
 		abort();
 	return n;

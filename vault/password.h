@@ -51,6 +51,9 @@ void password_verify_dummy(const char *pw, size_t len);
 /* The most hashes that ever ran at once in this process (tests). */
 unsigned password_peak_concurrency(void);
 
+/* How many argon2id runs (hash or verify) this process has done (tests). */
+unsigned long password_hash_count(void);
+
 /* The encoded dummy hash (tests check it uses the same parameters). */
 const char *password_dummy_hash(void);
 
