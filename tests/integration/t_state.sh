@@ -14,6 +14,11 @@ check "hsm-pin is mode 0400" test "$(stat -c %a "$S/hsm-pin")" = 400
 check "hsm-so-pin is mode 0400" test "$(stat -c %a "$S/hsm-so-pin")" = 400
 check "db.key is mode 0600" test "$(stat -c %a "$S/db.key")" = 600
 check "bos.db is mode 0600" test "$(stat -c %a "$S/bos.db")" = 600
+check "init created the dev TLS certificate" test -f "$S/tls/cert.pem"
+check "the TLS key is mode 0600" test "$(stat -c %a "$S/tls/key.pem")" = 600
+check "the certificate is EC P-256 for localhost and 127.0.0.1" bash -c \
+	"openssl x509 -in '$S/tls/cert.pem' -noout -text | grep -q 'prime256v1' &&
+	 openssl x509 -in '$S/tls/cert.pem' -noout -ext subjectAltName | grep -q 'IP Address:127.0.0.1'"
 check "db.key is 74 bytes (header + 12 IV + 32 key + 16 tag)" test "$(stat -c %s "$S/db.key")" = 74
 check "the token holds KEK and audit key (pkcs11-tool)" bash -c \
 	"SOFTHSM2_CONF='$S/softhsm2.conf' pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so \
