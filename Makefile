@@ -33,7 +33,7 @@ endif
 ifeq ($(FUZZ),1)
 OPT     += -fsanitize=fuzzer-no-link
 endif
-CPPFLAGS += -D_GNU_SOURCE -DSQLITE_HAS_CODEC -Icommon -Ivault -Itests/unit/support -DBOS_LIBEXECDIR='"$(LIBEXECDIR)"'
+CPPFLAGS += -D_GNU_SOURCE -DSQLITE_HAS_CODEC -Icommon -Ipolicy -Ivault -Itests/unit/support -DBOS_LIBEXECDIR='"$(LIBEXECDIR)"'
 CFLAGS  ?=
 CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SANLD)
@@ -50,6 +50,7 @@ pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 CPPFLAGS += $(call pkg_cflags,$(HSM_PKGS) $(VAULT_PKGS) $(CLI_PKGS))
 
 COMMON_SRCS := $(wildcard common/*.c)
+POLICY_SRCS := $(wildcard policy/*.c)
 HSM_SRCS    := $(filter-out hsm/hsmd_main.c,$(wildcard hsm/*.c))
 VAULT_SRCS  := $(filter-out vault/vaultd_main.c,$(wildcard vault/*.c))
 CLI_SRCS    := $(wildcard cli/*.c)
@@ -61,6 +62,7 @@ FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIBCOMMON := $(BUILD)/lib/libcommon.a
+LIBPOLICY := $(BUILD)/lib/libpolicy.a
 LIBHSM    := $(BUILD)/lib/libhsm.a
 LIBVAULT  := $(BUILD)/lib/libvault.a
 
@@ -94,6 +96,7 @@ $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIBCOMMON): $(call obj,$(COMMON_SRCS))
+$(LIBPOLICY): $(call obj,$(POLICY_SRCS))
 $(LIBHSM): $(call obj,$(HSM_SRCS))
 $(LIBVAULT): $(call obj,$(VAULT_SRCS))
 $(BUILD)/lib/%.a:
@@ -105,28 +108,28 @@ $(BUILD)/bin/bos-hsmd: $(call obj,hsm/hsmd_main.c) $(LIBHSM) $(LIBCOMMON)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(HSM_PKGS)) -ldl
 
-$(BUILD)/bin/bos-vaultd: $(call obj,vault/vaultd_main.c) $(LIBVAULT) $(LIBCOMMON)
+$(BUILD)/bin/bos-vaultd: $(call obj,vault/vaultd_main.c) $(LIBVAULT) $(LIBPOLICY) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS))
 
-$(BUILD)/bin/bosctl: $(call obj,$(CLI_SRCS)) $(LIBVAULT) $(LIBCOMMON)
+$(BUILD)/bin/bosctl: $(call obj,$(CLI_SRCS)) $(LIBVAULT) $(LIBPOLICY) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(CLI_PKGS))
 
 # Unit tests and test tools link every library; they are not shipped.
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(TEST_SUPPORT_SRCS)) $(LIBVAULT) $(LIBHSM) $(LIBCOMMON)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(TEST_SUPPORT_SRCS)) $(LIBVAULT) $(LIBPOLICY) $(LIBHSM) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl
-$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBVAULT) $(LIBHSM) $(LIBCOMMON)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBHSM) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl
 
 # libFuzzer targets, one per parser of untrusted input (clang, ASan + UBSan).
-$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBVAULT) $(LIBHSM) $(LIBCOMMON)
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBHSM) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl

@@ -28,6 +28,11 @@ hits=$(grep -nEH 'getenv\s*\(\s*"[^"]*(PIN|PASS|SECRET|KEY)[^"]*"' $SRCS || true
 check "no secret is read from the environment" test -z "$hits"
 [ -z "$hits" ] || echo "$hits" | sed 's/^/    /'
 
+# policy/ decides and nothing else: no I/O, no clock, no environment (DESIGN.md).
+hits=$(grep -nEH '\b(fopen|open|read|write|printf|fprintf|puts|socket|connect|time|clock_gettime|getenv|system|exec[lv]p?e?|syslog|log_(info|warn|err|debug))\s*\(' policy/*.c 2>/dev/null || true)
+check "policy/ does no I/O and reads no clock or environment" test -z "$hits"
+[ -z "$hits" ] || echo "$hits" | sed 's/^/    /'
+
 # 2. Flags in the commands make would run.
 cc_cmd=$(make -n -B build/obj/common/log.o 2>/dev/null | grep -- ' -c ')
 ld_cmd=$(make -n -B build/bin/bos-hsmd 2>/dev/null | grep -- ' -o build/bin/bos-hsmd')
