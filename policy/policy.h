@@ -61,7 +61,7 @@ int policy_cidr_contains(const struct policy_cidr *c, const char *addr);
 struct policy_grant {
 	const char *accessor;                 /* public id, for reasons */
 	const char *const *credentials;       /* credential ids ("cr_...") or credential path
-	                                       * patterns ("credentials/sendgrid/*") */
+	                                       * patterns such as "credentials/sendgrid/ *" (no space) */
 	size_t n_credentials;
 	unsigned actions;                     /* POLICY_READ | POLICY_UPDATE ... */
 	int64_t expires_at;                   /* unix seconds */
