@@ -29,6 +29,14 @@ int api_cred_update(struct vault *v, struct http_req *r);  /* PUT /credentials/{
 int api_cred_revoke(struct vault *v, struct http_req *r);  /* DELETE /credentials/{id} */
 int api_cred_versions(struct vault *v, struct http_req *r); /* GET /credentials/{id}/versions */
 
+/* api_helper.c: helpers and their grants */
+int api_helper_create(struct vault *v, struct http_req *r); /* POST /helpers */
+int api_helper_list(struct vault *v, struct http_req *r);   /* GET /helpers */
+int api_helper_revoke(struct vault *v, struct http_req *r); /* DELETE /helpers/{id} */
+int api_grant_create(struct vault *v, struct http_req *r);  /* POST /credentials/grant */
+int api_grant_list(struct vault *v, struct http_req *r);    /* GET /grants */
+int api_grant_revoke(struct vault *v, struct http_req *r);  /* DELETE /grants/{accessor} */
+
 /* routes.c */
 extern const struct http_route api_routes[];
 extern const size_t api_routes_n;

@@ -29,6 +29,11 @@ config_defaults(struct config *c)
 	c->lockout_failures = 10;
 	c->lockout_seconds = 30 * 60;
 	c->disable_failures = 100;
+	c->grant_default_ttl_seconds = 86400;
+	c->grant_max_ttl_seconds = 30 * 86400;
+	c->grant_idle_revoke_seconds = 30 * 86400;
+	c->credential_stale_seconds = 30 * 86400;
+	c->sweep_interval_seconds = 60;
 }
 
 /* "ADDR:PORT" for an IPv4 address; port 0 turns the TCP listener off. */
@@ -75,6 +80,11 @@ static const struct config_u32 config_u32s[] = {
 	{ "lockout_failures", offsetof(struct config, lockout_failures), 1, 10 },
 	{ "lockout_seconds", offsetof(struct config, lockout_seconds), 1, 86400 * 30 },
 	{ "disable_failures", offsetof(struct config, disable_failures), 1, 100 },
+	{ "grant_default_ttl_seconds", offsetof(struct config, grant_default_ttl_seconds), 1, 30 * 86400 },
+	{ "grant_max_ttl_seconds", offsetof(struct config, grant_max_ttl_seconds), 1, 30 * 86400 },
+	{ "grant_idle_revoke_seconds", offsetof(struct config, grant_idle_revoke_seconds), 1, 366 * 86400 },
+	{ "credential_stale_seconds", offsetof(struct config, credential_stale_seconds), 1, 366 * 86400 },
+	{ "sweep_interval_seconds", offsetof(struct config, sweep_interval_seconds), 1, 86400 },
 };
 
 static char *

@@ -34,6 +34,13 @@ struct config {
 	uint32_t lockout_failures;        /* 10: failures that lock the account */
 	uint32_t lockout_seconds;         /* 1800 */
 	uint32_t disable_failures;        /* 100 consecutive: disabled until reset */
+
+	/* Helpers and grants. */
+	uint32_t grant_default_ttl_seconds;   /* 86400 */
+	uint32_t grant_max_ttl_seconds;       /* 2592000 (30 days) */
+	uint32_t grant_idle_revoke_seconds;   /* 2592000: unused grants are revoked */
+	uint32_t credential_stale_seconds;    /* 2592000: credentials not read are stale */
+	uint32_t sweep_interval_seconds;      /* 60: how often idle grants are swept */
 };
 
 /* Fill defaults: SoftHSM module, audit key v1, everything else empty. */

@@ -46,6 +46,8 @@ enum route_auth {
 	ROUTE_SESSION_ANY,   /* a session in any state: password-only (TOTP pending) or full */
 	ROUTE_ADMIN,         /* a full admin session (password + TOTP), checked on the server */
 	ROUTE_LOCAL_VAULT_UID, /* unix socket only, peer uid == the vault's uid */
+	ROUTE_PRINCIPAL,     /* a full admin session or a helper token; the handler then asks
+	                      * the policy engine (policy/policy.h) and answers 403 with its reason */
 };
 
 enum http_transport { HTTP_TCP_TLS, HTTP_UNIX };

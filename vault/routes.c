@@ -12,7 +12,11 @@ static const char *const f_none[] = { NULL };
 static const char *const f_admin_create[] = { "name", "password", NULL };
 static const char *const f_cred_create[] = { "name", "type", "service", "secret", "metadata", NULL };
 static const char *const f_cred_update[] = { "secret", NULL };
-static const char *const q_cred_list[] = { "service", "type", NULL };
+static const char *const q_cred_list[] = { "service", "type", "stale", NULL };
+static const char *const f_helper_create[] = { "name", "contact", "kind", NULL };
+static const char *const f_grant_create[] = { "helper", "credentials", "actions", "ttl", "max_uses",
+	"cidrs", "note", NULL };
+static const char *const q_grant_list[] = { "helper", "state", NULL };
 static const char *const q_cred_get[] = { "version", NULL };
 
 const struct http_route api_routes[] = {
@@ -28,12 +32,19 @@ const struct http_route api_routes[] = {
 	{ HTTP_GET, "/admins", ROUTE_ADMIN, api_admin_list, "admin_list", NULL, NULL },
 	{ HTTP_POST, "/admins/{name}/reset", ROUTE_ADMIN, api_admin_reset, "admin_reset", f_none, NULL },
 
-	{ HTTP_POST, "/credentials", ROUTE_ADMIN, api_cred_create, "cred_create", f_cred_create, NULL },
-	{ HTTP_GET, "/credentials", ROUTE_ADMIN, api_cred_list, "cred_list", NULL, q_cred_list },
-	{ HTTP_GET, "/credentials/{id}", ROUTE_ADMIN, api_cred_get, "cred_get", NULL, q_cred_get },
-	{ HTTP_PUT, "/credentials/{id}", ROUTE_ADMIN, api_cred_update, "cred_update", f_cred_update, NULL },
-	{ HTTP_DELETE, "/credentials/{id}", ROUTE_ADMIN, api_cred_revoke, "cred_revoke", NULL, NULL },
-	{ HTTP_GET, "/credentials/{id}/versions", ROUTE_ADMIN, api_cred_versions, "cred_versions", NULL, NULL },
+	{ HTTP_POST, "/credentials", ROUTE_PRINCIPAL, api_cred_create, "cred_create", f_cred_create, NULL },
+	{ HTTP_GET, "/credentials", ROUTE_PRINCIPAL, api_cred_list, "cred_list", NULL, q_cred_list },
+	{ HTTP_POST, "/credentials/grant", ROUTE_PRINCIPAL, api_grant_create, "grant_create", f_grant_create, NULL },
+	{ HTTP_GET, "/credentials/{id}", ROUTE_PRINCIPAL, api_cred_get, "cred_get", NULL, q_cred_get },
+	{ HTTP_PUT, "/credentials/{id}", ROUTE_PRINCIPAL, api_cred_update, "cred_update", f_cred_update, NULL },
+	{ HTTP_DELETE, "/credentials/{id}", ROUTE_PRINCIPAL, api_cred_revoke, "cred_revoke", NULL, NULL },
+	{ HTTP_GET, "/credentials/{id}/versions", ROUTE_PRINCIPAL, api_cred_versions, "cred_versions", NULL, NULL },
+
+	{ HTTP_POST, "/helpers", ROUTE_ADMIN, api_helper_create, "helper_create", f_helper_create, NULL },
+	{ HTTP_GET, "/helpers", ROUTE_ADMIN, api_helper_list, "helper_list", NULL, NULL },
+	{ HTTP_DELETE, "/helpers/{id}", ROUTE_ADMIN, api_helper_revoke, "helper_revoke", NULL, NULL },
+	{ HTTP_GET, "/grants", ROUTE_ADMIN, api_grant_list, "grant_list", NULL, q_grant_list },
+	{ HTTP_DELETE, "/grants/{accessor}", ROUTE_ADMIN, api_grant_revoke, "grant_revoke", NULL, NULL },
 };
 
 const size_t api_routes_n = BOS_ARRAY_LEN(api_routes);

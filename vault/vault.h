@@ -12,6 +12,7 @@
 #include "state.h"
 
 struct sessions;
+struct policy_set;
 struct metrics;
 struct http_server;
 
@@ -28,6 +29,7 @@ struct vault {
 	struct metrics *metrics;   /* counters and histograms (metrics.h) */
 	struct http_server *http;
 	uid_t uid;                 /* the vault's own uid (for ROUTE_LOCAL_VAULT_UID) */
+	struct policy_set *policy; /* role policies from STATE/roles.policy (policy.h) */
 };
 
 void vault_db_lock(struct vault *v);
