@@ -1,31 +1,47 @@
 /*
  * bosctl: the BOS command line. Commands are a table; each command parses
  * its own options. Secrets are read from a prompt or standard input, never
- * from argv.
+ * from argv. The one option before the command is a helper's token
+ * (--token, --token-file), which turns bosctl into a helper's client for
+ * 'cred show --reveal' and 'cred update'.
  */
 #include "bosctl.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "compiler.h"
 #include "http_client.h"
 #include "json_alloc.h"
 #include "log.h"
 #include "secmem.h"
+#include "session_file.h"
 
 struct bosctl_command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
+	int helper_ok;  /* may run with a helper token */
 };
 
+/* The one context of this process: what came before the command. */
+struct bosctl_ctx {
+	char *token;        /* a helper token, wiped at exit */
+	size_t token_size;
+};
+
+static struct bosctl_ctx bosctl_ctx;
+
 static const struct bosctl_command bosctl_commands[] = {
-	{ "init", bosctl_cmd_init, "create a new vault in a state directory" },
-	{ "admin", bosctl_cmd_admin, "create an admin (over the vault's unix socket)" },
-	{ "login", bosctl_cmd_login, "sign in as an admin (password + TOTP code)" },
-	{ "logout", bosctl_cmd_logout, "end the session and delete the session file" },
-	{ "cred", bosctl_cmd_cred, "add, list, show, update and revoke credentials" },
+	{ "init", bosctl_cmd_init, "create a new vault in a state directory", 0 },
+	{ "admin", bosctl_cmd_admin, "create an admin (over the vault's unix socket)", 0 },
+	{ "login", bosctl_cmd_login, "sign in as an admin (password + TOTP code)", 0 },
+	{ "logout", bosctl_cmd_logout, "end the session and delete the session file", 0 },
+	{ "cred", bosctl_cmd_cred, "add, list, show, update and revoke credentials", 1 },
+	{ "helper", bosctl_cmd_helper, "add, list and revoke helpers (contractors)", 0 },
+	{ "grant", bosctl_cmd_grant, "give a helper a scoped, expiring token; list, revoke", 0 },
+	{ "token", bosctl_cmd_token, "check a token's format offline", 0 },
 };
 
 static void
@@ -33,13 +49,28 @@ bosctl_usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: bosctl COMMAND [OPTIONS]\n\nCommands:\n");
+	fprintf(f, "usage: bosctl COMMAND [OPTIONS]\n"
+	    "       bosctl --token-file FILE | --token - | --token TOKEN  cred show|update ...\n"
+	    "\nCommands:\n");
 	for (i = 0; i < BOS_ARRAY_LEN(bosctl_commands); i++)
 		fprintf(f, "  %-7s %s\n", bosctl_commands[i].name, bosctl_commands[i].summary);
 	fprintf(f, "\nRun 'bosctl COMMAND --help' for a command's options.\n"
 	    "\n"
 	    "'bosctl cred' talks to the running vault as the admin signed in with 'bosctl login',\n"
 	    "or, given --state-dir DIR or $BOS_STATE_DIR, opens the vault's files directly.\n"
+	    "\n"
+	    "Helpers (given a bos_h_ token by 'bosctl grant create') read and update the\n"
+	    "credentials of their grant, without signing in:\n"
+	    "  bosctl --token-file FILE cred show ID --reveal\n"
+	    "  bosctl --token-file FILE cred update ID      (the new secret on stdin or a prompt)\n"
+	    "  --token-file FILE  the token is the content of FILE (mode 0600; refused when\n"
+	    "                     group or others may read it). Recommended.\n"
+	    "  --token -          the token is the first line of standard input (a prompt\n"
+	    "                     with echo off on a terminal); for update the new secret\n"
+	    "                     follows on the next lines\n"
+	    "  --token TOKEN      the token itself: avoid, the command line is visible to\n"
+	    "                     other users (ps, /proc) and lands in shell history\n"
+	    "With a token the session file is not read.\n"
 	    "\n"
 	    "Environment:\n"
 	    "  BOS_ADDR    the vault: https://HOST:PORT (default https://127.0.0.1:8025) or\n"
@@ -63,9 +94,238 @@ bosctl_fail(const char *fmt, ...)
 }
 
 int
-main(int argc, char **argv)
+bosctl_usage_fail(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "bosctl%s%s: ", *cmd ? " " : "", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nRun 'bosctl%s%s --help' for the options.\n", *cmd ? " " : "", cmd);
+	return BOSCTL_EXIT_USAGE;
+}
+
+const char *
+bosctl_helper_token(void)
+{
+	return bosctl_ctx.token;
+}
+
+void
+bosctl_json_print(const json_t *o)
+{
+	json_dumpf(o, stdout, JSON_COMPACT);
+	fputc('\n', stdout);
+}
+
+const char *
+bosctl_json_str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "-";
+}
+
+/* A client carrying the saved session's token. */
+static int
+bosctl_api_open_session(struct http_client **out, struct bos_err *err)
+{
+	struct session_file s;
+	int r;
+
+	if ((r = session_file_load(&s, err)) < 0)
+		return -1;
+	if (r == 1)
+		return bos_err_set(err, BOS_E_AUTH, "not signed in or the session expired: run "
+		    "'bosctl login NAME'");
+	r = http_client_from_env(out, err);
+	if (r == 0 && (r = http_client_set_token(*out, s.token, err)) != 0) {
+		http_client_free(*out);
+		*out = NULL;
+	}
+	session_file_clear(&s);
+	return r;
+}
+
+int
+bosctl_api_open(struct http_client **out, struct bos_err *err)
+{
+	*out = NULL;
+	if (bosctl_ctx.token == NULL)
+		return bosctl_api_open_session(out, err);
+	if (http_client_from_env(out, err) != 0)
+		return -1;
+	if (http_client_set_token(*out, bosctl_ctx.token, err) != 0) {
+		http_client_free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * "--NAME VALUE" or "--NAME=VALUE" at argv[*i]: 1 (with *val, and *i moved
+ * past it), 0 when argv[*i] is another word, -1 when the value is missing.
+ */
+static int
+bosctl_global_opt(int argc, char **argv, int *i, const char *name, char **val)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, n) != 0)
+		return 0;
+	if (a[2 + n] == '=') {
+		*val = argv[*i] + 2 + n + 1;
+		*i += 1;
+		return 1;
+	}
+	if (a[2 + n] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[*i + 1];
+	*i += 2;
+	return 1;
+}
+
+/* The token options before the command; *i is then the command's index. */
+static int
+bosctl_parse_globals(int argc, char **argv, int *i, char **tok, char **file)
+{
+	int k, seen = 0;
+
+	*tok = *file = NULL;
+	for (*i = 1; *i < argc; seen++) {
+		if ((k = bosctl_global_opt(argc, argv, i, "token", tok)) == 0 &&
+		    (k = bosctl_global_opt(argc, argv, i, "token-file", file)) == 0)
+			break;
+		if (k < 0)
+			return bosctl_usage_fail("", "%s needs a value (--token-file FILE, --token -)",
+			    argv[*i]);
+	}
+	if (seen > 1)
+		return bosctl_usage_fail("", "give the token once: --token-file FILE, --token - "
+		    "or --token TOKEN");
+	return 0;
+}
+
+/* The token must be a well-formed helper token before anything is sent. */
+static int
+bosctl_token_accept(const char *t, struct bos_err *err)
+{
+	enum token_type type;
+
+	if (bosctl_token_examine(t, &type, err) != 0)
+		return -1;
+	if (type == TOKEN_SESSION)
+		return bos_err_set(err, BOS_E_INVALID, "--token takes a helper token (bos_h_...), "
+		    "and this is an admin session token: admins sign in with 'bosctl login NAME'");
+	if (type != TOKEN_HELPER)
+		return bos_err_set(err, BOS_E_INVALID, "--token takes a helper token (bos_h_...), "
+		    "and this is a %s", bosctl_token_kind(type));
+	return 0;
+}
+
+static int
+bosctl_token_setup(char *tok, const char *file)
+{
+	struct bos_err err;
+	int r;
+
+	bos_err_clear(&err);
+	if (tok != NULL)
+		r = bosctl_token_load(BOSCTL_TOKEN_ARG, tok, &bosctl_ctx.token,
+		    &bosctl_ctx.token_size, &err);
+	else
+		r = bosctl_token_load(BOSCTL_TOKEN_FILE, file, &bosctl_ctx.token,
+		    &bosctl_ctx.token_size, &err);
+	/* Shorten the time the token shows in /proc/PID/cmdline. */
+	if (tok != NULL && strcmp(tok, "-") != 0)
+		secmem_wipe(tok, strlen(tok));
+	if (r == 0)
+		r = bosctl_token_accept(bosctl_ctx.token, &err);
+	return r == 0 ? BOSCTL_EXIT_OK : bosctl_fail("%s", err.msg);
+}
+
+/* "--state-dir", "--state-dir=DIR" or an abbreviation that getopt_long would take. */
+static int
+bosctl_is_state_dir_opt(const char *a)
+{
+	size_t n;
+
+	if (strncmp(a, "--st", 4) != 0)
+		return 0;
+	n = strcspn(a + 2, "=");
+	return strncmp(a + 2, "state-dir", n) == 0 && n <= strlen("state-dir");
+}
+
+/* A helper token works over the API only, and only for 'cred'. */
+static int
+bosctl_token_command_ok(const struct bosctl_command *cmd, int argc, char **argv)
+{
+	const char *dir = getenv("BOS_STATE_DIR");
+	int i;
+
+	if (!cmd->helper_ok)
+		return bosctl_usage_fail(cmd->name, "a helper token (--token, --token-file) is "
+		    "only for 'bosctl cred show ID --reveal' and 'bosctl cred update ID'");
+	for (i = 1; i < argc; i++)
+		if (bosctl_is_state_dir_opt(argv[i]))
+			return bosctl_usage_fail(cmd->name, "a helper token works over the API: "
+			    "drop --state-dir");
+	if (dir != NULL && *dir != '\0')
+		return bosctl_usage_fail(cmd->name, "a helper token works over the API: unset "
+		    "BOS_STATE_DIR");
+	return BOSCTL_EXIT_OK;
+}
+
+static const struct bosctl_command *
+bosctl_find(const char *name)
 {
 	size_t i;
+
+	for (i = 0; i < BOS_ARRAY_LEN(bosctl_commands); i++)
+		if (strcmp(name, bosctl_commands[i].name) == 0)
+			return &bosctl_commands[i];
+	return NULL;
+}
+
+static int
+bosctl_run(int argc, char **argv)
+{
+	const struct bosctl_command *cmd;
+	char *tok, *file;
+	int i, r;
+
+	if ((r = bosctl_parse_globals(argc, argv, &i, &tok, &file)) != 0)
+		return r;
+	if (i >= argc) {
+		bosctl_usage(stderr);
+		return BOSCTL_EXIT_USAGE;
+	}
+	if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
+	    strcmp(argv[i], "help") == 0) {
+		bosctl_usage(stdout);
+		return BOSCTL_EXIT_OK;
+	}
+	if ((cmd = bosctl_find(argv[i])) == NULL) {
+		fprintf(stderr, "bosctl: unknown command '%s'\n\n", argv[i]);
+		bosctl_usage(stderr);
+		return BOSCTL_EXIT_USAGE;
+	}
+	if (tok != NULL || file != NULL) {
+		if ((r = bosctl_token_command_ok(cmd, argc - i, argv + i)) != 0 ||
+		    (r = bosctl_token_setup(tok, file)) != 0)
+			return r;
+	}
+	return cmd->run(argc - i, argv + i);
+}
+
+int
+main(int argc, char **argv)
+{
 	int r;
 
 	log_init("bosctl", LOG_LVL_WARN);
@@ -78,19 +338,9 @@ main(int argc, char **argv)
 		bosctl_usage(stderr);
 		return BOSCTL_EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		bosctl_usage(stdout);
-		return BOSCTL_EXIT_OK;
-	}
-	for (i = 0; i < BOS_ARRAY_LEN(bosctl_commands); i++) {
-		if (strcmp(argv[1], bosctl_commands[i].name) == 0) {
-			r = bosctl_commands[i].run(argc - 1, argv + 1);
-			http_client_global_cleanup();
-			return r;
-		}
-	}
-	fprintf(stderr, "bosctl: unknown command '%s'\n\n", argv[1]);
-	bosctl_usage(stderr);
-	return BOSCTL_EXIT_USAGE;
+	r = bosctl_run(argc, argv);
+	secmem_freezero(bosctl_ctx.token, bosctl_ctx.token_size);
+	bosctl_ctx.token = NULL;
+	http_client_global_cleanup();
+	return r;
 }

@@ -2,6 +2,14 @@
 #ifndef BOS_BOSCTL_H
 #define BOS_BOSCTL_H
 
+#include <jansson.h>
+#include <stddef.h>
+#include "compiler.h"
+#include "err.h"
+#include "token.h"
+
+struct http_client;
+
 #define BOSCTL_EXIT_OK 0
 #define BOSCTL_EXIT_FAIL 1
 #define BOSCTL_EXIT_USAGE 2
@@ -18,6 +26,9 @@ int bosctl_cmd_cred(int argc, char **argv);
 int bosctl_cmd_admin(int argc, char **argv);
 int bosctl_cmd_login(int argc, char **argv);
 int bosctl_cmd_logout(int argc, char **argv);
+int bosctl_cmd_helper(int argc, char **argv);
+int bosctl_cmd_grant(int argc, char **argv);
+int bosctl_cmd_token(int argc, char **argv);
 
 /*
  * 'bosctl cred SUB' over the vault's API (no state directory given).
@@ -27,5 +38,51 @@ int bosctl_cred_api(const char *sub, const struct cred_opts *o);
 
 /* Print "bosctl: error: MSG" to stderr and return BOSCTL_EXIT_FAIL. */
 int bosctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Print "bosctl CMD: MSG" and a pointer to 'bosctl CMD --help' to stderr
+ * (cmd "" for bosctl itself); return BOSCTL_EXIT_USAGE.
+ */
+int bosctl_usage_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * The helper token given before the command (--token, --token-file,
+ * --token -), or NULL when bosctl acts as the admin of the session file.
+ */
+const char *bosctl_helper_token(void);
+
+/*
+ * A client of the vault (BOS_ADDR, BOS_CACERT) carrying the helper token
+ * when one was given, else the saved session's token. With a helper token
+ * the session file is not read.
+ */
+int bosctl_api_open(struct http_client **out, struct bos_err *err) BOS_WUR;
+
+/* One compact JSON object and a newline on standard output. */
+void bosctl_json_print(const json_t *o);
+/* The string at key, or "-" when absent or not a string. */
+const char *bosctl_json_str(const json_t *o, const char *key);
+
+/*
+ * Tokens (cmd_token.c). bosctl_token_examine: 0 when s is a well-formed BOS
+ * token (prefix, type, length, characters, checksum), its type in *type;
+ * else -1 and what is wrong in err, never quoting the token.
+ */
+int bosctl_token_examine(const char *s, enum token_type *type, struct bos_err *err) BOS_WUR;
+/* "helper token", "admin session token", "broker token". */
+const char *bosctl_token_kind(enum token_type t);
+
+enum bosctl_token_from { BOSCTL_TOKEN_ARG, BOSCTL_TOKEN_FILE };
+
+/*
+ * Load a token into *out (malloc'd, *size bytes; release with
+ * secmem_freezero): from = BOSCTL_TOKEN_ARG takes arg itself, or one line of
+ * standard input (a prompt with echo off on a terminal) when arg is "-";
+ * BOSCTL_TOKEN_FILE reads the file arg, which must be a regular file of
+ * ours that group and others cannot access. Surrounding white space is
+ * dropped. The token is not checked here.
+ */
+int bosctl_token_load(enum bosctl_token_from from, const char *arg, char **out, size_t *size,
+    struct bos_err *err) BOS_WUR;
 
 #endif

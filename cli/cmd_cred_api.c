@@ -1,6 +1,9 @@
 /*
  * bosctl cred over the vault's API, as the admin signed in with 'bosctl
  * login': the same subcommands and options as the local mode in cmd_cred.c.
+ * With a helper token (bosctl --token-file FILE cred ...) only 'show
+ * --reveal' and 'update' are offered, and an ID or NAME is sent as is: the
+ * vault resolves it within the helper's grant, and a helper cannot list.
  *
  * Metadata is looked up in the credential list (GET /credentials), so that
  * 'show' without --reveal, and the lookup of a NAME, never make the vault
@@ -20,45 +23,8 @@
 #include "json_alloc.h"
 #include "secmem.h"
 #include "secret_input.h"
-#include "session_file.h"
 
 #define CRED_API_PATH_MAX 1024
-
-/* A client carrying the saved session's token. */
-static int
-cred_api_open(struct http_client **out, struct bos_err *err)
-{
-	struct session_file s;
-	int r;
-
-	*out = NULL;
-	if ((r = session_file_load(&s, err)) < 0)
-		return -1;
-	if (r == 1)
-		return bos_err_set(err, BOS_E_AUTH, "not signed in or the session expired: run "
-		    "'bosctl login NAME'");
-	r = http_client_from_env(out, err);
-	if (r == 0 && (r = http_client_set_token(*out, s.token, err)) != 0) {
-		http_client_free(*out);
-		*out = NULL;
-	}
-	session_file_clear(&s);
-	return r;
-}
-
-/* One call whose answer must be 2xx; on failure *resp is released. */
-static int
-cred_api_call(struct http_client *hc, const char *method, const char *path, const json_t *body,
-    struct http_resp *resp, struct bos_err *err)
-{
-	if (http_client_call(hc, method, path, body, resp, err) != 0)
-		return -1;
-	if (http_resp_check(resp, err) != 0) {
-		http_resp_free(resp);
-		return -1;
-	}
-	return 0;
-}
 
 /* "/credentials/ID" + suffix, with ID percent-encoded. */
 static int
@@ -156,7 +122,7 @@ cred_api_get_list(struct http_client *hc, const char *service, const char *type,
 	char path[CRED_API_PATH_MAX];
 
 	if (cred_api_list_path(path, sizeof(path), service, type, err) != 0 ||
-	    cred_api_call(hc, "GET", path, NULL, resp, err) != 0)
+	    http_client_call_ok(hc, "GET", path, NULL, resp, err) != 0)
 		return -1;
 	*list = json_object_get(resp->json, "credentials");
 	if (json_is_array(*list))
@@ -208,7 +174,7 @@ cred_api_resolve(struct http_client *hc, const char *target, char *id, size_t n,
 	json_t *m;
 	int k;
 
-	if (cred_id_valid(target))
+	if (cred_id_valid(target) || bosctl_helper_token() != NULL)
 		k = snprintf(id, n, "%s", target);
 	else if (cred_api_find(hc, target, &m, err) != 0)
 		return -1;
@@ -300,7 +266,7 @@ cred_api_add(struct http_client *hc, const struct cred_opts *o, struct bos_err *
 
 	if (body == NULL)
 		return -1;
-	r = cred_api_call(hc, "POST", "/credentials", body, &resp, err);
+	r = http_client_call_ok(hc, "POST", "/credentials", body, &resp, err);
 	json_decref(body);
 	if (r != 0)
 		return -1;
@@ -391,7 +357,7 @@ cred_api_reveal(struct http_client *hc, const struct cred_opts *o, struct bos_er
 		(void)snprintf(query, sizeof(query), "?version=%lu", o->version);
 	if (cred_api_resolve(hc, o->target, id, sizeof(id), err) != 0 ||
 	    cred_api_path(path, sizeof(path), id, query, err) != 0 ||
-	    cred_api_call(hc, "GET", path, NULL, &resp, err) != 0)
+	    http_client_call_ok(hc, "GET", path, NULL, &resp, err) != 0)
 		return -1;
 	r = cred_api_write_secret(resp.json, err);
 	http_resp_free(&resp);
@@ -428,14 +394,15 @@ cred_api_update(struct http_client *hc, const struct cred_opts *o, struct bos_er
 		json_decref(body);
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
 	}
-	r = cred_api_call(hc, "PUT", path, body, &resp, err);
+	r = http_client_call_ok(hc, "PUT", path, body, &resp, err);
 	json_decref(body);
 	if (r != 0)
 		return -1;
 	if (o->json)
 		cred_api_print_json(resp.json);
 	else
-		printf("%s is now at version %lld\n", id, cred_api_int(resp.json, "version"));
+		printf("%s is now at version %lld\n", json_is_string(json_object_get(resp.json, "id")) ?
+		    cred_api_str(resp.json, "id") : id, cred_api_int(resp.json, "version"));
 	http_resp_free(&resp);
 	return 0;
 }
@@ -448,7 +415,7 @@ cred_api_revoke(struct http_client *hc, const struct cred_opts *o, struct bos_er
 
 	if (cred_api_resolve(hc, o->target, id, sizeof(id), err) != 0 ||
 	    cred_api_path(path, sizeof(path), id, "", err) != 0 ||
-	    cred_api_call(hc, "DELETE", path, NULL, &resp, err) != 0)
+	    http_client_call_ok(hc, "DELETE", path, NULL, &resp, err) != 0)
 		return -1;
 	if (o->json)
 		cred_api_print_json(resp.json);
@@ -468,7 +435,7 @@ cred_api_versions(struct http_client *hc, const struct cred_opts *o, struct bos_
 
 	if (cred_api_resolve(hc, o->target, id, sizeof(id), err) != 0 ||
 	    cred_api_path(path, sizeof(path), id, "/versions", err) != 0 ||
-	    cred_api_call(hc, "GET", path, NULL, &resp, err) != 0)
+	    http_client_call_ok(hc, "GET", path, NULL, &resp, err) != 0)
 		return -1;
 	list = json_object_get(resp.json, "versions");
 	json_array_foreach(list, i, v) {
@@ -501,6 +468,15 @@ cred_api_dispatch(struct http_client *hc, const char *sub, const struct cred_opt
 	return cred_api_versions(hc, o, err);
 }
 
+/* What a helper token may do: read a secret, write a new version. */
+static int
+cred_api_helper_ok(const char *sub, const struct cred_opts *o)
+{
+	if (strcmp(sub, "update") == 0)
+		return 1;
+	return (strcmp(sub, "show") == 0 || strcmp(sub, "get") == 0) && o->reveal;
+}
+
 int
 bosctl_cred_api(const char *sub, const struct cred_opts *o)
 {
@@ -508,8 +484,11 @@ bosctl_cred_api(const char *sub, const struct cred_opts *o)
 	struct bos_err err;
 	int r;
 
+	if (bosctl_helper_token() != NULL && !cred_api_helper_ok(sub, o))
+		return bosctl_usage_fail("cred", "with a helper token only 'cred show ID --reveal' "
+		    "and 'cred update ID' are available");
 	bos_err_clear(&err);
-	if (cred_api_open(&hc, &err) != 0)
+	if (bosctl_api_open(&hc, &err) != 0)
 		return bosctl_fail("%s", err.msg);
 	r = cred_api_dispatch(hc, sub, o, &err);
 	http_client_free(hc);

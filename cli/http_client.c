@@ -32,6 +32,7 @@ struct http_client {
 	char *auth;                       /* "Authorization: Bearer ...", wiped on free */
 	size_t auth_size;
 	int is_unix;
+	int helper;                       /* auth carries a helper token */
 };
 
 /*
@@ -250,6 +251,24 @@ http_client_addr(const struct http_client *c)
 	return c->addr;
 }
 
+const char *
+http_client_base(const struct http_client *c)
+{
+	return c->base;
+}
+
+const char *
+http_client_cacert(const struct http_client *c)
+{
+	return c->cacert[0] != '\0' ? c->cacert : NULL;
+}
+
+const char *
+http_client_unix_path(const struct http_client *c)
+{
+	return c->is_unix ? c->unix_path : NULL;
+}
+
 /*
  * A well-formed BOS token (prefix, length, characters, checksum): catches a
  * damaged session file before it is sent, and nothing else can reach the
@@ -277,6 +296,7 @@ http_client_set_token(struct http_client *c, const char *token, struct bos_err *
 	}
 	c->auth_size = n;
 	(void)snprintf(c->auth, n, "%s%s", HTTP_CLIENT_AUTH_PREFIX, token);
+	c->helper = token_check(token, TOKEN_HELPER) == 0;
 	return 0;
 }
 
@@ -492,6 +512,7 @@ http_client_call(struct http_client *c, const char *method, const char *path, co
 	}
 	if (http_client_perform(c, resp, &rb, errbuf, err) != 0)
 		goto out;
+	resp->helper = c->helper;
 	/* success */
 	r = 0;
 out:
@@ -535,18 +556,51 @@ http_resp_error(const struct http_resp *r, struct bos_err *err)
 	return -1;
 }
 
+/* 403: the vault's reason is the message. */
+static int
+http_resp_refused(const struct http_resp *r, struct bos_err *err)
+{
+	json_t *e = json_object_get(r->json, "error");
+	const char *code = json_string_value(json_object_get(e, "code"));
+	const char *msg = json_string_value(json_object_get(e, "message"));
+
+	bos_err_set(err, BOS_E_AUTH, "the vault refused: %s (%s)",
+	    msg ? msg : "it gave no reason", code ? code : "HTTP 403");
+	if (err != NULL)
+		http_client_sanitize(err->msg);
+	return -1;
+}
+
 int
 http_resp_check(const struct http_resp *r, struct bos_err *err)
 {
 	if (r->status >= 200 && r->status < 300)
 		return 0;
+	if (r->status == 401 && r->helper)
+		return bos_err_set(err, BOS_E_AUTH, "the token is not valid (expired, revoked or "
+		    "mistyped)");
 	if (r->status == 401)
 		return bos_err_set(err, BOS_E_AUTH, "not signed in or the session expired: run "
 		    "'bosctl login NAME'");
+	if (r->status == 403)
+		return http_resp_refused(r, err);
 	if (r->status == 429 && r->retry_after > 0)
 		return bos_err_set(err, BOS_E_AUTH, "account locked: try again in %lu seconds",
 		    r->retry_after);
 	if (r->status == 429)
 		return bos_err_set(err, BOS_E_AUTH, "account locked: try again later");
 	return http_resp_error(r, err);
+}
+
+int
+http_client_call_ok(struct http_client *c, const char *method, const char *path,
+    const json_t *body, struct http_resp *resp, struct bos_err *err)
+{
+	if (http_client_call(c, method, path, body, resp, err) != 0)
+		return -1;
+	if (http_resp_check(resp, err) != 0) {
+		http_resp_free(resp);
+		return -1;
+	}
+	return 0;
 }

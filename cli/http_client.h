@@ -32,6 +32,7 @@ struct http_resp {
 	long status;                /* HTTP status */
 	json_t *json;               /* the body when it is a JSON object, else NULL */
 	unsigned long retry_after;  /* Retry-After in seconds, 0 when absent */
+	int helper;                 /* the request carried a helper token (bos_h_) */
 };
 
 /*
@@ -53,11 +54,20 @@ int http_client_from_env(struct http_client **out, struct bos_err *err) BOS_WUR;
 /* Wipe the token and release everything. Accepts NULL. */
 void http_client_free(struct http_client *c);
 
-/* Send token as "Authorization: Bearer TOKEN" from now on (copied, wiped on free). */
+/*
+ * Send token as "Authorization: Bearer TOKEN" from now on (copied, wiped on
+ * free). A session (bos_s_) or helper (bos_h_) token, well-formed.
+ */
 int http_client_set_token(struct http_client *c, const char *token, struct bos_err *err) BOS_WUR;
 
 /* The address as the user gave it, for messages. */
 const char *http_client_addr(const struct http_client *c);
+/* The prefix of every request URL ("https://HOST:PORT", or "http://localhost" on a socket). */
+const char *http_client_base(const struct http_client *c);
+/* The CA certificate file trusted, or NULL for the system store. */
+const char *http_client_cacert(const struct http_client *c);
+/* The unix socket's path, or NULL when the client speaks HTTPS. */
+const char *http_client_unix_path(const struct http_client *c);
 
 /*
  * Percent-encode s for one path segment or query value. Release with
@@ -79,11 +89,17 @@ void http_resp_free(struct http_resp *r);
 
 /*
  * 0 for a 2xx response; else -1 with the message for a person: 401 "not
- * signed in or the session expired: run 'bosctl login NAME'", 429 "account
- * locked: try again in N seconds", anything else "MESSAGE (CODE, HTTP N)"
- * from the vault's error shape.
+ * signed in or the session expired: run 'bosctl login NAME'" (with a helper
+ * token: "the token is not valid (expired, revoked or mistyped)"), 403 "the
+ * vault refused: MESSAGE (CODE)", 429 "account locked: try again in N
+ * seconds", anything else "MESSAGE (CODE, HTTP N)" from the vault's error
+ * shape.
  */
 int http_resp_check(const struct http_resp *r, struct bos_err *err) BOS_WUR;
+
+/* http_client_call, then http_resp_check; on failure *resp is released. */
+int http_client_call_ok(struct http_client *c, const char *method, const char *path,
+    const json_t *body, struct http_resp *resp, struct bos_err *err) BOS_WUR;
 
 /* "MESSAGE (CODE, HTTP N)" for any error response; -1. */
 int http_resp_error(const struct http_resp *r, struct bos_err *err);

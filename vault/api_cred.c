@@ -4,6 +4,13 @@
  * a secret; a card shows brand, first 6 and last 4 only. A secret leaves
  * only in GET /credentials/{id}, in a response whose bytes are wiped once
  * sent.
+ *
+ * Every handler asks the policy engine (through grant_authorize, helper.h)
+ * before it does anything, for admins and helpers alike, and answers 403
+ * with the reason when refused. A helper's use is counted in the same
+ * transaction as the operation, under the database lock: a use counts only
+ * when the operation commits, and a revoke cannot fall between the check
+ * and the operation.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -15,9 +22,12 @@
 #include "api.h"
 #include "auth.h"
 #include "cred.h"
+#include "cred_use.h"
+#include "helper.h"
 #include "json_alloc.h"
 #include "log.h"
 #include "secmem.h"
+#include "store.h"
 #include "vault.h"
 
 /* RFC 3339 UTC time, or null for 0. */
@@ -73,6 +83,158 @@ api_cred_field(struct http_req *r, const char *name, int *answered)
 	return NULL;
 }
 
+/*
+ * Where a credential that does not exist is "found" for the policy: a valid
+ * path that no credential can have (services are lowercase).
+ */
+#define API_CRED_UNKNOWN_PATH "credentials/UNKNOWN/UNKNOWN"
+/* The list itself, as the policy knows it. */
+#define API_CRED_LIST_PATH "credentials"
+
+/* Ask the policy engine; caller holds the lock and has a transaction open. */
+static int
+api_cred_decide(struct vault *v, struct http_req *r, unsigned action,
+    const struct policy_resource *res, int64_t now, struct policy_decision *d,
+    struct policy_decision *told, struct bos_err *err)
+{
+	static const struct policy_resource unknown = { API_CRED_UNKNOWN_PATH, NULL };
+	struct policy_context ctx = { now, http_req_client(r) };
+	struct grant_use u = { v->policy, http_req_principal(r), action, res, &unknown, &ctx,
+	    v->st.conf.grant_idle_revoke_seconds };
+
+	return grant_authorize(v->st.store, &u, d, told, err);
+}
+
+/* 403 in the words the caller may be told; the log keeps the real reason. */
+static int
+api_cred_forbid(struct http_req *r, unsigned action, const char *what,
+    const struct policy_decision *d, const struct policy_decision *told)
+{
+	log_info("request %s: %s denied %s on %s: %s", http_req_id(r),
+	    http_req_principal(r)->accessor, policy_action_name(action), what, d->reason);
+	return http_reply_error(r, 403, "forbidden", "%s", told->reason);
+}
+
+/* Commit what a decision wrote (a lazy idle revocation), unlock, refuse. */
+static int
+api_cred_refuse(struct vault *v, struct http_req *r, unsigned action, const char *what,
+    const struct policy_decision *d, const struct policy_decision *told)
+{
+	struct bos_err err;
+
+	if (store_commit(v->st.store, &err) != 0)
+		log_err("request %s: %s", http_req_id(r), err.msg);
+	vault_db_unlock(v);
+	return api_cred_forbid(r, action, what, d, told);
+}
+
+/* Roll back, unlock, answer the error. */
+static int
+api_cred_abort(struct vault *v, struct http_req *r, const struct bos_err *err)
+{
+	if (store_rollback(v->st.store, NULL) != 0)
+		log_err("request %s: rollback failed", http_req_id(r));
+	vault_db_unlock(v);
+	return http_reply_bos_err(r, err);
+}
+
+/* Lock the database and open the transaction the decision and the operation share. */
+static int
+api_cred_open(struct vault *v, struct http_req *r, int *answered)
+{
+	struct bos_err err;
+
+	bos_err_clear(&err);
+	vault_db_lock(v);
+	if (store_begin(v->st.store, &err) == 0)
+		return 0;
+	vault_db_unlock(v);
+	*answered = http_reply_bos_err(r, &err) == 0 ? 1 : -1;
+	return -1;
+}
+
+/* Commit and unlock. 0, or the error was answered (1/-1); m (if any) is freed then. */
+static int
+api_cred_close(struct vault *v, struct http_req *r, struct cred_meta *m)
+{
+	struct bos_err err;
+	int rc;
+
+	bos_err_clear(&err);
+	rc = store_commit(v->st.store, &err);   /* a failed commit is rolled back */
+	vault_db_unlock(v);
+	if (rc == 0)
+		return 0;
+	cred_meta_free(m);
+	return http_reply_bos_err(r, &err) == 0 ? 1 : -1;
+}
+
+/* The operation on a credential the caller may touch; runs inside the transaction. */
+typedef int (*api_cred_op)(struct vault *v, struct http_req *r, const struct cred_meta *m,
+    void *arg, struct bos_err *err);
+
+/* Decide on {id}, found (m) or not (NULL). 0 allowed; else the answer was given (1/-1). */
+static int
+api_cred_check(struct vault *v, struct http_req *r, unsigned action, const struct cred_meta *m,
+    int64_t now, struct bos_err *err)
+{
+	struct policy_decision d, told;
+	struct policy_resource res = { NULL, NULL };
+	char path[GRANT_ITEM_MAX + 1];
+
+	if (m != NULL) {
+		if (grant_cred_path(m, path, err) != 0)
+			return api_cred_abort(v, r, err) == 0 ? 1 : -1;
+		res = (struct policy_resource){ path, m->id };
+	}
+	if (api_cred_decide(v, r, action, m != NULL ? &res : NULL, now, &d, &told, err) != 0)
+		return api_cred_abort(v, r, err) == 0 ? 1 : -1;
+	if (!d.allow)
+		return api_cred_refuse(v, r, action, m != NULL ? m->id : "an unknown credential", &d,
+		    &told) == 0 ? 1 : -1;
+	return 0;
+}
+
+/*
+ * Find credential {id}, ask the policy whether the caller may do action on
+ * it, and run op: under the database lock, in one transaction. A credential
+ * that does not exist is decided on a made-up path, so that a helper is
+ * refused an unknown id in the same words as one outside its grant, and
+ * learns nothing about what exists; an admin then gets 404.
+ * Returns 0 when op committed (*m filled: the caller answers and frees it),
+ * else the answer was queued (1) or could not be (-1).
+ */
+static int
+api_cred_run(struct vault *v, struct http_req *r, unsigned action, api_cred_op op, void *arg,
+    struct cred_meta *m)
+{
+	struct bos_err err, nf;
+	int64_t now = (int64_t)time(NULL);
+	int answered = 0, rc;
+
+	memset(m, 0, sizeof(*m));
+	bos_err_clear(&err);
+	bos_err_clear(&nf);
+	if (api_cred_open(v, r, &answered) != 0)
+		return answered;
+	if (cred_get(&v->cc, http_req_param(r, "id"), m, &nf) != 0) {
+		if (nf.code != BOS_E_NOTFOUND && nf.code != BOS_E_INVALID)
+			return api_cred_abort(v, r, &nf) == 0 ? 1 : -1;
+		if ((rc = api_cred_check(v, r, action, NULL, now, &err)) != 0)
+			return rc;
+		return api_cred_abort(v, r, &nf) == 0 ? 1 : -1;
+	}
+	if ((rc = api_cred_check(v, r, action, m, now, &err)) != 0) {
+		cred_meta_free(m);
+		return rc;
+	}
+	if (op(v, r, m, arg, &err) != 0) {
+		cred_meta_free(m);
+		return api_cred_abort(v, r, &err) == 0 ? 1 : -1;
+	}
+	return api_cred_close(v, r, m);
+}
+
 /* Reply with the metadata of id (status 200 or 201). Caller holds no lock. */
 static int
 api_cred_reply_meta(struct vault *v, struct http_req *r, const char *id, unsigned status)
@@ -92,12 +254,40 @@ api_cred_reply_meta(struct vault *v, struct http_req *r, const char *id, unsigne
 	return rc;
 }
 
+/* Decide on creating name in service, then create it; under the lock, one transaction. */
+static int
+api_cred_create_locked(struct vault *v, struct http_req *r, const struct cred_new *n,
+    char id[CRED_ID_LEN + 1])
+{
+	struct policy_decision d, told;
+	struct policy_resource res = { NULL, NULL };
+	struct bos_err err;
+	char path[GRANT_ITEM_MAX + 1];
+	int answered = 0, len;
+
+	bos_err_clear(&err);
+	/* Cut to the longest valid name: the store refuses anything longer anyway. */
+	len = snprintf(path, sizeof(path), "credentials/%.*s/%.*s", CRED_SERVICE_MAX, n->service,
+	    CRED_NAME_MAX, n->name);
+	if (len < 0 || (size_t)len >= sizeof(path))
+		return http_reply_error(r, 400, "invalid", "name or service is too long") == 0 ? 1 : -1;
+	res.path = path;
+	if (api_cred_open(v, r, &answered) != 0)
+		return answered;
+	if (api_cred_decide(v, r, POLICY_CREATE, &res, (int64_t)time(NULL), &d, &told, &err) != 0)
+		return api_cred_abort(v, r, &err) == 0 ? 1 : -1;
+	if (!d.allow)
+		return api_cred_refuse(v, r, POLICY_CREATE, "a new credential", &d, &told) == 0 ? 1 : -1;
+	if (cred_create(&v->cc, n, id, &err) != 0)
+		return api_cred_abort(v, r, &err) == 0 ? 1 : -1;
+	return api_cred_close(v, r, NULL);
+}
+
 int
 api_cred_create(struct vault *v, struct http_req *r)
 {
 	json_t *body = http_req_body(r), *md = json_object_get(body, "metadata");
 	struct cred_new n;
-	struct bos_err err;
 	char id[CRED_ID_LEN + 1], *md_text = NULL;
 	const char *type, *secret;
 	int answered = 0, rc;
@@ -118,51 +308,126 @@ api_cred_create(struct vault *v, struct http_req *r)
 	n.metadata_json = md_text;
 	n.secret = (const uint8_t *)secret;
 	n.secret_len = json_string_length(json_object_get(body, "secret"));
-	bos_err_clear(&err);
-	vault_db_lock(v);
-	rc = cred_create(&v->cc, &n, id, &err);
-	vault_db_unlock(v);
+	rc = api_cred_create_locked(v, r, &n, id);
 	json_alloc_release(md_text);
 	if (rc != 0)
-		return http_reply_bos_err(r, &err);
+		return rc > 0 ? 0 : -1;
 	log_info("request %s: %s created credential %s", http_req_id(r),
 	    http_req_principal(r)->accessor, id);
 	return api_cred_reply_meta(v, r, id, 201);
 }
 
+/* What a list needs in its callback. */
+struct api_cred_list_ctx {
+	struct vault *v;
+	struct http_req *r;
+	json_t *arr;
+	int64_t now;
+	int stale_only;
+	int failed;                  /* a callback failed: cred_list stops without an error */
+	struct bos_err err;
+};
+
+/* Is the admin allowed to see m in a list? Admins only reach this (no use is counted). */
+static int
+api_cred_listable(struct api_cred_list_ctx *c, const struct cred_meta *m)
+{
+	struct policy_decision d, told;
+	struct policy_resource res = { NULL, m->id };
+	char path[GRANT_ITEM_MAX + 1];
+
+	if (grant_cred_path(m, path, NULL) != 0)
+		return 0;
+	res.path = path;
+	if (api_cred_decide(c->v, c->r, POLICY_LIST, &res, c->now, &d, &told, &c->err) != 0)
+		return -1;
+	return d.allow;
+}
+
 static int
 api_cred_list_cb(const struct cred_meta *m, void *arg)
 {
-	json_t *o = api_cred_meta_json(m);
+	struct api_cred_list_ctx *c = arg;
+	int64_t last = 0;
+	int allowed, stale;
+	json_t *o;
 
-	return o == NULL || json_array_append_new(arg, o) != 0 ? -1 : 0;
+	if ((allowed = api_cred_listable(c, m)) <= 0)
+		return c->failed = allowed;
+	if (cred_use_last_read(c->v->st.store, m->id, &last, &c->err) != 0)
+		return c->failed = -1;
+	stale = cred_use_is_stale(m->created_at, last, m->revoked_at, c->now,
+	    c->v->st.conf.credential_stale_seconds);
+	if (c->stale_only && !stale)
+		return 0;
+	if ((o = api_cred_meta_json(m)) == NULL) {
+		bos_err_set(&c->err, BOS_E_NOMEM, "out of memory listing credentials");
+		return c->failed = -1;
+	}
+	json_object_set_new(o, "last_read_at", api_cred_time(last));
+	json_object_set_new(o, "stale", json_boolean(stale));
+	if (json_array_append_new(c->arr, o) != 0) {
+		bos_err_set(&c->err, BOS_E_NOMEM, "out of memory listing credentials");
+		return c->failed = -1;
+	}
+	return 0;
+}
+
+/* ?stale=true|false: 1, 0, or -1 when it is something else. */
+static int
+api_cred_stale_param(struct http_req *r)
+{
+	const char *s = http_req_query(r, "stale");
+
+	if (s == NULL || strcmp(s, "false") == 0)
+		return 0;
+	return strcmp(s, "true") == 0 ? 1 : -1;
+}
+
+/*
+ * "list" on the list itself first: a helper (whose grants never include
+ * "list") is refused before anything is read. Then an admin sees the
+ * credentials its role may list.
+ */
+static int
+api_cred_list_locked(struct api_cred_list_ctx *c, const char *service, const char *type)
+{
+	static const struct policy_resource all = { API_CRED_LIST_PATH, NULL };
+	struct policy_decision d, told;
+	int answered = 0;
+
+	if (api_cred_open(c->v, c->r, &answered) != 0)
+		return answered;
+	if (api_cred_decide(c->v, c->r, POLICY_LIST, &all, c->now, &d, &told, &c->err) != 0)
+		return api_cred_abort(c->v, c->r, &c->err) == 0 ? 1 : -1;
+	if (!d.allow)
+		return api_cred_refuse(c->v, c->r, POLICY_LIST, API_CRED_LIST_PATH, &d, &told) == 0 ?
+		    1 : -1;
+	if (cred_list(&c->v->cc, service, type, api_cred_list_cb, c, &c->err) != 0 || c->failed)
+		return api_cred_abort(c->v, c->r, &c->err) == 0 ? 1 : -1;
+	return api_cred_close(c->v, c->r, NULL);
 }
 
 int
 api_cred_list(struct vault *v, struct http_req *r)
 {
 	const char *service = http_req_query(r, "service"), *type = http_req_query(r, "type");
+	struct api_cred_list_ctx c = { v, r, NULL, (int64_t)time(NULL), 0, 0, { 0, "" } };
 	enum cred_type t;
-	struct bos_err err;
-	json_t *arr = json_array();
 	int rc;
 
-	if (arr == NULL)
-		return -1;
-	if (type != NULL && cred_type_parse(type, &t) != 0) {
-		json_decref(arr);
+	if (type != NULL && cred_type_parse(type, &t) != 0)
 		return http_reply_error(r, 400, "invalid", "'type' must be one of api_key, password, "
 		    "card, bank_account, secret");
+	if ((c.stale_only = api_cred_stale_param(r)) < 0)
+		return http_reply_error(r, 400, "invalid", "'stale' must be true or false");
+	if ((c.arr = json_array()) == NULL)
+		return -1;
+	if ((rc = api_cred_list_locked(&c, service, type)) != 0) {
+		json_decref(c.arr);
+		return rc > 0 ? 0 : -1;
 	}
-	bos_err_clear(&err);
-	vault_db_lock(v);
-	rc = cred_list(&v->cc, service, type, api_cred_list_cb, arr, &err);
-	vault_db_unlock(v);
-	if (rc != 0) {
-		json_decref(arr);
-		return http_reply_bos_err(r, &err);
-	}
-	return http_reply_json(r, 200, json_pack("{s:o}", "credentials", arr));
+	return http_reply_json(r, 200, json_pack("{s:o}", "credentials", c.arr));
 }
 
 /* The version query parameter: absent means current (0). -1 when invalid. */
@@ -204,90 +469,112 @@ api_cred_put_secret(json_t *o, const uint8_t *secret, size_t len)
 	return rc;
 }
 
+struct api_cred_read {
+	uint32_t version;
+	uint8_t *secret;
+	size_t len;
+};
+
+/* Decrypt, and note the read for the stale report, in the use's transaction. */
+static int
+api_cred_read_op(struct vault *v, struct http_req *r, const struct cred_meta *m, void *arg,
+    struct bos_err *err)
+{
+	struct api_cred_read *rd = arg;
+
+	(void)r;
+	if (cred_read_secret(&v->cc, m->id, rd->version, &rd->secret, &rd->len, err) != 0)
+		return -1;
+	if (cred_use_mark_read(v->st.store, m->id, (int64_t)time(NULL), err) != 0) {
+		secmem_freezero(rd->secret, rd->len);
+		rd->secret = NULL;
+		rd->len = 0;
+		return -1;
+	}
+	return 0;
+}
+
 int
 api_cred_get(struct vault *v, struct http_req *r)
 {
-	const char *id = http_req_param(r, "id");
 	long version = api_cred_version(r);
+	struct api_cred_read rd = { 0, NULL, 0 };
 	struct cred_meta m;
-	struct bos_err err;
-	uint8_t *secret = NULL;
-	size_t len = 0;
 	json_t *o;
 	int rc;
 
 	if (version < 0)
 		return http_reply_error(r, 400, "invalid", "'version' must be a positive integer");
-	bos_err_clear(&err);
-	vault_db_lock(v);
-	rc = cred_get(&v->cc, id, &m, &err);
-	if (rc == 0 && (rc = cred_read_secret(&v->cc, m.id, (uint32_t)version, &secret, &len, &err)) != 0)
-		cred_meta_free(&m);
-	vault_db_unlock(v);
-	if (rc != 0)
-		return http_reply_bos_err(r, &err);
+	rd.version = (uint32_t)version;
+	if ((rc = api_cred_run(v, r, POLICY_READ, api_cred_read_op, &rd, &m)) != 0)
+		return rc > 0 ? 0 : -1;
 	log_info("request %s: %s read the secret of credential %s version %ld", http_req_id(r),
 	    http_req_principal(r)->accessor, m.id, version ? version : (long)m.version);
 	o = api_cred_meta_json(&m);
 	if (o != NULL) {
 		json_object_set_new(o, "secret_version", json_integer(version ? version : m.version));
-		if (api_cred_put_secret(o, secret, len) != 0) {
+		if (api_cred_put_secret(o, rd.secret, rd.len) != 0) {
 			json_decref(o);
 			o = NULL;
 		}
 	}
-	secmem_freezero(secret, len);
+	secmem_freezero(rd.secret, rd.len);
 	cred_meta_free(&m);
 	return o == NULL ? -1 : http_reply_json_secret(r, 200, o);
+}
+
+static int
+api_cred_update_op(struct vault *v, struct http_req *r, const struct cred_meta *m, void *arg,
+    struct bos_err *err)
+{
+	json_t *secret = json_object_get(http_req_body(r), "secret");
+
+	return cred_update(&v->cc, m->id, (const uint8_t *)json_string_value(secret),
+	    json_string_length(secret), arg, err);
 }
 
 int
 api_cred_update(struct vault *v, struct http_req *r)
 {
-	const char *id = http_req_param(r, "id"), *secret;
 	struct cred_meta m;
-	struct bos_err err;
 	uint32_t version = 0;
 	int answered = 0, rc;
 
-	if ((secret = api_cred_field(r, "secret", &answered)) == NULL)
+	if (api_cred_field(r, "secret", &answered) == NULL)
 		return answered > 0 ? 0 : -1;
-	bos_err_clear(&err);
-	vault_db_lock(v);
-	rc = cred_get(&v->cc, id, &m, &err);
-	if (rc == 0) {
-		rc = cred_update(&v->cc, m.id, (const uint8_t *)secret,
-		    json_string_length(json_object_get(http_req_body(r), "secret")), &version, &err);
-		cred_meta_free(&m);
-	}
-	vault_db_unlock(v);
-	if (rc != 0)
-		return http_reply_bos_err(r, &err);
-	return api_cred_reply_meta(v, r, id, 200);
+	if ((rc = api_cred_run(v, r, POLICY_UPDATE, api_cred_update_op, &version, &m)) != 0)
+		return rc > 0 ? 0 : -1;
+	log_info("request %s: %s stored version %u of credential %s", http_req_id(r),
+	    http_req_principal(r)->accessor, version, m.id);
+	rc = api_cred_reply_meta(v, r, m.id, 200);
+	cred_meta_free(&m);
+	return rc;
+}
+
+static int
+api_cred_revoke_op(struct vault *v, struct http_req *r, const struct cred_meta *m, void *arg,
+    struct bos_err *err)
+{
+	(void)r;
+	(void)arg;
+	if (m->revoked_at != 0)
+		return bos_err_set(err, BOS_E_REVOKED, "credential %s is already revoked", m->id);
+	return cred_revoke(&v->cc, m->id, err);
 }
 
 int
 api_cred_revoke(struct vault *v, struct http_req *r)
 {
-	const char *id = http_req_param(r, "id");
 	struct cred_meta m;
-	struct bos_err err;
 	int rc;
 
-	bos_err_clear(&err);
-	vault_db_lock(v);
-	rc = cred_get(&v->cc, id, &m, &err);
-	if (rc == 0) {
-		if (m.revoked_at != 0)
-			rc = bos_err_set(&err, BOS_E_REVOKED, "credential %s is already revoked", m.id);
-		else
-			rc = cred_revoke(&v->cc, m.id, &err);
-		cred_meta_free(&m);
-	}
-	vault_db_unlock(v);
-	if (rc != 0)
-		return http_reply_bos_err(r, &err);
-	return api_cred_reply_meta(v, r, id, 200);
+	if ((rc = api_cred_run(v, r, POLICY_DELETE, api_cred_revoke_op, NULL, &m)) != 0)
+		return rc > 0 ? 0 : -1;
+	log_info("request %s: %s revoked credential %s", http_req_id(r),
+	    http_req_principal(r)->accessor, m.id);
+	rc = api_cred_reply_meta(v, r, m.id, 200);
+	cred_meta_free(&m);
+	return rc;
 }
 
 static int
@@ -297,26 +584,27 @@ api_cred_versions_cb(uint32_t version, int64_t created_at, void *arg)
 	    "created_at", api_cred_time(created_at)));
 }
 
+static int
+api_cred_versions_op(struct vault *v, struct http_req *r, const struct cred_meta *m, void *arg,
+    struct bos_err *err)
+{
+	(void)r;
+	return cred_list_versions(&v->cc, m->id, api_cred_versions_cb, arg, err);
+}
+
+/* The versions are a list: admins only, as the list itself ("list" on the credential). */
 int
 api_cred_versions(struct vault *v, struct http_req *r)
 {
-	const char *id = http_req_param(r, "id");
 	struct cred_meta m;
-	struct bos_err err;
 	json_t *arr = json_array();
 	int rc;
 
 	if (arr == NULL)
 		return -1;
-	bos_err_clear(&err);
-	vault_db_lock(v);
-	rc = cred_get(&v->cc, id, &m, &err);
-	if (rc == 0)
-		rc = cred_list_versions(&v->cc, m.id, api_cred_versions_cb, arr, &err);
-	vault_db_unlock(v);
-	if (rc != 0) {
+	if ((rc = api_cred_run(v, r, POLICY_LIST, api_cred_versions_op, arr, &m)) != 0) {
 		json_decref(arr);
-		return http_reply_bos_err(r, &err);
+		return rc > 0 ? 0 : -1;
 	}
 	rc = http_reply_json(r, 200, json_pack("{s:s, s:o}", "id", m.id, "versions", arr));
 	cred_meta_free(&m);

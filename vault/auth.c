@@ -7,9 +7,13 @@
 #include "auth.h"
 
 #include <string.h>
+#include "helper.h"
+#include "log.h"
 #include "session.h"
 #include "token.h"
 #include "vault.h"
+
+#define AUTH_HELPER_PREFIX "bos_h_"
 
 static int
 auth_deny(unsigned st, const char *c, const char *m, unsigned *status, const char **code,
@@ -80,6 +84,71 @@ auth_session(struct vault *v, enum route_auth need, const char *bearer, struct p
 	return 0;
 }
 
+static int
+auth_is_helper_token(const char *bearer)
+{
+	return bearer != NULL &&
+	    strncmp(bearer, AUTH_HELPER_PREFIX, sizeof(AUTH_HELPER_PREFIX) - 1) == 0;
+}
+
+/*
+ * A helper token: its form (checksum included) is checked before anything
+ * else, so a typo or a forged token costs no database work; then the grant
+ * is found by the token's SHA-256. Only the identity is kept: whether the
+ * grant still allows anything is decided by the handler, under the same
+ * lock as the use it counts.
+ */
+static int
+auth_helper(struct vault *v, const char *bearer, struct principal *p, unsigned *status,
+    const char **code, const char **message)
+{
+	char acc[TOKEN_ACCESSOR_SIZE], helper[HELPER_ID_SIZE];
+	struct bos_err err;
+	int r;
+
+	if (token_check(bearer, TOKEN_HELPER) != 0 || v->st.store == NULL)
+		return auth_deny(401, "unauthenticated", "malformed helper token: check that it "
+		    "was copied whole (bos_h_ and 49 letters and digits)", status, code, message);
+	bos_err_clear(&err);
+	vault_db_lock(v);
+	r = grant_find_token(v->st.store, bearer, acc, helper, &err);
+	vault_db_unlock(v);
+	if (r != 0) {
+		if (err.code == BOS_E_NOTFOUND)
+			log_info("helper token lookup: no grant has this token");
+		else
+			log_err("helper token lookup failed: %s", err.msg);
+		return auth_deny(err.code == BOS_E_NOTFOUND ? 401 : 500,
+		    err.code == BOS_E_NOTFOUND ? "unauthenticated" : "internal",
+		    err.code == BOS_E_NOTFOUND ? "unknown helper token" : "internal error",
+		    status, code, message);
+	}
+	p->kind = PRINCIPAL_HELPER;
+	memcpy(p->accessor, acc, sizeof(acc));
+	memcpy(p->helper_id, helper, sizeof(helper));
+	return 0;
+}
+
+_Static_assert(sizeof(((struct principal *)0)->accessor) >= TOKEN_ACCESSOR_SIZE,
+    "principal accessor too small for a grant accessor");
+_Static_assert(sizeof(((struct principal *)0)->helper_id) >= HELPER_ID_SIZE,
+    "principal helper_id too small");
+
+/* Admin routes: a valid helper token is told why it cannot pass, anything else is a session. */
+static int
+auth_admin(struct vault *v, const char *bearer, struct principal *p, unsigned *status,
+    const char **code, const char **message)
+{
+	if (!auth_is_helper_token(bearer))
+		return auth_session(v, ROUTE_ADMIN, bearer, p, status, code, message);
+	if (auth_helper(v, bearer, p, status, code, message) != 0)
+		return -1;
+	log_info("grant %s: helper token refused on an admin route", p->accessor);
+	memset(p, 0, sizeof(*p));
+	return auth_deny(403, "forbidden", "helper tokens cannot use this route: it is for "
+	    "admins only", status, code, message);
+}
+
 int
 auth_check(struct vault *v, enum route_auth need, const char *bearer, enum http_transport transport,
     uid_t peer_uid, struct principal *p, unsigned *status, const char **code, const char **message)
@@ -91,10 +160,12 @@ auth_check(struct vault *v, enum route_auth need, const char *bearer, enum http_
 	case ROUTE_LOCAL_VAULT_UID:
 		return auth_local(v, transport, peer_uid, p, status, code, message);
 	case ROUTE_SESSION_ANY:
-	case ROUTE_ADMIN:
 		return auth_session(v, need, bearer, p, status, code, message);
+	case ROUTE_ADMIN:
+		return auth_admin(v, bearer, p, status, code, message);
 	case ROUTE_PRINCIPAL:
-		/* Helper tokens arrive with the grants work; until then admins only. */
+		if (auth_is_helper_token(bearer))
+			return auth_helper(v, bearer, p, status, code, message);
 		return auth_session(v, ROUTE_ADMIN, bearer, p, status, code, message);
 	}
 	/* An unknown class is a bug in the route table: refuse rather than guess. */

@@ -78,9 +78,61 @@ static const char schema_v2[] =
 	"  PRIMARY KEY (admin_id, code_hash)"
 	");";
 
+/*
+ * Version 3: helpers, their grants, and when each credential was last read
+ * (docs/GRANTS.md).
+ *
+ * A grant's token is stored only as its SHA-256 (token_hash, unique: the
+ * lookup key); the accessor is its public name. Scope is inline: the
+ * credential items as a JSON array of ids and path patterns, the actions as
+ * policy bits (read 1, update 4), the CIDRs as a JSON array of strings. uses
+ * only grows and never passes max_uses (0 = unlimited): the conditional
+ * UPDATE that counts a use relies on it. Times are wall-clock Unix seconds,
+ * since a grant must outlive a restart of the vault. revoked_at is set once,
+ * with a reason a person can read ("revoked by admin alice", "helper
+ * removed", "unused for 30 days").
+ *
+ * credentials.last_read_at is when a secret was last read (NULL: never),
+ * for the stale-credential report.
+ */
+static const char schema_v3[] =
+	"CREATE TABLE helpers ("
+	"  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 29 AND substr(id, 1, 3) = 'hl_'),"
+	"  name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64"
+	"    AND name NOT GLOB '*[^A-Za-z0-9 ._-]*'),"
+	"  contact TEXT NOT NULL CHECK (length(contact) <= 128),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('setup', 'monitor', 'outreach', 'support',"
+	"    'developer')),"
+	"  created_by TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER"
+	");"
+	"CREATE TABLE grants ("
+	"  accessor TEXT PRIMARY KEY NOT NULL CHECK (length(accessor) = 24"
+	"    AND substr(accessor, 1, 4) = 'acc_'),"
+	"  token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),"
+	"  helper_id TEXT NOT NULL REFERENCES helpers (id),"
+	"  credentials TEXT NOT NULL CHECK (substr(credentials, 1, 1) = '['),"
+	"  actions INTEGER NOT NULL CHECK (actions > 0),"
+	"  cidrs TEXT NOT NULL CHECK (substr(cidrs, 1, 1) = '['),"
+	"  note TEXT NOT NULL CHECK (length(note) <= 256),"
+	"  issued_by TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  max_uses INTEGER NOT NULL CHECK (max_uses >= 0),"
+	"  uses INTEGER NOT NULL DEFAULT 0 CHECK (uses >= 0 AND (max_uses = 0 OR uses <= max_uses)),"
+	"  last_used_at INTEGER,"
+	"  revoked_at INTEGER,"
+	"  revoke_reason TEXT,"
+	"  CHECK ((revoked_at IS NULL) = (revoke_reason IS NULL))"
+	");"
+	"CREATE INDEX grants_by_helper ON grants (helper_id, created_at);"
+	"ALTER TABLE credentials ADD COLUMN last_read_at INTEGER;";
+
 static const struct schema_migration schema_all[] = {
 	{ 1, "credentials and credential versions", schema_v1 },
 	{ 2, "admin accounts and recovery codes", schema_v2 },
+	{ 3, "helpers, grants and credential reads", schema_v3 },
 };
 
 const struct schema_migration *

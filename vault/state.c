@@ -15,6 +15,7 @@
 #include "io.h"
 #include "keyfile.h"
 #include "log.h"
+#include "policy.h"
 #include "secmem.h"
 #include "store.h"
 #include "tls_cert.h"
@@ -164,7 +165,7 @@ static void
 state_init_undo(const char *dir, int created_dir)
 {
 	static const char *const names[] = { STATE_DB, STATE_DB "-wal", STATE_DB "-shm",
-		STATE_DBKEY, STATE_CONF, STATE_PIN, STATE_SO_PIN, STATE_SOFTHSM_CONF };
+		STATE_DBKEY, STATE_CONF, STATE_PIN, STATE_SO_PIN, STATE_SOFTHSM_CONF, STATE_POLICY };
 	char p[CONFIG_PATH_MAX];
 	size_t i;
 
@@ -204,6 +205,20 @@ state_init_config(const char *dir, const struct state_init_opts *o, struct bos_e
 	if (state_path(path, sizeof(path), dir, STATE_CONF) != 0)
 		return bos_err_set(err, BOS_E_INVALID, "state directory path is too long");
 	return config_write(path, &c, err);
+}
+
+/*
+ * The default role policies, for the admin to read and tighten. Not secret,
+ * but who can change it decides what admins may do: 0600, like bos.conf.
+ */
+static int
+state_init_policy(const char *dir, struct bos_err *err)
+{
+	char path[CONFIG_PATH_MAX];
+
+	if (state_path(path, sizeof(path), dir, STATE_POLICY) != 0)
+		return bos_err_set(err, BOS_E_INVALID, "state directory path is too long");
+	return state_write_new(path, policy_default_text, strlen(policy_default_text), 0600, err);
 }
 
 static void
@@ -308,7 +323,7 @@ state_init(const char *dir, const struct state_init_opts *o, struct bos_err *err
 	    state_path(conf, sizeof(conf), st.dir, STATE_PIN) != 0 || state_write_pin(conf, err) != 0 ||
 	    state_path(conf, sizeof(conf), st.dir, STATE_SO_PIN) != 0 || state_write_pin(conf, err) != 0))
 		goto out;
-	if (state_init_config(st.dir, o, err) != 0 ||
+	if (state_init_config(st.dir, o, err) != 0 || state_init_policy(st.dir, err) != 0 ||
 	    state_path(conf, sizeof(conf), st.dir, STATE_CONF) != 0 ||
 	    config_load(conf, st.dir, &st.conf, err) != 0)
 		goto out;

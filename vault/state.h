@@ -26,6 +26,7 @@ struct store;
 #define STATE_SOFTHSM_CONF "softhsm2.conf"
 #define STATE_TOKENS "tokens"
 #define STATE_DEV_TOKEN "bos-dev"
+#define STATE_POLICY "roles.policy"   /* role policies (policy.h), read by bos-vaultd */
 
 struct state_init_opts {
 	int dev;                  /* create a private SoftHSM token in the directory */

@@ -5,21 +5,28 @@
  * is served without the HSM.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "admin.h"
 #include "api.h"
 #include "cred.h"
 #include "err.h"
+#include "helper.h"
 #include "http.h"
+#include "io.h"
 #include "json_alloc.h"
 #include "log.h"
 #include "metrics.h"
+#include "policy.h"
 #include "secmem.h"
 #include "session.h"
 #include "state.h"
@@ -29,6 +36,16 @@
 #define VAULTD_EXIT_USAGE 64
 #define VAULTD_EXIT_FAIL 1
 #define VAULTD_SOCKET "vault.sock"
+#define VAULTD_POLICY_MAX (1024 * 1024)   /* a role file larger than this is a mistake */
+
+/* The thread that revokes grants left unused (grant_idle_revoke_seconds). */
+struct vaultd_sweep {
+	struct vault *v;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;        /* signalled to stop; waits use CLOCK_MONOTONIC */
+	int stop, running;
+};
 
 static void
 vaultd_usage(FILE *f)
@@ -152,6 +169,148 @@ vaultd_listen(struct vault *v, int dev, struct bos_err *err)
 	return r;
 }
 
+/* Read an open role file whole; refuses what is not a private regular file. */
+static int
+vaultd_policy_read(int fd, const char *path, char **text, size_t *len, struct bos_err *err)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return bos_err_set(err, BOS_E_CONFIG, "%s is not a regular file", path);
+	/* Whoever may change the file decides what admins and helpers may do. */
+	if ((sb.st_mode & 022) != 0 || sb.st_uid != geteuid())
+		return bos_err_set(err, BOS_E_CONFIG, "%s must belong to the vault's user and be "
+		    "writable by nobody else (chmod 600)", path);
+	if (sb.st_size > VAULTD_POLICY_MAX)
+		return bos_err_set(err, BOS_E_CONFIG, "%s is larger than %d bytes", path,
+		    VAULTD_POLICY_MAX);
+	*len = (size_t)sb.st_size;
+	if ((*text = malloc(*len + 1)) == NULL)
+		return bos_err_set(err, BOS_E_NOMEM, "out of memory reading %s", path);
+	if (io_read_full(fd, *text, *len) != 0) {
+		free(*text);
+		*text = NULL;
+		return bos_err_set(err, BOS_E_IO, "cannot read %s: %s", path,
+		    errno ? strerror(errno) : "file shrank while read");
+	}
+	(*text)[*len] = '\0';
+	return 0;
+}
+
+/*
+ * STATE/roles.policy: the role policies. A missing file is an error (a
+ * vault without rules would refuse everything, which is never what was
+ * meant), except that --dev writes the default into a development vault
+ * made before roles.policy existed. A malformed file stops the vault with
+ * the parser's "roles.policy:LINE:COLUMN: what is wrong".
+ */
+static int
+vaultd_policy_load(struct vault *v, int dev, struct bos_err *err)
+{
+	char path[CONFIG_PATH_MAX + 16], msg[300], *text = NULL;
+	size_t len = 0;
+	int fd, r;
+
+	if (snprintf(path, sizeof(path), "%s/%s", v->st.dir, STATE_POLICY) >= (int)sizeof(path))
+		return bos_err_set(err, BOS_E_CONFIG, "state directory path is too long");
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && dev) {
+		log_warn("%s is missing: using the default role policies", path);
+		return policy_parse(STATE_POLICY, policy_default_text, strlen(policy_default_text),
+		    &v->policy, msg, sizeof(msg)) == 0 ? 0 :
+		    bos_err_set(err, BOS_E_CONFIG, "%s", msg);
+	}
+	if (fd < 0)
+		return bos_err_set(err, BOS_E_CONFIG, "cannot open %s: %s%s", path, strerror(errno),
+		    errno == ENOENT ? " (restore it from a backup; 'bosctl init' writes the default "
+		    "one)" : "");
+	r = vaultd_policy_read(fd, path, &text, &len, err);
+	close(fd);
+	if (r != 0)
+		return -1;
+	if (policy_parse(STATE_POLICY, text, len, &v->policy, msg, sizeof(msg)) != 0)
+		r = bos_err_set(err, BOS_E_CONFIG, "%s", msg);
+	free(text);
+	return r;
+}
+
+/* Revoke idle grants now; a busy database (a local bosctl) just waits for the next round. */
+static void
+vaultd_sweep_once(struct vault *v)
+{
+	struct bos_err err;
+	unsigned n = 0;
+	int r;
+
+	bos_err_clear(&err);
+	vault_db_lock(v);
+	r = grant_sweep_idle(v->st.store, (int64_t)time(NULL), v->st.conf.grant_idle_revoke_seconds,
+	    &n, &err);
+	vault_db_unlock(v);
+	if (r != 0)
+		log_warn("sweep of idle grants failed (next try in %u s): %s",
+		    v->st.conf.sweep_interval_seconds, err.msg);
+	else if (n > 0)
+		log_info("sweep: revoked %u grant(s) unused for more than %u s", n,
+		    v->st.conf.grant_idle_revoke_seconds);
+}
+
+static void *
+vaultd_sweep_main(void *arg)
+{
+	struct vaultd_sweep *sw = arg;
+	struct timespec until;
+	int stop = 0;
+
+	while (!stop) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += sw->v->st.conf.sweep_interval_seconds;
+		pthread_mutex_lock(&sw->mu);
+		while (!sw->stop && pthread_cond_timedwait(&sw->cv, &sw->mu, &until) != ETIMEDOUT)
+			;
+		stop = sw->stop;
+		pthread_mutex_unlock(&sw->mu);
+		if (!stop)
+			vaultd_sweep_once(sw->v);
+	}
+	return NULL;
+}
+
+static int
+vaultd_sweep_start(struct vaultd_sweep *sw, struct vault *v)
+{
+	pthread_condattr_t ca;
+	int r;
+
+	memset(sw, 0, sizeof(*sw));
+	sw->v = v;
+	if (pthread_condattr_init(&ca) != 0)
+		return -1;
+	r = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+	    pthread_cond_init(&sw->cv, &ca) == 0 ? 0 : -1;
+	pthread_condattr_destroy(&ca);
+	if (r != 0 || pthread_mutex_init(&sw->mu, NULL) != 0)
+		return -1;
+	if (pthread_create(&sw->thread, NULL, vaultd_sweep_main, sw) != 0)
+		return -1;
+	sw->running = 1;
+	return 0;
+}
+
+/* Stop the sweep before the store closes: it may be waiting for the database lock. */
+static void
+vaultd_sweep_stop(struct vaultd_sweep *sw)
+{
+	if (!sw->running)
+		return;
+	pthread_mutex_lock(&sw->mu);
+	sw->stop = 1;
+	pthread_cond_signal(&sw->cv);
+	pthread_mutex_unlock(&sw->mu);
+	pthread_join(sw->thread, NULL);
+	sw->running = 0;
+}
+
 static int
 vaultd_count_creds(struct vault *v, size_t *count, struct bos_err *err)
 {
@@ -192,7 +351,7 @@ vaultd_open(struct vault *v, const char *dir, int dev, struct bos_err *err)
 	bos_err_clear(err);
 	if (pthread_mutex_init(&v->db_lock, NULL) != 0)
 		return bos_err_set(err, BOS_E_NOMEM, "cannot create the database lock");
-	if (state_open(dir, &v->st, err) != 0)
+	if (state_open(dir, &v->st, err) != 0 || vaultd_policy_load(v, dev, err) != 0)
 		return -1;
 	c = &v->st.conf;
 	v->cc = (struct cred_ctx){ v->st.store, v->st.hsm, v->st.kek_version };
@@ -225,8 +384,10 @@ vaultd_close(struct vault *v)
 	state_close(&v->st);
 	sessions_free(v->sessions);
 	metrics_free(v->metrics);
+	policy_free(v->policy);
 	v->sessions = NULL;
 	v->metrics = NULL;
+	v->policy = NULL;
 }
 
 int
@@ -240,6 +401,7 @@ main(int argc, char **argv)
 	};
 	const char *dir = NULL;
 	struct vault v;
+	struct vaultd_sweep sw;
 	struct bos_err err;
 	int c, dev = 0, sfd, rc;
 
@@ -272,7 +434,13 @@ main(int argc, char **argv)
 		vaultd_close(&v);
 		return VAULTD_EXIT_FAIL;
 	}
+	if (vaultd_sweep_start(&sw, &v) != 0) {
+		log_err("cannot start the sweep of idle grants: %s", strerror(errno));
+		vaultd_close(&v);
+		return VAULTD_EXIT_FAIL;
+	}
 	rc = vaultd_serve(&v, sfd);
+	vaultd_sweep_stop(&sw);
 	vaultd_close(&v);
 	close(sfd);
 	return rc;
