@@ -462,7 +462,7 @@ grant_print_summary(const json_t *ans)
 	else
 		printf("max uses     no limit\n");
 	printf("networks     %s\n", strcmp(nets, "-") == 0 ? "any" : nets);
-	if (json_is_string(note))
+	if (json_string_length(note) > 0)
 		printf("note         %s\n", json_string_value(note));
 }
 
@@ -575,7 +575,7 @@ grant_print_row(const json_t *g)
 	else
 		(void)snprintf(uses, sizeof(uses), "%lld", (long long)json_integer_value(
 		    json_object_get(g, "uses")));
-	printf("%-24s %-28s %-8s uses %-7s expires %-20s %-11s %s", bosctl_json_str(g, "accessor"),
+	printf("%-24s %-29s %-8s uses %-7s expires %-20s %-11s %s", bosctl_json_str(g, "accessor"),
 	    bosctl_json_str(g, "helper"), grant_state(g), uses, bosctl_json_str(g, "expires_at"),
 	    acts, creds);
 	if (json_is_string(why))

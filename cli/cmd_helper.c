@@ -130,7 +130,7 @@ helper_add(struct http_client *hc, const struct helper_opts *o, struct bos_err *
 static void
 helper_print_row(const json_t *h)
 {
-	printf("%-28s %-10s %-8s %s <%s> created %s\n", bosctl_json_str(h, "id"),
+	printf("%-29s %-10s %-8s %s <%s> created %s\n", bosctl_json_str(h, "id"),
 	    bosctl_json_str(h, "kind"), bosctl_json_str(h, "status"), bosctl_json_str(h, "name"),
 	    bosctl_json_str(h, "contact"), bosctl_json_str(h, "created_at"));
 }

@@ -128,6 +128,17 @@ parse_found(const struct parse *p, char *buf, size_t buflen)
 	return parse_quote(p->l + p->pos, parse_token_len(p, ""), buf, buflen);
 }
 
+/* How many of the first n bytes of s are in accept (strspn without a NUL). */
+static size_t
+parse_span(const char *s, size_t n, const char *accept)
+{
+	size_t i;
+
+	for (i = 0; i < n && s[i] != '\0' && strchr(accept, s[i]) != NULL; i++)
+		;
+	return i;
+}
+
 static int
 parse_role_name_ok(const char *s, size_t n)
 {
@@ -154,24 +165,49 @@ parse_role_lookup(const struct policy_set *ps, const char *s, size_t n)
 	return NULL;
 }
 
-/* Room for one more element in a growing array of at most max. */
-static int
-parse_grow(void **arr, size_t *cap, size_t used, size_t max, size_t elem)
+/*
+ * arr (of *cap elements, used of them in use) with room for one more, at
+ * most max in all; NULL, with arr untouched, when that cannot be.
+ */
+static void *
+parse_grow(void *arr, size_t *cap, size_t used, size_t max, size_t elem)
 {
 	size_t ncap;
 	void *n;
 
 	if (used < *cap)
-		return 0;
-	if (*cap >= max)
-		return -1;
+		return arr;
+	if (used >= max)
+		return NULL;
+	/* cap <= max <= POLICY_RULES_MAX: doubling cannot wrap. */
 	ncap = *cap == 0 ? 8 : *cap * 2;
 	if (ncap > max)
 		ncap = max;
-	if ((n = reallocarray(*arr, ncap, elem)) == NULL)
-		return -1;
-	*arr = n;
+	if ((n = reallocarray(arr, ncap, elem)) == NULL)
+		return NULL;
 	*cap = ncap;
+	return n;
+}
+
+/* Add the role named l[start..start+n), already checked, whose rules follow. */
+static int
+parse_role_add(struct parse *p, size_t start, size_t n)
+{
+	struct policy_set *ps = p->ps;
+	struct policy_role *roles, *role;
+
+	if (ps->n_roles >= POLICY_ROLES_MAX)
+		return parse_err(p, start, "too many roles (at most %d)", POLICY_ROLES_MAX);
+	if ((roles = parse_grow(ps->roles, &ps->cap_roles, ps->n_roles, POLICY_ROLES_MAX,
+	    sizeof(*roles))) == NULL)
+		return parse_err(p, start, "out of memory");
+	ps->roles = roles;
+	role = &ps->roles[ps->n_roles++];
+	memset(role, 0, sizeof(*role));
+	memcpy(role->name, p->l + start, n);
+	role->line = p->line;
+	role->first_rule = ps->n_rules;
+	p->in_role = 1;
 	return 0;
 }
 
@@ -179,11 +215,8 @@ parse_grow(void **arr, size_t *cap, size_t used, size_t max, size_t elem)
 static int
 parse_section(struct parse *p)
 {
-	struct policy_set *ps = p->ps;
 	const struct policy_role *dup;
-	struct policy_role *role;
 	size_t start, n;
-
 	char q[PARSE_QUOTE_MAX * 4 + 8];
 
 	p->pos++;
@@ -201,7 +234,7 @@ parse_section(struct parse *p)
 	if (!parse_role_name_ok(p->l + start, n))
 		return parse_err(p, start, "invalid role name '%s' (expected 1 to %d of a-z, 0-9, "
 		    "_ and -)", parse_quote(p->l + start, n, q, sizeof(q)), POLICY_ROLE_NAME_MAX);
-	if ((dup = parse_role_lookup(ps, p->l + start, n)) != NULL)
+	if ((dup = parse_role_lookup(p->ps, p->l + start, n)) != NULL)
 		return parse_err(p, start, "duplicate role '%s' (first defined at line %u)",
 		    dup->name, dup->line);
 	p->pos += n;
@@ -213,17 +246,7 @@ parse_section(struct parse *p)
 	if (!parse_at_end(p))
 		return parse_err(p, p->pos, "unexpected '%s' after the section header",
 		    parse_found(p, q, sizeof(q)));
-	if (ps->n_roles >= POLICY_ROLES_MAX ||
-	    parse_grow((void **)&ps->roles, &ps->cap_roles, ps->n_roles, POLICY_ROLES_MAX,
-	    sizeof(*ps->roles)) != 0)
-		return parse_err(p, start, "too many roles (at most %d)", POLICY_ROLES_MAX);
-	role = &ps->roles[ps->n_roles++];
-	memset(role, 0, sizeof(*role));
-	memcpy(role->name, p->l + start, n);
-	role->line = p->line;
-	role->first_rule = ps->n_rules;
-	p->in_role = 1;
-	return 0;
+	return parse_role_add(p, start, n);
 }
 
 /* One action or "*" at pos; adds it to *actions. */
@@ -311,13 +334,18 @@ static int
 parse_network(struct parse *p, struct policy_rule *rule, struct policy_cidr *nets)
 {
 	size_t n = parse_token_len(p, ",");
-	char why[160];
+	char why[160], q[PARSE_QUOTE_MAX * 4 + 8];
 
 	if (n == 0)
 		return parse_err(p, p->pos, "expected a network (10.0.0.0/8, 2001:db8::/32 or "
 		    "unix)");
 	if (n == 4 && memcmp(p->l + p->pos, "unix", 4) == 0) { /* not secret */
 		rule->from_unix = 1;
+	} else if (parse_span(p->l + p->pos, n, "0123456789abcdefABCDEF.:/") != n) {
+		/* Checked here so that the CIDR parser's message quotes only printable text. */
+		return parse_err(p, p->pos, "invalid network '%s' (expected an IPv4 or IPv6 "
+		    "address, optionally with /prefix, or unix)",
+		    parse_quote(p->l + p->pos, n, q, sizeof(q)));
 	} else {
 		if (rule->n_from >= POLICY_RULE_FROM_MAX)
 			return parse_err(p, p->pos, "too many networks in one rule (at most %d)",
@@ -388,15 +416,17 @@ static int
 parse_rule(struct parse *p, int deny, size_t kw)
 {
 	struct policy_set *ps = p->ps;
-	struct policy_rule *rule;
+	struct policy_rule *rules, *rule;
 
 	if (!p->in_role)
 		return parse_err(p, kw, "rule outside a role (start a section with [role NAME] "
 		    "first)");
-	if (ps->n_rules >= POLICY_RULES_MAX ||
-	    parse_grow((void **)&ps->rules, &ps->cap_rules, ps->n_rules, POLICY_RULES_MAX,
-	    sizeof(*ps->rules)) != 0)
+	if (ps->n_rules >= POLICY_RULES_MAX)
 		return parse_err(p, kw, "too many rules (at most %d)", POLICY_RULES_MAX);
+	if ((rules = parse_grow(ps->rules, &ps->cap_rules, ps->n_rules, POLICY_RULES_MAX,
+	    sizeof(*rules))) == NULL)
+		return parse_err(p, kw, "out of memory");
+	ps->rules = rules;
 	/* Counted now, so policy_free() releases whatever this rule came to hold. */
 	rule = &ps->rules[ps->n_rules++];
 	memset(rule, 0, sizeof(*rule));
@@ -456,7 +486,7 @@ parse_lines(struct parse *p, const char *text, size_t len)
 		off += p->n + (nl != NULL);
 		if (p->n > 0 && p->l[p->n - 1] == '\r')
 			p->n--;
-		/* Lines are at most POLICY_FILE_MAX / 1: no wrap. */
+		/* At most POLICY_FILE_MAX lines: the counter cannot wrap. */
 		p->line++;
 		if (parse_line(p) != 0)
 			return -1;

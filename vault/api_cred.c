@@ -173,25 +173,37 @@ api_cred_close(struct vault *v, struct http_req *r, struct cred_meta *m)
 typedef int (*api_cred_op)(struct vault *v, struct http_req *r, const struct cred_meta *m,
     void *arg, struct bos_err *err);
 
-/* Decide on {id}, found (m) or not (NULL). 0 allowed; else the answer was given (1/-1). */
+/*
+ * Inside the transaction: may the caller do action on res (NULL: nothing by
+ * the name it gave)? 0 when allowed; otherwise the transaction ended and the
+ * answer was queued (1) or could not be (-1).
+ */
 static int
-api_cred_check(struct vault *v, struct http_req *r, unsigned action, const struct cred_meta *m,
-    int64_t now, struct bos_err *err)
+api_cred_check(struct vault *v, struct http_req *r, unsigned action,
+    const struct policy_resource *res, const char *what, int64_t now)
 {
 	struct policy_decision d, told;
-	struct policy_resource res = { NULL, NULL };
-	char path[GRANT_ITEM_MAX + 1];
+	struct bos_err err;
 
-	if (m != NULL) {
-		if (grant_cred_path(m, path, err) != 0)
-			return api_cred_abort(v, r, err) == 0 ? 1 : -1;
-		res = (struct policy_resource){ path, m->id };
-	}
-	if (api_cred_decide(v, r, action, m != NULL ? &res : NULL, now, &d, &told, err) != 0)
-		return api_cred_abort(v, r, err) == 0 ? 1 : -1;
+	bos_err_clear(&err);
+	if (api_cred_decide(v, r, action, res, now, &d, &told, &err) != 0)
+		return api_cred_abort(v, r, &err) == 0 ? 1 : -1;
 	if (!d.allow)
-		return api_cred_refuse(v, r, action, m != NULL ? m->id : "an unknown credential", &d,
-		    &told) == 0 ? 1 : -1;
+		return api_cred_refuse(v, r, action, what, &d, &told) == 0 ? 1 : -1;
+	return 0;
+}
+
+/* The resource a found credential is to the policy. 0, or answered (1/-1). */
+static int
+api_cred_resource(struct vault *v, struct http_req *r, const struct cred_meta *m,
+    char path[GRANT_ITEM_MAX + 1], struct policy_resource *res)
+{
+	struct bos_err err;
+
+	bos_err_clear(&err);
+	if (grant_cred_path(m, path, &err) != 0)
+		return api_cred_abort(v, r, &err) == 0 ? 1 : -1;
+	*res = (struct policy_resource){ path, m->id };
 	return 0;
 }
 
@@ -208,7 +220,9 @@ static int
 api_cred_run(struct vault *v, struct http_req *r, unsigned action, api_cred_op op, void *arg,
     struct cred_meta *m)
 {
+	struct policy_resource res;
 	struct bos_err err, nf;
+	char path[GRANT_ITEM_MAX + 1];
 	int64_t now = (int64_t)time(NULL);
 	int answered = 0, rc;
 
@@ -220,11 +234,12 @@ api_cred_run(struct vault *v, struct http_req *r, unsigned action, api_cred_op o
 	if (cred_get(&v->cc, http_req_param(r, "id"), m, &nf) != 0) {
 		if (nf.code != BOS_E_NOTFOUND && nf.code != BOS_E_INVALID)
 			return api_cred_abort(v, r, &nf) == 0 ? 1 : -1;
-		if ((rc = api_cred_check(v, r, action, NULL, now, &err)) != 0)
+		if ((rc = api_cred_check(v, r, action, NULL, "an unknown credential", now)) != 0)
 			return rc;
 		return api_cred_abort(v, r, &nf) == 0 ? 1 : -1;
 	}
-	if ((rc = api_cred_check(v, r, action, m, now, &err)) != 0) {
+	if ((rc = api_cred_resource(v, r, m, path, &res)) != 0 ||
+	    (rc = api_cred_check(v, r, action, &res, m->id, now)) != 0) {
 		cred_meta_free(m);
 		return rc;
 	}
@@ -254,33 +269,46 @@ api_cred_reply_meta(struct vault *v, struct http_req *r, const char *id, unsigne
 	return rc;
 }
 
-/* Decide on creating name in service, then create it; under the lock, one transaction. */
+/*
+ * Ask the policy whether the caller may do action on res, in a transaction
+ * of its own (for admins the decision is pure; a helper's is never an allow
+ * for these actions, but may revoke an idle grant). 0 when allowed,
+ * otherwise the answer was queued (1) or could not be (-1).
+ */
 static int
-api_cred_create_locked(struct vault *v, struct http_req *r, const struct cred_new *n,
-    char id[CRED_ID_LEN + 1])
+api_cred_allow(struct vault *v, struct http_req *r, unsigned action,
+    const struct policy_resource *res, const char *what, int64_t now)
 {
-	struct policy_decision d, told;
-	struct policy_resource res = { NULL, NULL };
-	struct bos_err err;
-	char path[GRANT_ITEM_MAX + 1];
-	int answered = 0, len;
+	int answered = 0, rc;
 
-	bos_err_clear(&err);
-	/* Cut to the longest valid name: the store refuses anything longer anyway. */
-	len = snprintf(path, sizeof(path), "credentials/%.*s/%.*s", CRED_SERVICE_MAX, n->service,
-	    CRED_NAME_MAX, n->name);
-	if (len < 0 || (size_t)len >= sizeof(path))
-		return http_reply_error(r, 400, "invalid", "name or service is too long") == 0 ? 1 : -1;
-	res.path = path;
 	if (api_cred_open(v, r, &answered) != 0)
 		return answered;
-	if (api_cred_decide(v, r, POLICY_CREATE, &res, (int64_t)time(NULL), &d, &told, &err) != 0)
-		return api_cred_abort(v, r, &err) == 0 ? 1 : -1;
-	if (!d.allow)
-		return api_cred_refuse(v, r, POLICY_CREATE, "a new credential", &d, &told) == 0 ? 1 : -1;
-	if (cred_create(&v->cc, n, id, &err) != 0)
-		return api_cred_abort(v, r, &err) == 0 ? 1 : -1;
+	if ((rc = api_cred_check(v, r, action, res, what, now)) != 0)
+		return rc;
 	return api_cred_close(v, r, NULL);
+}
+
+/*
+ * "create" on the path the body names, before the body is checked: whoever
+ * may not create learns nothing from the checks. A body without a name or a
+ * service is decided on the made-up path, then refused by the checks.
+ */
+static int
+api_cred_may_create(struct vault *v, struct http_req *r)
+{
+	json_t *body = http_req_body(r);
+	const char *name = json_string_value(json_object_get(body, "name"));
+	const char *svc = json_string_value(json_object_get(body, "service"));
+	struct policy_resource res = { API_CRED_UNKNOWN_PATH, NULL };
+	char path[GRANT_ITEM_MAX + 1];
+	int len;
+
+	if (name != NULL && svc != NULL) {
+		len = snprintf(path, sizeof(path), "credentials/%s/%s", svc, name);
+		if (len > 0 && (size_t)len < sizeof(path))
+			res.path = path;
+	}
+	return api_cred_allow(v, r, POLICY_CREATE, &res, "a new credential", (int64_t)time(NULL));
 }
 
 int
@@ -288,10 +316,13 @@ api_cred_create(struct vault *v, struct http_req *r)
 {
 	json_t *body = http_req_body(r), *md = json_object_get(body, "metadata");
 	struct cred_new n;
+	struct bos_err err;
 	char id[CRED_ID_LEN + 1], *md_text = NULL;
 	const char *type, *secret;
 	int answered = 0, rc;
 
+	if ((rc = api_cred_may_create(v, r)) != 0)
+		return rc > 0 ? 0 : -1;
 	memset(&n, 0, sizeof(n));
 	if ((n.name = api_cred_field(r, "name", &answered)) == NULL ||
 	    (type = api_cred_field(r, "type", &answered)) == NULL ||
@@ -308,10 +339,13 @@ api_cred_create(struct vault *v, struct http_req *r)
 	n.metadata_json = md_text;
 	n.secret = (const uint8_t *)secret;
 	n.secret_len = json_string_length(json_object_get(body, "secret"));
-	rc = api_cred_create_locked(v, r, &n, id);
+	bos_err_clear(&err);
+	vault_db_lock(v);
+	rc = cred_create(&v->cc, &n, id, &err);
+	vault_db_unlock(v);
 	json_alloc_release(md_text);
 	if (rc != 0)
-		return rc > 0 ? 0 : -1;
+		return http_reply_bos_err(r, &err);
 	log_info("request %s: %s created credential %s", http_req_id(r),
 	    http_req_principal(r)->accessor, id);
 	return api_cred_reply_meta(v, r, id, 201);
@@ -384,33 +418,24 @@ api_cred_stale_param(struct http_req *r)
 	return strcmp(s, "true") == 0 ? 1 : -1;
 }
 
-/*
- * "list" on the list itself first: a helper (whose grants never include
- * "list") is refused before anything is read. Then an admin sees the
- * credentials its role may list.
- */
+/* Under the lock: the credentials this admin's role may list. 0, or answered (1/-1). */
 static int
 api_cred_list_locked(struct api_cred_list_ctx *c, const char *service, const char *type)
 {
-	static const struct policy_resource all = { API_CRED_LIST_PATH, NULL };
-	struct policy_decision d, told;
-	int answered = 0;
+	int rc;
 
-	if (api_cred_open(c->v, c->r, &answered) != 0)
-		return answered;
-	if (api_cred_decide(c->v, c->r, POLICY_LIST, &all, c->now, &d, &told, &c->err) != 0)
-		return api_cred_abort(c->v, c->r, &c->err) == 0 ? 1 : -1;
-	if (!d.allow)
-		return api_cred_refuse(c->v, c->r, POLICY_LIST, API_CRED_LIST_PATH, &d, &told) == 0 ?
-		    1 : -1;
-	if (cred_list(&c->v->cc, service, type, api_cred_list_cb, c, &c->err) != 0 || c->failed)
-		return api_cred_abort(c->v, c->r, &c->err) == 0 ? 1 : -1;
-	return api_cred_close(c->v, c->r, NULL);
+	vault_db_lock(c->v);
+	rc = cred_list(&c->v->cc, service, type, api_cred_list_cb, c, &c->err);
+	vault_db_unlock(c->v);
+	if (rc != 0 || c->failed)
+		return http_reply_bos_err(c->r, &c->err) == 0 ? 1 : -1;
+	return 0;
 }
 
 int
 api_cred_list(struct vault *v, struct http_req *r)
 {
+	static const struct policy_resource all = { API_CRED_LIST_PATH, NULL };
 	const char *service = http_req_query(r, "service"), *type = http_req_query(r, "type");
 	struct api_cred_list_ctx c = { v, r, NULL, (int64_t)time(NULL), 0, 0, { 0, "" } };
 	enum cred_type t;
@@ -421,6 +446,12 @@ api_cred_list(struct vault *v, struct http_req *r)
 		    "card, bank_account, secret");
 	if ((c.stale_only = api_cred_stale_param(r)) < 0)
 		return http_reply_error(r, 400, "invalid", "'stale' must be true or false");
+	/*
+	 * "list" on the list itself first: a helper (whose grants never
+	 * include "list") is refused before anything is read.
+	 */
+	if ((rc = api_cred_allow(v, r, POLICY_LIST, &all, API_CRED_LIST_PATH, c.now)) != 0)
+		return rc > 0 ? 0 : -1;
 	if ((c.arr = json_array()) == NULL)
 		return -1;
 	if ((rc = api_cred_list_locked(&c, service, type)) != 0) {
@@ -523,12 +554,15 @@ api_cred_get(struct vault *v, struct http_req *r)
 	return o == NULL ? -1 : http_reply_json_secret(r, 200, o);
 }
 
+/* The body is checked here, after the decision: whoever may not update learns nothing. */
 static int
 api_cred_update_op(struct vault *v, struct http_req *r, const struct cred_meta *m, void *arg,
     struct bos_err *err)
 {
 	json_t *secret = json_object_get(http_req_body(r), "secret");
 
+	if (!json_is_string(secret))
+		return bos_err_set(err, BOS_E_INVALID, "'secret' is required and must be a string");
 	return cred_update(&v->cc, m->id, (const uint8_t *)json_string_value(secret),
 	    json_string_length(secret), arg, err);
 }
@@ -538,10 +572,8 @@ api_cred_update(struct vault *v, struct http_req *r)
 {
 	struct cred_meta m;
 	uint32_t version = 0;
-	int answered = 0, rc;
+	int rc;
 
-	if (api_cred_field(r, "secret", &answered) == NULL)
-		return answered > 0 ? 0 : -1;
 	if ((rc = api_cred_run(v, r, POLICY_UPDATE, api_cred_update_op, &version, &m)) != 0)
 		return rc > 0 ? 0 : -1;
 	log_info("request %s: %s stored version %u of credential %s", http_req_id(r),

@@ -197,23 +197,35 @@ vaultd_policy_read(int fd, const char *path, char **text, size_t *len, struct bo
 	return 0;
 }
 
+/* No bos.conf: not a vault at all, which state_open explains better than we can. */
+static int
+vaultd_not_a_vault(const char *dir)
+{
+	char conf[CONFIG_PATH_MAX + 16];
+
+	return snprintf(conf, sizeof(conf), "%s/%s", dir, STATE_CONF) < (int)sizeof(conf) &&
+	    access(conf, F_OK) != 0 && errno == ENOENT;
+}
+
 /*
- * STATE/roles.policy: the role policies. A missing file is an error (a
+ * DIR/roles.policy: the role policies. A missing file is an error (a
  * vault without rules would refuse everything, which is never what was
  * meant), except that --dev writes the default into a development vault
  * made before roles.policy existed. A malformed file stops the vault with
  * the parser's "roles.policy:LINE:COLUMN: what is wrong".
  */
 static int
-vaultd_policy_load(struct vault *v, int dev, struct bos_err *err)
+vaultd_policy_load(struct vault *v, const char *dir, int dev, struct bos_err *err)
 {
 	char path[CONFIG_PATH_MAX + 16], msg[300], *text = NULL;
 	size_t len = 0;
 	int fd, r;
 
-	if (snprintf(path, sizeof(path), "%s/%s", v->st.dir, STATE_POLICY) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/%s", dir, STATE_POLICY) >= (int)sizeof(path))
 		return bos_err_set(err, BOS_E_CONFIG, "state directory path is too long");
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && vaultd_not_a_vault(dir))
+		return 0;   /* state_open says what is missing; without rules all is refused */
 	if (fd < 0 && errno == ENOENT && dev) {
 		log_warn("%s is missing: using the default role policies", path);
 		return policy_parse(STATE_POLICY, policy_default_text, strlen(policy_default_text),
@@ -351,7 +363,8 @@ vaultd_open(struct vault *v, const char *dir, int dev, struct bos_err *err)
 	bos_err_clear(err);
 	if (pthread_mutex_init(&v->db_lock, NULL) != 0)
 		return bos_err_set(err, BOS_E_NOMEM, "cannot create the database lock");
-	if (state_open(dir, &v->st, err) != 0 || vaultd_policy_load(v, dev, err) != 0)
+	/* Before bos-hsmd starts and the database opens: a bad file changes nothing. */
+	if (vaultd_policy_load(v, dir, dev, err) != 0 || state_open(dir, &v->st, err) != 0)
 		return -1;
 	c = &v->st.conf;
 	v->cc = (struct cred_ctx){ v->st.store, v->st.hsm, v->st.kek_version };

@@ -36,20 +36,34 @@ static const char *const fuzz_patterns[] = {
 	"credentials/**", "credentials/sendgrid/*", "credentials/payments/card", "**", "audit",
 };
 
-/* The error names the input and a place: "fuzz.policy:<line>:<column>: ". */
+/* A number from 1 up, then ':'; returns what follows. */
+static const char *
+fuzz_number(const char *s)
+{
+	size_t d = strspn(s, "0123456789");
+
+	if (d == 0 || s[0] == '0' || s[d] != ':')
+		__builtin_trap();
+	return s + d + 1;
+}
+
+/*
+ * The error names the input and a place, "fuzz.policy:<line>:<column>: ",
+ * and is printable: bytes of the input are escaped.
+ */
 static void
 fuzz_check_error(const char *err)
 {
-	const char *s = err + strlen("fuzz.policy:");
-	size_t d;
+	const char *s;
 
 	if (strncmp(err, "fuzz.policy:", strlen("fuzz.policy:")) != 0)
 		__builtin_trap();
-	if ((d = strspn(s, "0123456789")) == 0 || s[d] != ':' || s[d + 1] == '0')
+	s = fuzz_number(fuzz_number(err + strlen("fuzz.policy:")));
+	if (s[0] != ' ' || s[1] == '\0')
 		__builtin_trap();
-	s += d + 1;
-	if ((d = strspn(s, "0123456789")) == 0 || s[0] == '0' || s[d] != ':' || s[d + 1] != ' ')
-		__builtin_trap();
+	for (s = err; *s != '\0'; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			__builtin_trap();
 }
 
 static void
