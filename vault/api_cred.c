@@ -386,10 +386,11 @@ api_cred_list_cb(const struct cred_meta *m, void *arg)
 	int allowed, stale;
 	json_t *o;
 
-	if ((allowed = api_cred_listable(c, m)) <= 0)
-		return c->failed = allowed;
-	if (cred_use_last_read(c->v->st.store, m->id, &last, &c->err) != 0)
+	if ((allowed = api_cred_listable(c, m)) < 0 ||
+	    (allowed && cred_use_last_read(c->v->st.store, m->id, &last, &c->err) != 0))
 		return c->failed = -1;
+	if (!allowed)
+		return 0;
 	stale = cred_use_is_stale(m->created_at, last, m->revoked_at, c->now,
 	    c->v->st.conf.credential_stale_seconds);
 	if (c->stale_only && !stale)

@@ -329,7 +329,9 @@ api_grant_parse(struct vault *v, struct http_req *r, struct api_grant_req *g, ch
 	json_t *body = http_req_body(r);
 
 	memset(g, 0, sizeof(*g));
-	g->ttl = c->grant_default_ttl_seconds;
+	/* A default longer than the maximum (a bos.conf mistake) is cut to the maximum. */
+	g->ttl = c->grant_default_ttl_seconds < c->grant_max_ttl_seconds ?
+	    c->grant_default_ttl_seconds : c->grant_max_ttl_seconds;
 	if (api_helper_str(r, "helper", &g->helper) != 0 || g->helper == NULL) {
 		(void)snprintf(why, whylen, "'helper' is required: the helper's id (hl_...)");
 		return -1;

@@ -106,22 +106,30 @@ auth_helper(struct vault *v, const char *bearer, struct principal *p, unsigned *
 	struct bos_err err;
 	int r;
 
-	if (token_check(bearer, TOKEN_HELPER) != 0 || v->st.store == NULL)
+	if (token_check(bearer, TOKEN_HELPER) != 0) {
+		log_info("malformed helper token refused (checksum or form; not looked up)");
 		return auth_deny(401, "unauthenticated", "malformed helper token: check that it "
 		    "was copied whole (bos_h_ and 49 letters and digits)", status, code, message);
+	}
+	if (v->st.store == NULL)
+		return auth_deny(401, "unauthenticated", "unknown helper token", status, code,
+		    message);
 	bos_err_clear(&err);
 	vault_db_lock(v);
 	r = grant_find_token(v->st.store, bearer, acc, helper, &err);
 	vault_db_unlock(v);
+	if (r != 0 && err.code == BOS_E_NOTFOUND) {
+		log_info("helper token lookup: no grant has this token");
+		return auth_deny(401, "unauthenticated", "unknown helper token", status, code,
+		    message);
+	}
 	if (r != 0) {
-		if (err.code == BOS_E_NOTFOUND)
-			log_info("helper token lookup: no grant has this token");
-		else
-			log_err("helper token lookup failed: %s", err.msg);
-		return auth_deny(err.code == BOS_E_NOTFOUND ? 401 : 500,
-		    err.code == BOS_E_NOTFOUND ? "unauthenticated" : "internal",
-		    err.code == BOS_E_NOTFOUND ? "unknown helper token" : "internal error",
-		    status, code, message);
+		log_err("helper token lookup failed: %s", err.msg);
+		if (err.code == BOS_E_BUSY)
+			return auth_deny(503, "busy", "the database is busy; retry shortly", status,
+			    code, message);
+		return auth_deny(500, "internal", "internal error (the vault log says why)", status,
+		    code, message);
 	}
 	p->kind = PRINCIPAL_HELPER;
 	memcpy(p->accessor, acc, sizeof(acc));

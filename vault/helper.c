@@ -1121,9 +1121,10 @@ grant_authorize(struct store *s, const struct grant_use *u, struct policy_decisi
 
 	memset(d, 0, sizeof(*d));
 	(void)snprintf(d->reason, sizeof(d->reason), "no rule for this caller");
+	*told = *d;
 	if (u->res == NULL && u->shown == NULL)
-		u = NULL;   /* nothing to decide on: a caller's bug, refused */
-	switch (u != NULL ? u->who->kind : 0) {
+		return 0;   /* nothing to decide on: a caller's bug, refused */
+	switch (u->who->kind) {
 	case PRINCIPAL_ADMIN:
 		policy_decide(u->ps, &admin, u->action, u->res != NULL ? u->res : u->shown, u->ctx,
 		    d);
@@ -1135,7 +1136,7 @@ grant_authorize(struct store *s, const struct grant_use *u, struct policy_decisi
 	default:
 		break;
 	}
-	if (u == NULL || u->who->kind != PRINCIPAL_HELPER || r != 0)
+	if (u->who->kind != PRINCIPAL_HELPER || r != 0)
 		*told = *d;
 	return r;
 }

@@ -250,6 +250,7 @@ before=$(lookups)
 st=$(hreq GET "/credentials/$SG" "$BENT")
 check "one character changed: 401" test "$st" = 401
 check "one character changed: refused before any lookup (log)" test "$(lookups)" -eq "$before"
+check "one character changed: the log says why" grep -q 'malformed helper token refused' "$T/vault.log"
 FORGED=$(forged_token)
 st=$(hreq GET "/credentials/$SG" "$FORGED")
 check "a well-formed token no vault issued: 401 after one lookup (log)" \
@@ -308,6 +309,8 @@ done
 check "no token in the log, bos.db, bos.db-wal, the grants rows, lists or error bodies" test "$leaks" -eq 0
 check "the log names grants by accessor" grep -q "grant $A1" "$T/vault.log"
 kill "$VPID"; wait "$VPID" 2>/dev/null
+check "the first vault stopped cleanly" test $? -eq 0
+mv "$T/vault.log" "$T/vault1.log"
 
 # ---- idle grants and stale credentials -------------------------------------------------------
 api_up "$T/s2" grant_idle_revoke_seconds=2 sweep_interval_seconds=1 credential_stale_seconds=2 ||
@@ -353,6 +356,9 @@ aexp 400 "GET /credentials?stale=maybe" GET "/credentials?stale=maybe"
 st=$(hreq GET "/credentials?stale=true" "$BUSY_T")
 check "a helper may not see the stale list: 403" test "$st" = 403
 kill "$VPID"; wait "$VPID" 2>/dev/null
+check "the second vault (and its sweep thread) stopped cleanly" test $? -eq 0
+check "no sanitizer report from either vault" \
+	bash -c "! grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' '$T'/vault*.log"
 
 # ---- role files the vault refuses ---------------------------------------------------------------
 S=$T/s3

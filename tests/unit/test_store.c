@@ -154,8 +154,9 @@ test_create_and_reopen(void **state)
 
 	s = open_ok(t, 1);
 	assert_int_equal(store_schema_version(s), schema_latest());
-	exec_ok(s, "INSERT INTO credentials VALUES ('cr_aaaaaaaaaaaaaaaaaaaaaaaaaa', 'n', "
-	    "'secret', 'svc', '{}', 1, 1, 1, NULL)");
+	exec_ok(s, "INSERT INTO credentials (id, name, type, service, metadata, current_version, "
+	    "created_at, updated_at) VALUES ('cr_aaaaaaaaaaaaaaaaaaaaaaaaaa', 'n', 'secret', 'svc', "
+	    "'{}', 1, 1, 1)");
 	store_close(s);
 	s = open_ok(t, 0);
 	assert_string_equal(query_text(s, "SELECT name FROM credentials", buf, sizeof(buf)), "n");
