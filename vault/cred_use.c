@@ -11,10 +11,8 @@ cred_use_mark_read(struct store *s, const char *id, int64_t now, struct bos_err 
 	sqlite3_stmt *st = NULL;
 	int r = -1;
 
-	/* Through credentials, so that an unknown id changes nothing (changes() == 0). */
-	if (sqlite3_prepare_v2(store_db(s), "INSERT OR REPLACE INTO credential_reads"
-	    " (cred_id, last_read_at) SELECT id, ?2 FROM credentials WHERE id = ?1", -1, &st,
-	    NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_db(s), "UPDATE credentials SET last_read_at = ?2"
+	    " WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
 		return store_err_db(s, "preparing a statement", err);
 	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 2, now) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
@@ -39,9 +37,8 @@ cred_use_last_read(struct store *s, const char *id, int64_t *at, struct bos_err 
 	int r = -1, rc;
 
 	*at = 0;
-	if (sqlite3_prepare_v2(store_db(s), "SELECT coalesce(r.last_read_at, 0) FROM credentials"
-	    " AS c LEFT JOIN credential_reads AS r ON r.cred_id = c.id WHERE c.id = ?1", -1, &st,
-	    NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_db(s), "SELECT coalesce(last_read_at, 0) FROM credentials"
+	    " WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
 		return store_err_db(s, "preparing a statement", err);
 	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
 		store_err_db(s, "reading a credential", err);

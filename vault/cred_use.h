@@ -1,5 +1,5 @@
 /*
- * When each credential's secret was last read (table credential_reads),
+ * When each credential's secret was last read (credentials.last_read_at),
  * for the report of stale credentials: a secret nobody has read for
  * credential_stale_seconds is probably not needed any more, or is used
  * somewhere it should not be (DESIGN.md "Principals and tokens").

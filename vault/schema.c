@@ -92,10 +92,8 @@ static const char schema_v2[] =
  * with a reason a person can read ("revoked by admin alice", "helper
  * removed", "unused for 30 days").
  *
- * credential_reads holds when each credential's secret was last read (no
- * row: never), for the stale-credential report. A table of its own rather
- * than a column of credentials: a read rewrites only this small row, and
- * the credentials table keeps the shape that version 1 gave it.
+ * credentials.last_read_at is when a credential's secret was last read
+ * (NULL: never), for the stale-credential report.
  */
 static const char schema_v3[] =
 	"CREATE TABLE helpers ("
@@ -129,10 +127,7 @@ static const char schema_v3[] =
 	"  CHECK ((revoked_at IS NULL) = (revoke_reason IS NULL))"
 	");"
 	"CREATE INDEX grants_by_helper ON grants (helper_id, created_at);"
-	"CREATE TABLE credential_reads ("
-	"  cred_id TEXT PRIMARY KEY NOT NULL REFERENCES credentials (id),"
-	"  last_read_at INTEGER NOT NULL"
-	");";
+	"ALTER TABLE credentials ADD COLUMN last_read_at INTEGER;";
 
 static const struct schema_migration schema_all[] = {
 	{ 1, "credentials and credential versions", schema_v1 },
