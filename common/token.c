@@ -4,15 +4,13 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <string.h>
+#include "randid.h"
 #include "secmem.h"
 
 #define TOKEN_BODY_LEN (TOKEN_PREFIX_LEN + TOKEN_RANDOM_CHARS) /* what the CRC covers */
-#define TOKEN_ACCESSOR_BYTES 13 /* 104 bits, of which 100 are used */
 
 static const char token_b62[] =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-static const char token_b32[] = "abcdefghijklmnopqrstuvwxyz234567";
-
 static int
 token_type_ok(enum token_type t)
 {
@@ -141,38 +139,11 @@ token_hash(const char *s, uint8_t out[static TOKEN_HASH_LEN])
 int
 token_accessor_new(char *out, size_t cap)
 {
-	uint8_t rnd[TOKEN_ACCESSOR_BYTES];
-	size_t plen = sizeof(TOKEN_ACCESSOR_PREFIX) - 1, i, bit;
-	unsigned v;
-
-	if (out == NULL || cap < TOKEN_ACCESSOR_SIZE || RAND_bytes(rnd, sizeof(rnd)) != 1)
-		return -1;
-	memcpy(out, TOKEN_ACCESSOR_PREFIX, plen);
-	for (i = 0; i < TOKEN_ACCESSOR_CHARS; i++) {
-		bit = i * 5;
-		v = (unsigned)rnd[bit / 8] << 8;
-		if (bit / 8 + 1 < sizeof(rnd))
-			v |= rnd[bit / 8 + 1];
-		out[plen + i] = token_b32[(v >> (11 - bit % 8)) & 31];
-	}
-	out[TOKEN_ACCESSOR_LEN] = '\0';
-	secmem_wipe(rnd, sizeof(rnd));
-	return 0;
+	return randid_new(TOKEN_ACCESSOR_PREFIX, TOKEN_ACCESSOR_CHARS, out, cap);
 }
 
 int
 token_accessor_valid(const char *s)
 {
-	size_t plen = sizeof(TOKEN_ACCESSOR_PREFIX) - 1, i;
-	char c;
-
-	if (s == NULL || strnlen(s, TOKEN_ACCESSOR_LEN + 1) != TOKEN_ACCESSOR_LEN ||
-	    strncmp(s, TOKEN_ACCESSOR_PREFIX, plen) != 0)
-		return 0;
-	for (i = plen; i < TOKEN_ACCESSOR_LEN; i++) {
-		c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '2' && c <= '7')))
-			return 0;
-	}
-	return 1;
+	return randid_valid(s, TOKEN_ACCESSOR_PREFIX, TOKEN_ACCESSOR_CHARS);
 }

@@ -9,10 +9,10 @@
 #include "log.h"
 #include "metrics.h"
 #include "password.h"
+#include "randid.h"
 #include "secmem.h"
 #include "store.h"
 
-#define ADMIN_ID_RANDOM 16
 #define ADMIN_ID_CHARS (ADMIN_ID_LEN - (sizeof(ADMIN_ID_PREFIX) - 1))
 #define ADMIN_SEED_WRAPPED_LEN (HSM_IV_LEN + TOTP_SEED_LEN + HSM_TAG_LEN)
 /* AAD of a wrapped seed: label with its NUL || u16 id length || id. */
@@ -115,14 +115,8 @@ admin_b32_lower(const uint8_t *in, size_t n, char *out, size_t chars)
 static int
 admin_id_new(char id[ADMIN_ID_SIZE], struct bos_err *err)
 {
-	uint8_t rnd[ADMIN_ID_RANDOM];
-	size_t plen = sizeof(ADMIN_ID_PREFIX) - 1;
-
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+	if (randid_new(ADMIN_ID_PREFIX, ADMIN_ID_CHARS, id, ADMIN_ID_SIZE) != 0)
 		return bos_err_set(err, BOS_E_IO, "the random generator failed");
-	memcpy(id, ADMIN_ID_PREFIX, plen);
-	admin_b32_lower(rnd, sizeof(rnd), id + plen, ADMIN_ID_CHARS);
-	id[ADMIN_ID_LEN] = '\0';
 	return 0;
 }
 

@@ -10,13 +10,13 @@
 #include <time.h>
 #include "hsm_client.h"
 #include "json_alloc.h"
+#include "randid.h"
 #include "log.h"
 #include "seal.h"
 #include "secmem.h"
 #include "store.h"
 
 /* Random bytes behind an id: 128 bits, 26 base32 characters. */
-#define CRED_ID_RANDOM 16
 #define CRED_ID_CHARS (CRED_ID_LEN - (sizeof(CRED_ID_PREFIX) - 1))
 
 /* AAD: label with its NUL || u16 id length || id || u32 version (big-endian). */
@@ -78,46 +78,18 @@ cred_type_name(enum cred_type t)
 	return cred_type_names[t];
 }
 
-static int
-cred_is_base32(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7');
-}
-
 int
 cred_id_valid(const char *s)
 {
-	size_t i, plen = sizeof(CRED_ID_PREFIX) - 1;
-
-	if (s == NULL || strnlen(s, CRED_ID_LEN + 1) != CRED_ID_LEN ||
-	    strncmp(s, CRED_ID_PREFIX, plen) != 0)
-		return 0;
-	for (i = plen; i < CRED_ID_LEN; i++)
-		if (!cred_is_base32(s[i]))
-			return 0;
-	return 1;
+	return randid_valid(s, CRED_ID_PREFIX, CRED_ID_CHARS);
 }
 
-/* "cr_" + lowercase RFC 4648 base32 of 16 random bytes, no padding. */
+/* "cr_" + 26 base32 characters: 130 random bits. */
 static int
 cred_id_new(char id[CRED_ID_LEN + 1], struct bos_err *err)
 {
-	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
-	uint8_t rnd[CRED_ID_RANDOM];
-	size_t i, plen = sizeof(CRED_ID_PREFIX) - 1, bit;
-	unsigned v;
-
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+	if (randid_new(CRED_ID_PREFIX, CRED_ID_CHARS, id, CRED_ID_LEN + 1) != 0)
 		return bos_err_set(err, BOS_E_IO, "the random generator failed");
-	memcpy(id, CRED_ID_PREFIX, plen);
-	for (i = 0; i < CRED_ID_CHARS; i++) {
-		bit = i * 5;
-		v = (unsigned)rnd[bit / 8] << 8;
-		if (bit / 8 + 1 < sizeof(rnd))
-			v |= rnd[bit / 8 + 1];
-		id[plen + i] = alphabet[(v >> (11 - bit % 8)) & 31];
-	}
-	id[CRED_ID_LEN] = '\0';
 	return 0;
 }
 

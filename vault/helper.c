@@ -12,10 +12,10 @@
 #include "cred.h"
 #include "json_alloc.h"
 #include "log.h"
+#include "randid.h"
 #include "secmem.h"
 #include "store.h"
 
-#define HELPER_ID_RANDOM 16
 #define HELPER_ID_CHARS (HELPER_ID_LEN - (sizeof(HELPER_ID_PREFIX) - 1))
 #define HELPER_PHONE_DIGITS_MIN 7
 #define HELPER_PHONE_DIGITS_MAX 15     /* E.164 */
@@ -82,37 +82,15 @@ helper_finish(struct store *s, int r, struct bos_err *err)
 int
 helper_id_valid(const char *s)
 {
-	size_t i, plen = sizeof(HELPER_ID_PREFIX) - 1;
-
-	if (s == NULL || strnlen(s, HELPER_ID_SIZE) != HELPER_ID_LEN ||
-	    strncmp(s, HELPER_ID_PREFIX, plen) != 0)
-		return 0;
-	for (i = plen; i < HELPER_ID_LEN; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '2' && s[i] <= '7')))
-			return 0;
-	return 1;
+	return randid_valid(s, HELPER_ID_PREFIX, HELPER_ID_CHARS);
 }
 
-/* "hl_" + lowercase RFC 4648 base32 of 16 random bytes, no padding. */
+/* "hl_" + 26 base32 characters: 130 random bits. */
 static int
 helper_id_new(char id[HELPER_ID_SIZE], struct bos_err *err)
 {
-	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
-	uint8_t rnd[HELPER_ID_RANDOM];
-	size_t i, plen = sizeof(HELPER_ID_PREFIX) - 1, bit;
-	unsigned v;
-
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+	if (randid_new(HELPER_ID_PREFIX, HELPER_ID_CHARS, id, HELPER_ID_SIZE) != 0)
 		return bos_err_set(err, BOS_E_IO, "the random generator failed");
-	memcpy(id, HELPER_ID_PREFIX, plen);
-	for (i = 0; i < HELPER_ID_CHARS; i++) {
-		bit = i * 5;
-		v = (unsigned)rnd[bit / 8] << 8;
-		if (bit / 8 + 1 < sizeof(rnd))
-			v |= rnd[bit / 8 + 1];
-		id[plen + i] = b32[(v >> (11 - bit % 8)) & 31];
-	}
-	id[HELPER_ID_LEN] = '\0';
 	return 0;
 }
 
