@@ -121,8 +121,13 @@ cred_aad(const char *id, uint32_t version, uint8_t out[CRED_AAD_MAX])
 static int
 cred_name_char(char c)
 {
+	/*
+	 * No '/': a name is one segment of the policy path credentials/SERVICE/NAME
+	 * and of the URL /credentials/{id}, so a slash would let it escape a
+	 * "credentials/SERVICE/ *" rule or the route.
+	 */
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	    c == '.' || c == '_' || c == '-' || c == '/' || c == ' ';
+	    c == '.' || c == '_' || c == '-' || c == ' ';
 }
 
 static int
@@ -136,7 +141,9 @@ cred_check_name(const char *name, struct bos_err *err)
 	for (i = 0; i < n; i++)
 		if (!cred_name_char(name[i]))
 			return bos_err_set(err, BOS_E_INVALID, "name may contain only letters, "
-			    "digits, spaces and . _ - /");
+			    "digits, spaces and . _ -");
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return bos_err_set(err, BOS_E_INVALID, "name must not be '.' or '..'");
 	if (name[0] == ' ' || name[n - 1] == ' ')
 		return bos_err_set(err, BOS_E_INVALID, "name must not start or end with a space");
 	if (cred_id_valid(name))

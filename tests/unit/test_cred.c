@@ -279,7 +279,7 @@ static const struct {
 	const char *secret, *readback;
 } every_type[] = {
 	{ "stripe live", CRED_API_KEY, "sk_live_CANARYapi0001", "sk_live_CANARYapi0001" },
-	{ "admin/password", CRED_PASSWORD, "CANARY-pass word-0002", "CANARY-pass word-0002" },
+	{ "admin-password", CRED_PASSWORD, "CANARY-pass word-0002", "CANARY-pass word-0002" },
 	{ "corp card", CRED_CARD, "4111 1111 1111 1111", "4111111111111111" },
 	{ "payroll.account", CRED_BANK_ACCOUNT, "DE89370400440532013000 CANARY0003",
 	    "DE89370400440532013000 CANARY0003" },
@@ -703,6 +703,10 @@ test_validation(void **state)
 	create_fails(t, "bad\nname", CRED_SECRET, NULL, "x", BOS_E_INVALID, "name");
 	create_fails(t, "bad'name", CRED_SECRET, NULL, "x", BOS_E_INVALID, "name");
 	create_fails(t, " edge", CRED_SECRET, NULL, "x", BOS_E_INVALID, "space");
+	/* One policy-path segment: no slash, not "." or "..". */
+	create_fails(t, "ops/sendgrid", CRED_SECRET, NULL, "x", BOS_E_INVALID, "name");
+	create_fails(t, "..", CRED_SECRET, NULL, "x", BOS_E_INVALID, "'..'");
+	create_fails(t, ".", CRED_SECRET, NULL, "x", BOS_E_INVALID, "'.'");
 	create_fails(t, "cr_aaaaaaaaaaaaaaaaaaaaaaaaaa", CRED_SECRET, NULL, "x", BOS_E_INVALID,
 	    "id");
 	create_fails(t, "taken", CRED_SECRET, NULL, "x", BOS_E_EXISTS, "already exists");
