@@ -9,6 +9,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BIN=${BOS_BIN:-build/bin}
+BUILD=$(dirname "$BIN")
 pass=0 fail=0
 ok() { echo "ok - $*"; pass=$((pass + 1)); }
 notok() { echo "not ok - $*"; fail=$((fail + 1)); }
@@ -34,8 +35,9 @@ check "policy/ does no I/O and reads no clock or environment" test -z "$hits"
 [ -z "$hits" ] || echo "$hits" | sed 's/^/    /'
 
 # 2. Flags in the commands make would run.
-cc_cmd=$(make -n -B build/obj/common/log.o 2>/dev/null | grep -- ' -c ')
-ld_cmd=$(make -n -B build/bin/bos-hsmd 2>/dev/null | grep -- ' -o build/bin/bos-hsmd')
+# Ask make for the plain (non-sanitizer) build's commands in this build tree.
+cc_cmd=$(env -u MAKEFLAGS make -n -B BUILD="$BUILD" "$BUILD/obj/common/log.o" 2>/dev/null | grep -- ' -c ')
+ld_cmd=$(env -u MAKEFLAGS make -n -B BUILD="$BUILD" "$BUILD/bin/bos-hsmd" 2>/dev/null | grep -- " -o $BUILD/bin/bos-hsmd")
 for f in -O2 -Wall -Wextra -Wformat=2 -Werror=format-security -Werror -D_FORTIFY_SOURCE=3 \
 	-fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE; do
 	check "compile flag $f" grep -qe " $f\( \|$\)" <<<"$cc_cmd"
