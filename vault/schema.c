@@ -129,10 +129,38 @@ static const char schema_v3[] =
 	"CREATE INDEX grants_by_helper ON grants (helper_id, created_at);"
 	"ALTER TABLE credentials ADD COLUMN last_read_at INTEGER;";
 
+/*
+ * Audit trail (vault/audit_store.c, docs/AUDIT.md). audit_log is append-only:
+ * each row's hash chains it to the row before, so an edit or a deleted row is
+ * found by the offline verifier. audit_checkpoints holds the chain head at seq
+ * signed by HSM key "bos-audit-v<key_version>" (DER ECDSA P-256).
+ */
+static const char schema_v4[] =
+	"CREATE TABLE audit_log ("
+	"  seq INTEGER PRIMARY KEY NOT NULL CHECK (seq >= 1),"
+	"  time TEXT NOT NULL CHECK (length(time) BETWEEN 1 AND 255),"
+	"  principal TEXT NOT NULL CHECK (length(principal) <= 255),"
+	"  action TEXT NOT NULL CHECK (length(action) <= 255),"
+	"  resource TEXT NOT NULL CHECK (length(resource) <= 255),"
+	"  decision TEXT NOT NULL CHECK (decision IN ('allow', 'deny', 'error')),"
+	"  reason TEXT NOT NULL CHECK (length(reason) <= 255),"
+	"  client TEXT NOT NULL CHECK (length(client) <= 255),"
+	"  request_id TEXT NOT NULL CHECK (length(request_id) <= 255),"
+	"  hash BLOB NOT NULL CHECK (length(hash) = 32)"
+	");"
+	"CREATE TABLE audit_checkpoints ("
+	"  seq INTEGER PRIMARY KEY NOT NULL REFERENCES audit_log (seq),"
+	"  hash BLOB NOT NULL CHECK (length(hash) = 32),"
+	"  time TEXT NOT NULL CHECK (length(time) BETWEEN 1 AND 255),"
+	"  key_version INTEGER NOT NULL CHECK (key_version >= 1),"
+	"  signature BLOB NOT NULL CHECK (length(signature) BETWEEN 8 AND 80)"
+	");";
+
 static const struct schema_migration schema_all[] = {
 	{ 1, "credentials and credential versions", schema_v1 },
 	{ 2, "admin accounts and recovery codes", schema_v2 },
 	{ 3, "helpers, grants and credential reads", schema_v3 },
+	{ 4, "audit log and signed checkpoints", schema_v4 },
 };
 
 const struct schema_migration *

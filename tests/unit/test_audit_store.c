@@ -1,0 +1,295 @@
+/*
+ * Unit tests for vault/audit_store.c: the audit log in a real SQLCipher store,
+ * checkpoints signed by a real bos-hsmd on a fresh SoftHSM token
+ * (tests/unit/support/hsm_fixture.c), exports checked by audit_verify().
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "../../vault/audit_store.h"
+#include "../../vault/store.h"
+#include "hsm_fixture.h"
+
+static struct hsm_fixture fx;
+
+struct test_ctx {
+	char dir[256];
+	char path[300];
+	struct store *store;
+};
+
+/* An export split into lines, and the text they point into. */
+struct export {
+	char *text;
+	const char *l[512];
+	size_t n;
+};
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	return hsm_fixture_setup(&fx);
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	hsm_fixture_teardown(&fx);
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	struct test_ctx *t = calloc(1, sizeof(*t));
+	struct bos_err err = { 0 };
+	uint8_t key[STORE_KEY_LEN];
+	size_t i;
+
+	if (t == NULL)
+		return -1;
+	snprintf(t->dir, sizeof(t->dir), "/tmp/bos-test-audit-XXXXXX");
+	if (mkdtemp(t->dir) == NULL)
+		return -1;
+	snprintf(t->path, sizeof(t->path), "%s/bos.db", t->dir);
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(0x40 + i);
+	if (store_open(t->path, key, 1, &t->store, &err) != 0) {
+		fprintf(stderr, "store_open: %s\n", err.msg);
+		return -1;
+	}
+	*state = t;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct test_ctx *t = *state;
+	struct dirent *de;
+	char p[600];
+	DIR *d;
+
+	store_close(t->store);
+	if ((d = opendir(t->dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", t->dir, de->d_name);
+			unlink(p);
+		}
+		closedir(d);
+	}
+	rmdir(t->dir);
+	free(t);
+	return 0;
+}
+
+/* ---- helpers ---- */
+
+static void
+record_fill(struct audit_record *r, unsigned i, const char *decision)
+{
+	char b[64];
+
+	memset(r, 0, sizeof(*r));
+	snprintf(b, sizeof(b), "2026-11-28T20:%02u:00Z", i % 60);
+	assert_int_equal(audit_field_set(r->time, b), 0);
+	assert_int_equal(audit_field_set(r->principal, "acc_abcdefghijklmnopqrst"), 0);
+	assert_int_equal(audit_field_set(r->action, "credential.read"), 0);
+	snprintf(b, sizeof(b), "cr_%u", i);
+	assert_int_equal(audit_field_set(r->resource, b), 0);
+	assert_int_equal(audit_field_set(r->decision, decision), 0);
+	assert_int_equal(audit_field_set(r->reason, "grant allows read"), 0);
+	assert_int_equal(audit_field_set(r->client, "192.0.2.7"), 0);
+	snprintf(b, sizeof(b), "rq_%08u", i);
+	assert_int_equal(audit_field_set(r->request_id, b), 0);
+}
+
+/* Append one record in its own transaction; returns its seq. */
+static uint64_t
+append_ok(struct test_ctx *t, unsigned i)
+{
+	struct audit_record r;
+	struct bos_err err = { 0 };
+
+	record_fill(&r, i, i % 5 == 0 ? "deny" : "allow");
+	assert_int_equal(store_begin(t->store, &err), 0);
+	if (audit_append(t->store, &r, &err) != 0)
+		fail_msg("audit_append: %s", err.msg);
+	assert_int_equal(store_commit(t->store, &err), 0);
+	return r.seq;
+}
+
+static void
+checkpoint_ok(struct test_ctx *t)
+{
+	struct bos_err err = { 0 };
+
+	if (audit_checkpoint(t->store, fx.hsm, 1, "2026-11-28T21:00:00Z", &err) != 0)
+		fail_msg("audit_checkpoint: %s", err.msg);
+}
+
+static void
+export_read(struct test_ctx *t, struct export *e)
+{
+	struct bos_err err = { 0 };
+	size_t len = 0;
+	char *p, *nl;
+	FILE *f;
+
+	memset(e, 0, sizeof(*e));
+	assert_non_null(f = open_memstream(&e->text, &len));
+	if (audit_export(t->store, f, &err) != 0)
+		fail_msg("audit_export: %s", err.msg);
+	assert_int_equal(fclose(f), 0);
+	for (p = e->text; *p != '\0'; p = nl + 1) {
+		assert_non_null(nl = strchr(p, '\n'));
+		*nl = '\0';
+		assert_true(e->n < BOS_ARRAY_LEN(e->l));
+		e->l[e->n++] = p;
+	}
+}
+
+static int
+verify_export(struct test_ctx *t, struct audit_report *rep)
+{
+	uint8_t pub[HSM_PUBKEY_MAX];
+	size_t pub_len = 0;
+	struct bos_err err = { 0 };
+	struct export e;
+	int r;
+
+	if (hsm_pubkey(fx.hsm, 1, pub, sizeof(pub), &pub_len, &err) != 0)
+		fail_msg("hsm_pubkey: %s", err.msg);
+	export_read(t, &e);
+	r = audit_verify(e.l, e.n, pub, pub_len, NULL, rep);
+	free(e.text);
+	return r;
+}
+
+static void
+exec_ok(struct test_ctx *t, const char *sql)
+{
+	assert_int_equal(sqlite3_exec(store_db(t->store), sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* ---- tests ---- */
+
+static void
+test_append_needs_transaction(void **state)
+{
+	struct test_ctx *t = *state;
+	struct audit_record r;
+	struct bos_err err = { 0 };
+
+	record_fill(&r, 1, "allow");
+	assert_int_not_equal(audit_append(t->store, &r, &err), 0);
+	assert_int_equal(err.code, BOS_E_INVALID);
+	record_fill(&r, 1, "perhaps");
+	assert_int_equal(store_begin(t->store, &err), 0);
+	assert_int_not_equal(audit_append(t->store, &r, &err), 0);
+	assert_int_equal(store_rollback(t->store, &err), 0);
+	/* Nothing to sign yet. */
+	assert_int_not_equal(audit_checkpoint(t->store, fx.hsm, 1, "2026-11-28T21:00:00Z", &err), 0);
+}
+
+static void
+test_rollback_leaves_no_record(void **state)
+{
+	struct test_ctx *t = *state;
+	struct audit_record r;
+	struct audit_report rep;
+	struct bos_err err = { 0 };
+
+	assert_int_equal(append_ok(t, 1), 1);
+	assert_int_equal(append_ok(t, 2), 2);
+	/* The action failed: its record goes with it. */
+	record_fill(&r, 3, "allow");
+	assert_int_equal(store_begin(t->store, &err), 0);
+	assert_int_equal(audit_append(t->store, &r, &err), 0);
+	assert_int_equal(r.seq, 3);
+	assert_int_equal(store_rollback(t->store, &err), 0);
+	/* The next record chains from the committed head. */
+	assert_int_equal(append_ok(t, 4), 3);
+	assert_int_equal(verify_export(t, &rep), 0);
+	assert_true(rep.ok);
+	assert_int_equal(rep.records, 3);
+	assert_int_equal(rep.unsigned_tail, 3);
+}
+
+static void
+test_checkpoint_with_hsm_key(void **state)
+{
+	struct test_ctx *t = *state;
+	struct audit_report rep;
+	unsigned i;
+
+	for (i = 1; i <= 10; i++)
+		append_ok(t, i);
+	checkpoint_ok(t);
+	checkpoint_ok(t);                  /* same head: kept once */
+	for (i = 11; i <= 13; i++)
+		append_ok(t, i);
+	assert_int_equal(verify_export(t, &rep), 0);
+	assert_true(rep.ok);
+	assert_int_equal(rep.records, 13);
+	assert_int_equal(rep.checkpoints, 1);
+	assert_int_equal(rep.signed_seq, 10);
+	assert_int_equal(rep.unsigned_tail, 3);
+	checkpoint_ok(t);
+	assert_int_equal(verify_export(t, &rep), 0);
+	assert_int_equal(rep.checkpoints, 2);
+	assert_int_equal(rep.signed_seq, 13);
+	assert_int_equal(rep.unsigned_tail, 0);
+}
+
+static void
+test_sql_edits_are_named(void **state)
+{
+	struct test_ctx *t = *state;
+	struct audit_report rep;
+	unsigned i;
+
+	for (i = 1; i <= 12; i++)
+		append_ok(t, i);
+	checkpoint_ok(t);
+	assert_int_equal(verify_export(t, &rep), 0);
+	exec_ok(t, "UPDATE audit_log SET decision = 'allow' WHERE seq = 10");
+	assert_int_not_equal(verify_export(t, &rep), 0);
+	assert_int_equal(rep.bad_seq, 10);
+	assert_string_equal(rep.msg, "record 10: hash does not match its contents");
+	exec_ok(t, "DELETE FROM audit_log WHERE seq = 4");
+	assert_int_not_equal(verify_export(t, &rep), 0);
+	assert_int_equal(rep.bad_seq, 4);
+	assert_string_equal(rep.msg, "record 5 follows 3: record 4 missing");
+	/* Truncation by someone who can also switch off the foreign key to the checkpoint. */
+	exec_ok(t, "PRAGMA foreign_keys = OFF; DELETE FROM audit_log WHERE seq > 3;"
+	    " PRAGMA foreign_keys = ON");
+	assert_int_not_equal(verify_export(t, &rep), 0);
+	assert_string_equal(rep.msg, "export ends at 3 but checkpoint says 12: truncated");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_append_needs_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_leaves_no_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_with_hsm_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sql_edits_are_named, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
