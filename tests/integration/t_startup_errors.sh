@@ -52,7 +52,10 @@ cp "$T/key.bak" "$S/db.key"
 
 for off in 20 40 73; do
 	cp "$T/key.bak" "$S/db.key"
-	printf '\xff' | dd of="$S/db.key" bs=1 seek=$off conv=notrunc 2>/dev/null
+	# Invert the byte (writing a fixed value would change nothing 1 time in 256).
+	b=$(od -An -tu1 -j"$off" -N1 "$T/key.bak" | tr -d ' ')
+	printf "\\x$(printf %02x $((b ^ 0xff)))" | dd of="$S/db.key" bs=1 seek="$off" conv=notrunc 2>/dev/null
+	check "wrapped key byte $off really changed" bash -c "! cmp -s '$T/key.bak' '$S/db.key'"
 	expect_fail "wrapped key byte $off corrupted" "db.key.*(corrupt|authenticate)"
 done
 head -c 50 "$T/key.bak" >"$S/db.key"
