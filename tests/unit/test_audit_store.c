@@ -7,7 +7,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "../../vault/audit_store.h"
 #include "../../vault/store.h"
 #include "hsm_fixture.h"
+#include "store_fixture.h"
 
 static struct hsm_fixture fx;
 
@@ -53,22 +53,12 @@ static int
 setup(void **state)
 {
 	struct test_ctx *t = calloc(1, sizeof(*t));
-	struct bos_err err = { 0 };
-	uint8_t key[STORE_KEY_LEN];
-	size_t i;
 
 	if (t == NULL)
 		return -1;
-	snprintf(t->dir, sizeof(t->dir), "/tmp/bos-test-audit-XXXXXX");
-	if (mkdtemp(t->dir) == NULL)
+	if (store_fixture_open("audit", 0x40, t->dir, sizeof(t->dir), t->path,
+	    sizeof(t->path), &t->store) != 0)
 		return -1;
-	snprintf(t->path, sizeof(t->path), "%s/bos.db", t->dir);
-	for (i = 0; i < sizeof(key); i++)
-		key[i] = (uint8_t)(0x40 + i);
-	if (store_open(t->path, key, 1, &t->store, &err) != 0) {
-		fprintf(stderr, "store_open: %s\n", err.msg);
-		return -1;
-	}
 	*state = t;
 	return 0;
 }
@@ -77,21 +67,8 @@ static int
 teardown(void **state)
 {
 	struct test_ctx *t = *state;
-	struct dirent *de;
-	char p[600];
-	DIR *d;
 
-	store_close(t->store);
-	if ((d = opendir(t->dir)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", t->dir, de->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(t->dir);
+	store_fixture_remove(t->store, t->dir);
 	free(t);
 	return 0;
 }

@@ -9,7 +9,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include "../../vault/helper.h"
 #include "../../vault/store.h"
 #include "hsm_fixture.h"
+#include "store_fixture.h"
 #include "policy.h"
 #include "secmem.h"
 #include "token.h"
@@ -84,23 +84,13 @@ static int
 setup(void **state)
 {
 	struct test_ctx *t = calloc(1, sizeof(*t));
-	struct bos_err err = { 0 };
-	uint8_t key[STORE_KEY_LEN];
 	char msg[256];
-	size_t i;
 
 	if (t == NULL)
 		return -1;
-	snprintf(t->dir, sizeof(t->dir), "/tmp/bos-test-helper-XXXXXX");
-	if (mkdtemp(t->dir) == NULL)
+	if (store_fixture_open("helper", 0x50, t->dir, sizeof(t->dir), t->path,
+	    sizeof(t->path), &t->store) != 0)
 		return -1;
-	snprintf(t->path, sizeof(t->path), "%s/bos.db", t->dir);
-	for (i = 0; i < sizeof(key); i++)
-		key[i] = (uint8_t)(0x50 + i);
-	if (store_open(t->path, key, 1, &t->store, &err) != 0) {
-		fprintf(stderr, "store_open: %s\n", err.msg);
-		return -1;
-	}
 	t->cc = (struct cred_ctx){ t->store, fx.hsm, 1 };
 	if (policy_parse("roles.policy", policy_default_text, strlen(policy_default_text), &t->ps,
 	    msg, sizeof(msg)) != 0) {
@@ -119,22 +109,9 @@ static int
 teardown(void **state)
 {
 	struct test_ctx *t = *state;
-	struct dirent *de;
-	char p[600];
-	DIR *d;
 
 	policy_free(t->ps);
-	store_close(t->store);
-	if ((d = opendir(t->dir)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", t->dir, de->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(t->dir);
+	store_fixture_remove(t->store, t->dir);
 	free(t);
 	return 0;
 }
