@@ -42,6 +42,7 @@ static const struct bosctl_command bosctl_commands[] = {
 	{ "helper", bosctl_cmd_helper, "add, list and revoke helpers (contractors)", 0 },
 	{ "grant", bosctl_cmd_grant, "give a helper a scoped, expiring token; list, revoke", 0 },
 	{ "token", bosctl_cmd_token, "check a token's format offline", 0 },
+	{ "audit", bosctl_cmd_audit, "read, export and verify (offline) the audit trail", 0 },
 };
 
 static void

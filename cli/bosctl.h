@@ -29,6 +29,7 @@ int bosctl_cmd_logout(int argc, char **argv);
 int bosctl_cmd_helper(int argc, char **argv);
 int bosctl_cmd_grant(int argc, char **argv);
 int bosctl_cmd_token(int argc, char **argv);
+int bosctl_cmd_audit(int argc, char **argv);
 
 /*
  * 'bosctl cred SUB' over the vault's API (no state directory given).

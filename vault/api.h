@@ -37,6 +37,11 @@ int api_grant_create(struct vault *v, struct http_req *r);  /* POST /credentials
 int api_grant_list(struct vault *v, struct http_req *r);    /* GET /grants */
 int api_grant_revoke(struct vault *v, struct http_req *r);  /* DELETE /grants/{accessor} */
 
+/* api_audit.c: the audit trail (admins only) */
+int api_audit_list(struct vault *v, struct http_req *r);    /* GET /credentials/audit */
+int api_audit_export(struct vault *v, struct http_req *r);  /* GET /credentials/audit/export */
+int api_audit_pubkey(struct vault *v, struct http_req *r);  /* GET /credentials/audit/pubkey */
+
 /* routes.c */
 extern const struct http_route api_routes[];
 extern const size_t api_routes_n;

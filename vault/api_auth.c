@@ -141,6 +141,14 @@ api_auth_start_session(struct vault *v, struct http_req *r, const struct admin_r
 		log_warn("admin %s: no session: %s", res->name, err.msg);
 		return http_reply_error(r, 503, "too_many_sessions", "%s", err.msg);
 	}
+	/* The session counts only once its record is durable. */
+	http_req_audit_reason(r, "session %s, %s%s", si.accessor, api_auth_state_name(st),
+	    res->recovered ? " (recovery code used)" : "");
+	if (http_req_audit_now(v, r, "allow") != 0) {
+		(void)sessions_remove(v->sessions, token);
+		secmem_wipe(token, sizeof(token));
+		return http_reply_audit_unavailable(r);
+	}
 	log_info("admin %s signed in from %s: session %s, %s%s", res->name, http_req_client(r),
 	    si.accessor, api_auth_state_name(st), res->recovered ? " (recovery code)" : "");
 	o = api_auth_session_json(token, &si);
@@ -158,6 +166,11 @@ api_auth_refuse(struct vault *v, struct http_req *r, const struct admin_result *
 
 	if (res->locked_now && res->id[0] != '\0')
 		(void)sessions_end_admin(v->sessions, res->id, 1);
+	http_req_audit_reason(r, "%s%s%s", res->id[0] == '\0' ? "unknown name" :
+	    res->outcome == ADMIN_LOCKED ? "account locked" :
+	    res->outcome == ADMIN_DISABLED ? "account disabled" : "wrong password or code",
+	    res->locked_now ? "; this failure locked the account" : "",
+	    res->disabled_now ? "; this failure disabled the account" : "");
 	if (res->id[0] != '\0')
 		log_info("sign-in refused for admin %s from %s (%s)", res->name, http_req_client(r),
 		    res->outcome == ADMIN_LOCKED ? "locked" :
@@ -199,6 +212,13 @@ api_auth_login(struct vault *v, struct http_req *r)
 	api_auth_ctx(v, &c);
 	if (admin_login(&c, &in, (int64_t)time(NULL), &res, &err) != 0)
 		return api_auth_internal(r, "sign-in", &err);
+	/* Who tried: a name that exists (never an unknown one: it may be a mistyped password). */
+	if (res.id[0] != '\0') {
+		char who[sizeof(res.name) + 8];
+
+		(void)snprintf(who, sizeof(who), "admin:%s", res.name);
+		http_req_audit_principal(r, who);
+	}
 	if (res.outcome == ADMIN_OK_FULL || res.outcome == ADMIN_OK_PASSWORD)
 		return api_auth_start_session(v, r, &res);
 	return api_auth_refuse(v, r, &res);
@@ -228,6 +248,9 @@ api_auth_totp(struct vault *v, struct http_req *r)
 		return api_auth_internal(r, "TOTP check", &err);
 	if (res.outcome != ADMIN_OK_FULL)
 		return api_auth_refuse(v, r, &res);
+	http_req_audit_reason(r, "second factor accepted: session now full");
+	if (http_req_audit_now(v, r, "allow") != 0)
+		return http_reply_audit_unavailable(r);
 	if (sessions_upgrade(v->sessions, bearer, &si) != 0)
 		return http_reply_error(r, 401, "session_expired", "the session ended meanwhile; "
 		    "sign in again");

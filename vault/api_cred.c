@@ -112,6 +112,7 @@ api_cred_forbid(struct http_req *r, unsigned action, const char *what,
 {
 	log_info("request %s: %s denied %s on %s: %s", http_req_id(r),
 	    http_req_principal(r)->accessor, policy_action_name(action), what, d->reason);
+	http_req_audit_reason(r, "%s", d->reason);
 	return http_reply_error(r, 403, "forbidden", "%s", told->reason);
 }
 
@@ -348,6 +349,7 @@ api_cred_create(struct vault *v, struct http_req *r)
 		return http_reply_bos_err(r, &err);
 	log_info("request %s: %s created credential %s", http_req_id(r),
 	    http_req_principal(r)->accessor, id);
+	http_req_audit_resource(r, "/credentials/%s", id);
 	return api_cred_reply_meta(v, r, id, 201);
 }
 

@@ -76,6 +76,7 @@ api_helper_allow(struct vault *v, struct http_req *r, unsigned action, const cha
 		return 0;
 	log_info("request %s: %s denied %s on %s: %s", http_req_id(r),
 	    http_req_principal(r)->accessor, policy_action_name(action), path, d.reason);
+	http_req_audit_reason(r, "%s", d.reason);
 	return http_reply_error(r, 403, "forbidden", "%s", told.reason) == 0 ? 1 : -1;
 }
 
@@ -159,6 +160,7 @@ api_helper_create(struct vault *v, struct http_req *r)
 		return api_helper_fail(r, &err);
 	log_info("request %s: %s registered helper %s", http_req_id(r),
 	    http_req_principal(r)->accessor, id);
+	http_req_audit_resource(r, "/helpers/%s", id);
 	return api_helper_reply(v, r, id, 201, NULL);
 }
 
@@ -465,9 +467,12 @@ api_grant_create(struct vault *v, struct http_req *r)
 	vault_db_lock(v);
 	rc = api_grant_store(v, r, &g, &gn, token, accessor);
 	vault_db_unlock(v);
-	if (accessor[0] != '\0')
+	if (accessor[0] != '\0') {
 		log_info("request %s: %s granted helper %s access as %s", http_req_id(r),
 		    http_req_principal(r)->accessor, g.helper, accessor);
+		http_req_audit_resource(r, "/grants/%s", accessor);
+		http_req_audit_reason(r, "helper %s", g.helper);
+	}
 	secmem_wipe(token, sizeof(token));
 	return rc > 0 ? 0 : -1;
 }

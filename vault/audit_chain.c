@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include "audit_chain.h"
+#include "json_alloc.h"
 
 #define CHAIN_TAG "bos-audit-v1"
 #define CHECKPOINT_TAG "bos-audit-checkpoint-v1"
@@ -70,6 +71,56 @@ audit_field_set(char dst[AUDIT_FIELD_MAX], const char *src)
 	return 0;
 }
 
+/* Length of the UTF-8 character at s (1..4), or 0 when it is not valid UTF-8. */
+static size_t
+utf8_char_len(const unsigned char *s)
+{
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* Overlong three- and four-byte forms, surrogates, and past U+10FFFF. */
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return n;
+}
+
+void
+audit_field_clean(char dst[AUDIT_FIELD_MAX], const char *src)
+{
+	const unsigned char *s = (const unsigned char *)(src != NULL ? src : "");
+	size_t o = 0, n;
+
+	while (*s != '\0') {
+		n = utf8_char_len(s);
+		if (n == 0 || (n == 1 && (*s < 0x20 || *s == 0x7f))) {
+			n = 1;
+			if (o + 1 >= AUDIT_FIELD_MAX)
+				break;
+			dst[o++] = '?';
+		} else {
+			if (o + n >= AUDIT_FIELD_MAX)
+				break;
+			memcpy(dst + o, s, n);
+			o += n;
+		}
+		s += n;
+	}
+	dst[o] = '\0';
+}
+
 int
 audit_record_check(const struct audit_record *r, struct bos_err *err)
 {
@@ -82,8 +133,10 @@ audit_record_check(const struct audit_record *r, struct bos_err *err)
 		if (field_len(field_get(r, i)) < 0)
 			return bos_err_set(err, BOS_E_INVALID,
 			    "audit field %s is too long or holds a control byte", rec_fields[i].name);
-	if (strcmp(d, "allow") != 0 && strcmp(d, "deny") != 0 && strcmp(d, "error") != 0)
-		return bos_err_set(err, BOS_E_INVALID, "audit decision must be allow, deny or error");
+	if (strcmp(d, "allow") != 0 && strcmp(d, "deny") != 0 && strcmp(d, "invalid") != 0 &&
+	    strcmp(d, "error") != 0)
+		return bos_err_set(err, BOS_E_INVALID,
+		    "audit decision must be allow, deny, invalid or error");
 	return 0;
 }
 
@@ -279,10 +332,17 @@ json_set_hex(json_t *o, const char *k, const uint8_t *b, size_t n)
 static int
 json_finish(json_t *o, int failed, char **line, struct bos_err *err)
 {
+	char *dumped = NULL;
+
 	*line = NULL;
 	if (!failed)
-		*line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		dumped = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
+	/* jansson's allocator may be the wiping one (json_alloc.h): hand out plain malloc. */
+	if (dumped != NULL) {
+		*line = strdup(dumped);
+		json_alloc_release(dumped);
+	}
 	if (*line == NULL)
 		return bos_err_set(err, BOS_E_NOMEM, "audit: cannot encode export line");
 	return 0;
@@ -525,6 +585,12 @@ verify_checkpoint(struct verify *v, const struct audit_checkpoint *cp, const cha
 {
 	void *p = v->ahead;
 
+	/*
+	 * A parsed line always has seq >= 1, but a trusted checkpoint comes from
+	 * the caller: seq 0 would index hashes[-1] in verify_covers().
+	 */
+	if (cp->seq == 0 || cp->seq > INT64_MAX)
+		return verify_fail(v, cp->seq, "%s: seq %" PRIu64 " out of range", what, cp->seq);
 	if (!sig_ok(v->key, cp))
 		return verify_fail(v, cp->seq, "%s at %" PRIu64 ": signature invalid", what, cp->seq);
 	v->rep->checkpoints++;

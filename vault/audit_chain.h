@@ -23,7 +23,7 @@ struct audit_record {
 	char principal[AUDIT_FIELD_MAX];     /* accessor */
 	char action[AUDIT_FIELD_MAX];
 	char resource[AUDIT_FIELD_MAX];
-	char decision[AUDIT_FIELD_MAX];      /* "allow", "deny" or "error" */
+	char decision[AUDIT_FIELD_MAX];      /* "allow", "deny", "invalid" or "error" */
 	char reason[AUDIT_FIELD_MAX];
 	char client[AUDIT_FIELD_MAX];
 	char request_id[AUDIT_FIELD_MAX];
@@ -61,6 +61,13 @@ struct audit_report {
 
 /* Set a string field, refusing values that do not fit or hold control bytes. */
 int audit_field_set(char dst[AUDIT_FIELD_MAX], const char *src) BOS_WUR;
+
+/*
+ * Set a string field from text that may not fit: control bytes and bytes
+ * that are not UTF-8 become '?', and the text is cut at a character boundary
+ * to fit. Never fails.
+ */
+void audit_field_clean(char dst[AUDIT_FIELD_MAX], const char *src);
 
 /* Check the fields of r (decision, lengths, no control bytes, seq >= 1). */
 int audit_record_check(const struct audit_record *r, struct bos_err *err) BOS_WUR;

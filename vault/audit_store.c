@@ -281,3 +281,201 @@ audit_export(struct store *s, FILE *out, struct bos_err *err)
 	sqlite3_finalize(cps);
 	return r;
 }
+
+int
+audit_head_get(struct store *s, uint64_t *seq, uint8_t hash[AUDIT_HASH_LEN], struct bos_err *err)
+{
+	return audit_head(s, seq, hash, err);
+}
+
+int
+audit_last_checkpoint(struct store *s, struct audit_checkpoint *cp, int *found,
+    struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r = -1;
+
+	*found = 0;
+	memset(cp, 0, sizeof(*cp));
+	if (prepare(s, "SELECT seq, hash, time, key_version, signature FROM audit_checkpoints"
+	    " ORDER BY seq DESC LIMIT 1", &st, err) != 0)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (row_checkpoint(st, cp) != 0) {
+			bos_err_set(err, BOS_E_CORRUPT, "the newest audit checkpoint row is damaged");
+			goto out;
+		}
+		*found = 1;
+	} else if (rc != SQLITE_DONE) {
+		store_err_db(s, "reading the newest audit checkpoint", err);
+		goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+#define AUDIT_COLS "seq, time, principal, action, resource, decision, reason, client," \
+	" request_id, hash"
+
+int
+audit_record_get(struct store *s, uint64_t seq, struct audit_record *r,
+    uint8_t hash[AUDIT_HASH_LEN], int *found, struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = -1;
+
+	*found = 0;
+	if (prepare(s, "SELECT " AUDIT_COLS " FROM audit_log WHERE seq = ?", &st, err) != 0)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)seq) != SQLITE_OK) {
+		store_err_db(s, "reading an audit record", err);
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (row_record(st, r, hash) != 0) {
+			bos_err_set(err, BOS_E_CORRUPT, "audit record %llu is damaged",
+			    (unsigned long long)seq);
+			goto out;
+		}
+		*found = 1;
+	} else if (rc != SQLITE_DONE) {
+		store_err_db(s, "reading an audit record", err);
+		goto out;
+	}
+	/* success */
+	ret = 0;
+ out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* One row of the chain check: contiguous, and its stored hash is what its contents give. */
+static int
+chain_step(sqlite3_stmt *st, uint64_t *expect, uint8_t prev[AUDIT_HASH_LEN], uint64_t *bad_seq,
+    struct bos_err *err)
+{
+	struct audit_record r;
+	uint8_t stored[AUDIT_HASH_LEN], calc[AUDIT_HASH_LEN];
+
+	*bad_seq = (uint64_t)sqlite3_column_int64(st, 0);
+	if (row_record(st, &r, stored) != 0)
+		return bos_err_set(err, BOS_E_CORRUPT, "audit record %llu is not a valid record",
+		    (unsigned long long)*bad_seq);
+	if (r.seq != *expect)
+		return bos_err_set(err, BOS_E_CORRUPT, "audit record %llu is missing (found %llu)",
+		    (unsigned long long)*expect, (unsigned long long)r.seq);
+	if (audit_record_hash(prev, &r, calc, err) != 0)
+		return -1;
+	if (memcmp(calc, stored, AUDIT_HASH_LEN) != 0) /* not secret */
+		return bos_err_set(err, BOS_E_CORRUPT, "audit record %llu: its hash does not match "
+		    "its contents and the record before", (unsigned long long)r.seq);
+	memcpy(prev, stored, AUDIT_HASH_LEN);
+	(*expect)++;
+	*bad_seq = 0;
+	return 0;
+}
+
+int
+audit_chain_check(struct store *s, uint64_t from, uint64_t *bad_seq, struct bos_err *err)
+{
+	struct audit_record before;
+	uint8_t prev[AUDIT_HASH_LEN];
+	sqlite3_stmt *st = NULL;
+	uint64_t expect = from;
+	int rc, found = 1, r = -1;
+
+	*bad_seq = 0;
+	memset(prev, 0, sizeof(prev));
+	if (from < 1 || from > INT64_MAX)
+		return bos_err_set(err, BOS_E_INVALID, "audit chain check needs a seq >= 1");
+	if (from > 1 && audit_record_get(s, from - 1, &before, prev, &found, err) != 0)
+		return -1;
+	if (!found) {
+		*bad_seq = from - 1;
+		return bos_err_set(err, BOS_E_CORRUPT, "audit record %llu is missing",
+		    (unsigned long long)(from - 1));
+	}
+	if (prepare(s, "SELECT " AUDIT_COLS " FROM audit_log WHERE seq >= ? ORDER BY seq", &st,
+	    err) != 0)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)from) != SQLITE_OK) {
+		store_err_db(s, "checking the audit chain", err);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (chain_step(st, &expect, prev, bad_seq, err) != 0)
+			goto out;
+	if (rc != SQLITE_DONE) {
+		store_err_db(s, "checking the audit chain", err);
+		goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+query_bind(sqlite3_stmt *st, const struct audit_query *q)
+{
+	const char *t[] = { q->since, q->until, q->principal, q->action, q->decision, q->resource };
+	int i, ok = 1;
+
+	for (i = 0; i < 6; i++)
+		ok &= (t[i] != NULL ? sqlite3_bind_text(st, i + 1, t[i], -1, SQLITE_STATIC) :
+		    sqlite3_bind_null(st, i + 1)) == SQLITE_OK;
+	ok &= sqlite3_bind_int64(st, 7, q->cursor == 0 ? (q->desc ? INT64_MAX : 0) :
+	    (sqlite3_int64)q->cursor) == SQLITE_OK;
+	ok &= sqlite3_bind_int64(st, 8, q->limit) == SQLITE_OK;
+	return ok ? 0 : -1;
+}
+
+#define AUDIT_QUERY_WHERE " FROM audit_log WHERE (?1 IS NULL OR time >= ?1)" \
+	" AND (?2 IS NULL OR time < ?2) AND (?3 IS NULL OR principal = ?3)" \
+	" AND (?4 IS NULL OR action = ?4) AND (?5 IS NULL OR decision = ?5)" \
+	" AND (?6 IS NULL OR substr(resource, 1, length(?6)) = ?6)"
+
+int
+audit_query_run(struct store *s, const struct audit_query *q, audit_row_cb cb, void *arg,
+    struct bos_err *err)
+{
+	static const char asc[] = "SELECT " AUDIT_COLS AUDIT_QUERY_WHERE
+	    " AND seq > ?7 ORDER BY seq LIMIT ?8";
+	static const char desc[] = "SELECT " AUDIT_COLS AUDIT_QUERY_WHERE
+	    " AND seq < ?7 ORDER BY seq DESC LIMIT ?8";
+	struct audit_record r;
+	uint8_t hash[AUDIT_HASH_LEN];
+	sqlite3_stmt *st = NULL;
+	int rc, ret = -1;
+
+	if (q->limit == 0 || q->cursor > INT64_MAX)
+		return bos_err_set(err, BOS_E_INVALID, "audit query: bad limit or cursor");
+	if (prepare(s, q->desc ? desc : asc, &st, err) != 0)
+		return -1;
+	if (query_bind(st, q) != 0) {
+		store_err_db(s, "searching the audit log", err);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (row_record(st, &r, hash) != 0) {
+			bos_err_set(err, BOS_E_CORRUPT, "audit record %lld is damaged",
+			    (long long)sqlite3_column_int64(st, 0));
+			goto out;
+		}
+		if (cb(&r, hash, arg) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_err_db(s, "searching the audit log", err);
+		goto out;
+	}
+	/* success */
+	ret = 0;
+ out:
+	sqlite3_finalize(st);
+	return ret;
+}

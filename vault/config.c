@@ -34,6 +34,8 @@ config_defaults(struct config *c)
 	c->grant_idle_revoke_seconds = 30 * 86400;
 	c->credential_stale_seconds = 30 * 86400;
 	c->sweep_interval_seconds = 60;
+	c->audit_checkpoint_records = 1000;
+	c->audit_checkpoint_seconds = 60;
 }
 
 /* "ADDR:PORT" for an IPv4 address; port 0 turns the TCP listener off. */
@@ -85,6 +87,8 @@ static const struct config_u32 config_u32s[] = {
 	{ "grant_idle_revoke_seconds", offsetof(struct config, grant_idle_revoke_seconds), 1, 366 * 86400 },
 	{ "credential_stale_seconds", offsetof(struct config, credential_stale_seconds), 1, 366 * 86400 },
 	{ "sweep_interval_seconds", offsetof(struct config, sweep_interval_seconds), 1, 86400 },
+	{ "audit_checkpoint_records", offsetof(struct config, audit_checkpoint_records), 1, 1000000 },
+	{ "audit_checkpoint_seconds", offsetof(struct config, audit_checkpoint_seconds), 1, 86400 },
 };
 
 static char *

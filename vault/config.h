@@ -41,6 +41,10 @@ struct config {
 	uint32_t grant_idle_revoke_seconds;   /* 2592000: unused grants are revoked */
 	uint32_t credential_stale_seconds;    /* 2592000: credentials not read are stale */
 	uint32_t sweep_interval_seconds;      /* 60: how often idle grants are swept */
+
+	/* Audit: sign the chain head after this many records or seconds (docs/AUDIT.md). */
+	uint32_t audit_checkpoint_records;    /* 1000 */
+	uint32_t audit_checkpoint_seconds;    /* 60 */
 };
 
 /* Fill defaults: SoftHSM module, audit key v1, everything else empty. */

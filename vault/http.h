@@ -52,6 +52,21 @@ enum route_auth {
 
 enum http_transport { HTTP_TCP_TLS, HTTP_UNIX };
 
+/*
+ * The audit record of a route's requests (docs/AUDIT.md). Every request that
+ * matched a route gets exactly one record, whatever its outcome, unless the
+ * route is AUDIT_OFF; the response is sent only after the record is durable,
+ * and a request whose record cannot be written is answered 503
+ * audit_unavailable instead (its response, secret or not, is dropped).
+ */
+enum route_audit {
+	AUDIT_TXN = 0,  /* the core takes the database lock and opens the transaction before
+	                 * the handler; the handler's changes and the record commit together */
+	AUDIT_LATE,     /* the handler runs without the lock (argon2, sign-in delays); the
+	                 * record is written after it, or by the handler (http_req_audit_now) */
+	AUDIT_OFF,      /* GET /health, GET /metrics: operational, no stored data */
+};
+
 /* Return value of handlers: 0 when a response was queued, -1 on an internal error (500). */
 typedef int (*http_handler)(struct vault *v, struct http_req *req);
 
@@ -64,6 +79,7 @@ struct http_route {
 	const char *const *fields;    /* allowed top-level JSON body fields, NULL-terminated;
 	                               * NULL: the route takes no body (a body gets 400) */
 	const char *const *query;     /* allowed query parameters, NULL-terminated; NULL: none */
+	enum route_audit audit;
 };
 
 struct http_config {
@@ -122,5 +138,23 @@ int http_reply_text(struct http_req *r, unsigned status, const char *content_typ
     const char *text) BOS_WUR;
 /* Add a header to the response the handler is about to queue (e.g. Retry-After). */
 void http_req_add_header(struct http_req *r, const char *name, const char *value);
+
+/*
+ * What the request's audit record says where the core cannot know it. The
+ * defaults: principal the authenticated accessor (else "anonymous"), resource
+ * the request path, reason "ok" or the error's code and message. Values are
+ * cut to fit a record; never pass a secret or a token.
+ */
+void http_req_audit_reason(struct http_req *r, const char *fmt, ...) BOS_PRINTF(2, 3);
+void http_req_audit_resource(struct http_req *r, const char *fmt, ...) BOS_PRINTF(2, 3);
+void http_req_audit_principal(struct http_req *r, const char *principal);
+/*
+ * AUDIT_LATE routes: write the record now, in its own transaction, with this
+ * decision ("allow", "deny", "invalid", "error"), before doing what it
+ * describes. 0 when it is durable; -1 when it could not be written: answer
+ * with http_reply_audit_unavailable and do nothing.
+ */
+int http_req_audit_now(struct vault *v, struct http_req *r, const char *decision) BOS_WUR;
+int http_reply_audit_unavailable(struct http_req *r) BOS_WUR;
 
 #endif

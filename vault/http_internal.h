@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
+#include "audit_chain.h"
 #include "auth.h"
 #include "buf.h"
 #include "http.h"
@@ -107,8 +108,18 @@ struct http_req {
 	int authenticated;
 	int counted;                    /* holds one of srv->inflight */
 
+	/* Audit (http_audit.c). */
+	int audit_txn;                  /* the core holds the database lock and a transaction */
+	int audit_done;                 /* the record is written, or counted as lost */
+	int audit_busy;                 /* it was not: another process holds the database */
+	char audit_reason[AUDIT_FIELD_MAX];
+	char audit_resource[AUDIT_FIELD_MAX];
+	char audit_principal[AUDIT_FIELD_MAX];
+	char reply_reason[AUDIT_FIELD_MAX]; /* "code: message" of an error response */
+
 	/* Response. */
-	unsigned status;                /* 0 until one is queued */
+	struct MHD_Response *resp;      /* ready, queued once its audit record is durable */
+	unsigned status;                /* 0 until one is ready */
 	size_t nextra;
 	struct {
 		char name[HTTP_HEADER_NAME_MAX];
@@ -131,5 +142,15 @@ void http_conn_busy(struct http_server *srv, struct http_conn *hc, int busy);
 
 /* http_reply.c */
 int http_reply_pending_error(struct http_req *r) BOS_WUR;
+/* Queue the ready response after its audit record (http_audit_finish). */
+int http_reply_deliver(struct http_req *r) BOS_WUR;
+/* Drop the ready response (its body is wiped) so another can take its place. */
+void http_reply_drop(struct http_req *r);
+
+/* http_audit.c */
+/* Before the handler of an AUDIT_TXN route: 0, or -1 when answered 503 (no transaction). */
+int http_audit_begin(struct http_req *r) BOS_WUR;
+/* The response is ready: write its record (or answer 503 instead). */
+void http_audit_finish(struct http_req *r);
 
 #endif

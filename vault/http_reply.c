@@ -62,7 +62,10 @@ http_add_headers(struct http_req *r, unsigned status, struct MHD_Response *resp,
 	return 0;
 }
 
-/* Add the common headers and queue resp (always released here). */
+/*
+ * Add the common headers and keep resp as the request's answer; it is queued
+ * by http_reply_deliver once the request's audit record is durable.
+ */
 static int
 http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp,
     const char *content_type)
@@ -82,16 +85,51 @@ http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp,
 		log_err("request %s: cannot add response headers", r->id);
 		goto out;
 	}
-	if (MHD_queue_response(r->conn, status, resp) != MHD_YES) {
-		log_err("request %s: cannot queue the response", r->id);
-		goto out;
-	}
+	r->resp = resp;
 	r->status = status;
-	/* success */
-	rc = 0;
+	return 0;
  out:
 	MHD_destroy_response(resp);
 	return rc;
+}
+
+void
+http_reply_drop(struct http_req *r)
+{
+	/* The last reference: a JSON body's free callback wipes it now. */
+	if (r->resp != NULL)
+		MHD_destroy_response(r->resp);
+	r->resp = NULL;
+	r->status = 0;
+	r->nextra = 0;
+	r->reply_reason[0] = '\0';
+}
+
+int
+http_reply_deliver(struct http_req *r)
+{
+	int rc = 0;
+
+	if (r->resp == NULL)
+		return 0;
+	http_audit_finish(r);
+	if (r->resp == NULL)
+		return -1;
+	if (MHD_queue_response(r->conn, r->status, r->resp) != MHD_YES) {
+		log_err("request %s: cannot queue the response", r->id);
+		rc = -1;
+	}
+	MHD_destroy_response(r->resp);
+	r->resp = NULL;
+	return rc;
+}
+
+int
+http_reply_audit_unavailable(struct http_req *r)
+{
+	http_req_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	return http_reply_error(r, 503, "audit_unavailable", "the audit trail cannot be written "
+	    "right now, so nothing was done; retry shortly");
 }
 
 static int
@@ -143,6 +181,8 @@ http_reply_verror(struct http_req *r, unsigned status, const char *code, const c
 
 	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
 		msg[0] = '\0';
+	if (snprintf(r->reply_reason, sizeof(r->reply_reason), "%s: %s", code, msg) < 0)
+		r->reply_reason[0] = '\0';
 	body = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
 	/* json_pack refuses a message that is not UTF-8; the code alone still helps. */
 	if (body == NULL)

@@ -145,6 +145,10 @@ http_req_free(struct http_req *r)
 		return;
 	if (r->counted)
 		atomic_fetch_sub(&r->srv->inflight, 1);
+	/* A handler's answer that was never delivered: record it, then drop it. */
+	if (r->audit_txn)
+		http_audit_finish(r);
+	http_reply_drop(r);
 	json_decref(r->json);
 	buf_free(&r->body);
 	secmem_freezero(r->raw_path, r->raw_path_len + 1);
@@ -579,6 +583,8 @@ http_req_run(struct http_req *r)
 {
 	int rc;
 
+	if (r->route->audit == AUDIT_TXN && http_audit_begin(r) != 0)
+		return MHD_YES;
 	rc = r->route->handler(r->srv->v, r);
 	if (r->status != 0)
 		return MHD_YES;
@@ -628,18 +634,24 @@ http_req_access(void *cls, struct MHD_Connection *c, const char *url, const char
 	switch (r->phase) {
 	case REQ_NEW:
 		r->phase = REQ_BODY;
-		return http_req_first(r, method);
+		res = http_req_first(r, method);
+		break;
 	case REQ_BODY:
 		if (*upload_data_size != 0) {
 			res = http_req_take(r, upload_data, *upload_data_size);
 			*upload_data_size = 0;
-			return res;
+			break;
 		}
 		r->phase = REQ_DONE;
-		return http_req_final(r);
+		res = http_req_final(r);
+		break;
 	default:
 		return MHD_NO;
 	}
+	/* A ready answer goes out only after its audit record (http_audit.c). */
+	if (res == MHD_YES && http_reply_deliver(r) != 0)
+		return MHD_NO;
+	return res;
 }
 
 /* ---- accessors for handlers ---- */

@@ -44,6 +44,7 @@ struct metrics {
 	struct histogram req_seconds;
 	struct histogram hsm_seconds;
 	uint64_t lockouts;
+	uint64_t audit_records, audit_failures, audit_checkpoints;
 };
 
 /* A growing text buffer; any failure sticks and makes render return NULL. */
@@ -142,6 +143,21 @@ metrics_count_lockout(struct metrics *m)
 		return;
 	pthread_mutex_lock(&m->mu);
 	m->lockouts++;
+	pthread_mutex_unlock(&m->mu);
+}
+
+void
+metrics_count_audit(struct metrics *m, enum metrics_audit what, unsigned n)
+{
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->mu);
+	if (what == METRICS_AUDIT_RECORD)
+		m->audit_records += n;
+	else if (what == METRICS_AUDIT_FAILURE)
+		m->audit_failures += n;
+	else
+		m->audit_checkpoints += n;
 	pthread_mutex_unlock(&m->mu);
 }
 
@@ -250,6 +266,15 @@ metrics_render(struct metrics *m)
 	text_add(&t, "# HELP bos_admin_lockouts_total Admin accounts locked after failed "
 	    "sign-ins.\n# TYPE bos_admin_lockouts_total counter\nbos_admin_lockouts_total %llu\n",
 	    (unsigned long long)m->lockouts);
+	text_add(&t, "# HELP bos_audit_records_total Audit records written.\n"
+	    "# TYPE bos_audit_records_total counter\nbos_audit_records_total %llu\n",
+	    (unsigned long long)m->audit_records);
+	text_add(&t, "# HELP bos_audit_failures_total Requests refused with 503 because their "
+	    "audit record could not be written.\n# TYPE bos_audit_failures_total counter\n"
+	    "bos_audit_failures_total %llu\n", (unsigned long long)m->audit_failures);
+	text_add(&t, "# HELP bos_audit_checkpoints_total Audit chain heads signed by the HSM.\n"
+	    "# TYPE bos_audit_checkpoints_total counter\nbos_audit_checkpoints_total %llu\n",
+	    (unsigned long long)m->audit_checkpoints);
 	pthread_mutex_unlock(&m->mu);
 	if (t.failed) {
 		free(t.p);

@@ -156,11 +156,48 @@ static const char schema_v4[] =
 	"  signature BLOB NOT NULL CHECK (length(signature) BETWEEN 8 AND 80)"
 	");";
 
+/*
+ * The audit trail wired into requests: a request refused for bad input is
+ * "invalid" (neither allowed nor denied by policy), and records are searched
+ * by time. SQLite cannot change a CHECK, so both tables are rebuilt (the
+ * checkpoints refer to the log); rows are copied as they are.
+ */
+static const char schema_v5[] =
+	"CREATE TABLE audit_log_v5 ("
+	"  seq INTEGER PRIMARY KEY NOT NULL CHECK (seq >= 1),"
+	"  time TEXT NOT NULL CHECK (length(time) BETWEEN 1 AND 255),"
+	"  principal TEXT NOT NULL CHECK (length(principal) <= 255),"
+	"  action TEXT NOT NULL CHECK (length(action) <= 255),"
+	"  resource TEXT NOT NULL CHECK (length(resource) <= 255),"
+	"  decision TEXT NOT NULL CHECK (decision IN ('allow', 'deny', 'invalid', 'error')),"
+	"  reason TEXT NOT NULL CHECK (length(reason) <= 255),"
+	"  client TEXT NOT NULL CHECK (length(client) <= 255),"
+	"  request_id TEXT NOT NULL CHECK (length(request_id) <= 255),"
+	"  hash BLOB NOT NULL CHECK (length(hash) = 32)"
+	");"
+	"INSERT INTO audit_log_v5 SELECT seq, time, principal, action, resource, decision, reason,"
+	"  client, request_id, hash FROM audit_log;"
+	"CREATE TABLE audit_checkpoints_v5 ("
+	"  seq INTEGER PRIMARY KEY NOT NULL REFERENCES audit_log_v5 (seq),"
+	"  hash BLOB NOT NULL CHECK (length(hash) = 32),"
+	"  time TEXT NOT NULL CHECK (length(time) BETWEEN 1 AND 255),"
+	"  key_version INTEGER NOT NULL CHECK (key_version >= 1),"
+	"  signature BLOB NOT NULL CHECK (length(signature) BETWEEN 8 AND 80)"
+	");"
+	"INSERT INTO audit_checkpoints_v5 SELECT seq, hash, time, key_version, signature"
+	"  FROM audit_checkpoints;"
+	"DROP TABLE audit_checkpoints;"
+	"DROP TABLE audit_log;"
+	"ALTER TABLE audit_log_v5 RENAME TO audit_log;"
+	"ALTER TABLE audit_checkpoints_v5 RENAME TO audit_checkpoints;"
+	"CREATE INDEX audit_log_time ON audit_log (time);";
+
 static const struct schema_migration schema_all[] = {
 	{ 1, "credentials and credential versions", schema_v1 },
 	{ 2, "admin accounts and recovery codes", schema_v2 },
 	{ 3, "helpers, grants and credential reads", schema_v3 },
 	{ 4, "audit log and signed checkpoints", schema_v4 },
+	{ 5, "audit decisions include invalid; audit time index", schema_v5 },
 };
 
 const struct schema_migration *

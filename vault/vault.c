@@ -4,6 +4,20 @@
 #include <stdlib.h>
 #include "log.h"
 
+int
+vault_db_lock_init(struct vault *v)
+{
+	pthread_mutexattr_t a;
+	int r;
+
+	if (pthread_mutexattr_init(&a) != 0)
+		return -1;
+	r = pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE) != 0 ||
+	    pthread_mutex_init(&v->db_lock, &a) != 0 ? -1 : 0;
+	pthread_mutexattr_destroy(&a);
+	return r;
+}
+
 void
 vault_db_lock(struct vault *v)
 {

@@ -15,6 +15,7 @@ struct sessions;
 struct policy_set;
 struct metrics;
 struct http_server;
+struct auditor;
 
 struct vault {
 	struct state st;          /* dir, settings (st.conf), bos-hsmd, database */
@@ -22,7 +23,10 @@ struct vault {
 	/*
 	 * One SQLite connection serves every thread; a transaction must not
 	 * interleave with another thread's, so every database use holds db_lock.
-	 * Never hold it across argon2 hashing.
+	 * It is recursive: the HTTP core holds it (and the transaction the
+	 * request's audit record commits with) around a handler, whose own
+	 * lock/begin then nest. Never hold it across argon2 hashing (routes that
+	 * hash take the lock later: AUDIT_LATE in http.h).
 	 */
 	pthread_mutex_t db_lock;
 	struct sessions *sessions; /* in-memory session table (session.h) */
@@ -30,8 +34,11 @@ struct vault {
 	struct http_server *http;
 	uid_t uid;                 /* the vault's own uid (for ROUTE_LOCAL_VAULT_UID) */
 	struct policy_set *policy; /* role policies from STATE/roles.policy (policy.h) */
+	struct auditor *audit;     /* the audit trail (auditor.h) */
 };
 
+/* Make db_lock (recursive). */
+int vault_db_lock_init(struct vault *v);
 void vault_db_lock(struct vault *v);
 void vault_db_unlock(struct vault *v);
 

@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include "admin.h"
 #include "api.h"
+#include "audit_chain.h"
+#include "auditor.h"
 #include "cred.h"
 #include "err.h"
 #include "helper.h"
@@ -30,6 +32,7 @@
 #include "secmem.h"
 #include "session.h"
 #include "state.h"
+#include "store.h"
 #include "tls_cert.h"
 #include "vault.h"
 
@@ -51,13 +54,16 @@ static void
 vaultd_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: bos-vaultd --state-dir DIR [--dev]\n"
+	    "usage: bos-vaultd --state-dir DIR [--dev] [--accept-audit-rollback]\n"
 	    "\n"
 	    "Serve the BOS vault kept in DIR (bos.conf, db.key, bos.db).\n"
 	    "\n"
 	    "  --state-dir DIR  the vault's state directory (required)\n"
 	    "  --dev            if DIR is missing or empty, first create a development vault\n"
 	    "                   in it: a private SoftHSM token, keys, database (as `make run`)\n"
+	    "  --accept-audit-rollback\n"
+	    "                   start even though the database is older than the last signed\n"
+	    "                   audit checkpoint (a restored backup); the acceptance is recorded\n"
 	    "  --help           this text\n"
 	    "\n"
 	    "Create a production vault with `bosctl init --state-dir DIR --module M --token L`.\n");
@@ -246,6 +252,40 @@ vaultd_policy_load(struct vault *v, const char *dir, int dev, struct bos_err *er
 	return r;
 }
 
+/* Under the lock: revoke idle grants and record it, in one transaction. */
+static int
+vaultd_sweep_txn(struct vault *v, unsigned *n, struct bos_err *err)
+{
+	struct audit_record rec;
+	char reason[AUDIT_FIELD_MAX];
+	int r;
+
+	if (store_begin(v->st.store, err) != 0)
+		return -1;
+	r = grant_sweep_idle(v->st.store, (int64_t)time(NULL), v->st.conf.grant_idle_revoke_seconds,
+	    n, err);
+	if (r == 0 && *n > 0) {
+		snprintf(reason, sizeof(reason), "revoked %u grant(s) unused for more than %u s", *n,
+		    v->st.conf.grant_idle_revoke_seconds);
+		memset(&rec, 0, sizeof(rec));
+		r = audit_field_set(rec.principal, "vault") | audit_field_set(rec.action, "grant_sweep") |
+		    audit_field_set(rec.resource, "/grants") | audit_field_set(rec.decision, "allow") |
+		    audit_field_set(rec.reason, reason) | audit_field_set(rec.client, "-") |
+		    audit_field_set(rec.request_id, "-");
+		if (r != 0)
+			r = bos_err_set(err, BOS_E_INVALID, "sweep record does not fit");
+		else
+			r = auditor_append(v, &rec, err);
+	}
+	if (r != 0) {
+		if (store_rollback(v->st.store, NULL) != 0)
+			log_err("audit: rollback failed");
+	} else
+		r = store_commit(v->st.store, err);
+	auditor_txn_end(v, r == 0);
+	return r;
+}
+
 /* Revoke idle grants now; a busy database (a local bosctl) just waits for the next round. */
 static void
 vaultd_sweep_once(struct vault *v)
@@ -256,8 +296,7 @@ vaultd_sweep_once(struct vault *v)
 
 	bos_err_clear(&err);
 	vault_db_lock(v);
-	r = grant_sweep_idle(v->st.store, (int64_t)time(NULL), v->st.conf.grant_idle_revoke_seconds,
-	    &n, &err);
+	r = vaultd_sweep_txn(v, &n, &err);
 	vault_db_unlock(v);
 	if (r != 0)
 		log_warn("sweep of idle grants failed (next try in %u s): %s",
@@ -353,15 +392,54 @@ vaultd_hint_first_admin(struct vault *v)
 		    v->st.dir, VAULTD_SOCKET);
 }
 
+/*
+ * The audit trail before the first request: check the chain's tail and the
+ * head file (a restored older database is refused), record the start and
+ * the policy load, start the checkpoint thread.
+ */
 static int
-vaultd_open(struct vault *v, const char *dir, int dev, struct bos_err *err)
+vaultd_audit_open(struct vault *v, int accept_rollback, struct bos_err *err)
+{
+	char reason[AUDIT_FIELD_MAX];
+
+	if (auditor_new(v, &v->audit, err) != 0 ||
+	    auditor_check_start(v, accept_rollback, err) != 0)
+		return -1;
+	snprintf(reason, sizeof(reason), "bos-vaultd started (pid %d)", (int)getpid());
+	if (auditor_event(v, "vault_start", "vault", "allow", reason, err) != 0 ||
+	    auditor_event(v, "policy_load", "/" STATE_POLICY, "allow", "role policies loaded",
+	    err) != 0)
+		return bos_err_wrap(err, "cannot write the audit trail");
+	return auditor_start(v, err);
+}
+
+/* Stop the checkpoint thread, record the stop and sign the head. */
+static void
+vaultd_audit_close(struct vault *v)
+{
+	struct bos_err err;
+
+	if (v->audit == NULL)
+		return;
+	auditor_stop(v);
+	bos_err_clear(&err);
+	if (v->st.store != NULL &&
+	    (auditor_event(v, "vault_stop", "vault", "allow", "bos-vaultd stopping", &err) != 0 ||
+	    auditor_checkpoint_now(v, &err) != 0))
+		log_err("audit: the stop was not recorded and signed: %s", err.msg);
+	auditor_free(v->audit);
+	v->audit = NULL;
+}
+
+static int
+vaultd_open(struct vault *v, const char *dir, int dev, int accept_rollback, struct bos_err *err)
 {
 	const struct config *c;
 	size_t count;
 
 	memset(v, 0, sizeof(*v));
 	bos_err_clear(err);
-	if (pthread_mutex_init(&v->db_lock, NULL) != 0)
+	if (vault_db_lock_init(v) != 0)
 		return bos_err_set(err, BOS_E_NOMEM, "cannot create the database lock");
 	/* Before bos-hsmd starts and the database opens: a bad file changes nothing. */
 	if (vaultd_policy_load(v, dir, dev, err) != 0 || state_open(dir, &v->st, err) != 0)
@@ -374,6 +452,8 @@ vaultd_open(struct vault *v, const char *dir, int dev, struct bos_err *err)
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
 	if (vaultd_count_creds(v, &count, err) != 0)
 		return bos_err_wrap(err, "cannot read credentials");
+	if (vaultd_audit_open(v, accept_rollback, err) != 0)
+		return -1;
 	if (vaultd_listen(v, dev, err) != 0)
 		return -1;
 	if (c->listen_port != 0)
@@ -394,6 +474,7 @@ vaultd_close(struct vault *v)
 	/* Stop taking requests before the store and bos-hsmd go away. */
 	http_server_stop(v->http);
 	v->http = NULL;
+	vaultd_audit_close(v);
 	state_close(&v->st);
 	sessions_free(v->sessions);
 	metrics_free(v->metrics);
@@ -409,6 +490,7 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "dev", no_argument, NULL, 'D' },
+		{ "accept-audit-rollback", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -416,7 +498,7 @@ main(int argc, char **argv)
 	struct vault v;
 	struct vaultd_sweep sw;
 	struct bos_err err;
-	int c, dev = 0, sfd, rc;
+	int c, dev = 0, accept_rollback = 0, sfd, rc;
 
 	log_init("bos-vaultd", LOG_LVL_INFO);
 	json_alloc_init();
@@ -428,6 +510,7 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'D': dev = 1; break;
+		case 'R': accept_rollback = 1; break;
 		case 'h': vaultd_usage(stdout); return 0;
 		default: vaultd_usage(stderr); return VAULTD_EXIT_USAGE;
 		}
@@ -442,7 +525,7 @@ main(int argc, char **argv)
 	}
 	if (dev && vaultd_dev_init(dir) != 0)
 		return VAULTD_EXIT_FAIL;
-	if (vaultd_open(&v, dir, dev, &err) != 0) {
+	if (vaultd_open(&v, dir, dev, accept_rollback, &err) != 0) {
 		log_err("%s", err.msg);
 		vaultd_close(&v);
 		return VAULTD_EXIT_FAIL;

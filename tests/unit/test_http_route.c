@@ -18,15 +18,15 @@ static const char *const f_any[] = { "a", NULL };
 
 /* A table shaped like the real one; handlers are never called here. */
 static const struct http_route routes[] = {
-	{ HTTP_GET, "/health", ROUTE_PUBLIC, NULL, "health", NULL, NULL },
-	{ HTTP_POST, "/admins", ROUTE_LOCAL_VAULT_UID, NULL, "admin_create", f_any, NULL },
-	{ HTTP_GET, "/admins", ROUTE_ADMIN, NULL, "admin_list", NULL, NULL },
-	{ HTTP_POST, "/admins/{name}/reset", ROUTE_ADMIN, NULL, "admin_reset", f_any, NULL },
-	{ HTTP_GET, "/credentials/{id}", ROUTE_ADMIN, NULL, "cred_get", NULL, NULL },
-	{ HTTP_PUT, "/credentials/{id}", ROUTE_ADMIN, NULL, "cred_update", f_any, NULL },
-	{ HTTP_DELETE, "/credentials/{id}", ROUTE_ADMIN, NULL, "cred_revoke", NULL, NULL },
-	{ HTTP_GET, "/credentials/{id}/versions", ROUTE_ADMIN, NULL, "cred_versions", NULL, NULL },
-	{ HTTP_GET, "/a/{x}/b/{y}", ROUTE_ADMIN, NULL, "two", NULL, NULL },
+	{ HTTP_GET, "/health", ROUTE_PUBLIC, NULL, "health", NULL, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/admins", ROUTE_LOCAL_VAULT_UID, NULL, "admin_create", f_any, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/admins", ROUTE_ADMIN, NULL, "admin_list", NULL, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/admins/{name}/reset", ROUTE_ADMIN, NULL, "admin_reset", f_any, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/credentials/{id}", ROUTE_ADMIN, NULL, "cred_get", NULL, NULL, AUDIT_TXN },
+	{ HTTP_PUT, "/credentials/{id}", ROUTE_ADMIN, NULL, "cred_update", f_any, NULL, AUDIT_TXN },
+	{ HTTP_DELETE, "/credentials/{id}", ROUTE_ADMIN, NULL, "cred_revoke", NULL, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/credentials/{id}/versions", ROUTE_ADMIN, NULL, "cred_versions", NULL, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/a/{x}/b/{y}", ROUTE_ADMIN, NULL, "two", NULL, NULL, AUDIT_TXN },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -1,0 +1,234 @@
+/*
+ * The audit record of every routed request (docs/AUDIT.md "Coverage"). The
+ * core calls http_audit_begin before the handler of an AUDIT_TXN route (the
+ * database lock and a transaction, which the handler's own lock and
+ * transactions then nest in) and http_audit_finish when the answer is ready
+ * and not yet queued: the record is appended in that transaction and
+ * committed with whatever the handler changed, and only then is the answer
+ * sent. When the record cannot be written the transaction rolls back, the
+ * answer (a secret included) is dropped and wiped, and the client gets 503
+ * audit_unavailable; the loss is counted (/metrics) and announced by an
+ * alert record once the store works again (auditor.c).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "auditor.h"
+#include "http_internal.h"
+#include "log.h"
+#include "store.h"
+#include "vault.h"
+
+/* A string for a record: control bytes and bad UTF-8 become '?', cut at a character. */
+static void
+http_audit_set(char dst[AUDIT_FIELD_MAX], const char *src)
+{
+	audit_field_clean(dst, src);
+}
+
+void
+http_req_audit_reason(struct http_req *r, const char *fmt, ...)
+{
+	char buf[AUDIT_FIELD_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(buf, sizeof(buf), fmt, ap) < 0)
+		buf[0] = '\0';
+	va_end(ap);
+	http_audit_set(r->audit_reason, buf);
+}
+
+void
+http_req_audit_resource(struct http_req *r, const char *fmt, ...)
+{
+	char buf[AUDIT_FIELD_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(buf, sizeof(buf), fmt, ap) < 0)
+		buf[0] = '\0';
+	va_end(ap);
+	http_audit_set(r->audit_resource, buf);
+}
+
+void
+http_req_audit_principal(struct http_req *r, const char *principal)
+{
+	http_audit_set(r->audit_principal, principal);
+}
+
+/*
+ * The request path, with any segment that looks like a token replaced: a
+ * token pasted into a URL must not reach the trail.
+ */
+static void
+http_audit_path(const struct http_req *r, char out[AUDIT_FIELD_MAX])
+{
+	char buf[AUDIT_FIELD_MAX];
+	size_t i = 0, o = 0, n = r->raw_path_len;
+
+	while (i < n && o + 1 < sizeof(buf)) {
+		if (r->raw_path[i] == '/' && i + 5 <= n && strncmp(r->raw_path + i + 1, "bos_", 4) == 0) {
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "/(token)");
+			for (i++; i < n && r->raw_path[i] != '/'; i++)
+				;
+			if (o >= sizeof(buf))
+				o = sizeof(buf) - 1;
+			continue;
+		}
+		buf[o++] = r->raw_path[i++];
+	}
+	buf[o] = '\0';
+	audit_field_clean(out, buf);
+}
+
+static const char *
+http_audit_decision(unsigned status)
+{
+	if (status >= 200 && status < 400)
+		return "allow";
+	if (status == 401 || status == 403 || status == 429)
+		return "deny";
+	if (status >= 400 && status < 500)
+		return "invalid";
+	return "error";
+}
+
+static void
+http_audit_record(const struct http_req *r, const char *decision, const char *reason,
+    struct audit_record *rec)
+{
+	const struct principal *p = r->authenticated ? &r->principal : NULL;
+
+	memset(rec, 0, sizeof(*rec));
+	if (r->audit_principal[0] != '\0')
+		memcpy(rec->principal, r->audit_principal, sizeof(rec->principal));
+	else if (p != NULL && p->kind == PRINCIPAL_LOCAL)
+		(void)snprintf(rec->principal, sizeof(rec->principal), "local:uid=%u",
+		    (unsigned)r->hc->peer_uid);
+	else if (r->principal.accessor[0] != '\0')
+		audit_field_clean(rec->principal, r->principal.accessor);
+	else
+		memcpy(rec->principal, "anonymous", sizeof("anonymous"));
+	audit_field_clean(rec->action, r->route->name);
+	if (r->audit_resource[0] != '\0')
+		memcpy(rec->resource, r->audit_resource, sizeof(rec->resource));
+	else
+		http_audit_path(r, rec->resource);
+	audit_field_clean(rec->decision, decision);
+	if (r->audit_reason[0] != '\0')
+		memcpy(rec->reason, r->audit_reason, sizeof(rec->reason));
+	else
+		audit_field_clean(rec->reason, reason);
+	audit_field_clean(rec->client, r->hc != NULL ? r->hc->client : "-");
+	audit_field_clean(rec->request_id, r->id);
+}
+
+/* Take the lock and open the transaction the record (and maybe the handler) uses. */
+static int
+http_audit_open(struct http_req *r)
+{
+	struct vault *v = r->srv->v;
+	struct bos_err err;
+
+	bos_err_clear(&err);
+	vault_db_lock(v);
+	if (store_begin(v->st.store, &err) != 0) {
+		vault_db_unlock(v);
+		log_err("request %s: audit record not written: %s", r->id, err.msg);
+		r->audit_busy = err.code == BOS_E_BUSY;
+		return -1;
+	}
+	r->audit_txn = 1;
+	return 0;
+}
+
+/* Append the record and commit; the lock is released either way. 0 when durable. */
+static int
+http_audit_commit(struct http_req *r, const char *decision, const char *reason)
+{
+	struct vault *v = r->srv->v;
+	struct audit_record rec;
+	struct bos_err err;
+	int rc;
+
+	bos_err_clear(&err);
+	http_audit_record(r, decision, reason, &rec);
+	rc = auditor_append(v, &rec, &err);
+	if (rc != 0) {
+		if (store_rollback(v->st.store, NULL) != 0)
+			log_err("audit: rollback failed");
+	} else
+		rc = store_commit(v->st.store, &err);
+	auditor_txn_end(v, rc == 0);
+	r->audit_txn = 0;
+	vault_db_unlock(v);
+	if (rc != 0) {
+		log_err("request %s: audit record not written: %s", r->id, err.msg);
+		r->audit_busy = err.code == BOS_E_BUSY;
+	}
+	return rc;
+}
+
+/* The record could not be written: count it, and answer 503 in place of the answer. */
+static void
+http_audit_lost(struct http_req *r)
+{
+	auditor_lost(r->srv->v);
+	r->audit_done = 1;
+	http_reply_drop(r);
+	if (r->audit_busy) {
+		/* Another process holds the database (a local bosctl): a retry will likely work. */
+		http_req_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		if (http_reply_error(r, 503, "busy", "the database is busy (locked by another "
+		    "process), so nothing was done; retry shortly") != 0)
+			log_err("request %s: cannot answer 503", r->id);
+	} else if (http_reply_audit_unavailable(r) != 0)
+		log_err("request %s: cannot answer 503", r->id);
+}
+
+int
+http_audit_begin(struct http_req *r)
+{
+	if (http_audit_open(r) == 0)
+		return 0;
+	http_audit_lost(r);
+	return -1;
+}
+
+void
+http_audit_finish(struct http_req *r)
+{
+	if (r->route == NULL || r->route->audit == AUDIT_OFF || r->audit_done)
+		return;
+	if (!r->audit_txn && http_audit_open(r) != 0) {
+		http_audit_lost(r);
+		return;
+	}
+	if (http_audit_commit(r, http_audit_decision(r->status), r->status == 0 ? "no response" :
+	    r->status >= 300 && r->reply_reason[0] != '\0' ? r->reply_reason : "ok") != 0) {
+		http_audit_lost(r);
+		return;
+	}
+	r->audit_done = 1;
+}
+
+int
+http_req_audit_now(struct vault *v, struct http_req *r, const char *decision)
+{
+	(void)v;
+	if (r->audit_done)
+		return 0;
+	if (!r->audit_txn && http_audit_open(r) != 0) {
+		auditor_lost(r->srv->v);
+		r->audit_done = 1;
+		return -1;
+	}
+	r->audit_done = 1;
+	if (http_audit_commit(r, decision, strcmp(decision, "allow") == 0 ? "ok" : decision) != 0) {
+		auditor_lost(r->srv->v);
+		return -1;
+	}
+	return 0;
+}
