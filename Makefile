@@ -128,6 +128,19 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBHSM
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl
 
+# LD_PRELOAD fault injectors for integration tests (tests/tools/preload/*.c,
+# e.g. fsync_fail.so for t_fsync_fatal.sh). Shared objects, not programs, so
+# they stay out of TOOL_SRCS and have this rule of their own. Built without
+# the sanitizers even in SAN=1 trees: an uninstrumented shim preloads into an
+# ASan daemon with ASAN_OPTIONS=verify_asan_link_order=0.
+PRELOAD_SRCS := $(wildcard tests/tools/preload/*.c)
+PRELOADS := $(patsubst tests/tools/preload/%.c,$(BUILD)/tests/%.so,$(PRELOAD_SRCS))
+$(BUILD)/tests/%.so: tests/tools/preload/%.c
+	@mkdir -p $(@D)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -fPIC -shared -o $@ $< -ldl
+integration: $(PRELOADS)
+
 # libFuzzer targets, one per parser of untrusted input (clang, ASan + UBSan).
 $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBHSM) $(LIBCOMMON)
 	@mkdir -p $(@D)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 #include "log.h"
@@ -18,6 +19,11 @@
 /* "x'" + 64 hex digits + "'" + NUL: SQLCipher's syntax for a raw key. */
 #define STORE_KEYSTR_SIZE (2 + 2 * STORE_KEY_LEN + 1 + 1)
 
+/* SQLite's default autocheckpoint threshold, kept by store_wal_hook(). */
+#define STORE_AUTOCHECKPOINT_FRAMES 1000
+
+_Static_assert(STORE_EXIT_FSYNC == EX_IOERR, "a failed fsync exits with EX_IOERR");
+
 struct store {
 	sqlite3 *db;
 	int schema_version;
@@ -25,10 +31,45 @@ struct store {
 };
 
 int
+store_rc_is_fsync_failure(int xrc)
+{
+	return xrc == SQLITE_IOERR_FSYNC || xrc == SQLITE_IOERR_DIR_FSYNC;
+}
+
+/*
+ * A failed fsync is fatal (issue #5). Once fsync has reported an error, Linux
+ * may already have dropped the dirty pages and cleared the error, so a later
+ * fsync "succeeds" with the data gone ("fsyncgate"), and SQLite's own cache
+ * may hold pages the file no longer has. No caller can recover from that
+ * safely, so the process stops before it acknowledges anything else. On
+ * restart SQLite recovers from the WAL: every frame of an acknowledged commit
+ * was fsync'd before its COMMIT returned. The log line is written with one
+ * unbuffered write(), so _exit() loses nothing.
+ */
+static void
+store_stop_on_fsync_failure(int xrc, const char *what)
+{
+	if (!store_rc_is_fsync_failure(xrc))
+		return;
+	log_err("fatal: %s failed while %s; the vault stops (exit status %d) to protect "
+	    "acknowledged data: check the disk and the kernel log, then restart",
+	    xrc == SQLITE_IOERR_DIR_FSYNC ? "fsync of the database's directory" :
+	    "fsync of the database", what, STORE_EXIT_FSYNC);
+	_exit(STORE_EXIT_FSYNC);
+}
+
+/*
+ * Every failed statement in store.c, and every one other modules report, ends
+ * up here, so this is the one place where a failed fsync is caught: COMMIT,
+ * a statement that commits by itself, and PRAGMA wal_checkpoint.
+ */
+int
 store_err_db(struct store *s, const char *what, struct bos_err *err)
 {
 	int code = s != NULL && s->db != NULL ? sqlite3_errcode(s->db) : SQLITE_ERROR;
 
+	if (s != NULL && s->db != NULL)
+		store_stop_on_fsync_failure(sqlite3_extended_errcode(s->db), what);
 	/* Locked by another process past the busy timeout: worth a retry. */
 	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
 		return bos_err_set(err, BOS_E_BUSY, "the database is busy (locked by another "
@@ -387,6 +428,29 @@ store_remove_created(const char *path)
 			(void)unlink(p);
 }
 
+/*
+ * SQLite's own autocheckpoint runs after a commit and ignores the result of
+ * its checkpoint, so a failed fsync of the database file there would go
+ * unnoticed. This hook replaces it: the same PASSIVE checkpoint at the same
+ * threshold, with the result checked. Other errors are ignored as SQLite's
+ * hook does (the WAL still holds every committed frame), and the hook always
+ * answers SQLITE_OK: the commit itself has succeeded by the time it runs.
+ */
+static int
+store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	int rc;
+
+	(void)arg;
+	if (frames < STORE_AUTOCHECKPOINT_FRAMES)
+		return SQLITE_OK;
+	rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (rc != SQLITE_OK)
+		store_stop_on_fsync_failure(sqlite3_extended_errcode(db),
+		    "checkpointing the WAL after a commit");
+	return SQLITE_OK;
+}
+
 static int
 store_connect(struct store *s, const char *path, const uint8_t key[static STORE_KEY_LEN],
     struct bos_err *err)
@@ -400,6 +464,7 @@ store_connect(struct store *s, const char *path, const uint8_t key[static STORE_
 	if (store_key(s, key, err) != 0 || store_check_key(s, path, err) != 0 ||
 	    store_check_codec(s, err) != 0 || store_configure(s, err) != 0)
 		return -1;
+	(void)sqlite3_wal_hook(s->db, store_wal_hook, NULL);
 	return 0;
 }
 

@@ -67,7 +67,23 @@ int store_migrate(struct store *s, const struct schema_migration *m, size_t n,
 /* Move the WAL into the main file and truncate the WAL (backups, tests). */
 int store_checkpoint(struct store *s, struct bos_err *err) BOS_WUR;
 
-/* Set err to BOS_E_DB "database error while <what>: <SQLite's message>"; returns -1. */
+/*
+ * Exit status of a process stopped by a failed fsync: EX_IOERR (sysexits.h).
+ * See store_err_db() and docs/STORE.md "A failed fsync is fatal".
+ */
+#define STORE_EXIT_FSYNC 74
+
+/*
+ * Set err to BOS_E_DB "database error while <what>: <SQLite's message>";
+ * returns -1. When the connection's last error is a failed fsync
+ * (SQLITE_IOERR_FSYNC, SQLITE_IOERR_DIR_FSYNC) it does not return: it logs
+ * one line and ends the process with _exit(STORE_EXIT_FSYNC). Every module
+ * reports its failed statements through here, so none of them can go on
+ * after a failed fsync.
+ */
 int store_err_db(struct store *s, const char *what, struct bos_err *err);
+
+/* 1 when xrc (an extended result code) is a failed fsync, else 0. */
+int store_rc_is_fsync_failure(int xrc);
 
 #endif

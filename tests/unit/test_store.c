@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <dlfcn.h>
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
@@ -669,6 +670,166 @@ test_two_processes(void **state)
 	close(done[1]);
 }
 
+/*
+ * Fault injection for the fsync tests: while fsync_fail_suffix is set,
+ * fsync() and fdatasync() of a file whose path ends with it fail with EIO,
+ * as on a dying disk. These definitions in the test program take precedence
+ * over libc's, for libsqlcipher too; everything else goes to libc. Only the
+ * forked children of the fsync tests set it.
+ */
+static const char *fsync_fail_suffix;
+
+static int
+fsync_injected(int fd)
+{
+	char link[64], target[4096];
+	size_t n, m;
+	ssize_t got;
+
+	if (fsync_fail_suffix == NULL)
+		return 0;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((got = readlink(link, target, sizeof(target) - 1)) <= 0)
+		return 0;
+	target[got] = '\0';
+	n = (size_t)got;
+	m = strlen(fsync_fail_suffix);
+	return n >= m && strcmp(target + n - m, fsync_fail_suffix) == 0;
+}
+
+static int
+fsync_call(const char *name, int fd)
+{
+	int (*real)(int);
+
+	if (fsync_injected(fd)) {
+		errno = EIO;
+		return -1;
+	}
+	*(void **)&real = dlsym(RTLD_NEXT, name);
+	return real != NULL ? real(fd) : -1;
+}
+
+int
+fsync(int fd)
+{
+	return fsync_call("fsync", fd);
+}
+
+int
+fdatasync(int fd)
+{
+	return fsync_call("fdatasync", fd);
+}
+
+enum fsync_case { FSYNC_AT_COMMIT, FSYNC_AT_AUTOCHECKPOINT, FSYNC_AT_CHECKPOINT };
+
+/*
+ * The child of test_fsync_failure_is_fatal: commit rows, reporting each one
+ * acknowledged on ack, then break fsync and go on writing. store.c must end
+ * the process with STORE_EXIT_FSYNC; any other way out is a failure (1..6).
+ */
+static void
+fsync_child(struct test_ctx *t, enum fsync_case c, int ack, int log_fd)
+{
+	struct store *s = NULL;
+	struct bos_err err = { 0 };
+	uint32_t i;
+
+	if (dup2(log_fd, STDERR_FILENO) < 0 || store_open(t->path, t->key, 0, &s, &err) != 0)
+		_exit(2);
+	for (i = 1; i <= 5000; i++) {
+		if (i == 4)
+			fsync_fail_suffix = c == FSYNC_AT_COMMIT ? "-wal" : t->path;
+		if (i == 4 && c == FSYNC_AT_CHECKPOINT) {
+			if (store_checkpoint(s, &err) != 0)
+				_exit(3);   /* a failed checkpoint that returned */
+			_exit(4);
+		}
+		if (store_begin(s, &err) != 0 || sqlite3_exec(store_db(s),
+		    "INSERT INTO scratch VALUES (randomblob(2000))", NULL, NULL, NULL) != SQLITE_OK)
+			_exit(5);
+		if (store_commit(s, &err) != 0)
+			_exit(6);   /* a failed commit that returned */
+		if (write(ack, &i, sizeof(i)) != sizeof(i))
+			_exit(2);
+	}
+	_exit(1);   /* still running: the fault never hit */
+}
+
+/*
+ * Issue #5: a failed fsync stops the process with exit status 74, wherever it
+ * happens (COMMIT, the checkpoint after a commit, an explicit checkpoint),
+ * after one log line; and the database it leaves behind holds every
+ * acknowledged commit.
+ */
+static void
+fsync_case(struct test_ctx *t, enum fsync_case c, const char *want_log)
+{
+	struct store *s = open_ok(t, 1);
+	char logpath[400], buf[64];
+	uint32_t i, acked = 0;
+	int ack[2], log_fd, status = -1;
+	pid_t pid;
+	long rows;
+
+	exec_ok(s, "CREATE TABLE scratch (v BLOB)");
+	store_close(s);
+	snprintf(logpath, sizeof(logpath), "%s/child.log", t->dir);
+	assert_true((log_fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0);
+	assert_int_equal(pipe(ack), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(ack[0]);
+		fsync_child(t, c, ack[1], log_fd);
+	}
+	close(ack[1]);
+	close(log_fd);
+	while (read(ack[0], &i, sizeof(i)) == sizeof(i))
+		acked = i;
+	close(ack[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != STORE_EXIT_FSYNC)
+		fail_msg("case %d: child ended with status 0x%x, not exit %d", (int)c, status,
+		    STORE_EXIT_FSYNC);
+	if (!file_contains(logpath, want_log) || !file_contains(logpath, "to protect "
+	    "acknowledged data"))
+		fail_msg("case %d: the log does not say '%s'", (int)c, want_log);
+	assert_true(acked >= 3);
+	s = open_ok(t, 0);
+	assert_string_equal(query_text(s, "PRAGMA integrity_check", buf, sizeof(buf)), "ok");
+	rows = strtol(query_text(s, "SELECT count(*) FROM scratch", buf, sizeof(buf)), NULL, 10);
+	/* Every acknowledged row; at most the one whose commit was not acknowledged. */
+	assert_true(rows >= (long)acked && rows <= (long)acked + 1);
+	store_close(s);
+	unlink(logpath);
+	/* The next case creates its own database. */
+	unlink(t->path);
+	snprintf(logpath, sizeof(logpath), "%s-wal", t->path);
+	unlink(logpath);
+	snprintf(logpath, sizeof(logpath), "%s-shm", t->path);
+	unlink(logpath);
+}
+
+static void
+test_fsync_failure_is_fatal(void **state)
+{
+	struct test_ctx *t = *state;
+
+	assert_int_equal(STORE_EXIT_FSYNC, 74);
+	assert_int_equal(store_rc_is_fsync_failure(SQLITE_IOERR_FSYNC), 1);
+	assert_int_equal(store_rc_is_fsync_failure(SQLITE_IOERR_DIR_FSYNC), 1);
+	assert_int_equal(store_rc_is_fsync_failure(SQLITE_IOERR), 0);
+	assert_int_equal(store_rc_is_fsync_failure(SQLITE_IOERR_WRITE), 0);
+	assert_int_equal(store_rc_is_fsync_failure(SQLITE_OK), 0);
+	fsync_case(t, FSYNC_AT_COMMIT, "fatal: fsync of the database failed while committing");
+	fsync_case(t, FSYNC_AT_AUTOCHECKPOINT, "fatal: fsync of the database failed while "
+	    "checkpointing the WAL after a commit");
+	fsync_case(t, FSYNC_AT_CHECKPOINT, "fatal: fsync of the database failed while "
+	    "checkpointing the WAL");
+}
+
 /* PCI DSS 3.3.1.2: no column anywhere in the schema may hold a CVV/CVC. */
 static void
 test_schema_has_no_cvv_column(void **state)
@@ -723,6 +884,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_processes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_has_no_cvv_column, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fsync_failure_is_fatal, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
