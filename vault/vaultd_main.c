@@ -81,8 +81,17 @@ vaultd_count_cb(const struct cred_meta *m, void *arg)
 static int
 vaultd_signalfd(void)
 {
+	struct sigaction ign;
 	sigset_t set;
 
+	/*
+	 * A write past the file size limit fails with EFBIG (and the request
+	 * with 503) instead of killing the vault: the store reports it.
+	 */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	if (sigaction(SIGXFSZ, &ign, NULL) != 0)
+		return -1;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
