@@ -258,6 +258,181 @@ test_sql_edits_are_named(void **state)
 	assert_string_equal(rep.msg, "export ends at 3 but checkpoint says 12: truncated");
 }
 
+/* The database's own chain check: from any seq, and it names the first bad record. */
+static void
+test_chain_check(void **state)
+{
+	struct test_ctx *t = *state;
+	struct bos_err err = { 0 };
+	uint64_t bad = 99;
+	unsigned i;
+
+	assert_int_equal(audit_chain_check(t->store, 1, &bad, &err), 0);   /* empty */
+	for (i = 1; i <= 20; i++)
+		append_ok(t, i);
+	assert_int_equal(audit_chain_check(t->store, 1, &bad, &err), 0);
+	assert_int_equal(audit_chain_check(t->store, 15, &bad, &err), 0);
+	exec_ok(t, "UPDATE audit_log SET reason = 'edited' WHERE seq = 17");
+	assert_int_not_equal(audit_chain_check(t->store, 1, &bad, &err), 0);
+	assert_int_equal(bad, 17);
+	assert_non_null(strstr(err.msg, "audit record 17"));
+	assert_int_not_equal(audit_chain_check(t->store, 17, &bad, &err), 0);
+	assert_int_equal(bad, 17);
+	/* Starting after the edit does not see it: that is what the checkpoint before covers. */
+	assert_int_equal(audit_chain_check(t->store, 18, &bad, &err), 0);
+	exec_ok(t, "DELETE FROM audit_log WHERE seq = 19");
+	assert_int_not_equal(audit_chain_check(t->store, 18, &bad, &err), 0);
+	assert_non_null(strstr(err.msg, "audit record 19 is missing"));
+	assert_int_not_equal(audit_chain_check(t->store, 0, &bad, &err), 0);
+}
+
+/* The newest checkpoint, and a record by seq. */
+static void
+test_last_checkpoint_and_get(void **state)
+{
+	struct test_ctx *t = *state;
+	struct bos_err err = { 0 };
+	struct audit_checkpoint cp;
+	struct audit_record r;
+	uint8_t hash[AUDIT_HASH_LEN], head_hash[AUDIT_HASH_LEN];
+	uint64_t head;
+	int found = 1;
+
+	assert_int_equal(audit_last_checkpoint(t->store, &cp, &found, &err), 0);
+	assert_int_equal(found, 0);
+	append_ok(t, 1);
+	append_ok(t, 2);
+	checkpoint_ok(t);
+	append_ok(t, 3);
+	assert_int_equal(audit_last_checkpoint(t->store, &cp, &found, &err), 0);
+	assert_int_equal(found, 1);
+	assert_int_equal(cp.seq, 2);
+	assert_int_equal(cp.key_version, 1);
+	assert_int_equal(audit_record_get(t->store, 2, &r, hash, &found, &err), 0);
+	assert_int_equal(found, 1);
+	assert_memory_equal(hash, cp.hash, AUDIT_HASH_LEN);
+	assert_string_equal(r.resource, "cr_2");
+	assert_int_equal(audit_record_get(t->store, 4, &r, hash, &found, &err), 0);
+	assert_int_equal(found, 0);
+	assert_int_equal(audit_head_get(t->store, &head, head_hash, &err), 0);
+	assert_int_equal(head, 3);
+}
+
+struct collect {
+	uint64_t seq[64];
+	size_t n;
+};
+
+static int
+collect_cb(const struct audit_record *r, const uint8_t hash[AUDIT_HASH_LEN], void *arg)
+{
+	struct collect *c = arg;
+
+	(void)hash;
+	if (c->n == BOS_ARRAY_LEN(c->seq))
+		return 1;
+	c->seq[c->n++] = r->seq;
+	return 0;
+}
+
+static size_t
+query(struct test_ctx *t, const struct audit_query *q, struct collect *c)
+{
+	struct bos_err err = { 0 };
+
+	memset(c, 0, sizeof(*c));
+	if (audit_query_run(t->store, q, collect_cb, c, &err) != 0)
+		fail_msg("audit_query_run: %s", err.msg);
+	return c->n;
+}
+
+/* Filters, order and cursors of GET /credentials/audit. */
+static void
+test_query(void **state)
+{
+	struct test_ctx *t = *state;
+	struct audit_query q;
+	struct collect c;
+	struct bos_err err = { 0 };
+	unsigned i;
+
+	for (i = 1; i <= 30; i++)
+		append_ok(t, i);   /* seq i: resource cr_i, deny when i % 5 == 0, minute i */
+	memset(&q, 0, sizeof(q));
+	q.limit = 100;
+	assert_int_equal(query(t, &q, &c), 30);
+	assert_int_equal(c.seq[0], 1);
+	q.decision = "deny";
+	assert_int_equal(query(t, &q, &c), 6);
+	assert_int_equal(c.seq[5], 30);
+	q.decision = NULL;
+	q.resource = "cr_1";        /* a prefix: cr_1, cr_10..cr_19 */
+	assert_int_equal(query(t, &q, &c), 11);
+	q.resource = "cr_1%";       /* no LIKE: '%' is a character like any other */
+	assert_int_equal(query(t, &q, &c), 0);
+	q.resource = NULL;
+	q.since = "2026-11-28T20:10:00Z";
+	q.until = "2026-11-28T20:12:00Z";
+	assert_int_equal(query(t, &q, &c), 2);
+	assert_int_equal(c.seq[0], 10);
+	q.since = q.until = NULL;
+	q.principal = "acc_someone_else";
+	assert_int_equal(query(t, &q, &c), 0);
+	q.principal = "acc_abcdefghijklmnopqrst";
+	q.action = "credential.read";
+	q.limit = 7;
+	assert_int_equal(query(t, &q, &c), 7);
+	q.cursor = c.seq[6];
+	assert_int_equal(query(t, &q, &c), 7);
+	assert_int_equal(c.seq[0], 8);
+	q.desc = 1;
+	q.cursor = 0;
+	assert_int_equal(query(t, &q, &c), 7);
+	assert_int_equal(c.seq[0], 30);
+	q.cursor = c.seq[6];
+	assert_int_equal(query(t, &q, &c), 7);
+	assert_int_equal(c.seq[0], 23);
+	q.limit = 0;
+	assert_int_not_equal(audit_query_run(t->store, &q, collect_cb, &c, &err), 0);
+}
+
+/* Text that does not fit a field is made to fit, never refused. */
+static void
+test_field_clean(void **state)
+{
+	char f[AUDIT_FIELD_MAX], big[600];
+	struct audit_record r;
+	struct bos_err err = { 0 };
+	size_t i;
+
+	(void)state;
+	audit_field_clean(f, "plain");
+	assert_string_equal(f, "plain");
+	audit_field_clean(f, "a\nb\tc\x7f");
+	assert_string_equal(f, "a?b?c?");
+	audit_field_clean(f, "caf\xc3\xa9 \xff\xc3(");   /* valid é, a stray byte, a cut pair */
+	assert_string_equal(f, "caf\xc3\xa9 ?" "?(");
+	audit_field_clean(f, "\xed\xa0\x80");             /* a surrogate is not UTF-8 */
+	assert_string_equal(f, "???");
+	audit_field_clean(f, NULL);
+	assert_string_equal(f, "");
+	/* 254 ASCII bytes then a two-byte character: cut before it, not in it. */
+	memset(big, 'x', 254);
+	memcpy(big + 254, "\xc3\xa9yz", 5);
+	audit_field_clean(f, big);
+	assert_int_equal(strlen(f), 254);
+	for (i = 0; i < sizeof(big) - 1; i++)
+		big[i] = (char)('a' + i % 26);
+	big[sizeof(big) - 1] = '\0';
+	audit_field_clean(f, big);
+	assert_int_equal(strlen(f), AUDIT_FIELD_MAX - 1);
+	/* Whatever came in, the result is a valid field. */
+	record_fill(&r, 1, "allow");
+	r.seq = 1;
+	audit_field_clean(r.reason, "\x01\x02\xf4\x90\x80\x80");
+	assert_int_equal(audit_record_check(&r, &err), 0);
+}
+
 int
 main(void)
 {
@@ -266,6 +441,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rollback_leaves_no_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_with_hsm_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sql_edits_are_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_last_checkpoint_and_get, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query, setup, teardown),
+		cmocka_unit_test(test_field_clean),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
