@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 #include "audit_store.h"
 #include "io.h"
 #include "log.h"
@@ -263,6 +265,9 @@ auditor_checkpoint_locked(struct vault *v, struct bos_err *err)
 	uint64_t head;
 	int found;
 
+	/* Inside a transaction the head file could get ahead of what commits. */
+	if (!sqlite3_get_autocommit(store_db(v->st.store)))
+		return bos_err_set(err, BOS_E_INVALID, "audit checkpoint inside a transaction");
 	if (audit_head_get(v->st.store, &head, hash, err) != 0)
 		return -1;
 	if (head == 0)
