@@ -370,6 +370,8 @@ http_check_auth(struct http_req *r, const struct http_hdrs *h)
 	}
 	if (status < 400 || status > 599)
 		status = 500;
+	if (status == 503)
+		http_req_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");   /* a busy database */
 	return http_req_fail(r, status, code ? code : "unauthenticated", "%s",
 	    msg ? msg : "not allowed");
 }
