@@ -7,12 +7,10 @@
  *
  * The export is streamed into FILE.tmp (O_EXCL, O_NOFOLLOW, 0640), synced
  * and renamed onto FILE, so a failed download never leaves half an export
- * under FILE. It uses a libcurl handle of its own, set up with the transport
- * rules of http_client.c (TLS 1.3, peer and host verified, the same trust
- * anchor, no proxy, no redirects), because http_client_call() holds one
- * JSON object of at most 1 MiB and an export is JSON lines of any length.
+ * under FILE. It goes through http_client_download(), the transport of
+ * every other request, because http_client_call() holds one JSON object of
+ * at most 1 MiB and an export is JSON lines of any length.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -33,24 +31,17 @@
 #include <unistd.h>
 #include "audit_chain.h"
 #include "bosctl.h"
-#include "buf.h"
 #include "http_client.h"
 #include "io.h"
-#include "secmem.h"
-#include "session_file.h"
 
 #define AUDIT_TAIL_DEFAULT 20
 #define AUDIT_COUNT_MAX 1000000LL          /* -n and --limit */
 #define AUDIT_PAGE_DEFAULT 100             /* the vault's default page */
 #define AUDIT_PAGE_MAX 1000                /* the vault's largest page */
 #define AUDIT_QUERY_MAX 4096
-#define AUDIT_URL_MAX 4096
 #define AUDIT_TIME_MAX 40                  /* "YYYY-MM-DDTHH:MM:SS.fffffffffZ" */
 #define AUDIT_FILE_MAX (1024LL * 1024 * 1024)  /* an export, read or downloaded */
 #define AUDIT_KEYFILE_MAX (64 * 1024)
-#define AUDIT_ERRBODY_MAX (64 * 1024)
-#define AUDIT_DL_TIMEOUT_S 3600L           /* a whole export; stalls end sooner */
-#define AUDIT_DL_STALL_S 60L
 #define AUDIT_EXPORT_PATH "/credentials/audit/export"
 #define AUDIT_PUBKEY_PATH "/credentials/audit/pubkey"
 #define AUDIT_P256 "prime256v1"
@@ -915,172 +906,22 @@ audit_pubkey(const struct audit_opts *o)
 
 /* ---- export: streamed into FILE.tmp ---- */
 
-struct audit_dl {
-	CURL *h;
-	int fd;
-	long status;
-	size_t bytes;
-	struct buf ebody;  /* the answer when the status is not 2xx (an error object) */
-	int werr;          /* errno of a failed write to the file */
-};
-
-static size_t
-audit_dl_write(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct audit_dl *d = arg;
-	size_t n;
-
-	if (__builtin_mul_overflow(size, nmemb, &n))
-		return 0;
-	if (d->status == 0 &&
-	    curl_easy_getinfo(d->h, CURLINFO_RESPONSE_CODE, &d->status) != CURLE_OK)
-		return 0;
-	if (d->status < 200 || d->status >= 300)
-		return buf_put(&d->ebody, p, n) == 0 ? n : 0;
-	if (n > (size_t)AUDIT_FILE_MAX - d->bytes)
-		return 0;
-	if (io_write_full(d->fd, p, n) != 0) {
-		d->werr = errno;
-		return 0;
-	}
-	d->bytes += n;
-	return n;
-}
-
-/* The transport rules of http_client.c, for one streamed GET. */
-static int
-audit_dl_setup(struct audit_dl *d, struct http_client *hc, const char *url,
-    struct curl_slist *hdrs, char *errbuf)
-{
-	const char *ca = http_client_cacert(hc), *sock = http_client_unix_path(hc);
-	CURL *h = d->h;
-	int bad = 0;
-
-	bad |= curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, sock ? "http" : "https") != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_NOPROXY, "*") != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)HTTP_CLIENT_CONNECT_TIMEOUT_S) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT, AUDIT_DL_TIMEOUT_S) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, AUDIT_DL_STALL_S) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, audit_dl_write) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, d) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK;
-	if (sock != NULL)
-		return bad | (curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock) != CURLE_OK);
-	bad |= curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
-	if (ca != NULL) {
-		bad |= curl_easy_setopt(h, CURLOPT_CAINFO, ca) != CURLE_OK;
-		bad |= curl_easy_setopt(h, CURLOPT_CAPATH, NULL) != CURLE_OK;
-	}
-	return bad;
-}
-
-/*
- * The request headers: the saved session's token as a Bearer header (the
- * session was checked by bosctl_api_open just before). The header text is
- * wiped; libcurl's copy goes through the wiping allocator.
- */
-static struct curl_slist *
-audit_dl_headers(struct bos_err *err)
-{
-	struct curl_slist *l = NULL, *t = NULL;
-	struct session_file s;
-	char *auth = NULL;
-	size_t n = 0;
-	int k;
-
-	memset(&s, 0, sizeof(s));
-	if ((k = session_file_load(&s, err)) < 0)
-		return NULL;
-	if (k > 0 || token_check(s.token, TOKEN_SESSION) != 0) {
-		session_file_clear(&s);
-		bos_err_set(err, BOS_E_AUTH, "not signed in or the session expired: run "
-		    "'bosctl login NAME'");
-		return NULL;
-	}
-	n = strlen("Authorization: Bearer ") + strlen(s.token) + 1;
-	if ((auth = malloc(n)) != NULL) {
-		(void)snprintf(auth, n, "Authorization: Bearer %s", s.token);
-		if ((l = curl_slist_append(NULL, "Accept: application/x-ndjson")) != NULL &&
-		    (t = curl_slist_append(l, auth)) == NULL)
-			curl_slist_free_all(l);
-	}
-	secmem_freezero(auth, n);
-	session_file_clear(&s);
-	if (t == NULL)
-		bos_err_set(err, BOS_E_NOMEM, "out of memory");
-	return t;
-}
-
-/* What went wrong with a finished transfer, for a person. */
-static int
-audit_dl_result(struct audit_dl *d, CURLcode e, const char *errbuf, const char *tmp,
-    struct bos_err *err)
-{
-	struct http_resp resp;
-	int r;
-
-	if (d->status >= 200 && d->status < 300 && e == CURLE_OK)
-		return 0;
-	if (d->werr != 0)
-		return bos_err_set(err, BOS_E_IO, "cannot write '%s': %s", tmp, strerror(d->werr));
-	if (d->status >= 200 && d->status < 300 && e == CURLE_WRITE_ERROR)
-		return bos_err_set(err, BOS_E_INVALID, "the export is larger than %lld bytes; "
-		    "refused", AUDIT_FILE_MAX);
-	/* Status 0: no answer at all; the transfer's error below says why. */
-	if (d->status != 0 && (d->status < 200 || d->status >= 300)) {
-		memset(&resp, 0, sizeof(resp));
-		resp.status = d->status;
-		resp.json = json_loadb((const char *)d->ebody.data, d->ebody.len, 0, NULL);
-		r = http_resp_check(&resp, err);
-		json_decref(resp.json);
-		if (r != 0)
-			return -1;
-	}
-	return bos_err_set(err, BOS_E_IO, "the download of the export broke off: %s",
-	    *errbuf ? errbuf : curl_easy_strerror(e));
-}
-
 /* GET /credentials/audit/export into fd; *bytes written. */
 static int
 audit_download(struct http_client *hc, int fd, const char *tmp, size_t *bytes,
     struct bos_err *err)
 {
-	char url[AUDIT_URL_MAX], errbuf[CURL_ERROR_SIZE] = "";
-	struct audit_dl d = { .fd = fd };
-	struct curl_slist *hdrs;
-	CURLcode e;
-	int r = -1, k;
+	struct http_download dl;
 
-	k = snprintf(url, sizeof(url), "%s%s", http_client_base(hc), AUDIT_EXPORT_PATH);
-	if (k < 0 || (size_t)k >= sizeof(url))
-		return bos_err_set(err, BOS_E_INVALID, "the vault's address is too long");
-	if ((hdrs = audit_dl_headers(err)) == NULL)
+	if (http_client_download(hc, AUDIT_EXPORT_PATH, "application/x-ndjson", fd,
+	    (size_t)AUDIT_FILE_MAX, &dl, err) != 0) {
+		if (dl.write_errno != 0)
+			return bos_err_set(err, BOS_E_IO, "cannot write '%s': %s", tmp,
+			    strerror(dl.write_errno));
 		return -1;
-	if ((d.h = curl_easy_init()) == NULL || buf_init(&d.ebody, AUDIT_ERRBODY_MAX) != 0 ||
-	    audit_dl_setup(&d, hc, url, hdrs, errbuf) != 0) {
-		bos_err_set(err, BOS_E_IO, "cannot set up the download (libcurl)");
-		goto out;
 	}
-	e = curl_easy_perform(d.h);
-	if (curl_easy_getinfo(d.h, CURLINFO_RESPONSE_CODE, &d.status) != CURLE_OK)
-		d.status = 0;
-	r = audit_dl_result(&d, e, errbuf, tmp, err);
-	*bytes = d.bytes;
-out:
-	if (d.h != NULL)
-		curl_easy_cleanup(d.h);
-	curl_slist_free_all(hdrs);
-	buf_free(&d.ebody);
-	return r;
+	*bytes = dl.bytes;
+	return 0;
 }
 
 /* Lines, records and checkpoints in the export at path. */

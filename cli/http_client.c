@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "buf.h"
+#include "io.h"
 #include "json_alloc.h"
 #include "secmem.h"
 #include "token.h"
@@ -22,6 +23,10 @@
 #define HTTP_CLIENT_UNIX_BASE "http://localhost"
 #define HTTP_CLIENT_URL_MAX 2048
 #define HTTP_CLIENT_AUTH_PREFIX "Authorization: Bearer "
+#define HTTP_CLIENT_ACCEPT_JSON "Accept: application/json"
+#define HTTP_CLIENT_ACCEPT_MAX 128
+/* The error object of a refused download; the vault's are far smaller. */
+#define HTTP_CLIENT_ERRBODY_MAX (64 * 1024)
 
 struct http_client {
 	CURL *h;
@@ -326,11 +331,12 @@ http_client_write_cb(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* accept is the whole Accept header line. */
 static struct curl_slist *
-http_client_headers(const struct http_client *c, int has_body)
+http_client_headers(const struct http_client *c, const char *accept, int has_body)
 {
 	/* "Expect:" turns off 100-continue, which only adds a round trip here. */
-	const char *fixed[] = { "Accept: application/json", "Expect:",
+	const char *fixed[] = { accept, "Expect:",
 	    has_body ? "Content-Type: application/json" : NULL, c->auth };
 	struct curl_slist *l = NULL, *t;
 	size_t i;
@@ -347,9 +353,14 @@ http_client_headers(const struct http_client *c, int has_body)
 	return l;
 }
 
-/* The options of every request; curl_easy_reset() before them keeps the connection. */
+/*
+ * The transport rules every request shares, JSON call or download: the
+ * vault's scheme only, no redirects, no proxy, TLS 1.3 with the peer and its
+ * host name verified against BOS_CACERT alone. curl_easy_reset() before them
+ * keeps the connection.
+ */
 static int
-http_client_setup(struct http_client *c, const char *url, struct buf *rb, char *errbuf)
+http_client_transport(struct http_client *c, const char *url, char *errbuf)
 {
 	CURL *h = c->h;
 	int bad = 0;
@@ -359,13 +370,8 @@ http_client_setup(struct http_client *c, const char *url, struct buf *rb, char *
 	bad |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_NOPROXY, "*") != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)HTTP_CLIENT_CONNECT_TIMEOUT_S) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)HTTP_CLIENT_TIMEOUT_S) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)HTTP_CLIENT_RESPONSE_MAX) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_client_write_cb) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, rb) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK;
 	if (c->is_unix)
 		return bad | (curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c->unix_path) != CURLE_OK);
@@ -377,6 +383,21 @@ http_client_setup(struct http_client *c, const char *url, struct buf *rb, char *
 		bad |= curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert) != CURLE_OK;
 		bad |= curl_easy_setopt(h, CURLOPT_CAPATH, NULL) != CURLE_OK;
 	}
+	return bad;
+}
+
+/* A JSON call: the transport, a short deadline, the answer collected into rb. */
+static int
+http_client_setup(struct http_client *c, const char *url, struct buf *rb, char *errbuf)
+{
+	CURL *h = c->h;
+	int bad = http_client_transport(c, url, errbuf);
+
+	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)HTTP_CLIENT_TIMEOUT_S) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)HTTP_CLIENT_RESPONSE_MAX) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_client_write_cb) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, rb) != CURLE_OK;
 	return bad;
 }
 
@@ -482,6 +503,18 @@ http_client_perform(struct http_client *c, struct http_resp *resp, struct buf *r
 	return http_client_parse(rb, resp, err);
 }
 
+/* The base, then path, into url; -1 when it does not fit. */
+static int
+http_client_url(const struct http_client *c, const char *path, char *url, size_t n,
+    struct bos_err *err)
+{
+	int k = snprintf(url, n, "%s%s", c->base, path);
+
+	if (k < 0 || (size_t)k >= n)
+		return bos_err_set(err, BOS_E_INVALID, "the request URL is too long");
+	return 0;
+}
+
 int
 http_client_call(struct http_client *c, const char *method, const char *path, const json_t *body,
     struct http_resp *resp, struct bos_err *err)
@@ -490,12 +523,11 @@ http_client_call(struct http_client *c, const char *method, const char *path, co
 	struct curl_slist *hdrs = NULL;
 	struct buf rb = { 0 };
 	char *data = NULL;
-	int r = -1, k;
+	int r = -1;
 
 	memset(resp, 0, sizeof(*resp));
-	k = snprintf(url, sizeof(url), "%s%s", c->base, path);
-	if (k < 0 || (size_t)k >= sizeof(url))
-		return bos_err_set(err, BOS_E_INVALID, "the request URL is too long");
+	if (http_client_url(c, path, url, sizeof(url), err) != 0)
+		return -1;
 	if (body != NULL && (data = json_dumps(body, JSON_COMPACT)) == NULL)
 		return bos_err_set(err, BOS_E_NOMEM, "cannot encode the request");
 	if (buf_init(&rb, HTTP_CLIENT_RESPONSE_MAX) != 0) {
@@ -503,7 +535,7 @@ http_client_call(struct http_client *c, const char *method, const char *path, co
 		goto out;
 	}
 	curl_easy_reset(c->h);
-	if ((hdrs = http_client_headers(c, data != NULL)) == NULL ||
+	if ((hdrs = http_client_headers(c, HTTP_CLIENT_ACCEPT_JSON, data != NULL)) == NULL ||
 	    http_client_setup(c, url, &rb, errbuf) != 0 ||
 	    curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
 	    http_client_method(c->h, method, data, data ? strlen(data) : 0) != 0) {
@@ -603,4 +635,172 @@ http_client_call_ok(struct http_client *c, const char *method, const char *path,
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- downloads: a GET whose body streams into a file ---- */
+
+/* One download in progress: a 2xx body goes to fd, any other into ebody. */
+struct http_client_dl {
+	CURL *h;
+	int fd;
+	size_t max;
+	int too_large;
+	struct buf ebody;          /* the vault's error object */
+	struct http_download *out; /* status, bytes, write_errno */
+};
+
+static int
+http_client_2xx(long status)
+{
+	return status >= 200 && status < 300;
+}
+
+static size_t
+http_client_dl_write(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct http_client_dl *d = arg;
+	size_t n;
+
+	if (__builtin_mul_overflow(size, nmemb, &n))
+		return 0;
+	if (d->out->status == 0 &&
+	    curl_easy_getinfo(d->h, CURLINFO_RESPONSE_CODE, &d->out->status) != CURLE_OK)
+		return 0;
+	if (!http_client_2xx(d->out->status))
+		return buf_put(&d->ebody, p, n) == 0 ? n : 0;
+	if (n > d->max - d->out->bytes) {
+		d->too_large = 1;
+		return 0;
+	}
+	if (io_write_full(d->fd, p, n) != 0) {
+		d->out->write_errno = errno;
+		return 0;
+	}
+	d->out->bytes += n;
+	return n;
+}
+
+/*
+ * A download: the transport, an hour in all but a minute at most without
+ * data, and a size refused early when Content-Length already exceeds it.
+ */
+static int
+http_client_dl_setup(struct http_client *c, const char *url, struct http_client_dl *d,
+    char *errbuf)
+{
+	CURL *h = c->h;
+	int bad = http_client_transport(c, url, errbuf);
+
+	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)HTTP_CLIENT_DL_TIMEOUT_S) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)HTTP_CLIENT_DL_STALL_S) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_client_dl_write) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, d) != CURLE_OK;
+	if (d->max <= (size_t)INT64_MAX)
+		bad |= curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)d->max) != CURLE_OK;
+	return bad;
+}
+
+/* A refusal: the vault's error object, read like any call's (http_resp_check). */
+static int
+http_client_dl_refused(struct http_client *c, const struct http_client_dl *d,
+    struct bos_err *err)
+{
+	struct http_resp resp;
+	int r;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.status = d->out->status;
+	resp.retry_after = http_client_retry_after(c->h);
+	resp.helper = c->helper;
+	/* Cannot fail for a status other than 2xx: a body that is no object is no reason. */
+	(void)http_client_parse(&d->ebody, &resp, err);
+	r = http_resp_check(&resp, err);
+	http_resp_free(&resp);
+	return r;
+}
+
+/* What became of a finished download, for a person. */
+static int
+http_client_dl_result(struct http_client *c, const struct http_client_dl *d, CURLcode e,
+    const char *errbuf, struct bos_err *err)
+{
+	long status = d->out->status;
+
+	/* The vault's reason comes first, whatever became of the transfer after it. */
+	if (status != 0 && !http_client_2xx(status))
+		return http_client_dl_refused(c, d, err);
+	if (status != 0 && e == CURLE_OK)
+		return 0;
+	if (d->out->write_errno != 0)
+		return bos_err_set(err, BOS_E_IO, "cannot write the download: %s",
+		    strerror(d->out->write_errno));
+	if (d->too_large || e == CURLE_FILESIZE_EXCEEDED)
+		return bos_err_set(err, BOS_E_INVALID, "the vault's answer is larger than %zu bytes; "
+		    "refused", d->max);
+	if (status != 0)
+		return bos_err_set(err, BOS_E_IO, "the download from the vault at %s broke off: %s",
+		    c->addr, *errbuf ? errbuf : curl_easy_strerror(e));
+	if (e == CURLE_OK)
+		return bos_err_set(err, BOS_E_IO, "no HTTP status from the vault at %s", c->addr);
+	if (e == CURLE_OPERATION_TIMEDOUT)
+		return bos_err_set(err, BOS_E_IO, "the vault at %s did not answer in time (%d s to "
+		    "connect, %d s without data)", c->addr, HTTP_CLIENT_CONNECT_TIMEOUT_S,
+		    HTTP_CLIENT_DL_STALL_S);
+	return http_client_curl_err(c, e, errbuf, err);
+}
+
+/* "Accept: TYPE" into line; -1 when TYPE is too long or could end the header. */
+static int
+http_client_accept(const char *type, char *line, size_t n)
+{
+	const char *p;
+	int k;
+
+	for (p = type; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return -1;
+	k = snprintf(line, n, "Accept: %s", type);
+	return k < 0 || (size_t)k >= n ? -1 : 0;
+}
+
+int
+http_client_download(struct http_client *c, const char *path, const char *accept, int fd,
+    size_t max_bytes, struct http_download *out, struct bos_err *err)
+{
+	char url[HTTP_CLIENT_URL_MAX * 2], errbuf[CURL_ERROR_SIZE] = "";
+	char acc[HTTP_CLIENT_ACCEPT_MAX];
+	struct http_client_dl d = { .h = c->h, .fd = fd, .max = max_bytes, .out = out };
+	struct curl_slist *hdrs = NULL;
+	CURLcode e;
+	int r = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (http_client_url(c, path, url, sizeof(url), err) != 0)
+		return -1;
+	if (http_client_accept(accept, acc, sizeof(acc)) != 0)
+		return bos_err_set(err, BOS_E_INVALID, "the media type to accept is malformed");
+	if (buf_init(&d.ebody, HTTP_CLIENT_ERRBODY_MAX) != 0)
+		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
+	curl_easy_reset(c->h);
+	if ((hdrs = http_client_headers(c, acc, 0)) == NULL ||
+	    http_client_dl_setup(c, url, &d, errbuf) != 0 ||
+	    curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK) {
+		bos_err_set(err, BOS_E_IO, "cannot set up the download (libcurl)");
+		goto out;
+	}
+	e = curl_easy_perform(c->h);
+	if (curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &out->status) != CURLE_OK)
+		out->status = 0;
+	if (http_client_dl_result(c, &d, e, errbuf, err) != 0)
+		goto out;
+	/* success */
+	r = 0;
+out:
+	/* Drop libcurl's pointers into what is about to be freed. */
+	curl_easy_reset(c->h);
+	curl_slist_free_all(hdrs);
+	buf_free(&d.ebody);
+	return r;
 }

@@ -2,10 +2,12 @@
  * bosctl's client of the vault's JSON API (libcurl). HTTPS with TLS 1.3 at
  * least and the peer's certificate and host name always verified, or plain
  * HTTP on the vault's unix socket; no redirects, no proxy, bounded time and
- * a bounded response. A session token travels only in an
- * "Authorization: Bearer" header. Request and response bytes are wiped when
- * released, and so is every block libcurl and OpenSSL allocate (see
- * http_client_global_init), since both carry passwords and secrets.
+ * a bounded response, held in memory as JSON (http_client_call) or streamed
+ * into a file (http_client_download), both over the same transport setup.
+ * A session token travels only in an "Authorization: Bearer" header.
+ * Request and response bytes are wiped when released, and so is every block
+ * libcurl and OpenSSL allocate (see http_client_global_init), since both
+ * carry passwords and secrets.
  *
  * Addressing: BOS_ADDR is https://HOST:PORT (default https://127.0.0.1:8025)
  * or unix:/PATH/vault.sock. BOS_CACERT names the PEM certificate that signs
@@ -25,6 +27,8 @@
 #define HTTP_CLIENT_RESPONSE_MAX (1024 * 1024)
 #define HTTP_CLIENT_CONNECT_TIMEOUT_S 10
 #define HTTP_CLIENT_TIMEOUT_S 60
+#define HTTP_CLIENT_DL_TIMEOUT_S 3600   /* a whole download; stalls end sooner */
+#define HTTP_CLIENT_DL_STALL_S 60       /* a download with no data this long ends */
 
 struct http_client;
 
@@ -103,5 +107,27 @@ int http_client_call_ok(struct http_client *c, const char *method, const char *p
 
 /* "MESSAGE (CODE, HTTP N)" for any error response; -1. */
 int http_resp_error(const struct http_resp *r, struct bos_err *err);
+
+struct http_download {
+	long status;      /* HTTP status, 0 when none arrived */
+	size_t bytes;     /* body bytes written to fd */
+	int write_errno;  /* errno of a failed write to fd, else 0 */
+};
+
+/*
+ * GET path with the transport rules of http_client_call (the same handle and
+ * options, the token) and stream a 2xx answer's body into fd, for bodies
+ * that are no single JSON object or too large for http_client_call. accept
+ * is the media type asked for ("application/x-ndjson"). The body may take
+ * HTTP_CLIENT_DL_TIMEOUT_S in all, but no more than HTTP_CLIENT_DL_STALL_S
+ * without data. Returns 0 once the whole body of a 2xx answer is in fd.
+ * Else -1 with *out filled as far as it got and a message: for any other
+ * status, http_resp_check's from the vault's error object; a body beyond
+ * max_bytes is refused; a write to fd that failed leaves its errno in
+ * out->write_errno (the message cannot name the file). fd then holds part of
+ * the body at most: the caller discards it.
+ */
+int http_client_download(struct http_client *c, const char *path, const char *accept, int fd,
+    size_t max_bytes, struct http_download *out, struct bos_err *err) BOS_WUR;
 
 #endif
