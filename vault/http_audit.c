@@ -10,6 +10,7 @@
  * audit_unavailable; the loss is counted (/metrics) and announced by an
  * alert record once the store works again (auditor.c).
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,28 +60,35 @@ http_req_audit_principal(struct http_req *r, const char *principal)
 }
 
 /*
- * The request path, with any segment that looks like a token replaced: a
- * token pasted into a URL must not reach the trail.
+ * Replace anything that looks like a token ("bos_" and the run of token
+ * characters after it) with "(token)": a token pasted where a name belongs
+ * comes back in an error message, and must not reach the trail that way.
  */
 static void
-http_audit_path(const struct http_req *r, char out[AUDIT_FIELD_MAX])
+http_audit_mask(char f[AUDIT_FIELD_MAX])
 {
-	char buf[AUDIT_FIELD_MAX];
-	size_t i = 0, o = 0, n = r->raw_path_len;
+	static const char mark[] = "(token)";
+	char out[AUDIT_FIELD_MAX], *p = f, *t;
+	size_t o = 0, n;
 
-	while (i < n && o + 1 < sizeof(buf)) {
-		if (r->raw_path[i] == '/' && i + 5 <= n && strncmp(r->raw_path + i + 1, "bos_", 4) == 0) {
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "/(token)");
-			for (i++; i < n && r->raw_path[i] != '/'; i++)
-				;
-			if (o >= sizeof(buf))
-				o = sizeof(buf) - 1;
-			continue;
-		}
-		buf[o++] = r->raw_path[i++];
+	while ((t = strstr(p, "bos_")) != NULL) {
+		n = (size_t)(t - p);
+		if (o + n + sizeof(mark) > sizeof(out))
+			break;
+		memcpy(out + o, p, n);
+		memcpy(out + o + n, mark, sizeof(mark) - 1);
+		o += n + sizeof(mark) - 1;
+		for (p = t + 4; isalnum((unsigned char)*p) || *p == '_'; p++)
+			;
 	}
-	buf[o] = '\0';
-	audit_field_clean(out, buf);
+	if (p == f)
+		return;
+	n = strlen(p);
+	if (o + n + 1 > sizeof(out))
+		n = sizeof(out) - 1 - o;
+	memcpy(out + o, p, n);
+	out[o + n] = '\0';
+	audit_field_clean(f, out);
 }
 
 static const char *
@@ -115,7 +123,7 @@ http_audit_record(const struct http_req *r, const char *decision, const char *re
 	if (r->audit_resource[0] != '\0')
 		memcpy(rec->resource, r->audit_resource, sizeof(rec->resource));
 	else
-		http_audit_path(r, rec->resource);
+		audit_field_clean(rec->resource, r->raw_path);   /* tokens are masked below */
 	audit_field_clean(rec->decision, decision);
 	if (r->audit_reason[0] != '\0')
 		memcpy(rec->reason, r->audit_reason, sizeof(rec->reason));
@@ -123,6 +131,9 @@ http_audit_record(const struct http_req *r, const char *decision, const char *re
 		audit_field_clean(rec->reason, reason);
 	audit_field_clean(rec->client, r->hc != NULL ? r->hc->client : "-");
 	audit_field_clean(rec->request_id, r->id);
+	http_audit_mask(rec->principal);
+	http_audit_mask(rec->resource);
+	http_audit_mask(rec->reason);
 }
 
 /* Take the lock and open the transaction the record (and maybe the handler) uses. */
