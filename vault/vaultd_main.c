@@ -411,9 +411,14 @@ vaultd_audit_open(struct vault *v, int accept_rollback, struct bos_err *err)
 {
 	char reason[AUDIT_FIELD_MAX];
 
-	if (auditor_new(v, &v->audit, err) != 0 ||
-	    auditor_check_start(v, accept_rollback, err) != 0)
+	if (auditor_new(v, &v->audit, err) != 0)
 		return -1;
+	if (auditor_check_start(v, accept_rollback, err) != 0) {
+		/* Refused: no stop record, no new checkpoint, audit.head untouched. */
+		auditor_free(v->audit);
+		v->audit = NULL;
+		return -1;
+	}
 	snprintf(reason, sizeof(reason), "bos-vaultd started (pid %d)", (int)getpid());
 	if (auditor_event(v, "vault_start", "vault", "allow", reason, err) != 0 ||
 	    auditor_event(v, "policy_load", "/" STATE_POLICY, "allow", "role policies loaded",
