@@ -210,6 +210,17 @@ auditor_event(struct vault *v, const char *action, const char *resource, const c
 	return auditor_own_txn(v, &r, err);
 }
 
+int
+auditor_append_event(struct vault *v, const char *action, const char *resource,
+    const char *decision, const char *reason, struct bos_err *err)
+{
+	struct audit_record r;
+
+	if (auditor_vault_record(&r, action, resource, decision, reason) != 0)
+		return bos_err_set(err, BOS_E_INVALID, "audit event %s does not fit a record", action);
+	return auditor_append(v, &r, err);
+}
+
 /* ---- the head file ---------------------------------------------------------------- */
 
 /* A failed fsync may have lost what was written: stop, as the store does. */

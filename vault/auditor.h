@@ -48,6 +48,10 @@ void auditor_lost(struct vault *v);
 int auditor_event(struct vault *v, const char *action, const char *resource,
     const char *decision, const char *reason, struct bos_err *err) BOS_WUR;
 
+/* The same record, appended in the caller's open transaction (as auditor_append). */
+int auditor_append_event(struct vault *v, const char *action, const char *resource,
+    const char *decision, const char *reason, struct bos_err *err) BOS_WUR;
+
 /* Sign the head now (if it is not signed yet) and write STATE/audit.head. */
 int auditor_checkpoint_now(struct vault *v, struct bos_err *err) BOS_WUR;
 

@@ -27,30 +27,34 @@ http_audit_set(char dst[AUDIT_FIELD_MAX], const char *src)
 	audit_field_clean(dst, src);
 }
 
+static void BOS_PRINTF(2, 0)
+http_audit_vset(char dst[AUDIT_FIELD_MAX], const char *fmt, va_list ap)
+{
+	char buf[AUDIT_FIELD_MAX];
+
+	if (vsnprintf(buf, sizeof(buf), fmt, ap) < 0)
+		buf[0] = '\0';
+	http_audit_set(dst, buf);
+}
+
 void
 http_req_audit_reason(struct http_req *r, const char *fmt, ...)
 {
-	char buf[AUDIT_FIELD_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vsnprintf(buf, sizeof(buf), fmt, ap) < 0)
-		buf[0] = '\0';
+	http_audit_vset(r->audit_reason, fmt, ap);
 	va_end(ap);
-	http_audit_set(r->audit_reason, buf);
 }
 
 void
 http_req_audit_resource(struct http_req *r, const char *fmt, ...)
 {
-	char buf[AUDIT_FIELD_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vsnprintf(buf, sizeof(buf), fmt, ap) < 0)
-		buf[0] = '\0';
+	http_audit_vset(r->audit_resource, fmt, ap);
 	va_end(ap);
-	http_audit_set(r->audit_resource, buf);
 }
 
 void

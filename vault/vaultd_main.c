@@ -265,7 +265,6 @@ vaultd_policy_load(struct vault *v, const char *dir, int dev, struct bos_err *er
 static int
 vaultd_sweep_txn(struct vault *v, unsigned *n, struct bos_err *err)
 {
-	struct audit_record rec;
 	char reason[AUDIT_FIELD_MAX];
 	int r;
 
@@ -276,15 +275,7 @@ vaultd_sweep_txn(struct vault *v, unsigned *n, struct bos_err *err)
 	if (r == 0 && *n > 0) {
 		snprintf(reason, sizeof(reason), "revoked %u grant(s) unused for more than %u s", *n,
 		    v->st.conf.grant_idle_revoke_seconds);
-		memset(&rec, 0, sizeof(rec));
-		r = audit_field_set(rec.principal, "vault") | audit_field_set(rec.action, "grant_sweep") |
-		    audit_field_set(rec.resource, "/grants") | audit_field_set(rec.decision, "allow") |
-		    audit_field_set(rec.reason, reason) | audit_field_set(rec.client, "-") |
-		    audit_field_set(rec.request_id, "-");
-		if (r != 0)
-			r = bos_err_set(err, BOS_E_INVALID, "sweep record does not fit");
-		else
-			r = auditor_append(v, &rec, err);
+		r = auditor_append_event(v, "grant_sweep", "/grants", "allow", reason, err);
 	}
 	if (r != 0) {
 		if (store_rollback(v->st.store, NULL) != 0)

@@ -343,6 +343,10 @@ check "GET /grants: the sweep revoked the other idle grant without any use" jq -
 check "GET /grants: the busy grant is active" jq -e --arg a "$BUSY_A" \
 	'.grants[]|select(.accessor==$a)|.state=="active" and .uses==4' <<<"$out"
 check "the sweep logged what it revoked" grep -q 'sweep: revoked' "$T/vault.log"
+out=$(api GET '/credentials/audit?action=grant_sweep')
+check "the sweep's revocation is in the audit trail (principal vault, same transaction)" jq -e \
+	'.records | length >= 1 and all(.principal == "vault" and .decision == "allow"
+	 and (.reason | test("^revoked [0-9]+ grant")))' <<<"$out"
 api GET "/credentials/$C2" >/dev/null
 out=$(api GET "/credentials?stale=true")
 check "GET /credentials?stale=true: 200" test "$(st)" = 200
