@@ -105,6 +105,17 @@ http_req_fail(struct http_req *r, unsigned status, const char *code, const char 
 	return -1;
 }
 
+/*
+ * Wipe bytes that libmicrohttpd handed us as const but that live in its
+ * writable per-connection memory (the read buffer): header values and
+ * upload_data. docs/MEMORY.md says why.
+ */
+static void
+http_wipe_mhd(const char *p, size_t n)
+{
+	secmem_wipe((void *)(uintptr_t)p, n);
+}
+
 /* ---- creation and release ---- */
 
 struct http_req *
@@ -403,11 +414,22 @@ http_checks_first(struct http_req *r, const struct http_hdrs *h)
 }
 
 static enum MHD_Result
+http_wipe_auth_cb(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+    const char *value, size_t value_size)
+{
+	(void)cls;
+	(void)kind;
+	if (value != NULL && http_name_is(key, key_size, MHD_HTTP_HEADER_AUTHORIZATION))
+		http_wipe_mhd(value, value_size);
+	return MHD_YES;
+}
+
+static enum MHD_Result
 http_req_first(struct http_req *r, const char *method)
 {
 	struct http_hdrs h;
 	uint64_t cl = 0;
-	int cl_ok;
+	int cl_ok, rc;
 
 	memset(&h, 0, sizeof(h));
 	r->method = http_method_parse(method);
@@ -416,7 +438,15 @@ http_req_first(struct http_req *r, const char *method)
 	cl_ok = h.n_cl == 1 && http_parse_content_length(h.cl, h.cl_len, &cl) == 0;
 	/* An unparsable or duplicate length counts as a body: we will not read it. */
 	r->has_body = h.n_te > 0 || h.n_cl > 1 || (h.n_cl == 1 && (!cl_ok || cl > 0));
-	if (http_checks_first(r, &h) == 0)
+	rc = http_checks_first(r, &h);
+	/*
+	 * Every Authorization value lives in libmicrohttpd's connection memory,
+	 * which it frees unwiped when a connection ends mid-request. The token
+	 * is copied (http_take_bearer) and nothing reads the header again, so
+	 * it goes now, whatever the checks said.
+	 */
+	(void)MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, http_wipe_auth_cb, NULL);
+	if (rc == 0)
 		return MHD_YES;
 	if (!r->has_body)
 		return MHD_YES;     /* answered on the last call, keeping the connection */
@@ -641,6 +671,8 @@ http_req_access(void *cls, struct MHD_Connection *c, const char *url, const char
 	case REQ_BODY:
 		if (*upload_data_size != 0) {
 			res = http_req_take(r, upload_data, *upload_data_size);
+			/* Copied (or dropped): the secret must not stay in libmicrohttpd's buffer too. */
+			http_wipe_mhd(upload_data, *upload_data_size);
 			*upload_data_size = 0;
 			break;
 		}
