@@ -188,10 +188,27 @@ check: deps
 	@BOS_COUNTS=$(COUNTS) $(MAKE) --no-print-directory fuzz FUZZ_TIME=10
 	@awk '{p+=$$1; f+=$$2} END {print "check: " p " passed, " f " failed"; exit f > 0}' $(COUNTS)
 
+# Units, the sysusers file and the example bos.conf go under PREFIX too
+# (/usr/local/lib/systemd/system is on systemd's search path). The units name
+# /usr/local/bin; for another PREFIX that path is rewritten to BINDIR.
+# Nothing is enabled or started: docs/DEPLOY.md walks through that.
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+DATADIR     ?= $(PREFIX)/share/bos
+DOCDIR      ?= $(PREFIX)/share/doc/bos
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(BUILD)/bin/bos-vaultd $(BUILD)/bin/bosctl $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(BUILD)/bin/bos-hsmd $(DESTDIR)$(LIBEXECDIR)/
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DATADIR)/dropins $(DESTDIR)$(DOCDIR)
+	for u in bos-vaultd.service bos-vaultd.socket bos-broker@.service; do \
+		sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/share/doc/bos/|$(DOCDIR)/|g' \
+		    systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 systemd/sysusers.d/bos.conf $(DESTDIR)$(SYSUSERSDIR)/bos.conf
+	install -m 0644 systemd/bos.conf.example $(DESTDIR)$(DATADIR)/
+	install -m 0644 systemd/dropins/*.conf $(DESTDIR)$(DATADIR)/dropins/
+	install -m 0644 docs/DEPLOY.md $(DESTDIR)$(DOCDIR)/
 
 clean:
 	rm -rf build build-asan build-fuzz
