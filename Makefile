@@ -33,7 +33,7 @@ endif
 ifeq ($(FUZZ),1)
 OPT     += -fsanitize=fuzzer-no-link
 endif
-CPPFLAGS += -D_GNU_SOURCE -DSQLITE_HAS_CODEC -Icommon -Ipolicy -Ivault -Itests/unit/support -DBOS_LIBEXECDIR='"$(LIBEXECDIR)"'
+CPPFLAGS += -D_GNU_SOURCE -DSQLITE_HAS_CODEC -Icommon -Ipolicy -Ivault -Isandbox -Itests/unit/support -DBOS_LIBEXECDIR='"$(LIBEXECDIR)"'
 CFLAGS  ?=
 CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SANLD)
@@ -51,6 +51,23 @@ CPPFLAGS += $(call pkg_cflags,$(HSM_PKGS) $(VAULT_PKGS) $(CLI_PKGS))
 
 COMMON_SRCS := $(wildcard common/*.c)
 POLICY_SRCS := $(wildcard policy/*.c)
+# sandbox/ (docs/SANDBOX.md): the seccomp filter, or the null sandbox in
+# sanitizer and fuzz builds, whose runtimes make calls no allow-list should
+# carry. SANDBOX_DEBUG=1 names a refused call before exiting (159);
+# SANDBOX_DEBUG=log allows and logs to the kernel log (to find allow-lists).
+SANDBOX_DEBUG ?= 0
+ifeq ($(SAN)$(FUZZ),00)
+SANDBOX_SRCS := sandbox/sandbox.c sandbox/sandbox_seccomp.c
+SANDBOX_LIBS := $(call pkg_libs,libseccomp)
+else
+SANDBOX_SRCS := sandbox/sandbox.c sandbox/sandbox_null.c
+SANDBOX_LIBS :=
+endif
+ifeq ($(SANDBOX_DEBUG),1)
+CPPFLAGS += -DBOS_SANDBOX_DEBUG=1
+else ifeq ($(SANDBOX_DEBUG),log)
+CPPFLAGS += -DBOS_SANDBOX_DEBUG=2
+endif
 HSM_SRCS    := $(filter-out hsm/hsmd_main.c,$(wildcard hsm/*.c))
 VAULT_SRCS  := $(filter-out vault/vaultd_main.c,$(wildcard vault/*.c))
 CLI_SRCS    := $(wildcard cli/*.c)
@@ -65,6 +82,7 @@ LIBCOMMON := $(BUILD)/lib/libcommon.a
 LIBPOLICY := $(BUILD)/lib/libpolicy.a
 LIBHSM    := $(BUILD)/lib/libhsm.a
 LIBVAULT  := $(BUILD)/lib/libvault.a
+LIBSANDBOX := $(BUILD)/lib/libsandbox.a
 
 BINS  := $(BUILD)/bin/bos-vaultd $(BUILD)/bin/bos-hsmd $(BUILD)/bin/bosctl
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -99,19 +117,20 @@ $(LIBCOMMON): $(call obj,$(COMMON_SRCS))
 $(LIBPOLICY): $(call obj,$(POLICY_SRCS))
 $(LIBHSM): $(call obj,$(HSM_SRCS))
 $(LIBVAULT): $(call obj,$(VAULT_SRCS))
+$(LIBSANDBOX): $(call obj,$(SANDBOX_SRCS))
 $(BUILD)/lib/%.a:
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/bin/bos-hsmd: $(call obj,hsm/hsmd_main.c) $(LIBHSM) $(LIBCOMMON)
+$(BUILD)/bin/bos-hsmd: $(call obj,hsm/hsmd_main.c) $(LIBHSM) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(HSM_PKGS)) -ldl
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(HSM_PKGS)) $(SANDBOX_LIBS) -ldl
 
-$(BUILD)/bin/bos-vaultd: $(call obj,vault/vaultd_main.c) $(LIBVAULT) $(LIBPOLICY) $(LIBCOMMON)
+$(BUILD)/bin/bos-vaultd: $(call obj,vault/vaultd_main.c) $(LIBVAULT) $(LIBPOLICY) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS))
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS)) $(SANDBOX_LIBS)
 
 $(BUILD)/bin/bosctl: $(call obj,$(CLI_SRCS)) $(LIBVAULT) $(LIBPOLICY) $(LIBCOMMON)
 	@mkdir -p $(@D)
@@ -119,14 +138,14 @@ $(BUILD)/bin/bosctl: $(call obj,$(CLI_SRCS)) $(LIBVAULT) $(LIBPOLICY) $(LIBCOMMO
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(CLI_PKGS))
 
 # Unit tests and test tools link every library; they are not shipped.
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(TEST_SUPPORT_SRCS)) $(LIBVAULT) $(LIBPOLICY) $(LIBHSM) $(LIBCOMMON)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(TEST_SUPPORT_SRCS)) $(LIBVAULT) $(LIBPOLICY) $(LIBHSM) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl
-$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBHSM) $(LIBCOMMON)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) $(SANDBOX_LIBS) -ldl
+$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBHSM) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) $(SANDBOX_LIBS) -ldl
 
 # LD_PRELOAD fault injectors for integration tests (tests/tools/preload/*.c,
 # e.g. fsync_fail.so for t_fsync_fatal.sh). Shared objects, not programs, so

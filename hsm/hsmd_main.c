@@ -18,6 +18,7 @@
 #include "hsmd.h"
 #include "log.h"
 #include "pin.h"
+#include "sandbox.h"
 #include "secmem.h"
 
 static int
@@ -98,6 +99,22 @@ hsmd_start(struct hsmd *d, int argc, char **argv, struct hsm_fail *f)
 	return r;
 }
 
+/*
+ * After login and before READY: the vault sees READY only from a sandboxed
+ * bos-hsmd. From here on bos-hsmd reads requests on fd 3 and lets SoftHSM
+ * read its token files; no socket, exec or ptrace (docs/SANDBOX.md).
+ */
+static int
+hsmd_sandbox(struct hsm_fail *f)
+{
+	struct bos_err err;
+
+	bos_err_clear(&err);
+	if (sandbox_enter(SANDBOX_HSMD, NULL, &err) != 0)
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "%s", err.msg);
+	return 0;
+}
+
 /* The order matters; see p11_sign.h. */
 static void
 hsmd_stop(struct hsmd *d)
@@ -134,7 +151,7 @@ main(int argc, char **argv)
 	d.fd = HSM_CHANNEL_FD;
 	if (!hardened)
 		hsm_fail_set(&f, HSM_ERR_CONFIG, "cannot make the process undumpable");
-	if (!hardened || hsmd_start(&d, argc, argv, &f) != 0) {
+	if (!hardened || hsmd_start(&d, argc, argv, &f) != 0 || hsmd_sandbox(&f) != 0) {
 		if (chan_send_err(d.fd, &f) != 0)
 			log_err("start-up failed and the channel is closed: %s", f.msg);
 		hsmd_stop(&d);

@@ -83,6 +83,22 @@ check "bosctl links no PKCS#11 library" \
 check "bos-hsmd links no database library" \
 	bash -c "test -z \"\$(readelf -dW '$BIN/bos-hsmd' | grep -E 'sqlite|sqlcipher')\""
 
+# 5. The sandbox (docs/SANDBOX.md): both daemons enter it, and a plain build
+#    links the seccomp implementation (the null one only with SAN=1 / FUZZ=1).
+for m in vault/vaultd_main.c:SANDBOX_VAULT hsm/hsmd_main.c:SANDBOX_HSMD; do
+	check "${m%%:*} enters the sandbox (sandbox_enter(${m##*:}, ...))" \
+		grep -q "sandbox_enter(${m##*:}," "${m%%:*}"
+done
+if grep -q -- '-fsanitize' "$BUILD/flags" 2>/dev/null; then
+	ok "daemons link libseccomp: not checked in a sanitizer build (null sandbox)"
+else
+	for b in bos-vaultd bos-hsmd; do
+		[ -x "$BIN/$b" ] || continue
+		check "$b links the seccomp sandbox, not the null one" \
+			bash -c "nm -D '$BIN/$b' | grep -q ' U seccomp_load'"
+	done
+fi
+
 echo "house-rules: $pass passed, $fail failed"
 [ -n "${BOS_COUNTS:-}" ] && echo "$pass $fail" >> "$BOS_COUNTS"
 [ "$fail" -eq 0 ]

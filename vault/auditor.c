@@ -23,8 +23,8 @@
 
 struct auditor {
 	struct vault *v;
-	char head_path[PATH_MAX];
-	char dir[PATH_MAX];
+	char head_path[PATH_MAX];     /* for messages; the file is reached through dirfd */
+	int dirfd;                     /* the state directory, opened at start (sandbox.h) */
 
 	/* Under the database lock: what the open transaction holds. */
 	unsigned txn_records;
@@ -60,18 +60,28 @@ int
 auditor_new(struct vault *v, struct auditor **out, struct bos_err *err)
 {
 	struct auditor *a = calloc(1, sizeof(*a));
-	int n, m;
+	int n;
 
 	*out = NULL;
 	if (a == NULL)
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
 	n = snprintf(a->head_path, sizeof(a->head_path), "%s/%s", v->st.dir, AUDITOR_HEAD_FILE);
-	m = snprintf(a->dir, sizeof(a->dir), "%s", v->st.dir);
-	if (n < 0 || (size_t)n >= sizeof(a->head_path) || m < 0 || (size_t)m >= sizeof(a->dir)) {
+	if (n < 0 || (size_t)n >= sizeof(a->head_path)) {
 		free(a);
 		return bos_err_set(err, BOS_E_INVALID, "state directory path too long");
 	}
+	/*
+	 * The head file is the only file the running vault creates: every access
+	 * goes through this descriptor, so the sandbox can allow openat on it
+	 * and kill an open of anything else.
+	 */
+	if ((a->dirfd = open(v->st.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		bos_err_set(err, BOS_E_IO, "cannot open %s: %s", v->st.dir, strerror(errno));
+		free(a);
+		return -1;
+	}
 	if (pthread_mutex_init(&a->mu, NULL) != 0 || pthread_cond_init(&a->cv, NULL) != 0) {
+		close(a->dirfd);
 		free(a);
 		return bos_err_set(err, BOS_E_NOMEM, "cannot create the audit lock");
 	}
@@ -88,7 +98,14 @@ auditor_free(struct auditor *a)
 		return;
 	pthread_cond_destroy(&a->cv);
 	pthread_mutex_destroy(&a->mu);
+	close(a->dirfd);
 	free(a);
+}
+
+int
+auditor_dir_fd(const struct auditor *a)
+{
+	return a != NULL ? a->dirfd : -1;
 }
 
 /* Fill the fields every vault record shares. */
@@ -234,20 +251,24 @@ auditor_fsync_or_die(int fd, const char *what)
 	_exit(AUDITOR_EXIT_FSYNC);
 }
 
-/* Replace STATE/audit.head with cp: write a temporary file, fsync, rename, fsync the directory. */
+/*
+ * Replace STATE/audit.head with cp: write a temporary file, fsync, rename,
+ * fsync the directory. Only through a->dirfd (openat, renameat, unlinkat):
+ * the vault's sandbox allows no other base.
+ */
 static int
 auditor_head_write(struct auditor *a, const struct audit_checkpoint *cp, struct bos_err *err)
 {
-	char tmp[PATH_MAX + 8], *line = NULL;
-	int fd, dfd, n;
+	static const char tmp[] = AUDITOR_HEAD_FILE ".tmp";
+	char *line = NULL;
+	int fd;
 
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp", a->head_path);
-	if (n < 0 || (size_t)n >= sizeof(tmp) || audit_checkpoint_to_json(cp, &line, err) != 0)
+	if (audit_checkpoint_to_json(cp, &line, err) != 0)
 		return bos_err_set(err, BOS_E_INVALID, "cannot write %s", a->head_path);
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	(void)unlinkat(a->dirfd, tmp, 0);
+	fd = openat(a->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || io_write_full(fd, line, strlen(line)) != 0 || io_write_full(fd, "\n", 1) != 0) {
-		bos_err_set(err, BOS_E_IO, "cannot write %s: %s", tmp, strerror(errno));
+		bos_err_set(err, BOS_E_IO, "cannot write %s.tmp: %s", a->head_path, strerror(errno));
 		free(line);
 		if (fd >= 0)
 			close(fd);
@@ -256,12 +277,10 @@ auditor_head_write(struct auditor *a, const struct audit_checkpoint *cp, struct 
 	free(line);
 	auditor_fsync_or_die(fd, tmp);
 	close(fd);
-	if (rename(tmp, a->head_path) != 0)
-		return bos_err_set(err, BOS_E_IO, "cannot rename %s: %s", tmp, strerror(errno));
-	if ((dfd = open(a->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return bos_err_set(err, BOS_E_IO, "cannot open %s: %s", a->dir, strerror(errno));
-	auditor_fsync_or_die(dfd, a->dir);
-	close(dfd);
+	if (renameat(a->dirfd, tmp, a->dirfd, AUDITOR_HEAD_FILE) != 0)
+		return bos_err_set(err, BOS_E_IO, "cannot rename %s.tmp: %s", a->head_path,
+		    strerror(errno));
+	auditor_fsync_or_die(a->dirfd, "the state directory");
 	return 0;
 }
 
@@ -419,15 +438,25 @@ auditor_head_read(struct auditor *a, const uint8_t *pub, size_t pub_len,
 {
 	struct audit_line l;
 	char line[AUDIT_LINE_MAX + 2];
-	FILE *f = fopen(a->head_path, "re");
-	size_t n;
+	int fd = openat(a->dirfd, AUDITOR_HEAD_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	size_t n = 0;
+	ssize_t r;
 
 	*found = 0;
-	if (f == NULL)
+	if (fd < 0)
 		return errno == ENOENT ? 0 : bos_err_set(err, BOS_E_IO, "cannot read %s: %s",
 		    a->head_path, strerror(errno));
-	n = fread(line, 1, sizeof(line) - 1, f);
-	fclose(f);
+	while (n < sizeof(line) - 1 && (r = read(fd, line + n, sizeof(line) - 1 - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			close(fd);
+			return bos_err_set(err, BOS_E_IO, "cannot read %s: %s", a->head_path,
+			    strerror(errno));
+		}
+		n += (size_t)r;
+	}
+	close(fd);
 	line[n] = '\0';
 	if (n > 0 && line[n - 1] == '\n')
 		line[n - 1] = '\0';

@@ -27,6 +27,12 @@ struct auditor;
 int auditor_new(struct vault *v, struct auditor **out, struct bos_err *err) BOS_WUR;
 void auditor_free(struct auditor *a);
 
+/*
+ * The state directory's descriptor, the only base through which the running
+ * vault opens a file (the audit head): the vault's sandbox allows openat on it.
+ */
+int auditor_dir_fd(const struct auditor *a);
+
 /* "2026-11-28T21:04:36.123Z": UTC with milliseconds, the format of every record. */
 void auditor_time(char out[AUDITOR_TIME_SIZE]);
 

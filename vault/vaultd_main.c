@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <jansson.h>
 #include "admin.h"
 #include "api.h"
 #include "audit_chain.h"
@@ -29,6 +30,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
+#include "sandbox.h"
 #include "secmem.h"
 #include "session.h"
 #include "state.h"
@@ -437,10 +439,10 @@ vaultd_audit_close(struct vault *v)
 }
 
 static int
-vaultd_open(struct vault *v, const char *dir, int dev, int accept_rollback, struct bos_err *err)
+vaultd_open(struct vault *v, const char *dir, int dev, int accept_rollback, size_t *count,
+    struct bos_err *err)
 {
 	const struct config *c;
-	size_t count;
 
 	memset(v, 0, sizeof(*v));
 	bos_err_clear(err);
@@ -455,12 +457,19 @@ vaultd_open(struct vault *v, const char *dir, int dev, int accept_rollback, stru
 	if (metrics_new(&v->metrics) != 0 ||
 	    sessions_new(&v->sessions, c->session_idle_seconds, c->session_absolute_seconds) != 0)
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
-	if (vaultd_count_creds(v, &count, err) != 0)
+	if (vaultd_count_creds(v, count, err) != 0)
 		return bos_err_wrap(err, "cannot read credentials");
 	if (vaultd_audit_open(v, accept_rollback, err) != 0)
 		return -1;
-	if (vaultd_listen(v, dev, err) != 0)
-		return -1;
+	return vaultd_listen(v, dev, err);
+}
+
+/* Said once the vault is sandboxed: tests and operators wait for "ready:". */
+static void
+vaultd_ready(struct vault *v, size_t count)
+{
+	const struct config *c = &v->st.conf;
+
 	if (c->listen_port != 0)
 		log_info("ready: https://%s:%u and %s/%s; state %s, HSM token '%s' (bos-hsmd pid %d), "
 		    "%zu credentials", c->listen_addr, c->listen_port, v->st.dir, VAULTD_SOCKET,
@@ -470,6 +479,28 @@ vaultd_open(struct vault *v, const char *dir, int dev, int accept_rollback, stru
 		    "%zu credentials", v->st.dir, VAULTD_SOCKET, v->st.dir, c->token_label,
 		    (int)hsm_client_pid(v->st.hsm), count);
 	vaultd_hint_first_admin(v);
+}
+
+/*
+ * Enter the vault's sandbox (docs/SANDBOX.md) once everything that opens
+ * files, sockets or processes has run: listeners and their threads, bos-hsmd,
+ * the database, the sweep and checkpoint threads. From here on the only file
+ * the vault may open is the audit head, through the auditor's directory fd.
+ */
+static int
+vaultd_sandbox(struct vault *v, struct bos_err *err)
+{
+	struct sandbox_args sa = { auditor_dir_fd(v->audit), hsm_client_pid(v->st.hsm) };
+
+	/*
+	 * jansson seeds its hash from /dev/urandom at the first object, which
+	 * would be an open in the middle of a request: seed it now. (glibc
+	 * malloc's lazy open is sandbox_enter's business: sandbox_seccomp.c.)
+	 */
+	json_object_seed(0);
+	if (sandbox_enter(SANDBOX_VAULT, &sa, err) != 0)
+		return bos_err_wrap(err, "refusing to serve without the sandbox");
+	log_info("sandbox: %s, profile %s", sandbox_kind(), sandbox_profile_name(SANDBOX_VAULT));
 	return 0;
 }
 
@@ -503,6 +534,7 @@ main(int argc, char **argv)
 	struct vault v;
 	struct vaultd_sweep sw;
 	struct bos_err err;
+	size_t count = 0;
 	int c, dev = 0, accept_rollback = 0, sfd, rc;
 
 	log_init("bos-vaultd", LOG_LVL_INFO);
@@ -530,7 +562,7 @@ main(int argc, char **argv)
 	}
 	if (dev && vaultd_dev_init(dir) != 0)
 		return VAULTD_EXIT_FAIL;
-	if (vaultd_open(&v, dir, dev, accept_rollback, &err) != 0) {
+	if (vaultd_open(&v, dir, dev, accept_rollback, &count, &err) != 0) {
 		log_err("%s", err.msg);
 		vaultd_close(&v);
 		return VAULTD_EXIT_FAIL;
@@ -540,6 +572,13 @@ main(int argc, char **argv)
 		vaultd_close(&v);
 		return VAULTD_EXIT_FAIL;
 	}
+	if (vaultd_sandbox(&v, &err) != 0) {
+		log_err("%s", err.msg);
+		vaultd_sweep_stop(&sw);
+		vaultd_close(&v);
+		return VAULTD_EXIT_FAIL;
+	}
+	vaultd_ready(&v, count);
 	rc = vaultd_serve(&v, sfd);
 	vaultd_sweep_stop(&sw);
 	vaultd_close(&v);
