@@ -1,6 +1,11 @@
 /*
  * Memory for secrets: wipes the compiler cannot remove, locked pages kept out
  * of core dumps for long-lived secrets, and process-wide dump protection.
+ *
+ * secmem.c also replaces free(), realloc() and reallocarray() for every
+ * program that links it (not under AddressSanitizer): each freed block is
+ * wiped whole, including those freed by libmicrohttpd, GnuTLS, SQLCipher and
+ * the other libraries (docs/MEMORY.md).
  */
 #ifndef BOS_SECMEM_H
 #define BOS_SECMEM_H
