@@ -30,6 +30,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
+#include "privdrop.h"
 #include "sandbox.h"
 #include "secmem.h"
 #include "session.h"
@@ -56,7 +57,7 @@ static void
 vaultd_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: bos-vaultd --state-dir DIR [--dev] [--accept-audit-rollback]\n"
+	    "usage: bos-vaultd --state-dir DIR [--dev] [--accept-audit-rollback] [--user NAME [--group NAME]]\n"
 	    "\n"
 	    "Serve the BOS vault kept in DIR (bos.conf, db.key, bos.db).\n"
 	    "\n"
@@ -66,6 +67,8 @@ vaultd_usage(FILE *f)
 	    "  --accept-audit-rollback\n"
 	    "                   start even though the database is older than the last signed\n"
 	    "                   audit checkpoint (a restored backup); the acceptance is recorded\n"
+	    "  --user NAME      when started as root: become this user (and --group NAME, or\n"
+	    "                   its primary group) before reading anything\n"
 	    "  --help           this text\n"
 	    "\n"
 	    "Create a production vault with `bosctl init --state-dir DIR --module M --token L`.\n");
@@ -520,6 +523,30 @@ vaultd_close(struct vault *v)
 	v->policy = NULL;
 }
 
+/*
+ * Started as root with --user: become that user before anything is read
+ * (bos.conf and the state directory belong to it). Without --user, root is
+ * allowed for development machines and containers, with a warning.
+ */
+static int
+vaultd_drop_root(const char *user, const char *group)
+{
+	struct bos_err err;
+
+	bos_err_clear(&err);
+	if (user == NULL) {
+		if (privdrop_is_root())
+			log_warn("running as root: in production start with --user bos (or under the "
+			    "systemd unit, docs/DEPLOY.md)");
+		return 0;
+	}
+	if (privdrop_to(user, group, &err) != 0) {
+		log_err("%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -527,10 +554,12 @@ main(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "dev", no_argument, NULL, 'D' },
 		{ "accept-audit-rollback", no_argument, NULL, 'R' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "group", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = NULL;
+	const char *dir = NULL, *user = NULL, *group = NULL;
 	struct vault v;
 	struct vaultd_sweep sw;
 	struct bos_err err;
@@ -548,14 +577,18 @@ main(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'D': dev = 1; break;
 		case 'R': accept_rollback = 1; break;
+		case 'u': user = optarg; break;
+		case 'g': group = optarg; break;
 		case 'h': vaultd_usage(stdout); return 0;
 		default: vaultd_usage(stderr); return VAULTD_EXIT_USAGE;
 		}
 	}
-	if (dir == NULL || optind != argc) {
+	if (dir == NULL || optind != argc || (group != NULL && user == NULL)) {
 		vaultd_usage(stderr);
 		return VAULTD_EXIT_USAGE;
 	}
+	if (vaultd_drop_root(user, group) != 0)
+		return VAULTD_EXIT_FAIL;
 	if ((sfd = vaultd_signalfd()) < 0) {
 		log_err("cannot set up signal handling: %s", strerror(errno));
 		return VAULTD_EXIT_FAIL;
