@@ -82,3 +82,15 @@ init_dev() {
 	local kv
 	for kv in "$@"; do echo "$kv" >>"$dir/bos.conf"; done
 }
+
+# Copies of bos-vaultd, bos-hsmd and bosctl that another user (nobody) can run:
+# the checkout may sit in a 0700 directory (`mktemp -d` makes them so, and CI
+# clones into one). Points VAULTD and BOSCTL at them; bos-vaultd finds its
+# bos-hsmd next to itself.
+others_can_run() {
+	chmod 0711 "$T" && mkdir -p "$T/bin" &&
+		cp "$BOS_BIN/bos-vaultd" "$BOS_BIN/bos-hsmd" "$BOS_BIN/bosctl" "$T/bin/" &&
+		chmod 0755 "$T/bin" "$T/bin/bos-vaultd" "$T/bin/bos-hsmd" "$T/bin/bosctl" || return 1
+	VAULTD=$T/bin/bos-vaultd
+	BOSCTL=$T/bin/bosctl
+}
