@@ -11,7 +11,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,8 @@
 #define HTTP_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3"
 #define HTTP_WATCHDOG_MS 250
 #define HTTP_BACKLOG 128
+#define HTTP_PASSED_FD0 3           /* SD_LISTEN_FDS_START */
+#define HTTP_PASSED_MAX 2           /* one TCP listener and one unix socket */
 
 int64_t
 http_now_ms(void)
@@ -51,6 +55,187 @@ http_config_defaults(struct http_config *c)
 	c->per_ip_limit = 64;
 	c->timeout_s = 30;
 	c->inflight_max = 64;
+	c->tcp_fd = -1;
+	c->unix_fd = -1;
+}
+
+/* ---- socket activation ---- */
+
+/* A decimal number without sign, spaces or trailing text, at most max. */
+static int
+http_env_number(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long n;
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* The i-th name of LISTEN_FDNAMES (colon-separated), or "" when there is none. */
+static void
+http_passed_fdname(const char *names, unsigned long i, char *out, size_t n)
+{
+	const char *p = names, *e;
+
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	for (; i > 0; i--) {
+		if ((p = strchr(p, ':')) == NULL)
+			return;
+		p++;
+	}
+	e = strchrnul(p, ':');
+	(void)snprintf(out, n, "%.*s", (int)(e - p), p);
+}
+
+/* "127.0.0.1:8025", "[::1]:8025", "/run/bos/vault.sock", "@abstract" or "?". */
+static void
+http_sock_name(int fd, int dom, char *out, size_t n)
+{
+	struct sockaddr_storage ss;
+	const struct sockaddr_in *sin = (const void *)&ss;
+	const struct sockaddr_in6 *sin6 = (const void *)&ss;
+	const struct sockaddr_un *sun = (const void *)&ss;
+	socklen_t len = sizeof(ss);
+	char a[INET6_ADDRSTRLEN];
+	size_t plen;
+
+	(void)snprintf(out, n, "?");
+	memset(&ss, 0, sizeof(ss));
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+		return;
+	if (dom == AF_INET && inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a)) != NULL)
+		(void)snprintf(out, n, "%s:%u", a, ntohs(sin->sin_port));
+	else if (dom == AF_INET6 && inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a)) != NULL)
+		(void)snprintf(out, n, "[%s]:%u", a, ntohs(sin6->sin6_port));
+	else if (dom == AF_UNIX && len > offsetof(struct sockaddr_un, sun_path)) {
+		plen = len - offsetof(struct sockaddr_un, sun_path);
+		if (sun->sun_path[0] == '\0')
+			(void)snprintf(out, n, "@%.*s", (int)(plen - 1), sun->sun_path + 1);
+		else
+			(void)snprintf(out, n, "%.*s", (int)strnlen(sun->sun_path, plen), sun->sun_path);
+	} else if (dom == AF_UNIX)
+		(void)snprintf(out, n, "(unnamed)");
+}
+
+static int
+http_sockopt_int(int fd, int opt, int *val)
+{
+	socklen_t len = sizeof(*val);
+
+	*val = 0;
+	return getsockopt(fd, SOL_SOCKET, opt, val, &len) == 0 && len == sizeof(*val) ? 0 : -1;
+}
+
+/* Check one passed fd and file it as the TCP or the unix listener. */
+static int
+http_passed_one(struct http_passed *p, int fd, const char *fdname, struct bos_err *err)
+{
+	char what[96];
+	int dom, type, acc, fl, *slot;
+	char *name;
+
+	if (fdname[0] != '\0')
+		(void)snprintf(what, sizeof(what), "fd %d ('%s')", fd, fdname);
+	else
+		(void)snprintf(what, sizeof(what), "fd %d", fd);
+	if ((fl = fcntl(fd, F_GETFD)) < 0)
+		return bos_err_set(err, BOS_E_CONFIG, "socket activation: %s is not open", what);
+	/* Before anything else can start a process: bos-hsmd must never inherit a listener. */
+	if (fcntl(fd, F_SETFD, fl | FD_CLOEXEC) != 0)
+		return bos_err_set(err, BOS_E_IO, "socket activation: cannot make %s close-on-exec: %s",
+		    what, strerror(errno));
+	if (http_sockopt_int(fd, SO_DOMAIN, &dom) != 0)
+		return bos_err_set(err, BOS_E_CONFIG, "socket activation: %s is not a socket (%s)",
+		    what, strerror(errno));
+	if (dom != AF_INET && dom != AF_INET6 && dom != AF_UNIX)
+		return bos_err_set(err, BOS_E_CONFIG, "socket activation: %s is neither a TCP nor a "
+		    "unix socket (address family %d); bos-vaultd takes one TCP listener (HTTPS) and "
+		    "one unix socket (the local API)", what, dom);
+	if (http_sockopt_int(fd, SO_TYPE, &type) != 0 || type != SOCK_STREAM)
+		return bos_err_set(err, BOS_E_CONFIG, "socket activation: %s is a %s socket, not a "
+		    "stream socket (use ListenStream= in the socket unit)", what,
+		    type == SOCK_DGRAM ? "datagram" : type == SOCK_SEQPACKET ? "seqpacket" : "non-stream");
+	if (http_sockopt_int(fd, SO_ACCEPTCONN, &acc) != 0 || acc == 0)
+		return bos_err_set(err, BOS_E_CONFIG, "socket activation: %s is not a listening socket "
+		    "(the socket unit needs Accept=no)", what);
+	slot = dom == AF_UNIX ? &p->unix_fd : &p->tcp_fd;
+	name = dom == AF_UNIX ? p->unix_name : p->tcp_name;
+	if (*slot >= 0)
+		return bos_err_set(err, BOS_E_CONFIG, "socket activation: two %s sockets passed (fd %d "
+		    "and %s); bos-vaultd takes one TCP listener (HTTPS) and one unix socket (the local "
+		    "API)", dom == AF_UNIX ? "unix" : "TCP", *slot, what);
+	/* As the sockets we make ourselves: accept must never block the listening thread. */
+	if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0)
+		return bos_err_set(err, BOS_E_IO, "socket activation: cannot make %s non-blocking: %s",
+		    what, strerror(errno));
+	*slot = fd;
+	http_sock_name(fd, dom, name, HTTP_PASSED_NAME_MAX);
+	log_info("socket activation: %s %s (fd %d%s%s%s) passed by systemd", dom == AF_UNIX ?
+	    "the local API socket" : "the HTTPS listener", name, fd, fdname[0] != '\0' ? ", '" : "",
+	    fdname, fdname[0] != '\0' ? "'" : "");
+	return 0;
+}
+
+static int
+http_passed_fds(struct http_passed *p, const char *pid_s, const char *fds_s, const char *names,
+    struct bos_err *err)
+{
+	unsigned long pid, n, i;
+	char fdname[64];
+
+	if (pid_s == NULL) {
+		if (fds_s != NULL)
+			log_warn("socket activation: LISTEN_FDS without LISTEN_PID: ignored");
+		return 0;
+	}
+	if (http_env_number(pid_s, (unsigned long)INT32_MAX, &pid) != 0)
+		return bos_err_set(err, BOS_E_CONFIG, "socket activation: LISTEN_PID='%s' is not a "
+		    "process id", pid_s);
+	if (pid != (unsigned long)getpid()) {
+		log_warn("socket activation: LISTEN_PID=%lu is not this process (%d): its sockets are "
+		    "not for bos-vaultd; ignored", pid, (int)getpid());
+		return 0;
+	}
+	if (fds_s == NULL)
+		return 0;
+	if (http_env_number(fds_s, 1024, &n) != 0)
+		return bos_err_set(err, BOS_E_CONFIG, "socket activation: LISTEN_FDS='%s' is not a "
+		    "number of sockets", fds_s);
+	if (n > HTTP_PASSED_MAX)
+		return bos_err_set(err, BOS_E_CONFIG, "socket activation: %lu sockets passed; "
+		    "bos-vaultd takes at most %d: one TCP listener (HTTPS) and one unix socket (the "
+		    "local API)", n, HTTP_PASSED_MAX);
+	for (i = 0; i < n; i++) {
+		http_passed_fdname(names, i, fdname, sizeof(fdname));
+		if (http_passed_one(p, HTTP_PASSED_FD0 + (int)i, fdname, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+http_passed_take(struct http_passed *p, struct bos_err *err)
+{
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	p->tcp_fd = p->unix_fd = -1;
+	r = http_passed_fds(p, getenv("LISTEN_PID"), getenv("LISTEN_FDS"),
+	    getenv("LISTEN_FDNAMES"), err);
+	/* Not for bos-hsmd, nor for anything else the vault starts. */
+	(void)unsetenv("LISTEN_PID");
+	(void)unsetenv("LISTEN_FDS");
+	(void)unsetenv("LISTEN_FDNAMES");
+	return r;
 }
 
 /* ---- libmicrohttpd's messages ---- */
@@ -452,10 +637,15 @@ http_start_daemon(struct http_listener *l, const struct http_config *cfg, int fd
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
 	if (l->d != NULL)
 		return 0;
+	if (l->transport == HTTP_TCP_TLS && fd == cfg->tcp_fd)
+		return bos_err_set(err, BOS_E_CONFIG, "cannot start the HTTPS listener on the socket "
+		    "passed by systemd, fd %d (libmicrohttpd's reason is logged above)", fd);
 	if (l->transport == HTTP_TCP_TLS)
 		return bos_err_set(err, BOS_E_CONFIG, "cannot start the HTTPS listener on %s:%u "
 		    "(libmicrohttpd's reason is logged above)", cfg->listen_addr, cfg->listen_port);
-	return bos_err_set(err, BOS_E_CONFIG, "cannot start the listener on %s", cfg->unix_path);
+	return bos_err_set(err, BOS_E_CONFIG, "cannot start the listener on %s%s",
+	    cfg->unix_path != NULL ? cfg->unix_path : "the unix socket",
+	    fd == cfg->unix_fd ? " (passed by systemd)" : "");
 }
 
 static int
@@ -464,9 +654,10 @@ http_check_config(const struct http_config *cfg, struct bos_err *err)
 	if (cfg->body_max == 0 || cfg->conn_limit == 0 || cfg->timeout_s == 0 ||
 	    cfg->inflight_max == 0)
 		return bos_err_set(err, BOS_E_CONFIG, "HTTP limits must not be 0");
-	if (cfg->listen_port != 0 && (cfg->tls_cert_pem == NULL || cfg->tls_key_pem == NULL))
+	if ((cfg->listen_port != 0 || cfg->tcp_fd >= 0) &&
+	    (cfg->tls_cert_pem == NULL || cfg->tls_key_pem == NULL))
 		return bos_err_set(err, BOS_E_CONFIG, "the HTTPS listener needs a certificate and key");
-	if (cfg->listen_port == 0 && cfg->unix_path == NULL)
+	if (cfg->listen_port == 0 && cfg->tcp_fd < 0 && cfg->unix_path == NULL && cfg->unix_fd < 0)
 		return bos_err_set(err, BOS_E_CONFIG, "no listener: set 'listen' or a unix socket");
 	return 0;
 }
@@ -511,12 +702,17 @@ http_observe_hsm(void *arg, double seconds)
 static int
 http_server_listen(struct http_server *s, const struct http_config *cfg, struct bos_err *err)
 {
-	int tcp_fd = -1, unix_fd = -1;
+	int tcp_fd = cfg->tcp_fd, unix_fd = cfg->unix_fd;
 
-	/* TCP first: "address in use" is the likeliest failure, and it leaves no socket file. */
-	if (cfg->listen_port != 0 && http_tcp_socket(cfg, &tcp_fd, err) != 0)
+	/*
+	 * A listener passed by systemd is used as it is: nothing is bound, and the
+	 * unix socket's file is not ours (unix_ino stays 0, so stop leaves it).
+	 * TCP first: "address in use" is the likeliest failure, and it leaves no socket file.
+	 */
+	if (tcp_fd < 0 && cfg->listen_port != 0 && http_tcp_socket(cfg, &tcp_fd, err) != 0)
 		return -1;
-	if (s->unix_path != NULL && http_unix_socket(s, s->unix_path, &unix_fd, err) != 0) {
+	if (unix_fd < 0 && s->unix_path != NULL &&
+	    http_unix_socket(s, s->unix_path, &unix_fd, err) != 0) {
 		if (tcp_fd >= 0)
 			close(tcp_fd);
 		return -1;

@@ -86,6 +86,10 @@ struct http_config {
 	const char *listen_addr;      /* "127.0.0.1" */
 	uint16_t listen_port;         /* 8025; 0: no TCP listener */
 	const char *unix_path;        /* state-dir/vault.sock; NULL: none */
+	int tcp_fd;                   /* a listener passed by systemd (http_passed_take), used
+	                               * instead of binding listen_addr:listen_port; -1: none */
+	int unix_fd;                  /* the same for the unix socket; unix_path is then only its
+	                               * name in messages: the file is neither made nor removed */
 	const char *tls_cert_pem;     /* PEM text (not paths) */
 	const char *tls_key_pem;
 	size_t body_max;              /* default 64 KiB */
@@ -97,6 +101,26 @@ struct http_config {
 };
 
 void http_config_defaults(struct http_config *c);
+
+/*
+ * Socket activation (sd_listen_fds(3), without libsystemd): when LISTEN_PID
+ * is this process, take the LISTEN_FDS sockets at fds 3.. as listeners: at
+ * most one listening TCP stream socket (AF_INET/AF_INET6: HTTPS) and one
+ * listening AF_UNIX stream socket (the local API), told apart with
+ * SO_DOMAIN. Anything else, or two of a kind, is refused with a message
+ * naming the fd. The taken fds are made close-on-exec and non-blocking;
+ * LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES are removed from the
+ * environment in every case. Call it first thing in main, before anything
+ * opens a file or starts a process. Without activation: 0 and both fds -1.
+ */
+#define HTTP_PASSED_NAME_MAX 128
+struct http_passed {
+	int tcp_fd;                   /* -1: none passed */
+	int unix_fd;                  /* -1: none passed */
+	char tcp_name[HTTP_PASSED_NAME_MAX];   /* "127.0.0.1:8025", "[::1]:8025" */
+	char unix_name[HTTP_PASSED_NAME_MAX];  /* "/run/bos/vault.sock" */
+};
+int http_passed_take(struct http_passed *p, struct bos_err *err) BOS_WUR;
 
 /* Start listening; routes is an array of n entries that must outlive the server. */
 int http_server_start(struct vault *v, const struct http_config *cfg,

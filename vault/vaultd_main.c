@@ -156,9 +156,24 @@ vaultd_dev_init(const char *dir)
 	return 0;
 }
 
+/* Say which listeners the vault makes itself when systemd passed only some. */
+static void
+vaultd_listen_log(const struct config *c, const struct http_passed *lp, const char *sock)
+{
+	if (lp->tcp_fd < 0 && lp->unix_fd < 0)
+		return;
+	if (lp->tcp_fd < 0 && c->listen_port != 0)
+		log_info("socket activation: no TCP socket passed; the vault binds %s:%u ('listen' in "
+		    "bos.conf) itself", c->listen_addr, c->listen_port);
+	else if (lp->tcp_fd < 0)
+		log_info("socket activation: no TCP socket passed and 'listen' is off: no HTTPS");
+	if (lp->unix_fd < 0)
+		log_info("socket activation: no unix socket passed; the vault makes %s itself", sock);
+}
+
 /* Start the HTTPS and unix-socket listeners on the open vault. */
 static int
-vaultd_listen(struct vault *v, int dev, struct bos_err *err)
+vaultd_listen(struct vault *v, int dev, const struct http_passed *lp, struct bos_err *err)
 {
 	const struct config *c = &v->st.conf;
 	struct http_config hc;
@@ -176,7 +191,10 @@ vaultd_listen(struct vault *v, int dev, struct bos_err *err)
 	http_config_defaults(&hc);
 	hc.listen_addr = c->listen_addr;
 	hc.listen_port = c->listen_port;
-	hc.unix_path = sock;
+	hc.unix_path = lp->unix_fd >= 0 ? lp->unix_name : sock;
+	hc.tcp_fd = lp->tcp_fd;
+	hc.unix_fd = lp->unix_fd;
+	vaultd_listen_log(c, lp, sock);
 	hc.tls_cert_pem = cert;
 	hc.tls_key_pem = key;
 	hc.body_max = c->body_max_bytes;
@@ -381,7 +399,7 @@ vaultd_count_creds(struct vault *v, size_t *count, struct bos_err *err)
 
 /* Tell the operator how to go on when the vault has no admin yet. */
 static void
-vaultd_hint_first_admin(struct vault *v)
+vaultd_hint_first_admin(struct vault *v, const char *sock)
 {
 	struct admin_ctx ac = { .store = v->st.store, .hsm = v->st.hsm };
 	struct bos_err err;
@@ -393,8 +411,7 @@ vaultd_hint_first_admin(struct vault *v)
 	vault_db_unlock(v);
 	if (r == 0 && n == 0)
 		log_info("no admin yet: create the first one on this machine, as this user, with "
-		    "'bosctl admin create NAME' (it uses %s/%s), then 'bosctl login NAME'",
-		    v->st.dir, VAULTD_SOCKET);
+		    "'bosctl admin create NAME --socket %s', then 'bosctl login NAME'", sock);
 }
 
 /*
@@ -442,8 +459,8 @@ vaultd_audit_close(struct vault *v)
 }
 
 static int
-vaultd_open(struct vault *v, const char *dir, int dev, int accept_rollback, size_t *count,
-    struct bos_err *err)
+vaultd_open(struct vault *v, const char *dir, int dev, int accept_rollback,
+    const struct http_passed *lp, size_t *count, struct bos_err *err)
 {
 	const struct config *c;
 
@@ -464,24 +481,35 @@ vaultd_open(struct vault *v, const char *dir, int dev, int accept_rollback, size
 		return bos_err_wrap(err, "cannot read credentials");
 	if (vaultd_audit_open(v, accept_rollback, err) != 0)
 		return -1;
-	return vaultd_listen(v, dev, err);
+	return vaultd_listen(v, dev, lp, err);
 }
 
 /* Said once the vault is sandboxed: tests and operators wait for "ready:". */
 static void
-vaultd_ready(struct vault *v, size_t count)
+vaultd_ready(struct vault *v, const struct http_passed *lp, size_t count)
 {
 	const struct config *c = &v->st.conf;
+	char tcp[HTTP_PASSED_NAME_MAX + 96], sock[CONFIG_PATH_MAX + HTTP_PASSED_NAME_MAX + 16];
+	const char *from = lp->unix_fd >= 0 ? " (passed by systemd)" : "";
 
-	if (c->listen_port != 0)
-		log_info("ready: https://%s:%u and %s/%s; state %s, HSM token '%s' (bos-hsmd pid %d), "
-		    "%zu credentials", c->listen_addr, c->listen_port, v->st.dir, VAULTD_SOCKET,
-		    v->st.dir, c->token_label, (int)hsm_client_pid(v->st.hsm), count);
+	tcp[0] = '\0';
+	if (lp->tcp_fd >= 0)
+		(void)snprintf(tcp, sizeof(tcp), "https://%s (passed by systemd)", lp->tcp_name);
+	else if (c->listen_port != 0)
+		(void)snprintf(tcp, sizeof(tcp), "https://%s:%u", c->listen_addr, c->listen_port);
+	if (lp->unix_fd >= 0)
+		(void)snprintf(sock, sizeof(sock), "%s", lp->unix_name);
 	else
-		log_info("ready: %s/%s (no TCP listener); state %s, HSM token '%s' (bos-hsmd pid %d), "
-		    "%zu credentials", v->st.dir, VAULTD_SOCKET, v->st.dir, c->token_label,
+		(void)snprintf(sock, sizeof(sock), "%s/%s", v->st.dir, VAULTD_SOCKET);
+	if (tcp[0] != '\0')
+		log_info("ready: %s and %s%s; state %s, HSM token '%s' (bos-hsmd pid %d), "
+		    "%zu credentials", tcp, sock, from, v->st.dir, c->token_label,
 		    (int)hsm_client_pid(v->st.hsm), count);
-	vaultd_hint_first_admin(v);
+	else
+		log_info("ready: %s%s (no TCP listener); state %s, HSM token '%s' (bos-hsmd pid %d), "
+		    "%zu credentials", sock, from, v->st.dir, c->token_label,
+		    (int)hsm_client_pid(v->st.hsm), count);
+	vaultd_hint_first_admin(v, sock);
 }
 
 /*
@@ -534,17 +562,22 @@ vaultd_drop_root(const char *user, const char *group)
 	struct bos_err err;
 
 	bos_err_clear(&err);
-	if (user == NULL) {
-		if (privdrop_is_root())
-			log_warn("running as root: in production start with --user bos (or under the "
-			    "systemd unit, docs/DEPLOY.md)");
-		return 0;
-	}
+	if (user == NULL)
+		return 0;   /* root without --user is warned about once ready (vaultd_root_warn) */
 	if (privdrop_to(user, group, &err) != 0) {
 		log_err("%s", err.msg);
 		return -1;
 	}
 	return 0;
+}
+
+/* After "ready:", so that a refused start still says one line (root: asked before the sandbox). */
+static void
+vaultd_root_warn(int root)
+{
+	if (root)
+		log_warn("running as root: in production start with --user bos (or under the "
+		    "systemd unit, docs/DEPLOY.md)");
 }
 
 int
@@ -560,11 +593,12 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL, *user = NULL, *group = NULL;
+	struct http_passed lp;
 	struct vault v;
 	struct vaultd_sweep sw;
 	struct bos_err err;
 	size_t count = 0;
-	int c, dev = 0, accept_rollback = 0, sfd, rc;
+	int c, dev = 0, accept_rollback = 0, root, sfd, rc;
 
 	log_init("bos-vaultd", LOG_LVL_INFO);
 	json_alloc_init();
@@ -587,15 +621,26 @@ main(int argc, char **argv)
 		vaultd_usage(stderr);
 		return VAULTD_EXIT_USAGE;
 	}
+	/*
+	 * Socket activation first: before anything opens an fd or starts a process
+	 * (bos-hsmd gets its channel dup2'ed onto fd 3, where a listener may be),
+	 * the passed listeners are checked and made close-on-exec.
+	 */
+	bos_err_clear(&err);
+	if (http_passed_take(&lp, &err) != 0) {
+		log_err("%s", err.msg);
+		return VAULTD_EXIT_FAIL;
+	}
 	if (vaultd_drop_root(user, group) != 0)
 		return VAULTD_EXIT_FAIL;
+	root = privdrop_is_root();
 	if ((sfd = vaultd_signalfd()) < 0) {
 		log_err("cannot set up signal handling: %s", strerror(errno));
 		return VAULTD_EXIT_FAIL;
 	}
 	if (dev && vaultd_dev_init(dir) != 0)
 		return VAULTD_EXIT_FAIL;
-	if (vaultd_open(&v, dir, dev, accept_rollback, &count, &err) != 0) {
+	if (vaultd_open(&v, dir, dev, accept_rollback, &lp, &count, &err) != 0) {
 		log_err("%s", err.msg);
 		vaultd_close(&v);
 		return VAULTD_EXIT_FAIL;
@@ -611,7 +656,8 @@ main(int argc, char **argv)
 		vaultd_close(&v);
 		return VAULTD_EXIT_FAIL;
 	}
-	vaultd_ready(&v, count);
+	vaultd_ready(&v, &lp, count);
+	vaultd_root_warn(root);
 	rc = vaultd_serve(&v, sfd);
 	vaultd_sweep_stop(&sw);
 	vaultd_close(&v);
