@@ -40,9 +40,15 @@ start_vault() {
 	"$VAULTD" --state-dir "$dir" "$@" >"$log" 2>&1 &
 	VPID=$!
 	bg_track "$VPID"
-	for _ in $(seq 100); do
-		grep -q 'ready:' "$log" 2>/dev/null && return 0
-		kill -0 "$VPID" 2>/dev/null || return 1
+	wait_ready "$log" "$VPID"
+}
+
+# wait_ready LOG PID: 0 once the vault logged "ready:" (it says so once it is
+# sandboxed and serving), 1 if PID died first or after 20 s.
+wait_ready() {
+	for _ in $(seq 200); do
+		grep -q 'ready:' "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.1
 	done
 	return 1

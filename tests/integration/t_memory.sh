@@ -148,11 +148,7 @@ start_uvault() {
 		>"$T/uvault.log" 2>&1 &
 	UV=$!
 	bg_track "$UV"
-	for _ in $(seq 100); do
-		grep -q 'ready:' "$T/uvault.log" 2>/dev/null && break
-		kill -0 "$UV" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_ready "$T/uvault.log" "$UV"
 	UH=$(hsmd_pid_of "$UV")
 }
 start_uvault

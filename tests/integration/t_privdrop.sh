@@ -32,11 +32,7 @@ check "the refusals changed nothing in the state directory" test "$(snapshot "$T
 (cd "$T/u" && exec "$VAULTD" --state-dir "$T/u/s" --user nobody --group nogroup) >"$T/v.log" 2>&1 &
 VPID=$!
 bg_track "$VPID"
-for _ in $(seq 100); do
-	grep -q 'ready:' "$T/v.log" 2>/dev/null && break
-	kill -0 "$VPID" 2>/dev/null || break
-	sleep 0.1
-done
+wait_ready "$T/v.log" "$VPID"
 check "started as root with --user nobody: ready" grep -q 'ready:' "$T/v.log"
 H=$(hsmd_pid_of "$VPID")
 nobody_uid=$(id -u nobody) nogroup_gid=$(getent group nogroup | cut -d: -f3)

@@ -44,15 +44,6 @@ wait_listening() {
 	done
 	return 1
 }
-# wait_ready LOG: 0 once the vault said "ready:" (20 s), 1 if it died first.
-wait_ready() {
-	for _ in $(seq 200); do
-		grep -q 'ready:' "$1" 2>/dev/null && return 0
-		kill -0 "$VPID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
 # wait_exit: sets rc to the exit status of VPID (kills it after 20 s: 124). Not in
 # a $(...) subshell, which could not wait for this shell's child.
 wait_exit() {
@@ -75,7 +66,7 @@ URL="https://127.0.0.1:$SA_PORT"
 # The first connection makes systemd-socket-activate exec the vault; curl waits in the backlog.
 check "HTTPS GET /health on the activated TCP port" \
 	bash -c "set -o pipefail; curl -sSf --max-time 30 --cacert '$S/tls/cert.pem' '$URL/health' | jq -en 'input | .status == \"ok\"'"
-wait_ready "$LOG" || { notok "bos-vaultd is ready under socket activation"; cat "$LOG"; finish; }
+wait_ready "$LOG" "$VPID" || { notok "bos-vaultd is ready under socket activation"; cat "$LOG"; finish; }
 ok "bos-vaultd is ready under socket activation"
 check "the log says the HTTPS listener came from systemd" \
 	grep -q "socket activation: the HTTPS listener 127.0.0.1:$SA_PORT (fd 3, 'https') passed by systemd" "$LOG"
@@ -143,7 +134,7 @@ sa_start "$LOG" -l "$SOCK"
 wait_listening "$LOG" 1
 check "only a unix socket passed: /health on it" \
 	bash -c "set -o pipefail; curl -sSf --max-time 30 --unix-socket '$SOCK' http://vault/health | jq -en 'input | .status == \"ok\"'"
-wait_ready "$LOG"
+wait_ready "$LOG" "$VPID"
 check "only a unix socket passed: the log says the vault binds 'listen' itself" \
 	grep -q "no TCP socket passed; the vault binds 127.0.0.1:$OWN_PORT" "$LOG"
 check "only a unix socket passed: HTTPS on bos.conf's port" \
@@ -159,7 +150,7 @@ sa_start "$LOG" -l "127.0.0.1:$SA_PORT"
 wait_listening "$LOG" 1
 check "only TCP passed: HTTPS /health on it" \
 	curl -sSf --max-time 30 --cacert "$S/tls/cert.pem" "https://127.0.0.1:$SA_PORT/health"
-wait_ready "$LOG"
+wait_ready "$LOG" "$VPID"
 check "only TCP passed: the log says the vault makes its unix socket" \
 	grep -q "no unix socket passed; the vault makes $S/vault.sock itself" "$LOG"
 check "only TCP passed: the unix API on STATE/vault.sock" \

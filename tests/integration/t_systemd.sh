@@ -142,12 +142,7 @@ start_as() {
 	CREDENTIALS_DIRECTORY=$C "$@" "${AS[@]}" "$VAULTD" --state-dir "$S" >"$log" 2>&1 &
 	VPID=$!
 	bg_track "$VPID"
-	for _ in $(seq 150); do
-		grep -q 'ready:' "$log" 2>/dev/null && return 0
-		kill -0 "$VPID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	wait_ready "$log" "$VPID"
 }
 check "the vault starts with the PIN from \$CREDENTIALS_DIRECTORY/hsm-pin" start_as "$T/v.log"
 H=$(hsmd_pid_of "$VPID")
