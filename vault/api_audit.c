@@ -83,20 +83,6 @@ struct api_audit_page {
 	int more;
 };
 
-static json_t *
-api_audit_record_json(const struct audit_record *r, const uint8_t hash[AUDIT_HASH_LEN])
-{
-	char hex[AUDIT_HASH_LEN * 2 + 1];
-	size_t i;
-
-	for (i = 0; i < AUDIT_HASH_LEN; i++)
-		snprintf(hex + 2 * i, 3, "%02x", hash[i]);
-	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-	    "seq", (json_int_t)r->seq, "time", r->time, "principal", r->principal,
-	    "action", r->action, "resource", r->resource, "decision", r->decision,
-	    "reason", r->reason, "client", r->client, "request_id", r->request_id, "hash", hex);
-}
-
 static int
 api_audit_row(const struct audit_record *r, const uint8_t hash[AUDIT_HASH_LEN], void *arg)
 {
@@ -106,7 +92,7 @@ api_audit_row(const struct audit_record *r, const uint8_t hash[AUDIT_HASH_LEN], 
 		pg->more = 1;
 		return 1;
 	}
-	if (json_array_append_new(pg->arr, api_audit_record_json(r, hash)) != 0)
+	if (json_array_append_new(pg->arr, audit_record_json(r, hash)) != 0)
 		return -1;
 	pg->got++;
 	pg->last = r->seq;

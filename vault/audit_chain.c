@@ -348,24 +348,50 @@ json_finish(json_t *o, int failed, char **line, struct bos_err *err)
 	return 0;
 }
 
+/* The record's fields and hash, after "type" when type is not NULL; *bad set on failure. */
+static json_t *
+record_object(const struct audit_record *r, const uint8_t hash[AUDIT_HASH_LEN], const char *type,
+    int *bad)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	if (o == NULL)
+		return NULL;
+	if (type != NULL)
+		*bad |= json_set_str(o, "type", type);
+	*bad |= json_object_set_new(o, "seq", json_integer((json_int_t)r->seq));
+	for (i = 0; i < BOS_ARRAY_LEN(rec_fields); i++)
+		*bad |= json_set_str(o, rec_fields[i].name, field_get(r, i));
+	*bad |= json_set_hex(o, "hash", hash, AUDIT_HASH_LEN);
+	return o;
+}
+
+json_t *
+audit_record_json(const struct audit_record *r, const uint8_t hash[AUDIT_HASH_LEN])
+{
+	int bad = 0;
+	json_t *o = record_object(r, hash, NULL, &bad);
+
+	if (o != NULL && bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 int
 audit_record_to_json(const struct audit_record *r, const uint8_t hash[AUDIT_HASH_LEN],
     char **line, struct bos_err *err)
 {
 	json_t *o;
-	size_t i;
 	int bad = 0;
 
 	*line = NULL;
 	if (audit_record_check(r, err) != 0)
 		return -1;
-	if ((o = json_object()) == NULL)
+	if ((o = record_object(r, hash, "record", &bad)) == NULL)
 		return bos_err_set(err, BOS_E_NOMEM, "audit: out of memory");
-	bad |= json_set_str(o, "type", "record");
-	bad |= json_object_set_new(o, "seq", json_integer((json_int_t)r->seq));
-	for (i = 0; i < BOS_ARRAY_LEN(rec_fields); i++)
-		bad |= json_set_str(o, rec_fields[i].name, field_get(r, i));
-	bad |= json_set_hex(o, "hash", hash, AUDIT_HASH_LEN);
 	return json_finish(o, bad, line, err);
 }
 

@@ -84,6 +84,10 @@ int audit_checkpoint_digest(uint64_t seq, const uint8_t hash[AUDIT_HASH_LEN],
 int audit_checkpoint_sig_ok(const struct audit_checkpoint *cp, const uint8_t *pub,
     size_t pub_len) BOS_WUR;
 
+/* A record as a JSON object (the export line without "type"), or NULL. Caller decrefs. */
+struct json_t;
+struct json_t *audit_record_json(const struct audit_record *r, const uint8_t hash[AUDIT_HASH_LEN]);
+
 /* Export lines, malloc'd and NUL-terminated, without the newline. */
 int audit_record_to_json(const struct audit_record *r, const uint8_t hash[AUDIT_HASH_LEN],
     char **line, struct bos_err *err) BOS_WUR;
