@@ -144,7 +144,7 @@ api_auth_start_session(struct vault *v, struct http_req *r, const struct admin_r
 	/* The session counts only once its record is durable. */
 	http_req_audit_reason(r, "session %s, %s%s", si.accessor, api_auth_state_name(st),
 	    res->recovered ? " (recovery code used)" : "");
-	if (http_req_audit_now(v, r, "allow") != 0) {
+	if (http_req_audit_now(r, "allow") != 0) {
 		(void)sessions_remove(v->sessions, token);
 		secmem_wipe(token, sizeof(token));
 		return http_reply_audit_unavailable(r);
@@ -249,7 +249,7 @@ api_auth_totp(struct vault *v, struct http_req *r)
 	if (res.outcome != ADMIN_OK_FULL)
 		return api_auth_refuse(v, r, &res);
 	http_req_audit_reason(r, "second factor accepted: session now full");
-	if (http_req_audit_now(v, r, "allow") != 0)
+	if (http_req_audit_now(r, "allow") != 0)
 		return http_reply_audit_unavailable(r);
 	if (sessions_upgrade(v->sessions, bearer, &si) != 0)
 		return http_reply_error(r, 401, "session_expired", "the session ended meanwhile; "

@@ -178,7 +178,7 @@ void http_req_audit_principal(struct http_req *r, const char *principal);
  * describes. 0 when it is durable; -1 when it could not be written: answer
  * with http_reply_audit_unavailable and do nothing.
  */
-int http_req_audit_now(struct vault *v, struct http_req *r, const char *decision) BOS_WUR;
+int http_req_audit_now(struct http_req *r, const char *decision) BOS_WUR;
 int http_reply_audit_unavailable(struct http_req *r) BOS_WUR;
 
 #endif

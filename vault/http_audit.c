@@ -20,13 +20,6 @@
 #include "store.h"
 #include "vault.h"
 
-/* A string for a record: control bytes and bad UTF-8 become '?', cut at a character. */
-static void
-http_audit_set(char dst[AUDIT_FIELD_MAX], const char *src)
-{
-	audit_field_clean(dst, src);
-}
-
 static void BOS_PRINTF(2, 0)
 http_audit_vset(char dst[AUDIT_FIELD_MAX], const char *fmt, va_list ap)
 {
@@ -34,7 +27,7 @@ http_audit_vset(char dst[AUDIT_FIELD_MAX], const char *fmt, va_list ap)
 
 	if (vsnprintf(buf, sizeof(buf), fmt, ap) < 0)
 		buf[0] = '\0';
-	http_audit_set(dst, buf);
+	audit_field_clean(dst, buf);   /* bad bytes become '?', cut to fit */
 }
 
 void
@@ -60,7 +53,7 @@ http_req_audit_resource(struct http_req *r, const char *fmt, ...)
 void
 http_req_audit_principal(struct http_req *r, const char *principal)
 {
-	http_audit_set(r->audit_principal, principal);
+	audit_field_clean(r->audit_principal, principal);
 }
 
 /*
@@ -230,9 +223,8 @@ http_audit_finish(struct http_req *r)
 }
 
 int
-http_req_audit_now(struct vault *v, struct http_req *r, const char *decision)
+http_req_audit_now(struct http_req *r, const char *decision)
 {
-	(void)v;
 	if (r->audit_done)
 		return 0;
 	if (!r->audit_txn && http_audit_open(r) != 0) {
