@@ -22,7 +22,8 @@ config_defaults(struct config *c)
 	(void)snprintf(c->listen_addr, sizeof(c->listen_addr), "127.0.0.1");
 	c->listen_port = 8025;
 	c->body_max_bytes = 64 * 1024;
-	c->conn_limit = 256;
+	c->conn_limit = 2048;
+	c->conn_per_ip_limit = 64;
 	c->conn_timeout_seconds = 30;
 	c->session_idle_seconds = 15 * 60;
 	c->session_absolute_seconds = 12 * 3600;
@@ -76,6 +77,7 @@ static const struct config_u32 config_u32s[] = {
 	{ "audit_key_version", offsetof(struct config, audit_key_version), 1, 1000000 },
 	{ "body_max_bytes", offsetof(struct config, body_max_bytes), 1024, 16u << 20 },
 	{ "conn_limit", offsetof(struct config, conn_limit), 4, 100000 },
+	{ "conn_per_ip_limit", offsetof(struct config, conn_per_ip_limit), 1, 100000 },
 	{ "conn_timeout_seconds", offsetof(struct config, conn_timeout_seconds), 1, 3600 },
 	{ "session_idle_seconds", offsetof(struct config, session_idle_seconds), 1, 86400 },
 	{ "session_absolute_seconds", offsetof(struct config, session_absolute_seconds), 1, 7 * 86400 },

@@ -25,7 +25,8 @@ struct config {
 	char tls_cert[CONFIG_PATH_MAX];
 	char tls_key[CONFIG_PATH_MAX];
 	uint32_t body_max_bytes;          /* 65536 */
-	uint32_t conn_limit;              /* 256 */
+	uint32_t conn_limit;              /* 2048 */
+	uint32_t conn_per_ip_limit;       /* 64: from one client address */
 	uint32_t conn_timeout_seconds;    /* 30 */
 
 	/* Admin sign-in (SECURITY.md "Admin authentication"). */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -34,6 +35,19 @@
 #define HTTP_BACKLOG 128
 #define HTTP_PASSED_FD0 3           /* SD_LISTEN_FDS_START */
 #define HTTP_PASSED_MAX 2           /* one TCP listener and one unix socket */
+#define HTTP_FD_SPARE 256           /* descriptors beyond the connections: DB, logs, hsmd */
+/*
+ * Stack of each connection thread. The deepest frames of our own code are
+ * ~11 KiB (gcc -fstack-usage); GnuTLS, SQLite and jansson stay well under
+ * 100 KiB. Idle connections cost their touched pages only, but 2048 threads
+ * with glibc's 8 MiB default would reserve 16 GiB of address space. The
+ * sanitizers' frames are several times larger: they keep the default.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define HTTP_THREAD_STACK 0
+#else
+#define HTTP_THREAD_STACK (512 * 1024)
+#endif
 
 int64_t
 http_now_ms(void)
@@ -51,7 +65,7 @@ http_config_defaults(struct http_config *c)
 	c->listen_addr = "127.0.0.1";
 	c->listen_port = 8025;
 	c->body_max = 64 * 1024;
-	c->conn_limit = 256;
+	c->conn_limit = 2048;
 	c->per_ip_limit = 64;
 	c->timeout_s = 30;
 	c->inflight_max = 64;
@@ -605,6 +619,8 @@ http_common_options(struct http_listener *l, const struct http_config *cfg,
 	o[k++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)http_conn_notify, l };
 	o[k++] = (struct MHD_OptionItem){ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)http_uri_log, l };
 	o[k++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_completed, l };
+	if (HTTP_THREAD_STACK != 0)
+		o[k++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_STACK_SIZE, HTTP_THREAD_STACK, NULL };
 	return k;
 }
 
@@ -614,7 +630,7 @@ http_start_daemon(struct http_listener *l, const struct http_config *cfg, int fd
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
 	    MHD_USE_POLL | MHD_USE_ERROR_LOG;
-	struct MHD_OptionItem o[16];
+	struct MHD_OptionItem o[20];
 	size_t k = http_common_options(l, cfg, o);
 	unsigned per_ip = cfg->per_ip_limit < cfg->conn_limit ? cfg->per_ip_limit : cfg->conn_limit;
 
@@ -660,6 +676,32 @@ http_check_config(const struct http_config *cfg, struct bos_err *err)
 	if (cfg->listen_port == 0 && cfg->tcp_fd < 0 && cfg->unix_path == NULL && cfg->unix_fd < 0)
 		return bos_err_set(err, BOS_E_CONFIG, "no listener: set 'listen' or a unix socket");
 	return 0;
+}
+
+/*
+ * Each connection holds a descriptor, on each of the two listeners: raise the
+ * soft open-file limit (1024 by default, also under systemd) toward the hard
+ * one so that conn_limit is what limits. A hard limit too low is reported,
+ * not fatal: libmicrohttpd then refuses connections beyond it.
+ */
+static void
+http_fd_budget(const struct http_config *cfg)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)cfg->conn_limit * 2 + HTTP_FD_SPARE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
+		log_warn("open-file limit %llu is below the %llu that conn_limit = %u needs; "
+		    "connections beyond it are refused (raise LimitNOFILE)",
+		    (unsigned long long)rl.rlim_max, (unsigned long long)want, cfg->conn_limit);
+		want = rl.rlim_max;
+	}
+	rl.rlim_cur = want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_warn("cannot raise the open-file limit to %llu: %s", (unsigned long long)want,
+		    strerror(errno));
 }
 
 static struct http_server *
@@ -745,6 +787,7 @@ http_server_start(struct vault *v, const struct http_config *cfg, const struct h
 	*out = NULL;
 	if (http_check_config(cfg, err) != 0)
 		return -1;
+	http_fd_budget(cfg);
 	if ((s = http_server_new(v, cfg, routes, n)) == NULL)
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
 	if (http_server_listen(s, cfg, err) != 0)

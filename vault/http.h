@@ -93,7 +93,7 @@ struct http_config {
 	const char *tls_cert_pem;     /* PEM text (not paths) */
 	const char *tls_key_pem;
 	size_t body_max;              /* default 64 KiB */
-	unsigned conn_limit;          /* total connections, default 256 */
+	unsigned conn_limit;          /* total connections per listener, default 2048 */
 	unsigned per_ip_limit;        /* default 64 */
 	unsigned timeout_s;           /* idle connection timeout, default 30; also the time a
 	                               * client has to send one whole request (slowloris) */
