@@ -252,9 +252,7 @@ admin_recovery_new(struct admin_ctx *c, char codes[ADMIN_RECOVERY_CODES][ADMIN_R
 static int
 admin_prepare(struct admin_ctx *c, const char *sql, sqlite3_stmt **st, struct bos_err *err)
 {
-	if (sqlite3_prepare_v2(store_db(c->store), sql, -1, st, NULL) != SQLITE_OK)
-		return store_err_db(c->store, "preparing a statement", err);
-	return 0;
+	return store_stmt(c->store, sql, st, err);
 }
 
 /* Copy text column i into out (size bytes with the NUL); -1 if it does not fit or is NULL. */
@@ -335,7 +333,7 @@ admin_load(struct admin_ctx *c, int by_id, const char *key, struct admin_row *ro
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(c->store, st);
 	return r;
 }
 
@@ -364,7 +362,7 @@ admin_exec_id(struct admin_ctx *c, const char *sql, const char *id, int nargs,
  fail:
 	store_err_db(c->store, what, err);
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(c->store, st);
 	return r;
 }
 
@@ -384,7 +382,7 @@ admin_count_locked(struct admin_ctx *c, int64_t *n, struct bos_err *err)
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(c->store, st);
 	return r;
 }
 
@@ -435,7 +433,7 @@ admin_insert_row(struct admin_ctx *c, const char *id, const char *name,
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(c->store, st);
 	return r;
 }
 
@@ -462,7 +460,7 @@ admin_insert_codes(struct admin_ctx *c, const char *id, const struct admin_new *
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(c->store, st);
 	return r;
 }
 
@@ -664,7 +662,7 @@ admin_recovery_consume(struct admin_ctx *c, const char *id,
 	}
 	r = sqlite3_changes(store_db(c->store)) == 1;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(c->store, st);
 	return r;
 }
 
@@ -1004,7 +1002,7 @@ admin_list_locked(struct admin_ctx *c, int (*cb)(const struct admin_info *, void
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(c->store, st);
 	return r;
 }
 

@@ -15,9 +15,7 @@
 static int
 prepare(struct store *s, const char *sql, sqlite3_stmt **st, struct bos_err *err)
 {
-	if (sqlite3_prepare_v2(store_db(s), sql, -1, st, NULL) != SQLITE_OK)
-		return store_err_db(s, "preparing an audit statement", err);
-	return 0;
+	return store_stmt(s, sql, st, err);
 }
 
 /* A 32-byte hash column. */
@@ -55,7 +53,7 @@ audit_head(struct store *s, uint64_t *seq, uint8_t hash[AUDIT_HASH_LEN], struct 
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	return r;
 }
 
@@ -77,10 +75,10 @@ audit_insert(struct store *s, const struct audit_record *r, const uint8_t hash[A
 	ok &= sqlite3_bind_blob(st, 10, hash, AUDIT_HASH_LEN, SQLITE_STATIC) == SQLITE_OK;
 	if (!ok || sqlite3_step(st) != SQLITE_DONE) {
 		store_err_db(s, "appending an audit record", err);
-		sqlite3_finalize(st);
+		store_stmt_done(s, st);
 		return -1;
 	}
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	return 0;
 }
 
@@ -119,10 +117,10 @@ checkpoint_insert(struct store *s, const struct audit_checkpoint *cp, struct bos
 	ok &= sqlite3_bind_blob(st, 5, cp->sig, (int)cp->sig_len, SQLITE_STATIC) == SQLITE_OK;
 	if (!ok || sqlite3_step(st) != SQLITE_DONE) {
 		store_err_db(s, "storing an audit checkpoint", err);
-		sqlite3_finalize(st);
+		store_stmt_done(s, st);
 		return -1;
 	}
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	return 0;
 }
 
@@ -277,8 +275,8 @@ audit_export(struct store *s, FILE *out, struct bos_err *err)
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(recs);
-	sqlite3_finalize(cps);
+	store_stmt_done(s, recs);
+	store_stmt_done(s, cps);
 	return r;
 }
 
@@ -313,7 +311,7 @@ audit_last_checkpoint(struct store *s, struct audit_checkpoint *cp, int *found,
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	return r;
 }
 
@@ -348,7 +346,7 @@ audit_record_get(struct store *s, uint64_t seq, struct audit_record *r,
 	/* success */
 	ret = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	return ret;
 }
 
@@ -415,7 +413,7 @@ audit_chain_check(struct store *s, uint64_t from, uint64_t *bad_seq, struct bos_
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	return r;
 }
 
@@ -476,6 +474,6 @@ audit_query_run(struct store *s, const struct audit_query *q, audit_row_cb cb, v
 	/* success */
 	ret = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	return ret;
 }

@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 #include "audit_store.h"
+#include "batch.h"
 #include "io.h"
 #include "log.h"
 #include "metrics.h"
@@ -160,10 +161,27 @@ auditor_append(struct vault *v, struct audit_record *r, struct bos_err *err)
 }
 
 void
+auditor_txn_mark(struct vault *v, struct auditor_mark *m)
+{
+	m->records = v->audit->txn_records;
+	m->alerted = v->audit->txn_alerted;
+}
+
+void
+auditor_txn_rewind(struct vault *v, const struct auditor_mark *m)
+{
+	v->audit->txn_records = m->records;
+	v->audit->txn_alerted = m->alerted;
+}
+
+void
 auditor_txn_end(struct vault *v, int committed)
 {
 	struct auditor *a = v->audit;
 	unsigned n = a->txn_records;
+
+	if (store_depth(v->st.store) > 0)
+		return;
 
 	pthread_mutex_lock(&a->mu);
 	if (committed) {
@@ -199,15 +217,18 @@ auditor_lost(struct vault *v)
 static int
 auditor_own_txn(struct vault *v, struct audit_record *r, struct bos_err *err)
 {
+	struct auditor_mark m;
 	int rc;
 
 	vault_db_lock(v);
+	auditor_txn_mark(v, &m);
 	rc = store_begin(v->st.store, err);
 	if (rc == 0) {
 		rc = r != NULL ? auditor_append(v, r, err) : auditor_alert(v->audit, err);
 		if (rc != 0) {
 			if (store_rollback(v->st.store, NULL) != 0)
 				log_err("audit: rollback failed");
+			auditor_txn_rewind(v, &m);
 		} else
 			rc = store_commit(v->st.store, err);
 		auditor_txn_end(v, rc == 0);
@@ -295,6 +316,9 @@ auditor_checkpoint_locked(struct vault *v, struct bos_err *err)
 	uint64_t head;
 	int found;
 
+	/* Requests waiting in a group commit go first: the head must not get ahead. */
+	if (batch_flush_locked(v) != 0)
+		return bos_err_set(err, BOS_E_DB, "audit checkpoint: the open batch did not commit");
 	/* Inside a transaction the head file could get ahead of what commits. */
 	if (!sqlite3_get_autocommit(store_db(v->st.store)))
 		return bos_err_set(err, BOS_E_INVALID, "audit checkpoint inside a transaction");

@@ -42,7 +42,18 @@ void auditor_time(char out[AUDITOR_TIME_SIZE]);
  * calls auditor_txn_end.
  */
 int auditor_append(struct vault *v, struct audit_record *r, struct bos_err *err) BOS_WUR;
+/*
+ * After the outermost COMMIT or ROLLBACK. Inside a transaction that goes on
+ * (a savepoint released in a group-commit batch, batch.h) it does nothing:
+ * the batch's COMMIT counts. A savepoint rolled back rewinds to its mark.
+ */
 void auditor_txn_end(struct vault *v, int committed);
+struct auditor_mark {
+	unsigned records;
+	uint64_t alerted;
+};
+void auditor_txn_mark(struct vault *v, struct auditor_mark *m);
+void auditor_txn_rewind(struct vault *v, const struct auditor_mark *m);
 
 /* A request's record could not be written (it was answered 503): count it, alert later. */
 void auditor_lost(struct vault *v);

@@ -388,9 +388,7 @@ cred_unseal(struct cred_ctx *c, const char *id, uint32_t version, uint32_t kek_v
 static int
 cred_prepare(struct cred_ctx *c, const char *sql, sqlite3_stmt **st, struct bos_err *err)
 {
-	if (sqlite3_prepare_v2(store_db(c->store), sql, -1, st, NULL) != SQLITE_OK)
-		return store_err_db(c->store, "preparing a statement", err);
-	return 0;
+	return store_stmt(c->store, sql, st, err);
 }
 
 /* Bind text or NULL. */
@@ -433,7 +431,7 @@ cred_insert_credential(struct cred_ctx *c, const char *id, const struct cred_new
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(c->store, st);
 	return r;
 }
 
@@ -463,7 +461,7 @@ cred_insert_version(struct cred_ctx *c, const char *id, uint32_t version,
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(c->store, st);
 	return r;
 }
 
@@ -609,7 +607,7 @@ cred_load_state(struct cred_ctx *c, const char *id, struct cred_state *cs, struc
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(c->store, st);
 	return r;
 }
 
@@ -633,7 +631,7 @@ cred_set_current(struct cred_ctx *c, const char *id, uint32_t version, int64_t n
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(c->store, st);
 	return r;
 }
 
@@ -762,7 +760,7 @@ cred_get(struct cred_ctx *c, const char *id_or_name, struct cred_meta *out,
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(c->store, st);
 	if (r != 0)
 		cred_meta_free(out);
 	return r;
@@ -844,7 +842,7 @@ cred_read_secret(struct cred_ctx *c, const char *id, uint32_t version, uint8_t *
 	}
 	r = cred_read_row(c, st, id, version, secret, len, err);
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(c->store, st);
 	return r;
 }
 
@@ -886,7 +884,7 @@ cred_list(struct cred_ctx *c, const char *service, const char *type,
 	r = 0;
  out:
 	cred_meta_free(&m);
-	sqlite3_finalize(st);
+	store_stmt_done(c->store, st);
 	return r;
 }
 
@@ -933,7 +931,7 @@ cred_list_versions(struct cred_ctx *c, const char *id,
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(c->store, st);
 	return r;
 }
 
@@ -956,7 +954,7 @@ cred_exec_id(struct cred_ctx *c, const char *sql, const char *id, int64_t now,
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(c->store, st);
 	return r;
 }
 

@@ -11,9 +11,8 @@ cred_use_mark_read(struct store *s, const char *id, int64_t now, struct bos_err 
 	sqlite3_stmt *st = NULL;
 	int r = -1;
 
-	if (sqlite3_prepare_v2(store_db(s), "UPDATE credentials SET last_read_at = ?2"
-	    " WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
-		return store_err_db(s, "preparing a statement", err);
+	if (store_stmt(s, "UPDATE credentials SET last_read_at = ?2 WHERE id = ?1", &st, err) != 0)
+		return -1;
 	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 2, now) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
 		store_err_db(s, "recording a read", err);
@@ -26,7 +25,7 @@ cred_use_mark_read(struct store *s, const char *id, int64_t now, struct bos_err 
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	return r;
 }
 
@@ -37,9 +36,9 @@ cred_use_last_read(struct store *s, const char *id, int64_t *at, struct bos_err 
 	int r = -1, rc;
 
 	*at = 0;
-	if (sqlite3_prepare_v2(store_db(s), "SELECT coalesce(last_read_at, 0) FROM credentials"
-	    " WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
-		return store_err_db(s, "preparing a statement", err);
+	if (store_stmt(s, "SELECT coalesce(last_read_at, 0) FROM credentials WHERE id = ?1", &st,
+	    err) != 0)
+		return -1;
 	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
 		store_err_db(s, "reading a credential", err);
 		goto out;
@@ -56,7 +55,7 @@ cred_use_last_read(struct store *s, const char *id, int64_t *at, struct bos_err 
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	return r;
 }
 

@@ -39,9 +39,7 @@ static const char *const helper_kinds[] = { "setup", "monitor", "outreach", "sup
 static int
 helper_prepare(struct store *s, const char *sql, sqlite3_stmt **st, struct bos_err *err)
 {
-	if (sqlite3_prepare_v2(store_db(s), sql, -1, st, NULL) != SQLITE_OK)
-		return store_err_db(s, "preparing a statement", err);
-	return 0;
+	return store_stmt(s, sql, st, err);
 }
 
 static int
@@ -225,7 +223,7 @@ helper_create(struct store *s, const struct helper_new *n, int64_t now,
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	return r;
 }
 
@@ -273,7 +271,7 @@ helper_get(struct store *s, const char *id, struct helper_info *out, struct bos_
 	}
 	r = helper_from_row(st, out, err);
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	return r;
 }
 
@@ -300,7 +298,7 @@ helper_list(struct store *s, int (*cb)(const struct helper_info *, void *), void
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	return r;
 }
 
@@ -326,7 +324,7 @@ helper_exec3(struct store *s, const char *sql, const char *a, int64_t now, const
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	return r;
 }
 
@@ -581,7 +579,7 @@ grant_insert(struct store *s, const struct grant_row *w, struct bos_err *err)
 	/* success */
 	r = 0;
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	return r;
 }
 
@@ -694,7 +692,7 @@ grant_get(struct store *s, const char *accessor, struct grant_info *out, struct 
 	}
 	r = grant_from_row(st, out, err);
  out:
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	return r;
 }
 
@@ -745,7 +743,7 @@ grant_list(struct store *s, const char *helper_id, enum grant_filter f, int64_t 
 	r = 0;
  out:
 	grant_info_free(&g);
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	return r;
 }
 
@@ -820,7 +818,7 @@ grant_find_token(struct store *s, const char *token, char accessor[TOKEN_ACCESSO
 	r = 0;
  out:
 	secmem_wipe(hash, sizeof(hash));
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	return r;
 }
 

@@ -1,10 +1,11 @@
 /*
  * The audit record of every routed request (docs/AUDIT.md "Coverage"). The
  * core calls http_audit_begin before the handler of an AUDIT_TXN route (the
- * database lock and a transaction, which the handler's own lock and
- * transactions then nest in) and http_audit_finish when the answer is ready
- * and not yet queued: the record is appended in that transaction and
- * committed with whatever the handler changed, and only then is the answer
+ * database lock and the request's place in a group-commit batch, batch.h,
+ * which the handler's own lock and transactions then nest in) and
+ * http_audit_finish when the answer is ready and not yet queued: the record
+ * is appended in that transaction and committed with whatever the handler
+ * changed (and the batch's other requests), and only then is the answer
  * sent. When the record cannot be written the transaction rolls back, the
  * answer (a secret included) is dropped and wiped, and the client gets 503
  * audit_unavailable; the loss is counted (/metrics) and announced by an
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "auditor.h"
+#include "batch.h"
 #include "http_internal.h"
 #include "log.h"
 #include "store.h"
@@ -137,13 +139,10 @@ http_audit_record(const struct http_req *r, const char *decision, const char *re
 static int
 http_audit_open(struct http_req *r)
 {
-	struct vault *v = r->srv->v;
 	struct bos_err err;
 
 	bos_err_clear(&err);
-	vault_db_lock(v);
-	if (store_begin(v->st.store, &err) != 0) {
-		vault_db_unlock(v);
+	if (batch_join(r->srv->v, &r->ticket, &err) != 0) {
 		log_err("request %s: audit record not written: %s", r->id, err.msg);
 		r->audit_busy = err.code == BOS_E_BUSY;
 		return -1;
@@ -152,7 +151,11 @@ http_audit_open(struct http_req *r)
 	return 0;
 }
 
-/* Append the record and commit; the lock is released either way. 0 when durable. */
+/*
+ * Append the record and leave the batch (the lock is released either way),
+ * then wait for its commit. 0 when the record, and what the handler changed,
+ * are durable.
+ */
 static int
 http_audit_commit(struct http_req *r, const char *decision, const char *reason)
 {
@@ -164,14 +167,12 @@ http_audit_commit(struct http_req *r, const char *decision, const char *reason)
 	bos_err_clear(&err);
 	http_audit_record(r, decision, reason, &rec);
 	rc = auditor_append(v, &rec, &err);
-	if (rc != 0) {
-		if (store_rollback(v->st.store, NULL) != 0)
-			log_err("audit: rollback failed");
-	} else
-		rc = store_commit(v->st.store, &err);
-	auditor_txn_end(v, rc == 0);
+	rc = batch_leave(v, &r->ticket, rc == 0, &err);
 	r->audit_txn = 0;
-	vault_db_unlock(v);
+	if (rc == 0 && batch_wait(v, &r->ticket) != 0) {
+		rc = -1;
+		bos_err_set(&err, BOS_E_DB, "the group commit failed (the vault log says why)");
+	}
 	if (rc != 0) {
 		log_err("request %s: audit record not written: %s", r->id, err.msg);
 		r->audit_busy = err.code == BOS_E_BUSY;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include "audit_chain.h"
 #include "auth.h"
+#include "batch.h"
 #include "buf.h"
 #include "http.h"
 #include "http_route.h"
@@ -110,6 +111,7 @@ struct http_req {
 
 	/* Audit (http_audit.c). */
 	int audit_txn;                  /* the core holds the database lock and a transaction */
+	struct batch_ticket ticket;     /* its place in the group commit (batch.h) */
 	int audit_done;                 /* the record is written, or counted as lost */
 	int audit_busy;                 /* it was not: another process holds the database */
 	char audit_reason[AUDIT_FIELD_MAX];

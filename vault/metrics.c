@@ -45,6 +45,8 @@ struct metrics {
 	struct histogram hsm_seconds;
 	uint64_t lockouts;
 	uint64_t audit_records, audit_failures, audit_checkpoints;
+	uint64_t commits, commit_requests;
+	struct histogram commit_seconds;
 };
 
 /* A growing text buffer; any failure sticks and makes render return NULL. */
@@ -133,6 +135,18 @@ metrics_observe_hsm(struct metrics *m, double seconds)
 		return;
 	pthread_mutex_lock(&m->mu);
 	histogram_observe(&m->hsm_seconds, seconds);
+	pthread_mutex_unlock(&m->mu);
+}
+
+void
+metrics_observe_batch(struct metrics *m, unsigned requests, double seconds)
+{
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->mu);
+	m->commits++;
+	m->commit_requests += requests;
+	histogram_observe(&m->commit_seconds, seconds);
 	pthread_mutex_unlock(&m->mu);
 }
 
@@ -275,6 +289,14 @@ metrics_render(struct metrics *m)
 	text_add(&t, "# HELP bos_audit_checkpoints_total Audit chain heads signed by the HSM.\n"
 	    "# TYPE bos_audit_checkpoints_total counter\nbos_audit_checkpoints_total %llu\n",
 	    (unsigned long long)m->audit_checkpoints);
+	text_add(&t, "# HELP bos_commits_total Group commits: transactions shared by audited "
+	    "requests, one fsync each.\n# TYPE bos_commits_total counter\n"
+	    "bos_commits_total %llu\n", (unsigned long long)m->commits);
+	text_add(&t, "# HELP bos_commit_requests_total Audited requests made durable by those "
+	    "commits.\n# TYPE bos_commit_requests_total counter\nbos_commit_requests_total %llu\n",
+	    (unsigned long long)m->commit_requests);
+	render_histogram(&t, "bos_commit_batch_duration_seconds", "Time from a batch's first "
+	    "request to its durable commit.", &m->commit_seconds);
 	pthread_mutex_unlock(&m->mu);
 	if (t.failed) {
 		free(t.p);

@@ -17,6 +17,8 @@ void metrics_free(struct metrics *m);
 void metrics_observe_request(struct metrics *m, const char *route, unsigned status, double seconds);
 void metrics_observe_hsm(struct metrics *m, double seconds);
 void metrics_count_lockout(struct metrics *m);
+/* A group commit (batch.h): how many requests it made durable, and its age at commit. */
+void metrics_observe_batch(struct metrics *m, unsigned requests, double seconds);
 enum metrics_audit { METRICS_AUDIT_RECORD, METRICS_AUDIT_FAILURE, METRICS_AUDIT_CHECKPOINT };
 void metrics_count_audit(struct metrics *m, enum metrics_audit what, unsigned n);
 /* malloc'd text; the caller frees it. NULL on allocation failure. */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "log.h"
 #include "secmem.h"
+#include "store_stmt.h"
 
 /* "x'" + 64 hex digits + "'" + NUL: SQLCipher's syntax for a raw key. */
 #define STORE_KEYSTR_SIZE (2 + 2 * STORE_KEY_LEN + 1 + 1)
@@ -28,6 +29,9 @@ struct store {
 	sqlite3 *db;
 	int schema_version;
 	int depth; /* open transaction levels: 0 none, 1 BEGIN, >1 savepoints */
+	int deferred; /* the open transaction runs with synchronous=NORMAL (store_begin_deferred) */
+	int wal_fd;   /* the -wal file, for store_sync; -1: deferred commits are not offered */
+	struct stmt_cache *stmts;
 };
 
 int
@@ -90,6 +94,28 @@ store_schema_version(const struct store *s)
 	return s->schema_version;
 }
 
+int
+store_stmt(struct store *s, const char *sql, struct sqlite3_stmt **st, struct bos_err *err)
+{
+	if (s->stmts == NULL) {
+		if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+			return store_err_db(s, "preparing a statement", err);
+		return 0;
+	}
+	if (stmt_cache_get(s->stmts, sql, st) != SQLITE_OK)
+		return store_err_db(s, "preparing a statement", err);
+	return 0;
+}
+
+void
+store_stmt_done(struct store *s, struct sqlite3_stmt *st)
+{
+	if (s->stmts == NULL)
+		sqlite3_finalize(st);
+	else
+		stmt_cache_put(s->stmts, st);
+}
+
 /* Constant SQL only: nothing here is ever built from data. */
 static int
 store_exec(struct store *s, const char *sql, const char *what, struct bos_err *err)
@@ -97,6 +123,26 @@ store_exec(struct store *s, const char *sql, const char *what, struct bos_err *e
 	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return store_err_db(s, what, err);
 	return 0;
+}
+
+/*
+ * One constant statement through the kept statements: BEGIN, COMMIT and the
+ * savepoints run several times for every request.
+ */
+static int
+store_run(struct store *s, const char *sql, const char *what, struct bos_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_stmt(s, sql, &st, err) != 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	/* The error is the statement's until it is reset: report before giving it back. */
+	rc = rc == SQLITE_DONE ? 0 : store_err_db(s, what, err);
+	store_stmt_done(s, st);
+	return rc;
 }
 
 /*
@@ -465,7 +511,34 @@ store_connect(struct store *s, const char *path, const uint8_t key[static STORE_
 	    store_check_codec(s, err) != 0 || store_configure(s, err) != 0)
 		return -1;
 	(void)sqlite3_wal_hook(s->db, store_wal_hook, NULL);
+	if ((s->stmts = stmt_cache_new(s->db)) == NULL)
+		return bos_err_set(err, BOS_E_NOMEM, "out of memory opening the database");
 	return 0;
+}
+
+/*
+ * Our own descriptor of the -wal file, for store_sync: an fdatasync through
+ * any descriptor of a file writes that file's dirty pages. The file exists
+ * once the connection has read the database (store_check_key did), and stays
+ * while this connection is open: SQLite removes it only at the last close.
+ * Without it, deferred commits are simply not offered (store_begin_deferred).
+ */
+static void
+store_open_wal(struct store *s, const char *path)
+{
+	char wal[PATH_MAX];
+	struct stat sb;
+
+	if (snprintf(wal, sizeof(wal), "%s-wal", path) >= (int)sizeof(wal))
+		return;
+	s->wal_fd = open(wal, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (s->wal_fd >= 0 && (fstat(s->wal_fd, &sb) != 0 || !S_ISREG(sb.st_mode))) {
+		close(s->wal_fd);
+		s->wal_fd = -1;
+	}
+	if (s->wal_fd < 0)
+		log_warn("database: cannot open %s (%s); every commit syncs by itself", wal,
+		    strerror(errno));
 }
 
 int
@@ -490,9 +563,11 @@ store_open(const char *path, const uint8_t key[static STORE_KEY_LEN], int create
 		bos_err_set(err, BOS_E_NOMEM, "out of memory opening database %s", path);
 		goto out;
 	}
+	s->wal_fd = -1;
 	m = schema_migrations(&n);
 	if (store_connect(s, path, key, err) != 0 || store_migrate(s, m, n, err) != 0)
 		goto out;
+	store_open_wal(s, path);
 	*out = s;
 	s = NULL;
 	/* success */
@@ -514,6 +589,9 @@ store_close(struct store *s)
 		    s->depth);
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	}
+	stmt_cache_free(s->stmts);
+	if (s->wal_fd >= 0)
+		close(s->wal_fd);
 	/* close_v2 never leaves a half-open handle, even with statements left over. */
 	if (sqlite3_close_v2(s->db) != SQLITE_OK)
 		log_err("database close failed");
@@ -531,16 +609,98 @@ store_savepoint_sql(char *out, size_t size, const char *verb, int depth, struct 
 	return 0;
 }
 
+/* The outermost transaction ended: back to synchronous=FULL for every other commit. */
+static void
+store_txn_ended(struct store *s)
+{
+	if (!s->deferred)
+		return;
+	s->deferred = 0;
+	/* No I/O, so it does not fail in practice; if it did, later commits would not sync. */
+	if (sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK) {
+		log_err("fatal: cannot restore synchronous=FULL (%s); the vault stops to protect "
+		    "acknowledged data", sqlite3_errmsg(s->db));
+		_exit(STORE_EXIT_FSYNC);
+	}
+}
+
+void
+store_sync(struct store *s)
+{
+	if (s->wal_fd < 0 || fdatasync(s->wal_fd) == 0)
+		return;
+	log_err("fatal: fsync of the database failed while making a group commit durable (%s); "
+	    "the vault stops (exit status %d) to protect acknowledged data: check the disk and "
+	    "the kernel log, then restart", strerror(errno), STORE_EXIT_FSYNC);
+	_exit(STORE_EXIT_FSYNC);
+}
+
+int
+store_begin_deferred(struct store *s, struct bos_err *err)
+{
+	if (s->depth != 0)
+		return bos_err_set(err, BOS_E_DB, "a deferred transaction must be the outermost");
+	if (s->wal_fd < 0)
+		return store_begin(s, err);
+	/*
+	 * Not inside a transaction: SQLite refuses to change the level there. Not a
+	 * kept statement either: SQLite applies this pragma when it is prepared.
+	 */
+	if (store_exec(s, "PRAGMA synchronous=NORMAL", "deferring the sync", err) != 0)
+		return -1;
+	s->deferred = 1;
+	if (store_begin(s, err) != 0) {
+		store_txn_ended(s);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_commit_deferred(struct store *s, int *need_sync, struct bos_err *err)
+{
+	int deferred = s->deferred;
+
+	*need_sync = 0;
+	if (s->depth != 1)
+		return bos_err_set(err, BOS_E_DB, "deferred commit at transaction level %d", s->depth);
+	s->deferred = 0;   /* store_commit must not sync it by itself */
+	if (store_commit(s, err) != 0) {
+		s->deferred = deferred;
+		store_txn_ended(s);
+		return -1;
+	}
+	s->deferred = deferred;
+	store_txn_ended(s);
+	*need_sync = deferred;
+	return 0;
+}
+
+int
+store_depth(struct store *s)
+{
+	if (s == NULL || s->db == NULL)
+		return 0;
+	/* SQLITE_FULL, IOERR, NOMEM may roll the whole transaction back. */
+	if (s->depth > 0 && sqlite3_get_autocommit(s->db)) {
+		log_err("database: the open transaction was rolled back by SQLite (%d level(s))",
+		    s->depth);
+		s->depth = 0;
+		store_txn_ended(s);
+	}
+	return s->depth;
+}
+
 int
 store_begin(struct store *s, struct bos_err *err)
 {
 	char sql[64];
 
 	if (s->depth == 0) {
-		if (store_exec(s, "BEGIN IMMEDIATE", "starting a transaction", err) != 0)
+		if (store_run(s, "BEGIN IMMEDIATE", "starting a transaction", err) != 0)
 			return -1;
 	} else if (store_savepoint_sql(sql, sizeof(sql), "SAVEPOINT", s->depth, err) != 0 ||
-	    store_exec(s, sql, "starting a nested transaction", err) != 0)
+	    store_run(s, sql, "starting a nested transaction", err) != 0)
 		return -1;
 	s->depth++;
 	return 0;
@@ -555,44 +715,55 @@ store_commit(struct store *s, struct bos_err *err)
 		return bos_err_set(err, BOS_E_DB, "commit without a transaction");
 	if (s->depth > 1) {
 		if (store_savepoint_sql(sql, sizeof(sql), "RELEASE", s->depth - 1, err) != 0 ||
-		    store_exec(s, sql, "ending a nested transaction", err) != 0)
+		    store_run(s, sql, "ending a nested transaction", err) != 0)
 			return -1;
 		s->depth--;
 		return 0;
 	}
 	s->depth = 0;
-	if (store_exec(s, "COMMIT", "committing", err) == 0)
+	if (store_run(s, "COMMIT", "committing", err) == 0) {
+		if (s->deferred) {
+			/* Nobody took over the sync (store_commit_deferred did not run): do it now. */
+			store_txn_ended(s);
+			store_sync(s);
+		}
 		return 0;
+	}
 	/*
 	 * A failed COMMIT (I/O error, failed fsync) may leave the transaction
 	 * open. Roll it back: the caller reports the failure, nothing retries.
 	 */
 	if (!sqlite3_get_autocommit(s->db))
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	store_txn_ended(s);
 	return -1;
 }
 
 int
 store_rollback(struct store *s, struct bos_err *err)
 {
-	char sql[128];
-	int n;
+	char sql[64];
+	int r;
 
 	if (s->depth <= 0)
 		return bos_err_set(err, BOS_E_DB, "rollback without a transaction");
 	if (s->depth > 1) {
 		s->depth--;
-		n = snprintf(sql, sizeof(sql), "ROLLBACK TO bos_sp_%d; RELEASE bos_sp_%d",
-		    s->depth, s->depth);
-		if (n < 0 || (size_t)n >= sizeof(sql))
-			return bos_err_set(err, BOS_E_DB, "savepoint name too long");
-		return store_exec(s, sql, "rolling back a nested transaction", err);
+		if (store_savepoint_sql(sql, sizeof(sql), "ROLLBACK TO", s->depth, err) != 0 ||
+		    store_run(s, sql, "rolling back a nested transaction", err) != 0 ||
+		    store_savepoint_sql(sql, sizeof(sql), "RELEASE", s->depth, err) != 0)
+			return -1;
+		return store_run(s, sql, "rolling back a nested transaction", err);
 	}
 	s->depth = 0;
 	/* SQLite may already have rolled back by itself (SQLITE_FULL, IOERR). */
-	if (sqlite3_get_autocommit(s->db))
+	if (sqlite3_get_autocommit(s->db)) {
+		store_txn_ended(s);
 		return 0;
-	return store_exec(s, "ROLLBACK", "rolling back", err);
+	}
+	r = store_run(s, "ROLLBACK", "rolling back", err);
+	store_txn_ended(s);
+	return r;
 }
 
 /* Highest applied migration, 0 for a new database. */

@@ -53,6 +53,18 @@ int store_schema_version(const struct store *s);
  * is rolled back and the error returned: nothing is retried.
  */
 int store_begin(struct store *s, struct bos_err *err) BOS_WUR;
+/*
+ * Group commit (batch.h): an outermost transaction whose COMMIT writes the
+ * WAL but does not fsync it; store_commit_deferred sets *need_sync, and the
+ * caller calls store_sync (no lock needed) before telling anyone the
+ * transaction is durable. Every other commit syncs by itself (FULL).
+ */
+int store_begin_deferred(struct store *s, struct bos_err *err) BOS_WUR;
+int store_commit_deferred(struct store *s, int *need_sync, struct bos_err *err) BOS_WUR;
+/* fdatasync of the WAL: everything committed before the call is durable after it. Exits on failure. */
+void store_sync(struct store *s);
+/* Open transaction levels (0: none); SQLite rolling back by itself resets it to 0. */
+int store_depth(struct store *s);
 int store_commit(struct store *s, struct bos_err *err) BOS_WUR;
 int store_rollback(struct store *s, struct bos_err *err) BOS_WUR;
 
@@ -81,6 +93,16 @@ int store_checkpoint(struct store *s, struct bos_err *err) BOS_WUR;
  * reports its failed statements through here, so none of them can go on
  * after a failed fsync.
  */
+/*
+ * A prepared statement for sql, kept by the store across calls: give it back
+ * with store_stmt_done (never sqlite3_finalize), which resets it and clears
+ * its bindings. Report a failed step before giving the statement back.
+ */
+struct sqlite3_stmt;
+int store_stmt(struct store *s, const char *sql, struct sqlite3_stmt **st,
+    struct bos_err *err) BOS_WUR;
+void store_stmt_done(struct store *s, struct sqlite3_stmt *st);
+
 int store_err_db(struct store *s, const char *what, struct bos_err *err);
 
 /* 1 when xrc (an extended result code) is a failed fsync, else 0. */

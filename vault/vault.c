@@ -1,8 +1,11 @@
 /* The running vault's shared state; see vault.h. */
 #include "vault.h"
 
+#include <sqlite3.h>
 #include <stdlib.h>
+#include "batch.h"
 #include "log.h"
+#include "store.h"
 
 int
 vault_db_lock_init(struct vault *v)
@@ -13,7 +16,7 @@ vault_db_lock_init(struct vault *v)
 	if (pthread_mutexattr_init(&a) != 0)
 		return -1;
 	r = pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE) != 0 ||
-	    pthread_mutex_init(&v->db_lock, &a) != 0 ? -1 : 0;
+	    pthread_mutex_init(&v->db_lock, &a) != 0 || batches_init(&v->batches) != 0 ? -1 : 0;
 	pthread_mutexattr_destroy(&a);
 	return r;
 }
@@ -26,11 +29,24 @@ vault_db_lock(struct vault *v)
 		log_err("database lock failed; aborting");
 		abort();
 	}
+	if (v->lock_depth++ == 0) {
+		v->lock_member = 0;
+		v->lock_changes = v->st.store != NULL ?
+		    (int64_t)sqlite3_total_changes(store_db(v->st.store)) : 0;
+	}
 }
 
+/*
+ * The outermost unlock: writes made outside a group-commit batch member
+ * while a batch was open nested in it, and are committed now (batch.h).
+ */
 void
 vault_db_unlock(struct vault *v)
 {
+	if (v->lock_depth == 1 && !v->lock_member)
+		batch_outsider_unlock(v);
+	if (--v->lock_depth == 0)
+		v->lock_member = 0;
 	if (pthread_mutex_unlock(&v->db_lock) != 0) {
 		log_err("database unlock failed; aborting");
 		abort();

@@ -8,6 +8,8 @@
 
 #include <pthread.h>
 #include <sys/types.h>
+#include <stdint.h>
+#include "batch.h"
 #include "cred.h"
 #include "state.h"
 
@@ -29,6 +31,10 @@ struct vault {
 	 * hash take the lock later: AUDIT_LATE in http.h).
 	 */
 	pthread_mutex_t db_lock;
+	unsigned lock_depth;       /* under db_lock: how deep its owner holds it */
+	int lock_member;           /* under db_lock: the owner is in a batch (batch.h) */
+	int64_t lock_changes;      /* under db_lock: row changes at the outermost lock */
+	struct batches batches;    /* group commit (batch.h) */
 	struct sessions *sessions; /* in-memory session table (session.h) */
 	struct metrics *metrics;   /* counters and histograms (metrics.h) */
 	struct http_server *http;
@@ -37,7 +43,7 @@ struct vault {
 	struct auditor *audit;     /* the audit trail (auditor.h) */
 };
 
-/* Make db_lock (recursive). */
+/* Make db_lock (recursive) and the group-commit state. */
 int vault_db_lock_init(struct vault *v);
 void vault_db_lock(struct vault *v);
 void vault_db_unlock(struct vault *v);

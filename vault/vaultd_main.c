@@ -199,6 +199,7 @@ vaultd_listen(struct vault *v, int dev, const struct http_passed *lp, struct bos
 	hc.tls_key_pem = key;
 	hc.body_max = c->body_max_bytes;
 	hc.conn_limit = c->conn_limit;
+	hc.per_ip_limit = c->conn_per_ip_limit;
 	hc.timeout_s = c->conn_timeout_seconds;
 	r = http_server_start(v, &hc, api_routes, api_routes_n, &v->http, err);
 	/* libmicrohttpd keeps its own copies of the PEM texts. */
@@ -289,8 +290,10 @@ static int
 vaultd_sweep_txn(struct vault *v, unsigned *n, struct bos_err *err)
 {
 	char reason[AUDIT_FIELD_MAX];
+	struct auditor_mark m;
 	int r;
 
+	auditor_txn_mark(v, &m);
 	if (store_begin(v->st.store, err) != 0)
 		return -1;
 	r = grant_sweep_idle(v->st.store, (int64_t)time(NULL), v->st.conf.grant_idle_revoke_seconds,
@@ -303,6 +306,7 @@ vaultd_sweep_txn(struct vault *v, unsigned *n, struct bos_err *err)
 	if (r != 0) {
 		if (store_rollback(v->st.store, NULL) != 0)
 			log_err("audit: rollback failed");
+		auditor_txn_rewind(v, &m);
 	} else
 		r = store_commit(v->st.store, err);
 	auditor_txn_end(v, r == 0);

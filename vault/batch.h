@@ -1,0 +1,71 @@
+/*
+ * Group commit (docs/STORE.md "Group commit"): the audited requests that
+ * arrive together share one transaction and so one fsync, and none of them
+ * is answered before that transaction is durable.
+ *
+ * A request joins the open batch (batch_join: the database lock, the batch
+ * transaction begun if none is open, and a savepoint of its own), does its
+ * work and appends its audit record, then leaves (batch_leave: its savepoint
+ * released, or rolled back on failure, and the lock given up) and waits
+ * (batch_wait) until the batch is committed. The request that leaves last
+ * commits: when no other request is on its way in, or the batch is
+ * BATCH_MAX_MS old, or BATCH_MAX_MEMBERS have joined. A failed COMMIT fails
+ * every member (503, nothing of theirs was kept). A failed fsync stops the
+ * vault (store.c).
+ *
+ * Other code that writes under the lock while a batch is open (the grant
+ * sweep, vault events, sign-in's own rows) nests in the batch; the lock's
+ * last unlock commits the batch then (vault.c), so their writes are durable
+ * when the lock is given up, as without batching.
+ */
+#ifndef BOS_BATCH_H
+#define BOS_BATCH_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include "auditor.h"
+#include "compiler.h"
+#include "err.h"
+
+#define BATCH_MAX_MS 2
+#define BATCH_MAX_MEMBERS 256
+
+struct vault;
+struct batch;
+
+struct batches {
+	pthread_mutex_t mu;        /* guards pending and every batch's done/ok/refs */
+	pthread_cond_t cv;         /* a batch was committed or failed */
+	struct batch *open;        /* under the database lock */
+	unsigned pending;          /* members between batch_join and batch_leave */
+	uint64_t seq;              /* batches opened (for the log) */
+	uint64_t committed;        /* batches committed, members in them: /metrics */
+	uint64_t members;
+};
+
+/* A request's place in a batch. */
+struct batch_ticket {
+	struct batch *b;
+	struct auditor_mark mark;
+};
+
+int batches_init(struct batches *bs);
+void batches_destroy(struct batches *bs);
+
+/* Lock, open or join the batch, and begin the request's savepoint. -1: nothing held. */
+int batch_join(struct vault *v, struct batch_ticket *t, struct bos_err *err) BOS_WUR;
+/*
+ * Keep (ok) or roll back the request's work, then unlock; commits the batch
+ * when this request is the last one in. 0: kept, to be waited for; -1: the
+ * request's work is gone (err says why).
+ */
+int batch_leave(struct vault *v, struct batch_ticket *t, int ok, struct bos_err *err);
+/* 0 once the ticket's batch is durable, -1 if its COMMIT failed. Releases the ticket. */
+int batch_wait(struct vault *v, struct batch_ticket *t) BOS_WUR;
+/* With the lock held and no savepoint open: commit the open batch now (if any). */
+int batch_flush_locked(struct vault *v);
+
+/* vault.c: the outermost unlock of a thread that is not a member wrote something. */
+void batch_outsider_unlock(struct vault *v);
+
+#endif
