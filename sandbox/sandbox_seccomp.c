@@ -20,6 +20,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/ucontext.h>
 #include <unistd.h>
 #include <seccomp.h>
 
@@ -211,7 +213,6 @@ sb_sigsys(int sig, siginfo_t *si, void *uc)
 	unsigned v = si->si_syscall >= 0 ? (unsigned)si->si_syscall : 0;
 
 	(void)sig;
-	(void)uc;
 	*--p = '\0';
 	do
 		*--p = (char)('0' + v % 10);
@@ -221,7 +222,21 @@ sb_sigsys(int sig, siginfo_t *si, void *uc)
 	    sb_names[si->si_syscall] != NULL ? sb_names[si->si_syscall] : "?");
 	sb_write_str(" (");
 	sb_write_str(p);
-	sb_write_str(")\n");
+	sb_write_str(")");
+#if defined(__x86_64__)
+	/* The path a refused open asked for: the likeliest question when one is refused. */
+	if (si->si_syscall == __NR_openat || si->si_syscall == __NR_open) {
+		const greg_t *g = ((const ucontext_t *)uc)->uc_mcontext.gregs;
+		const char *path = (const char *)(uintptr_t)(si->si_syscall == __NR_openat ?
+		    g[REG_RSI] : g[REG_RDI]);
+
+		sb_write_str(" of ");
+		sb_write_str(path != NULL ? path : "(null)");
+	}
+#else
+	(void)uc;
+#endif
+	sb_write_str("\n");
 	_exit(128 + SIGSYS);
 }
 

@@ -503,6 +503,7 @@ store_connect(struct store *s, const char *path, const uint8_t key[static STORE_
 {
 	/* The file exists by now (created above or checked): never let SQLite create one. */
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+	unsigned char seed;
 
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK)
 		return store_err_db(s, "opening the database", err);
@@ -511,6 +512,12 @@ store_connect(struct store *s, const char *path, const uint8_t key[static STORE_
 	    store_check_codec(s, err) != 0 || store_configure(s, err) != 0)
 		return -1;
 	(void)sqlite3_wal_hook(s->db, store_wal_hook, NULL);
+	/*
+	 * SQLite seeds its PRNG from /dev/urandom on first use, which can be a
+	 * WAL restart (new salts) long after the vault entered its sandbox, where
+	 * that open is refused (docs/SANDBOX.md): seed it now.
+	 */
+	sqlite3_randomness((int)sizeof(seed), &seed);
 	if ((s->stmts = stmt_cache_new(s->db)) == NULL)
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory opening the database");
 	return 0;
