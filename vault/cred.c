@@ -888,6 +888,29 @@ cred_list(struct cred_ctx *c, const char *service, const char *type,
 	return r;
 }
 
+int
+cred_count(struct cred_ctx *c, size_t *count, struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -1;
+
+	*count = 0;
+	if (cred_check_ctx(c, err) != 0)
+		return -1;
+	if (cred_prepare(c, "SELECT count(*) FROM credentials", &st, err) != 0)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_err_db(c->store, "counting credentials", err);
+		goto out;
+	}
+	*count = (size_t)sqlite3_column_int64(st, 0);
+	/* success */
+	r = 0;
+ out:
+	store_stmt_done(c->store, st);
+	return r;
+}
+
 static int
 cred_exists(struct cred_ctx *c, const char *id, struct bos_err *err)
 {

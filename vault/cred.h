@@ -107,6 +107,9 @@ int cred_read_secret(struct cred_ctx *c, const char *id, uint32_t version, uint8
 int cred_list(struct cred_ctx *c, const char *service, const char *type,
     int (*cb)(const struct cred_meta *, void *), void *arg, struct bos_err *err) BOS_WUR;
 
+/* How many credentials are stored (revoked ones too). */
+int cred_count(struct cred_ctx *c, size_t *count, struct bos_err *err) BOS_WUR;
+
 /* Call cb for each version of credential id, oldest first; same cb rules. */
 int cred_list_versions(struct cred_ctx *c, const char *id,
     int (*cb)(uint32_t version, int64_t created_at, void *), void *arg,

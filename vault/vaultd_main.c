@@ -74,14 +74,6 @@ vaultd_usage(FILE *f)
 	    "Create a production vault with `bosctl init --state-dir DIR --module M --token L`.\n");
 }
 
-static int
-vaultd_count_cb(const struct cred_meta *m, void *arg)
-{
-	(void)m;
-	(*(size_t *)arg)++;
-	return 0;
-}
-
 /* Block the signals we handle and return a signalfd for them. */
 static int
 vaultd_signalfd(void)
@@ -394,9 +386,8 @@ vaultd_count_creds(struct vault *v, size_t *count, struct bos_err *err)
 {
 	int r;
 
-	*count = 0;
 	vault_db_lock(v);
-	r = cred_list(&v->cc, NULL, NULL, vaultd_count_cb, count, err);
+	r = cred_count(&v->cc, count, err);
 	vault_db_unlock(v);
 	return r;
 }
