@@ -505,11 +505,10 @@ api_cred_put_secret(json_t *o, const uint8_t *secret, size_t len)
 
 struct api_cred_read {
 	uint32_t version;
-	uint8_t *secret;
-	size_t len;
+	struct cred_stored stored;
 };
 
-/* Decrypt, and note the read for the stale report, in the use's transaction. */
+/* In the use's transaction: copy the version's blobs. */
 static int
 api_cred_read_op(struct vault *v, struct http_req *r, const struct cred_meta *m, void *arg,
     struct bos_err *err)
@@ -517,42 +516,75 @@ api_cred_read_op(struct vault *v, struct http_req *r, const struct cred_meta *m,
 	struct api_cred_read *rd = arg;
 
 	(void)r;
-	if (cred_read_secret(&v->cc, m->id, rd->version, &rd->secret, &rd->len, err) != 0)
-		return -1;
-	if (cred_use_mark_read(v->st.store, m->id, (int64_t)time(NULL), err) != 0) {
-		secmem_freezero(rd->secret, rd->len);
-		rd->secret = NULL;
-		rd->len = 0;
+	return cred_read_stored(&v->cc, m->id, rd->version, &rd->stored, err);
+}
+
+/*
+ * The HSM's part of a read (a bos-hsmd round trip, the slowest step) runs
+ * without the database lock: the decision, the use it counted and the read
+ * mark wait in the group-commit batch, which cannot commit before this
+ * request's record joins them (http_req_pause, batch.h).
+ */
+static int
+api_cred_open_stored(struct vault *v, struct http_req *r, const char *id,
+    const struct cred_stored *s, uint8_t **secret, size_t *len, struct bos_err *err)
+{
+	int paused = http_req_pause(r) == 0, rc;
+
+	rc = cred_open_stored(&v->cc, id, s, secret, len, err);
+	if (paused && http_req_resume(r) != 0) {
+		secmem_freezero(*secret, *len);
+		*secret = NULL;
+		*len = 0;
+		return bos_err_set(err, BOS_E_BUSY, "the database rolled back this read while it "
+		    "was being decrypted; nothing was read; retry");
+	}
+	/* Locked again: note the read for the stale report (GET /credentials?stale=true). */
+	if (rc == 0 && cred_use_mark_read(v->st.store, id, (int64_t)time(NULL), err) != 0) {
+		secmem_freezero(*secret, *len);
+		*secret = NULL;
+		*len = 0;
 		return -1;
 	}
-	return 0;
+	return rc;
 }
 
 int
 api_cred_get(struct vault *v, struct http_req *r)
 {
 	long version = api_cred_version(r);
-	struct api_cred_read rd = { 0, NULL, 0 };
+	struct api_cred_read rd;
 	struct cred_meta m;
+	struct bos_err err;
+	uint8_t *secret = NULL;
+	size_t len = 0;
 	json_t *o;
 	int rc;
 
 	if (version < 0)
 		return http_reply_error(r, 400, "invalid", "'version' must be a positive integer");
+	memset(&rd, 0, sizeof(rd));
 	rd.version = (uint32_t)version;
 	if ((rc = api_cred_run(v, r, POLICY_READ, api_cred_read_op, &rd, &m)) != 0)
 		return rc > 0 ? 0 : -1;
+	bos_err_clear(&err);
+	rc = api_cred_open_stored(v, r, m.id, &rd.stored, &secret, &len, &err);
+	cred_stored_free(&rd.stored);
+	if (rc != 0) {
+		cred_meta_free(&m);
+		return http_reply_bos_err(r, &err);
+	}
 	log_info("request %s: %s read the secret of credential %s version %ld", http_req_id(r),
 	    http_req_principal(r)->accessor, m.id, version ? version : (long)m.version);
 	o = api_cred_meta_json(&m);
 	if (o != NULL) {
 		json_object_set_new(o, "secret_version", json_integer(version ? version : m.version));
-		if (api_cred_put_secret(o, rd.secret, rd.len) != 0) {
+		if (api_cred_put_secret(o, secret, len) != 0) {
 			json_decref(o);
 			o = NULL;
 		}
 	}
-	secmem_freezero(rd.secret, rd.len);
+	secmem_freezero(secret, len);
 	cred_meta_free(&m);
 	return o == NULL ? -1 : http_reply_json_secret(r, 200, o);
 }

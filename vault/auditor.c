@@ -307,17 +307,23 @@ auditor_head_write(struct auditor *a, const struct audit_checkpoint *cp, struct 
 
 /* Under the database lock: sign the head if needed, then the head file. */
 static int
-auditor_checkpoint_locked(struct vault *v, struct bos_err *err)
+auditor_checkpoint_locked(struct vault *v, int *again, struct bos_err *err)
 {
 	struct auditor *a = v->audit;
 	struct audit_checkpoint cp;
 	uint8_t hash[AUDIT_HASH_LEN];
 	char now[AUDITOR_TIME_SIZE];
 	uint64_t head;
-	int found;
+	int found, rc;
 
 	/* Requests waiting in a group commit go first: the head must not get ahead. */
-	if (batch_flush_locked(v) != 0)
+	*again = 0;
+	if ((rc = batch_flush_locked(v)) > 0) {
+		*again = 1;
+		return bos_err_set(err, BOS_E_DB, "audit checkpoint: a request in the open batch "
+		    "is still running");
+	}
+	if (rc < 0)
 		return bos_err_set(err, BOS_E_DB, "audit checkpoint: the open batch did not commit");
 	/* Inside a transaction the head file could get ahead of what commits. */
 	if (!sqlite3_get_autocommit(store_db(v->st.store)))
@@ -346,12 +352,19 @@ auditor_checkpoint_locked(struct vault *v, struct bos_err *err)
 int
 auditor_checkpoint_now(struct vault *v, struct bos_err *err)
 {
-	int rc;
+	struct timespec pause = { 0, 1000000 };
+	int rc, again, tries = 0;
 
-	vault_db_lock(v);
-	rc = auditor_checkpoint_locked(v, err);
-	vault_db_unlock(v);
-	return rc;
+	/* A request paused in the open batch resumes within an HSM round trip. */
+	for (;;) {
+		bos_err_clear(err);
+		vault_db_lock(v);
+		rc = auditor_checkpoint_locked(v, &again, err);
+		vault_db_unlock(v);
+		if (rc == 0 || !again || ++tries >= 5000)
+			return rc;
+		(void)nanosleep(&pause, NULL);
+	}
 }
 
 /* ---- the checkpoint thread ------------------------------------------------------- */

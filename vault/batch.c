@@ -17,6 +17,7 @@ struct batch {
 	uint64_t seq;
 	int64_t opened_ms;      /* CLOCK_MONOTONIC */
 	unsigned members;       /* under the database lock */
+	unsigned paused;        /* under the database lock: members out of it for a while */
 	int done, ok;           /* under batches.mu */
 	unsigned refs;          /* under batches.mu: the open slot and each ticket */
 };
@@ -118,6 +119,9 @@ batch_commit_locked(struct vault *v, int *need_sync)
 	batch_check_lost(v);
 	if ((b = v->batches.open) == NULL)
 		return NULL;
+	/* A paused member's decision is in the batch and its record is not yet. */
+	if (b->paused > 0)
+		return NULL;
 	if (store_depth(v->st.store) != 1) {
 		log_err("group commit: batch %llu cannot commit inside a savepoint",
 		    (unsigned long long)b->seq);
@@ -143,8 +147,11 @@ batch_flush_locked(struct vault *v)
 
 	if (v->batches.open == NULL)
 		return 0;
-	if ((b = batch_commit_locked(v, &need_sync)) == NULL)
-		return v->batches.open == NULL ? 0 : -1;
+	if ((b = batch_commit_locked(v, &need_sync)) == NULL) {
+		if (v->batches.open == NULL)
+			return 0;
+		return v->batches.open->paused > 0 ? 1 : -1;
+	}
 	if (need_sync)
 		store_sync(v->st.store);
 	batch_finish(v, b, 1);
@@ -224,7 +231,7 @@ batch_leave(struct vault *v, struct batch_ticket *t, int ok, struct bos_err *err
 		}
 		if (ok && store_commit(v->st.store, err) != 0)
 			ok = 0;
-		if (!ok) {
+		if (!ok && !t->b->done) {
 			if (store_depth(v->st.store) > 1 && store_rollback(v->st.store, NULL) != 0)
 				log_err("group commit: rolling back a request failed");
 			auditor_txn_rewind(v, &t->mark);
@@ -288,6 +295,50 @@ batch_wait(struct vault *v, struct batch_ticket *t)
 	t->b = NULL;
 	pthread_mutex_unlock(&bs->mu);
 	return ok ? 0 : -1;
+}
+
+int
+batch_pause(struct vault *v, struct batch_ticket *t)
+{
+	struct bos_err err;
+
+	if (t->b == NULL || t->b != v->batches.open || v->lock_depth != 1 ||
+	    store_depth(v->st.store) != 2)
+		return -1;
+	bos_err_clear(&err);
+	/* The request's work joins the batch; on failure it keeps its savepoint and the lock. */
+	if (store_commit(v->st.store, &err) != 0) {
+		log_err("group commit: cannot pause a request: %s", err.msg);
+		return -1;
+	}
+	t->b->paused++;
+	vault_db_unlock(v);
+	return 0;
+}
+
+int
+batch_resume(struct vault *v, struct batch_ticket *t, struct bos_err *err)
+{
+	vault_db_lock(v);
+	v->lock_member = 1;
+	t->b->paused--;
+	batch_check_lost(v);
+	if (!t->b->done && t->b == v->batches.open && store_begin(v->st.store, err) == 0)
+		return 0;
+	if (err != NULL && err->code == BOS_OK)
+		bos_err_set(err, BOS_E_DB, "the batch this request was in failed meanwhile");
+	/* Its work went with the batch (or stays in it, unrecorded: fail the batch then). */
+	if (!t->b->done && t->b == v->batches.open) {
+		log_err("group commit: a paused request cannot go on; its batch %llu fails",
+		    (unsigned long long)t->b->seq);
+		if (store_rollback(v->st.store, NULL) != 0)
+			log_err("group commit: rollback failed");
+		auditor_txn_end(v, 0);
+		v->batches.open = NULL;
+		batch_finish(v, t->b, 0);
+	}
+	(void)batch_leave(v, t, 0, NULL);
+	return -1;
 }
 
 void

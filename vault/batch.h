@@ -62,8 +62,21 @@ int batch_join(struct vault *v, struct batch_ticket *t, struct bos_err *err) BOS
 int batch_leave(struct vault *v, struct batch_ticket *t, int ok, struct bos_err *err);
 /* 0 once the ticket's batch is durable, -1 if its COMMIT failed. Releases the ticket. */
 int batch_wait(struct vault *v, struct batch_ticket *t) BOS_WUR;
-/* With the lock held and no savepoint open: commit the open batch now (if any). */
+/*
+ * With the lock held and no savepoint open: commit the open batch now (if
+ * any). 0 done (or nothing open), 1 not now: a member is paused, -1 failed.
+ */
 int batch_flush_locked(struct vault *v);
+/*
+ * A member gives up the lock for a slow step that needs no database (the
+ * HSM's unwrap of a read, api_cred.c): its work so far joins the batch, which
+ * cannot commit until the member resumes (its record must commit with it).
+ * batch_pause: 0 paused (lock released), -1 not (still locked, go on so).
+ * batch_resume: 0 locked again with a new savepoint; -1 the batch failed
+ * meanwhile: the member has left it (nothing held); its work is gone.
+ */
+int batch_pause(struct vault *v, struct batch_ticket *t);
+int batch_resume(struct vault *v, struct batch_ticket *t, struct bos_err *err);
 
 /* vault.c: the outermost unlock of a thread that is not a member wrote something. */
 void batch_outsider_unlock(struct vault *v);

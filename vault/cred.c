@@ -785,9 +785,10 @@ cred_meta_free(struct cred_meta *m)
 	" ON v.cred_id = c.id AND v.version = (CASE ?2 WHEN 0 THEN c.current_version ELSE ?2 END)" \
 	" WHERE c.id = ?1"
 
+/* Copy the row's version and blobs into out; refuses what cannot be opened. */
 static int
-cred_read_row(struct cred_ctx *c, sqlite3_stmt *st, const char *id, uint32_t version,
-    uint8_t **secret, size_t *len, struct bos_err *err)
+cred_read_row(sqlite3_stmt *st, const char *id, uint32_t version, struct cred_stored *out,
+    struct bos_err *err)
 {
 	int64_t revoked = sqlite3_column_int64(st, 0);
 	sqlite3_int64 v = sqlite3_column_int64(st, 2), kek = sqlite3_column_int64(st, 3);
@@ -806,21 +807,40 @@ cred_read_row(struct cred_ctx *c, sqlite3_stmt *st, const char *id, uint32_t ver
 	wlen = sqlite3_column_bytes(st, 4);
 	ct = sqlite3_column_blob(st, 5);
 	clen = sqlite3_column_bytes(st, 5);
-	if (wrapped == NULL || ct == NULL)
+	if (wrapped == NULL || ct == NULL || wlen <= 0 || clen <= 0)
 		return cred_err_decrypt(id, (uint32_t)v, err);
-	return cred_unseal(c, id, (uint32_t)v, (uint32_t)kek, wrapped, (size_t)wlen, ct,
-	    (size_t)clen, secret, len, err);
+	if ((out->wrapped = malloc((size_t)wlen)) == NULL ||
+	    (out->ct = malloc((size_t)clen)) == NULL) {
+		cred_stored_free(out);
+		return bos_err_set(err, BOS_E_NOMEM, "out of memory reading credential %s", id);
+	}
+	memcpy(out->wrapped, wrapped, (size_t)wlen);
+	memcpy(out->ct, ct, (size_t)clen);
+	out->wrapped_len = (size_t)wlen;
+	out->ct_len = (size_t)clen;
+	out->version = (uint32_t)v;
+	out->kek_version = (uint32_t)kek;
+	return 0;
+}
+
+void
+cred_stored_free(struct cred_stored *s)
+{
+	if (s == NULL)
+		return;
+	secmem_freezero(s->wrapped, s->wrapped_len);
+	secmem_freezero(s->ct, s->ct_len);
+	memset(s, 0, sizeof(*s));
 }
 
 int
-cred_read_secret(struct cred_ctx *c, const char *id, uint32_t version, uint8_t **secret,
-    size_t *len, struct bos_err *err)
+cred_read_stored(struct cred_ctx *c, const char *id, uint32_t version, struct cred_stored *out,
+    struct bos_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r = -1, rc;
 
-	*secret = NULL;
-	*len = 0;
+	memset(out, 0, sizeof(*out));
 	if (cred_check_ctx(c, err) != 0)
 		return -1;
 	if (!cred_id_valid(id))
@@ -840,9 +860,37 @@ cred_read_secret(struct cred_ctx *c, const char *id, uint32_t version, uint8_t *
 		store_err_db(c->store, "reading a credential", err);
 		goto out;
 	}
-	r = cred_read_row(c, st, id, version, secret, len, err);
+	r = cred_read_row(st, id, version, out, err);
  out:
 	store_stmt_done(c->store, st);
+	return r;
+}
+
+int
+cred_open_stored(struct cred_ctx *c, const char *id, const struct cred_stored *s,
+    uint8_t **secret, size_t *len, struct bos_err *err)
+{
+	*secret = NULL;
+	*len = 0;
+	if (cred_check_ctx(c, err) != 0)
+		return -1;
+	return cred_unseal(c, id, s->version, s->kek_version, s->wrapped, s->wrapped_len, s->ct,
+	    s->ct_len, secret, len, err);
+}
+
+int
+cred_read_secret(struct cred_ctx *c, const char *id, uint32_t version, uint8_t **secret,
+    size_t *len, struct bos_err *err)
+{
+	struct cred_stored s;
+	int r;
+
+	*secret = NULL;
+	*len = 0;
+	if (cred_read_stored(c, id, version, &s, err) != 0)
+		return -1;
+	r = cred_open_stored(c, id, &s, secret, len, err);
+	cred_stored_free(&s);
 	return r;
 }
 

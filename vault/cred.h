@@ -95,6 +95,22 @@ int cred_get(struct cred_ctx *c, const char *id_or_name, struct cred_meta *out,
  * caller releases it with secmem_freezero(*secret, *len) as soon as it is
  * used. For a card it is the digits of the card number.
  */
+/*
+ * The same in two steps, so that the HSM's part can run without the database
+ * lock (api_cred.c): cred_read_stored copies the version's blobs (under the
+ * lock, in the transaction that decided the read), cred_open_stored unwraps
+ * and decrypts them. cred_stored_free wipes and frees the copies.
+ */
+struct cred_stored {
+	uint32_t version, kek_version;
+	uint8_t *wrapped, *ct;
+	size_t wrapped_len, ct_len;
+};
+int cred_read_stored(struct cred_ctx *c, const char *id, uint32_t version, struct cred_stored *out,
+    struct bos_err *err) BOS_WUR;
+int cred_open_stored(struct cred_ctx *c, const char *id, const struct cred_stored *s,
+    uint8_t **secret, size_t *len, struct bos_err *err) BOS_WUR;
+void cred_stored_free(struct cred_stored *s);
 int cred_read_secret(struct cred_ctx *c, const char *id, uint32_t version, uint8_t **secret,
     size_t *len, struct bos_err *err) BOS_WUR;
 

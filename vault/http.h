@@ -179,6 +179,15 @@ void http_req_audit_principal(struct http_req *r, const char *principal);
  * with http_reply_audit_unavailable and do nothing.
  */
 int http_req_audit_now(struct http_req *r, const char *decision) BOS_WUR;
+/*
+ * AUDIT_TXN routes: give up the database lock around a slow step that needs
+ * no database (the HSM's part of a read), keeping the request's work so far
+ * in its group-commit batch (batch.h). http_req_pause: 0 released, -1 not
+ * (still held: go on under it). http_req_resume: 0 held again; -1 the batch
+ * failed meanwhile and nothing the request did is kept: answer an error.
+ */
+int http_req_pause(struct http_req *r) BOS_WUR;
+int http_req_resume(struct http_req *r) BOS_WUR;
 int http_reply_audit_unavailable(struct http_req *r) BOS_WUR;
 
 #endif

@@ -224,6 +224,28 @@ http_audit_finish(struct http_req *r)
 }
 
 int
+http_req_pause(struct http_req *r)
+{
+	if (!r->audit_txn)
+		return -1;
+	return batch_pause(r->srv->v, &r->ticket);
+}
+
+int
+http_req_resume(struct http_req *r)
+{
+	struct bos_err err;
+
+	bos_err_clear(&err);
+	if (batch_resume(r->srv->v, &r->ticket, &err) == 0)
+		return 0;
+	log_err("request %s: %s", r->id, err.msg);
+	/* Out of the batch: the record is written at the end in a batch of its own. */
+	r->audit_txn = 0;
+	return -1;
+}
+
+int
 http_req_audit_now(struct http_req *r, const char *decision)
 {
 	if (r->audit_done)
