@@ -27,6 +27,7 @@
 #define HELLO_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3"
 #define HELLO_BACKLOG 128
 #define HELLO_TIMEOUT_S 30
+#define HELLO_THREAD_STACK (512 * 1024)   /* vault/http.c HTTP_THREAD_STACK */
 #define PEM_MAX (64 * 1024)
 
 /* About the size of a credential read's answer. */
@@ -134,7 +135,7 @@ listen_tcp(unsigned port)
 int
 main(int argc, char **argv)
 {
-	unsigned port, conn_limit = 256, per_ip = 64;
+	unsigned port, conn_limit = 2048, per_ip = 64;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
 	    MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_TLS;
 	struct MHD_Daemon *d;
@@ -174,6 +175,7 @@ main(int argc, char **argv)
 	    MHD_OPTION_HTTPS_MEM_CERT, cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, key,
 	    MHD_OPTION_HTTPS_PRIORITIES, HELLO_TLS_PRIORITIES,
+	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)HELLO_THREAD_STACK,
 	    MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "hello_https: MHD_start_daemon failed\n");
