@@ -18,6 +18,7 @@ struct batch {
 	int64_t opened_ms;      /* CLOCK_MONOTONIC */
 	unsigned members;       /* under the database lock */
 	unsigned paused;        /* under the database lock: members out of it for a while */
+	int closing;            /* under the database lock: due but paused; admits nobody new */
 	int done, ok;           /* under batches.mu */
 	unsigned refs;          /* under batches.mu: the open slot and each ticket */
 };
@@ -119,9 +120,15 @@ batch_commit_locked(struct vault *v, int *need_sync)
 	batch_check_lost(v);
 	if ((b = v->batches.open) == NULL)
 		return NULL;
-	/* A paused member's decision is in the batch and its record is not yet. */
-	if (b->paused > 0)
+	/*
+	 * A paused member's decision is in the batch and its record is not yet:
+	 * the last one to resume commits. Meanwhile nobody new joins, so that a
+	 * stream of reads cannot keep the batch open.
+	 */
+	if (b->paused > 0) {
+		b->closing = 1;
 		return NULL;
+	}
 	if (store_depth(v->st.store) != 1) {
 		log_err("group commit: batch %llu cannot commit inside a savepoint",
 		    (unsigned long long)b->seq);
@@ -158,6 +165,37 @@ batch_flush_locked(struct vault *v)
 	return 0;
 }
 
+/*
+ * Under the lock, the open batch is closing: give the lock up until it has
+ * committed (or failed), then take it again. Its last paused member commits.
+ */
+static void
+batch_wait_closed(struct vault *v)
+{
+	struct batches *bs = &v->batches;
+	struct batch *b = bs->open;
+	struct timespec until;
+
+	pthread_mutex_lock(&bs->mu);
+	b->refs++;
+	pthread_mutex_unlock(&bs->mu);
+	vault_db_unlock(v);
+	pthread_mutex_lock(&bs->mu);
+	while (!b->done) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += BATCH_RESCUE_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (pthread_cond_timedwait(&bs->cv, &bs->mu, &until) == ETIMEDOUT)
+			break;  /* look again under the lock */
+	}
+	batch_unref(b);
+	pthread_mutex_unlock(&bs->mu);
+	vault_db_lock(v);
+}
+
 int
 batch_join(struct vault *v, struct batch_ticket *t, struct bos_err *err)
 {
@@ -175,6 +213,8 @@ batch_join(struct vault *v, struct batch_ticket *t, struct bos_err *err)
 		bos_err_set(err, BOS_E_DB, "internal error: nested audited transaction");
 		goto fail;
 	}
+	while (bs->open != NULL && bs->open->closing)
+		batch_wait_closed(v);
 	v->lock_member = 1;
 	batch_check_lost(v);
 	if (bs->open == NULL) {
@@ -211,7 +251,7 @@ batch_due(const struct batches *bs, unsigned pending)
 {
 	const struct batch *b = bs->open;
 
-	return b != NULL && (pending == 0 || b->members >= BATCH_MAX_MEMBERS ||
+	return b != NULL && (pending == 0 || b->closing || b->members >= BATCH_MAX_MEMBERS ||
 	    batch_now_ms() - b->opened_ms >= BATCH_MAX_MS);
 }
 
