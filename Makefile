@@ -147,7 +147,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(TEST_SUPPORT_SRCS)) $
 $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBHSM) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) $(call pkg_libs,$(CLI_PKGS)) $(SANDBOX_LIBS) -ldl
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS) $(CLI_PKGS) libssl) $(SANDBOX_LIBS) -ldl
 
 # LD_PRELOAD fault injectors for integration tests (tests/tools/preload/*.c,
 # e.g. fsync_fail.so for t_fsync_fatal.sh). Shared objects, not programs, so

@@ -34,12 +34,10 @@
  * server's close ("-" when none closed).
  * Exit 0; 2 on usage or setup errors (naming the limit, e.g. RLIMIT_NOFILE).
  *
- * TLS comes from libssl, loaded with dlopen: the test tools are linked
- * with libcrypto but not libssl. The connections are driven by one thread
+ * TLS comes from libssl (OpenSSL). The connections are driven by one thread
  * with poll(), so 1,000 of them cost 1,000 descriptors and no threads.
  */
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -89,23 +87,8 @@ struct conn {
 	const char *why;         /* failure or close reason */
 };
 
-/* The few libssl functions we use, resolved with dlsym. */
+/* The TLS client context (libssl). */
 struct flood_ssl {
-	void *lib;
-	__typeof__(TLS_client_method) *client_method;
-	__typeof__(SSL_CTX_new) *ctx_new;
-	__typeof__(SSL_CTX_free) *ctx_free;
-	__typeof__(SSL_CTX_ctrl) *ctx_ctrl;
-	__typeof__(SSL_CTX_set_verify) *ctx_set_verify;
-	__typeof__(SSL_CTX_load_verify_locations) *ctx_load_verify;
-	__typeof__(SSL_new) *new_;
-	__typeof__(SSL_free) *free_;
-	__typeof__(SSL_set_fd) *set_fd;
-	__typeof__(SSL_set_bio) *set_bio;
-	__typeof__(SSL_connect) *connect_;
-	__typeof__(SSL_read) *read_;
-	__typeof__(SSL_write) *write_;
-	__typeof__(SSL_get_error) *get_error;
 	SSL_CTX *ctx;
 };
 
@@ -148,57 +131,25 @@ flood_is_tls(const struct flood *f)
 /* ---- libssl ---- */
 
 static int
-flood_ssl_sym(struct flood_ssl *s, void **slot, const char *name)
-{
-	if ((*slot = dlsym(s->lib, name)) != NULL)
-		return 0;
-	fprintf(stderr, "conn_flood: libssl.so.3 has no %s\n", name);
-	return -1;
-}
-
-#define FLOOD_SYM(s, field, name) flood_ssl_sym((s), (void **)(void *)&(s)->field, (name))
-
-static int
-flood_ssl_load(struct flood_ssl *s)
-{
-	if ((s->lib = dlopen("libssl.so.3", RTLD_NOW)) == NULL) {
-		fprintf(stderr, "conn_flood: cannot load libssl.so.3: %s\n", dlerror());
-		return -1;
-	}
-	if (FLOOD_SYM(s, client_method, "TLS_client_method") || FLOOD_SYM(s, ctx_new, "SSL_CTX_new") ||
-	    FLOOD_SYM(s, ctx_free, "SSL_CTX_free") ||
-	    FLOOD_SYM(s, ctx_ctrl, "SSL_CTX_ctrl") || FLOOD_SYM(s, ctx_set_verify, "SSL_CTX_set_verify") ||
-	    FLOOD_SYM(s, ctx_load_verify, "SSL_CTX_load_verify_locations") ||
-	    FLOOD_SYM(s, new_, "SSL_new") || FLOOD_SYM(s, free_, "SSL_free") ||
-	    FLOOD_SYM(s, set_fd, "SSL_set_fd") || FLOOD_SYM(s, set_bio, "SSL_set_bio") ||
-	    FLOOD_SYM(s, connect_, "SSL_connect") || FLOOD_SYM(s, read_, "SSL_read") ||
-	    FLOOD_SYM(s, write_, "SSL_write") || FLOOD_SYM(s, get_error, "SSL_get_error"))
-		return -1;
-	return 0;
-}
-
-static int
 flood_ssl_init(struct flood *f)
 {
 	struct flood_ssl *s = &f->ssl;
 
-	if (flood_ssl_load(s) != 0)
-		return -1;
-	if ((s->ctx = s->ctx_new(s->client_method())) == NULL ||
-	    s->ctx_ctrl(s->ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_3_VERSION, NULL) != 1) {
+	if ((s->ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    SSL_CTX_ctrl(s->ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_3_VERSION, NULL) != 1) {
 		fprintf(stderr, "conn_flood: cannot set up a TLS 1.3 client context\n");
 		return -1;
 	}
 	if (f->cafile == NULL) {
 		/* Abuse traffic: whose certificate it is does not matter, only that TLS completes. */
-		s->ctx_set_verify(s->ctx, SSL_VERIFY_NONE, NULL);
+		SSL_CTX_set_verify(s->ctx, SSL_VERIFY_NONE, NULL);
 		return 0;
 	}
-	if (s->ctx_load_verify(s->ctx, f->cafile, NULL) != 1) {
+	if (SSL_CTX_load_verify_locations(s->ctx, f->cafile, NULL) != 1) {
 		fprintf(stderr, "conn_flood: cannot load CA file %s\n", f->cafile);
 		return -1;
 	}
-	s->ctx_set_verify(s->ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_verify(s->ctx, SSL_VERIFY_PEER, NULL);
 	return 0;
 }
 
@@ -210,25 +161,25 @@ static int
 flood_make_hello(struct flood *f, struct conn *c)
 {
 	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
-	SSL *ssl = f->ssl.new_(f->ssl.ctx);
+	SSL *ssl = SSL_new(f->ssl.ctx);
 	int n;
 
 	if (rb == NULL || wb == NULL || ssl == NULL) {
 		BIO_free(rb);
 		BIO_free(wb);
 		if (ssl != NULL)
-			f->ssl.free_(ssl);
+			SSL_free(ssl);
 		return -1;
 	}
-	f->ssl.set_bio(ssl, rb, wb);         /* ssl owns both now */
-	(void)f->ssl.connect_(ssl);          /* WANT_READ, with the hello in wb */
+	SSL_set_bio(ssl, rb, wb);         /* ssl owns both now */
+	(void)SSL_connect(ssl);          /* WANT_READ, with the hello in wb */
 	if ((c->hello = malloc(FLOOD_HELLO_MAX)) == NULL ||
 	    (n = BIO_read(wb, c->hello, FLOOD_HELLO_MAX)) <= 0) {
-		f->ssl.free_(ssl);
+		SSL_free(ssl);
 		return -1;
 	}
 	c->hello_len = (size_t)n;
-	f->ssl.free_(ssl);
+	SSL_free(ssl);
 	return 0;
 }
 
@@ -240,7 +191,7 @@ flood_fail(struct flood *f, struct conn *c, const char *why)
 	if (c->state == ST_CONNECTING || c->state == ST_HANDSHAKE)
 		f->pending--;
 	if (c->ssl != NULL)
-		f->ssl.free_(c->ssl);
+		SSL_free(c->ssl);
 	c->ssl = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
@@ -300,7 +251,7 @@ flood_start_tls(struct flood *f, struct conn *c)
 			flood_established(f, c);
 		return;
 	}
-	if ((c->ssl = f->ssl.new_(f->ssl.ctx)) == NULL || f->ssl.set_fd(c->ssl, c->fd) != 1) {
+	if ((c->ssl = SSL_new(f->ssl.ctx)) == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
 		flood_fail(f, c, "ssl_new");
 		return;
 	}
@@ -332,13 +283,13 @@ flood_on_connected(struct flood *f, struct conn *c)
 static void
 flood_handshake(struct flood *f, struct conn *c)
 {
-	int r = f->ssl.connect_(c->ssl), e;
+	int r = SSL_connect(c->ssl), e;
 
 	if (r == 1) {
 		flood_established(f, c);
 		return;
 	}
-	e = f->ssl.get_error(c->ssl, r);
+	e = SSL_get_error(c->ssl, r);
 	if (e == SSL_ERROR_WANT_READ)
 		c->want = POLLIN;
 	else if (e == SSL_ERROR_WANT_WRITE)
@@ -378,11 +329,11 @@ flood_on_readable(struct flood *f, struct conn *c)
 	}
 	/* TLS 1.3 servers send session tickets after the handshake: those are not data. */
 	for (;;) {
-		if ((r = f->ssl.read_(c->ssl, b, sizeof(b))) > 0) {
+		if ((r = SSL_read(c->ssl, b, sizeof(b))) > 0) {
 			c->served = 1;
 			continue;
 		}
-		e = f->ssl.get_error(c->ssl, r);
+		e = SSL_get_error(c->ssl, r);
 		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
 			flood_fail(f, c, e == SSL_ERROR_ZERO_RETURN ? "close_notify" : "eof");
 		return;
@@ -406,8 +357,8 @@ flood_dribble(struct flood *f, struct conn *c, double now)
 		byte = c->sent < sizeof(flood_request) - 1 ? (unsigned char)flood_request[c->sent] : 'a';
 	}
 	if (c->ssl != NULL) {
-		r = f->ssl.write_(c->ssl, &byte, 1);
-		n = r == 1 ? 1 : (f->ssl.get_error(c->ssl, r) == SSL_ERROR_WANT_WRITE ? 0 : -1);
+		r = SSL_write(c->ssl, &byte, 1);
+		n = r == 1 ? 1 : (SSL_get_error(c->ssl, r) == SSL_ERROR_WANT_WRITE ? 0 : -1);
 	} else {
 		n = send(c->fd, &byte, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -770,13 +721,13 @@ main(int argc, char **argv)
 	flood_conns_file(&f);
 	for (i = 0; i < f.n; i++) {
 		if (f.c[i].ssl != NULL)
-			f.ssl.free_(f.c[i].ssl);
+			SSL_free(f.c[i].ssl);
 		if (f.c[i].fd >= 0)
 			close(f.c[i].fd);
 		free(f.c[i].hello);
 	}
 	if (f.ssl.ctx != NULL)
-		f.ssl.ctx_free(f.ssl.ctx);
+		SSL_CTX_free(f.ssl.ctx);
 	free(f.c);
 	free(f.pfd);
 	free(f.pidx);
