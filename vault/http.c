@@ -37,6 +37,12 @@
 #define HTTP_PASSED_MAX 2           /* one TCP listener and one unix socket */
 #define HTTP_FD_SPARE 256           /* descriptors beyond the connections: DB, logs, hsmd */
 /*
+ * libmicrohttpd logs one line per refused connection or broken handshake: a
+ * flood of connections would flood the log. At most this many a second, then
+ * one line with the count.
+ */
+#define HTTP_MHD_LOG_PER_S 20
+/*
  * Stack of each connection thread. The deepest frames of our own code are
  * ~11 KiB (gcc -fstack-usage); GnuTLS, SQLite and jansson stay well under
  * 100 KiB. Idle connections cost their touched pages only, but 2048 threads
@@ -254,13 +260,44 @@ http_passed_take(struct http_passed *p, struct bos_err *err)
 
 /* ---- libmicrohttpd's messages ---- */
 
+/* Once the second of a flood is over, say how many messages were left out. */
+static void
+http_mhd_log_flush(struct http_server *srv, int64_t now)
+{
+	unsigned long dropped = 0;
+
+	pthread_mutex_lock(&srv->log_lock);
+	if (srv->log_suppressed > 0 && now - srv->log_window_ms >= 1000) {
+		dropped = srv->log_suppressed;
+		srv->log_suppressed = 0;
+	}
+	pthread_mutex_unlock(&srv->log_lock);
+	if (dropped > 0)
+		log_warn("libmicrohttpd: %lu more message(s) in the last second(s) not logged "
+		    "(more than %d a second: a connection flood?)", dropped, HTTP_MHD_LOG_PER_S);
+}
+
 static void BOS_PRINTF(2, 0)
 http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	struct http_server *srv = cls;
+	int64_t now = http_now_ms();
 	char msg[512], *p;
 	size_t n;
 
-	(void)cls;
+	http_mhd_log_flush(srv, now);
+	pthread_mutex_lock(&srv->log_lock);
+	if (now - srv->log_window_ms >= 1000) {
+		srv->log_window_ms = now;
+		srv->log_in_window = 0;
+	}
+	if (srv->log_in_window >= HTTP_MHD_LOG_PER_S) {
+		srv->log_suppressed++;
+		pthread_mutex_unlock(&srv->log_lock);
+		return;
+	}
+	srv->log_in_window++;
+	pthread_mutex_unlock(&srv->log_lock);
 	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
 		return;
 	/* Some messages quote the request path; a path is the client's text, so it stays out. */
@@ -413,6 +450,9 @@ http_watchdog(void *arg)
 
 	pthread_mutex_lock(&s->conn_lock);
 	while (!s->stopping) {
+		pthread_mutex_unlock(&s->conn_lock);
+		http_mhd_log_flush(s, http_now_ms());
+		pthread_mutex_lock(&s->conn_lock);
 		if ((n = http_watchdog_sweep(s)) > 0) {
 			pthread_mutex_unlock(&s->conn_lock);
 			log_info("closed %u connection(s) that sent no complete request within %u s", n,
@@ -650,7 +690,7 @@ http_start_daemon(struct http_listener *l, const struct http_config *cfg, int fd
 	 * a failed start ends the process.
 	 */
 	l->d = MHD_start_daemon(flags, 0, NULL, NULL, http_req_access, l,
-	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
+	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, l->srv, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
 	if (l->d != NULL)
 		return 0;
 	if (l->transport == HTTP_TCP_TLS && fd == cfg->tcp_fd)
@@ -723,6 +763,7 @@ http_server_new(struct vault *v, const struct http_config *cfg, const struct htt
 	s->tcp = (struct http_listener){ s, HTTP_TCP_TLS, NULL };
 	s->local = (struct http_listener){ s, HTTP_UNIX, NULL };
 	pthread_mutex_init(&s->conn_lock, NULL);
+	pthread_mutex_init(&s->log_lock, NULL);
 	/* Deadlines are monotonic; so is the watchdog's sleep. */
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -825,6 +866,7 @@ http_server_stop(struct http_server *s)
 	http_unix_remove(s);
 	pthread_cond_destroy(&s->watchdog_cv);
 	pthread_mutex_destroy(&s->conn_lock);
+	pthread_mutex_destroy(&s->log_lock);
 	free(s->unix_path);
 	free(s);
 }

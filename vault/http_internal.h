@@ -64,6 +64,10 @@ struct http_server {
 	ino_t unix_ino;
 
 	pthread_mutex_t conn_lock;      /* guards conns and every http_conn's deadline */
+	pthread_mutex_t log_lock;       /* guards the three below: libmicrohttpd's messages */
+	int64_t log_window_ms;          /* start of the current second */
+	unsigned log_in_window;         /* messages logged in it */
+	unsigned long log_suppressed;   /* dropped since the last summary */
 	struct http_conn *conns;
 	pthread_t watchdog;
 	int watchdog_started;
