@@ -20,6 +20,10 @@
 #include "../../vault/card.h"
 #include "../../vault/store.h"
 
+/* While counting (test_deferred_commit): fsyncs and fdatasyncs of a -wal file (below). */
+static int wal_sync_counting;
+static unsigned wal_syncs;
+
 struct test_ctx {
 	char dir[256];
 	char path[300];
@@ -615,6 +619,115 @@ test_transactions(void **state)
 }
 
 /*
+ * Group commit's half of the store (docs/STORE.md "Group commit"): a deferred
+ * transaction's COMMIT does not sync the WAL, store_sync does, and every
+ * other commit still syncs by itself afterwards. The counts come from the
+ * fsync/fdatasync interposed below; the FULL commits are the control.
+ */
+static void
+test_deferred_commit(void **state)
+{
+	struct test_ctx *t = *state;
+	struct store *s = open_ok(t, 1);
+	struct bos_err err = { 0 };
+	char buf[32];
+	int need_sync = -1;
+
+	exec_ok(s, "CREATE TABLE scratch (v INTEGER, w INTEGER)");
+	wal_sync_counting = 1;
+	/* Control: an ordinary commit syncs the WAL before it returns. */
+	wal_syncs = 0;
+	assert_int_equal(store_begin(s, &err), 0);
+	exec_ok(s, "INSERT INTO scratch VALUES (1, 0)");
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_true(wal_syncs >= 1);
+	/* Deferred: no sync at COMMIT, one by store_sync. */
+	wal_syncs = 0;
+	assert_int_equal(store_begin_deferred(s, &err), 0);
+	assert_string_equal(query_text(s, "PRAGMA synchronous", buf, sizeof(buf)), "1");
+	exec_ok(s, "INSERT INTO scratch VALUES (2, 0)");
+	assert_int_equal(store_begin(s, &err), 0);       /* a request's savepoint */
+	exec_ok(s, "INSERT INTO scratch VALUES (3, 0)");
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_int_equal(store_depth(s), 1);
+	assert_int_equal(store_commit_deferred(s, &need_sync, &err), 0);
+	assert_int_equal(need_sync, 1);
+	assert_int_equal(wal_syncs, 0);
+	store_sync(s);
+	assert_int_equal(wal_syncs, 1);
+	assert_int_equal(count_rows(s), 3);
+	/* FULL again for everything else. */
+	assert_string_equal(query_text(s, "PRAGMA synchronous", buf, sizeof(buf)), "2");
+	wal_syncs = 0;
+	assert_int_equal(store_begin(s, &err), 0);
+	exec_ok(s, "INSERT INTO scratch VALUES (4, 0)");
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_true(wal_syncs >= 1);
+	/* A deferred transaction ended by a plain commit syncs by itself. */
+	wal_syncs = 0;
+	assert_int_equal(store_begin_deferred(s, &err), 0);
+	exec_ok(s, "INSERT INTO scratch VALUES (5, 0)");
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_true(wal_syncs >= 1);
+	/* A rolled-back one leaves FULL behind too; and it must be the outermost. */
+	assert_int_equal(store_begin_deferred(s, &err), 0);
+	assert_int_equal(store_rollback(s, &err), 0);
+	assert_string_equal(query_text(s, "PRAGMA synchronous", buf, sizeof(buf)), "2");
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_begin_deferred(s, &err), -1);
+	assert_int_equal(store_rollback(s, &err), 0);
+	wal_sync_counting = 0;
+	assert_int_equal(count_rows(s), 5);
+	store_close(s);
+}
+
+/* Kept statements: lent to one caller at a time, found by their text, reset when given back. */
+static void
+test_kept_statements(void **state)
+{
+	struct test_ctx *t = *state;
+	struct store *s = open_ok(t, 1);
+	struct bos_err err = { 0 };
+	struct sqlite3_stmt *a, *b, *c;
+	char sql[64];
+	int i;
+
+	/* The same text twice at once: two statements. */
+	assert_int_equal(store_stmt(s, "SELECT 1", &a, &err), 0);
+	assert_int_equal(store_stmt(s, "SELECT 1", &b, &err), 0);
+	assert_ptr_not_equal(a, b);
+	assert_int_equal(sqlite3_step(a), SQLITE_ROW);   /* a is left half-read */
+	store_stmt_done(s, a);
+	store_stmt_done(s, b);
+	/* Given back, it comes back reset. */
+	assert_int_equal(store_stmt(s, "SELECT 1", &c, &err), 0);
+	assert_true(c == a || c == b);
+	assert_int_equal(sqlite3_step(c), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(c, 0), 1);
+	store_stmt_done(s, c);
+	/* One buffer, two texts: found by text, not by address. */
+	snprintf(sql, sizeof(sql), "SELECT 7");
+	assert_int_equal(store_stmt(s, sql, &a, &err), 0);
+	store_stmt_done(s, a);
+	snprintf(sql, sizeof(sql), "SELECT 8");
+	assert_int_equal(store_stmt(s, sql, &b, &err), 0);
+	assert_int_equal(sqlite3_step(b), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(b, 0), 8);
+	store_stmt_done(s, b);
+	/* More texts than slots: the old ones are replaced, all still work. */
+	for (i = 0; i < 300; i++) {
+		snprintf(sql, sizeof(sql), "SELECT %d", i);
+		assert_int_equal(store_stmt(s, sql, &a, &err), 0);
+		assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(a, 0), i);
+		store_stmt_done(s, a);
+	}
+	/* Bad SQL is an error, not a statement. */
+	assert_int_equal(store_stmt(s, "SELEKT 1", &a, &err), -1);
+	store_close(s);
+}
+
+/*
  * Two processes on one database (the vault and a local bosctl): when one
  * closes, it must not checkpoint and delete the WAL that the other still
  * writes to. That happens if the store ever closes a descriptor of its own on
@@ -680,21 +793,27 @@ test_two_processes(void **state)
 static const char *fsync_fail_suffix;
 
 static int
-fsync_injected(int fd)
+fsync_path_ends(int fd, const char *suffix)
 {
 	char link[64], target[4096];
 	size_t n, m;
 	ssize_t got;
 
-	if (fsync_fail_suffix == NULL)
-		return 0;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	if ((got = readlink(link, target, sizeof(target) - 1)) <= 0)
 		return 0;
 	target[got] = '\0';
 	n = (size_t)got;
-	m = strlen(fsync_fail_suffix);
-	return n >= m && strcmp(target + n - m, fsync_fail_suffix) == 0;
+	m = strlen(suffix);
+	return n >= m && strcmp(target + n - m, suffix) == 0;
+}
+
+static int
+fsync_injected(int fd)
+{
+	if (wal_sync_counting && fsync_path_ends(fd, "-wal"))
+		wal_syncs++;
+	return fsync_fail_suffix != NULL && fsync_path_ends(fd, fsync_fail_suffix);
 }
 
 static int
@@ -882,6 +1001,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_migration_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kept_statements, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_processes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_has_no_cvv_column, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fsync_failure_is_fatal, setup, teardown),
