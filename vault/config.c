@@ -24,6 +24,7 @@ config_defaults(struct config *c)
 	c->body_max_bytes = 64 * 1024;
 	c->conn_limit = 2048;
 	c->conn_per_ip_limit = 64;
+	c->requests_inflight_max = 64;
 	c->conn_timeout_seconds = 30;
 	c->session_idle_seconds = 15 * 60;
 	c->session_absolute_seconds = 12 * 3600;
@@ -78,6 +79,7 @@ static const struct config_u32 config_u32s[] = {
 	{ "body_max_bytes", offsetof(struct config, body_max_bytes), 1024, 16u << 20 },
 	{ "conn_limit", offsetof(struct config, conn_limit), 4, 100000 },
 	{ "conn_per_ip_limit", offsetof(struct config, conn_per_ip_limit), 1, 100000 },
+	{ "requests_inflight_max", offsetof(struct config, requests_inflight_max), 1, 100000 },
 	{ "conn_timeout_seconds", offsetof(struct config, conn_timeout_seconds), 1, 3600 },
 	{ "session_idle_seconds", offsetof(struct config, session_idle_seconds), 1, 86400 },
 	{ "session_absolute_seconds", offsetof(struct config, session_absolute_seconds), 1, 7 * 86400 },

@@ -27,6 +27,7 @@ struct config {
 	uint32_t body_max_bytes;          /* 65536 */
 	uint32_t conn_limit;              /* 2048 */
 	uint32_t conn_per_ip_limit;       /* 64: from one client address */
+	uint32_t requests_inflight_max;   /* 64: requests read or handled at once */
 	uint32_t conn_timeout_seconds;    /* 30 */
 
 	/* Admin sign-in (SECURITY.md "Admin authentication"). */

@@ -67,7 +67,8 @@ ncreds() { api GET /credentials | jq '.credentials | length'; }
 
 # ---- vault B: conn_timeout_seconds = 3, for the slow clients (started first, used later) ----
 SB=$T/slow
-init_dev "$SB" "conn_timeout_seconds = $SLOW_TIMEOUT" || { notok "init the second vault"; finish; }
+init_dev "$SB" "conn_timeout_seconds = $SLOW_TIMEOUT" "requests_inflight_max = 2" ||
+	{ notok "init the second vault"; finish; }
 PORT_B=$PORT URL_B=$URL
 start_vault "$SB" "$T/vb.log" || { notok "the second vault starts"; cat "$T/vb.log"; finish; }
 VPID_B=$VPID
@@ -151,6 +152,22 @@ check "... after sending bytes past the timeout's start (>= 2 bytes each)" \
 	awk '!/^#/ && $9 < 2 { bad = 1 } END { exit bad }' "$T/drib.conns"
 check "the eviction is logged" grep -q "sent no complete request within $SLOW_TIMEOUT s" "$T/vb.log"
 served_fast "after the slow clients: GET /health" 200 "$URL/health"
+# requests_inflight_max = 2: two requests whose bodies never come (POST /admins
+# over the unix socket, the body streamed from a pipe that stays silent) fill
+# it; a third request gets 503 busy with Retry-After, and is served once the
+# two have timed out.
+held=""
+for _ in 1 2; do
+	sleep 6 | curl -sS --max-time 8 --unix-socket "$SB/vault.sock" -X POST -T - \
+		-H 'Content-Type: application/json' -H 'Expect:' http://vault/admins >/dev/null 2>&1 &
+	held="$held $!"
+done
+sleep 1
+code=$(vcurl -o "$T/busy.json" -D "$T/busy.hdr" -w '%{http_code}' "$URL/health")
+check "requests_inflight_max = 2 with two requests in flight: a third gets 503 busy (got $code)" \
+	bash -c "test '$code' = 503 && jq -e '.error.code == \"busy\"' '$T/busy.json' && grep -qi '^retry-after: 1' '$T/busy.hdr'"
+for p in $held; do wait "$p"; done
+served_fast "once they have timed out, GET /health" 200 "$URL/health"
 # Control: against a listener that never closes anything, the tool reports held, not closed.
 CP=$(free_port)
 python3 -c 'import socket, sys, time
