@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <argon2.h>
+#include "bench.h"
 
 /* Keep in step with vault/password.c. */
 #define PW_T_COST 3
@@ -23,23 +24,6 @@
 #define PW_SALT_LEN 16
 #define PW_TAG_LEN 32
 #define MAX_N 50
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 int
 main(int argc, char **argv)
@@ -72,16 +56,16 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < n; i++) {
-		t = now_ms();
+		t = bench_now_ms();
 		rc = argon2id_verify(enc, pw, strlen(pw));
-		ms[i] = now_ms() - t;
+		ms[i] = bench_now_ms() - t;
 		if (rc != ARGON2_OK) {
 			fprintf(stderr, "argon2_verify: verify failed: %s\n",
 			    argon2_error_message(rc));
 			return 1;
 		}
 	}
-	qsort(ms, (size_t)n, sizeof(ms[0]), cmp_double);
+	qsort(ms, (size_t)n, sizeof(ms[0]), bench_cmp_double);
 	printf("{\"median_ms\":%.1f,\"min_ms\":%.1f,\"max_ms\":%.1f,\"n\":%ld,"
 	    "\"t\":%d,\"m_kib\":%d,\"p\":%d}\n",
 	    n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2, ms[0], ms[n - 1], n,

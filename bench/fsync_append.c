@@ -16,17 +16,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench.h"
 
 #define RECORD_LEN 200
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int
 main(int argc, char **argv)
@@ -55,9 +47,9 @@ main(int argc, char **argv)
 	}
 	memset(rec, 'a', sizeof(rec));
 	rec[sizeof(rec) - 1] = '\n';
-	start = now_s();
+	start = bench_now_s();
 	end = start + secs;
-	for (t = start; t < end; t = now_s()) {
+	for (t = start; t < end; t = bench_now_s()) {
 		w = write(fd, rec, sizeof(rec));
 		if (w != (ssize_t)sizeof(rec) || fdatasync(fd) != 0) {
 			fprintf(stderr, "fsync_append: write/fdatasync failed: %s\n",
@@ -66,7 +58,7 @@ main(int argc, char **argv)
 		}
 		ops++;
 	}
-	t = now_s() - start;
+	t = bench_now_s() - start;
 	(void)close(fd);
 	printf("{\"ops_per_s\":%.0f,\"ops\":%" PRIu64 ",\"seconds\":%.3f}\n",
 	    (double)ops / t, ops, t);

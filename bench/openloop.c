@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <gnutls/gnutls.h>
+#include "bench.h"
 
 #define OL_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3"
 #define OL_MAX_CONNS 256
@@ -64,15 +65,6 @@ struct ol_conn {
 	uint64_t sent, non2xx, errors;
 	char why[160];
 };
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 sleep_until(double t)
@@ -252,7 +244,7 @@ conn_run(void *arg)
 		sched = o->start + ((double)c->idx + (double)k * (double)o->conns) / o->rate;
 		if (sched >= end)
 			break;
-		if (now_s() < sched)
+		if (bench_now_s() < sched)
 			sleep_until(sched);
 		c->sent++;
 		if (conn_send(c) != 0 || conn_recv(c, &status) != 0) {
@@ -261,7 +253,7 @@ conn_run(void *arg)
 		}
 		if (status < 200 || status > 299)
 			c->non2xx++;
-		else if (conn_record(c, sched, now_s()) != 0) {
+		else if (conn_record(c, sched, bench_now_s()) != 0) {
 			c->errors++;
 			break;
 		}
@@ -270,14 +262,6 @@ conn_run(void *arg)
 		(void)gnutls_bye(c->s, GNUTLS_SHUT_WR);
 	conn_close(c);
 	return NULL;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 static double
@@ -365,7 +349,7 @@ report(struct ol *o, struct ol_conn *c, double elapsed)
 		if (c[i].why[0] != '\0')
 			fprintf(stderr, "openloop: connection %zu: %s\n", i, c[i].why);
 	}
-	qsort(all, n, sizeof(*all), cmp_double);
+	qsort(all, n, sizeof(*all), bench_cmp_double);
 	printf("{\"rate_target\":%.0f,\"rate_achieved\":%.0f,\"conns\":%u,\"seconds\":%.1f,"
 	    "\"sent\":%" PRIu64 ",\"counted\":%zu,\"non2xx\":%" PRIu64 ",\"errors\":%" PRIu64 ","
 	    "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f}\n",
@@ -417,7 +401,7 @@ main(int argc, char **argv)
 	if ((c = calloc(o.conns, sizeof(*c))) == NULL)
 		return 1;
 	/* Connections (and handshakes) are made before the clock starts. */
-	o.start = now_s() + 0.2 + 0.002 * o.conns;
+	o.start = bench_now_s() + 0.2 + 0.002 * o.conns;
 	for (i = 0; i < o.conns; i++) {
 		c[i].o = &o;
 		c[i].idx = i;
@@ -428,7 +412,7 @@ main(int argc, char **argv)
 	t0 = o.start;
 	for (i = 0; i < o.conns; i++)
 		(void)pthread_join(c[i].tid, NULL);
-	report(&o, c, now_s() - t0);
+	report(&o, c, bench_now_s() - t0);
 	for (i = 0; i < o.conns; i++) {
 		bad += c[i].non2xx + c[i].errors;
 		free(c[i].lat);

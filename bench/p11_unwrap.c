@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 #include <p11-kit/pkcs11.h>
+#include "bench.h"
 
 #define DEK_LEN 32
 #define IV_LEN 12
@@ -48,15 +49,6 @@ struct worker {
 	double elapsed;
 	int failed;
 };
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 die(const char *what, CK_RV rv)
@@ -217,7 +209,7 @@ worker_run(void *arg)
 	CK_GCM_PARAMS g;
 	CK_MECHANISM mech = { CKM_AES_GCM, &g, sizeof(g) };
 	CK_ULONG out_len;
-	double start = now_s(), end = start + b->seconds, t = start;
+	double start = bench_now_s(), end = start + b->seconds, t = start;
 	CK_RV rv;
 
 	gcm_params(b, &g);
@@ -235,9 +227,9 @@ worker_run(void *arg)
 		w->ops++;
 		/* The clock costs ~20 ns; reading it every 64 calls is plenty. */
 		if ((w->ops & 63) == 0)
-			t = now_s();
+			t = bench_now_s();
 	}
-	w->elapsed = now_s() - start;
+	w->elapsed = bench_now_s() - start;
 	explicit_bzero(out, sizeof(out));
 	(void)b->fn->C_CloseSession(s);
 	return NULL;

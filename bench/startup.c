@@ -20,28 +20,12 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench.h"
 
 #define MAX_RUNS 25
 #define READY_TIMEOUT_MS 30000
 #define STOP_TIMEOUT_MS 30000
 #define LINE_MAX_LEN 8192
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static pid_t
 spawn(const char *vaultd, const char *dir, int *rfd)
@@ -75,12 +59,12 @@ drain(int fd, FILE *log, int want_ready, int timeout_ms)
 	char buf[4096], win[LINE_MAX_LEN];
 	size_t wl = 0, keep;
 	struct pollfd pfd = { fd, POLLIN, 0 };
-	double deadline = now_ms() + timeout_ms;
+	double deadline = bench_now_ms() + timeout_ms;
 	ssize_t n;
 	int left;
 
 	for (;;) {
-		left = (int)(deadline - now_ms());
+		left = (int)(deadline - bench_now_ms());
 		if (left <= 0 || poll(&pfd, 1, left) <= 0)
 			return -1;
 		n = read(fd, buf, sizeof(buf));
@@ -111,13 +95,13 @@ one_run(const char *vaultd, const char *dir, FILE *log, double *ms)
 	pid_t pid;
 	int fd, st, r;
 
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	if ((pid = spawn(vaultd, dir, &fd)) < 0) {
 		fprintf(stderr, "startup: cannot start %s: %s\n", vaultd, strerror(errno));
 		return -1;
 	}
 	r = drain(fd, log, 1, READY_TIMEOUT_MS);
-	*ms = now_ms() - t0;
+	*ms = bench_now_ms() - t0;
 	(void)kill(pid, SIGTERM);
 	if (drain(fd, log, 0, STOP_TIMEOUT_MS) != 0) {
 		fprintf(stderr, "startup: %s did not stop within %d ms\n", vaultd,
@@ -163,7 +147,7 @@ main(int argc, char **argv)
 		sorted[i] = ms[i];
 	}
 	(void)fclose(log);
-	qsort(sorted, (size_t)n, sizeof(sorted[0]), cmp_double);
+	qsort(sorted, (size_t)n, sizeof(sorted[0]), bench_cmp_double);
 	printf("{\"median_ms\":%.1f,\"min_ms\":%.1f,\"max_ms\":%.1f,\"runs_ms\":[",
 	    n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2, sorted[0],
 	    sorted[n - 1]);
