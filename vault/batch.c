@@ -52,8 +52,8 @@ batches_destroy(struct batches *bs)
 {
 	/* Every member waits for its batch, and the last unlock commits: none is left. */
 	if (bs->open != NULL)
-		log_err("group commit: batch %llu still open at exit",
-		    (unsigned long long)bs->open->seq);
+		log_err("group commit: batch %llu still open at exit; its requests were not "
+		    "answered and roll back", (unsigned long long)bs->open->seq);
 	pthread_cond_destroy(&bs->cv);
 	pthread_mutex_destroy(&bs->mu);
 }
@@ -77,10 +77,6 @@ batch_finish(struct vault *v, struct batch *b, int ok)
 	pthread_mutex_lock(&bs->mu);
 	b->done = 1;
 	b->ok = ok;
-	if (ok) {
-		bs->committed++;
-		bs->members += members;
-	}
 	pthread_cond_broadcast(&bs->cv);
 	batch_unref(b);
 	pthread_mutex_unlock(&bs->mu);

@@ -39,8 +39,6 @@ struct batches {
 	struct batch *open;        /* under the database lock */
 	unsigned pending;          /* members between batch_join and batch_leave */
 	uint64_t seq;              /* batches opened (for the log) */
-	uint64_t committed;        /* batches committed, members in them: /metrics */
-	uint64_t members;
 };
 
 /* A request's place in a batch. */

@@ -538,6 +538,7 @@ vaultd_close(struct vault *v)
 	http_server_stop(v->http);
 	v->http = NULL;
 	vaultd_audit_close(v);
+	batches_destroy(&v->batches);
 	state_close(&v->st);
 	sessions_free(v->sessions);
 	metrics_free(v->metrics);
