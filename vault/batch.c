@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <time.h>
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
@@ -22,15 +23,6 @@ struct batch {
 	int done, ok;           /* under batches.mu */
 	unsigned refs;          /* under batches.mu: the open slot and each ticket */
 };
-
-static int64_t
-batch_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 batches_init(struct batches *bs)
@@ -72,7 +64,7 @@ batch_finish(struct vault *v, struct batch *b, int ok)
 {
 	struct batches *bs = &v->batches;
 	unsigned members = b->members;
-	double age = (double)(batch_now_ms() - b->opened_ms) / 1000.0;
+	double age = (double)(clock_mono_ms() - b->opened_ms) / 1000.0;
 
 	pthread_mutex_lock(&bs->mu);
 	b->done = 1;
@@ -178,12 +170,7 @@ batch_wait_closed(struct vault *v)
 	vault_db_unlock(v);
 	pthread_mutex_lock(&bs->mu);
 	while (!b->done) {
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += BATCH_RESCUE_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		clock_mono_after(&until, BATCH_RESCUE_MS);
 		if (pthread_cond_timedwait(&bs->cv, &bs->mu, &until) == ETIMEDOUT)
 			break;  /* look again under the lock */
 	}
@@ -223,7 +210,7 @@ batch_join(struct vault *v, struct batch_ticket *t, struct bos_err *err)
 			goto fail;
 		}
 		b->seq = ++bs->seq;
-		b->opened_ms = batch_now_ms();
+		b->opened_ms = clock_mono_ms();
 		b->refs = 1;
 		bs->open = b;
 	}
@@ -248,7 +235,7 @@ batch_due(const struct batches *bs, unsigned pending)
 	const struct batch *b = bs->open;
 
 	return b != NULL && (pending == 0 || b->closing || b->members >= BATCH_MAX_MEMBERS ||
-	    batch_now_ms() - b->opened_ms >= BATCH_MAX_MS);
+	    clock_mono_ms() - b->opened_ms >= BATCH_MAX_MS);
 }
 
 int
@@ -309,12 +296,7 @@ batch_wait(struct vault *v, struct batch_ticket *t)
 		return -1;
 	pthread_mutex_lock(&bs->mu);
 	while (!t->b->done) {
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += BATCH_RESCUE_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		clock_mono_after(&until, BATCH_RESCUE_MS);
 		rescue = pthread_cond_timedwait(&bs->cv, &bs->mu, &until) == ETIMEDOUT;
 		if (!rescue || t->b->done)
 			continue;

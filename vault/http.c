@@ -55,15 +55,6 @@
 #define HTTP_THREAD_STACK (512 * 1024)
 #endif
 
-int64_t
-http_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 http_config_defaults(struct http_config *c)
 {
@@ -281,7 +272,7 @@ static void BOS_PRINTF(2, 0)
 http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct http_server *srv = cls;
-	int64_t now = http_now_ms();
+	int64_t now = clock_mono_ms();
 	char msg[512], *p;
 	size_t n;
 
@@ -368,7 +359,7 @@ http_conn_open(struct http_listener *l, struct MHD_Connection *c, void **socket_
 	hc->peer_uid = http_peer_uid(hc->fd);
 	http_client_name(hc, c);
 	pthread_mutex_lock(&s->conn_lock);
-	hc->deadline_ms = http_now_ms() + (int64_t)s->timeout_s * 1000;
+	hc->deadline_ms = clock_mono_ms() + (int64_t)s->timeout_s * 1000;
 	hc->next = s->conns;
 	if (s->conns != NULL)
 		s->conns->prev = hc;
@@ -413,7 +404,7 @@ http_conn_busy(struct http_server *s, struct http_conn *hc, int busy)
 {
 	pthread_mutex_lock(&s->conn_lock);
 	/* While a request is handled there is no deadline; then the next request gets one. */
-	hc->deadline_ms = busy ? 0 : http_now_ms() + (int64_t)s->timeout_s * 1000;
+	hc->deadline_ms = busy ? 0 : clock_mono_ms() + (int64_t)s->timeout_s * 1000;
 	pthread_mutex_unlock(&s->conn_lock);
 }
 
@@ -427,7 +418,7 @@ http_conn_busy(struct http_server *s, struct http_conn *hc, int busy)
 static unsigned
 http_watchdog_sweep(struct http_server *s)
 {
-	int64_t now = http_now_ms();
+	int64_t now = clock_mono_ms();
 	struct http_conn *hc;
 	unsigned n = 0;
 
@@ -451,7 +442,7 @@ http_watchdog(void *arg)
 	pthread_mutex_lock(&s->conn_lock);
 	while (!s->stopping) {
 		pthread_mutex_unlock(&s->conn_lock);
-		http_mhd_log_flush(s, http_now_ms());
+		http_mhd_log_flush(s, clock_mono_ms());
 		pthread_mutex_lock(&s->conn_lock);
 		if ((n = http_watchdog_sweep(s)) > 0) {
 			pthread_mutex_unlock(&s->conn_lock);
@@ -459,12 +450,7 @@ http_watchdog(void *arg)
 			    s->timeout_s);
 			pthread_mutex_lock(&s->conn_lock);
 		}
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += HTTP_WATCHDOG_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		clock_mono_after(&ts, HTTP_WATCHDOG_MS);
 		(void)pthread_cond_timedwait(&s->watchdog_cv, &s->conn_lock, &ts);
 	}
 	pthread_mutex_unlock(&s->conn_lock);

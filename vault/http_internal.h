@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "batch.h"
 #include "buf.h"
+#include "clock.h"
 #include "http.h"
 #include "http_route.h"
 
@@ -142,7 +143,6 @@ void http_req_free(struct http_req *r);
 double http_req_seconds(const struct http_req *r);
 
 /* http.c */
-int64_t http_now_ms(void);
 /* The request is fully received (deadline off) or done (deadline for the next one). */
 void http_conn_busy(struct http_server *srv, struct http_conn *hc, int busy);
 

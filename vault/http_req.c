@@ -54,7 +54,7 @@ http_req_make_id(char out[HTTP_REQ_ID_SIZE])
 
 	/* A request id only needs to be unique, but random ids also reveal nothing about load. */
 	if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t)sizeof(b)) {
-		x = atomic_fetch_add(&fallback, 1) ^ (uint64_t)http_now_ms() << 20;
+		x = atomic_fetch_add(&fallback, 1) ^ (uint64_t)clock_mono_ms() << 20;
 		for (i = 0; i < sizeof(b); i++)
 			b[i] = (uint8_t)(x >> (8 * i));
 	}
