@@ -2,6 +2,7 @@
 #   make            build bos-vaultd, bos-hsmd and bosctl into $(BUILD)/bin
 #   make deps       install missing Debian packages (sudo when not root)
 #   make run        start a development vault with state in ./var/dev
+#                   (LISTEN=ADDR:PORT serves HTTPS there instead of 127.0.0.1:8025)
 #   make check      house rules, unit tests, sanitizer unit tests, integration tests
 #   make bench      throughput, latency, memory and start-up against the machine's limits
 #   make soak       the durability test at 100 rounds x 1,000 writers
@@ -15,6 +16,7 @@ LIBEXECDIR ?= $(PREFIX)/libexec/bos
 DESTDIR ?=
 SAN     ?= 0
 STATE   ?= var/dev
+LISTEN  ?=
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
@@ -201,7 +203,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	exec $(BUILD)/bin/bos-vaultd --state-dir $(STATE) --dev
+	exec $(BUILD)/bin/bos-vaultd --state-dir $(STATE) --dev$(if $(LISTEN), --listen $(LISTEN))
 
 unit: $(BINS) $(UNITS) $(TOOLS)
 	@BOS_BIN=$(BUILD)/bin tests/run-unit.sh $(UNITS)

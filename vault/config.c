@@ -41,7 +41,7 @@ config_defaults(struct config *c)
 }
 
 /* "ADDR:PORT" for an IPv4 address; port 0 turns the TCP listener off. */
-static int
+int
 config_set_listen(struct config *c, const char *v)
 {
 	const char *colon = strrchr(v, ':');

@@ -58,6 +58,8 @@ int config_load(const char *path, const char *state_dir, struct config *c,
 
 /* Write c to path (must not exist), paths relative to state_dir where inside it. */
 int config_write(const char *path, const struct config *c, struct bos_err *err) BOS_WUR;
+/* "ADDR:PORT" (IPv4; port 0 = no TCP listener) into c->listen_*; -1 if malformed, c unchanged. */
+int config_set_listen(struct config *c, const char *v) BOS_WUR;
 
 /* Parse one line; exposed for tests. Returns 0, or -1 with err naming the column. */
 int config_parse_line(struct config *c, const char *state_dir, char *line,

@@ -53,17 +53,29 @@ struct vaultd_sweep {
 	int stop, running;
 };
 
+/* What the command line asks of this run. */
+struct vaultd_opts {
+	int dev;                /* create a development vault in a missing or empty DIR */
+	int accept_rollback;    /* start although the database is older than the signed head */
+	const char *listen;     /* ADDR:PORT instead of bos.conf's 'listen', or NULL */
+};
+
 static void
 vaultd_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: bos-vaultd --state-dir DIR [--dev] [--accept-audit-rollback] [--user NAME [--group NAME]]\n"
+	    "usage: bos-vaultd --state-dir DIR [--dev] [--listen ADDR:PORT] [--accept-audit-rollback]\n"
+	    "                  [--user NAME [--group NAME]]\n"
 	    "\n"
 	    "Serve the BOS vault kept in DIR (bos.conf, db.key, bos.db).\n"
 	    "\n"
 	    "  --state-dir DIR  the vault's state directory (required)\n"
 	    "  --dev            if DIR is missing or empty, first create a development vault\n"
-	    "                   in it: a private SoftHSM token, keys, database (as `make run`)\n"
+	    "                   in it: a private SoftHSM token, keys, database (as `make run`);\n"
+	    "                   missing parent directories are created too\n"
+	    "  --listen ADDR:PORT\n"
+	    "                   serve HTTPS on this IPv4 address and port for this run instead\n"
+	    "                   of 'listen' in bos.conf (port 0: no HTTPS, the unix socket only)\n"
 	    "  --accept-audit-rollback\n"
 	    "                   start even though the database is older than the last signed\n"
 	    "                   audit checkpoint (a restored backup); the acceptance is recorded\n"
@@ -129,6 +141,35 @@ vaultd_serve(struct vault *v, int sfd)
 	}
 }
 
+/*
+ * The parents of a new development state directory, as `mkdir -p` (a fresh
+ * clone has no var/ for `make run`'s var/dev). Only for --dev: a production
+ * state directory is made by the installer, and a typo there should fail.
+ */
+static int
+vaultd_dev_parents(const char *dir, struct bos_err *err)
+{
+	char path[CONFIG_PATH_MAX];
+	size_t i, n = strlen(dir);
+
+	if (n >= sizeof(path))
+		return bos_err_set(err, BOS_E_CONFIG, "state directory path is too long");
+	memcpy(path, dir, n + 1);
+	while (n > 1 && path[n - 1] == '/')
+		path[--n] = '\0';
+	for (i = 1; i < n; i++) {
+		if (path[i] != '/' || path[i - 1] == '/')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+			bos_err_set(err, BOS_E_IO, "cannot create %s: %s", path, strerror(errno));
+			return -1;
+		}
+		path[i] = '/';
+	}
+	return 0;
+}
+
 static int
 vaultd_dev_init(const char *dir)
 {
@@ -139,7 +180,7 @@ vaultd_dev_init(const char *dir)
 	if (fresh <= 0)
 		return 0;
 	bos_err_clear(&err);
-	if (state_init(dir, &o, &err) != 0) {
+	if (vaultd_dev_parents(dir, &err) != 0 || state_init(dir, &o, &err) != 0) {
 		log_err("cannot create a development vault in %s: %s", dir, err.msg);
 		return -1;
 	}
@@ -455,7 +496,7 @@ vaultd_audit_close(struct vault *v)
 }
 
 static int
-vaultd_open(struct vault *v, const char *dir, int dev, int accept_rollback,
+vaultd_open(struct vault *v, const char *dir, const struct vaultd_opts *o,
     const struct http_passed *lp, size_t *count, struct bos_err *err)
 {
 	const struct config *c;
@@ -465,8 +506,11 @@ vaultd_open(struct vault *v, const char *dir, int dev, int accept_rollback,
 	if (vault_db_lock_init(v) != 0)
 		return bos_err_set(err, BOS_E_NOMEM, "cannot create the database lock");
 	/* Before bos-hsmd starts and the database opens: a bad file changes nothing. */
-	if (vaultd_policy_load(v, dir, dev, err) != 0 || state_open(dir, &v->st, err) != 0)
+	if (vaultd_policy_load(v, dir, o->dev, err) != 0 || state_open(dir, &v->st, err) != 0)
 		return -1;
+	/* Checked in main already, so it cannot fail here. */
+	if (o->listen != NULL && config_set_listen(&v->st.conf, o->listen) != 0)
+		return bos_err_set(err, BOS_E_CONFIG, "--listen '%s' is not ADDR:PORT", o->listen);
 	c = &v->st.conf;
 	v->cc = (struct cred_ctx){ v->st.store, v->st.hsm, v->st.kek_version };
 	v->uid = geteuid();
@@ -475,9 +519,9 @@ vaultd_open(struct vault *v, const char *dir, int dev, int accept_rollback,
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
 	if (vaultd_count_creds(v, count, err) != 0)
 		return bos_err_wrap(err, "cannot read credentials");
-	if (vaultd_audit_open(v, accept_rollback, err) != 0)
+	if (vaultd_audit_open(v, o->accept_rollback, err) != 0)
 		return -1;
-	return vaultd_listen(v, dev, lp, err);
+	return vaultd_listen(v, o->dev, lp, err);
 }
 
 /* Said once the vault is sandboxed: tests and operators wait for "ready:". */
@@ -584,6 +628,7 @@ main(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "dev", no_argument, NULL, 'D' },
 		{ "accept-audit-rollback", no_argument, NULL, 'R' },
+		{ "listen", required_argument, NULL, 'l' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "group", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
@@ -595,7 +640,9 @@ main(int argc, char **argv)
 	struct vaultd_sweep sw;
 	struct bos_err err;
 	size_t count = 0;
-	int c, dev = 0, accept_rollback = 0, root, sfd, rc;
+	struct vaultd_opts o = { 0, 0, NULL };
+	struct config probe;
+	int c, root, sfd, rc;
 
 	log_init("bos-vaultd", LOG_LVL_INFO);
 	json_alloc_init();
@@ -606,8 +653,9 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
-		case 'D': dev = 1; break;
-		case 'R': accept_rollback = 1; break;
+		case 'D': o.dev = 1; break;
+		case 'R': o.accept_rollback = 1; break;
+		case 'l': o.listen = optarg; break;
 		case 'u': user = optarg; break;
 		case 'g': group = optarg; break;
 		case 'h': vaultd_usage(stdout); return 0;
@@ -616,6 +664,12 @@ main(int argc, char **argv)
 	}
 	if (dir == NULL || optind != argc || (group != NULL && user == NULL)) {
 		vaultd_usage(stderr);
+		return VAULTD_EXIT_USAGE;
+	}
+	config_defaults(&probe);
+	if (o.listen != NULL && config_set_listen(&probe, o.listen) != 0) {
+		log_err("--listen '%s' is not ADDR:PORT (an IPv4 address and a port, for example "
+		    "127.0.0.1:8025; port 0 turns HTTPS off)", o.listen);
 		return VAULTD_EXIT_USAGE;
 	}
 	/*
@@ -635,9 +689,9 @@ main(int argc, char **argv)
 		log_err("cannot set up signal handling: %s", strerror(errno));
 		return VAULTD_EXIT_FAIL;
 	}
-	if (dev && vaultd_dev_init(dir) != 0)
+	if (o.dev && vaultd_dev_init(dir) != 0)
 		return VAULTD_EXIT_FAIL;
-	if (vaultd_open(&v, dir, dev, accept_rollback, &lp, &count, &err) != 0) {
+	if (vaultd_open(&v, dir, &o, &lp, &count, &err) != 0) {
 		log_err("%s", err.msg);
 		vaultd_close(&v);
 		return VAULTD_EXIT_FAIL;
