@@ -38,14 +38,19 @@ secret_input_tty_line(const char *prompt, uint8_t *p, size_t cap, size_t *len)
 	size_t n = 0;
 	int r = -1;
 
-	fprintf(stderr, "%s", prompt);
-	fflush(stderr);
+	/*
+	 * Echo goes off before the prompt appears (as OpenSSH's readpassphrase):
+	 * whatever is typed once the prompt shows is neither echoed nor flushed
+	 * away. The other order lost an answer typed (or pasted) right away.
+	 */
 	if (tcgetattr(STDIN_FILENO, &old) != 0)
 		return -1;
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0)
 		return -1;
+	fprintf(stderr, "%s", prompt);
+	fflush(stderr);
 	while (n < cap) {
 		char c;
 		ssize_t k = read(STDIN_FILENO, &c, 1);
