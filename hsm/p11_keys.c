@@ -4,6 +4,12 @@
  * Templates are complete on purpose: for an omitted attribute SoftHSM picks
  * a permissive default (ENCRYPT/DECRYPT/SIGN/VERIFY/WRAP/UNWRAP on,
  * SENSITIVE off), so every usage flag is spelled out, true or false.
+ *
+ * Usage flags say what a key may do (encrypt), not how: an AES key with
+ * ENCRYPT also does ECB, CBC and CTR, which give no integrity and, for ECB,
+ * show equal blocks. So each key also lists the one mechanism BOS uses in
+ * CKA_ALLOWED_MECHANISMS (issue #12 item 13); the token refuses the others
+ * with CKR_MECHANISM_INVALID, and the list cannot be changed afterwards.
  */
 #include "p11.h"
 
@@ -16,6 +22,10 @@ static const unsigned char p11_p256_oid[] = {
 };
 
 #define ATTR(t, v) { (t), &(v), sizeof(v) }
+
+/* The only mechanism each kind of key is made for. */
+static const CK_MECHANISM_TYPE p11_kek_mech = CKM_AES_GCM;
+static const CK_MECHANISM_TYPE p11_audit_mech = CKM_ECDSA; /* over a digest (libp11) */
 
 int
 p11_key_label(char *buf, size_t cap, enum p11_key_kind kind, uint32_t version)
@@ -110,6 +120,7 @@ p11_kek_create(struct p11 *p, const char *label, CK_OBJECT_HANDLE *h, struct hsm
 	CK_KEY_TYPE kt = CKK_AES;
 	CK_ULONG len = 32;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_MECHANISM_TYPE allowed = p11_kek_mech;
 	unsigned char id[P11_KEY_ID_LEN];
 	char lbl[P11_LABEL_MAX + 1];
 	CK_MECHANISM mech = { CKM_AES_KEY_GEN, NULL, 0 };
@@ -119,7 +130,8 @@ p11_kek_create(struct p11 *p, const char *label, CK_OBJECT_HANDLE *h, struct hsm
 		ATTR(CKA_EXTRACTABLE, no), ATTR(CKA_ENCRYPT, yes), ATTR(CKA_DECRYPT, yes),
 		ATTR(CKA_WRAP, no), ATTR(CKA_UNWRAP, no), ATTR(CKA_SIGN, no),
 		ATTR(CKA_VERIFY, no), ATTR(CKA_DERIVE, no), ATTR(CKA_MODIFIABLE, no),
-		ATTR(CKA_COPYABLE, no), { CKA_LABEL, lbl, strlen(label) }, ATTR(CKA_ID, id),
+		ATTR(CKA_COPYABLE, no), ATTR(CKA_ALLOWED_MECHANISMS, allowed),
+		{ CKA_LABEL, lbl, strlen(label) }, ATTR(CKA_ID, id),
 	};
 	CK_RV rv;
 
@@ -139,6 +151,7 @@ p11_audit_create(struct p11 *p, const char *label, struct hsm_fail *f)
 	CK_OBJECT_CLASS pub_cls = CKO_PUBLIC_KEY, priv_cls = CKO_PRIVATE_KEY;
 	CK_KEY_TYPE kt = CKK_EC;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_MECHANISM_TYPE allowed = p11_audit_mech;
 	unsigned char id[P11_KEY_ID_LEN], oid[sizeof(p11_p256_oid)];
 	char lbl[P11_LABEL_MAX + 1];
 	CK_MECHANISM mech = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
@@ -147,14 +160,16 @@ p11_audit_create(struct p11 *p, const char *label, struct hsm_fail *f)
 		ATTR(CKA_PRIVATE, no), ATTR(CKA_VERIFY, yes), ATTR(CKA_VERIFY_RECOVER, no),
 		ATTR(CKA_ENCRYPT, no), ATTR(CKA_WRAP, no), ATTR(CKA_DERIVE, no),
 		ATTR(CKA_MODIFIABLE, no), ATTR(CKA_EC_PARAMS, oid),
-		{ CKA_LABEL, lbl, strlen(label) }, ATTR(CKA_ID, id),
+		ATTR(CKA_ALLOWED_MECHANISMS, allowed), { CKA_LABEL, lbl, strlen(label) },
+		ATTR(CKA_ID, id),
 	};
 	CK_ATTRIBUTE priv[] = {
 		ATTR(CKA_CLASS, priv_cls), ATTR(CKA_KEY_TYPE, kt), ATTR(CKA_TOKEN, yes),
 		ATTR(CKA_PRIVATE, yes), ATTR(CKA_SENSITIVE, yes), ATTR(CKA_EXTRACTABLE, no),
 		ATTR(CKA_SIGN, yes), ATTR(CKA_SIGN_RECOVER, no), ATTR(CKA_DECRYPT, no),
 		ATTR(CKA_UNWRAP, no), ATTR(CKA_DERIVE, no), ATTR(CKA_MODIFIABLE, no),
-		ATTR(CKA_COPYABLE, no), { CKA_LABEL, lbl, strlen(label) }, ATTR(CKA_ID, id),
+		ATTR(CKA_COPYABLE, no), ATTR(CKA_ALLOWED_MECHANISMS, allowed),
+		{ CKA_LABEL, lbl, strlen(label) }, ATTR(CKA_ID, id),
 	};
 	CK_OBJECT_HANDLE hpub, hpriv;
 	CK_RV rv;
