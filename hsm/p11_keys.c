@@ -15,6 +15,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "log.h"
 
 /* DER of OID 1.2.840.10045.3.1.7 (prime256v1, P-256). */
 static const unsigned char p11_p256_oid[] = {
@@ -265,6 +266,36 @@ p11_key_trusted(struct p11 *p, CK_OBJECT_HANDLE h, CK_KEY_TYPE want_type,
 	return 0;
 }
 
+/*
+ * The key's CKA_ALLOWED_MECHANISMS must be exactly { want }, as we make it.
+ * An empty list (no restriction) is what every key made before issue #12
+ * has; such a key is !MODIFIABLE, and no token lets the list be set after
+ * creation anyway, so it is used with a warning rather than refused: refusing
+ * would lock the vault out of everything it wrapped. Replacing it is a KEK
+ * rotation (issue #20). Any other list is not one we could have made: refused.
+ */
+static int
+p11_key_mechs(struct p11 *p, CK_OBJECT_HANDLE h, CK_MECHANISM_TYPE want, const char *want_name,
+    const char *label, struct hsm_fail *f)
+{
+	CK_MECHANISM_TYPE list[4];
+	CK_ATTRIBUTE t = { CKA_ALLOWED_MECHANISMS, list, sizeof(list) };
+	CK_RV rv = p->fn->C_GetAttributeValue(p->session, h, &t, 1);
+
+	if (rv == CKR_OK && t.ulValueLen == sizeof(list[0]) && list[0] == want)
+		return 0;
+	if (rv == CKR_ATTRIBUTE_TYPE_INVALID || (rv == CKR_OK && t.ulValueLen == 0)) {
+		log_warn("key '%s' on token '%s' has no mechanism restriction (made before BOS "
+		    "listed %s as its only allowed mechanism): whoever has the token's PIN can use "
+		    "it with other mechanisms too; it cannot be changed on the token, rotate to a "
+		    "new key version to replace it (docs/HSM.md, \"Keys made before mechanism "
+		    "restrictions\")", label, p->label, want_name);
+		return 0;
+	}
+	return hsm_fail_set(f, HSM_ERR_DEVICE, "key '%s' on token '%s' allows mechanisms other "
+	    "than %s; BOS never makes such a key: refusing to use it", label, p->label, want_name);
+}
+
 static int
 p11_kek_check(struct p11 *p, CK_OBJECT_HANDLE h, const char *label, struct hsm_fail *f)
 {
@@ -279,7 +310,7 @@ p11_kek_check(struct p11 *p, CK_OBJECT_HANDLE h, const char *label, struct hsm_f
 	    len != 32 || !enc)
 		return hsm_fail_set(f, HSM_ERR_DEVICE, "KEK '%s' on token '%s' is not an AES-256 "
 		    "encryption key", label, p->label);
-	return 0;
+	return p11_key_mechs(p, h, p11_kek_mech, "CKM_AES_GCM", label, f);
 }
 
 int
@@ -301,7 +332,8 @@ p11_audit_check(struct p11 *p, uint32_t version, struct hsm_fail *f)
 	if (r == 0)
 		return hsm_fail_set(f, HSM_ERR_NOKEY, "no audit key '%s' on token '%s'", label,
 		    p->label);
-	if (p11_key_trusted(p, h, CKK_EC, CKA_SIGN, label, f) != 0)
+	if (p11_key_trusted(p, h, CKK_EC, CKA_SIGN, label, f) != 0 ||
+	    p11_key_mechs(p, h, p11_audit_mech, "CKM_ECDSA", label, f) != 0)
 		return -1;
 	if (p->naudit < P11_KEK_CACHE)
 		p->audit[p->naudit++] = version;
