@@ -29,6 +29,7 @@
 #define CRED_AAD_LABEL "bos-cred-v2"
 #define CRED_AAD_V1_LABEL "bos-cred-v1"
 #define CRED_AAD_MAX (sizeof(CRED_AAD_LABEL) + 2 + CRED_ID_LEN + 4 + SHA256_DIGEST_LENGTH)
+_Static_assert(sizeof(CRED_AAD_LABEL) == sizeof(CRED_AAD_V1_LABEL), "AAD labels differ in length");
 /* The clear columns, each a u16 length and its bytes. */
 #define CRED_IDENT_ENC_MAX (6 * 2 + sizeof(struct cred_ident))
 
@@ -1015,6 +1016,9 @@ cred_open_stored(struct cred_ctx *c, const char *id, const struct cred_stored *s
 	*len = 0;
 	if (cred_check_ctx(c, err) != 0)
 		return -1;
+	/* The AAD has room for an id of CRED_ID_LEN. */
+	if (!cred_id_valid(id))
+		return cred_err_notfound(id, err);
 	cred_aad(id, s->version, &s->ident, &aad);
 	return cred_unseal(c, id, s->version, &aad, s, secret, len, err);
 }
