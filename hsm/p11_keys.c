@@ -4,11 +4,18 @@
  * Templates are complete on purpose: for an omitted attribute SoftHSM picks
  * a permissive default (ENCRYPT/DECRYPT/SIGN/VERIFY/WRAP/UNWRAP on,
  * SENSITIVE off), so every usage flag is spelled out, true or false.
+ *
+ * Usage flags say what a key may do (encrypt), not how: an AES key with
+ * ENCRYPT also does ECB, CBC and CTR, which give no integrity and, for ECB,
+ * show equal blocks. So each key also lists the one mechanism BOS uses in
+ * CKA_ALLOWED_MECHANISMS (issue #12 item 13); the token refuses the others
+ * with CKR_MECHANISM_INVALID, and the list cannot be changed afterwards.
  */
 #include "p11.h"
 
 #include <stdio.h>
 #include <string.h>
+#include "log.h"
 
 /* DER of OID 1.2.840.10045.3.1.7 (prime256v1, P-256). */
 static const unsigned char p11_p256_oid[] = {
@@ -16,6 +23,10 @@ static const unsigned char p11_p256_oid[] = {
 };
 
 #define ATTR(t, v) { (t), &(v), sizeof(v) }
+
+/* The only mechanism each kind of key is made for. */
+static const CK_MECHANISM_TYPE p11_kek_mech = CKM_AES_GCM;
+static const CK_MECHANISM_TYPE p11_audit_mech = CKM_ECDSA; /* over a digest (libp11) */
 
 int
 p11_key_label(char *buf, size_t cap, enum p11_key_kind kind, uint32_t version)
@@ -110,6 +121,7 @@ p11_kek_create(struct p11 *p, const char *label, CK_OBJECT_HANDLE *h, struct hsm
 	CK_KEY_TYPE kt = CKK_AES;
 	CK_ULONG len = 32;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_MECHANISM_TYPE allowed = p11_kek_mech;
 	unsigned char id[P11_KEY_ID_LEN];
 	char lbl[P11_LABEL_MAX + 1];
 	CK_MECHANISM mech = { CKM_AES_KEY_GEN, NULL, 0 };
@@ -119,7 +131,8 @@ p11_kek_create(struct p11 *p, const char *label, CK_OBJECT_HANDLE *h, struct hsm
 		ATTR(CKA_EXTRACTABLE, no), ATTR(CKA_ENCRYPT, yes), ATTR(CKA_DECRYPT, yes),
 		ATTR(CKA_WRAP, no), ATTR(CKA_UNWRAP, no), ATTR(CKA_SIGN, no),
 		ATTR(CKA_VERIFY, no), ATTR(CKA_DERIVE, no), ATTR(CKA_MODIFIABLE, no),
-		ATTR(CKA_COPYABLE, no), { CKA_LABEL, lbl, strlen(label) }, ATTR(CKA_ID, id),
+		ATTR(CKA_COPYABLE, no), ATTR(CKA_ALLOWED_MECHANISMS, allowed),
+		{ CKA_LABEL, lbl, strlen(label) }, ATTR(CKA_ID, id),
 	};
 	CK_RV rv;
 
@@ -139,6 +152,7 @@ p11_audit_create(struct p11 *p, const char *label, struct hsm_fail *f)
 	CK_OBJECT_CLASS pub_cls = CKO_PUBLIC_KEY, priv_cls = CKO_PRIVATE_KEY;
 	CK_KEY_TYPE kt = CKK_EC;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_MECHANISM_TYPE allowed = p11_audit_mech;
 	unsigned char id[P11_KEY_ID_LEN], oid[sizeof(p11_p256_oid)];
 	char lbl[P11_LABEL_MAX + 1];
 	CK_MECHANISM mech = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
@@ -147,14 +161,16 @@ p11_audit_create(struct p11 *p, const char *label, struct hsm_fail *f)
 		ATTR(CKA_PRIVATE, no), ATTR(CKA_VERIFY, yes), ATTR(CKA_VERIFY_RECOVER, no),
 		ATTR(CKA_ENCRYPT, no), ATTR(CKA_WRAP, no), ATTR(CKA_DERIVE, no),
 		ATTR(CKA_MODIFIABLE, no), ATTR(CKA_EC_PARAMS, oid),
-		{ CKA_LABEL, lbl, strlen(label) }, ATTR(CKA_ID, id),
+		ATTR(CKA_ALLOWED_MECHANISMS, allowed), { CKA_LABEL, lbl, strlen(label) },
+		ATTR(CKA_ID, id),
 	};
 	CK_ATTRIBUTE priv[] = {
 		ATTR(CKA_CLASS, priv_cls), ATTR(CKA_KEY_TYPE, kt), ATTR(CKA_TOKEN, yes),
 		ATTR(CKA_PRIVATE, yes), ATTR(CKA_SENSITIVE, yes), ATTR(CKA_EXTRACTABLE, no),
 		ATTR(CKA_SIGN, yes), ATTR(CKA_SIGN_RECOVER, no), ATTR(CKA_DECRYPT, no),
 		ATTR(CKA_UNWRAP, no), ATTR(CKA_DERIVE, no), ATTR(CKA_MODIFIABLE, no),
-		ATTR(CKA_COPYABLE, no), { CKA_LABEL, lbl, strlen(label) }, ATTR(CKA_ID, id),
+		ATTR(CKA_COPYABLE, no), ATTR(CKA_ALLOWED_MECHANISMS, allowed),
+		{ CKA_LABEL, lbl, strlen(label) }, ATTR(CKA_ID, id),
 	};
 	CK_OBJECT_HANDLE hpub, hpriv;
 	CK_RV rv;
@@ -250,6 +266,36 @@ p11_key_trusted(struct p11 *p, CK_OBJECT_HANDLE h, CK_KEY_TYPE want_type,
 	return 0;
 }
 
+/*
+ * The key's CKA_ALLOWED_MECHANISMS must be exactly { want }, as we make it.
+ * An empty list (no restriction) is what every key made before issue #12
+ * has; such a key is !MODIFIABLE, and no token lets the list be set after
+ * creation anyway, so it is used with a warning rather than refused: refusing
+ * would lock the vault out of everything it wrapped. Replacing it is a KEK
+ * rotation (issue #20). Any other list is not one we could have made: refused.
+ */
+static int
+p11_key_mechs(struct p11 *p, CK_OBJECT_HANDLE h, CK_MECHANISM_TYPE want, const char *want_name,
+    const char *label, struct hsm_fail *f)
+{
+	CK_MECHANISM_TYPE list[4];
+	CK_ATTRIBUTE t = { CKA_ALLOWED_MECHANISMS, list, sizeof(list) };
+	CK_RV rv = p->fn->C_GetAttributeValue(p->session, h, &t, 1);
+
+	if (rv == CKR_OK && t.ulValueLen == sizeof(list[0]) && list[0] == want)
+		return 0;
+	if (rv == CKR_ATTRIBUTE_TYPE_INVALID || (rv == CKR_OK && t.ulValueLen == 0)) {
+		log_warn("key '%s' on token '%s' has no mechanism restriction (made before BOS "
+		    "listed %s as its only allowed mechanism): whoever has the token's PIN can use "
+		    "it with other mechanisms too; it cannot be changed on the token, rotate to a "
+		    "new key version to replace it (docs/HSM.md, \"Keys made before mechanism "
+		    "restrictions\")", label, p->label, want_name);
+		return 0;
+	}
+	return hsm_fail_set(f, HSM_ERR_DEVICE, "key '%s' on token '%s' allows mechanisms other "
+	    "than %s; BOS never makes such a key: refusing to use it", label, p->label, want_name);
+}
+
 static int
 p11_kek_check(struct p11 *p, CK_OBJECT_HANDLE h, const char *label, struct hsm_fail *f)
 {
@@ -264,7 +310,7 @@ p11_kek_check(struct p11 *p, CK_OBJECT_HANDLE h, const char *label, struct hsm_f
 	    len != 32 || !enc)
 		return hsm_fail_set(f, HSM_ERR_DEVICE, "KEK '%s' on token '%s' is not an AES-256 "
 		    "encryption key", label, p->label);
-	return 0;
+	return p11_key_mechs(p, h, p11_kek_mech, "CKM_AES_GCM", label, f);
 }
 
 int
@@ -286,7 +332,8 @@ p11_audit_check(struct p11 *p, uint32_t version, struct hsm_fail *f)
 	if (r == 0)
 		return hsm_fail_set(f, HSM_ERR_NOKEY, "no audit key '%s' on token '%s'", label,
 		    p->label);
-	if (p11_key_trusted(p, h, CKK_EC, CKA_SIGN, label, f) != 0)
+	if (p11_key_trusted(p, h, CKK_EC, CKA_SIGN, label, f) != 0 ||
+	    p11_key_mechs(p, h, p11_audit_mech, "CKM_ECDSA", label, f) != 0)
 		return -1;
 	if (p->naudit < P11_KEK_CACHE)
 		p->audit[p->naudit++] = version;

@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +20,18 @@
 /* Random bytes behind an id: 128 bits, 26 base32 characters. */
 #define CRED_ID_CHARS (CRED_ID_LEN - (sizeof(CRED_ID_PREFIX) - 1))
 
-/* AAD: label with its NUL || u16 id length || id || u32 version (big-endian). */
-#define CRED_AAD_LABEL "bos-cred-v1"
-#define CRED_AAD_MAX (sizeof(CRED_AAD_LABEL) + 2 + CRED_ID_LEN + 4)
+/*
+ * AAD: label with its NUL || u16 id length || id || u32 version (big-endian)
+ * || SHA-256 of the clear columns (cred_ident_digest). Schema 5 and earlier
+ * sealed with the "bos-cred-v1" label and no digest; only cred_reseal_old
+ * still builds that form, to open what it re-seals.
+ */
+#define CRED_AAD_LABEL "bos-cred-v2"
+#define CRED_AAD_V1_LABEL "bos-cred-v1"
+#define CRED_AAD_MAX (sizeof(CRED_AAD_LABEL) + 2 + CRED_ID_LEN + 4 + SHA256_DIGEST_LENGTH)
+_Static_assert(sizeof(CRED_AAD_LABEL) == sizeof(CRED_AAD_V1_LABEL), "AAD labels differ in length");
+/* The clear columns, each a u16 length and its bytes. */
+#define CRED_IDENT_ENC_MAX (6 * 2 + sizeof(struct cred_ident))
 
 /* A wrapped DEK: bos-hsmd's AES-256-GCM blob around the 32-byte key. */
 #define CRED_WRAPPED_LEN (HSM_IV_LEN + SEAL_KEY_LEN + HSM_TAG_LEN)
@@ -93,27 +103,79 @@ cred_id_new(char id[CRED_ID_LEN + 1], struct bos_err *err)
 	return 0;
 }
 
+struct cred_aad {
+	uint8_t b[CRED_AAD_MAX];
+	size_t len;
+};
+
+static void
+cred_put_str16(uint8_t *out, size_t *n, const char *s)
+{
+	size_t len = strlen(s);
+
+	out[(*n)++] = (uint8_t)(len >> 8);
+	out[(*n)++] = (uint8_t)len;
+	memcpy(out + *n, s, len);
+	*n += len;
+}
+
+/*
+ * SHA-256 of the clear columns a reader is shown and policy decides on. Each
+ * is length-prefixed, so no two sets share an encoding. Hashed because
+ * bos-hsmd takes at most 256 bytes of AAD and these can be 250.
+ */
+static void
+cred_ident_digest(const struct cred_ident *ci, uint8_t out[SHA256_DIGEST_LENGTH])
+{
+	uint8_t enc[CRED_IDENT_ENC_MAX];
+	size_t n = 0;
+
+	cred_put_str16(enc, &n, ci->type);
+	cred_put_str16(enc, &n, ci->name);
+	cred_put_str16(enc, &n, ci->service);
+	cred_put_str16(enc, &n, ci->card_brand);
+	cred_put_str16(enc, &n, ci->card_first6);
+	cred_put_str16(enc, &n, ci->card_last4);
+	SHA256(enc, n, out);
+}
+
 /*
  * The AAD of one credential version. Every field has a fixed size or a length
- * prefix, so no two (id, version) pairs share an encoding, and the label keeps
- * these blobs apart from any other use of the same keys.
+ * prefix, so no two rows share an encoding, and the label keeps these blobs
+ * apart from any other use of the same keys. ci NULL: the form of schema 5
+ * and earlier (cred_reseal_old only).
  */
-static size_t
-cred_aad(const char *id, uint32_t version, uint8_t out[CRED_AAD_MAX])
+static void
+cred_aad(const char *id, uint32_t version, const struct cred_ident *ci, struct cred_aad *a)
 {
-	size_t n = 0, idlen = strlen(id);
+	size_t n = 0;
 
-	memcpy(out, CRED_AAD_LABEL, sizeof(CRED_AAD_LABEL)); /* with its NUL */
+	/* Both labels have the same length, with their NUL. */
+	memcpy(a->b, ci != NULL ? CRED_AAD_LABEL : CRED_AAD_V1_LABEL, sizeof(CRED_AAD_LABEL));
 	n += sizeof(CRED_AAD_LABEL);
-	out[n++] = (uint8_t)(idlen >> 8);
-	out[n++] = (uint8_t)idlen;
-	memcpy(out + n, id, idlen);
-	n += idlen;
-	out[n++] = (uint8_t)(version >> 24);
-	out[n++] = (uint8_t)(version >> 16);
-	out[n++] = (uint8_t)(version >> 8);
-	out[n++] = (uint8_t)version;
-	return n;
+	cred_put_str16(a->b, &n, id);
+	a->b[n++] = (uint8_t)(version >> 24);
+	a->b[n++] = (uint8_t)(version >> 16);
+	a->b[n++] = (uint8_t)(version >> 8);
+	a->b[n++] = (uint8_t)version;
+	if (ci != NULL) {
+		cred_ident_digest(ci, a->b + n);
+		n += SHA256_DIGEST_LENGTH;
+	}
+	a->len = n;
+}
+
+/* Copy s into a field of size cap; 0, or -1 when it does not fit (damage). */
+static int
+cred_field_set(char *dst, size_t cap, const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n >= cap)
+		return -1;
+	memcpy(dst, s != NULL ? s : "", n);
+	dst[n] = '\0';
+	return 0;
 }
 
 /* ---- validation ---------------------------------------------------------------- */
@@ -299,14 +361,14 @@ cred_plain_wipe(struct cred_plain *pl)
 /*
  * Seal one version: a fresh DEK encrypts the secret, then bos-hsmd wraps the
  * DEK under the current KEK. Both use the same AAD, so neither the payload
- * nor the wrapped DEK can be moved to another (id, version).
+ * nor the wrapped DEK can be moved to another row, nor kept under changed
+ * clear columns.
  */
 static int
-cred_seal(struct cred_ctx *c, const char *id, uint32_t version, const struct cred_plain *pl,
-    struct cred_sealed *out, struct bos_err *err)
+cred_seal(struct cred_ctx *c, const char *id, uint32_t version, const struct cred_aad *aad,
+    const struct cred_plain *pl, struct cred_sealed *out, struct bos_err *err)
 {
-	uint8_t dek[SEAL_KEY_LEN], aad[CRED_AAD_MAX];
-	size_t aad_len = cred_aad(id, version, aad);
+	uint8_t dek[SEAL_KEY_LEN];
 	int r = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -314,9 +376,10 @@ cred_seal(struct cred_ctx *c, const char *id, uint32_t version, const struct cre
 		bos_err_set(err, BOS_E_IO, "the random generator failed");
 		goto out;
 	}
-	if (seal_encrypt(dek, aad, aad_len, pl->p, pl->len, &out->ct, &out->ct_len, err) != 0)
+	if (seal_encrypt(dek, aad->b, aad->len, pl->p, pl->len, &out->ct, &out->ct_len,
+	    err) != 0)
 		goto out;
-	if (hsm_wrap(c->hsm, c->kek_version, aad, aad_len, dek, sizeof(dek), out->wrapped,
+	if (hsm_wrap(c->hsm, c->kek_version, aad->b, aad->len, dek, sizeof(dek), out->wrapped,
 	    sizeof(out->wrapped), &out->wrapped_len, err) != 0) {
 		bos_err_wrap(err, "sealing credential %s version %u", id, version);
 		goto out;
@@ -341,28 +404,29 @@ static int
 cred_err_decrypt(const char *id, uint32_t version, struct bos_err *err)
 {
 	return bos_err_set(err, BOS_E_AUTH, "credential %s version %u failed to decrypt: the "
-	    "stored ciphertext is damaged or does not belong to this credential", id, version);
+	    "stored ciphertext is damaged or does not belong to this credential, or its name, "
+	    "service, type or card digits were changed", id, version);
 }
 
 /*
- * Open one version. The AAD comes from the identity of the row being read,
- * never from the blobs, so a blob copied from elsewhere does not open. The
- * DEK lives on the stack only between unwrap and decrypt.
+ * Open one version. The AAD comes from the row being read (its id, version
+ * and clear columns), never from the blobs, so a blob copied from elsewhere,
+ * or a row whose clear columns were edited, does not open. The DEK lives on
+ * the stack only between unwrap and decrypt.
  */
 static int
-cred_unseal(struct cred_ctx *c, const char *id, uint32_t version, uint32_t kek_version,
-    const uint8_t *wrapped, size_t wrapped_len, const uint8_t *ct, size_t ct_len,
-    uint8_t **pt, size_t *pt_len, struct bos_err *err)
+cred_unseal(struct cred_ctx *c, const char *id, uint32_t version, const struct cred_aad *aad,
+    const struct cred_stored *s, uint8_t **pt, size_t *pt_len, struct bos_err *err)
 {
-	uint8_t dek[SEAL_KEY_LEN], aad[CRED_AAD_MAX];
-	size_t aad_len = cred_aad(id, version, aad), dek_len = 0;
+	uint8_t dek[SEAL_KEY_LEN];
+	size_t dek_len = 0;
 	int r = -1;
 
-	if (wrapped_len != CRED_WRAPPED_LEN || ct_len < SEAL_OVERHEAD) {
+	if (s->wrapped_len != CRED_WRAPPED_LEN || s->ct_len < SEAL_OVERHEAD) {
 		cred_err_decrypt(id, version, err);
 		goto out;
 	}
-	if (hsm_unwrap(c->hsm, kek_version, aad, aad_len, wrapped, wrapped_len, dek,
+	if (hsm_unwrap(c->hsm, s->kek_version, aad->b, aad->len, s->wrapped, s->wrapped_len, dek,
 	    sizeof(dek), &dek_len, err) != 0) {
 		/* A dead bos-hsmd or a missing KEK is not damage to the data: say so. */
 		if (err == NULL || err->code == BOS_E_AUTH)
@@ -371,8 +435,8 @@ cred_unseal(struct cred_ctx *c, const char *id, uint32_t version, uint32_t kek_v
 			bos_err_wrap(err, "reading credential %s version %u", id, version);
 		goto out;
 	}
-	if (dek_len != sizeof(dek) || seal_decrypt(dek, aad, aad_len, ct, ct_len, pt, pt_len,
-	    NULL) != 0) {
+	if (dek_len != sizeof(dek) || seal_decrypt(dek, aad->b, aad->len, s->ct, s->ct_len, pt,
+	    pt_len, NULL) != 0) {
 		cred_err_decrypt(id, version, err);
 		goto out;
 	}
@@ -435,16 +499,24 @@ cred_insert_credential(struct cred_ctx *c, const char *id, const struct cred_new
 	return r;
 }
 
+#define CRED_INSERT_VERSION_SQL \
+	"INSERT INTO credential_versions (cred_id, version, kek_version, wrapped_dek," \
+	" ciphertext, card_brand, card_first6, card_last4, created_at)" \
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+/* The same columns for a version sealed anew (cred_reseal_old); created_at stays. */
+#define CRED_RESEAL_VERSION_SQL \
+	"UPDATE credential_versions SET kek_version = ?3, wrapped_dek = ?4, ciphertext = ?5," \
+	" card_brand = ?6, card_first6 = ?7, card_last4 = ?8 WHERE cred_id = ?1 AND version = ?2"
+
+/* Write a version row with one of the two statements above. */
 static int
-cred_insert_version(struct cred_ctx *c, const char *id, uint32_t version,
+cred_write_version(struct cred_ctx *c, const char *sql, const char *id, uint32_t version,
     const struct cred_plain *pl, const struct cred_sealed *s, int64_t now, struct bos_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r = -1;
 
-	if (cred_prepare(c, "INSERT INTO credential_versions (cred_id, version, kek_version,"
-	    " wrapped_dek, ciphertext, card_brand, card_first6, card_last4, created_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &st, err) != 0)
+	if (cred_prepare(c, sql, &st, err) != 0)
 		return -1;
 	if (cred_bind_text(st, 1, id) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 2, version) != SQLITE_OK ||
@@ -454,7 +526,8 @@ cred_insert_version(struct cred_ctx *c, const char *id, uint32_t version,
 	    cred_bind_text(st, 6, pl->is_card ? pl->brand : NULL) != SQLITE_OK ||
 	    cred_bind_text(st, 7, pl->is_card ? pl->first6 : NULL) != SQLITE_OK ||
 	    cred_bind_text(st, 8, pl->is_card ? pl->last4 : NULL) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 9, now) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+	    (sqlite3_bind_parameter_count(st) >= 9 && sqlite3_bind_int64(st, 9, now) != SQLITE_OK) ||
+	    sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(store_db(c->store)) != 1) {
 		store_err_db(c->store, "storing a credential version", err);
 		goto out;
 	}
@@ -465,19 +538,43 @@ cred_insert_version(struct cred_ctx *c, const char *id, uint32_t version,
 	return r;
 }
 
-/* Seal pl as (id, version) and store the version row. */
+/*
+ * Seal pl as version of id, bound to the credential's type, name and service
+ * (in base) and to the card digits stored beside it (from pl), and write the
+ * version row with sql.
+ */
 static int
-cred_store_version(struct cred_ctx *c, const char *id, uint32_t version,
-    const struct cred_plain *pl, int64_t now, struct bos_err *err)
+cred_store_version(struct cred_ctx *c, const char *sql, const char *id, uint32_t version,
+    const struct cred_ident *base, const struct cred_plain *pl, int64_t now,
+    struct bos_err *err)
 {
+	struct cred_ident ci = *base;
 	struct cred_sealed s;
+	struct cred_aad aad;
 	int r;
 
-	if (cred_seal(c, id, version, pl, &s, err) != 0)
+	if (cred_field_set(ci.card_brand, sizeof(ci.card_brand), pl->is_card ? pl->brand : "") ||
+	    cred_field_set(ci.card_first6, sizeof(ci.card_first6), pl->is_card ? pl->first6 : "") ||
+	    cred_field_set(ci.card_last4, sizeof(ci.card_last4), pl->is_card ? pl->last4 : ""))
+		return bos_err_set(err, BOS_E_INVALID, "card details too long");
+	cred_aad(id, version, &ci, &aad);
+	if (cred_seal(c, id, version, &aad, pl, &s, err) != 0)
 		return -1;
-	r = cred_insert_version(c, id, version, pl, &s, now, err);
+	r = cred_write_version(c, sql, id, version, pl, &s, now, err);
 	free(s.ct);
 	return r;
+}
+
+/* The type, name and service of an identity; the card digits are left empty. */
+static int
+cred_ident_names(struct cred_ident *ci, const char *type, const char *name, const char *service)
+{
+	memset(ci, 0, sizeof(*ci));
+	if (cred_field_set(ci->type, sizeof(ci->type), type) != 0 ||
+	    cred_field_set(ci->name, sizeof(ci->name), name) != 0 ||
+	    cred_field_set(ci->service, sizeof(ci->service), service) != 0)
+		return -1;
+	return 0;
 }
 
 /* End a write: commit on success, else roll back keeping the first error. */
@@ -505,8 +602,12 @@ static int
 cred_create_rows(struct cred_ctx *c, const char *id, const struct cred_new *n,
     const char *metadata, const struct cred_plain *pl, int64_t now, struct bos_err *err)
 {
+	struct cred_ident ci;
+
+	if (cred_ident_names(&ci, cred_type_name(n->type), n->name, n->service) != 0)
+		return bos_err_set(err, BOS_E_INVALID, "name or service too long");
 	if (cred_insert_credential(c, id, n, metadata, now, err) != 0 ||
-	    cred_store_version(c, id, 1, pl, now, err) != 0)
+	    cred_store_version(c, CRED_INSERT_VERSION_SQL, id, 1, &ci, pl, now, err) != 0)
 		return -1;
 	return 0;
 }
@@ -546,11 +647,12 @@ cred_create(struct cred_ctx *c, const struct cred_new *n, char id_out[CRED_ID_LE
 	return r;
 }
 
-/* Credential state as a write needs it. */
+/* Credential state as a write needs it; ident without card digits. */
 struct cred_state {
 	enum cred_type type;
 	uint32_t current;
 	int64_t revoked_at;
+	struct cred_ident ident;
 };
 
 static int
@@ -581,7 +683,7 @@ cred_load_state(struct cred_ctx *c, const char *id, struct cred_state *cs, struc
 
 	if (!cred_id_valid(id))
 		return cred_err_notfound(id, err);
-	if (cred_prepare(c, "SELECT type, current_version, coalesce(revoked_at, 0)"
+	if (cred_prepare(c, "SELECT type, current_version, coalesce(revoked_at, 0), name, service"
 	    " FROM credentials WHERE id = ?1", &st, err) != 0)
 		return -1;
 	if (cred_bind_text(st, 1, id) != SQLITE_OK) {
@@ -598,7 +700,10 @@ cred_load_state(struct cred_ctx *c, const char *id, struct cred_state *cs, struc
 	}
 	v = sqlite3_column_int64(st, 1);
 	if (cred_type_parse((const char *)sqlite3_column_text(st, 0),
-	    &cs->type) != 0 || v < 1 || v > UINT32_MAX) {
+	    &cs->type) != 0 || v < 1 || v > UINT32_MAX ||
+	    cred_ident_names(&cs->ident, (const char *)sqlite3_column_text(st, 0),
+	    (const char *)sqlite3_column_text(st, 3),
+	    (const char *)sqlite3_column_text(st, 4)) != 0) {
 		bos_err_set(err, BOS_E_CORRUPT, "credential %s has a malformed row", id);
 		goto out;
 	}
@@ -657,7 +762,8 @@ cred_update_locked(struct cred_ctx *c, const char *id, const uint8_t *secret, si
 		goto out;
 	}
 	if (cred_plain_prepare(cs.type, secret, len, &pl, err) != 0 ||
-	    cred_store_version(c, id, cs.current + 1, &pl, now, err) != 0 ||
+	    cred_store_version(c, CRED_INSERT_VERSION_SQL, id, cs.current + 1, &cs.ident, &pl,
+	    now, err) != 0 ||
 	    cred_set_current(c, id, cs.current + 1, now, err) != 0)
 		goto out;
 	*new_version = cs.current + 1;
@@ -690,14 +796,7 @@ cred_update(struct cred_ctx *c, const char *id, const uint8_t *secret, size_t le
 static int
 cred_copy_col(sqlite3_stmt *st, int col, char *dst, size_t size)
 {
-	const char *s = (const char *)sqlite3_column_text(st, col);
-	size_t n = s ? strlen(s) : 0;
-
-	if (n >= size)
-		return -1;
-	memcpy(dst, s ? s : "", n);
-	dst[n] = '\0';
-	return 0;
+	return cred_field_set(dst, size, (const char *)sqlite3_column_text(st, col));
 }
 
 static int
@@ -776,19 +875,50 @@ cred_meta_free(struct cred_meta *m)
 }
 
 /*
- * One statement reads the credential's state and the version's blobs, so a
- * revoke cannot slip between checking and decrypting.
+ * One statement reads the credential's state, the version's blobs and the
+ * clear columns its AAD binds, so a revoke or an edit cannot slip between
+ * checking and decrypting. Column 12: the version is still sealed the way
+ * schema 5 did (listed for cred_reseal_old).
  */
 #define CRED_READ_SQL \
 	"SELECT coalesce(c.revoked_at, 0), c.current_version, v.version, v.kek_version," \
-	" v.wrapped_dek, v.ciphertext FROM credentials AS c LEFT JOIN credential_versions AS v" \
-	" ON v.cred_id = c.id AND v.version = (CASE ?2 WHEN 0 THEN c.current_version ELSE ?2 END)" \
+	" v.wrapped_dek, v.ciphertext, c.type, c.name, c.service, v.card_brand, v.card_first6," \
+	" v.card_last4, p.version IS NOT NULL FROM credentials AS c" \
+	" LEFT JOIN credential_versions AS v ON v.cred_id = c.id" \
+	" AND v.version = (CASE ?2 WHEN 0 THEN c.current_version ELSE ?2 END)" \
+	" LEFT JOIN credential_reseal AS p ON p.cred_id = v.cred_id AND p.version = v.version" \
 	" WHERE c.id = ?1"
 
-/* Copy the row's version and blobs into out; refuses what cannot be opened. */
+/* Columns 6..11 of CRED_READ_SQL: what the AAD binds besides id and version. */
 static int
-cred_read_row(sqlite3_stmt *st, const char *id, uint32_t version, struct cred_stored *out,
-    struct bos_err *err)
+cred_ident_from_row(sqlite3_stmt *st, struct cred_ident *ci)
+{
+	if (cred_ident_names(ci, (const char *)sqlite3_column_text(st, 6),
+	    (const char *)sqlite3_column_text(st, 7),
+	    (const char *)sqlite3_column_text(st, 8)) != 0 ||
+	    cred_copy_col(st, 9, ci->card_brand, sizeof(ci->card_brand)) != 0 ||
+	    cred_copy_col(st, 10, ci->card_first6, sizeof(ci->card_first6)) != 0 ||
+	    cred_copy_col(st, 11, ci->card_last4, sizeof(ci->card_last4)) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+cred_err_old_format(const char *id, uint32_t version, struct bos_err *err)
+{
+	return bos_err_set(err, BOS_E_CORRUPT, "credential %s version %u is still sealed the way "
+	    "BOS did before database schema 6 (its name, service and card digits are not bound "
+	    "to it yet): start bos-vaultd once, which seals such versions anew, then read it "
+	    "again", id, version);
+}
+
+/*
+ * Copy the row's version, blobs and clear columns into out; refuses what
+ * cannot be opened, and a version still in the old format unless allow_old.
+ */
+static int
+cred_read_row(sqlite3_stmt *st, const char *id, uint32_t version, int allow_old,
+    struct cred_stored *out, struct bos_err *err)
 {
 	int64_t revoked = sqlite3_column_int64(st, 0);
 	sqlite3_int64 v = sqlite3_column_int64(st, 2), kek = sqlite3_column_int64(st, 3);
@@ -800,9 +930,12 @@ cred_read_row(sqlite3_stmt *st, const char *id, uint32_t version, struct cred_st
 	if (sqlite3_column_type(st, 2) == SQLITE_NULL)
 		return bos_err_set(err, BOS_E_NOTFOUND, "credential %s has no version %u", id,
 		    version);
-	if (v < 1 || v > UINT32_MAX || kek < 1 || kek > UINT32_MAX)
+	if (v < 1 || v > UINT32_MAX || kek < 1 || kek > UINT32_MAX ||
+	    cred_ident_from_row(st, &out->ident) != 0)
 		return bos_err_set(err, BOS_E_CORRUPT, "credential %s has a malformed version row",
 		    id);
+	if (sqlite3_column_int(st, 12) != 0 && !allow_old)
+		return cred_err_old_format(id, (uint32_t)v, err);
 	wrapped = sqlite3_column_blob(st, 4);
 	wlen = sqlite3_column_bytes(st, 4);
 	ct = sqlite3_column_blob(st, 5);
@@ -833,9 +966,9 @@ cred_stored_free(struct cred_stored *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int
-cred_read_stored(struct cred_ctx *c, const char *id, uint32_t version, struct cred_stored *out,
-    struct bos_err *err)
+static int
+cred_read_version(struct cred_ctx *c, const char *id, uint32_t version, int allow_old,
+    struct cred_stored *out, struct bos_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r = -1, rc;
@@ -860,22 +993,34 @@ cred_read_stored(struct cred_ctx *c, const char *id, uint32_t version, struct cr
 		store_err_db(c->store, "reading a credential", err);
 		goto out;
 	}
-	r = cred_read_row(st, id, version, out, err);
+	r = cred_read_row(st, id, version, allow_old, out, err);
  out:
 	store_stmt_done(c->store, st);
 	return r;
 }
 
 int
+cred_read_stored(struct cred_ctx *c, const char *id, uint32_t version, struct cred_stored *out,
+    struct bos_err *err)
+{
+	return cred_read_version(c, id, version, 0, out, err);
+}
+
+int
 cred_open_stored(struct cred_ctx *c, const char *id, const struct cred_stored *s,
     uint8_t **secret, size_t *len, struct bos_err *err)
 {
+	struct cred_aad aad;
+
 	*secret = NULL;
 	*len = 0;
 	if (cred_check_ctx(c, err) != 0)
 		return -1;
-	return cred_unseal(c, id, s->version, s->kek_version, s->wrapped, s->wrapped_len, s->ct,
-	    s->ct_len, secret, len, err);
+	/* The AAD has room for an id of CRED_ID_LEN. */
+	if (!cred_id_valid(id))
+		return cred_err_notfound(id, err);
+	cred_aad(id, s->version, &s->ident, &aad);
+	return cred_unseal(c, id, s->version, &aad, s, secret, len, err);
 }
 
 int
@@ -1006,9 +1151,9 @@ cred_list_versions(struct cred_ctx *c, const char *id,
 	return r;
 }
 
-/* Run one constant statement bound to ?1 = id and, if it has one, ?2 = now. */
+/* Run one constant statement bound to ?1 = id and, if it has one, ?2 = n. */
 static int
-cred_exec_id(struct cred_ctx *c, const char *sql, const char *id, int64_t now,
+cred_exec_id(struct cred_ctx *c, const char *sql, const char *id, int64_t n, const char *what,
     struct bos_err *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -1017,9 +1162,9 @@ cred_exec_id(struct cred_ctx *c, const char *sql, const char *id, int64_t now,
 	if (cred_prepare(c, sql, &st, err) != 0)
 		return -1;
 	if (cred_bind_text(st, 1, id) != SQLITE_OK ||
-	    (sqlite3_bind_parameter_count(st) >= 2 && sqlite3_bind_int64(st, 2, now) != SQLITE_OK) ||
+	    (sqlite3_bind_parameter_count(st) >= 2 && sqlite3_bind_int64(st, 2, n) != SQLITE_OK) ||
 	    sqlite3_step(st) != SQLITE_DONE) {
-		store_err_db(c->store, "revoking a credential", err);
+		store_err_db(c->store, what, err);
 		goto out;
 	}
 	/* success */
@@ -1047,9 +1192,9 @@ cred_revoke_locked(struct cred_ctx *c, const char *id, struct bos_err *err)
 	 * the WAL's old pages are overwritten as it is reused and checkpointed.
 	 */
 	return cred_exec_id(c, "UPDATE credentials SET revoked_at = ?2, updated_at = ?2"
-	    " WHERE id = ?1", id, now, err) != 0 ||
+	    " WHERE id = ?1", id, now, "revoking a credential", err) != 0 ||
 	    cred_exec_id(c, "UPDATE credential_versions SET wrapped_dek = x'', ciphertext = x''"
-	    " WHERE cred_id = ?1", id, now, err) != 0 ? -1 : 0;
+	    " WHERE cred_id = ?1", id, now, "revoking a credential", err) != 0 ? -1 : 0;
 }
 
 int
@@ -1065,5 +1210,169 @@ cred_revoke(struct cred_ctx *c, const char *id, struct bos_err *err)
 	if (cred_finish(c, r, err) != 0)
 		return -1;
 	log_info("credential %s revoked", id);
+	return 0;
+}
+
+/* ---- schema 6: versions sealed before their clear columns were bound ------------- */
+
+/* The first listed version; *more 0 when the list is empty. */
+static int
+cred_reseal_next(struct cred_ctx *c, char id[CRED_ID_LEN + 1], uint32_t *version, int *more,
+    struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 v;
+	int r = -1, rc;
+
+	*more = 0;
+	if (cred_prepare(c, "SELECT cred_id, version FROM credential_reseal"
+	    " ORDER BY cred_id, version LIMIT 1", &st, err) != 0)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = sqlite3_column_int64(st, 1);
+		if (cred_copy_col(st, 0, id, CRED_ID_LEN + 1) != 0 || v < 1 || v > UINT32_MAX) {
+			bos_err_set(err, BOS_E_CORRUPT, "credential_reseal has a malformed row");
+			goto out;
+		}
+		*version = (uint32_t)v;
+		*more = 1;
+	} else if (rc != SQLITE_DONE) {
+		store_err_db(c->store, "reading the versions to seal anew", err);
+		goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	store_stmt_done(c->store, st);
+	return r;
+}
+
+/* Off the list; a row that was not there would make cred_reseal_old loop. */
+static int
+cred_reseal_unlist(struct cred_ctx *c, const char *id, uint32_t version, struct bos_err *err)
+{
+	if (cred_exec_id(c, "DELETE FROM credential_reseal WHERE cred_id = ?1 AND version = ?2",
+	    id, version, "taking a version off credential_reseal", err) != 0)
+		return -1;
+	if (sqlite3_changes(store_db(c->store)) != 1)
+		return bos_err_set(err, BOS_E_DB, "credential %s version %u was not in "
+		    "credential_reseal", id, version);
+	return 0;
+}
+
+/* What the clear card columns said differs from the number they stand for. */
+static int
+cred_digits_differ(const struct cred_ident *ci, const struct cred_plain *pl)
+{
+	if (!pl->is_card)
+		return ci->card_brand[0] != '\0' || ci->card_first6[0] != '\0' ||
+		    ci->card_last4[0] != '\0';
+	return strcmp(ci->card_brand, pl->brand) != 0 || strcmp(ci->card_first6, pl->first6) != 0 ||
+	    strcmp(ci->card_last4, pl->last4) != 0;
+}
+
+/*
+ * Seal the plaintext of s (opened with the old AAD) anew, checked as its
+ * type: a card's clear digits are taken from its number, which the old AAD
+ * did authenticate, not from the columns, which it did not.
+ */
+static int
+cred_reseal_plain(struct cred_ctx *c, const char *id, uint32_t version,
+    const struct cred_stored *s, const uint8_t *pt, size_t pt_len, struct cred_reseal *out,
+    struct bos_err *err)
+{
+	struct cred_plain pl;
+	enum cred_type type;
+	int r = -1;
+
+	if (cred_type_parse(s->ident.type, &type) != 0 ||
+	    cred_plain_prepare(type, pt, pt_len, &pl, NULL) != 0) {
+		log_warn("credential %s version %u does not hold a valid '%s'; left as it is, and "
+		    "unreadable", id, version, s->ident.type);
+		out->damaged++;
+		return 0;
+	}
+	if (cred_digits_differ(&s->ident, &pl)) {
+		log_warn("credential %s version %u: its clear card columns did not match the "
+		    "stored value; they are set from it", id, version);
+		out->digits_fixed++;
+	}
+	if (cred_store_version(c, CRED_RESEAL_VERSION_SQL, id, version, &s->ident, &pl, 0,
+	    err) != 0)
+		goto out;
+	out->resealed++;
+	/* success */
+	r = 0;
+ out:
+	cred_plain_wipe(&pl);
+	return r;
+}
+
+/*
+ * One listed version: open it with the old AAD and seal it anew. A version
+ * erased by a revoke, or damaged (it did not open before either), is counted
+ * and left as it is; anything else (bos-hsmd gone, a KEK missing, the
+ * database) stops the whole pass. Done or left, it comes off the list.
+ */
+static int
+cred_reseal_one(struct cred_ctx *c, const char *id, uint32_t version, struct cred_reseal *out,
+    struct bos_err *err)
+{
+	struct cred_stored s;
+	struct cred_aad aad;
+	struct bos_err e;
+	uint8_t *pt = NULL;
+	size_t pt_len = 0;
+	int r = -1, damaged = 0;
+
+	bos_err_clear(&e);
+	if (cred_read_version(c, id, version, 1, &s, &e) != 0) {
+		damaged = e.code == BOS_E_AUTH || e.code == BOS_E_CORRUPT ||
+		    e.code == BOS_E_NOTFOUND;
+		if (e.code == BOS_E_REVOKED)
+			out->erased++;
+	} else {
+		cred_aad(id, version, NULL, &aad);
+		if (cred_unseal(c, id, version, &aad, &s, &pt, &pt_len, &e) != 0)
+			damaged = e.code == BOS_E_AUTH;
+		else
+			r = cred_reseal_plain(c, id, version, &s, pt, pt_len, out, err);
+	}
+	secmem_freezero(pt, pt_len);
+	cred_stored_free(&s);
+	if (damaged) {
+		log_warn("credential %s version %u does not open with the AAD of schema 5 either "
+		    "(%s); left as it is, and unreadable", id, version, bos_err_name(e.code));
+		out->damaged++;
+	} else if (r != 0 && e.code != BOS_E_REVOKED) {
+		if (err != NULL && e.code != BOS_OK)
+			*err = e;
+		return bos_err_wrap(err, "sealing credential %s version %u anew", id, version);
+	}
+	return cred_reseal_unlist(c, id, version, err);
+}
+
+int
+cred_reseal_old(struct cred_ctx *c, struct cred_reseal *out, struct bos_err *err)
+{
+	char id[CRED_ID_LEN + 1];
+	uint32_t version = 0;
+	int more = 1, r = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (cred_check_ctx(c, err) != 0 || store_begin(c->store, err) != 0)
+		return -1;
+	while (r == 0 && more) {
+		if ((r = cred_reseal_next(c, id, &version, &more, err)) == 0 && more)
+			r = cred_reseal_one(c, id, version, out, err);
+	}
+	if (cred_finish(c, r, err) != 0) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	if (out->resealed + out->damaged + out->erased > 0)
+		log_info("credential store: %zu version(s) sealed anew with their clear columns "
+		    "bound (%zu with card columns corrected), %zu damaged, %zu erased",
+		    out->resealed, out->digits_fixed, out->damaged, out->erased);
 	return 0;
 }

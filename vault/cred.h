@@ -5,8 +5,10 @@
  *
  * Each version of a secret is sealed with its own random 256-bit DEK
  * (AES-256-GCM, seal.h); the DEK is wrapped by the HSM's KEK through
- * bos-hsmd. Both layers authenticate the AAD "bos-cred-v1" + id + version,
- * so a sealed value moved to another row never decrypts.
+ * bos-hsmd. Both layers authenticate the AAD "bos-cred-v2" + id + version +
+ * SHA-256 of what is shown in clear (type, name, service, and a card's
+ * brand, first 6 and last 4), so a sealed value moved to another row, or a
+ * row whose clear columns were changed, never decrypts.
  *
  * Errors: BOS_E_INVALID (bad input; the message says what to fix and never
  * carries the secret), BOS_E_EXISTS (duplicate name), BOS_E_NOTFOUND,
@@ -97,14 +99,28 @@ int cred_get(struct cred_ctx *c, const char *id_or_name, struct cred_meta *out,
  */
 /*
  * The same in two steps, so that the HSM's part can run without the database
- * lock (api_cred.c): cred_read_stored copies the version's blobs (under the
- * lock, in the transaction that decided the read), cred_open_stored unwraps
- * and decrypts them. cred_stored_free wipes and frees the copies.
+ * lock (api_cred.c): cred_read_stored copies the version's blobs and the
+ * clear columns its AAD binds (under the lock, in the transaction that
+ * decided the read), cred_open_stored unwraps and decrypts them.
+ * cred_stored_free wipes and frees the copies.
  */
+/*
+ * The clear columns of one version that its AAD binds, as stored: the
+ * credential's type, name and service and the version's card digits (empty
+ * strings when NULL). Policy decides on them and readers are shown them.
+ */
+#define CRED_TYPE_NAME_MAX 12 /* "bank_account" */
+struct cred_ident {
+	char type[CRED_TYPE_NAME_MAX + 1];
+	char name[CRED_NAME_MAX + 1];
+	char service[CRED_SERVICE_MAX + 1];
+	char card_brand[CARD_BRAND_SIZE], card_first6[CARD_FIRST6_SIZE], card_last4[CARD_LAST4_SIZE];
+};
 struct cred_stored {
 	uint32_t version, kek_version;
 	uint8_t *wrapped, *ct;
 	size_t wrapped_len, ct_len;
+	struct cred_ident ident;
 };
 int cred_read_stored(struct cred_ctx *c, const char *id, uint32_t version, struct cred_stored *out,
     struct bos_err *err) BOS_WUR;
@@ -138,6 +154,28 @@ int cred_list_versions(struct cred_ctx *c, const char *id,
  * value. Reads then fail with BOS_E_REVOKED; revoking twice too.
  */
 int cred_revoke(struct cred_ctx *c, const char *id, struct bos_err *err) BOS_WUR;
+
+/*
+ * Schema 6 (issue #12 item 14): re-seal the versions sealed before it, whose
+ * AAD held only "bos-cred-v1" + id + version, with today's AAD, so that their
+ * clear columns are bound too. Migration 6 listed them in credential_reseal;
+ * until they are re-sealed, reading them fails with BOS_E_CORRUPT saying so
+ * (never with the old AAD). Each listed version is opened with the old AAD,
+ * checked as its type (a card's brand and digits are taken from the number
+ * itself), sealed anew under the current KEK with a fresh DEK, and taken off
+ * the list, all in one transaction (a savepoint inside the caller's). A
+ * version that does not open with the old AAD either is left as it is, off
+ * the list, and counted as damaged; one erased by a revoke is just taken off.
+ * An HSM or database failure stops and rolls everything back. bos-vaultd runs
+ * this at start, with an audit record in the same transaction.
+ */
+struct cred_reseal {
+	size_t resealed;       /* versions sealed anew */
+	size_t digits_fixed;   /* of those, cards whose clear digits did not match the number */
+	size_t damaged;        /* did not open with the old AAD: left unreadable */
+	size_t erased;         /* revoked since migration 6 listed them */
+};
+int cred_reseal_old(struct cred_ctx *c, struct cred_reseal *out, struct bos_err *err) BOS_WUR;
 
 /* Release what cred_get() allocated in m. Safe on a zeroed struct. */
 void cred_meta_free(struct cred_meta *m);

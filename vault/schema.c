@@ -192,12 +192,30 @@ static const char schema_v5[] =
 	"ALTER TABLE audit_checkpoints_v5 RENAME TO audit_checkpoints;"
 	"CREATE INDEX audit_log_time ON audit_log (time);";
 
+/*
+ * Version 6 (issue #12 item 14): the AAD of a credential version now binds its
+ * clear columns (type, name, service, card brand and digits) besides id and
+ * version (docs/STORE.md "Sealing"). The versions sealed before this are
+ * listed here; bos-vaultd seals each anew at start (cred_reseal_old) and
+ * takes it off the list in the same transaction. Nothing reads a listed
+ * version meanwhile. Revoked credentials have nothing left to re-seal.
+ */
+static const char schema_v6[] =
+	"CREATE TABLE credential_reseal ("
+	"  cred_id TEXT NOT NULL REFERENCES credentials (id),"
+	"  version INTEGER NOT NULL,"
+	"  PRIMARY KEY (cred_id, version)"
+	");"
+	"INSERT INTO credential_reseal SELECT v.cred_id, v.version FROM credential_versions AS v"
+	"  JOIN credentials AS c ON c.id = v.cred_id WHERE c.revoked_at IS NULL;";
+
 static const struct schema_migration schema_all[] = {
 	{ 1, "credentials and credential versions", schema_v1 },
 	{ 2, "admin accounts and recovery codes", schema_v2 },
 	{ 3, "helpers, grants and credential reads", schema_v3 },
 	{ 4, "audit log and signed checkpoints", schema_v4 },
 	{ 5, "audit decisions include invalid; audit time index", schema_v5 },
+	{ 6, "credential versions to seal with their clear columns bound", schema_v6 },
 };
 
 const struct schema_migration *

@@ -495,6 +495,42 @@ vaultd_audit_close(struct vault *v)
 	v->audit = NULL;
 }
 
+/*
+ * Seal anew the credential versions of a database from before schema 6 (issue
+ * #12 item 14, cred_reseal_old), with its audit record in the same
+ * transaction: all of it or none, before the first request. A failure (bos-hsmd,
+ * a missing KEK) stops the start.
+ */
+static int
+vaultd_reseal(struct vault *v, struct bos_err *err)
+{
+	char reason[AUDIT_FIELD_MAX];
+	struct auditor_mark m;
+	struct cred_reseal rs;
+	int r;
+
+	vault_db_lock(v);
+	auditor_txn_mark(v, &m);
+	if ((r = store_begin(v->st.store, err)) == 0 &&
+	    (r = cred_reseal_old(&v->cc, &rs, err)) == 0 &&
+	    rs.resealed + rs.damaged + rs.erased > 0) {
+		snprintf(reason, sizeof(reason), "sealed %zu credential version(s) anew with their "
+		    "clear columns bound (schema 6): %zu with card columns corrected, %zu damaged "
+		    "left unreadable, %zu erased", rs.resealed, rs.digits_fixed, rs.damaged,
+		    rs.erased);
+		r = auditor_append_event(v, "cred_reseal", "/credentials", "allow", reason, err);
+	}
+	if (r == 0)
+		r = store_commit(v->st.store, err);
+	else if (store_depth(v->st.store) > 0 && store_rollback(v->st.store, NULL) != 0)
+		log_err("credential store: rollback failed");
+	if (r != 0)
+		auditor_txn_rewind(v, &m);
+	auditor_txn_end(v, r == 0);
+	vault_db_unlock(v);
+	return r == 0 ? 0 : bos_err_wrap(err, "cannot seal the credentials of schema 5 anew");
+}
+
 static int
 vaultd_open(struct vault *v, const char *dir, const struct vaultd_opts *o,
     const struct http_passed *lp, size_t *count, struct bos_err *err)
@@ -519,7 +555,7 @@ vaultd_open(struct vault *v, const char *dir, const struct vaultd_opts *o,
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
 	if (vaultd_count_creds(v, count, err) != 0)
 		return bos_err_wrap(err, "cannot read credentials");
-	if (vaultd_audit_open(v, o->accept_rollback, err) != 0)
+	if (vaultd_audit_open(v, o->accept_rollback, err) != 0 || vaultd_reseal(v, err) != 0)
 		return -1;
 	return vaultd_listen(v, o->dev, lp, err);
 }

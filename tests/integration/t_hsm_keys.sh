@@ -93,6 +93,35 @@ expect bos-audit-v1/public CKA_TOKEN=true CKA_PRIVATE=false CKA_VERIFY=true \
 expect control/secret CKA_VALUE=CKR_OK C_WrapKey=CKR_OK \
 	"C_SetAttributeValue(CKA_EXTRACTABLE=true)=CKR_OK" "C_CopyObject(CKA_EXTRACTABLE=true)=CKR_OK"
 
+# ---- mechanisms (issue #12 item 13): the KEK does AES-GCM and nothing else ----
+# An unrestricted AES key also does ECB, CBC, CBC_PAD and CTR, and wraps keys
+# (the control shows SoftHSM offers all of them); the KEK refuses each one,
+# for encryption and decryption, and its list cannot be widened.
+expect bos-kek-v1/secret CKA_ALLOWED_MECHANISMS=CKM_AES_GCM \
+	"C_EncryptInit(CKM_AES_GCM)=CKR_OK" "C_DecryptInit(CKM_AES_GCM)=CKR_OK" \
+	"C_SetAttributeValue(CKA_ALLOWED_MECHANISMS)=CKR_ACTION_PROHIBITED"
+for m in CKM_AES_ECB CKM_AES_CBC CKM_AES_CBC_PAD CKM_AES_CTR CKM_AES_KEY_WRAP CKM_AES_KEY_WRAP_PAD; do
+	for op in C_EncryptInit C_DecryptInit; do
+		check "KEK refuses $op($m)" grep -qxE "bos-kek-v1/secret $op\\($m\\)=CKR_(MECHANISM_INVALID|KEY_FUNCTION_NOT_PERMITTED)" "$T/attrs"
+	done
+done
+for m in CKM_AES_KEY_WRAP CKM_AES_KEY_WRAP_PAD; do
+	check "KEK refuses C_WrapKey($m)" grep -qxE "bos-kek-v1/secret C_WrapKey\\($m\\)=CKR_(MECHANISM_INVALID|KEY_FUNCTION_NOT_PERMITTED)" "$T/attrs"
+done
+expect control/secret CKA_ALLOWED_MECHANISMS=none "C_EncryptInit(CKM_AES_ECB)=CKR_OK" \
+	"C_DecryptInit(CKM_AES_ECB)=CKR_OK" "C_EncryptInit(CKM_AES_CBC)=CKR_OK" \
+	"C_DecryptInit(CKM_AES_CBC)=CKR_OK" "C_EncryptInit(CKM_AES_CBC_PAD)=CKR_OK" \
+	"C_EncryptInit(CKM_AES_CTR)=CKR_OK" "C_DecryptInit(CKM_AES_CTR)=CKR_OK" \
+	"C_EncryptInit(CKM_AES_GCM)=CKR_OK" "C_WrapKey(CKM_AES_KEY_WRAP)=CKR_OK" \
+	"C_WrapKey(CKM_AES_KEY_WRAP_PAD)=CKR_OK"
+# The audit key: raw ECDSA over a digest (what libp11 asks for) and nothing else.
+# SoftHSM 2.6.1 has no hashing ECDSA mechanisms at all (the control shows it), so
+# on this token the list is what proves the restriction, for a module that has them.
+expect bos-audit-v1/private CKA_ALLOWED_MECHANISMS=CKM_ECDSA "C_SignInit(CKM_ECDSA)=CKR_OK" \
+	"C_SetAttributeValue(CKA_ALLOWED_MECHANISMS)=CKR_ACTION_PROHIBITED"
+expect bos-audit-v1/public CKA_ALLOWED_MECHANISMS=CKM_ECDSA
+expect control/private CKA_ALLOWED_MECHANISMS=none "C_SignInit(CKM_ECDSA)=CKR_OK"
+
 # ---- the audit key works end to end, checked by openssl ----
 head -c 32 /dev/urandom >"$T/digest"
 if "$RAW" pubkey "$HSMD" "$S" "$L" 1 "$T/pub.der" 2>"$T/pk.log" &&

@@ -1,6 +1,7 @@
 #!/bin/bash
-# Damaged or swapped ciphertexts fail with a clear error and never yield
-# wrong plaintext; a card with a CVV is refused and nothing is written.
+# Damaged or swapped ciphertexts, or swapped clear columns (names, services,
+# types, card digits), fail with a clear error and never yield wrong
+# plaintext; a card with a CVV is refused and nothing is written.
 . "$(dirname "$0")/lib.sh"
 
 S=$T/state
@@ -57,6 +58,50 @@ check "b is unaffected by a's damage" test "$(reveal b)" = "$B"
 out=$(reveal b)
 check "wrapped DEK damaged: read fails" test -z "$out"
 check "wrapped DEK damaged: clear error" grep -q "failed to decrypt" "$T/err"
+
+# ---- The clear columns are bound too (issue #12 item 14) ----
+# With the DB key, swap two rows' names, services or types, or two cards' digits:
+# every read fails, by name and by id, printing neither secret; swapping back restores.
+N1=$(canary N1); N2=$(canary N2)
+idn1=$(printf '%s' "$N1" | "$BOSCTL" cred add --state-dir "$S" --name n-one --type api_key --service svc-one)
+idn2=$(printf '%s' "$N2" | "$BOSCTL" cred add --state-dir "$S" --name n-two --type password --service svc-two)
+idc1=$(printf '4111111111111111' | "$BOSCTL" cred add --state-dir "$S" --name card-one --type card --service pay)
+idc2=$(printf '5555555555554444' | "$BOSCTL" cred add --state-dir "$S" --name card-two --type card --service pay)
+# swap_col COL ID1 ID2: through a snapshot, since names are unique.
+swap_col() {
+	local set="UPDATE credentials SET $1 = (SELECT v FROM sw WHERE sw.id != credentials.id) WHERE id IN ('$2','$3');"
+	[ "$1" = name ] && set="UPDATE credentials SET name = id WHERE id IN ('$2','$3'); $set"
+	"$DB" "$S" "CREATE TEMP TABLE sw AS SELECT id, $1 AS v FROM credentials WHERE id IN ('$2','$3'); $set"
+}
+swap_digits() {
+	"$DB" "$S" "CREATE TEMP TABLE d AS SELECT cred_id, card_brand, card_first6, card_last4 FROM credential_versions WHERE cred_id IN ('$1','$2');
+	 UPDATE credential_versions SET (card_brand, card_first6, card_last4) = (SELECT card_brand, card_first6, card_last4 FROM d WHERE d.cred_id != credential_versions.cred_id) WHERE cred_id IN ('$1','$2');"
+}
+# refused WHAT TARGET...: each read fails, says so, and prints no secret of the four.
+refused() {
+	local what=$1 t out; shift
+	for t in "$@"; do
+		out=$(reveal "$t")
+		{ printf '%s\n' "$out"; cat "$T/err"; } >"$T/shown"
+		check "$what: reading $t fails" test -z "$out"
+		check "$what: the error for $t is clear" grep -q "failed to decrypt" "$T/err"
+		check_not "$what: no secret printed for $t" grep -qF -e "$N1" -e "$N2" -e 4111111111111111 \
+			-e 5555555555554444 "$T/shown"
+	done
+}
+for col in name service type; do
+	swap_col $col "$idn1" "$idn2" || notok "swap $col"
+	refused "swapped ${col}s" n-one n-two "$idn1" "$idn2"
+	swap_col $col "$idn1" "$idn2" || notok "swap $col back"
+	check "${col}s swapped back: n-one reads again" test "$(reveal n-one)" = "$N1"
+	check "${col}s swapped back: n-two reads again" test "$(reveal n-two)" = "$N2"
+done
+swap_digits "$idc1" "$idc2" || notok "swap card digits"
+refused "swapped card digits" card-one card-two
+check "card-one shows card-two's last 4 now" bash -c "'$BOSCTL' cred show --state-dir '$S' card-one | grep -q 4444"
+swap_digits "$idc1" "$idc2" || notok "swap card digits back"
+check "card digits swapped back: card-one reads again" test "$(reveal card-one)" = 4111111111111111
+check "card digits swapped back: card-two reads again" test "$(reveal card-two)" = 5555555555554444
 
 # Cards: a CVV is refused, in metadata under any spelling; nothing is written.
 n0=$("$DB" "$S" "SELECT count(*) FROM credentials")

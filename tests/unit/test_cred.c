@@ -17,6 +17,7 @@
 
 #include "../../vault/cred.h"
 #include "../../vault/store.h"
+#include "cred_v1.h"
 #include "hsm_fixture.h"
 #include "store_fixture.h"
 #include "secmem.h"
@@ -561,6 +562,291 @@ test_swap_between_rows(void **state)
 	assert_secret(t, a, 2, "AAAA-CANARY-second");
 }
 
+/* Run one statement with ?1 and ?2 bound to a and b (text); it must change rows. */
+static void
+exec2(struct test_ctx *t, const char *sql, const char *a, const char *b)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(store_db(t->store), sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(store_db(t->store)));
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(store_db(t->store)));
+	assert_true(sqlite3_changes(store_db(t->store)) > 0);
+	sqlite3_finalize(st);
+}
+
+/* Swap column col of credentials rows a and b, through a snapshot (names are unique). */
+static void
+swap_cred_col(struct test_ctx *t, const char *col, const char *a, const char *b)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE sw AS SELECT id, %s AS v FROM credentials"
+	    " WHERE id IN (?1, ?2)", col);
+	exec2(t, sql, a, b);
+	if (strcmp(col, "name") == 0)
+		exec2(t, "UPDATE credentials SET name = id WHERE id IN (?1, ?2)", a, b);
+	snprintf(sql, sizeof(sql), "UPDATE credentials SET %s = (SELECT v FROM temp.sw WHERE"
+	    " sw.id != credentials.id) WHERE id IN (?1, ?2)", col);
+	exec2(t, sql, a, b);
+	exec2(t, "DROP TABLE temp.sw", a, b);
+}
+
+/* Swap the card columns of version 1 of a and b. */
+static void
+swap_card_digits(struct test_ctx *t, const char *a, const char *b)
+{
+	exec2(t, "CREATE TEMP TABLE d AS SELECT cred_id, card_brand, card_first6, card_last4"
+	    " FROM credential_versions WHERE cred_id IN (?1, ?2) AND version = 1", a, b);
+	exec2(t, "UPDATE credential_versions SET (card_brand, card_first6, card_last4) ="
+	    " (SELECT card_brand, card_first6, card_last4 FROM temp.d WHERE d.cred_id !="
+	    " credential_versions.cred_id) WHERE cred_id IN (?1, ?2) AND version = 1", a, b);
+	exec2(t, "DROP TABLE temp.d", a, b);
+}
+
+/* Reading by name resolves to an id first, as a by-name grant does. */
+static void
+assert_read_by_name_fails(struct test_ctx *t, const char *name, const char *want_id)
+{
+	struct cred_meta m;
+	struct bos_err err = { 0 };
+
+	if (cred_get(&t->cc, name, &m, &err) != 0)
+		fail_msg("cred_get(%s): %s", name, err.msg);
+	assert_string_equal(m.id, want_id);
+	assert_read_fails(t, m.id, 0, BOS_E_AUTH);
+	cred_meta_free(&m);
+}
+
+/*
+ * Issue #12 item 14: the clear columns are bound too. With the database key
+ * (here: the test's own connection) swapping two rows' names, services,
+ * types or card digits makes both reads fail, by id and by name, and never
+ * hands out the other row's secret; putting them back restores the reads.
+ */
+static void
+test_swap_clear_columns(void **state)
+{
+	static const char *const cols[] = { "name", "service", "type" };
+	struct test_ctx *t = *state;
+	char a[CRED_ID_LEN + 1], b[CRED_ID_LEN + 1], c1[CRED_ID_LEN + 1], c2[CRED_ID_LEN + 1];
+	size_t i;
+
+	create_ok(t, "alpha", CRED_API_KEY, "svc-a", NULL, "AAAA-CANARY-secret", a);
+	create_ok(t, "bravo", CRED_PASSWORD, "svc-b", NULL, "BBBB-CANARY-secret", b);
+	for (i = 0; i < BOS_ARRAY_LEN(cols); i++) {
+		swap_cred_col(t, cols[i], a, b);
+		assert_read_fails(t, a, 0, BOS_E_AUTH);
+		assert_read_fails(t, b, 0, BOS_E_AUTH);
+		if (i == 0) {
+			/* "alpha" is now b's row: its grant would read b, and must not. */
+			assert_read_by_name_fails(t, "alpha", b);
+			assert_read_by_name_fails(t, "bravo", a);
+		}
+		swap_cred_col(t, cols[i], a, b);
+		assert_secret(t, a, 0, "AAAA-CANARY-secret");
+		assert_secret(t, b, 0, "BBBB-CANARY-secret");
+	}
+	/* One side changed alone (a rename or a new service with the DB key) fails too. */
+	exec2(t, "UPDATE credentials SET name = 'alpha2' WHERE id = ?1 OR id = ?2", a, a);
+	assert_read_fails(t, a, 0, BOS_E_AUTH);
+	exec2(t, "UPDATE credentials SET name = 'alpha' WHERE id = ?1 OR id = ?2", a, a);
+	assert_secret(t, a, 0, "AAAA-CANARY-secret");
+
+	/* Cards: the digits shown in clear (brand, first 6, last 4). */
+	create_ok(t, "card one", CRED_CARD, "svc-c", NULL, "4111111111111111", c1);
+	create_ok(t, "card two", CRED_CARD, "svc-c", NULL, "5555555555554444", c2);
+	swap_card_digits(t, c1, c2);
+	assert_read_fails(t, c1, 0, BOS_E_AUTH);
+	assert_read_fails(t, c2, 0, BOS_E_AUTH);
+	swap_card_digits(t, c1, c2);
+	assert_secret(t, c1, 0, "4111111111111111");
+	exec2(t, "UPDATE credential_versions SET card_last4 = '0000' WHERE cred_id = ?1"
+	    " OR cred_id = ?2", c1, c1);
+	assert_read_fails(t, c1, 0, BOS_E_AUTH);
+	exec2(t, "UPDATE credential_versions SET card_last4 = '1111' WHERE cred_id = ?1"
+	    " OR cred_id = ?2", c1, c1);
+	exec2(t, "UPDATE credential_versions SET card_brand = 'amex' WHERE cred_id = ?1"
+	    " OR cred_id = ?2", c1, c1);
+	assert_read_fails(t, c1, 0, BOS_E_AUTH);
+	exec2(t, "UPDATE credential_versions SET card_brand = 'visa' WHERE cred_id = ?1"
+	    " OR cred_id = ?2", c1, c1);
+	assert_secret(t, c1, 0, "4111111111111111");
+	assert_secret(t, c2, 0, "5555555555554444");
+}
+
+/* ---- schema 6: versions sealed before the clear columns were bound ---- */
+
+#define OLD_KEY_BASE 0x50
+#define OLD_A "cr_aaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define OLD_B "cr_bbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define OLD_C1 "cr_cccccccccccccccccccccccccc"
+#define OLD_C2 "cr_dddddddddddddddddddddddddd"
+#define OLD_D "cr_eeeeeeeeeeeeeeeeeeeeeeeeee"
+#define OLD_R "cr_ffffffffffffffffffffffffff"
+
+#define V1ROW(id, name, type, svc, v, secret, brand, f6, l4) \
+	{ id, name, type, svc, v, (const uint8_t *)(secret), sizeof(secret) - 1, brand, f6, l4 }
+
+/*
+ * What a schema-5 vault holds: two versions of one key, a password, two
+ * cards (the second with the first's clear digits, as if swapped with the
+ * database key), a damaged version and a revoked credential.
+ */
+static const struct cred_v1_row old_rows[] = {
+	V1ROW(OLD_A, "old-a", "api_key", "svc-a", 1, "OLD-A1-CANARY", NULL, NULL, NULL),
+	V1ROW(OLD_A, "old-a", "api_key", "svc-a", 2, "OLD-A2-CANARY", NULL, NULL, NULL),
+	V1ROW(OLD_B, "old-b", "password", "svc-b", 1, "OLD-B1-CANARY", NULL, NULL, NULL),
+	V1ROW(OLD_C1, "old-card", "card", "svc-c", 1, "4111111111111111", "visa", "411111", "1111"),
+	V1ROW(OLD_C2, "old-card2", "card", "svc-c", 1, "5555555555554444", "visa", "411111",
+	    "1111"),
+	V1ROW(OLD_D, "old-damaged", "secret", "svc-d", 1, "OLD-D1-CANARY", NULL, NULL, NULL),
+	V1ROW(OLD_R, "old-revoked", "secret", "svc-d", 1, "OLD-R1-CANARY", NULL, NULL, NULL),
+};
+
+static void
+old_exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg ? msg : "?");
+}
+
+/*
+ * A database at schema 5 with old_rows, made with SQLCipher directly (the
+ * store would migrate it at once), keyed like the store keys its files.
+ */
+static void
+old_db_create(const char *path)
+{
+	const struct schema_migration *m;
+	char sql[128], keysql[128];
+	sqlite3 *db = NULL;
+	struct bos_err err = { 0 };
+	size_t n, i;
+	int k;
+
+	k = snprintf(keysql, sizeof(keysql), "PRAGMA key = \"x'");
+	for (i = 0; i < STORE_KEY_LEN; i++)
+		k += snprintf(keysql + k, sizeof(keysql) - (size_t)k, "%02x",
+		    (unsigned)(OLD_KEY_BASE + i));
+	snprintf(keysql + k, sizeof(keysql) - (size_t)k, "'\"");
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	    NULL), SQLITE_OK);
+	old_exec(db, keysql);
+	old_exec(db, "PRAGMA journal_mode = WAL; CREATE TABLE schema_migrations ("
+	    " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+	m = schema_migrations(&n);
+	assert_true(n >= 6);
+	for (i = 0; i < 5; i++) {
+		old_exec(db, m[i].sql);
+		snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations VALUES (%d, 1)",
+		    m[i].version);
+		old_exec(db, sql);
+	}
+	for (i = 0; i < BOS_ARRAY_LEN(old_rows); i++)
+		if (cred_v1_insert(db, fx.hsm, 1, &old_rows[i], &err) != 0)
+			fail_msg("old row %zu: %s", i, err.msg);
+	/* Damage one byte of a ciphertext; revoke one credential as schema 5 did. */
+	old_exec(db, "UPDATE credential_versions SET ciphertext = x'00112233445566778899aabb"
+	    "ccddeeff00112233445566778899aabbccddeeff00112233' WHERE cred_id = '" OLD_D "'");
+	old_exec(db, "UPDATE credentials SET revoked_at = 1 WHERE id = '" OLD_R "';"
+	    " UPDATE credential_versions SET wrapped_dek = x'', ciphertext = x''"
+	    " WHERE cred_id = '" OLD_R "'");
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+static void
+reseal_ok(struct test_ctx *t, size_t resealed, size_t fixed, size_t damaged)
+{
+	struct cred_reseal rs;
+	struct bos_err err = { 0 };
+
+	if (cred_reseal_old(&t->cc, &rs, &err) != 0)
+		fail_msg("cred_reseal_old: %s", err.msg);
+	assert_int_equal(rs.resealed, resealed);
+	assert_int_equal(rs.digits_fixed, fixed);
+	assert_int_equal(rs.damaged, damaged);
+	assert_int_equal(rs.erased, 0);
+}
+
+/*
+ * A database made before schema 6 opens, lists its sealed versions, refuses
+ * to read them the old way, and after cred_reseal_old reads every one back,
+ * now bound to its clear columns. An HSM failure in the middle (a version
+ * whose KEK is missing) rolls the whole pass back.
+ */
+static void
+test_old_format_upgrade(void **state)
+{
+	struct test_ctx *t = *state;
+	struct bos_err err = { 0 };
+	struct cred_reseal rs;
+	struct cred_meta m;
+	uint8_t key[STORE_KEY_LEN], *s = NULL;
+	char path[sizeof(t->path)];
+	size_t i, len = 0;
+
+	snprintf(path, sizeof(path), "%s/old.db", t->dir);
+	old_db_create(path);
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(OLD_KEY_BASE + i);
+	store_close(t->store);
+	if (store_open(path, key, 0, &t->store, &err) != 0)
+		fail_msg("store_open of a schema-5 database: %s", err.msg);
+	t->cc.store = t->store;
+	snprintf(t->path, sizeof(t->path), "%s", path);
+	assert_int_equal(store_schema_version(t->store), schema_latest());
+	/* Listed: every version with a sealed value (not the revoked one). */
+	assert_int_equal(count(t, "SELECT count(*) FROM credential_reseal"), 6);
+	/* Not read with the old AAD, and the error says what to do. */
+	assert_int_equal(cred_read_secret(&t->cc, OLD_A, 0, &s, &len, &err), -1);
+	assert_int_equal(err.code, BOS_E_CORRUPT);
+	assert_non_null(strstr(err.msg, "start bos-vaultd once"));
+	assert_null(s);
+
+	/* A KEK that is missing stops the pass, and nothing of it stays. */
+	exec2(t, "UPDATE credential_versions SET kek_version = 99 WHERE cred_id = ?1 AND"
+	    " version = 1 AND ?2 = ?2", OLD_C2, OLD_C2);
+	assert_int_equal(cred_reseal_old(&t->cc, &rs, &err), -1);
+	assert_int_equal(err.code, BOS_E_NOTFOUND);
+	assert_non_null(strstr(err.msg, OLD_C2));
+	assert_int_equal(count(t, "SELECT count(*) FROM credential_reseal"), 6);
+	assert_int_equal(count(t, "SELECT count(*) FROM credential_versions WHERE kek_version"
+	    " = 1"), 6);
+	exec2(t, "UPDATE credential_versions SET kek_version = 1 WHERE cred_id = ?1 AND"
+	    " ?2 = ?2", OLD_C2, OLD_C2);
+
+	reseal_ok(t, 5, 1, 1);
+	assert_int_equal(count(t, "SELECT count(*) FROM credential_reseal"), 0);
+	assert_secret(t, OLD_A, 1, "OLD-A1-CANARY");
+	assert_secret(t, OLD_A, 2, "OLD-A2-CANARY");
+	assert_secret(t, OLD_B, 0, "OLD-B1-CANARY");
+	assert_secret(t, OLD_C1, 0, "4111111111111111");
+	assert_secret(t, OLD_C2, 0, "5555555555554444");
+	/* The second card's clear digits now say what its number is. */
+	assert_int_equal(cred_get(&t->cc, "old-card2", &m, &err), 0);
+	assert_string_equal(m.card_brand, "mastercard");
+	assert_string_equal(m.card_first6, "555555");
+	assert_string_equal(m.card_last4, "4444");
+	cred_meta_free(&m);
+	assert_read_fails(t, OLD_D, 0, BOS_E_AUTH);
+	assert_read_fails(t, OLD_R, 0, BOS_E_REVOKED);
+	/* Now bound: swapping names fails both ways, and putting them back reads again. */
+	swap_cred_col(t, "name", OLD_A, OLD_B);
+	assert_read_fails(t, OLD_A, 0, BOS_E_AUTH);
+	assert_read_by_name_fails(t, "old-a", OLD_B);
+	swap_cred_col(t, "name", OLD_A, OLD_B);
+	assert_secret(t, OLD_B, 0, "OLD-B1-CANARY");
+	/* Done once: a second pass finds nothing, and old blobs are never opened again. */
+	reseal_ok(t, 0, 0, 0);
+	assert_not_in_files(t, "OLD-A1-CANARY");
+}
+
 static void
 test_cards_refused(void **state)
 {
@@ -802,6 +1088,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flip_stored_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_swap_between_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_swap_clear_columns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_format_upgrade, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cards_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_card_meta_shows_first6_last4_only, setup,
 		    teardown),

@@ -691,6 +691,162 @@ test_planted_keys_refused(void **state)
 	refused(f->hsm, 6);
 }
 
+/*
+ * Keys generated on the token (CKA_LOCAL, so they pass the trust check) with
+ * the templates of BOS before issue #12 item 13, that is without
+ * CKA_ALLOWED_MECHANISMS, or with a list of n mechanisms.
+ */
+static void
+gen_kek(struct planter *pl, const char *label, CK_MECHANISM_TYPE *mechs, size_t n)
+{
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_ULONG len = 32;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_MECHANISM mech = { CKM_AES_KEY_GEN, NULL, 0 };
+	char lbl[32];
+	CK_ATTRIBUTE t[] = {
+		ATTR(CKA_CLASS, cls), ATTR(CKA_KEY_TYPE, kt), ATTR(CKA_VALUE_LEN, len),
+		ATTR(CKA_TOKEN, yes), ATTR(CKA_PRIVATE, yes), ATTR(CKA_SENSITIVE, yes),
+		ATTR(CKA_EXTRACTABLE, no), ATTR(CKA_ENCRYPT, yes), ATTR(CKA_DECRYPT, yes),
+		ATTR(CKA_WRAP, no), ATTR(CKA_UNWRAP, no), ATTR(CKA_SIGN, no),
+		ATTR(CKA_VERIFY, no), ATTR(CKA_DERIVE, no), ATTR(CKA_MODIFIABLE, no),
+		ATTR(CKA_COPYABLE, no), { CKA_LABEL, lbl, strlen(label) },
+		{ CKA_ALLOWED_MECHANISMS, mechs, n * sizeof(*mechs) },
+	};
+	CK_OBJECT_HANDLE h;
+
+	assert_true(strlen(label) < sizeof(lbl));
+	memcpy(lbl, label, strlen(label));
+	assert_int_equal(pl->fn->C_GenerateKey(pl->s, &mech, t,
+	    BOS_ARRAY_LEN(t) - (n == 0 ? 1 : 0), &h), CKR_OK);
+}
+
+static void
+gen_audit(struct planter *pl, const char *label, CK_MECHANISM_TYPE *mechs, size_t n)
+{
+	static const unsigned char oid[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03,
+		0x01, 0x07 };
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_MECHANISM mech = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	unsigned char params[sizeof(oid)], id[4] = { 9, 8, 7, 6 };
+	char lbl[32];
+	CK_ATTRIBUTE pub[] = {
+		ATTR(CKA_TOKEN, yes), ATTR(CKA_PRIVATE, no), ATTR(CKA_VERIFY, yes),
+		ATTR(CKA_EC_PARAMS, params), ATTR(CKA_ID, id), { CKA_LABEL, lbl, strlen(label) },
+	};
+	CK_ATTRIBUTE priv[] = {
+		ATTR(CKA_TOKEN, yes), ATTR(CKA_PRIVATE, yes), ATTR(CKA_SENSITIVE, yes),
+		ATTR(CKA_EXTRACTABLE, no), ATTR(CKA_SIGN, yes), ATTR(CKA_DERIVE, no),
+		ATTR(CKA_MODIFIABLE, no), ATTR(CKA_ID, id), { CKA_LABEL, lbl, strlen(label) },
+		{ CKA_ALLOWED_MECHANISMS, mechs, n * sizeof(*mechs) },
+	};
+	CK_OBJECT_HANDLE hpub, hpriv;
+
+	memcpy(params, oid, sizeof(oid));
+	id[0] = (unsigned char)label[strlen(label) - 1]; /* one CKA_ID per version */
+	assert_true(strlen(label) < sizeof(lbl));
+	memcpy(lbl, label, strlen(label));
+	assert_int_equal(pl->fn->C_GenerateKeyPair(pl->s, &mech, pub, BOS_ARRAY_LEN(pub), priv,
+	    BOS_ARRAY_LEN(priv) - (n == 0 ? 1 : 0), &hpub, &hpriv), CKR_OK);
+}
+
+/* Start bos-hsmd with its stderr (where it logs) going to path. */
+static struct hsm_client *
+start_logged(const struct hsm_fixture *f, const char *path)
+{
+	struct hsm_client *c;
+	int saved, fd;
+
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	assert_int_equal(dup2(fd, 2), 2);
+	c = start_serve(f);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(fd);
+	close(saved);
+	return c;
+}
+
+/* How many lines of the file at path contain both a and b. */
+static int
+lines_with(const char *path, const char *a, const char *b)
+{
+	char line[1024];
+	FILE *fp = fopen(path, "re");
+	int n = 0;
+
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strstr(line, a) != NULL && strstr(line, b) != NULL)
+			n++;
+	fclose(fp);
+	return n;
+}
+
+/*
+ * Keys made before the mechanism restriction (issue #12 item 13) keep
+ * working, with one warning per key and process; a key whose list allows
+ * more than BOS would ever put there is refused like a planted key.
+ */
+static void
+test_key_mechanisms(void **state)
+{
+	CK_MECHANISM_TYPE wide_aes[] = { CKM_AES_GCM, CKM_AES_ECB };
+	CK_MECHANISM_TYPE wide_ec[] = { CKM_ECDSA, CKM_ECDSA_SHA256 };
+	CK_MECHANISM_TYPE gcm[] = { CKM_AES_GCM };
+	struct hsm_fixture *f = fx(state);
+	struct bos_err err = { BOS_OK, "" };
+	uint8_t blob[HSM_BLOB_MAX], digest[HSM_DIGEST_LEN] = { 1 }, sig[HSM_SIG_MAX];
+	char log[320];
+	struct planter pl;
+	struct hsm_client *c;
+	size_t n = 0;
+	int i;
+
+	planter_open(&pl, f, f->pin_file);
+	gen_kek(&pl, "bos-kek-v7", NULL, 0);
+	gen_audit(&pl, "bos-audit-v7", NULL, 0);
+	gen_kek(&pl, "bos-kek-v8", wide_aes, BOS_ARRAY_LEN(wide_aes));
+	gen_audit(&pl, "bos-audit-v8", wide_ec, BOS_ARRAY_LEN(wide_ec));
+	/* v9: a KEK restricted to GCM, as bos-hsmd makes them: no warning. */
+	gen_kek(&pl, "bos-kek-v9", gcm, 1);
+	planter_close(&pl);
+	path_in(f, "hsmd-mechs.log", log, sizeof(log));
+	c = start_logged(f, log);
+	for (i = 0; i < 2; i++) {
+		wrap_ok(c, 7, AAD, PT, blob, &n);
+		assert_int_equal(unwrap_code(c, 7, AAD, blob, n), BOS_OK);
+		sign_and_verify(c, 7);
+		wrap_ok(c, 9, AAD, PT, blob, &n);
+		assert_int_equal(unwrap_code(c, 9, AAD, blob, n), BOS_OK);
+	}
+	assert_int_equal(hsm_wrap(c, 8, NULL, 0, (const uint8_t *)PT, strlen(PT), blob,
+	    sizeof(blob), &n, &err), -1);
+	if (err.code != BOS_E_HSM || strstr(err.msg, "allows mechanisms other than "
+	    "CKM_AES_GCM") == NULL)
+		fail_msg("wrap with a widened KEK v8: %s", err.msg);
+	assert_int_equal(hsm_sign(c, 8, digest, sig, sizeof(sig), &n, &err), -1);
+	if (err.code != BOS_E_HSM || strstr(err.msg, "allows mechanisms other than "
+	    "CKM_ECDSA") == NULL)
+		fail_msg("sign with a widened audit key v8: %s", err.msg);
+	assert_int_equal(hsm_client_alive(c), 1);
+	hsm_client_stop(c); /* bos-hsmd has exited: its log is complete */
+	assert_int_equal(lines_with(log, "warning", "'bos-kek-v7' on token"), 1);
+	assert_int_equal(lines_with(log, "warning", "'bos-audit-v7' on token"), 1);
+	assert_int_equal(lines_with(log, "no mechanism restriction", "rotate"), 2);
+	assert_int_equal(lines_with(log, "bos-kek-v9", ""), 0);
+	assert_int_equal(lines_with(log, "bos-kek-v1", ""), 0);
+	/* bos-hsmd's own keys pass without a word. */
+	c = start_logged(f, log);
+	wrap_ok(c, 1, AAD, PT, blob, &n);
+	sign_and_verify(c, 1);
+	hsm_client_stop(c);
+	assert_int_equal(lines_with(log, "warning", ""), 0);
+}
+
 /* ---- start-up errors ---- */
 
 static void
@@ -864,6 +1020,7 @@ main(void)
 		cmocka_unit_test(test_raw_wellformed),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_planted_keys_refused),
+		cmocka_unit_test(test_key_mechanisms),
 		cmocka_unit_test(test_start_wrong_pin),
 		cmocka_unit_test(test_start_no_token),
 		cmocka_unit_test(test_start_pin_file_checks),
