@@ -86,6 +86,9 @@ struct http_req {
 	struct timespec start;          /* CLOCK_MONOTONIC */
 	char *raw_path;                 /* raw path of the request line, without the query */
 	size_t raw_path_len;
+	const char *target;             /* the request target where libmicrohttpd parsed it */
+	size_t target_len;              /* its length up to the first NUL, query included */
+	int target_bad;                 /* it holds a control, space, DEL or non-ASCII byte */
 	enum http_req_phase phase;
 	unsigned method;                /* enum http_method bit, 0 for others */
 	struct http_match match;

@@ -35,7 +35,7 @@ static const char *const http_no_hsm_routes[] = { "health", NULL };
 
 /* What the core reads from the request headers, gathered in one pass. */
 struct http_hdrs {
-	unsigned n_cl, n_te, n_ct, n_auth;
+	unsigned n_cl, n_te, n_ct, n_auth, n_host;
 	const char *cl, *te, *ct, *auth;
 	size_t cl_len, te_len, ct_len, auth_len;
 	int bad_name;
@@ -136,6 +136,11 @@ http_req_new(struct http_server *srv, struct MHD_Connection *c, const char *uri)
 	/* Keep the raw path: the one libmicrohttpd hands the handler is already decoded. */
 	if (uri == NULL)
 		uri = "";
+	r->target = uri;
+	r->target_len = strlen(uri);
+	for (len = 0; len < r->target_len; len++)
+		if ((unsigned char)uri[len] <= 0x20 || (unsigned char)uri[len] >= 0x7f)
+			r->target_bad = 1;
 	len = strcspn(uri, "?");
 	if (len > HTTP_PATH_MAX)
 		len = HTTP_PATH_MAX + 1;    /* too long to match anything; keep it bounded */
@@ -212,8 +217,37 @@ http_hdr_cb(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size
 		h->n_auth++;
 		h->auth = value;
 		h->auth_len = value_size;
+	} else if (http_name_is(key, key_size, MHD_HTTP_HEADER_HOST)) {
+		h->n_host++;
 	}
 	return MHD_YES;
+}
+
+/*
+ * The request target as sent, byte for byte. libmicrohttpd 0.9.75 hands the
+ * URI callback a C string, so a raw NUL cuts it short ("GET /auth/session\0
+ * /../credentials" would be served as /auth/session, and a query after the
+ * NUL would escape http_check_query). It parses the request line in place:
+ * the target runs from url to the byte it overwrote before the version (the
+ * last space of the line), so the target was whole exactly when version
+ * starts one byte after the string we saw. Control bytes, DEL and bytes
+ * above 0x7e never belong in a target (RFC 9112 3.2, RFC 3986 2): they are
+ * percent-encoded or they are an attack. Two Host headers are refused too
+ * (RFC 9112 3.2): which one names the host is what request smuggling is about.
+ */
+static int
+http_check_target(struct http_req *r, const char *url, const char *version,
+    const struct http_hdrs *h)
+{
+	if (r->target == NULL || url != r->target || version == NULL || version <= url ||
+	    (size_t)(version - url) != r->target_len + 1)
+		return http_req_fail(r, 400, "bad_request", "the request target contains a NUL byte");
+	if (r->target_bad)
+		return http_req_fail(r, 400, "bad_request", "the request target contains a control, "
+		    "space or non-ASCII byte (percent-encode it)");
+	if (h->n_host > 1)
+		return http_req_fail(r, 400, "bad_request", "more than one Host header");
+	return 0;
 }
 
 static int
@@ -403,10 +437,12 @@ http_body_init(struct http_req *r)
 }
 
 static int
-http_checks_first(struct http_req *r, const struct http_hdrs *h)
+http_checks_first(struct http_req *r, const char *url, const char *version,
+    const struct http_hdrs *h)
 {
 	/* Order matters and is documented in docs/HTTP.md. */
-	if (http_check_route(r) != 0 || http_check_framing(r, h) != 0 ||
+	if (http_check_target(r, url, version, h) != 0 || http_check_route(r) != 0 ||
+	    http_check_framing(r, h) != 0 ||
 	    http_check_body_allowed(r, h) != 0 || http_check_query(r) != 0 ||
 	    http_check_inflight(r) != 0 || http_check_auth(r, h) != 0)
 		return -1;
@@ -425,7 +461,7 @@ http_wipe_auth_cb(void *cls, enum MHD_ValueKind kind, const char *key, size_t ke
 }
 
 static enum MHD_Result
-http_req_first(struct http_req *r, const char *method)
+http_req_first(struct http_req *r, const char *url, const char *method, const char *version)
 {
 	struct http_hdrs h;
 	uint64_t cl = 0;
@@ -438,7 +474,7 @@ http_req_first(struct http_req *r, const char *method)
 	cl_ok = h.n_cl == 1 && http_parse_content_length(h.cl, h.cl_len, &cl) == 0;
 	/* An unparsable or duplicate length counts as a body: we will not read it. */
 	r->has_body = h.n_te > 0 || h.n_cl > 1 || (h.n_cl == 1 && (!cl_ok || cl > 0));
-	rc = http_checks_first(r, &h);
+	rc = http_checks_first(r, url, version, &h);
 	/*
 	 * Every Authorization value lives in libmicrohttpd's connection memory,
 	 * which it frees unwiped when a connection ends mid-request. The token
@@ -659,14 +695,13 @@ http_req_access(void *cls, struct MHD_Connection *c, const char *url, const char
 
 	(void)cls;
 	(void)c;
-	(void)url;      /* decoded by libmicrohttpd; we match the raw path instead */
-	(void)version;
+	/* url is decoded by libmicrohttpd: routes match the raw path; url only locates it. */
 	if (r == NULL || r->hc == NULL)
 		return MHD_NO;  /* no memory for the request at its start: hang up */
 	switch (r->phase) {
 	case REQ_NEW:
 		r->phase = REQ_BODY;
-		res = http_req_first(r, method);
+		res = http_req_first(r, url, method, version);
 		break;
 	case REQ_BODY:
 		if (*upload_data_size != 0) {

@@ -147,6 +147,34 @@ expect "Authorization: Basic" 401 '*' -H 'Authorization: Basic YTpi' "$URL/metri
 expect "Authorization: Bearer with two tokens" 401 '*' -H 'Authorization: Bearer a b' "$URL/metrics"
 expect "an unknown bearer token" 401 '*' -H 'Authorization: Bearer bos_s_nosuchsession' "$URL/metrics"
 
+# ---- the request line byte for byte (#12 item 10) ----
+# raw FORMAT: printf FORMAT as the whole request over TLS (openssl s_client);
+# prints the status line's code. libmicrohttpd hands the vault a C string, so
+# a NUL in the target used to cut it short ("/health\0/../credentials" was
+# served as /health).
+raw() {
+	printf "$1" | timeout 10 openssl s_client -quiet -tls1_3 -connect "127.0.0.1:$PORT" \
+		-CAfile "$S/tls/cert.pem" 2>/dev/null | head -1 | tr -d '\r' | cut -d' ' -f2
+}
+END='\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'
+check "raw control: GET /health HTTP/1.1 is 200" test "$(raw "GET /health HTTP/1.1$END")" = 200
+check "a NUL in the target: GET /health\\0/../credentials is 400 (was 200, served as /health)" \
+	test "$(raw "GET /health\\0/../credentials HTTP/1.1$END")" = 400
+check "GET /auth/session\\0/../credentials is 400 (was 401 from /auth/session)" \
+	test "$(raw "GET /auth/session\\0/../credentials HTTP/1.1$END")" = 400
+check "a query after a NUL: GET /credentials?service=a\\0&token=x is 400" \
+	test "$(raw "GET /credentials?service=a\\0&token=x HTTP/1.1$END")" = 400
+check "a NUL right before the version is 400" test "$(raw "GET /health\\0 HTTP/1.1$END")" = 400
+check "a raw control byte (0x01) in the target is 400" test "$(raw "GET /hea\\001lth HTTP/1.1$END")" = 400
+check "a raw tab in the target is 400" test "$(raw "GET /hea\\tlth HTTP/1.1$END")" = 400
+check "DEL (0x7f) in the target is 400" test "$(raw "GET /health\\177 HTTP/1.1$END")" = 400
+check "a raw non-ASCII byte in the target is 400" \
+	test "$(raw "GET /credentials/caf\\303\\251 HTTP/1.1$END")" = 400
+check "the same name percent-encoded is no 400 (401: no session)" \
+	test "$(raw "GET /credentials/caf%%C3%%A9 HTTP/1.1$END")" = 401
+check "two Host headers are 400" test "$(raw "GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n")" = 400
+check "one Host header (control) is 200" test "$(raw "GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")" = 200
+
 # ---- the unix socket ----
 check "the unix socket answers GET /health (curl --unix-socket)" bash -c \
 	"curl -sSf --max-time 5 --unix-socket '$S/vault.sock' http://x/health | jq -e '.status == \"ok\"'"
