@@ -5,6 +5,9 @@
 #include <string.h>
 #include "secmem.h"
 
+/* A growing buffer's first allocation. */
+#define BUF_GROW_MIN 1024
+
 int
 buf_init(struct buf *b, size_t max)
 {
@@ -15,13 +18,42 @@ buf_init(struct buf *b, size_t max)
 	if (b->data == NULL)
 		return -1;
 	b->max = max;
+	b->cap = max;
+	return 0;
+}
+
+void
+buf_init_grow(struct buf *b, size_t max)
+{
+	memset(b, 0, sizeof(*b));
+	b->max = max;
+}
+
+/* Room for end bytes in a growing buffer; the old copy is wiped. */
+static int
+buf_grow(struct buf *b, size_t end)
+{
+	size_t cap = b->cap < BUF_GROW_MIN ? BUF_GROW_MIN : b->cap;
+	uint8_t *p;
+
+	while (cap < end)
+		cap = cap > b->max / 2 ? b->max : cap * 2;
+	if (cap > b->max)
+		cap = b->max;
+	if ((p = malloc(cap)) == NULL)
+		return -1;
+	if (b->len > 0)
+		memcpy(p, b->data, b->len);
+	secmem_freezero(b->data, b->cap);
+	b->data = p;
+	b->cap = cap;
 	return 0;
 }
 
 void
 buf_free(struct buf *b)
 {
-	secmem_freezero(b->data, b->max);
+	secmem_freezero(b->data, b->cap);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -39,6 +71,8 @@ buf_put(struct buf *b, const void *p, size_t n)
 	size_t end;
 
 	if (__builtin_add_overflow(b->len, n, &end) || end > b->max)
+		return -1;
+	if (end > b->cap && buf_grow(b, end) != 0)
 		return -1;
 	if (n > 0)
 		memcpy(b->data + b->len, p, n);

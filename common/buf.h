@@ -15,10 +15,17 @@ struct buf {
 	size_t len;  /* bytes written */
 	size_t off;  /* read position */
 	size_t max;  /* hard limit on len */
+	size_t cap;  /* bytes allocated: max, or less for a buffer made by buf_init_grow */
 };
 
-/* Empty buffer that may grow to max bytes. Returns 0 or -1. */
+/* Empty buffer that may grow to max bytes, all allocated now. Returns 0 or -1. */
 int buf_init(struct buf *b, size_t max) BOS_WUR;
+/*
+ * Empty buffer that may grow to max bytes, allocated as bytes arrive (a
+ * copy that at least doubles; the old copy is wiped), so that a peer that
+ * announces max bytes and sends few holds only what it sent. Cannot fail.
+ */
+void buf_init_grow(struct buf *b, size_t max);
 /* Wipe and release. Safe on a zeroed or already freed buffer. */
 void buf_free(struct buf *b);
 /* Forget contents (wiped), keep the allocation. */

@@ -26,6 +26,7 @@ config_defaults(struct config *c)
 	c->conn_per_ip_limit = 64;
 	c->requests_inflight_max = 64;
 	c->conn_timeout_seconds = 30;
+	c->header_timeout_seconds = 5;
 	c->session_idle_seconds = 15 * 60;
 	c->session_absolute_seconds = 12 * 3600;
 	c->lockout_failures = 10;
@@ -81,6 +82,7 @@ static const struct config_u32 config_u32s[] = {
 	{ "conn_per_ip_limit", offsetof(struct config, conn_per_ip_limit), 1, 100000 },
 	{ "requests_inflight_max", offsetof(struct config, requests_inflight_max), 1, 100000 },
 	{ "conn_timeout_seconds", offsetof(struct config, conn_timeout_seconds), 1, 3600 },
+	{ "header_timeout_seconds", offsetof(struct config, header_timeout_seconds), 1, 3600 },
 	{ "session_idle_seconds", offsetof(struct config, session_idle_seconds), 1, 86400 },
 	{ "session_absolute_seconds", offsetof(struct config, session_absolute_seconds), 1, 7 * 86400 },
 	{ "lockout_failures", offsetof(struct config, lockout_failures), 1, 10 },

@@ -29,6 +29,7 @@ struct config {
 	uint32_t conn_per_ip_limit;       /* 64: from one client address */
 	uint32_t requests_inflight_max;   /* 64: requests read or handled at once */
 	uint32_t conn_timeout_seconds;    /* 30 */
+	uint32_t header_timeout_seconds;  /* 5: a request's headers, complete (never above the 30) */
 
 	/* Admin sign-in (SECURITY.md "Admin authentication"). */
 	uint32_t session_idle_seconds;    /* 900 */

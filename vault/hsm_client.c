@@ -305,7 +305,7 @@ static enum recv_status
 client_recv(struct hsm_client *c, long timeout_ms, uint32_t *type, struct buf *payload)
 {
 	long deadline = client_now_ms() + timeout_ms;
-	struct buf hdr = { NULL, 0, 0, 0 };
+	struct buf hdr = { NULL, 0, 0, 0, 0 };
 	uint8_t h[HSM_HDR_LEN];
 	enum recv_status st;
 	uint32_t len;

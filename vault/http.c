@@ -65,6 +65,7 @@ http_config_defaults(struct http_config *c)
 	c->conn_limit = 2048;
 	c->per_ip_limit = 64;
 	c->timeout_s = 30;
+	c->header_timeout_s = 5;
 	c->inflight_max = 64;
 	c->tcp_fd = -1;
 	c->unix_fd = -1;
@@ -319,6 +320,12 @@ http_peer_uid(int fd)
 	return cr.uid;
 }
 
+/*
+ * The client's address in text for logs, and as the key of its share of the
+ * in-flight slots: an IPv4 address as ::ffff:a.b.c.d, an IPv6 address by its
+ * /64 (one host commonly holds a whole /64, so a finer key would let it
+ * claim many shares).
+ */
 static void
 http_client_name(struct http_conn *hc, struct MHD_Connection *c)
 {
@@ -329,14 +336,43 @@ http_client_name(struct http_conn *hc, struct MHD_Connection *c)
 
 	(void)snprintf(hc->client, sizeof(hc->client), "%s",
 	    hc->transport == HTTP_UNIX ? "unix" : "?");
+	memset(hc->addr_key, 0, sizeof(hc->addr_key));
 	if (hc->transport == HTTP_UNIX || sa == NULL)
 		return;
-	if (sa->sa_family == AF_INET)
+	if (sa->sa_family == AF_INET) {
 		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-	else if (sa->sa_family == AF_INET6)
+		hc->addr_key[10] = hc->addr_key[11] = 0xff;
+		memcpy(hc->addr_key + 12, a, 4);
+	} else if (sa->sa_family == AF_INET6) {
 		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		memcpy(hc->addr_key, a, 8);
+	}
 	if (a == NULL || inet_ntop(sa->sa_family, a, hc->client, sizeof(hc->client)) == NULL)
 		(void)snprintf(hc->client, sizeof(hc->client), "?");
+}
+
+/* Set hc's deadlines for what it waits for now; conn_lock is held. */
+static void
+http_conn_deadlines(const struct http_server *s, struct http_conn *hc, enum http_wait w)
+{
+	int64_t now = clock_mono_ms();
+
+	switch (w) {
+	case HTTP_WAIT_HEADERS:
+		hc->header_deadline_ms = now + (int64_t)s->header_timeout_s * 1000;
+		hc->deadline_ms = now + (int64_t)s->timeout_s * 1000;
+		break;
+	case HTTP_WAIT_BODY:
+		hc->header_deadline_ms = 0;     /* the request's own deadline goes on */
+		break;
+	case HTTP_WAIT_NONE:
+		hc->header_deadline_ms = hc->deadline_ms = 0;
+		break;
+	case HTTP_WAIT_SEND:
+		hc->header_deadline_ms = 0;
+		hc->deadline_ms = now + (int64_t)s->timeout_s * 1000;
+		break;
+	}
 }
 
 static void
@@ -356,10 +392,11 @@ http_conn_open(struct http_listener *l, struct MHD_Connection *c, void **socket_
 	}
 	hc->fd = ci->connect_fd;
 	hc->transport = l->transport;
+	hc->l = l;
 	hc->peer_uid = http_peer_uid(hc->fd);
 	http_client_name(hc, c);
 	pthread_mutex_lock(&s->conn_lock);
-	hc->deadline_ms = clock_mono_ms() + (int64_t)s->timeout_s * 1000;
+	http_conn_deadlines(s, hc, HTTP_WAIT_HEADERS);
 	hc->next = s->conns;
 	if (s->conns != NULL)
 		s->conns->prev = hc;
@@ -400,20 +437,21 @@ http_conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 }
 
 void
-http_conn_busy(struct http_server *s, struct http_conn *hc, int busy)
+http_conn_wait(struct http_server *s, struct http_conn *hc, enum http_wait w)
 {
 	pthread_mutex_lock(&s->conn_lock);
-	/* While a request is handled there is no deadline; then the next request gets one. */
-	hc->deadline_ms = busy ? 0 : clock_mono_ms() + (int64_t)s->timeout_s * 1000;
+	http_conn_deadlines(s, hc, w);
 	pthread_mutex_unlock(&s->conn_lock);
 }
 
 /*
  * libmicrohttpd's timeout is an idle timeout: a client that sends one byte
  * a second keeps a connection (and its thread) forever. The watchdog gives
- * each request timeout_s from the moment the connection may send it (accept,
- * or the end of the previous request) until it is complete, and shuts down
- * the sockets of those that miss it; libmicrohttpd then closes them.
+ * each request header_timeout_s for its headers and timeout_s for all of it,
+ * both from the moment the connection may send it (accept, TLS handshake
+ * included, or the end of the previous answer), and timeout_s to take its
+ * answer; it shuts down the sockets of those that miss a deadline, and
+ * libmicrohttpd then closes them. No deadline runs while a handler works.
  */
 static unsigned
 http_watchdog_sweep(struct http_server *s)
@@ -423,7 +461,8 @@ http_watchdog_sweep(struct http_server *s)
 	unsigned n = 0;
 
 	for (hc = s->conns; hc != NULL; hc = hc->next) {
-		if (hc->evicted || hc->deadline_ms == 0 || now < hc->deadline_ms)
+		if (hc->evicted || !((hc->header_deadline_ms != 0 && now >= hc->header_deadline_ms) ||
+		    (hc->deadline_ms != 0 && now >= hc->deadline_ms)))
 			continue;
 		(void)shutdown(hc->fd, SHUT_RDWR);
 		hc->evicted = 1;
@@ -446,7 +485,8 @@ http_watchdog(void *arg)
 		pthread_mutex_lock(&s->conn_lock);
 		if ((n = http_watchdog_sweep(s)) > 0) {
 			pthread_mutex_unlock(&s->conn_lock);
-			log_info("closed %u connection(s) that sent no complete request within %u s", n,
+			log_info("closed %u connection(s) past a deadline (request headers within %u s, "
+			    "the whole request or its answer within %u s)", n, s->header_timeout_s,
 			    s->timeout_s);
 			pthread_mutex_lock(&s->conn_lock);
 		}
@@ -489,12 +529,14 @@ http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct http_listener *l = cls;
 	struct http_req *r = *con_cls;
 	const union MHD_ConnectionInfo *ci;
+	struct http_conn *ci_hc;
 	const char *route;
 	unsigned status;
 	double secs;
 
 	if (r == NULL)
 		return;
+	ci_hc = r->hc;
 	*con_cls = NULL;
 	status = r->status;
 	/* libmicrohttpd's own answers (431, a malformed request line ...) are counted too. */
@@ -507,9 +549,10 @@ http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	    r->hc != NULL ? r->hc->client : "?", http_end_name(toe));
 	if (l->srv->v != NULL)
 		metrics_observe_request(l->srv->v->metrics, route, status, secs);
-	if (r->hc != NULL)
-		http_conn_busy(l->srv, r->hc, 0);
 	http_req_free(r);
+	/* After the request's slot went back: the connection waits for the next request. */
+	if (ci_hc != NULL)
+		http_conn_wait(l->srv, ci_hc, HTTP_WAIT_HEADERS);
 }
 
 /* ---- listening sockets ---- */
@@ -694,7 +737,7 @@ static int
 http_check_config(const struct http_config *cfg, struct bos_err *err)
 {
 	if (cfg->body_max == 0 || cfg->conn_limit == 0 || cfg->timeout_s == 0 ||
-	    cfg->inflight_max == 0)
+	    cfg->header_timeout_s == 0 || cfg->inflight_max == 0)
 		return bos_err_set(err, BOS_E_CONFIG, "HTTP limits must not be 0");
 	if ((cfg->listen_port != 0 || cfg->tcp_fd >= 0) &&
 	    (cfg->tls_cert_pem == NULL || cfg->tls_key_pem == NULL))
@@ -744,10 +787,19 @@ http_server_new(struct vault *v, const struct http_config *cfg, const struct htt
 	s->nroutes = n;
 	s->body_max = cfg->body_max;
 	s->timeout_s = cfg->timeout_s;
-	s->inflight_max = cfg->inflight_max;
-	atomic_init(&s->inflight, 0);
-	s->tcp = (struct http_listener){ s, HTTP_TCP_TLS, NULL };
-	s->local = (struct http_listener){ s, HTTP_UNIX, NULL };
+	/* The headers are part of the request: their deadline is never the later one. */
+	s->header_timeout_s = cfg->header_timeout_s < cfg->timeout_s ? cfg->header_timeout_s :
+	    cfg->timeout_s;
+	s->tcp.srv = s->local.srv = s;
+	s->tcp.transport = HTTP_TCP_TLS;
+	s->local.transport = HTTP_UNIX;
+	/* One pool per listener: TCP clients never take the unix socket's slots. */
+	if (http_slots_init(&s->tcp.slots, cfg->inflight_max, 1) != 0 ||
+	    http_slots_init(&s->local.slots, cfg->inflight_max, 0) != 0) {
+		http_slots_destroy(&s->tcp.slots);
+		free(s);
+		return NULL;
+	}
 	pthread_mutex_init(&s->conn_lock, NULL);
 	pthread_mutex_init(&s->log_lock, NULL);
 	/* Deadlines are monotonic; so is the watchdog's sleep. */
@@ -850,6 +902,8 @@ http_server_stop(struct http_server *s)
 		pthread_join(s->watchdog, NULL);
 	}
 	http_unix_remove(s);
+	http_slots_destroy(&s->tcp.slots);
+	http_slots_destroy(&s->local.slots);
 	pthread_cond_destroy(&s->watchdog_cv);
 	pthread_mutex_destroy(&s->conn_lock);
 	pthread_mutex_destroy(&s->log_lock);

@@ -97,7 +97,9 @@ struct http_config {
 	unsigned per_ip_limit;        /* default 64 */
 	unsigned timeout_s;           /* idle connection timeout, default 30; also the time a
 	                               * client has to send one whole request (slowloris) */
-	unsigned inflight_max;        /* requests read or handled at once, default 64; more get 503 */
+	unsigned header_timeout_s;    /* the time it has for the request's headers, default 5 */
+	unsigned inflight_max;        /* complete requests handled at once per listener, default
+	                               * 64; more get 503 */
 };
 
 void http_config_defaults(struct http_config *c);

@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "http.h"
 #include "http_route.h"
+#include "http_slots.h"
 
 #define HTTP_REQ_ID_SIZE 19         /* "r_" + 16 hex + NUL */
 #define HTTP_CLIENT_SIZE 48         /* an IPv6 address in text, or "unix" */
@@ -34,6 +35,7 @@ struct http_listener {
 	struct http_server *srv;
 	enum http_transport transport;
 	struct MHD_Daemon *d;
+	struct http_slots slots;        /* this listener's requests in flight */
 };
 
 /*
@@ -47,8 +49,21 @@ struct http_conn {
 	enum http_transport transport;
 	uid_t peer_uid;                 /* SO_PEERCRED on the unix socket, else (uid_t)-1 */
 	char client[HTTP_CLIENT_SIZE];
-	int64_t deadline_ms;            /* monotonic; 0 while a request is being handled */
+	uint8_t addr_key[HTTP_SLOT_KEY_SIZE];   /* its address for the slots' shares (TCP) */
+	struct http_listener *l;
+	/* Monotonic deadlines, 0 when off (see enum http_wait); guarded by conn_lock. */
+	int64_t header_deadline_ms;     /* the next request's headers, complete */
+	int64_t deadline_ms;            /* the whole request; or the answer, sent */
 	int evicted;
+};
+
+/* What a connection is waiting for, which sets its deadlines (docs/HTTP.md). */
+enum http_wait {
+	HTTP_WAIT_HEADERS,  /* accept or the end of the last answer: headers in header_timeout_s,
+	                     * the whole request in timeout_s */
+	HTTP_WAIT_BODY,     /* headers in: the rest of the request by the same timeout_s */
+	HTTP_WAIT_NONE,     /* the request is complete and handled: no deadline */
+	HTTP_WAIT_SEND,     /* the answer is queued: sent within timeout_s */
 };
 
 struct http_server {
@@ -57,8 +72,7 @@ struct http_server {
 	size_t nroutes;
 	size_t body_max;
 	unsigned timeout_s;
-	unsigned inflight_max;
-	atomic_uint inflight;
+	unsigned header_timeout_s;
 	struct http_listener tcp, local;
 	char *unix_path;                /* NULL when there is no unix listener */
 	dev_t unix_dev;                 /* the socket file we made, so stop removes only it */
@@ -115,7 +129,7 @@ struct http_req {
 	char bearer_buf[HTTP_BEARER_MAX + 1];
 	struct principal principal;
 	int authenticated;
-	int counted;                    /* holds one of srv->inflight */
+	struct http_slots *slots;       /* the pool it holds a slot of, or NULL */
 
 	/* Audit (http_audit.c). */
 	int audit_txn;                  /* the core holds the database lock and a transaction */
@@ -146,8 +160,8 @@ void http_req_free(struct http_req *r);
 double http_req_seconds(const struct http_req *r);
 
 /* http.c */
-/* The request is fully received (deadline off) or done (deadline for the next one). */
-void http_conn_busy(struct http_server *srv, struct http_conn *hc, int busy);
+/* The connection now waits for what `w` says: set its deadlines. */
+void http_conn_wait(struct http_server *srv, struct http_conn *hc, enum http_wait w);
 
 /* http_reply.c */
 int http_reply_pending_error(struct http_req *r) BOS_WUR;

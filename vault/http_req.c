@@ -116,6 +116,35 @@ http_wipe_mhd(const char *p, size_t n)
 	secmem_wipe((void *)(uintptr_t)p, n);
 }
 
+/* ---- in-flight slots ---- */
+
+/*
+ * A slot of the listener's pool, taken once the request is complete and its
+ * caller authenticated (docs/HTTP.md "Requests in flight"): the pools bound
+ * the work in progress, and nothing a client does slowly can hold one.
+ */
+static int
+http_req_slot_take(struct http_req *r)
+{
+	struct http_slots *pool = &r->hc->l->slots;
+
+	if (http_slots_take(pool, r->hc->transport == HTTP_UNIX ? NULL : r->hc->addr_key) != 0) {
+		http_req_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		return http_req_fail(r, 503, "busy", "too many requests in progress; retry shortly");
+	}
+	r->slots = pool;
+	return 0;
+}
+
+static void
+http_req_slot_give(struct http_req *r)
+{
+	if (r->slots == NULL)
+		return;
+	http_slots_give(r->slots, r->hc->transport == HTTP_UNIX ? NULL : r->hc->addr_key);
+	r->slots = NULL;
+}
+
 /* ---- creation and release ---- */
 
 struct http_req *
@@ -159,8 +188,7 @@ http_req_free(struct http_req *r)
 {
 	if (r == NULL)
 		return;
-	if (r->counted)
-		atomic_fetch_sub(&r->srv->inflight, 1);
+	http_req_slot_give(r);
 	/* A handler's answer that was never delivered: record it, then drop it. */
 	if (r->audit_txn)
 		http_audit_finish(r);
@@ -364,19 +392,6 @@ http_check_query(struct http_req *r)
 	return 0;
 }
 
-/* Bound the requests being read or handled at once, and so the memory their bodies take. */
-static int
-http_check_inflight(struct http_req *r)
-{
-	unsigned n = atomic_fetch_add(&r->srv->inflight, 1) + 1;
-
-	r->counted = 1;
-	if (n <= r->srv->inflight_max)
-		return 0;
-	http_req_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-	return http_req_fail(r, 503, "busy", "too many requests in progress; retry shortly");
-}
-
 static int
 http_take_bearer(struct http_req *r, const struct http_hdrs *h)
 {
@@ -421,19 +436,15 @@ http_check_auth(struct http_req *r, const struct http_hdrs *h)
 	    msg ? msg : "not allowed");
 }
 
-/* Size the body buffer: the announced length, or body_max for a chunked body. */
-static int
+/*
+ * The body buffer grows as bytes arrive, up to the announced length (or
+ * body_max for a chunked body): a client that announces 64 KiB and sends
+ * one byte holds one byte of memory.
+ */
+static void
 http_body_init(struct http_req *r)
 {
-	size_t cap = r->length_known ? (size_t)r->content_length : r->srv->body_max;
-
-	if (cap == 0)
-		return 0;
-	if (buf_init(&r->body, cap) != 0) {
-		http_req_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-		return http_req_fail(r, 503, "busy", "out of memory; retry shortly");
-	}
-	return 0;
+	buf_init_grow(&r->body, r->length_known ? (size_t)r->content_length : r->srv->body_max);
 }
 
 static int
@@ -444,9 +455,10 @@ http_checks_first(struct http_req *r, const char *url, const char *version,
 	if (http_check_target(r, url, version, h) != 0 || http_check_route(r) != 0 ||
 	    http_check_framing(r, h) != 0 ||
 	    http_check_body_allowed(r, h) != 0 || http_check_query(r) != 0 ||
-	    http_check_inflight(r) != 0 || http_check_auth(r, h) != 0)
+	    http_check_auth(r, h) != 0)
 		return -1;
-	return http_body_init(r);
+	http_body_init(r);
+	return 0;
 }
 
 static enum MHD_Result
@@ -468,6 +480,8 @@ http_req_first(struct http_req *r, const char *url, const char *method, const ch
 	int cl_ok, rc;
 
 	memset(&h, 0, sizeof(h));
+	/* The headers are in: the request's own deadline runs on for the body. */
+	http_conn_wait(r->srv, r->hc, HTTP_WAIT_BODY);
 	r->method = http_method_parse(method);
 	(void)MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, http_hdr_cb, &h);
 	r->length_known = h.n_te == 0;
@@ -495,8 +509,15 @@ http_req_first(struct http_req *r, const char *url, const char *method, const ch
 static enum MHD_Result
 http_req_take(struct http_req *r, const char *data, size_t n)
 {
+	size_t end;
+
 	if (!r->too_large && buf_put(&r->body, data, n) == 0)
 		return MHD_YES;
+	if (!r->too_large && !__builtin_add_overflow(r->body.len, n, &end) && end <= r->body.max) {
+		/* Room by the limit, but no memory: not the client's fault. */
+		log_warn("request %s: out of memory for the body", r->id);
+		return MHD_NO;
+	}
 	if (!r->too_large) {
 		r->too_large = 1;
 		buf_free(&r->body);
@@ -667,8 +688,7 @@ http_req_run(struct http_req *r)
 static enum MHD_Result
 http_req_final(struct http_req *r)
 {
-	if (r->hc != NULL)
-		http_conn_busy(r->srv, r->hc, 1);
+	http_conn_wait(r->srv, r->hc, HTTP_WAIT_NONE);
 	if (r->err_status != 0)
 		return http_reply_pending_error(r) == 0 ? MHD_YES : MHD_NO;
 	if (r->too_large) {
@@ -677,7 +697,7 @@ http_req_final(struct http_req *r)
 		    r->srv->body_max);
 		return http_reply_pending_error(r) == 0 ? MHD_YES : MHD_NO;
 	}
-	if (http_parse_body(r) != 0)
+	if (http_req_slot_take(r) != 0 || http_parse_body(r) != 0)
 		return http_reply_pending_error(r) == 0 ? MHD_YES : MHD_NO;
 	if (http_route_needs_hsm(r->route) && !hsm_client_alive(r->srv->v->st.hsm)) {
 		(void)http_req_fail(r, 503, "hsm_unavailable", "the HSM service is not running");
@@ -719,7 +739,12 @@ http_req_access(void *cls, struct MHD_Connection *c, const char *url, const char
 	}
 	/* A ready answer goes out only after its audit record (http_audit.c). */
 	if (res == MHD_YES && http_reply_deliver(r) != 0)
-		return MHD_NO;
+		res = MHD_NO;
+	if (r->phase == REQ_DONE) {
+		/* The work is done: the slot goes back, and the client has timeout_s to take the answer. */
+		http_req_slot_give(r);
+		http_conn_wait(r->srv, r->hc, HTTP_WAIT_SEND);
+	}
 	return res;
 }
 

@@ -70,7 +70,7 @@ int
 keyfile_parse(const uint8_t *data, size_t len, uint32_t *kek_version, uint8_t *blob,
     size_t blob_cap, size_t *blob_len)
 {
-	struct buf b = { (uint8_t *)(uintptr_t)data, len, 0, len };
+	struct buf b = { (uint8_t *)(uintptr_t)data, len, 0, len, len };
 	const uint8_t *p;
 	uint8_t magic[8];
 	size_t n;

@@ -235,6 +235,7 @@ vaultd_listen(struct vault *v, int dev, const struct http_passed *lp, struct bos
 	hc.per_ip_limit = c->conn_per_ip_limit;
 	hc.inflight_max = c->requests_inflight_max;
 	hc.timeout_s = c->conn_timeout_seconds;
+	hc.header_timeout_s = c->header_timeout_seconds;
 	r = http_server_start(v, &hc, api_routes, api_routes_n, &v->http, err);
 	/* libmicrohttpd keeps its own copies of the PEM texts. */
 	secmem_freezero(key, key_len);

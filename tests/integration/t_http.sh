@@ -215,7 +215,7 @@ check "an idle unix-socket connection is closed by the server before 9 s (took $
 t=$("$SLOW" unix "$S/vault.sock" dribble 10); rc=$?
 check "a client dribbling a header byte every 200 ms is evicted before 9 s (slowloris; took ${t:-?} s)" \
 	bash -c "[ $rc -eq 0 ] && awk 'BEGIN { exit !($t < 9) }'"
-check "the eviction is logged" grep -q "sent no complete request within 2 s" "$LOG"
+check "the eviction is logged" grep -q "past a deadline (request headers within 2 s" "$LOG"
 
 pids=""
 for _ in 1 2 3 4 5 6; do "$SLOW" tcp "$PORT" idle 10 >/dev/null & pids="$pids $!"; done

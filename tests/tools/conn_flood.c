@@ -12,6 +12,12 @@
  *             hello-dribble  send the TLS ClientHello one byte every -d
  *                         seconds (a handshake that never completes)
  *             plain-dribble  the request's bytes without TLS (plain HTTP servers)
+ *             slow-body   complete a TLS 1.3 handshake, send the headers of a
+ *                         POST /auth/login announcing a 1000-byte body and its
+ *                         first byte at once, then one more byte every -d
+ *                         seconds, never finishing it (issue #12, F1)
+ *             churn       complete a TLS 1.3 handshake and close at once
+ *                         (with -R: a reconnect loop)
  *   -d SECS   seconds between dribbled bytes (default 2; decimals allowed)
  *   -s ADDR   first source address (default 127.0.0.2); each connection is
  *             bound to one before connect, the next address is used once
@@ -24,6 +30,11 @@
  *             attempted, again on SIGUSR1, and at the end
  *   -o FILE   at the end, one line per connection to FILE
  *   -P N      at most N connects or handshakes in progress at once (default 64)
+ *   -R        reconnect: a connection that the server closed or refused (or
+ *             that churn closed) is opened again at once, from the same
+ *             address, until -t ends; the report adds "reconnects N"
+ * The report also counts every close by the server since the start
+ * ("server_closes", with "server_closed_after_min"/"_max"), reopened or not.
  * SIGTERM or SIGINT stop it. The report (also on stdout at the end) is one
  * "key value" per line: attempted, established (TCP connected and, in the
  * TLS modes, handshake done), failed (connect refused or timed out, or the
@@ -61,7 +72,8 @@
 #define FLOOD_FD_SPARE 32        /* stdio, the signalfd, report files */
 #define FLOOD_HELLO_MAX 4096
 
-enum flood_mode { MODE_IDLE, MODE_TLS_IDLE, MODE_DRIBBLE, MODE_HELLO_DRIBBLE, MODE_PLAIN_DRIBBLE };
+enum flood_mode { MODE_IDLE, MODE_TLS_IDLE, MODE_DRIBBLE, MODE_HELLO_DRIBBLE, MODE_PLAIN_DRIBBLE,
+	MODE_SLOW_BODY, MODE_CHURN };
 
 enum conn_state {
 	ST_NEW,          /* not attempted yet */
@@ -100,6 +112,10 @@ struct flood {
 	uint16_t port;
 	double interval, duration, t0;
 	int exit_when_closed;
+	int reconnect;
+	unsigned long reconnects;
+	unsigned long closes;            /* every close by the server after establishment */
+	double life_min, life_max;       /* ... and the shortest and longest such life */
 	const char *cafile, *report_path, *conns_path;
 	struct conn *c;
 	struct pollfd *pfd;
@@ -112,6 +128,9 @@ struct flood {
 };
 
 static const char flood_request[] = "GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: ";
+/* slow-body: whole headers and the body's first byte; the other 999 never all come. */
+static const char flood_slow_body[] = "POST /auth/login HTTP/1.1\r\nHost: localhost\r\n"
+    "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{";
 
 static double
 flood_now(void)
@@ -125,7 +144,8 @@ flood_now(void)
 static int
 flood_is_tls(const struct flood *f)
 {
-	return f->mode == MODE_TLS_IDLE || f->mode == MODE_DRIBBLE || f->mode == MODE_HELLO_DRIBBLE;
+	return f->mode == MODE_TLS_IDLE || f->mode == MODE_DRIBBLE || f->mode == MODE_HELLO_DRIBBLE ||
+	    f->mode == MODE_SLOW_BODY || f->mode == MODE_CHURN;
 }
 
 /* ---- libssl ---- */
@@ -200,6 +220,15 @@ flood_fail(struct flood *f, struct conn *c, const char *why)
 	if (c->state == ST_HELD) {
 		c->state = ST_CLOSED;
 		c->t_closed = flood_now();
+		if (f->mode != MODE_CHURN) {
+			double life = c->t_closed - c->t_est;
+
+			if (f->closes == 0 || life < f->life_min)
+				f->life_min = life;
+			if (f->closes == 0 || life > f->life_max)
+				f->life_max = life;
+			f->closes++;
+		}
 	} else {
 		c->state = ST_FAILED;
 	}
@@ -212,6 +241,8 @@ flood_established(struct flood *f, struct conn *c)
 	c->state = ST_HELD;
 	c->t_est = flood_now();
 	c->next_send = c->t_est;
+	if (f->mode == MODE_CHURN)
+		flood_fail(f, c, "churn");     /* our own close: counted as closed */
 }
 
 static void
@@ -349,10 +380,24 @@ flood_dribble(struct flood *f, struct conn *c, double now)
 
 	if (f->mode == MODE_IDLE || f->mode == MODE_TLS_IDLE || now < c->next_send)
 		return;
+	if (f->mode == MODE_SLOW_BODY && c->sent == 0) {
+		r = SSL_write(c->ssl, flood_slow_body, (int)sizeof(flood_slow_body) - 1);
+		if (r != (int)sizeof(flood_slow_body) - 1) {
+			flood_fail(f, c, "send");
+			return;
+		}
+		c->sent = sizeof(flood_slow_body) - 1;
+		c->next_send += f->interval;
+		return;
+	}
+	if (f->mode == MODE_SLOW_BODY && c->sent >= sizeof(flood_slow_body) - 1 + 998)
+		return;                          /* one byte short of the announced body: wait */
 	if (f->mode == MODE_HELLO_DRIBBLE) {
 		if (c->sent >= c->hello_len)
 			return;                  /* the whole hello is out: now wait */
 		byte = c->hello[c->sent];
+	} else if (f->mode == MODE_SLOW_BODY) {
+		byte = ' ';                      /* JSON allows any amount of white space */
 	} else {
 		byte = c->sent < sizeof(flood_request) - 1 ? (unsigned char)flood_request[c->sent] : 'a';
 	}
@@ -399,8 +444,13 @@ flood_write_report(struct flood *f, FILE *out)
 	fprintf(out, "attempted %u\nestablished %u\nfailed %u\nheld %u\nclosed %u\nserved %u\n",
 	    f->n - cnt[ST_NEW] - cnt[ST_CONNECTING], cnt[ST_HELD] + cnt[ST_CLOSED], cnt[ST_FAILED],
 	    cnt[ST_HELD], cnt[ST_CLOSED], served);
-	fprintf(out, "pending %u\nelapsed %.1f\n", cnt[ST_NEW] + cnt[ST_CONNECTING] + cnt[ST_HANDSHAKE],
-	    flood_now() - f->t0);
+	fprintf(out, "pending %u\nelapsed %.1f\nreconnects %lu\n",
+	    cnt[ST_NEW] + cnt[ST_CONNECTING] + cnt[ST_HANDSHAKE], flood_now() - f->t0, f->reconnects);
+	if (f->closes == 0)
+		fprintf(out, "server_closes 0\nserver_closed_after_min -\nserver_closed_after_max -\n");
+	else
+		fprintf(out, "server_closes %lu\nserver_closed_after_min %.2f\nserver_closed_after_max "
+		    "%.2f\n", f->closes, f->life_min, f->life_max);
 	if (k == 0 || life == NULL) {
 		fprintf(out, "closed_after_min -\nclosed_after_median -\nclosed_after_max -\n");
 	} else {
@@ -531,6 +581,25 @@ flood_done(struct flood *f, double now)
 	return held == 0 && est > 0;
 }
 
+/* -R: open again, from the same address, what the server closed or refused. */
+static void
+flood_reconnect(struct flood *f)
+{
+	unsigned i;
+
+	for (i = 0; i < f->next && f->pending < f->max_pending; i++) {
+		struct conn *c = &f->c[i];
+
+		if (c->state != ST_CLOSED && c->state != ST_FAILED)
+			continue;
+		free(c->hello);
+		memset(c, 0, sizeof(*c));
+		c->fd = -1;
+		f->reconnects++;
+		flood_connect_one(f, c, i);
+	}
+}
+
 static int
 flood_loop(struct flood *f)
 {
@@ -542,6 +611,8 @@ flood_loop(struct flood *f)
 			flood_connect_one(f, &f->c[f->next], f->next);
 			f->next++;
 		}
+		if (f->reconnect)
+			flood_reconnect(f);
 		if (!f->ready_reported && f->next == f->n && f->pending == 0) {
 			f->ready_reported = 1;
 			flood_report_file(f);
@@ -614,6 +685,7 @@ flood_parse_mode(const char *s, enum flood_mode *m)
 	static const struct { const char *name; enum flood_mode mode; } modes[] = {
 		{ "idle", MODE_IDLE }, { "tls-idle", MODE_TLS_IDLE }, { "dribble", MODE_DRIBBLE },
 		{ "hello-dribble", MODE_HELLO_DRIBBLE }, { "plain-dribble", MODE_PLAIN_DRIBBLE },
+		{ "slow-body", MODE_SLOW_BODY }, { "churn", MODE_CHURN },
 	};
 	size_t i;
 
@@ -656,7 +728,7 @@ flood_parse_args(struct flood *f, int argc, char **argv)
 	unsigned port;
 	int o;
 
-	while ((o = getopt(argc, argv, "n:m:d:s:p:c:t:xr:o:P:")) != -1) {
+	while ((o = getopt(argc, argv, "n:m:d:s:p:c:t:xr:o:P:R")) != -1) {
 		int bad = 0;
 
 		switch (o) {
@@ -672,6 +744,7 @@ flood_parse_args(struct flood *f, int argc, char **argv)
 		case 'r': f->report_path = optarg; break;
 		case 'o': f->conns_path = optarg; break;
 		case 'P': bad = flood_parse_uint(optarg, 1, 4096, &f->max_pending); break;
+		case 'R': f->reconnect = 1; break;
 		default: bad = 1;
 		}
 		if (bad)
@@ -693,8 +766,8 @@ main(int argc, char **argv)
 
 	if (flood_parse_args(&f, argc, argv) != 0) {
 		fprintf(stderr, "usage: conn_flood [-n N] [-m idle|tls-idle|dribble|hello-dribble|"
-		    "plain-dribble] [-d SECS] [-s 127.x.y.z] [-p PER_ADDR] [-c CAFILE] [-t SECS] [-x] "
-		    "[-r REPORT] [-o CONNS] [-P PENDING] PORT\n");
+		    "plain-dribble|slow-body|churn] [-d SECS] [-s 127.x.y.z] [-p PER_ADDR] [-c CAFILE] "
+		    "[-t SECS] [-x] [-r REPORT] [-o CONNS] [-P PENDING] [-R] PORT\n");
 		return 2;
 	}
 	if (flood_raise_nofile(f.n) != 0 || flood_signals(&f) != 0 ||

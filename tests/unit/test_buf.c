@@ -95,6 +95,43 @@ test_truncated_integers(void **state)
 	buf_free(&b);
 }
 
+/* buf_init_grow: memory follows what arrived, the limit is the same, contents survive growth. */
+static void
+test_grow(void **state)
+{
+	struct buf b;
+	uint8_t chunk[700];
+	size_t i, total = 0;
+
+	(void)state;
+	buf_init_grow(&b, 5000);
+	assert_null(b.data);
+	assert_int_equal(b.cap, 0);
+	assert_int_equal(buf_put(&b, "{", 1), 0);
+	assert_true(b.cap >= 1 && b.cap <= 1024);    /* one byte sent: ~1 KiB held, not 5000 */
+	total = 1;
+	for (i = 0; total + sizeof(chunk) <= 5000; i++) {
+		memset(chunk, (int)(i & 0xff), sizeof(chunk));
+		assert_int_equal(buf_put(&b, chunk, sizeof(chunk)), 0);
+		total += sizeof(chunk);
+		assert_true(b.cap >= b.len && b.cap <= b.max);
+	}
+	assert_int_equal(b.len, total);
+	assert_int_equal(b.data[0], '{');
+	assert_int_equal(b.data[1 + 700 * 3], 3);        /* the fourth chunk kept its bytes */
+	assert_int_equal(buf_put(&b, chunk, 5000 - total), 0);
+	assert_int_equal(b.len, 5000);
+	assert_int_equal(b.cap, 5000);                    /* never above the limit */
+	assert_int_not_equal(buf_put_u8(&b, 1), 0);       /* and the limit holds */
+	assert_int_equal(b.len, 5000);
+	buf_free(&b);
+	assert_null(b.data);
+	buf_init_grow(&b, 10);
+	assert_int_not_equal(buf_put(&b, chunk, 11), 0);  /* over the limit at once: nothing held */
+	assert_null(b.data);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -103,6 +140,7 @@ main(void)
 		cmocka_unit_test(test_limit_enforced),
 		cmocka_unit_test(test_str16_checks_length),
 		cmocka_unit_test(test_truncated_integers),
+		cmocka_unit_test(test_grow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
