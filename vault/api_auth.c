@@ -18,12 +18,16 @@
 #include "api.h"
 #include "auth.h"
 #include "log.h"
+#include "policy.h"
 #include "secmem.h"
 #include "session.h"
 #include "vault.h"
 
 #define API_AUTH_DELAY_MIN_MS 100
 #define API_AUTH_DELAY_SPAN_MS 201  /* 100..300 ms */
+/* What the policy knows these routes by (docs/POLICY.md "Routes"). */
+#define API_SESSION_PATH "session"
+#define API_ADMINS_PATH "admins"
 
 static void
 api_auth_db_lock(void *arg)
@@ -281,7 +285,10 @@ api_auth_whoami(struct vault *v, struct http_req *r)
 	const char *bearer = http_req_bearer(r);
 	struct session_info si;
 	json_t *o;
+	int rc;
 
+	if ((rc = api_allow(v, r, POLICY_READ, API_SESSION_PATH, NULL)) != 0)
+		return rc > 0 ? 0 : -1;
 	/* The core has just checked the session; read its timers (this refreshes idle). */
 	if (bearer == NULL || sessions_lookup(v->sessions, bearer, &si) != SESSION_FOUND)
 		return http_reply_error(r, 401, "session_expired", "the session ended; sign in "
@@ -364,7 +371,10 @@ api_admin_list(struct vault *v, struct http_req *r)
 	struct admin_ctx c;
 	struct bos_err err = { 0 };
 	json_t *list, *o;
+	int rc;
 
+	if ((rc = api_allow(v, r, POLICY_LIST, API_ADMINS_PATH, NULL)) != 0)
+		return rc > 0 ? 0 : -1;
 	if ((list = json_array()) == NULL)
 		return http_reply_error(r, 500, "internal_error", "out of memory");
 	api_auth_ctx(v, &c);
@@ -382,14 +392,20 @@ api_admin_reset(struct vault *v, struct http_req *r)
 {
 	const struct principal *p = http_req_principal(r);
 	const char *name = http_req_param(r, "name");
-	char id[ADMIN_ID_SIZE];
+	char id[ADMIN_ID_SIZE], path[sizeof(API_ADMINS_PATH) + ADMIN_NAME_MAX + 1];
 	struct admin_ctx c;
 	struct bos_err err = { 0 };
 	unsigned ended;
 	json_t *o;
+	int rc;
 
-	if (name == NULL)
-		name = "";
+	/* The form of a name is public: a malformed one is 404 before any decision. */
+	if (name == NULL || !admin_name_valid(name))
+		return http_reply_error(r, 404, "not_found", "no such admin: names are 1 to %d of "
+		    "a-z, 0-9, '.', '_' and '-'", ADMIN_NAME_MAX);
+	(void)snprintf(path, sizeof(path), API_ADMINS_PATH "/%s", name);
+	if ((rc = api_allow(v, r, POLICY_UPDATE, path, NULL)) != 0)
+		return rc > 0 ? 0 : -1;
 	api_auth_ctx(v, &c);
 	if (admin_reset(&c, name, id, &err) != 0) {
 		if (err.code == BOS_E_NOTFOUND)

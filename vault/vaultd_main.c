@@ -274,6 +274,8 @@ vaultd_policy_load(struct vault *v, const char *dir, int dev, struct bos_err *er
 		return -1;
 	if (policy_parse(STATE_POLICY, text, len, &v->policy, msg, sizeof(msg)) != 0)
 		r = bos_err_set(err, BOS_E_CONFIG, "%s", msg);
+	else
+		api_policy_warn(v->policy);
 	free(text);
 	return r;
 }
