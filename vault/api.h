@@ -18,6 +18,7 @@ int api_auth_totp(struct vault *v, struct http_req *r);    /* POST /auth/totp */
 int api_auth_logout(struct vault *v, struct http_req *r);  /* POST /auth/logout */
 int api_auth_whoami(struct vault *v, struct http_req *r);  /* GET /auth/session */
 int api_admin_create(struct vault *v, struct http_req *r); /* POST /admins (local, first admin) */
+int api_admin_add(struct vault *v, struct http_req *r);    /* POST /admins/{name} (signed in) */
 int api_admin_list(struct vault *v, struct http_req *r);   /* GET /admins */
 int api_admin_reset(struct vault *v, struct http_req *r);  /* POST /admins/{name}/reset */
 

@@ -11,6 +11,7 @@ static const char *const f_login[] = { "name", "password", "totp", "recovery_cod
 static const char *const f_totp[] = { "totp", NULL };
 static const char *const f_none[] = { NULL };
 static const char *const f_admin_create[] = { "name", "password", NULL };
+static const char *const f_admin_add[] = { "password", "totp", NULL };
 static const char *const f_cred_create[] = { "name", "type", "service", "secret", "metadata", NULL };
 static const char *const f_cred_update[] = { "secret", NULL };
 static const char *const q_cred_list[] = { "service", "type", "stale", NULL };
@@ -33,6 +34,7 @@ const struct http_route api_routes[] = {
 
 	{ HTTP_POST, "/admins", ROUTE_LOCAL_VAULT_UID, api_admin_create, "admin_create", f_admin_create, NULL, AUDIT_TXN },
 	{ HTTP_GET, "/admins", ROUTE_ADMIN, api_admin_list, "admin_list", NULL, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/admins/{name}", ROUTE_ADMIN, api_admin_add, "admin_add", f_admin_add, NULL, AUDIT_LATE },
 	{ HTTP_POST, "/admins/{name}/reset", ROUTE_ADMIN, api_admin_reset, "admin_reset", f_none, NULL, AUDIT_TXN },
 
 	{ HTTP_POST, "/credentials", ROUTE_PRINCIPAL, api_cred_create, "cred_create", f_cred_create, NULL, AUDIT_TXN },
@@ -73,6 +75,7 @@ const struct api_route_policy api_route_policies[] = {
 	{ "auth_session", "read", "session", NULL },
 	{ "admin_create", NULL, NULL, "the first admin, from the vault's own uid, while none exists" },
 	{ "admin_list", "list", "admins", NULL },
+	{ "admin_add", "create", "admins/{name}", NULL },
 	{ "admin_reset", "update", "admins/{name}", NULL },
 	{ "cred_create", "create", "credentials/{service}/{name}", NULL },
 	{ "cred_list", "list", "credentials", NULL },
