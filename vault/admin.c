@@ -846,7 +846,8 @@ admin_check_second(struct admin_ctx *c, const struct admin_row *row, const char 
 		return 0;
 	if (admin_seed_unwrap(c, row, seed, err) != 0)
 		return -1;
-	v = totp_verify(seed, sizeof(seed), totp, now, &at->totp_step);
+	v = totp_verify(seed, sizeof(seed), totp, c->totp_now != 0 ? c->totp_now : now,
+	    &at->totp_step);
 	secmem_wipe(seed, sizeof(seed));
 	if (v < 0)
 		return bos_err_set(err, BOS_E_INVALID, "internal error: TOTP computation failed");

@@ -12,7 +12,8 @@
  * hashing a password or waiting for the HSM. Callers must not hold it.
  *
  * Time: functions take the current Unix time (now) so that tests can move
- * it; the vault passes time(NULL).
+ * it; the vault passes vault_now() (vault.h), which a step of the system
+ * clock does not move, and the wall clock for TOTP codes (totp_now).
  */
 #ifndef BOS_ADMIN_H
 #define BOS_ADMIN_H
@@ -47,6 +48,12 @@ struct admin_ctx {
 	uint32_t kek_version;         /* KEK that wraps new TOTP seeds */
 	struct admin_policy policy;
 	struct metrics *metrics;      /* lockouts are counted here; may be NULL */
+	/*
+	 * The time TOTP codes are checked at: the wall clock, which the admin's
+	 * authenticator app shares; 0: the now passed in. Lockouts use now, the
+	 * vault's clock that a step of the system clock does not move.
+	 */
+	int64_t totp_now;
 	/* The vault's database lock; NULL hooks for single-threaded use (tests). */
 	void (*db_lock)(void *arg);
 	void (*db_unlock)(void *arg);

@@ -55,6 +55,8 @@ api_auth_ctx(struct vault *v, struct admin_ctx *c)
 	c->policy.lockout_seconds = conf->lockout_seconds;
 	c->policy.disable_failures = conf->disable_failures;
 	c->metrics = v->metrics;
+	/* Lockouts follow the vault's clock; TOTP codes the wall clock, as authenticators do. */
+	c->totp_now = (int64_t)time(NULL);
 	c->db_lock = api_auth_db_lock;
 	c->db_unlock = api_auth_db_unlock;
 	c->lock_arg = v;
@@ -218,7 +220,7 @@ api_auth_login(struct vault *v, struct http_req *r)
 		return http_reply_error(r, 400, "invalid_request", "send name and password as "
 		    "strings, and at most one of totp and recovery_code");
 	api_auth_ctx(v, &c);
-	if (admin_login(&c, &in, (int64_t)time(NULL), &res, &err) != 0)
+	if (admin_login(&c, &in, vault_now(v), &res, &err) != 0)
 		return api_auth_internal(r, "sign-in", &err);
 	/* Who tried: a name that exists (never an unknown one: it may be a mistyped password). */
 	if (res.id[0] != '\0') {
@@ -252,7 +254,7 @@ api_auth_totp(struct vault *v, struct http_req *r)
 		return http_reply_error(r, 400, "invalid_request", "send the six-digit code as "
 		    "the string field totp");
 	api_auth_ctx(v, &c);
-	if (admin_second_factor(&c, p->id, totp, (int64_t)time(NULL), &res, &err) != 0)
+	if (admin_second_factor(&c, p->id, totp, vault_now(v), &res, &err) != 0)
 		return api_auth_internal(r, "TOTP check", &err);
 	if (res.outcome != ADMIN_OK_FULL)
 		return api_auth_refuse(v, r, &res, API_AUTH_WRONG);
@@ -338,7 +340,7 @@ api_admin_create(struct vault *v, struct http_req *r)
 		return http_reply_error(r, 400, "invalid_request", "send name and password as "
 		    "strings");
 	api_auth_ctx(v, &c);
-	if (admin_create_first(&c, name, pw, pw_len, (int64_t)time(NULL), &s, &err) != 0) {
+	if (admin_create_first(&c, name, pw, pw_len, vault_now(v), &s, &err) != 0) {
 		if (err.code == BOS_E_EXISTS)
 			return http_reply_error(r, 409, "admin_exists", "%s", err.msg);
 		if (err.code == BOS_E_INVALID)
@@ -390,7 +392,7 @@ api_admin_new_fail(struct http_req *r, const struct bos_err *err)
  */
 static int
 api_admin_add_store(struct http_req *r, struct admin_ctx *c, const char *name, const char *pw,
-    size_t pw_len)
+    size_t pw_len, int64_t now)
 {
 	const struct principal *p = http_req_principal(r);
 	struct admin_secrets s;
@@ -405,7 +407,7 @@ api_admin_add_store(struct http_req *r, struct admin_ctx *c, const char *name, c
 		rc = 0;   /* answered */
 		goto out;
 	}
-	if (admin_new_store(c, name, &nw, s.id, (int64_t)time(NULL), 0, &err) != 0) {
+	if (admin_new_store(c, name, &nw, s.id, now, 0, &err) != 0) {
 		rc = api_admin_new_fail(r, &err);
 		goto out;
 	}
@@ -448,20 +450,26 @@ api_admin_add(struct vault *v, struct http_req *r)
 	api_auth_ctx(v, &c);
 	if (admin_new_check(&c, name, pw, pw_len, 0, &err) != 0)
 		return api_admin_new_fail(r, &err);
-	if (admin_second_factor(&c, http_req_principal(r)->id, totp, (int64_t)time(NULL), &res,
+	if (admin_second_factor(&c, http_req_principal(r)->id, totp, vault_now(v), &res,
 	    &err) != 0)
 		return api_auth_internal(r, "TOTP check", &err);
 	if (res.outcome != ADMIN_OK_FULL)
 		return api_auth_refuse(v, r, &res, "your TOTP code is wrong or was used already: "
 		    "send a new code of your authenticator app");
-	return api_admin_add_store(r, &c, name, pw, pw_len);
+	return api_admin_add_store(r, &c, name, pw, pw_len, vault_now(v));
 }
+
+struct api_admin_list {
+	json_t *list;
+	int64_t now;                  /* vault_now: whether a lock still runs */
+};
 
 static int
 api_admin_list_cb(const struct admin_info *ai, void *arg)
 {
-	json_t *list = arg, *o;
-	int64_t now = (int64_t)time(NULL);
+	struct api_admin_list *al = arg;
+	int64_t now = al->now;
+	json_t *o;
 
 	o = json_pack("{s:s, s:s, s:I, s:b, s:I, s:b, s:I, s:I, s:I}", "id", ai->id, "name",
 	    ai->name, "created_at", (json_int_t)ai->created_at, "locked", ai->locked_until > now,
@@ -470,27 +478,28 @@ api_admin_list_cb(const struct admin_info *ai, void *arg)
 	    "consecutive_failures", (json_int_t)ai->consecutive_failures,
 	    "recovery_codes_left", (json_int_t)ai->recovery_codes_left);
 	/* Non-zero stops the listing; the caller sees the short list and fails. */
-	return o == NULL || json_array_append_new(list, o) != 0;
+	return o == NULL || json_array_append_new(al->list, o) != 0;
 }
 
 int
 api_admin_list(struct vault *v, struct http_req *r)
 {
+	struct api_admin_list al = { NULL, vault_now(v) };
 	struct admin_ctx c;
 	struct bos_err err = { 0 };
-	json_t *list, *o;
+	json_t *o;
 	int rc;
 
 	if ((rc = api_allow(v, r, POLICY_LIST, API_ADMINS_PATH, NULL)) != 0)
 		return rc > 0 ? 0 : -1;
-	if ((list = json_array()) == NULL)
+	if ((al.list = json_array()) == NULL)
 		return http_reply_error(r, 500, "internal_error", "out of memory");
 	api_auth_ctx(v, &c);
-	if (admin_list(&c, api_admin_list_cb, list, &err) != 0) {
-		json_decref(list);
+	if (admin_list(&c, api_admin_list_cb, &al, &err) != 0) {
+		json_decref(al.list);
 		return api_auth_internal(r, "listing admins", &err);
 	}
-	if ((o = json_pack("{s:o}", "admins", list)) == NULL)
+	if ((o = json_pack("{s:o}", "admins", al.list)) == NULL)
 		return http_reply_error(r, 500, "internal_error", "out of memory");
 	return http_reply_json(r, 200, o);
 }

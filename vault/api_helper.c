@@ -122,7 +122,7 @@ api_helper_create(struct vault *v, struct http_req *r)
 	if (helper_check(&n, &err) != 0)
 		return http_reply_bos_err(r, &err);
 	vault_db_lock(v);
-	rc = helper_create(v->st.store, &n, (int64_t)time(NULL), id, &err);
+	rc = helper_create(v->st.store, &n, vault_now(v), id, &err);
 	vault_db_unlock(v);
 	if (rc != 0)
 		return api_helper_fail(r, &err);
@@ -178,7 +178,7 @@ api_helper_revoke(struct vault *v, struct http_req *r)
 		return rc > 0 ? 0 : -1;
 	bos_err_clear(&err);
 	vault_db_lock(v);
-	rc = helper_remove(v->st.store, id, (int64_t)time(NULL), &n, &err);
+	rc = helper_remove(v->st.store, id, vault_now(v), &n, &err);
 	vault_db_unlock(v);
 	if (rc != 0)
 		return api_helper_fail(r, &err);
@@ -406,7 +406,7 @@ api_grant_store(struct vault *v, struct http_req *r, const struct api_grant_req 
 {
 	struct api_grant_items it;
 	struct bos_err err;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = vault_now(v);
 	int rc;
 
 	if ((rc = api_grant_narrow(v, r, g, &it)) != 0)
@@ -506,7 +506,7 @@ int
 api_grant_list(struct vault *v, struct http_req *r)
 {
 	const char *helper = http_req_query(r, "helper");
-	struct api_grant_list_ctx c = { NULL, (int64_t)time(NULL) };
+	struct api_grant_list_ctx c = { NULL, vault_now(v) };
 	enum grant_filter f;
 	struct bos_err err;
 	int rc;
@@ -536,7 +536,7 @@ api_grant_revoke_locked(struct vault *v, const char *accessor, const char *admin
     struct grant_info *g, struct bos_err *err)
 {
 	char reason[GRANT_REASON_SIZE];
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = vault_now(v);
 
 	(void)snprintf(reason, sizeof(reason), "revoked by admin %s", admin);
 	if (grant_revoke(v->st.store, accessor, now, reason, err) != 0)
@@ -568,7 +568,7 @@ api_grant_revoke(struct vault *v, struct http_req *r)
 		return api_helper_fail(r, &err);
 	log_info("request %s: %s revoked grant %s", http_req_id(r),
 	    http_req_principal(r)->accessor, accessor);
-	rc = http_reply_json(r, 200, api_grant_json(&g, (int64_t)time(NULL)));
+	rc = http_reply_json(r, 200, api_grant_json(&g, vault_now(v)));
 	grant_info_free(&g);
 	return rc;
 }

@@ -32,7 +32,7 @@ api_allow_do(struct vault *v, struct http_req *r, unsigned action, const char *p
     const char *id, int record_now)
 {
 	struct policy_resource res = { path, id };
-	struct policy_context ctx = { (int64_t)time(NULL), http_req_client(r) };
+	struct policy_context ctx = { vault_now(v), http_req_client(r) };
 	struct grant_use u = { v->policy, http_req_principal(r), action, &res, NULL, &ctx,
 	    v->st.conf.grant_idle_revoke_seconds };
 	struct policy_decision d, told;

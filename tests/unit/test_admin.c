@@ -578,6 +578,39 @@ test_lockout_and_unlock_after_time(void **state)
 }
 
 /* failures count since the last lock or full success; a password-only success does not reset. */
+/*
+ * Issue #12 item 17: the lock follows now (the vault's clock, which a step of
+ * the system clock does not move) while TOTP codes follow totp_now (the wall
+ * clock the authenticator shares). An hour's step of the wall clock neither
+ * ends the lock nor makes the authenticator's codes fail.
+ */
+static void
+test_lock_and_totp_clocks_apart(void **state)
+{
+	struct test_ctx *t = *state;
+	char code[TOTP_DIGITS + 1];
+	struct admin_result res;
+	int i;
+
+	create_admin(t); /* lock after 3 failures for 60 s */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(login(t, "wrong password!!", NULL, NULL, T0, &res), ADMIN_BAD);
+	assert_true(res.locked_now);
+	/* The wall clock an hour ahead, the vault's 10 s on: still locked. */
+	t->ac.totp_now = T0 + 3600;
+	code_at(t, T0 + 3600, 0, code);
+	assert_int_equal(login(t, PW, code, NULL, T0 + 10, &res), ADMIN_LOCKED);
+	/* The vault's clock past the lock: the code of the wall clock's time works... */
+	assert_int_equal(login(t, PW, code, NULL, T0 + 61, &res), ADMIN_OK_FULL);
+	/* ...and one of the vault's own time (an hour behind the authenticator) does not. */
+	code_at(t, T0 + 3600 + 90, 0, code);
+	t->ac.totp_now = T0 + 3600 + 90;
+	assert_int_equal(login(t, PW, code, NULL, T0 + 90, &res), ADMIN_OK_FULL);
+	code_at(t, T0 + 120, 0, code);
+	t->ac.totp_now = T0 + 3600 + 120;
+	assert_int_equal(login(t, PW, code, NULL, T0 + 120, &res), ADMIN_BAD);
+}
+
 static void
 test_failures_are_cumulative(void **state)
 {
@@ -875,6 +908,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_totp_replay_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_totp_parallel_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lockout_and_unlock_after_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_and_totp_clocks_apart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures_are_cumulative, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disable_after_consecutive_failures, setup,
 		    teardown),
