@@ -35,7 +35,7 @@ static struct bosctl_ctx bosctl_ctx;
 
 static const struct bosctl_command bosctl_commands[] = {
 	{ "init", bosctl_cmd_init, "create a new vault in a state directory", 0 },
-	{ "admin", bosctl_cmd_admin, "create an admin (over the vault's unix socket)", 0 },
+	{ "admin", bosctl_cmd_admin, "create the first admin, add, list and reset admins", 0 },
 	{ "login", bosctl_cmd_login, "sign in as an admin (password + TOTP code)", 0 },
 	{ "logout", bosctl_cmd_logout, "end the session and delete the session file", 0 },
 	{ "cred", bosctl_cmd_cred, "add, list, show, update and revoke credentials", 1 },

@@ -1,7 +1,11 @@
 /*
- * bosctl admin create: the first admin (and later ones) over the vault's
- * unix socket, which only the vault's own uid may use for this. Shows the
- * TOTP enrolment (otpauth URI and a QR code) and the recovery codes once.
+ * bosctl admin create | add | list | reset. create: the first admin, over the
+ * vault's unix socket, which only the vault's own uid may use for this. add:
+ * a signed-in admin adds another (the new admin's password and a fresh TOTP
+ * code of the signed-in admin, both from a prompt or standard input, never
+ * argv). Both show the new admin's TOTP enrolment (otpauth URI and a QR code)
+ * and recovery codes once. list and reset: the admins, and clearing the lock
+ * of one who locked or disabled their account.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -18,9 +22,11 @@
 #define ADMIN_DEFAULT_SOCKET "var/dev/vault.sock"
 #define ADMIN_PASSWORD_MIN 12
 #define ADMIN_NAME_MAX 64
+#define ADMIN_CODE_MAX 16
+#define ADMIN_PATH_MAX 256
 
 struct admin_opts {
-	const char *name, *socket;
+	const char *sub, *name, *socket;
 	int json, qr;
 };
 
@@ -29,21 +35,35 @@ admin_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: bosctl admin create NAME [--socket PATH] [--json] [--qr]\n"
+	    "       bosctl admin add NAME [--json] [--qr]\n"
+	    "       bosctl admin list [--json]\n"
+	    "       bosctl admin reset NAME [--json]\n"
 	    "\n"
-	    "Create the admin NAME on the vault, over its unix socket (run it as the vault's\n"
-	    "user on the vault's machine). Asks for the password twice (no echo; at least %d\n"
-	    "characters); when standard input is not a terminal, reads the password from it.\n"
-	    "Prints the TOTP enrolment for your authenticator app (an otpauth:// URI, and a QR\n"
-	    "code when standard output is a terminal) and 10 one-time recovery codes: store\n"
-	    "them offline, they are not shown again. Then sign in with 'bosctl login NAME'.\n"
+	    "create  the first admin NAME, over the vault's unix socket (run it as the vault's\n"
+	    "        user on the vault's machine, before any admin exists).\n"
+	    "add     another admin NAME, as the admin signed in with 'bosctl login'. Asks for\n"
+	    "        the new admin's password, then for a fresh code of YOUR authenticator app\n"
+	    "        (a code works once: after signing in, wait for the next one). Let the new\n"
+	    "        admin type the password and take the enrolment printed at the end.\n"
+	    "list    the admins: locked, disabled, failed sign-ins, recovery codes left.\n"
+	    "reset   clear NAME's lock, disable and failure counts (after too many failed\n"
+	    "        sign-ins) and end NAME's sessions; NAME can then sign in again.\n"
 	    "\n"
-	    "  --socket PATH  the vault's unix socket (default $BOS_SOCKET, else %s)\n"
-	    "  --json         print the vault's answer as JSON (it holds the TOTP secret and\n"
-	    "                 the recovery codes)\n"
+	    "Passwords have at least %d characters and are asked twice, with no echo. When\n"
+	    "standard input is not a terminal, create reads the password from it, and add\n"
+	    "reads two lines: the new password, then your TOTP code. create and add print\n"
+	    "the TOTP enrolment for the new admin's authenticator app (an otpauth:// URI, and\n"
+	    "a QR code when standard output is a terminal) and 10 one-time recovery codes:\n"
+	    "store them offline, they are not shown again.\n"
+	    "\n"
+	    "  --socket PATH  the vault's unix socket (create; default $BOS_SOCKET, else %s)\n"
+	    "  --json         print the vault's answer as JSON (create, add: it holds the TOTP\n"
+	    "                 secret and the recovery codes)\n"
 	    "  --qr           print the QR code even when standard output is not a terminal\n"
 	    "  --help         this text\n", ADMIN_PASSWORD_MIN, ADMIN_DEFAULT_SOCKET);
 }
 
+/* 0 parsed, 1 --help, -1 usage error. argv[0] is the subcommand. */
 static int
 admin_parse(int argc, char **argv, struct admin_opts *o)
 {
@@ -52,9 +72,10 @@ admin_parse(int argc, char **argv, struct admin_opts *o)
 		{ "qr", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, named;
 
 	memset(o, 0, sizeof(*o));
+	o->sub = argv[0];
 	o->socket = getenv("BOS_SOCKET");
 	if (o->socket == NULL || *o->socket == '\0')
 		o->socket = ADMIN_DEFAULT_SOCKET;
@@ -68,9 +89,14 @@ admin_parse(int argc, char **argv, struct admin_opts *o)
 		default: return -1;
 		}
 	}
-	if (optind != argc - 1 || argv[optind][0] == '\0' || strlen(argv[optind]) > ADMIN_NAME_MAX)
+	named = strcmp(o->sub, "list") != 0;
+	if (optind != argc - named)
 		return -1;
-	o->name = argv[optind];
+	if (named) {
+		o->name = argv[optind];
+		if (o->name[0] == '\0' || strlen(o->name) > ADMIN_NAME_MAX)
+			return -1;
+	}
 	return 0;
 }
 
@@ -86,16 +112,12 @@ admin_utf8_chars(const uint8_t *p, size_t n)
 	return k;
 }
 
-/* The new password as a JSON string (wiped by jansson's allocator). */
+/* A new password as a JSON string (wiped by jansson's allocator), after the local checks. */
 static json_t *
-admin_read_password(struct bos_err *err)
+admin_password_json(const uint8_t *pw, size_t len, struct bos_err *err)
 {
-	uint8_t *pw = NULL;
-	size_t len = 0;
 	json_t *s = NULL;
 
-	if (secret_input_read("Password", 1, &pw, &len, err) != 0)
-		return NULL;
 	if (memchr(pw, '\n', len) != NULL || memchr(pw, '\r', len) != NULL)
 		bos_err_set(err, BOS_E_INVALID, "the password must be one line");
 	else if (admin_utf8_chars(pw, len) < ADMIN_PASSWORD_MIN)
@@ -103,8 +125,89 @@ admin_read_password(struct bos_err *err)
 		    "characters", ADMIN_PASSWORD_MIN);
 	else if ((s = json_stringn((const char *)pw, len)) == NULL)
 		bos_err_set(err, BOS_E_INVALID, "the password is not UTF-8 text");
+	return s;
+}
+
+static json_t *
+admin_read_password(struct bos_err *err)
+{
+	uint8_t *pw = NULL;
+	size_t len = 0;
+	json_t *s;
+
+	if (secret_input_read("Password", 1, &pw, &len, err) != 0)
+		return NULL;
+	s = admin_password_json(pw, len, err);
 	secmem_freezero(pw, len);
 	return s;
+}
+
+/* A TOTP code as typed ("123 456" too) as a JSON string, or NULL with err. */
+static json_t *
+admin_code_json(const uint8_t *p, size_t n, struct bos_err *err)
+{
+	char code[ADMIN_CODE_MAX + 1];
+	size_t i, k = 0;
+	json_t *s = NULL;
+
+	for (i = 0; i < n && p[i] != '\n' && p[i] != '\r'; i++) {
+		if (p[i] == ' ' || p[i] == '\t')
+			continue;
+		if (k == ADMIN_CODE_MAX)
+			break;
+		code[k++] = (char)p[i];
+	}
+	code[k] = '\0';
+	if (k == 0 || k == ADMIN_CODE_MAX || i != n)
+		bos_err_set(err, BOS_E_INVALID, "the TOTP code must be one line of at most %d "
+		    "characters", ADMIN_CODE_MAX - 1);
+	else if ((s = json_string(code)) == NULL)
+		bos_err_set(err, BOS_E_INVALID, "the TOTP code is not text");
+	secmem_wipe(code, sizeof(code));
+	return s;
+}
+
+/*
+ * add: the new admin's password and the signed-in admin's code, from two
+ * prompts, or from the first two lines of standard input.
+ */
+static int
+admin_read_add(json_t **pw, json_t **code, struct bos_err *err)
+{
+	uint8_t *a = NULL, *b = NULL, *nl;
+	size_t alen = 0, blen = 0;
+	int r = -1;
+
+	*pw = *code = NULL;
+	if (isatty(STDIN_FILENO)) {
+		if (secret_input_read("Password of the new admin", 1, &a, &alen, err) != 0 ||
+		    (*pw = admin_password_json(a, alen, err)) == NULL ||
+		    secret_input_read("Your TOTP code", 0, &b, &blen, err) != 0 ||
+		    (*code = admin_code_json(b, blen, err)) == NULL)
+			goto out;
+	} else {
+		if (secret_input_read("password and code", 0, &a, &alen, err) != 0)
+			goto out;
+		if ((nl = memchr(a, '\n', alen)) == NULL) {
+			bos_err_set(err, BOS_E_INVALID, "standard input must hold two lines: the new "
+			    "admin's password, then your TOTP code");
+			goto out;
+		}
+		if ((*pw = admin_password_json(a, (size_t)(nl - a), err)) == NULL ||
+		    (*code = admin_code_json(nl + 1, alen - (size_t)(nl - a) - 1, err)) == NULL)
+			goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	if (r != 0) {
+		json_decref(*pw);
+		json_decref(*code);
+		*pw = *code = NULL;
+	}
+	secmem_freezero(a, alen);
+	secmem_freezero(b, blen);
+	return r;
 }
 
 static void
@@ -134,8 +237,9 @@ admin_print(const struct admin_opts *o, const json_t *ans, struct bos_err *err)
 	}
 	if (uri == NULL)
 		return bos_err_set(err, BOS_E_INVALID, "the vault's answer has no totp_uri");
-	printf("created admin %s%s%s%s\n\nAdd this account to your authenticator app: scan the "
-	    "QR code, or enter the URI or the secret.\n  %s\n", o->name, id ? " (" : "",
+	printf("%s admin %s%s%s%s\n\nAdd this account to your authenticator app: scan the "
+	    "QR code, or enter the URI or the secret.\n  %s\n",
+	    strcmp(o->sub, "add") == 0 ? "added" : "created", o->name, id ? " (" : "",
 	    id ? id : "", id ? ")" : "", uri);
 	if (secret != NULL)
 		printf("  secret: %s\n", secret);
@@ -179,18 +283,148 @@ out:
 	return r;
 }
 
+/* The path /admins/NAME[suffix], NAME percent-encoded. */
+static int
+admin_path(const char *name, const char *suffix, char out[ADMIN_PATH_MAX], struct bos_err *err)
+{
+	char *e = http_client_escape(name);
+	int k;
+
+	if (e == NULL)
+		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
+	k = snprintf(out, ADMIN_PATH_MAX, "/admins/%s%s", e, suffix);
+	http_client_free_str(e);
+	if (k < 0 || k >= ADMIN_PATH_MAX)
+		return bos_err_set(err, BOS_E_INVALID, "the admin name is too long");
+	return 0;
+}
+
+/* A refused add: a wrong code is the acting admin's mistake, not an expired session. */
+static int
+admin_add_refused(const struct http_resp *resp, struct bos_err *err)
+{
+	const char *code = json_string_value(json_object_get(json_object_get(resp->json,
+	    "error"), "code"));
+
+	if (resp->status == 401 && code != NULL && strcmp(code, "invalid_credentials") == 0)
+		return http_resp_error(resp, err);
+	return http_resp_check(resp, err);
+}
+
+static int
+admin_add(struct http_client *hc, const struct admin_opts *o, struct bos_err *err)
+{
+	char path[ADMIN_PATH_MAX];
+	struct http_resp resp = { 0 };
+	json_t *body = NULL, *pw = NULL, *code = NULL;
+	int r = -1;
+
+	if (admin_path(o->name, "", path, err) != 0 || admin_read_add(&pw, &code, err) != 0)
+		return -1;
+	if ((body = json_pack("{s:o, s:o}", "password", pw, "totp", code)) == NULL) {
+		bos_err_set(err, BOS_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (http_client_call(hc, "POST", path, body, &resp, err) != 0)
+		goto out;
+	if (resp.status != 201) {
+		admin_add_refused(&resp, err);
+		goto out;
+	}
+	if (admin_print(o, resp.json, err) != 0)
+		goto out;
+	/* success */
+	r = 0;
+ out:
+	json_decref(body);
+	http_resp_free(&resp);
+	return r;
+}
+
+static int
+admin_list(struct http_client *hc, const struct admin_opts *o, struct bos_err *err)
+{
+	struct http_resp resp;
+	json_t *list, *a;
+	size_t i;
+
+	if (http_client_call_ok(hc, "GET", "/admins", NULL, &resp, err) != 0)
+		return -1;
+	list = json_object_get(resp.json, "admins");
+	if (!json_is_array(list)) {
+		http_resp_free(&resp);
+		return bos_err_set(err, BOS_E_INVALID, "the vault's answer has no \"admins\" array");
+	}
+	json_array_foreach(list, i, a) {
+		if (o->json) {
+			bosctl_json_print(a);
+			continue;
+		}
+		printf("%-29s %-16s %-8s failures in a row %lld, recovery codes left %lld\n",
+		    bosctl_json_str(a, "id"), bosctl_json_str(a, "name"),
+		    json_is_true(json_object_get(a, "disabled")) ? "disabled" :
+		    json_is_true(json_object_get(a, "locked")) ? "locked" : "active",
+		    (long long)json_integer_value(json_object_get(a, "consecutive_failures")),
+		    (long long)json_integer_value(json_object_get(a, "recovery_codes_left")));
+	}
+	http_resp_free(&resp);
+	return 0;
+}
+
+static int
+admin_reset(struct http_client *hc, const struct admin_opts *o, struct bos_err *err)
+{
+	char path[ADMIN_PATH_MAX];
+	struct http_resp resp;
+
+	if (admin_path(o->name, "/reset", path, err) != 0 ||
+	    http_client_call_ok(hc, "POST", path, NULL, &resp, err) != 0)
+		return -1;
+	if (o->json)
+		bosctl_json_print(resp.json);
+	else
+		printf("reset admin %s: lock and failure counts cleared, %lld session(s) ended; "
+		    "%s can sign in again\n", o->name, (long long)json_integer_value(
+		    json_object_get(resp.json, "sessions_ended")), o->name);
+	http_resp_free(&resp);
+	return 0;
+}
+
+/* add, list, reset: as the admin signed in with 'bosctl login'. */
+static int
+admin_run_signed_in(const struct admin_opts *o, struct bos_err *err)
+{
+	struct http_client *hc;
+	int r;
+
+	if (bosctl_api_open(&hc, err) != 0)
+		return -1;
+	if (strcmp(o->sub, "add") == 0)
+		r = admin_add(hc, o, err);
+	else if (strcmp(o->sub, "list") == 0)
+		r = admin_list(hc, o, err);
+	else
+		r = admin_reset(hc, o, err);
+	http_client_free(hc);
+	return r;
+}
+
 int
 bosctl_cmd_admin(int argc, char **argv)
 {
+	static const char *const subs[] = { "create", "add", "list", "reset" };
 	struct admin_opts o;
 	struct bos_err err;
+	size_t i;
 	int r;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 		admin_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? BOSCTL_EXIT_USAGE : BOSCTL_EXIT_OK;
 	}
-	if (strcmp(argv[1], "create") != 0) {
+	for (i = 0; i < BOS_ARRAY_LEN(subs) && strcmp(argv[1], subs[i]) != 0; i++)
+		;
+	if (i == BOS_ARRAY_LEN(subs)) {
 		fprintf(stderr, "bosctl admin: unknown subcommand '%s'\n\n", argv[1]);
 		admin_usage(stderr);
 		return BOSCTL_EXIT_USAGE;
@@ -200,7 +434,8 @@ bosctl_cmd_admin(int argc, char **argv)
 		return r > 0 ? BOSCTL_EXIT_OK : BOSCTL_EXIT_USAGE;
 	}
 	bos_err_clear(&err);
-	if (admin_create(&o, &err) != 0)
+	if ((strcmp(o.sub, "create") == 0 ? admin_create(&o, &err) :
+	    admin_run_signed_in(&o, &err)) != 0)
 		return bosctl_fail("%s", err.msg);
 	return BOSCTL_EXIT_OK;
 }

@@ -15,6 +15,9 @@
 
 #define ADMIN_ID_CHARS (ADMIN_ID_LEN - (sizeof(ADMIN_ID_PREFIX) - 1))
 #define ADMIN_SEED_WRAPPED_LEN (HSM_IV_LEN + TOTP_SEED_LEN + HSM_TAG_LEN)
+_Static_assert(ADMIN_SEED_WRAPPED_LEN == ADMIN_NEW_SEED_LEN, "admin.h: the wrapped seed's size");
+_Static_assert(sizeof(((struct admin_new *)0)->pw_hash) == PASSWORD_HASH_MAX,
+    "admin.h: the password hash's size");
 /* AAD of a wrapped seed: label with its NUL || u16 id length || id. */
 #define ADMIN_TOTP_AAD_LABEL "bos-totp-v1"
 #define ADMIN_TOTP_AAD_MAX (sizeof(ADMIN_TOTP_AAD_LABEL) + 2 + ADMIN_ID_LEN)
@@ -22,6 +25,7 @@
 #define ADMIN_RECOVERY_CHARS 16     /* base32 of 10 bytes */
 #define ADMIN_RECOVERY_INPUT_MAX 64 /* longer input is not a code */
 #define ADMIN_RECOVERY_HASH_LEN SHA256_DIGEST_LENGTH
+_Static_assert(ADMIN_RECOVERY_HASH_LEN == ADMIN_NEW_CODE_HASH_LEN, "admin.h: a code hash's size");
 /* Failure counters stop here instead of overflowing. */
 #define ADMIN_COUNT_MAX 1000000000
 
@@ -48,13 +52,6 @@ struct admin_attempt {
 	uint64_t totp_step;
 	int has_recovery, recovery_wellformed;
 	uint8_t recovery_hash[ADMIN_RECOVERY_HASH_LEN];
-};
-
-/* A new admin before it is stored. */
-struct admin_new {
-	char pw_hash[PASSWORD_HASH_MAX];
-	uint8_t seed_wrapped[ADMIN_SEED_WRAPPED_LEN];
-	uint8_t code_hash[ADMIN_RECOVERY_CODES][ADMIN_RECOVERY_HASH_LEN];
 };
 
 /* ---- small helpers --------------------------------------------------------------- */
@@ -397,6 +394,19 @@ admin_count(struct admin_ctx *c, int64_t *n, struct bos_err *err)
 	return r;
 }
 
+/* Read a row under the lock (phase 1 of a sign-in). */
+static int
+admin_load_locked(struct admin_ctx *c, int by_id, const char *key, struct admin_row *row,
+    int *found, struct bos_err *err)
+{
+	int r;
+
+	admin_lock(c);
+	r = admin_load(c, by_id, key, row, found, err);
+	admin_unlock(c);
+	return r;
+}
+
 /* End a transaction: commit when r is 0, else roll back keeping the first error. */
 static int
 admin_end(struct admin_ctx *c, int r, struct bos_err *err)
@@ -464,21 +474,33 @@ admin_insert_codes(struct admin_ctx *c, const char *id, const struct admin_new *
 	return r;
 }
 
-/* Inside one transaction: no admin yet, then the admin and its codes. */
+/*
+ * Inside one transaction: for the first admin, that there is none yet; for
+ * any other, that the name is free (the UNIQUE column would refuse it too,
+ * but as a database error). Then the admin and its codes.
+ */
 static int
-admin_insert_first(struct admin_ctx *c, const char *id, const char *name,
-    const struct admin_new *nw, int64_t now, struct bos_err *err)
+admin_insert(struct admin_ctx *c, const char *id, const char *name,
+    const struct admin_new *nw, int64_t now, int first, struct bos_err *err)
 {
+	struct admin_row row;
 	int64_t n = 0;
-	int r = -1;
+	int found = 0, r = -1;
 
+	memset(&row, 0, sizeof(row));
 	if (store_begin(c->store, err) != 0)
 		return -1;
-	if (admin_count_locked(c, &n, err) != 0)
+	if (first && admin_count_locked(c, &n, err) != 0)
 		goto out;
-	if (n > 0) {
+	if (first && n > 0) {
 		bos_err_set(err, BOS_E_EXISTS, "an admin already exists; further admins are "
 		    "added by a signed-in admin");
+		goto out;
+	}
+	if (!first && admin_load(c, 0, name, &row, &found, err) != 0)
+		goto out;
+	if (found) {
+		bos_err_set(err, BOS_E_EXISTS, "an admin named '%s' exists already", name);
 		goto out;
 	}
 	if (admin_insert_row(c, id, name, nw, now, err) != 0 ||
@@ -487,17 +509,19 @@ admin_insert_first(struct admin_ctx *c, const char *id, const char *name,
 	/* success */
 	r = 0;
  out:
+	secmem_wipe(&row, sizeof(row));
 	return admin_end(c, r, err);
 }
 
-/* Everything a new admin needs that takes no lock: hash, seed, codes, display forms. */
-static int
-admin_prepare_new(struct admin_ctx *c, const char *name, const char *pw, size_t pw_len,
+int
+admin_new_prepare(struct admin_ctx *c, const char *name, const char *pw, size_t pw_len,
     struct admin_new *nw, struct admin_secrets *out, struct bos_err *err)
 {
 	uint8_t seed[TOTP_SEED_LEN];
 	int r = -1;
 
+	memset(nw, 0, sizeof(*nw));
+	memset(out, 0, sizeof(*out));
 	if (password_hash(pw, pw_len, nw->pw_hash, sizeof(nw->pw_hash), err) != 0 ||
 	    admin_id_new(out->id, err) != 0 || hsm_random(c->hsm, seed, sizeof(seed), err) != 0 ||
 	    admin_seed_wrap(c, out->id, seed, nw->seed_wrapped, err) != 0 ||
@@ -512,14 +536,26 @@ admin_prepare_new(struct admin_ctx *c, const char *name, const char *pw, size_t 
 	r = 0;
  out:
 	secmem_wipe(seed, sizeof(seed));
+	if (r != 0) {
+		admin_new_wipe(nw);
+		admin_secrets_wipe(out);
+	}
 	return r;
 }
 
-static int
-admin_check_new(struct admin_ctx *c, const char *name, const char *pw, size_t pw_len,
-    struct bos_err *err)
+void
+admin_new_wipe(struct admin_new *nw)
 {
+	secmem_wipe(nw, sizeof(*nw));
+}
+
+int
+admin_new_check(struct admin_ctx *c, const char *name, const char *pw, size_t pw_len,
+    int first, struct bos_err *err)
+{
+	struct admin_row row;
 	int64_t n = 0;
+	int found = 0, r;
 
 	if (c == NULL || c->store == NULL || c->hsm == NULL || c->kek_version == 0)
 		return bos_err_set(err, BOS_E_CONFIG, "admin store used without a database, an "
@@ -530,12 +566,32 @@ admin_check_new(struct admin_ctx *c, const char *name, const char *pw, size_t pw
 	if (password_policy_check(pw, pw_len, err) != 0)
 		return -1;
 	/* Answer "exists" before spending a password hash on it. */
-	if (admin_count(c, &n, err) != 0)
+	if (first)
+		return admin_count(c, &n, err) != 0 ? -1 : n == 0 ? 0 :
+		    bos_err_set(err, BOS_E_EXISTS, "an admin already exists; further admins are "
+		    "added by a signed-in admin");
+	memset(&row, 0, sizeof(row));
+	r = admin_load_locked(c, 0, name, &row, &found, err);
+	secmem_wipe(&row, sizeof(row));
+	if (r != 0)
 		return -1;
-	if (n > 0)
-		return bos_err_set(err, BOS_E_EXISTS, "an admin already exists; further admins "
-		    "are added by a signed-in admin");
-	return 0;
+	return found ? bos_err_set(err, BOS_E_EXISTS, "an admin named '%s' exists already",
+	    name) : 0;
+}
+
+int
+admin_new_store(struct admin_ctx *c, const char *name, const struct admin_new *nw,
+    const char *id, int64_t now, int first, struct bos_err *err)
+{
+	int r;
+
+	admin_lock(c);
+	r = admin_insert(c, id, name, nw, now, first, err);
+	admin_unlock(c);
+	if (r == 0)
+		log_info("admin %s %s (%s) with TOTP and %d recovery codes", name,
+		    first ? "created" : "added", id, ADMIN_RECOVERY_CODES);
+	return r;
 }
 
 int
@@ -543,24 +599,18 @@ admin_create_first(struct admin_ctx *c, const char *name, const char *pw, size_t
     int64_t now, struct admin_secrets *out, struct bos_err *err)
 {
 	struct admin_new nw;
-	int r = -1, rc;
+	int r = -1;
 
 	memset(&nw, 0, sizeof(nw));
 	memset(out, 0, sizeof(*out));
-	if (admin_check_new(c, name, pw, pw_len, err) != 0 ||
-	    admin_prepare_new(c, name, pw, pw_len, &nw, out, err) != 0)
+	if (admin_new_check(c, name, pw, pw_len, 1, err) != 0 ||
+	    admin_new_prepare(c, name, pw, pw_len, &nw, out, err) != 0 ||
+	    admin_new_store(c, name, &nw, out->id, now, 1, err) != 0)
 		goto out;
-	admin_lock(c);
-	rc = admin_insert_first(c, out->id, name, &nw, now, err);
-	admin_unlock(c);
-	if (rc != 0)
-		goto out;
-	log_info("admin %s created (%s) with TOTP and %d recovery codes", name, out->id,
-	    ADMIN_RECOVERY_CODES);
 	/* success */
 	r = 0;
  out:
-	secmem_wipe(&nw, sizeof(nw));
+	admin_new_wipe(&nw);
 	if (r != 0)
 		admin_secrets_wipe(out);
 	return r;
@@ -796,7 +846,8 @@ admin_check_second(struct admin_ctx *c, const struct admin_row *row, const char 
 		return 0;
 	if (admin_seed_unwrap(c, row, seed, err) != 0)
 		return -1;
-	v = totp_verify(seed, sizeof(seed), totp, now, &at->totp_step);
+	v = totp_verify(seed, sizeof(seed), totp, c->totp_now != 0 ? c->totp_now : now,
+	    &at->totp_step);
 	secmem_wipe(seed, sizeof(seed));
 	if (v < 0)
 		return bos_err_set(err, BOS_E_INVALID, "internal error: TOTP computation failed");
@@ -814,19 +865,6 @@ admin_policy_ok(const struct admin_ctx *c, struct bos_err *err)
 		return bos_err_set(err, BOS_E_CONFIG, "admin sign-in used without a database, an "
 		    "HSM or a lockout policy");
 	return 0;
-}
-
-/* Phase 1 of a sign-in: read the row under the lock. */
-static int
-admin_load_locked(struct admin_ctx *c, int by_id, const char *key, struct admin_row *row,
-    int *found, struct bos_err *err)
-{
-	int r;
-
-	admin_lock(c);
-	r = admin_load(c, by_id, key, row, found, err);
-	admin_unlock(c);
-	return r;
 }
 
 int

@@ -12,7 +12,8 @@
  * hashing a password or waiting for the HSM. Callers must not hold it.
  *
  * Time: functions take the current Unix time (now) so that tests can move
- * it; the vault passes time(NULL).
+ * it; the vault passes vault_now() (vault.h), which a step of the system
+ * clock does not move, and the wall clock for TOTP codes (totp_now).
  */
 #ifndef BOS_ADMIN_H
 #define BOS_ADMIN_H
@@ -47,6 +48,12 @@ struct admin_ctx {
 	uint32_t kek_version;         /* KEK that wraps new TOTP seeds */
 	struct admin_policy policy;
 	struct metrics *metrics;      /* lockouts are counted here; may be NULL */
+	/*
+	 * The time TOTP codes are checked at: the wall clock, which the admin's
+	 * authenticator app shares; 0: the now passed in. Lockouts use now, the
+	 * vault's clock that a step of the system clock does not move.
+	 */
+	int64_t totp_now;
 	/* The vault's database lock; NULL hooks for single-threaded use (tests). */
 	void (*db_lock)(void *arg);
 	void (*db_unlock)(void *arg);
@@ -70,9 +77,38 @@ int admin_name_valid(const char *name);
  * Create the first admin. Fails with BOS_E_EXISTS when any admin exists
  * (checked again inside the inserting transaction, so two concurrent calls
  * cannot both succeed), BOS_E_INVALID for a bad name or password.
+ * admin_new_check + admin_new_prepare + admin_new_store with first = 1.
  */
 int admin_create_first(struct admin_ctx *c, const char *name, const char *password,
     size_t password_len, int64_t now, struct admin_secrets *out, struct bos_err *err) BOS_WUR;
+
+/*
+ * A new admin in three steps, so that a caller can hold the database lock
+ * (and its audit transaction) only around the last one:
+ *   admin_new_check    name and password rules, and BOS_E_EXISTS when
+ *                      first and any admin exists, or when the name is taken;
+ *   admin_new_prepare  no lock: the argon2id hash, a TOTP seed from the HSM
+ *                      wrapped by the KEK, ten recovery codes; *out receives
+ *                      what the new admin is shown once;
+ *   admin_new_store    takes the lock (nesting in the caller's transaction)
+ *                      and inserts, checking again what admin_new_check did.
+ */
+#define ADMIN_NEW_SEED_LEN 48         /* IV + 20-byte seed + tag */
+#define ADMIN_NEW_CODE_HASH_LEN 32    /* SHA-256 */
+struct admin_new {
+	char pw_hash[128];            /* PASSWORD_HASH_MAX */
+	uint8_t seed_wrapped[ADMIN_NEW_SEED_LEN];
+	uint8_t code_hash[ADMIN_RECOVERY_CODES][ADMIN_NEW_CODE_HASH_LEN];
+};
+
+int admin_new_check(struct admin_ctx *c, const char *name, const char *password,
+    size_t password_len, int first, struct bos_err *err) BOS_WUR;
+int admin_new_prepare(struct admin_ctx *c, const char *name, const char *password,
+    size_t password_len, struct admin_new *nw, struct admin_secrets *out,
+    struct bos_err *err) BOS_WUR;
+int admin_new_store(struct admin_ctx *c, const char *name, const struct admin_new *nw,
+    const char *id, int64_t now, int first, struct bos_err *err) BOS_WUR;
+void admin_new_wipe(struct admin_new *nw);
 
 enum admin_outcome {
 	ADMIN_OK_FULL = 1,   /* password and a second factor (TOTP or recovery code) right */

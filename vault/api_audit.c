@@ -2,7 +2,8 @@
  * Reading the audit trail (docs/AUDIT.md "Reading"): GET /credentials/audit
  * (filters and cursor pages), GET /credentials/audit/export (JSON lines for
  * the offline verifier, after a fresh checkpoint) and GET
- * /credentials/audit/pubkey. Admins only; each read is itself recorded.
+ * /credentials/audit/pubkey. Admins only, as their role allows (list,
+ * audit and read on "audit"); each read is itself recorded.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -18,11 +19,14 @@
 #include "auditor.h"
 #include "hsm_client.h"
 #include "log.h"
+#include "policy.h"
 #include "vault.h"
 
 #define API_AUDIT_LIMIT_DEFAULT 100
 #define API_AUDIT_LIMIT_MAX 1000
 #define API_AUDIT_PUBKEY_MAX 256
+/* The audit trail as the policy knows it (docs/POLICY.md "Routes"). */
+#define API_AUDIT_PATH "audit"
 
 /*
  * "YYYY-MM-DDTHH:MM:SS[.fraction]Z" to the records' own form
@@ -147,6 +151,8 @@ api_audit_list(struct vault *v, struct http_req *r)
 	const char *why = NULL;
 	int rc;
 
+	if ((rc = api_allow(v, r, POLICY_LIST, API_AUDIT_PATH, NULL)) != 0)
+		return rc > 0 ? 0 : -1;
 	if (api_audit_query(r, &q, since, until, &why) != 0)
 		return http_reply_error(r, 400, "invalid", "%s", why);
 	if ((pg.arr = json_array()) == NULL)
@@ -179,6 +185,8 @@ api_audit_export(struct vault *v, struct http_req *r)
 	FILE *f;
 	int rc;
 
+	if ((rc = api_allow(v, r, POLICY_AUDIT, API_AUDIT_PATH, NULL)) != 0)
+		return rc > 0 ? 0 : -1;
 	bos_err_clear(&err);
 	if (auditor_checkpoint_now(v, &err) != 0)
 		return http_reply_bos_err(r, &err);
@@ -227,7 +235,10 @@ api_audit_pubkey(struct vault *v, struct http_req *r)
 	size_t len;
 	char *pem;
 	json_t *o;
+	int rc;
 
+	if ((rc = api_allow(v, r, POLICY_READ, API_AUDIT_PATH, NULL)) != 0)
+		return rc > 0 ? 0 : -1;
 	bos_err_clear(&err);
 	if (hsm_pubkey(v->st.hsm, kv, der, sizeof(der), &len, &err) != 0)
 		return http_reply_bos_err(r, &err);

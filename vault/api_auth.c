@@ -18,12 +18,17 @@
 #include "api.h"
 #include "auth.h"
 #include "log.h"
+#include "policy.h"
 #include "secmem.h"
 #include "session.h"
 #include "vault.h"
 
 #define API_AUTH_DELAY_MIN_MS 100
 #define API_AUTH_DELAY_SPAN_MS 201  /* 100..300 ms */
+/* What the policy knows these routes by (docs/POLICY.md "Routes"). */
+#define API_SESSION_PATH "session"
+#define API_AUTH_WRONG "the name, password or code is wrong"
+#define API_ADMINS_PATH "admins"
 
 static void
 api_auth_db_lock(void *arg)
@@ -50,6 +55,8 @@ api_auth_ctx(struct vault *v, struct admin_ctx *c)
 	c->policy.lockout_seconds = conf->lockout_seconds;
 	c->policy.disable_failures = conf->disable_failures;
 	c->metrics = v->metrics;
+	/* Lockouts follow the vault's clock; TOTP codes the wall clock, as authenticators do. */
+	c->totp_now = (int64_t)time(NULL);
 	c->db_lock = api_auth_db_lock;
 	c->db_unlock = api_auth_db_unlock;
 	c->lock_arg = v;
@@ -158,9 +165,13 @@ api_auth_start_session(struct vault *v, struct http_req *r, const struct admin_r
 	return http_reply_json_secret(r, 200, o);
 }
 
-/* A refused attempt: the one error shape per outcome, after the delay. */
+/*
+ * A refused attempt: the one error shape per outcome, after the delay;
+ * wrong says what a wrong password or code is told.
+ */
 static int
-api_auth_refuse(struct vault *v, struct http_req *r, const struct admin_result *res)
+api_auth_refuse(struct vault *v, struct http_req *r, const struct admin_result *res,
+    const char *wrong)
 {
 	char retry[16];
 
@@ -188,8 +199,7 @@ api_auth_refuse(struct vault *v, struct http_req *r, const struct admin_result *
 		return http_reply_error(r, 403, "account_disabled", "this account is disabled after "
 		    "too many failed sign-ins; sign in with the password and a recovery code, or "
 		    "ask another admin to reset it");
-	return http_reply_error(r, 401, "invalid_credentials", "the name, password or code is "
-	    "wrong");
+	return http_reply_error(r, 401, "invalid_credentials", "%s", wrong);
 }
 
 int
@@ -210,7 +220,7 @@ api_auth_login(struct vault *v, struct http_req *r)
 		return http_reply_error(r, 400, "invalid_request", "send name and password as "
 		    "strings, and at most one of totp and recovery_code");
 	api_auth_ctx(v, &c);
-	if (admin_login(&c, &in, (int64_t)time(NULL), &res, &err) != 0)
+	if (admin_login(&c, &in, vault_now(v), &res, &err) != 0)
 		return api_auth_internal(r, "sign-in", &err);
 	/* Who tried: a name that exists (never an unknown one: it may be a mistyped password). */
 	if (res.id[0] != '\0') {
@@ -221,7 +231,7 @@ api_auth_login(struct vault *v, struct http_req *r)
 	}
 	if (res.outcome == ADMIN_OK_FULL || res.outcome == ADMIN_OK_PASSWORD)
 		return api_auth_start_session(v, r, &res);
-	return api_auth_refuse(v, r, &res);
+	return api_auth_refuse(v, r, &res, API_AUTH_WRONG);
 }
 
 int
@@ -244,10 +254,10 @@ api_auth_totp(struct vault *v, struct http_req *r)
 		return http_reply_error(r, 400, "invalid_request", "send the six-digit code as "
 		    "the string field totp");
 	api_auth_ctx(v, &c);
-	if (admin_second_factor(&c, p->id, totp, (int64_t)time(NULL), &res, &err) != 0)
+	if (admin_second_factor(&c, p->id, totp, vault_now(v), &res, &err) != 0)
 		return api_auth_internal(r, "TOTP check", &err);
 	if (res.outcome != ADMIN_OK_FULL)
-		return api_auth_refuse(v, r, &res);
+		return api_auth_refuse(v, r, &res, API_AUTH_WRONG);
 	http_req_audit_reason(r, "second factor accepted: session now full");
 	if (http_req_audit_now(r, "allow") != 0)
 		return http_reply_audit_unavailable(r);
@@ -281,7 +291,10 @@ api_auth_whoami(struct vault *v, struct http_req *r)
 	const char *bearer = http_req_bearer(r);
 	struct session_info si;
 	json_t *o;
+	int rc;
 
+	if ((rc = api_allow(v, r, POLICY_READ, API_SESSION_PATH, NULL)) != 0)
+		return rc > 0 ? 0 : -1;
 	/* The core has just checked the session; read its timers (this refreshes idle). */
 	if (bearer == NULL || sessions_lookup(v->sessions, bearer, &si) != SESSION_FOUND)
 		return http_reply_error(r, 401, "session_expired", "the session ended; sign in "
@@ -327,7 +340,7 @@ api_admin_create(struct vault *v, struct http_req *r)
 		return http_reply_error(r, 400, "invalid_request", "send name and password as "
 		    "strings");
 	api_auth_ctx(v, &c);
-	if (admin_create_first(&c, name, pw, pw_len, (int64_t)time(NULL), &s, &err) != 0) {
+	if (admin_create_first(&c, name, pw, pw_len, vault_now(v), &s, &err) != 0) {
 		if (err.code == BOS_E_EXISTS)
 			return http_reply_error(r, 409, "admin_exists", "%s", err.msg);
 		if (err.code == BOS_E_INVALID)
@@ -342,11 +355,121 @@ api_admin_create(struct vault *v, struct http_req *r)
 	return http_reply_json_secret(r, 201, o);
 }
 
+/*
+ * The policy's decision on action for admins/NAME (api_allow's returns). The
+ * form of a name is public, so a malformed one is answered before any
+ * decision: 404 where the admin is looked up, 400 where it is made.
+ */
+static int
+api_admin_allow(struct vault *v, struct http_req *r, unsigned action, const char *name,
+    unsigned bad_status)
+{
+	char path[sizeof(API_ADMINS_PATH) + ADMIN_NAME_MAX + 1];
+
+	if (name == NULL || !admin_name_valid(name))
+		return http_reply_error(r, bad_status, bad_status == 404 ? "not_found" :
+		    "invalid_request", "%sthe name must be 1 to %d of a-z, 0-9, '.', '_' and '-'",
+		    bad_status == 404 ? "no such admin: " : "", ADMIN_NAME_MAX) == 0 ? 1 : -1;
+	(void)snprintf(path, sizeof(path), API_ADMINS_PATH "/%s", name);
+	return api_allow(v, r, action, path, NULL);
+}
+
+/* Map an admin_new_check or admin_new_store failure to its answer. */
+static int
+api_admin_new_fail(struct http_req *r, const struct bos_err *err)
+{
+	if (err->code == BOS_E_EXISTS)
+		return http_reply_error(r, 409, "admin_exists", "%s", err->msg);
+	if (err->code == BOS_E_INVALID)
+		return http_reply_error(r, 400, "invalid_request", "%s", err->msg);
+	return api_auth_internal(r, "adding an admin", err);
+}
+
+/*
+ * The slow part of adding an admin, then its one transaction: the new row
+ * commits together with the audit record or not at all, and the new admin's
+ * seed and codes are shown only once both are durable.
+ */
+static int
+api_admin_add_store(struct http_req *r, struct admin_ctx *c, const char *name, const char *pw,
+    size_t pw_len, int64_t now)
+{
+	const struct principal *p = http_req_principal(r);
+	struct admin_secrets s;
+	struct admin_new nw;
+	struct bos_err err = { 0 };
+	json_t *o = NULL;
+	int rc;
+
+	if (admin_new_prepare(c, name, pw, pw_len, &nw, &s, &err) != 0)
+		return api_auth_internal(r, "adding an admin", &err);
+	if (http_req_audit_join(r) != 0) {
+		rc = 0;   /* answered */
+		goto out;
+	}
+	if (admin_new_store(c, name, &nw, s.id, now, 0, &err) != 0) {
+		rc = api_admin_new_fail(r, &err);
+		goto out;
+	}
+	http_req_audit_reason(r, "admin %s (%s) added by %s", name, s.id, p->name);
+	log_warn("admin %s (%s) added by admin %s (session %s)", name, s.id, p->name,
+	    p->accessor);
+	if ((o = api_admin_secrets_json(name, &s)) == NULL)
+		rc = http_reply_error(r, 500, "internal_error", "out of memory");
+	else
+		rc = http_reply_json_secret(r, 201, o);   /* shown once */
+ out:
+	admin_new_wipe(&nw);
+	admin_secrets_wipe(&s);
+	return rc;
+}
+
+/*
+ * POST /admins/{name} {password, totp}: a signed-in admin adds another. The
+ * password is the new admin's; the TOTP code is the acting admin's own, fresh
+ * (accepted once, like a sign-in's, and counted as a failure when wrong), so
+ * that a session alone, a stolen one say, cannot add an admin.
+ */
+int
+api_admin_add(struct vault *v, struct http_req *r)
+{
+	const char *name = http_req_param(r, "name"), *pw = NULL, *totp = NULL;
+	const json_t *body = http_req_body(r);
+	struct admin_result res;
+	struct admin_ctx c;
+	struct bos_err err = { 0 };
+	size_t pw_len = 0;
+	int rc;
+
+	if ((rc = api_admin_allow(v, r, POLICY_CREATE, name, 400)) != 0)
+		return rc > 0 ? 0 : -1;
+	if (api_auth_str(body, "password", 1, &pw, &pw_len) != 0 ||
+	    api_auth_str(body, "totp", 1, &totp, NULL) != 0)
+		return http_reply_error(r, 400, "invalid_request", "send the new admin's password "
+		    "and a fresh code of your own authenticator app (totp) as strings");
+	api_auth_ctx(v, &c);
+	if (admin_new_check(&c, name, pw, pw_len, 0, &err) != 0)
+		return api_admin_new_fail(r, &err);
+	if (admin_second_factor(&c, http_req_principal(r)->id, totp, vault_now(v), &res,
+	    &err) != 0)
+		return api_auth_internal(r, "TOTP check", &err);
+	if (res.outcome != ADMIN_OK_FULL)
+		return api_auth_refuse(v, r, &res, "your TOTP code is wrong or was used already: "
+		    "send a new code of your authenticator app");
+	return api_admin_add_store(r, &c, name, pw, pw_len, vault_now(v));
+}
+
+struct api_admin_list {
+	json_t *list;
+	int64_t now;                  /* vault_now: whether a lock still runs */
+};
+
 static int
 api_admin_list_cb(const struct admin_info *ai, void *arg)
 {
-	json_t *list = arg, *o;
-	int64_t now = (int64_t)time(NULL);
+	struct api_admin_list *al = arg;
+	int64_t now = al->now;
+	json_t *o;
 
 	o = json_pack("{s:s, s:s, s:I, s:b, s:I, s:b, s:I, s:I, s:I}", "id", ai->id, "name",
 	    ai->name, "created_at", (json_int_t)ai->created_at, "locked", ai->locked_until > now,
@@ -355,24 +478,28 @@ api_admin_list_cb(const struct admin_info *ai, void *arg)
 	    "consecutive_failures", (json_int_t)ai->consecutive_failures,
 	    "recovery_codes_left", (json_int_t)ai->recovery_codes_left);
 	/* Non-zero stops the listing; the caller sees the short list and fails. */
-	return o == NULL || json_array_append_new(list, o) != 0;
+	return o == NULL || json_array_append_new(al->list, o) != 0;
 }
 
 int
 api_admin_list(struct vault *v, struct http_req *r)
 {
+	struct api_admin_list al = { NULL, vault_now(v) };
 	struct admin_ctx c;
 	struct bos_err err = { 0 };
-	json_t *list, *o;
+	json_t *o;
+	int rc;
 
-	if ((list = json_array()) == NULL)
+	if ((rc = api_allow(v, r, POLICY_LIST, API_ADMINS_PATH, NULL)) != 0)
+		return rc > 0 ? 0 : -1;
+	if ((al.list = json_array()) == NULL)
 		return http_reply_error(r, 500, "internal_error", "out of memory");
 	api_auth_ctx(v, &c);
-	if (admin_list(&c, api_admin_list_cb, list, &err) != 0) {
-		json_decref(list);
+	if (admin_list(&c, api_admin_list_cb, &al, &err) != 0) {
+		json_decref(al.list);
 		return api_auth_internal(r, "listing admins", &err);
 	}
-	if ((o = json_pack("{s:o}", "admins", list)) == NULL)
+	if ((o = json_pack("{s:o}", "admins", al.list)) == NULL)
 		return http_reply_error(r, 500, "internal_error", "out of memory");
 	return http_reply_json(r, 200, o);
 }
@@ -387,9 +514,10 @@ api_admin_reset(struct vault *v, struct http_req *r)
 	struct bos_err err = { 0 };
 	unsigned ended;
 	json_t *o;
+	int rc;
 
-	if (name == NULL)
-		name = "";
+	if ((rc = api_admin_allow(v, r, POLICY_UPDATE, name, 404)) != 0)
+		return rc > 0 ? 0 : -1;
 	api_auth_ctx(v, &c);
 	if (admin_reset(&c, name, id, &err) != 0) {
 		if (err.code == BOS_E_NOTFOUND)

@@ -224,7 +224,7 @@ api_cred_run(struct vault *v, struct http_req *r, unsigned action, api_cred_op o
 	struct policy_resource res;
 	struct bos_err err, nf;
 	char path[GRANT_ITEM_MAX + 1];
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = vault_now(v);
 	int answered = 0, rc;
 
 	memset(m, 0, sizeof(*m));
@@ -309,7 +309,7 @@ api_cred_may_create(struct vault *v, struct http_req *r)
 		if (len > 0 && (size_t)len < sizeof(path))
 			res.path = path;
 	}
-	return api_cred_allow(v, r, POLICY_CREATE, &res, "a new credential", (int64_t)time(NULL));
+	return api_cred_allow(v, r, POLICY_CREATE, &res, "a new credential", vault_now(v));
 }
 
 int
@@ -440,7 +440,7 @@ api_cred_list(struct vault *v, struct http_req *r)
 {
 	static const struct policy_resource all = { API_CRED_LIST_PATH, NULL };
 	const char *service = http_req_query(r, "service"), *type = http_req_query(r, "type");
-	struct api_cred_list_ctx c = { v, r, NULL, (int64_t)time(NULL), 0, 0, { 0, "" } };
+	struct api_cred_list_ctx c = { v, r, NULL, vault_now(v), 0, 0, { 0, "" } };
 	enum cred_type t;
 	int rc;
 
@@ -540,7 +540,7 @@ api_cred_open_stored(struct vault *v, struct http_req *r, const char *id,
 		    "was being decrypted; nothing was read; retry");
 	}
 	/* Locked again: note the read for the stale report (GET /credentials?stale=true). */
-	if (rc == 0 && cred_use_mark_read(v->st.store, id, (int64_t)time(NULL), err) != 0) {
+	if (rc == 0 && cred_use_mark_read(v->st.store, id, vault_now(v), err) != 0) {
 		secmem_freezero(*secret, *len);
 		*secret = NULL;
 		*len = 0;

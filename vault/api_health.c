@@ -3,12 +3,15 @@
  * balancers and `systemctl` checks read the status code; people read the
  * body. The core lets this route run when bos-hsmd is down, so it can say so.
  *
- * GET /metrics (admin): Prometheus text format 0.0.4 (metrics.h).
+ * GET /metrics (admin, as the role allows "read" on "metrics"): Prometheus
+ * text format 0.0.4 (metrics.h). Served requests leave no audit record (the
+ * route is AUDIT_OFF); refused ones do.
  */
 #include <stdlib.h>
 #include "api.h"
 #include "hsm_client.h"
 #include "metrics.h"
+#include "policy.h"
 #include "vault.h"
 
 int
@@ -22,10 +25,12 @@ api_health(struct vault *v, struct http_req *r)
 int
 api_metrics(struct vault *v, struct http_req *r)
 {
-	char *text = metrics_render(v->metrics);
+	char *text;
 	int rc;
 
-	if (text == NULL)
+	if ((rc = api_allow_unaudited(v, r, POLICY_READ, "metrics")) != 0)
+		return rc > 0 ? 0 : -1;
+	if ((text = metrics_render(v->metrics)) == NULL)
 		return -1;
 	rc = http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", text);
 	free(text);

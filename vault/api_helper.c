@@ -49,38 +49,6 @@ api_helper_fail(struct http_req *r, const struct bos_err *err)
 }
 
 /*
- * Ask the policy engine whether the caller may do action on path (id: the
- * object's id, or NULL). 0 when allowed; otherwise the 403 (or 500) was
- * answered and the result is 1 (or -1 when even that failed). A helper's
- * grant never allows these actions, so nothing is counted here.
- */
-static int
-api_helper_allow(struct vault *v, struct http_req *r, unsigned action, const char *path,
-    const char *id)
-{
-	struct policy_resource res = { path, id };
-	struct policy_context ctx = { (int64_t)time(NULL), http_req_client(r) };
-	struct grant_use u = { v->policy, http_req_principal(r), action, &res, NULL, &ctx,
-	    v->st.conf.grant_idle_revoke_seconds };
-	struct policy_decision d, told;
-	struct bos_err err;
-	int rc;
-
-	bos_err_clear(&err);
-	vault_db_lock(v);
-	rc = grant_authorize(v->st.store, &u, &d, &told, &err);
-	vault_db_unlock(v);
-	if (rc != 0)
-		return api_helper_fail(r, &err) == 0 ? 1 : -1;
-	if (d.allow)
-		return 0;
-	log_info("request %s: %s denied %s on %s: %s", http_req_id(r),
-	    http_req_principal(r)->accessor, policy_action_name(action), path, d.reason);
-	http_req_audit_reason(r, "%s", d.reason);
-	return http_reply_error(r, 403, "forbidden", "%s", told.reason) == 0 ? 1 : -1;
-}
-
-/*
  * An optional string field: 0 with *out (NULL when absent or null), -1 when
  * it is not a string or holds a NUL (which C code would silently cut at).
  */
@@ -144,7 +112,7 @@ api_helper_create(struct vault *v, struct http_req *r)
 	struct bos_err err;
 	int rc;
 
-	if ((rc = api_helper_allow(v, r, POLICY_CREATE, API_HELPERS_PATH, NULL)) != 0)
+	if ((rc = api_allow(v, r, POLICY_CREATE, API_HELPERS_PATH, NULL)) != 0)
 		return rc > 0 ? 0 : -1;
 	if (api_helper_str(r, "name", &n.name) != 0 || api_helper_str(r, "contact", &n.contact) != 0 ||
 	    api_helper_str(r, "kind", &n.kind) != 0)
@@ -154,7 +122,7 @@ api_helper_create(struct vault *v, struct http_req *r)
 	if (helper_check(&n, &err) != 0)
 		return http_reply_bos_err(r, &err);
 	vault_db_lock(v);
-	rc = helper_create(v->st.store, &n, (int64_t)time(NULL), id, &err);
+	rc = helper_create(v->st.store, &n, vault_now(v), id, &err);
 	vault_db_unlock(v);
 	if (rc != 0)
 		return api_helper_fail(r, &err);
@@ -179,7 +147,7 @@ api_helper_list(struct vault *v, struct http_req *r)
 	json_t *arr;
 	int rc;
 
-	if ((rc = api_helper_allow(v, r, POLICY_LIST, API_HELPERS_PATH, NULL)) != 0)
+	if ((rc = api_allow(v, r, POLICY_LIST, API_HELPERS_PATH, NULL)) != 0)
 		return rc > 0 ? 0 : -1;
 	if ((arr = json_array()) == NULL)
 		return -1;
@@ -206,11 +174,11 @@ api_helper_revoke(struct vault *v, struct http_req *r)
 	if (!helper_id_valid(id))
 		return http_reply_error(r, 404, "not_found", "no such helper: give its id (hl_...)");
 	(void)snprintf(path, sizeof(path), API_HELPERS_PATH "/%s", id);
-	if ((rc = api_helper_allow(v, r, POLICY_DELETE, path, id)) != 0)
+	if ((rc = api_allow(v, r, POLICY_DELETE, path, id)) != 0)
 		return rc > 0 ? 0 : -1;
 	bos_err_clear(&err);
 	vault_db_lock(v);
-	rc = helper_remove(v->st.store, id, (int64_t)time(NULL), &n, &err);
+	rc = helper_remove(v->st.store, id, vault_now(v), &n, &err);
 	vault_db_unlock(v);
 	if (rc != 0)
 		return api_helper_fail(r, &err);
@@ -438,7 +406,7 @@ api_grant_store(struct vault *v, struct http_req *r, const struct api_grant_req 
 {
 	struct api_grant_items it;
 	struct bos_err err;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = vault_now(v);
 	int rc;
 
 	if ((rc = api_grant_narrow(v, r, g, &it)) != 0)
@@ -459,7 +427,7 @@ api_grant_create(struct vault *v, struct http_req *r)
 	char why[160], token[TOKEN_SIZE], accessor[TOKEN_ACCESSOR_SIZE];
 	int rc;
 
-	if ((rc = api_helper_allow(v, r, POLICY_GRANT, API_GRANTS_PATH, NULL)) != 0)
+	if ((rc = api_allow(v, r, POLICY_GRANT, API_GRANTS_PATH, NULL)) != 0)
 		return rc > 0 ? 0 : -1;
 	if (api_grant_parse(v, r, &g, why, sizeof(why)) != 0)
 		return http_reply_error(r, 400, "invalid", "%s", why);
@@ -538,12 +506,12 @@ int
 api_grant_list(struct vault *v, struct http_req *r)
 {
 	const char *helper = http_req_query(r, "helper");
-	struct api_grant_list_ctx c = { NULL, (int64_t)time(NULL) };
+	struct api_grant_list_ctx c = { NULL, vault_now(v) };
 	enum grant_filter f;
 	struct bos_err err;
 	int rc;
 
-	if ((rc = api_helper_allow(v, r, POLICY_LIST, API_GRANTS_PATH, NULL)) != 0)
+	if ((rc = api_allow(v, r, POLICY_LIST, API_GRANTS_PATH, NULL)) != 0)
 		return rc > 0 ? 0 : -1;
 	if (api_grant_filter(r, &f) != 0)
 		return http_reply_error(r, 400, "invalid", "'state' must be active or ended");
@@ -568,7 +536,7 @@ api_grant_revoke_locked(struct vault *v, const char *accessor, const char *admin
     struct grant_info *g, struct bos_err *err)
 {
 	char reason[GRANT_REASON_SIZE];
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = vault_now(v);
 
 	(void)snprintf(reason, sizeof(reason), "revoked by admin %s", admin);
 	if (grant_revoke(v->st.store, accessor, now, reason, err) != 0)
@@ -589,7 +557,7 @@ api_grant_revoke(struct vault *v, struct http_req *r)
 		return http_reply_error(r, 404, "not_found", "no such grant: give its accessor "
 		    "(acc_...)");
 	(void)snprintf(path, sizeof(path), API_GRANTS_PATH "/%s", accessor);
-	if ((rc = api_helper_allow(v, r, POLICY_DELETE, path, accessor)) != 0)
+	if ((rc = api_allow(v, r, POLICY_DELETE, path, accessor)) != 0)
 		return rc > 0 ? 0 : -1;
 	bos_err_clear(&err);
 	/* The revoke commits before the answer is queued: a use that starts later sees it. */
@@ -600,7 +568,7 @@ api_grant_revoke(struct vault *v, struct http_req *r)
 		return api_helper_fail(r, &err);
 	log_info("request %s: %s revoked grant %s", http_req_id(r),
 	    http_req_principal(r)->accessor, accessor);
-	rc = http_reply_json(r, 200, api_grant_json(&g, (int64_t)time(NULL)));
+	rc = http_reply_json(r, 200, api_grant_json(&g, vault_now(v)));
 	grant_info_free(&g);
 	return rc;
 }

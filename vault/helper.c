@@ -1022,6 +1022,29 @@ grant_told(const struct grant_use *u, const struct policy_principal *p,
 	}
 }
 
+/*
+ * A grant never reaches further than its issuer may hand out now: the
+ * admin role as loaded at this start, not as it was when the grant was made.
+ * The check is the narrowing of grant_create (policy_may_delegate) on the
+ * one resource of this use, so a grant is usable exactly where it could be
+ * made again today, whatever the helper's address.
+ */
+static void
+grant_issuer_check(const struct grant_use *u, const char *accessor, struct policy_decision *d)
+{
+	struct policy_decision why;
+	size_t cap = sizeof(d->reason);
+	int n;
+
+	if (policy_may_delegate(u->ps, GRANT_ADMIN_ROLE, u->action, u->res->path, &why))
+		return;
+	d->allow = 0;
+	n = snprintf(d->reason, cap, "grant %s exceeds what its issuer may hand out now: %s",
+	    accessor, why.reason);
+	if (n < 0 || (size_t)n >= cap)
+		memcpy(d->reason + cap - 4, "...", 4);   /* cut, as the engine cuts its reasons */
+}
+
 static int
 grant_decide(struct store *s, const struct grant_use *u, struct grant_info *g,
     struct policy_decision *d, struct policy_decision *told, struct bos_err *err)
@@ -1043,6 +1066,8 @@ grant_decide(struct store *s, const struct grant_use *u, struct grant_info *g,
 	p.grant = &pg;
 	if (u->res != NULL)
 		policy_decide(u->ps, &p, u->action, u->res, u->ctx, d);
+	if (u->res != NULL && d->allow)
+		grant_issuer_check(u, g->accessor, d);
 	if (u->res != NULL && d->allow) {
 		if (grant_count_use(s, g->accessor, u->ctx->now, &counted, err) != 0)
 			goto out;

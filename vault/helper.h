@@ -199,7 +199,9 @@ struct grant_use {
  * Decide one request. Admins: policy_decide with role "admin". Helpers: read
  * the grant row now (no cache), revoke it first when it has been idle too
  * long (the sweep may not have run yet), ask policy_decide with the grant
- * inline, and on "allow" count the use with one conditional UPDATE (not
+ * inline, then whether the admin role of ps may still hand out the action on
+ * the resource (policy_may_delegate: a grant never exceeds what its issuer
+ * may do now), and on "allow" count the use with one conditional UPDATE (not
  * revoked, not expired, not exhausted) whose changes() must be 1, recording
  * last_used_at. Anyone else is refused.
  *

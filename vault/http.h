@@ -182,6 +182,14 @@ void http_req_audit_principal(struct http_req *r, const char *principal);
  */
 int http_req_audit_now(struct http_req *r, const char *decision) BOS_WUR;
 /*
+ * AUDIT_LATE routes: after the slow part (argon2, the HSM), join the audit
+ * transaction now, as AUDIT_TXN routes do before their handler: what the
+ * handler writes from here on commits together with the record, or not at
+ * all. 0 joined; -1 not: an error (503 when the trail cannot be written) was
+ * answered, and nothing may be written.
+ */
+int http_req_audit_join(struct http_req *r) BOS_WUR;
+/*
  * AUDIT_TXN routes: give up the database lock around a slow step that needs
  * no database (the HSM's part of a read), keeping the request's work so far
  * in its group-commit batch (batch.h). http_req_pause: 0 released, -1 not

@@ -224,6 +224,21 @@ http_audit_finish(struct http_req *r)
 }
 
 int
+http_req_audit_join(struct http_req *r)
+{
+	if (r->audit_txn)
+		return 0;
+	if (r->audit_done) {
+		/* The record was written already: nothing may join it any more (a caller's bug). */
+		log_err("request %s: audit join after the record was written", r->id);
+		if (http_reply_error(r, 500, "internal", "internal error (request %s)", r->id) != 0)
+			log_err("request %s: cannot answer 500", r->id);
+		return -1;
+	}
+	return http_audit_begin(r);
+}
+
+int
 http_req_pause(struct http_req *r)
 {
 	if (!r->audit_txn)

@@ -11,6 +11,7 @@ static const char *const f_login[] = { "name", "password", "totp", "recovery_cod
 static const char *const f_totp[] = { "totp", NULL };
 static const char *const f_none[] = { NULL };
 static const char *const f_admin_create[] = { "name", "password", NULL };
+static const char *const f_admin_add[] = { "password", "totp", NULL };
 static const char *const f_cred_create[] = { "name", "type", "service", "secret", "metadata", NULL };
 static const char *const f_cred_update[] = { "secret", NULL };
 static const char *const q_cred_list[] = { "service", "type", "stale", NULL };
@@ -33,6 +34,7 @@ const struct http_route api_routes[] = {
 
 	{ HTTP_POST, "/admins", ROUTE_LOCAL_VAULT_UID, api_admin_create, "admin_create", f_admin_create, NULL, AUDIT_TXN },
 	{ HTTP_GET, "/admins", ROUTE_ADMIN, api_admin_list, "admin_list", NULL, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/admins/{name}", ROUTE_ADMIN, api_admin_add, "admin_add", f_admin_add, NULL, AUDIT_LATE },
 	{ HTTP_POST, "/admins/{name}/reset", ROUTE_ADMIN, api_admin_reset, "admin_reset", f_none, NULL, AUDIT_TXN },
 
 	{ HTTP_POST, "/credentials", ROUTE_PRINCIPAL, api_cred_create, "cred_create", f_cred_create, NULL, AUDIT_TXN },
@@ -54,3 +56,42 @@ const struct http_route api_routes[] = {
 };
 
 const size_t api_routes_n = BOS_ARRAY_LEN(api_routes);
+
+/*
+ * What each route asks the policy engine, for the docs and the tests: the
+ * handlers make these calls themselves (api_allow, or api_cred.c for the
+ * credential routes), and tests/unit/test_routes.c and
+ * tests/integration/t_policy_routes.sh fail when a route has no entry here
+ * or a handler does not ask what its entry says. Only the routes of
+ * signing in, the first admin and /health ask nothing: they have no
+ * principal with a role yet, or nothing to protect (docs/POLICY.md).
+ */
+const struct api_route_policy api_route_policies[] = {
+	{ "health", NULL, NULL, "public liveness: says only whether the vault and bos-hsmd are up" },
+	{ "metrics", "read", "metrics", NULL },
+	{ "auth_login", NULL, NULL, "signing in: there is no principal before it" },
+	{ "auth_totp", NULL, NULL, "signing in: the second factor of a pending session" },
+	{ "auth_logout", NULL, NULL, "signing out must always work" },
+	{ "auth_session", "read", "session", NULL },
+	{ "admin_create", NULL, NULL, "the first admin, from the vault's own uid, while none exists" },
+	{ "admin_list", "list", "admins", NULL },
+	{ "admin_add", "create", "admins/{name}", NULL },
+	{ "admin_reset", "update", "admins/{name}", NULL },
+	{ "cred_create", "create", "credentials/{service}/{name}", NULL },
+	{ "cred_list", "list", "credentials", NULL },
+	{ "audit_read", "list", "audit", NULL },
+	{ "audit_export", "audit", "audit", NULL },
+	{ "audit_pubkey", "read", "audit", NULL },
+	{ "grant_create", "grant", "grants", NULL },
+	{ "cred_get", "read", "credentials/{service}/{name}", NULL },
+	{ "cred_update", "update", "credentials/{service}/{name}", NULL },
+	{ "cred_revoke", "delete", "credentials/{service}/{name}", NULL },
+	{ "cred_versions", "list", "credentials/{service}/{name}", NULL },
+	{ "helper_create", "create", "helpers", NULL },
+	{ "helper_list", "list", "helpers", NULL },
+	{ "helper_revoke", "delete", "helpers/{id}", NULL },
+	{ "grant_list", "list", "grants", NULL },
+	{ "grant_revoke", "delete", "grants/{accessor}", NULL },
+};
+
+const size_t api_route_policies_n = BOS_ARRAY_LEN(api_route_policies);

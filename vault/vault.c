@@ -3,7 +3,9 @@
 
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <time.h>
 #include "batch.h"
+#include "clock.h"
 #include "log.h"
 #include "store.h"
 
@@ -51,4 +53,23 @@ vault_db_unlock(struct vault *v)
 		log_err("database unlock failed; aborting");
 		abort();
 	}
+}
+
+void
+vault_clock_start(struct vault *v)
+{
+	struct timespec ts;
+
+	v->clock_mono0_ms = clock_mono_ms();
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		ts.tv_sec = time(NULL), ts.tv_nsec = 0;
+	v->clock_wall0_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+vault_now(const struct vault *v)
+{
+	if (v->clock_wall0_ms == 0)
+		return (int64_t)time(NULL);
+	return (v->clock_wall0_ms + (clock_mono_ms() - v->clock_mono0_ms)) / 1000;
 }

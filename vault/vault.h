@@ -41,7 +41,21 @@ struct vault {
 	uid_t uid;                 /* the vault's own uid (for ROUTE_LOCAL_VAULT_UID) */
 	struct policy_set *policy; /* role policies from STATE/roles.policy (policy.h) */
 	struct auditor *audit;     /* the audit trail (auditor.h) */
+	int64_t clock_wall0_ms;    /* vault_clock_start: Unix time at start in ms (0: not started) */
+	int64_t clock_mono0_ms;    /* ... and CLOCK_MONOTONIC then */
 };
+
+/*
+ * The vault's clock for every time-to-live decision (grant expiry, idle
+ * grants, lockouts, stale credentials): the wall clock read once at start,
+ * advanced by CLOCK_MONOTONIC since. Unix seconds, so stored times still read
+ * as UTC for people and survive a restart; but stepping the system clock
+ * while the vault runs (an operator's mistake, an NTP jump) moves no expiry
+ * and no lockout (SECURITY.md "Clock steps"). A restart reads the wall clock
+ * again. Before vault_clock_start (tests), the wall clock itself.
+ */
+void vault_clock_start(struct vault *v);
+int64_t vault_now(const struct vault *v);
 
 /* Make db_lock (recursive) and the group-commit state. */
 int vault_db_lock_init(struct vault *v);

@@ -316,6 +316,8 @@ vaultd_policy_load(struct vault *v, const char *dir, int dev, struct bos_err *er
 		return -1;
 	if (policy_parse(STATE_POLICY, text, len, &v->policy, msg, sizeof(msg)) != 0)
 		r = bos_err_set(err, BOS_E_CONFIG, "%s", msg);
+	else
+		api_policy_warn(v->policy);
 	free(text);
 	return r;
 }
@@ -331,7 +333,7 @@ vaultd_sweep_txn(struct vault *v, unsigned *n, struct bos_err *err)
 	auditor_txn_mark(v, &m);
 	if (store_begin(v->st.store, err) != 0)
 		return -1;
-	r = grant_sweep_idle(v->st.store, (int64_t)time(NULL), v->st.conf.grant_idle_revoke_seconds,
+	r = grant_sweep_idle(v->st.store, vault_now(v), v->st.conf.grant_idle_revoke_seconds,
 	    n, err);
 	if (r == 0 && *n > 0) {
 		snprintf(reason, sizeof(reason), "revoked %u grant(s) unused for more than %u s", *n,
@@ -539,6 +541,7 @@ vaultd_open(struct vault *v, const char *dir, const struct vaultd_opts *o,
 	const struct config *c;
 
 	memset(v, 0, sizeof(*v));
+	vault_clock_start(v);
 	bos_err_clear(err);
 	if (vault_db_lock_init(v) != 0)
 		return bos_err_set(err, BOS_E_NOMEM, "cannot create the database lock");

@@ -109,6 +109,14 @@ TABLE=(
 	"POST /admins/{name}/reset|invalid|/admins/alice/reset|admin|{\"x\":1}|400|invalid|admin|"
 	"POST /admins/{name}/reset|failed|/admins/alice/reset|admin||500|error|admin|rename:admins"
 
+	# A signed-in admin adds another (alice's code of the next step: the current one is taken).
+	"POST /admins/{name}|denied|/admins/carol|none|{\"password\":\"@PW@\",\"totp\":\"123456\"}|401|deny|anon|"
+	"POST /admins/{name}|denied|/admins/carol|helper|{\"password\":\"@PW@\",\"totp\":\"123456\"}|403|deny|helper|"
+	"POST /admins/{name}|invalid|/admins/alice|admin|{\"password\":\"@PW@\",\"totp\":\"123456\"}|409|invalid|admin|"
+	"POST /admins/{name}|invalid|/admins/@HTOK@|admin|{\"password\":\"@PW@\",\"totp\":\"123456\"}|400|invalid|admin|"
+	"POST /admins/{name}|failed|/admins/carol|admin|{\"password\":\"@PW@\",\"totp\":\"123456\"}|500|error|admin|rename:admins"
+	"POST /admins/{name}|allowed|/admins/carol|admin|{\"password\":\"@PW@\",\"totp\":\"@TOTPNEXT@\"}|201|allow|admin|"
+
 	"POST /credentials|allowed|/credentials|admin|$CB|201|allow|admin|"
 	"POST /credentials|denied|/credentials|none|$CB|401|deny|anon|"
 	"POST /credentials|denied|/credentials|helper|$CB|403|deny|helper|"
@@ -321,6 +329,7 @@ subst() {
 		c=$(totp_code 0)
 		s=${s//@TOTP@/$c}; s=${s//@BADTOTP@/$(printf '%06d' $(( (10#$c + 500000) % 1000000 )))}
 	fi
+	[[ "$s" == *@TOTPNEXT@* ]] && s=${s//@TOTPNEXT@/$(totp_code 1)}
 	s=${s//@PW@/$PW}
 	s=${s//@SECRET_NEW@/$SNEW}; s=${s//@SECRET_V2@/$SV2}; s=${s//@SECRET_V3@/$SV3}
 	s=${s//@CREDREV@/${CREDREV:-}}; s=${s//@CREDBAD@/${CREDBAD:-}}; s=${s//@CRED2@/${CRED2:-}}

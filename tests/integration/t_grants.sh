@@ -74,6 +74,11 @@ allow *    helpers/**
 allow *    grants
 allow *    grants/**
 deny  read credentials/payments/*
+allow *    audit
+allow *    admins
+allow *    admins/**
+allow *    metrics
+allow *    session
 EOF
 check "vault starts" start_vault "$S" "$T/vault.log"
 check "admin created and signed in" admin_setup alice "$PW"

@@ -578,6 +578,39 @@ test_lockout_and_unlock_after_time(void **state)
 }
 
 /* failures count since the last lock or full success; a password-only success does not reset. */
+/*
+ * Issue #12 item 17: the lock follows now (the vault's clock, which a step of
+ * the system clock does not move) while TOTP codes follow totp_now (the wall
+ * clock the authenticator shares). An hour's step of the wall clock neither
+ * ends the lock nor makes the authenticator's codes fail.
+ */
+static void
+test_lock_and_totp_clocks_apart(void **state)
+{
+	struct test_ctx *t = *state;
+	char code[TOTP_DIGITS + 1];
+	struct admin_result res;
+	int i;
+
+	create_admin(t); /* lock after 3 failures for 60 s */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(login(t, "wrong password!!", NULL, NULL, T0, &res), ADMIN_BAD);
+	assert_true(res.locked_now);
+	/* The wall clock an hour ahead, the vault's 10 s on: still locked. */
+	t->ac.totp_now = T0 + 3600;
+	code_at(t, T0 + 3600, 0, code);
+	assert_int_equal(login(t, PW, code, NULL, T0 + 10, &res), ADMIN_LOCKED);
+	/* The vault's clock past the lock: the code of the wall clock's time works... */
+	assert_int_equal(login(t, PW, code, NULL, T0 + 61, &res), ADMIN_OK_FULL);
+	/* ...and one of the vault's own time (an hour behind the authenticator) does not. */
+	code_at(t, T0 + 3600 + 90, 0, code);
+	t->ac.totp_now = T0 + 3600 + 90;
+	assert_int_equal(login(t, PW, code, NULL, T0 + 90, &res), ADMIN_OK_FULL);
+	code_at(t, T0 + 120, 0, code);
+	t->ac.totp_now = T0 + 3600 + 120;
+	assert_int_equal(login(t, PW, code, NULL, T0 + 120, &res), ADMIN_BAD);
+}
+
 static void
 test_failures_are_cumulative(void **state)
 {
@@ -640,6 +673,78 @@ test_disable_after_consecutive_failures(void **state)
 	assert_int_equal(login(t, PW, code, NULL, now, &res), ADMIN_OK_FULL);
 	assert_int_equal(admin_reset(&t->ac, "nobody", id, &err), -1);
 	assert_int_equal(err.code, BOS_E_NOTFOUND);
+}
+
+/* Add an admin the way POST /admins/{name} does: check, prepare, store. */
+static int
+add_admin(struct test_ctx *t, const char *name, const char *pw, struct admin_secrets *out,
+    struct bos_err *err)
+{
+	struct admin_new nw;
+	int r;
+
+	if (admin_new_check(&t->ac, name, pw, strlen(pw), 0, err) != 0)
+		return -1;
+	if (admin_new_prepare(&t->ac, name, pw, strlen(pw), &nw, out, err) != 0)
+		return -1;
+	r = admin_new_store(&t->ac, name, &nw, out->id, T0 + 5, 0, err);
+	admin_new_wipe(&nw);
+	return r;
+}
+
+/* Issue #12 item 12: a second admin, with a seed and codes of its own, signs in. */
+static void
+test_add_second_admin(void **state)
+{
+	struct test_ctx *t = *state;
+	struct admin_secrets bob, again;
+	struct admin_login in = { "bob", "bob's own password", 18, NULL, NULL };
+	struct admin_result res;
+	struct admin_new nw;
+	struct bos_err err = { 0 };
+	uint8_t seed[TOTP_SEED_LEN];
+	char code[TOTP_DIGITS + 1];
+
+	create_admin(t);
+	/* The first-admin path stays closed once an admin exists. */
+	assert_int_equal(admin_new_check(&t->ac, "bob", in.password, in.password_len, 1, &err), -1);
+	assert_int_equal(err.code, BOS_E_EXISTS);
+	/* Refused before any work: a taken name, a bad name, a short password. */
+	assert_int_equal(add_admin(t, NAME, "another long password", &bob, &err), -1);
+	assert_int_equal(err.code, BOS_E_EXISTS);
+	assert_int_equal(add_admin(t, "Bob", "another long password", &bob, &err), -1);
+	assert_int_equal(err.code, BOS_E_INVALID);
+	assert_int_equal(add_admin(t, "bob", "short", &bob, &err), -1);
+	assert_int_equal(err.code, BOS_E_INVALID);
+	assert_int_equal(col_int(t, "SELECT count(*) FROM admins"), 1);
+	if (add_admin(t, "bob", in.password, &bob, &err) != 0)
+		fail_msg("adding bob: %s", err.msg);
+	assert_int_equal(col_int(t, "SELECT count(*) FROM admins"), 2);
+	assert_int_equal(col_int(t, "SELECT count(*) FROM recovery_codes"), 2 * ADMIN_RECOVERY_CODES);
+	assert_string_not_equal(bob.id, t->sec.id);
+	assert_string_not_equal(bob.totp_secret, t->sec.totp_secret);
+	assert_non_null(strstr(bob.totp_uri, "BOS:bob?"));
+	/* Bob signs in with his password and his own authenticator. */
+	assert_int_equal(b32_decode(bob.totp_secret, seed, sizeof(seed)), TOTP_SEED_LEN);
+	assert_int_equal(totp_code(seed, sizeof(seed), totp_step(T0 + 30), code), 0);
+	in.totp = code;
+	assert_int_equal(admin_login(&t->ac, &in, T0 + 30, &res, &err), 0);
+	assert_int_equal(res.outcome, ADMIN_OK_FULL);
+	assert_string_equal(res.id, bob.id);
+	/* Alice's code is not his. */
+	code_at(t, T0 + 60, 0, code);
+	assert_int_equal(admin_login(&t->ac, &in, T0 + 60, &res, &err), 0);
+	assert_int_equal(res.outcome, ADMIN_BAD);
+	/* Two adds of one name racing: the store checks again, inside its transaction. */
+	assert_int_equal(admin_new_prepare(&t->ac, "bob", in.password, in.password_len, &nw,
+	    &again, &err), 0);
+	assert_int_equal(admin_new_store(&t->ac, "bob", &nw, again.id, T0 + 70, 0, &err), -1);
+	assert_int_equal(err.code, BOS_E_EXISTS);
+	assert_int_equal(col_int(t, "SELECT count(*) FROM recovery_codes"), 2 * ADMIN_RECOVERY_CODES);
+	admin_new_wipe(&nw);
+	admin_secrets_wipe(&again);
+	admin_secrets_wipe(&bob);
+	secmem_wipe(seed, sizeof(seed));
 }
 
 static void
@@ -803,9 +908,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_totp_replay_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_totp_parallel_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lockout_and_unlock_after_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_and_totp_clocks_apart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures_are_cumulative, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disable_after_consecutive_failures, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_add_second_admin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recovery_code_single_use, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recovery_code_respects_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seed_bound_to_row, setup, teardown),

@@ -768,6 +768,76 @@ test_grant_uses_counted_once(void **state)
 
 /* ---- admins: the role policy ---- */
 
+/*
+ * Issue #12 item 4: a grant made while the admin role could read every
+ * credential stops reading the payment card once the role may not, without
+ * being counted, while the rest of its scope keeps working; the words the
+ * helper gets are those of any resource outside its grant.
+ */
+static void
+test_grant_issuer_narrowed(void **state)
+{
+	struct test_ctx *t = *state;
+	struct grant_spec sp = { { "credentials/*/*" }, POLICY_READ | POLICY_UPDATE, DAY, 0,
+		{ NULL } };
+	struct policy_set *wide = t->ps, *narrow = NULL;
+	struct policy_decision told, other;
+	char tok[TOKEN_SIZE], acc[TOKEN_ACCESSOR_SIZE], msg[256], text[4096];
+	struct grant_info g;
+
+	grant_new_ok(t, &sp, tok, acc);
+	assert_true(use(t, acc, POLICY_READ, t->card, T0 + 1));
+	snprintf(text, sizeof(text), "%sdeny read credentials/payments/**\n", policy_default_text);
+	assert_int_equal(policy_parse("roles.policy", text, strlen(text), &narrow, msg,
+	    sizeof(msg)), 0);
+	t->ps = narrow;
+	assert_false(use_at(t, acc, POLICY_READ, t->card, T0 + 2, "127.0.0.1", DAY, &told));
+	assert_true(use(t, acc, POLICY_UPDATE, t->card, T0 + 3));     /* not denied to the issuer */
+	assert_true(use(t, acc, POLICY_READ, t->sendgrid, T0 + 4));   /* the rest of the scope */
+	/* The helper is told what it would be told for anything outside its grant. */
+	assert_false(use_at(t, acc, POLICY_READ, NULL, T0 + 5, "127.0.0.1", DAY, &other));
+	assert_string_equal(told.reason, other.reason);
+	grant_get_ok(t, acc, &g);
+	assert_int_equal(g.uses, 3);          /* the refused read was not counted */
+	grant_info_free(&g);
+	t->ps = wide;
+	assert_true(use(t, acc, POLICY_READ, t->card, T0 + 6));      /* the control */
+	policy_free(narrow);
+	secmem_wipe(tok, sizeof(tok));
+}
+
+/* The real reason of such a refusal names the issuer and the rule (for the log and audit). */
+static void
+test_grant_issuer_reason(void **state)
+{
+	struct test_ctx *t = *state;
+	static const struct policy_resource unknown = { "credentials/UNKNOWN/UNKNOWN", NULL };
+	struct grant_spec sp = { { "credentials/*/*" }, POLICY_READ, DAY, 0, { NULL } };
+	struct principal who = { .kind = PRINCIPAL_HELPER };
+	struct policy_context ctx = { T0 + 1, "127.0.0.1" };
+	struct policy_resource card = { "credentials/payments/corporate card", t->card };
+	struct grant_use u = { NULL, &who, POLICY_READ, &card, &unknown, &ctx, DAY };
+	struct policy_decision d, told;
+	struct policy_set *narrow = NULL;
+	struct bos_err err = { 0 };
+	char tok[TOKEN_SIZE], acc[TOKEN_ACCESSOR_SIZE], msg[256], text[4096];
+
+	grant_new_ok(t, &sp, tok, acc);
+	snprintf(who.accessor, sizeof(who.accessor), "%s", acc);
+	snprintf(text, sizeof(text), "%sdeny read credentials/payments/**\n", policy_default_text);
+	assert_int_equal(policy_parse("roles.policy", text, strlen(text), &narrow, msg,
+	    sizeof(msg)), 0);
+	u.ps = narrow;
+	assert_int_equal(grant_authorize(t->store, &u, &d, &told, &err), 0);
+	assert_false(d.allow);
+	if (strstr(d.reason, "exceeds what its issuer may hand out now") == NULL ||
+	    strstr(d.reason, acc) == NULL || strstr(d.reason, "denies read") == NULL)
+		fail_msg("reason: %s", d.reason);
+	assert_null(strstr(told.reason, "issuer"));
+	policy_free(narrow);
+	secmem_wipe(tok, sizeof(tok));
+}
+
 static void
 test_admin_by_role(void **state)
 {
@@ -858,6 +928,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_grant_sweep_skips_ended, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grant_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grant_uses_counted_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grant_issuer_narrowed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grant_issuer_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_by_role, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cred_reads, setup, teardown),
 	};

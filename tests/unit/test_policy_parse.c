@@ -364,7 +364,7 @@ test_default_text(void **state)
 		fail_msg("%s", err);
 	assert_int_equal(ps->n_roles, 1);
 	assert_string_equal(ps->roles[0].name, "admin");
-	assert_int_equal(ps->roles[0].n_rules, 7);
+	assert_int_equal(ps->roles[0].n_rules, 11);
 	for (i = 0; i < ps->n_rules; i++) {
 		assert_int_equal(ps->rules[i].deny, 0);
 		assert_int_equal(ps->rules[i].actions, POLICY_ACTIONS_ALL);

@@ -1,0 +1,183 @@
+#!/bin/bash
+# Every route asks the policy (issue #12 item 3; docs/POLICY.md "Routes").
+#
+# 1. The issue's own case: with "deny * audit" in the admin role, GET
+#    /credentials/audit, /export and /pubkey answer 403 (they answered 200),
+#    the vault warns about them at start, and other routes still work.
+# 2. The walk: vault/routes.c lists what each route asks the policy
+#    (api_route_policies). For every route that asks something, the role file
+#    holds one rule that denies exactly that question from one address of
+#    its own (127.0.3.N). From there the route answers 403 forbidden with the
+#    rule's reason and leaves one "deny" audit record naming the rule (also
+#    GET /metrics, whose served requests leave none), while another route
+#    from the same address is served; from 127.0.0.1, where no deny applies
+#    and the role file is the default, the same request is served (the
+#    control). A route of routes.c without a row here, or a row whose
+#    question differs from routes.c's, fails the test.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_api.sh"
+. "$(dirname "$0")/lib_audit.sh"
+ROUTES=$(cd "$(dirname "$0")/../.." && pwd)/vault/routes.c
+PW="policy routes $(canary pw)"
+NET=127.0.3
+
+# preq ADDR METHOD PATH [BODY]: one request with the session from source address ADDR.
+# Sets PS (status) and PRID (X-Request-Id); the body is in $T/preq.body.
+preq() {
+	local addr=$1 m=$2 p=$3 body=${4-}
+	local a=(-sS -X "$m" -o "$T/preq.body" -D "$T/preq.hdr" -w '%{http_code}' --max-time 60
+		--interface "$addr" --cacert "$S/tls/cert.pem" -H "Authorization: Bearer $SESSION")
+	[ -n "$body" ] && a+=(-H 'Content-Type: application/json' --data-binary "$body")
+	: >"$T/preq.hdr"
+	PS=$(curl "${a[@]}" "$URL$p" 2>/dev/null) || PS=000
+	PRID=$(tr -d '\r' <"$T/preq.hdr" | sed -n 's/^[Xx]-[Rr]equest-[Ii]d: *//p' | tail -1)
+}
+
+# login STEP: sign alice in with the TOTP code of now + STEP * 30 s; sets SESSION.
+login() {
+	SESSION=$(vcurl -X POST -H 'Content-Type: application/json' --data-binary \
+		"{\"name\":\"alice\",\"password\":\"$PW\",\"totp\":\"$(totp_code "$1")\"}" \
+		"$URL/auth/login" | jq -r '.session // empty')
+	[ -n "$SESSION" ]
+}
+
+restart_vault() {
+	kill "$VPID" 2>/dev/null; wait "$VPID" 2>/dev/null
+	start_vault "$S" "$T/vault.log"
+}
+
+# ---- what routes.c says each route asks ---------------------------------------------
+mapfile -t RT_NAMES < <(sed -n 's/^[[:space:]]*{ HTTP_[A-Z]*, "[^"]*", ROUTE_[A-Z_]*, [a-z_]*, "\([a-z_]*\)",.*/\1/p' "$ROUTES")
+declare -A ASKS EXEMPT
+while IFS='|' read -r name action res; do ASKS[$name]="$action $res"; done < <(sed -n \
+	's/^[[:space:]]*{ "\([a-z_]*\)", "\([a-z]*\)", "\([^"]*\)", NULL },.*/\1|\2|\3/p' "$ROUTES")
+while IFS='|' read -r name; do EXEMPT[$name]=1; done < <(sed -n \
+	's/^[[:space:]]*{ "\([a-z_]*\)", NULL, NULL, ".*/\1/p' "$ROUTES")
+check "routes.c parsed: ${#RT_NAMES[@]} routes, each asking or exempt (${#ASKS[@]} + ${#EXEMPT[@]})" \
+	test "${#RT_NAMES[@]}" -ge 20 -a "${#RT_NAMES[@]}" -eq $(( ${#ASKS[@]} + ${#EXEMPT[@]} ))
+
+# ---- the walk's table ------------------------------------------------------------------
+# ROUTE | METHOD | PATH | BODY | ACTION RESOURCE (as routes.c says) | DENY PATTERN | SERVED STATUS
+# @C1@, @C2@, @C3@: credentials pol/c1, pol/c2 and pol/c3 (granted); @H1@ a helper; @H2@ a helper to remove;
+# @G@ a grant to revoke; @TOTP@ a fresh code of alice's (her session's was the step before).
+# Destructive rows come after the rows that need what they remove; bob, whom
+# admin_reset resets, is made by admin_add.
+ROWS=(
+	"metrics|GET|/metrics||read metrics|metrics|200"
+	"auth_session|GET|/auth/session||read session|session|200"
+	"admin_list|GET|/admins||list admins|admins|200"
+	"admin_add|POST|/admins/bob|{\"password\":\"bob's long password\",\"totp\":\"@TOTP@\"}|create admins/{name}|admins/bob|201"
+	"cred_create|POST|/credentials|{\"name\":\"c-new\",\"type\":\"api_key\",\"service\":\"pol\",\"secret\":\"s-new\"}|create credentials/{service}/{name}|credentials/pol/c-new|201"
+	"cred_list|GET|/credentials||list credentials|credentials|200"
+	"audit_read|GET|/credentials/audit?limit=1||list audit|audit|200"
+	"audit_export|GET|/credentials/audit/export||audit audit|audit|200"
+	"audit_pubkey|GET|/credentials/audit/pubkey||read audit|audit|200"
+	"grant_create|POST|/credentials/grant|{\"helper\":\"@H1@\",\"credentials\":[\"@C3@\"],\"actions\":[\"read\"]}|grant grants|grants|201"
+	"cred_get|GET|/credentials/@C1@||read credentials/{service}/{name}|credentials/pol/c1|200"
+	"cred_update|PUT|/credentials/@C1@|{\"secret\":\"s1-v2\"}|update credentials/{service}/{name}|credentials/pol/c1|200"
+	"cred_versions|GET|/credentials/@C1@/versions||list credentials/{service}/{name}|credentials/pol/c1|200"
+	"cred_revoke|DELETE|/credentials/@C2@||delete credentials/{service}/{name}|credentials/pol/c2|200"
+	"helper_create|POST|/helpers|{\"name\":\"Pol Three\",\"contact\":\"three@example.com\",\"kind\":\"setup\"}|create helpers|helpers|201"
+	"helper_list|GET|/helpers||list helpers|helpers|200"
+	"helper_revoke|DELETE|/helpers/@H2@||delete helpers/{id}|helpers/*|200"
+	"grant_list|GET|/grants||list grants|grants|200"
+	"grant_revoke|DELETE|/grants/@G@||delete grants/{accessor}|grants/*|200"
+	"admin_reset|POST|/admins/bob/reset||update admins/{name}|admins/bob|200"
+)
+declare -A HAVE
+for row in "${ROWS[@]}"; do
+	IFS='|' read -r name _ _ _ asks _ _ <<<"$row"
+	HAVE[$name]=1
+	[ "${ASKS[$name]:-}" = "$asks" ] ||
+		notok "route $name: the test asks '$asks', routes.c says '${ASKS[$name]:-nothing}'"
+done
+for name in "${RT_NAMES[@]}"; do
+	[ -n "${EXEMPT[$name]:-}" ] || [ -n "${HAVE[$name]:-}" ] ||
+		notok "route $name of routes.c has no row in t_policy_routes.sh"
+done
+
+# ---- 1. deny * audit --------------------------------------------------------------------
+init_dev "$T/s" >/dev/null 2>&1 || { notok "init"; finish; }
+S=$T/s
+cp "$S/roles.policy" "$T/default.policy"
+{ cat "$T/default.policy"; echo "deny * audit"; } >"$S/roles.policy"
+check "vault starts with 'deny * audit' in the admin role" start_vault "$S" "$T/vault.log"
+check "admin created and signed in" admin_setup alice "$PW"
+declare -A AUDIT_RID
+for p in /credentials/audit /credentials/audit/export /credentials/audit/pubkey; do
+	preq 127.0.0.1 GET "$p"
+	AUDIT_RID[$p]=$PRID
+	check "deny * audit: GET $p answers 403 forbidden with the rule" bash -c \
+		"test '$PS' = 403 && jq -e '.error.code == \"forbidden\" and (.error.message |
+		test(\"rule at roles.policy:[0-9]+ denies (list|audit|read) on audit\"))' '$T/preq.body'"
+done
+preq 127.0.0.1 GET /credentials
+check "deny * audit: GET /credentials still answers 200" test "$PS" = 200
+for r in audit_read audit_export audit_pubkey; do
+	check "deny * audit: the vault warned at start that route $r answers 403" \
+		grep -q "route $r asks for .* on audit, which role admin may not do" "$T/vault.log"
+done
+
+# ---- 2. one deny rule per route, each from its own address ------------------------------
+cp "$T/default.policy" "$S/roles.policy"
+declare -A ADDR
+n=1
+for row in "${ROWS[@]}"; do
+	IFS='|' read -r name _ _ _ asks pat _ <<<"$row"
+	ADDR[$name]=$NET.$n
+	echo "deny ${asks%% *} $pat from $NET.$n" >>"$S/roles.policy"
+	n=$((n + 1))
+done
+check "vault restarts with one deny rule per route" restart_vault
+check "denies limited to other addresses: no warning at start" \
+	bash -c "! grep -q 'which role admin may not do' '$T/vault.log'"
+check "signed in again" login 0
+
+mk() { preq 127.0.0.1 POST "$1" "$2"; jq -r "$3 // empty" "$T/preq.body"; }
+C1=$(mk /credentials '{"name":"c1","type":"api_key","service":"pol","secret":"s1"}' .id)
+C2=$(mk /credentials '{"name":"c2","type":"api_key","service":"pol","secret":"s2"}' .id)
+# Granted: a credential no deny rule names (a grant may not reach where a deny could apply).
+C3=$(mk /credentials '{"name":"c3","type":"api_key","service":"pol","secret":"s3"}' .id)
+H1=$(mk /helpers '{"name":"Pol One","contact":"one@example.com","kind":"setup"}' .id)
+H2=$(mk /helpers '{"name":"Pol Two","contact":"two@example.com","kind":"setup"}' .id)
+G=$(mk /credentials/grant "{\"helper\":\"$H1\",\"credentials\":[\"$C3\"],\"actions\":[\"read\"]}" .accessor)
+check "setup: 3 credentials, 2 helpers, a grant" bash -c \
+	"[[ '$C1' == cr_* && '$C2' == cr_* && '$C3' == cr_* && '$H1' == hl_* && '$H2' == hl_* && '$G' == acc_* ]]"
+subst() {
+	local s=$1
+	s=${s//@TOTP@/$(totp_code 1)}; s=${s//@C1@/$C1}; s=${s//@C2@/$C2}; s=${s//@C3@/$C3}; s=${s//@H1@/$H1}; s=${s//@H2@/$H2}; s=${s//@G@/$G}
+	printf '%s' "$s"
+}
+
+: >"$T/denied"
+for row in "${ROWS[@]}"; do
+	IFS='|' read -r name m path body asks pat ok <<<"$row"
+	path=$(subst "$path"); body=$(subst "$body")
+	preq "${ADDR[$name]}" "$m" "$path" "$body"
+	echo "$PRID $name ${asks%% *}" >>"$T/denied"
+	check "$name: from ${ADDR[$name]} (deny ${asks%% *} $pat) 403 forbidden with the rule" bash -c \
+		"test '$PS' = 403 && jq -e '.error.code == \"forbidden\" and (.error.message |
+		test(\"rule at roles.policy:[0-9]+ denies ${asks%% *} on\"))' '$T/preq.body'"
+	other=/helpers; [ "$name" = helper_list ] && other=/grants
+	preq "${ADDR[$name]}" GET "$other"
+	check "$name: from the same address GET $other is served (the rule denies only $name)" \
+		test "$PS" = 200
+	preq 127.0.0.1 "$m" "$path" "$body"
+	check "$name: from 127.0.0.1 (no deny applies) the same request is served ($ok)" \
+		test "$PS" = "$ok"
+done
+
+# ---- the audit trail: one deny record per refusal, naming the rule ----------------------
+audit_fetch "$T/trail.json" >/dev/null || notok "reading the audit trail"
+while read -r rid name action; do
+	check "$name: exactly one record of the refusal, decision deny, reason naming the rule" \
+		jq -e --arg r "$rid" --arg n "$name" --arg a "$action" '[.[] | select(.request_id == $r)] |
+		length == 1 and .[0].decision == "deny" and .[0].action == $n and
+		(.[0].reason | test("rule at roles.policy:[0-9]+ denies " + $a + " on"))' "$T/trail.json"
+done <"$T/denied"
+for p in /credentials/audit /credentials/audit/export /credentials/audit/pubkey; do
+	check "deny * audit: the refusal of GET $p has its deny record" \
+		jq -e --arg r "${AUDIT_RID[$p]}" '[.[] | select(.request_id == $r)] | length == 1 and
+		.[0].decision == "deny" and (.[0].reason | test("denies .* on audit"))' "$T/trail.json"
+done
+finish
