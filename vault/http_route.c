@@ -77,7 +77,7 @@ http_allow_format(unsigned methods, char *out, size_t cap)
 	return 0;
 }
 
-static int
+int
 http_hex(char c)
 {
 	if (c >= '0' && c <= '9')

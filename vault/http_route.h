@@ -42,6 +42,9 @@ struct http_match {
 	char buf[HTTP_PATH_MAX + 1];    /* decoded parameter values */
 };
 
+/* Value of a hex digit of a percent-escape (either case), or -1. */
+int http_hex(char c);
+
 /* "GET" -> HTTP_GET ...; 0 for any other method (HEAD, PATCH, ...). */
 unsigned http_method_parse(const char *s);
 /* Name of one enum http_method bit, "OTHER" for anything else. */
