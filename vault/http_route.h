@@ -61,6 +61,18 @@ const char *http_method_name(unsigned m);
 enum http_match_result http_route_match(const struct http_route *routes, size_t n,
     const char *path, size_t path_len, unsigned method, struct http_match *m);
 
+/*
+ * 1 when value is a fixed segment that some route has where pattern has
+ * {param}, after leading segments one path could match in both (a {param}
+ * matches any segment): "audit" and "grant" for {id} of
+ * "/credentials/{id}", because of "/credentials/audit" and
+ * "/credentials/grant". A path built with such a value reaches that other
+ * route for its methods (the table's order decides), and for more methods
+ * once that route gains them; the comparison is exact, as route matching is.
+ */
+int http_route_param_reserved(const struct http_route *routes, size_t n, const char *pattern,
+    const char *param, const char *value);
+
 /* Value of parameter name in m, or NULL. */
 const char *http_match_param(const struct http_match *m, const char *name);
 
