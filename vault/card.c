@@ -347,6 +347,7 @@ struct card_group {
 	size_t n;              /* how many digits it has (it may have more than CARD_PAN_MAX) */
 	size_t start, end;     /* byte offsets of its first digit and just past its last */
 	enum card_join join;
+	int after_plus;        /* right after a '+', as a phone number starts */
 };
 
 /*
@@ -359,7 +360,7 @@ card_group_next(const unsigned char *s, size_t n, size_t *pos, struct card_group
 {
 	size_t i = *pos, at = i, seps = 0;
 	int v = -1, letter = 0, plain = 0;
-	uint32_t cp;
+	uint32_t cp, prev = 0;
 
 	while (i < n && v < 0) {
 		at = i;
@@ -368,6 +369,7 @@ card_group_next(const unsigned char *s, size_t n, size_t *pos, struct card_group
 			break;
 		letter |= card_cp_letter(cp);
 		plain = seps++ == 0 && (cp == ' ' || cp == '-');
+		prev = cp;
 	}
 	if (v < 0) {
 		*pos = n;
@@ -376,6 +378,7 @@ card_group_next(const unsigned char *s, size_t n, size_t *pos, struct card_group
 	g->join = (letter || seps == 0) ? CARD_JOIN_NONE : (seps == 1 && plain) ?
 	    CARD_JOIN_PLAIN : CARD_JOIN_OTHER;
 	g->start = at;
+	g->after_plus = prev == '+';
 	g->n = 0;
 	for (;;) {
 		if (g->n < CARD_PAN_MAX)
@@ -461,9 +464,11 @@ card_window_check(const struct card_window *w, card_found_fn found, void *arg, s
 			plain &= w->g[k + 1].join == CARD_JOIN_PLAIN;
 		if (total < CARD_PAN_MIN)
 			continue;
+		/* "+86 138 0013 8002" is a phone number: only an issuer's prefix counts. */
 		for (j = k, o = 0; j <= last; o += w->g[j++].n)
 			memcpy(d + o, w->g[j].d, w->g[j].n);
-		if (!card_luhn_valid(d, total) || !(plain || card_issuer_known(d, total)))
+		if (!card_luhn_valid(d, total) ||
+		    !((plain && !w->g[k].after_plus) || card_issuer_known(d, total)))
 			continue;
 		(*hits)++;
 		stop = found != NULL && found(w->g[k].start, w->g[last].end, arg) != 0;

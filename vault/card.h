@@ -72,8 +72,9 @@ int card_key_is_cvv(const char *key);
  *    format characters, combining marks, symbols, other scripts' letters.
  * A card number is then whole consecutive groups of one stretch with 13 to 19
  * digits in all that pass the Luhn check and either are written plainly (one
- * group, or groups joined by exactly one ASCII space or dash: refused whatever
- * their prefix, as before) or start with a payment card issuer's prefix
+ * group, or groups joined by exactly one ASCII space or dash, and not right
+ * after a '+' as a phone number: refused whatever their prefix, as before) or
+ * start with a payment card issuer's prefix
  * (2200-2204, 2221-2720, 300-305, 3095, 34, 36-39, 3528-3589, 4, 5, 6, 81,
  * 82, 9792, and 1 with 15 digits: Visa, Mastercard, Maestro, Amex, Diners,
  * JCB, Discover, UnionPay, RuPay, Mir, Troy, UATP). The prefix rule

@@ -320,6 +320,8 @@ test_pan_in_text(void **state)
 		"4111 - 1111 / 1111 . 1111", "4111\r\n1111\r\n1111\r\n1111", "(4111) 1111, 1111; 1111",
 		"4111.1111.1111.1111.123",                                            /* and a CVV */
 		"7000 0000 0000 0005",  /* written plainly: refused whatever the prefix, as before */
+		"+4111 1111 1111 1111", /* a '+' in front changes nothing for an issuer's prefix */
+		"+62 812 3456 7808",    /* 62 is UnionPay's: a phone number that looks like a card */
 	};
 	static const char *const no[] = {
 		"", "hello", "4111111111111112", "order 12345", "+1 555-123-4567",
@@ -328,6 +330,8 @@ test_pan_in_text(void **state)
 		/* Luhn-valid, 13-19 digits, but no issuer's prefix and not written plainly. */
 		"2024-01-15 10:30:02", "ports 8080, 8443, 9090, 9445", "7000.0000.0000.0005",
 		"invoice 2024/0117/00000",
+		/* A phone number: plainly written, but after a '+', and 86 is no issuer's. */
+		"+86 138 0013 8002", "call +86 138 0013 8002 or +1 555-123-4567",
 		/* An ASCII letter ends a number: these are four numbers of four digits. */
 		"4111x1111x1111x1111",
 		/* A run of more than 19 digits is not a card number, nor part of one. */
