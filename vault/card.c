@@ -448,8 +448,8 @@ card_window_push(struct card_window *w, const struct card_group *g)
 /*
  * Report each card number that ends with the latest group: whole groups of
  * 13 to 19 digits in all that pass Luhn and are either written plainly (one
- * group, or groups joined by single spaces or dashes) or start with a known
- * issuer prefix. 1 when found() asked to stop.
+ * group, or groups joined by single spaces or dashes, not after a '+') or
+ * start with a known issuer prefix. 1 when found() asked to stop.
  */
 static int
 card_window_check(const struct card_window *w, card_found_fn found, void *arg, size_t *hits)
@@ -464,9 +464,9 @@ card_window_check(const struct card_window *w, card_found_fn found, void *arg, s
 			plain &= w->g[k + 1].join == CARD_JOIN_PLAIN;
 		if (total < CARD_PAN_MIN)
 			continue;
-		/* "+86 138 0013 8002" is a phone number: only an issuer's prefix counts. */
 		for (j = k, o = 0; j <= last; o += w->g[j++].n)
 			memcpy(d + o, w->g[j].d, w->g[j].n);
+		/* After a '+' ("+86 138 0013 8002") it is a phone number unless the prefix says not. */
 		if (!card_luhn_valid(d, total) ||
 		    !((plain && !w->g[k].after_plus) || card_issuer_known(d, total)))
 			continue;
