@@ -5,6 +5,7 @@
 #include <openssl/sha.h>
 #include <sqlite3.h>
 #include <string.h>
+#include "card.h"
 #include "hsm_client.h"
 #include "log.h"
 #include "metrics.h"
@@ -563,6 +564,10 @@ admin_new_check(struct admin_ctx *c, const char *name, const char *pw, size_t pw
 	if (!admin_name_valid(name))
 		return bos_err_set(err, BOS_E_INVALID, "the name must be 1 to %d of a-z, 0-9, "
 		    "'.', '_' and '-'", ADMIN_NAME_MAX);
+	/* The name is shown in lists and sign-in records: never a card number. */
+	if (card_text_has_pan(name))
+		return bos_err_set(err, BOS_E_INVALID, "the name must not contain a card "
+		    "number" CARD_TEXT_HINT);
 	if (password_policy_check(pw, pw_len, err) != 0)
 		return -1;
 	/* Answer "exists" before spending a password hash on it. */

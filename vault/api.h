@@ -29,6 +29,12 @@ int api_cred_get(struct vault *v, struct http_req *r);     /* GET /credentials/{
 int api_cred_update(struct vault *v, struct http_req *r);  /* PUT /credentials/{id} */
 int api_cred_revoke(struct vault *v, struct http_req *r);  /* DELETE /credentials/{id} */
 int api_cred_versions(struct vault *v, struct http_req *r); /* GET /credentials/{id}/versions */
+/*
+ * At start-up: log a warning for each credential stored under a name that a
+ * route shadows ("audit" from before such names were refused): it is still
+ * reached by its id. Takes the database lock.
+ */
+void api_cred_warn_reserved(struct vault *v);
 
 /* api_helper.c: helpers and their grants */
 int api_helper_create(struct vault *v, struct http_req *r); /* POST /helpers */

@@ -24,6 +24,7 @@
 #include "cred.h"
 #include "cred_use.h"
 #include "helper.h"
+#include "http_route.h"
 #include "json_alloc.h"
 #include "log.h"
 #include "secmem.h"
@@ -88,6 +89,8 @@ api_cred_field(struct http_req *r, const char *name, int *answered)
  * path that no credential can have (services are lowercase).
  */
 #define API_CRED_UNKNOWN_PATH "credentials/UNKNOWN/UNKNOWN"
+/* The route of one credential: its {id} is the id or the name. */
+#define API_CRED_PATTERN "/credentials/{id}"
 /* The list itself, as the policy knows it. */
 #define API_CRED_LIST_PATH "credentials"
 
@@ -333,6 +336,11 @@ api_cred_create(struct vault *v, struct http_req *r)
 	if (cred_type_parse(type, &n.type) != 0)
 		return http_reply_error(r, 400, "invalid", "'type' must be one of api_key, password, "
 		    "card, bank_account, secret");
+	/* Derived from the route table, so that a route added later cannot shadow a new name. */
+	if (http_route_param_reserved(api_routes, api_routes_n, API_CRED_PATTERN, "id", n.name))
+		return http_reply_error(r, 400, "invalid", "name '%s' is reserved: "
+		    "/credentials/%s is another route of the API, so the credential could not be "
+		    "found by its name; choose another name", n.name, n.name);
 	if (md != NULL && !json_is_object(md))
 		return http_reply_error(r, 400, "invalid", "'metadata' must be an object");
 	if (md != NULL && (md_text = json_dumps(md, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
@@ -351,6 +359,55 @@ api_cred_create(struct vault *v, struct http_req *r)
 	    http_req_principal(r)->accessor, id);
 	http_req_audit_resource(r, "/credentials/%s", id);
 	return api_cred_reply_meta(v, r, id, 201);
+}
+
+/* The fixed segment right after "/credentials/" in a pattern, or 0 when it has none. */
+static int
+api_cred_route_segment(const char *pattern, char name[CRED_NAME_MAX + 1])
+{
+	static const char prefix[] = "/credentials/";
+	size_t len;
+
+	if (strncmp(pattern, prefix, sizeof(prefix) - 1) != 0)
+		return 0;
+	pattern += sizeof(prefix) - 1;
+	len = strcspn(pattern, "/");
+	if (len == 0 || len > CRED_NAME_MAX || pattern[0] == '{')
+		return 0;
+	memcpy(name, pattern, len);
+	name[len] = '\0';
+	return 1;
+}
+
+void
+api_cred_warn_reserved(struct vault *v)
+{
+	char name[CRED_NAME_MAX + 1], seen[CRED_NAME_MAX + 1];
+	struct cred_meta m;
+	struct bos_err err;
+	size_t i, j;
+
+	for (i = 0; i < api_routes_n; i++) {
+		if (!api_cred_route_segment(api_routes[i].pattern, name) ||
+		    !http_route_param_reserved(api_routes, api_routes_n, API_CRED_PATTERN, "id",
+		    name))
+			continue;
+		/* Once per name: /credentials/audit/export names "audit" again. */
+		for (j = 0; j < i; j++)
+			if (api_cred_route_segment(api_routes[j].pattern, seen) &&
+			    strcmp(seen, name) == 0)
+				break;
+		if (j < i)
+			continue;
+		bos_err_clear(&err);
+		vault_db_lock(v);
+		if (cred_get(&v->cc, name, &m, &err) == 0) {
+			log_warn("credential %s is named '%s', which the route /credentials/%s "
+			    "shadows: reach it by its id", m.id, name, name);
+			cred_meta_free(&m);
+		}
+		vault_db_unlock(v);
+	}
 }
 
 /* What a list needs in its callback. */

@@ -278,6 +278,14 @@ api_grant_parse_lists(json_t *body, struct api_grant_req *g, char *why, size_t w
 	    POLICY_GRANT_MAX_ITEMS, g->items, &g->n_items, why, whylen) != 0 ||
 	    api_grant_actions(json_object_get(body, "actions"), &g->actions, why, whylen) != 0)
 		return -1;
+	/* A pattern is stored as written and shown in every list of grants. */
+	for (i = 0; i < g->n_items; i++) {
+		if (card_text_has_pan(g->items[i])) {
+			(void)snprintf(why, whylen, "'credentials' item %zu must not contain a card "
+			    "number" CARD_TEXT_HINT, i + 1);
+			return -1;
+		}
+	}
 	if (cidrs != NULL && !json_is_null(cidrs) && api_grant_strings(cidrs, "cidrs", 0,
 	    POLICY_GRANT_MAX_CIDRS, g->cidrs, &g->n_cidrs, why, whylen) != 0)
 		return -1;
@@ -317,7 +325,7 @@ api_grant_parse(struct vault *v, struct http_req *r, struct api_grant_req *g, ch
 		return -1;
 	}
 	if (g->note != NULL && card_text_has_pan(g->note)) {
-		(void)snprintf(why, whylen, "'note' must not contain a card number");
+		(void)snprintf(why, whylen, "'note' must not contain a card number" CARD_TEXT_HINT);
 		return -1;
 	}
 	return 0;

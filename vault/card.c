@@ -1,7 +1,9 @@
 /* Card numbers; see card.h. */
 #include "card.h"
 
+#include <stdint.h>
 #include <string.h>
+#include "card_digits.h"
 #include "secmem.h"
 
 /* Locale-independent: isdigit() may accept more than '0'..'9'. */
@@ -255,50 +257,262 @@ card_key_is_cvv(const char *key)
 	return 0;
 }
 
+/* ---- card numbers in free text ---------------------------------------------------- */
+
 /*
- * From the first digit of a group, join whole groups (single space or dash
- * between them) and report whether any prefix of 13..19 digits that ends at
- * a group boundary passes Luhn.
+ * Value 0..9 of a code point that Unicode gives a decimal digit value (ASCII,
+ * Arabic-Indic, Devanagari, full-width, mathematical, superscript, circled
+ * and the rest of card_digits.h), else -1.
  */
 static int
-card_span_has_pan(const char *p)
+card_cp_digit(uint32_t cp)
+{
+	size_t lo = 0, hi = BOS_ARRAY_LEN(card_digit_runs), mid;
+
+	if (cp < 0x80)
+		return cp >= '0' && cp <= '9' ? (int)(cp - '0') : -1;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cp < card_digit_runs[mid].first)
+			hi = mid;
+		else if (cp - card_digit_runs[mid].first >= card_digit_runs[mid].count)
+			lo = mid + 1;
+		else
+			return card_digit_runs[mid].value + (int)(cp - card_digit_runs[mid].first);
+	}
+	return -1;
+}
+
+/*
+ * Only ASCII letters end a number. Any other character that is not a digit
+ * separates groups: punctuation, symbols, spaces and controls of any
+ * script, invisible format characters, combining marks, and letters of other
+ * scripts too, since some of those are blank (U+3164 HANGUL FILLER) and would
+ * otherwise hide a card number in plain sight.
+ */
+static int
+card_cp_letter(uint32_t cp)
+{
+	return (cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z');
+}
+
+/*
+ * Decode the UTF-8 character at s[*pos] (n bytes in all) and move past it.
+ * A byte that does not start a valid character (a stray continuation byte,
+ * an overlong form, a surrogate, a cut sequence) is taken alone as U+FFFD,
+ * which separates like any other symbol.
+ */
+static uint32_t
+card_utf8_next(const unsigned char *s, size_t n, size_t *pos)
+{
+	static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t i = *pos, len, k;
+	uint32_t cp;
+
+	*pos = i + 1;
+	if (s[i] < 0x80)
+		return s[i];
+	if (s[i] >= 0xc2 && s[i] <= 0xdf)
+		len = 2;
+	else if (s[i] >= 0xe0 && s[i] <= 0xef)
+		len = 3;
+	else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+		len = 4;
+	else
+		return 0xfffd;
+	if (n - i < len)
+		return 0xfffd;
+	cp = s[i] & (0x7fu >> len);
+	for (k = 1; k < len; k++) {
+		if ((s[i + k] & 0xc0) != 0x80)
+			return 0xfffd;
+		cp = cp << 6 | (s[i + k] & 0x3fu);
+	}
+	if (cp < min[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0xfffd;
+	*pos = i + len;
+	return cp;
+}
+
+/* What stands between a group of digits and the group before it. */
+enum card_join {
+	CARD_JOIN_NONE,   /* nothing before it, or a letter: the group starts a new stretch */
+	CARD_JOIN_PLAIN,  /* exactly one ASCII space or dash, as card numbers are usually written */
+	CARD_JOIN_OTHER,  /* any other run of characters that are neither letters nor digits */
+};
+
+/* One maximal run of digits, of any script, as ASCII. */
+struct card_group {
+	char d[CARD_PAN_MAX];  /* its digits, when n <= CARD_PAN_MAX */
+	size_t n;              /* how many digits it has (it may have more than CARD_PAN_MAX) */
+	size_t start, end;     /* byte offsets of its first digit and just past its last */
+	enum card_join join;
+	int after_plus;        /* right after a '+', as a phone number starts */
+};
+
+/*
+ * The normaliser: find the next group of digits in s[*pos..n), read as
+ * ASCII digits, and what separates it from the group before. 1 when a group
+ * was found, 0 at the end of the text.
+ */
+static int
+card_group_next(const unsigned char *s, size_t n, size_t *pos, struct card_group *g)
+{
+	size_t i = *pos, at = i, seps = 0;
+	int v = -1, letter = 0, plain = 0;
+	uint32_t cp, prev = 0;
+
+	while (i < n && v < 0) {
+		at = i;
+		cp = card_utf8_next(s, n, &i);
+		if ((v = card_cp_digit(cp)) >= 0)
+			break;
+		letter |= card_cp_letter(cp);
+		plain = seps++ == 0 && (cp == ' ' || cp == '-');
+		prev = cp;
+	}
+	if (v < 0) {
+		*pos = n;
+		return 0;
+	}
+	g->join = (letter || seps == 0) ? CARD_JOIN_NONE : (seps == 1 && plain) ?
+	    CARD_JOIN_PLAIN : CARD_JOIN_OTHER;
+	g->start = at;
+	g->after_plus = prev == '+';
+	g->n = 0;
+	for (;;) {
+		if (g->n < CARD_PAN_MAX)
+			g->d[g->n] = (char)('0' + v);
+		g->n++;
+		g->end = i;
+		at = i;
+		if (i >= n || (v = card_cp_digit(card_utf8_next(s, n, &at))) < 0)
+			break;
+		i = at;
+	}
+	/* The character after the group is read again, as a separator. */
+	*pos = g->end;
+	return 1;
+}
+
+/*
+ * Does a number of n digits start with the issuer prefix of a card network
+ * in use (ISO/IEC 7812)? Lengths are not checked, except for UATP, whose
+ * leading 1 is also how most dates and counts start.
+ */
+static int
+card_issuer_known(const char *d, size_t n)
+{
+	static const struct {
+		unsigned digits, lo, hi;
+	} iin[] = {
+		{ 4, 2200, 2204 },  /* Mir */
+		{ 4, 2221, 2720 },  /* Mastercard 2-series */
+		{ 3, 300, 305 }, { 4, 3095, 3095 }, { 2, 36, 36 }, { 2, 38, 39 },  /* Diners */
+		{ 2, 34, 34 }, { 2, 37, 37 },  /* American Express */
+		{ 4, 3528, 3589 },  /* JCB */
+		{ 1, 4, 6 },        /* Visa; Mastercard, Maestro; Discover, UnionPay, RuPay ... */
+		{ 2, 81, 82 },      /* UnionPay, RuPay */
+		{ 4, 9792, 9792 },  /* Troy */
+	};
+	unsigned p;
+	size_t i;
+
+	if (d[0] == '1')
+		return n == 15;     /* UATP */
+	for (i = 0; i < BOS_ARRAY_LEN(iin); i++) {
+		p = card_prefix(d, iin[i].digits);
+		if (card_in(p, iin[i].lo, iin[i].hi))
+			return 1;
+	}
+	return 0;
+}
+
+/* The groups a card number that ends at the latest one could be made of. */
+struct card_window {
+	struct card_group g[CARD_PAN_MAX];  /* every group has at least one digit */
+	size_t count, digits;
+};
+
+static void
+card_window_push(struct card_window *w, const struct card_group *g)
+{
+	while (w->count > 0 && w->digits + g->n > CARD_PAN_MAX) {
+		w->digits -= w->g[0].n;
+		memmove(&w->g[0], &w->g[1], --w->count * sizeof(w->g[0]));
+	}
+	w->g[w->count++] = *g;
+	w->digits += g->n;
+}
+
+/*
+ * Report each card number that ends with the latest group: whole groups of
+ * 13 to 19 digits in all that pass Luhn and are either written plainly (one
+ * group, or groups joined by single spaces or dashes, not after a '+') or
+ * start with a known issuer prefix. 1 when found() asked to stop.
+ */
+static int
+card_window_check(const struct card_window *w, card_found_fn found, void *arg, size_t *hits)
 {
 	char d[CARD_PAN_MAX];
-	size_t n = 0;
-	int found = 0;
+	size_t k = w->count, j, o, total = 0, last = w->count - 1;
+	int plain = 1, stop = 0;
 
-	for (;;) {
-		while (card_is_digit(*p)) {
-			if (n == CARD_PAN_MAX)
-				goto out;
-			d[n++] = *p++;
-		}
-		if (n >= CARD_PAN_MIN && card_luhn_valid(d, n)) {
-			found = 1;
-			goto out;
-		}
-		if (!card_is_sep(*p) || !card_is_digit(p[1]))
-			goto out;
-		p++;
+	while (k-- > 0 && !stop) {
+		total += w->g[k].n;
+		if (k < last)
+			plain &= w->g[k + 1].join == CARD_JOIN_PLAIN;
+		if (total < CARD_PAN_MIN)
+			continue;
+		for (j = k, o = 0; j <= last; o += w->g[j++].n)
+			memcpy(d + o, w->g[j].d, w->g[j].n);
+		/* After a '+' ("+86 138 0013 8002") it is a phone number unless the prefix says not. */
+		if (!card_luhn_valid(d, total) ||
+		    !((plain && !w->g[k].after_plus) || card_issuer_known(d, total)))
+			continue;
+		(*hits)++;
+		stop = found != NULL && found(w->g[k].start, w->g[last].end, arg) != 0;
 	}
- out:
 	secmem_wipe(d, sizeof(d));
-	return found;
+	return stop;
+}
+
+size_t
+card_text_scan(const char *text, size_t n, card_found_fn found, void *arg)
+{
+	struct card_window w;
+	struct card_group g;
+	size_t pos = 0, hits = 0;
+
+	if (text == NULL)
+		return 0;
+	memset(&w, 0, sizeof(w));
+	while (card_group_next((const unsigned char *)text, n, &pos, &g)) {
+		if (g.join == CARD_JOIN_NONE || g.n > CARD_PAN_MAX)
+			w.count = w.digits = 0;
+		/* A run of more digits than a card number has is not one, nor part of one. */
+		if (g.n > CARD_PAN_MAX)
+			continue;
+		card_window_push(&w, &g);
+		if (card_window_check(&w, found, arg, &hits) != 0)
+			break;
+	}
+	secmem_wipe(&w, sizeof(w));
+	secmem_wipe(&g, sizeof(g));
+	return hits;
+}
+
+static int
+card_found_stop(size_t start, size_t end, void *arg)
+{
+	(void)start;
+	(void)end;
+	(void)arg;
+	return 1;
 }
 
 int
 card_text_has_pan(const char *s)
 {
-	size_t i;
-
-	if (s == NULL)
-		return 0;
-	for (i = 0; s[i] != '\0'; i++) {
-		/* Spans start at the first digit of a group. */
-		if (!card_is_digit(s[i]) || (i > 0 && card_is_digit(s[i - 1])))
-			continue;
-		if (card_span_has_pan(s + i))
-			return 1;
-	}
-	return 0;
+	return s != NULL && card_text_scan(s, strlen(s), card_found_stop, NULL) > 0;
 }

@@ -60,14 +60,51 @@ int card_mask(const char *digits, size_t n, char *out, size_t out_size) BOS_WUR;
 int card_key_is_cvv(const char *key);
 
 /*
- * 1 when s contains a card number in clear: a span of 13 to 19 digits that
- * passes the Luhn check, where the span is either one unbroken digit run or a
- * whole number of groups of a run joined by single spaces or dashes
- * ("4111 1111 1111 1111 123" is caught by its first four groups). Digits
- * inside an unbroken run of more than 19 digits are not examined: that is not
- * how card numbers are written, and examining every window would flag most
- * long numbers.
+ * Card numbers in free text (names, contacts, notes, metadata, audit
+ * fields). The text (UTF-8) is first normalised into groups of digits:
+ *  - a digit is any character Unicode gives a decimal digit value, in any
+ *    script: ASCII, full-width (U+FF10..FF19), Arabic-Indic, Devanagari,
+ *    mathematical, superscript, circled ... (card_digits.h);
+ *  - an ASCII letter ends a stretch of groups;
+ *  - anything else separates two groups of one stretch, however many
+ *    characters: spaces of any kind (tab, NBSP, narrow NBSP, thin, em, ideographic),
+ *    dashes, dots, slashes, underscores, full-width punctuation, invisible
+ *    format characters, combining marks, symbols, other scripts' letters.
+ * A card number is then whole consecutive groups of one stretch with 13 to 19
+ * digits in all that pass the Luhn check and either are written plainly (one
+ * group, or groups joined by exactly one ASCII space or dash, and not right
+ * after a '+' as a phone number: refused whatever their prefix, as before) or
+ * start with a payment card issuer's prefix
+ * (2200-2204, 2221-2720, 300-305, 3095, 34, 36-39, 3528-3589, 4, 5, 6, 81,
+ * 82, 9792, and 1 with 15 digits: Visa, Mastercard, Maestro, Amex, Diners,
+ * JCB, Discover, UnionPay, RuPay, Mir, Troy, UATP). The prefix rule
+ * keeps ordinary text from being refused: dates and times (2024-01-15
+ * 10:30:00), lists of ports or amounts, phone numbers rarely start like a
+ * card. A run of more than 19 digits is not a card number, nor part of one;
+ * "4111x1111x1111x1111" is four numbers. Malformed UTF-8 bytes separate.
  */
+
+/*
+ * Ends every "must not contain a card number" message: what counts as one,
+ * and what to do when the digits are something else.
+ */
+#define CARD_TEXT_HINT " (13 to 19 digits passing Luhn, however separated; put a word " \
+    "between other numbers)"
+
+/*
+ * Called for each card number found: byte offsets of its first digit and
+ * just past its last. Return non-zero to stop the scan.
+ */
+typedef int (*card_found_fn)(size_t start, size_t end, void *arg);
+
+/*
+ * Scan n bytes of text (NUL bytes separate like any control character) and
+ * call found (if not NULL) for every card number in it; numbers that overlap
+ * are each reported. Returns how many were found before found() stopped it.
+ */
+size_t card_text_scan(const char *text, size_t n, card_found_fn found, void *arg);
+
+/* 1 when the NUL-terminated s contains a card number (card_text_scan), else 0. */
 int card_text_has_pan(const char *s);
 
 #endif

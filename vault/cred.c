@@ -212,7 +212,8 @@ cred_check_name(const char *name, struct bos_err *err)
 		return bos_err_set(err, BOS_E_INVALID, "name must not look like a credential id "
 		    "(cr_ and 26 letters and digits)");
 	if (card_text_has_pan(name))
-		return bos_err_set(err, BOS_E_INVALID, "name must not contain a card number");
+		return bos_err_set(err, BOS_E_INVALID, "name must not contain a card number"
+		    CARD_TEXT_HINT);
 	return 0;
 }
 
@@ -233,15 +234,16 @@ cred_check_service(const char *svc, struct bos_err *err)
 			    "letters, digits and . _ -");
 	}
 	if (card_text_has_pan(svc))
-		return bos_err_set(err, BOS_E_INVALID, "service must not contain a card number");
+		return bos_err_set(err, BOS_E_INVALID, "service must not contain a card number"
+		    CARD_TEXT_HINT);
 	return 0;
 }
 
 static int
 cred_err_pan_in_metadata(struct bos_err *err)
 {
-	return bos_err_set(err, BOS_E_INVALID, "metadata must not contain a card number; store "
-	    "it as a card credential");
+	return bos_err_set(err, BOS_E_INVALID, "metadata must not contain a card number"
+	    CARD_TEXT_HINT "; store a card as a card credential");
 }
 
 static int

@@ -111,7 +111,8 @@ helper_check_name(const char *name, struct bos_err *err)
 	if (name[0] == ' ' || name[n - 1] == ' ')
 		return bos_err_set(err, BOS_E_INVALID, "'name' must not start or end with a space");
 	if (card_text_has_pan(name))
-		return bos_err_set(err, BOS_E_INVALID, "'name' must not contain a card number");
+		return bos_err_set(err, BOS_E_INVALID, "'name' must not contain a card number"
+		    CARD_TEXT_HINT);
 	return 0;
 }
 
@@ -167,7 +168,8 @@ helper_check_contact(const char *contact, struct bos_err *err)
 		    HELPER_CONTACT_MAX);
 	/* Checked first: a card number typed into the wrong field must not be stored. */
 	if (card_text_has_pan(contact))
-		return bos_err_set(err, BOS_E_INVALID, "'contact' must not contain a card number");
+		return bos_err_set(err, BOS_E_INVALID, "'contact' must not contain a card "
+		    "number" CARD_TEXT_HINT);
 	if (!helper_is_email(contact) && !helper_is_phone(contact))
 		return bos_err_set(err, BOS_E_INVALID, "'contact' must be an email address or a "
 		    "phone number (7 to 15 digits, optionally with + - . ( ) and spaces)");

@@ -11,10 +11,10 @@
  * audit_unavailable; the loss is counted (/metrics) and announced by an
  * alert record once the store works again (auditor.c).
  */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "audit_mask.h"
 #include "auditor.h"
 #include "batch.h"
 #include "http_internal.h"
@@ -58,38 +58,6 @@ http_req_audit_principal(struct http_req *r, const char *principal)
 	audit_field_clean(r->audit_principal, principal);
 }
 
-/*
- * Replace anything that looks like a token ("bos_" and the run of token
- * characters after it) with "(token)": a token pasted where a name belongs
- * comes back in an error message, and must not reach the trail that way.
- */
-static void
-http_audit_mask(char f[AUDIT_FIELD_MAX])
-{
-	static const char mark[] = "(token)";
-	char out[AUDIT_FIELD_MAX], *p = f, *t;
-	size_t o = 0, n;
-
-	while ((t = strstr(p, "bos_")) != NULL) {
-		n = (size_t)(t - p);
-		if (o + n + sizeof(mark) > sizeof(out))
-			break;
-		memcpy(out + o, p, n);
-		memcpy(out + o + n, mark, sizeof(mark) - 1);
-		o += n + sizeof(mark) - 1;
-		for (p = t + 4; isalnum((unsigned char)*p) || *p == '_'; p++)
-			;
-	}
-	if (p == f)
-		return;
-	n = strlen(p);
-	if (o + n + 1 > sizeof(out))
-		n = sizeof(out) - 1 - o;
-	memcpy(out + o, p, n);
-	out[o + n] = '\0';
-	audit_field_clean(f, out);
-}
-
 static const char *
 http_audit_decision(unsigned status)
 {
@@ -122,7 +90,7 @@ http_audit_record(const struct http_req *r, const char *decision, const char *re
 	if (r->audit_resource[0] != '\0')
 		memcpy(rec->resource, r->audit_resource, sizeof(rec->resource));
 	else
-		audit_field_clean(rec->resource, r->raw_path);   /* tokens are masked below */
+		audit_mask(r->raw_path, rec->resource);   /* whole, before it is cut to fit */
 	audit_field_clean(rec->decision, decision);
 	if (r->audit_reason[0] != '\0')
 		memcpy(rec->reason, r->audit_reason, sizeof(rec->reason));
@@ -130,9 +98,14 @@ http_audit_record(const struct http_req *r, const char *decision, const char *re
 		audit_field_clean(rec->reason, reason);
 	audit_field_clean(rec->client, r->hc != NULL ? r->hc->client : "-");
 	audit_field_clean(rec->request_id, r->id);
-	http_audit_mask(rec->principal);
-	http_audit_mask(rec->resource);
-	http_audit_mask(rec->reason);
+	/*
+	 * A token or a card number pasted where a name belongs comes back in the
+	 * path, an error message or a sign-in name: never into the trail, however
+	 * it was percent-encoded (issue #12 item 9).
+	 */
+	audit_mask(rec->principal, rec->principal);
+	audit_mask(rec->resource, rec->resource);
+	audit_mask(rec->reason, rec->reason);
 }
 
 /* Take the lock and open the transaction the record (and maybe the handler) uses. */

@@ -77,7 +77,7 @@ http_allow_format(unsigned methods, char *out, size_t cap)
 	return 0;
 }
 
-static int
+int
 http_hex(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -206,6 +206,78 @@ http_route_match(const struct http_route *routes, size_t n, const char *path, si
 	if (m->route != NULL)
 		return HTTP_MATCH_OK;
 	return m->allow != 0 ? HTTP_MATCH_NO_METHOD : HTTP_MATCH_NO_PATH;
+}
+
+/* Segment k of a pattern (without its '/'), or NULL past the last. */
+static const char *
+http_pattern_seg(const char *pattern, size_t k, size_t *len)
+{
+	const char *p = pattern, *end;
+
+	if (p == NULL || *p != '/')
+		return NULL;
+	for (;;) {
+		p++;
+		end = strchr(p, '/');
+		*len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (k-- == 0)
+			return p;
+		if (end == NULL)
+			return NULL;
+		p = end;
+	}
+}
+
+static int
+http_seg_is_param(const char *s, size_t len)
+{
+	return len >= 2 && s[0] == '{' && s[len - 1] == '}';
+}
+
+/*
+ * Could one path match the first k segments of both patterns? A {param}
+ * matches any segment, so it is compatible with anything.
+ */
+static int
+http_pattern_prefix_overlaps(const char *a, const char *b, size_t k)
+{
+	const char *sa, *sb;
+	size_t i, la, lb;
+
+	for (i = 0; i < k; i++) {
+		if ((sa = http_pattern_seg(a, i, &la)) == NULL ||
+		    (sb = http_pattern_seg(b, i, &lb)) == NULL)
+			return 0;
+		if (http_seg_is_param(sa, la) || http_seg_is_param(sb, lb))
+			continue;
+		if (la != lb || memcmp(sa, sb, la) != 0) /* not secret */
+			return 0;
+	}
+	return 1;
+}
+
+int
+http_route_param_reserved(const struct http_route *routes, size_t n, const char *pattern,
+    const char *param, const char *value)
+{
+	const char *seg, *lit;
+	size_t k, i, len, plen = strlen(param), vlen = strlen(value), llen;
+
+	/* Where pattern has {param}. */
+	for (k = 0; (seg = http_pattern_seg(pattern, k, &len)) != NULL; k++)
+		if (len == plen + 2 && http_seg_is_param(seg, len) &&
+		    memcmp(seg + 1, param, plen) == 0) /* not secret */
+			break;
+	if (seg == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		lit = http_pattern_seg(routes[i].pattern, k, &llen);
+		if (lit != NULL && !http_seg_is_param(lit, llen) && llen == vlen &&
+		    memcmp(lit, value, vlen) == 0 && /* not secret */
+		    http_pattern_prefix_overlaps(routes[i].pattern, pattern, k))
+			return 1;
+	}
+	return 0;
 }
 
 const char *

@@ -42,6 +42,9 @@ struct http_match {
 	char buf[HTTP_PATH_MAX + 1];    /* decoded parameter values */
 };
 
+/* Value of a hex digit of a percent-escape (either case), or -1. */
+int http_hex(char c);
+
 /* "GET" -> HTTP_GET ...; 0 for any other method (HEAD, PATCH, ...). */
 unsigned http_method_parse(const char *s);
 /* Name of one enum http_method bit, "OTHER" for anything else. */
@@ -57,6 +60,18 @@ const char *http_method_name(unsigned m);
  */
 enum http_match_result http_route_match(const struct http_route *routes, size_t n,
     const char *path, size_t path_len, unsigned method, struct http_match *m);
+
+/*
+ * 1 when value is a fixed segment that some route has where pattern has
+ * {param}, after leading segments one path could match in both (a {param}
+ * matches any segment): "audit" and "grant" for {id} of
+ * "/credentials/{id}", because of "/credentials/audit" and
+ * "/credentials/grant". A path built with such a value reaches that other
+ * route for its methods (the table's order decides), and for more methods
+ * once that route gains them; the comparison is exact, as route matching is.
+ */
+int http_route_param_reserved(const struct http_route *routes, size_t n, const char *pattern,
+    const char *param, const char *value);
 
 /* Value of parameter name in m, or NULL. */
 const char *http_match_param(const struct http_match *m, const char *name);

@@ -559,6 +559,7 @@ vaultd_open(struct vault *v, const char *dir, const struct vaultd_opts *o,
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
 	if (vaultd_count_creds(v, count, err) != 0)
 		return bos_err_wrap(err, "cannot read credentials");
+	api_cred_warn_reserved(v);
 	if (vaultd_audit_open(v, o->accept_rollback, err) != 0 || vaultd_reseal(v, err) != 0)
 		return -1;
 	return vaultd_listen(v, o->dev, lp, err);

@@ -20,10 +20,11 @@ cleanup() {
 trap cleanup EXIT
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; _fails=$((_fails + 1)); }
-# check DESCRIPTION COMMAND...: ok when the command succeeds.
-check() { local d=$1; shift; if "$@" >/dev/null 2>&1; then ok "$d"; else notok "$d"; fi; }
-# check_not DESCRIPTION COMMAND...: ok when the command fails.
-check_not() { local d=$1; shift; if "$@" >/dev/null 2>&1; then notok "$d"; else ok "$d"; fi; }
+# check DESCRIPTION COMMAND...: ok when the command succeeds. Returns 1 after
+# "not ok", so `check ... || finish` stops a script whose next steps need it.
+check() { local d=$1; shift; if "$@" >/dev/null 2>&1; then ok "$d"; else notok "$d"; return 1; fi; }
+# check_not DESCRIPTION COMMAND...: ok when the command fails; returns 1 after "not ok".
+check_not() { local d=$1; shift; if "$@" >/dev/null 2>&1; then notok "$d"; return 1; else ok "$d"; fi; }
 bg_track() { _pids="$_pids $1"; }
 finish() { [ "$_fails" -eq 0 ]; exit $?; }
 

@@ -231,6 +231,102 @@ test_real_table(void **state)
 	assert_int_equal(m.allow, HTTP_GET);
 }
 
+/*
+ * Reserved values of a parameter (issue #12 item 11): a credential named
+ * like a fixed segment beside {id} would not be reachable by its name.
+ */
+static void
+test_param_reserved(void **state)
+{
+	static const char *const reserved[] = { "audit", "grant" };
+	static const char *const kept[] = {
+		"versions", "export", "pubkey", "Audit", "GRANT", "audits", "audi", "grants",
+		"credentials", "health", "helpers", "x", "cr", "audit ", " audit", "sendgrid-main",
+	};
+	const char *const patterns[] = { "/credentials/{id}", "/credentials/{id}/versions" };
+	size_t i, j;
+
+	(void)state;
+	for (j = 0; j < 2; j++) {
+		for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+			if (!http_route_param_reserved(api_routes, api_routes_n, patterns[j], "id",
+			    reserved[i]))
+				fail_msg("'%s' should be reserved for {id} of %s", reserved[i],
+				    patterns[j]);
+		for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+			if (http_route_param_reserved(api_routes, api_routes_n, patterns[j], "id",
+			    kept[i]))
+				fail_msg("'%s' is not reserved", kept[i]);
+	}
+	/* No such parameter, or a pattern with none. */
+	assert_false(http_route_param_reserved(api_routes, api_routes_n, "/credentials/{id}",
+	    "name", "audit"));
+	assert_false(http_route_param_reserved(api_routes, api_routes_n, "/health", "id", "x"));
+	/* Segments at other depths reserve nothing: "versions" and "reset" are deeper. */
+	assert_false(http_route_param_reserved(routes, NROUTES, "/credentials/{id}", "id",
+	    "versions"));
+	assert_false(http_route_param_reserved(routes, NROUTES, "/admins/{name}/reset", "name",
+	    "reset"));
+	assert_false(http_route_param_reserved(routes, NROUTES, "/a/{x}/b/{y}", "y", "b"));
+}
+
+/* A route added later reserves its segment at once: nothing collides silently. */
+static void
+test_param_reserved_new_route(void **state)
+{
+	struct http_route t[64];
+	size_t n = api_routes_n;
+
+	(void)state;
+	assert_true(n + 3 <= sizeof(t) / sizeof(t[0]));
+	memcpy(t, api_routes, n * sizeof(t[0]));
+	assert_false(http_route_param_reserved(t, n, "/credentials/{id}", "id", "stats"));
+	t[n++] = (struct http_route){ HTTP_GET, "/credentials/stats", ROUTE_ADMIN, NULL, "stats",
+	    NULL, NULL, AUDIT_TXN };
+	assert_true(http_route_param_reserved(t, n, "/credentials/{id}", "id", "stats"));
+	/* "/{any}/rotate" would take /credentials/rotate too. */
+	t[n++] = (struct http_route){ HTTP_POST, "/{kind}/rotate", ROUTE_ADMIN, NULL, "rotate",
+	    NULL, NULL, AUDIT_TXN };
+	assert_true(http_route_param_reserved(t, n, "/credentials/{id}", "id", "rotate"));
+	/* A deeper route does not: /credentials/{id}/history is the credential's. */
+	t[n++] = (struct http_route){ HTTP_GET, "/credentials/{id}/history", ROUTE_ADMIN, NULL,
+	    "history", NULL, NULL, AUDIT_TXN };
+	assert_false(http_route_param_reserved(t, n, "/credentials/{id}", "id", "history"));
+}
+
+/*
+ * The guarantee: any name that is not reserved reaches the credential's own
+ * route by every method of every {id} route, in the real table.
+ */
+static void
+test_unreserved_names_reachable(void **state)
+{
+	static const char *const names[] = {
+		"versions", "export", "pubkey", "Audit", "grants", "credentials", "health",
+		"sendgrid-main", "auth", "login", "admins", "metrics", "helpers", "x",
+	};
+	char path[128];
+	size_t i, r;
+	const char *tail;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_false(http_route_param_reserved(api_routes, api_routes_n,
+		    "/credentials/{id}", "id", names[i]));
+		for (r = 0; r < api_routes_n; r++) {
+			if (strncmp(api_routes[r].pattern, "/credentials/{id}", 17) != 0)
+				continue;
+			tail = api_routes[r].pattern + 17;
+			(void)snprintf(path, sizeof(path), "/credentials/%s%s", names[i], tail);
+			assert_int_equal(http_route_match(api_routes, api_routes_n, path, strlen(path),
+			    api_routes[r].method, &m), HTTP_MATCH_OK);
+			if (m.route != &api_routes[r])
+				fail_msg("%s %s reached %s", http_method_name(api_routes[r].method),
+				    path, m.route->name);
+		}
+	}
+}
+
 static void
 test_content_length(void **state)
 {
@@ -331,6 +427,9 @@ main(void)
 		cmocka_unit_test(test_methods_405),
 		cmocka_unit_test(test_method_names),
 		cmocka_unit_test(test_real_table),
+		cmocka_unit_test(test_param_reserved),
+		cmocka_unit_test(test_param_reserved_new_route),
+		cmocka_unit_test(test_unreserved_names_reachable),
 		cmocka_unit_test(test_content_length),
 		cmocka_unit_test(test_content_type),
 		cmocka_unit_test(test_bearer),
