@@ -199,20 +199,64 @@ card_normalise(const char *in, size_t in_len, char out[static CARD_PAN_MAX + 1],
 	return r;
 }
 
+/* Code points a key may hold between letters that a reader does not see: skipped. */
+static int
+card_key_blank(uint32_t cp)
+{
+	return cp == 0x00a0 || cp == 0x00ad || cp == 0x180e || (cp >= 0x2000 && cp <= 0x200f) ||
+	    (cp >= 0x2028 && cp <= 0x202f) || (cp >= 0x205f && cp <= 0x2064) || cp == 0x3000 ||
+	    cp == 0xfeff || cp == 0xff3f /* full-width _ */ || cp == 0xff0d /* - */ ||
+	    cp == 0xff0e /* . */;
+}
+
+/*
+ * One UTF-8 code point of a NUL-terminated string (jansson hands us valid
+ * UTF-8; anything else is one byte of its own). Advances *p past it.
+ */
+static uint32_t
+card_key_cp(const char **p)
+{
+	const unsigned char *s = (const unsigned char *)*p;
+	size_t n = 1, i;
+	uint32_t cp = s[0];
+
+	if (s[0] >= 0xc0 && s[0] < 0xe0)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] < 0xf0)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] < 0xf8)
+		n = 4, cp = s[0] & 0x07;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80) {
+			*p += 1;
+			return 0xfffd;
+		}
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	*p += n;
+	return cp;
+}
+
 /*
  * Yield the next character of key as card_key_is_cvv() compares it:
- * lowercased, with separators skipped. Returns '\0' at the end.
+ * lowercased, full-width forms (U+FF01..FF5E, as CJK input methods type
+ * them) folded to ASCII, separators and invisible characters skipped.
+ * Returns '\0' at the end, and 0x7f for any other character.
  */
 static char
 card_key_next(const char **p)
 {
-	char c;
+	uint32_t cp;
 
-	while ((c = **p) != '\0') {
-		(*p)++;
-		if (c == '_' || c == '-' || c == '.' || c == ' ')
+	while (**p != '\0') {
+		cp = card_key_cp(p);
+		if (cp >= 0xff01 && cp <= 0xff5e)
+			cp -= 0xfee0;
+		if (cp == '_' || cp == '-' || cp == '.' || cp == ' ' || card_key_blank(cp))
 			continue;
-		return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+		if (cp >= 0x80)
+			return 0x7f;
+		return (cp >= 'A' && cp <= 'Z') ? (char)(cp - 'A' + 'a') : (char)cp;
 	}
 	return '\0';
 }
@@ -250,7 +294,7 @@ card_key_is_cvv(const char *key)
 		if (card_key_match(key, exact[i], 1))
 			return 1;
 	/* Try every starting point, so "card_cvv" and "CVV-2" both match. */
-	for (p = key; *p != '\0'; p++)
+	for (p = key; *p != '\0'; (void)card_key_cp(&p))
 		for (i = 0; i < BOS_ARRAY_LEN(contains); i++)
 			if (card_key_match(p, contains[i], 0))
 				return 1;

@@ -132,6 +132,10 @@ check "the unknown_field message names the field" jq -e '.error.message | contai
 expect "a top-level cvv" 400 cvv_refused -X POST "${JSON[@]}" \
 	--data '{"name":"a","password":"b","cvv":"123"}' "$URL/auth/login"
 check "the cvv_refused message cites PCI DSS 3.3.1.2" jq -e '.error.message | contains("PCI DSS 3.3.1.2")' "$T/b"
+expect "a cvv key in full-width letters (U+FF43 U+FF56 U+FF56)" 400 cvv_refused -X POST "${JSON[@]}" \
+	--data '{"name":"a","password":"b","metadata":{"\uff43\uff56\uff56":"123"}}' "$URL/auth/login"
+expect "a cvv key with a zero-width space inside" 400 cvv_refused -X POST "${JSON[@]}" \
+	--data '{"name":"a","password":"b","c\u200bvv":"123"}' "$URL/auth/login"
 expect "a nested CVC2" 400 cvv_refused -X POST "${JSON[@]}" \
 	--data '{"name":"a","password":"b","totp":{"x":[{"Card-CVC2":"123"}]}}' "$URL/auth/login"
 

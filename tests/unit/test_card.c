@@ -268,11 +268,22 @@ test_cvv_keys(void **state)
 		"card_verification_value", "cardVerificationValue", "card verification code",
 		"card-verification-code", "card_cvv", "cvv_code", "c_v_v", "c-v-c", " cvv ",
 		"cvn", "cvd", "cav2", "card_code", "card_security_code", "x_cvv_x", "cvv.number",
+		/* Full-width letters (as CJK input methods type them), blanks a reader does not see. */
+		"\xef\xbd\x83\xef\xbd\x96\xef\xbd\x96",               /* U+FF43 U+FF56 U+FF56: cvv */
+		"\xef\xbc\xa3\xef\xbc\xb6\xef\xbc\xa3\xef\xbc\x92",   /* CVC2, full-width */
+		"\xef\xbd\x83\xef\xbd\x89\xef\xbd\x84",               /* cid, full-width */
+		"card\xc2\xa0" "cvv", "c\xe2\x80\x8bv\xe2\x80\x8cv", "cv\xc2\xadv",
+		"security\xe3\x80\x80" "code", "card\xef\xbc\xbf" "cvv", "\xef\xbb\xbf" "cvv",
+		"c\xef\xbd\x96v",                                      /* mixed widths */
 	};
 	static const char *const no[] = {
 		"", "card_brand", "brand", "expiry", "exp_month", "cardholder", "name", "notes",
 		"service_code", "incident", "decision", "client_id", "acid", "cv", "cvx", "vvc",
 		"code", "security", "verification", "pin_hint", "last4",
+		"\xef\xbd\x83\xef\xbd\x96",                             /* cv, full-width */
+		"c\xc3\xa9vv", "\xd1\x81vv",                               /* other letters in between */
+		"\xef\xbd\x83\xef\xbd\x89\xef\xbd\x84\xef\xbd\x85\xef\xbd\x92",   /* cider */
+		"\xff\xfe", "c\xc3",                                    /* not UTF-8: no crash, no match */
 	};
 	size_t i;
 
