@@ -93,6 +93,7 @@ static const struct config_u32 config_u32s[] = {
 	{ "sweep_interval_seconds", offsetof(struct config, sweep_interval_seconds), 1, 86400 },
 	{ "audit_checkpoint_records", offsetof(struct config, audit_checkpoint_records), 1, 1000000 },
 	{ "audit_checkpoint_seconds", offsetof(struct config, audit_checkpoint_seconds), 1, 86400 },
+	{ "sandbox_unconfined_paths", offsetof(struct config, sandbox_unconfined_paths), 0, 1 },
 };
 
 static char *

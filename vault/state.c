@@ -232,6 +232,7 @@ state_hsm_config(const struct state *st, const char *hsmd, const char *so_pin,
 	hc->pin_file = st->conf.pin_file[0] ? st->conf.pin_file : NULL;
 	hc->softhsm_conf = st->conf.softhsm_conf[0] ? st->conf.softhsm_conf : NULL;
 	hc->so_pin_file = so_pin;
+	hc->unconfined_paths_ok = st->conf.sandbox_unconfined_paths != 0;
 }
 
 /* Generate the DB key in the HSM, wrap it by the KEK and store db.key. */

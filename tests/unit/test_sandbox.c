@@ -34,11 +34,13 @@ is_null(void)
 static int
 in_child(enum sandbox_profile p, int (*fn)(void))
 {
-	struct sandbox_args a = { -1, 0 };
+	struct sandbox_args a;
 	struct bos_err err;
 	int status = 0;
 	pid_t pid;
 
+	memset(&a, 0, sizeof(a));
+	a.dirfd = -1;
 	if (p == SANDBOX_VAULT) {
 		a.dirfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		a.child = getppid();   /* any pid: the test does not kill it */
@@ -116,11 +118,15 @@ proc_field(pid_t pid, const char *file, const char *key, char *out, size_t cap)
 static void
 check_from_outside(enum sandbox_profile p)
 {
-	struct sandbox_args a = { open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC), getpid() };
+	struct sandbox_args a;
 	struct bos_err err;
 	char v[128], go;
 	int pfd[2], rfd[2], status;
 	pid_t pid;
+
+	memset(&a, 0, sizeof(a));
+	a.dirfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	a.child = getpid();
 
 	assert_int_equal(pipe(pfd), 0);
 	assert_int_equal(pipe(rfd), 0);
@@ -161,10 +167,12 @@ test_limits_and_mode_every_kind(void **state)
 static void
 test_bad_arguments_install_nothing(void **state)
 {
-	struct sandbox_args none = { -1, 0 };
+	struct sandbox_args none;
 	struct bos_err err;
 
 	(void)state;
+	memset(&none, 0, sizeof(none));
+	none.dirfd = -1;
 	if (is_null())
 		skip();
 	/* Refused before anything is loaded: the test process stays unfiltered. */
