@@ -139,8 +139,8 @@ hsmd_sandbox_args(const struct hsmd_opts *o, struct sandbox_args *sa, struct hsm
 	if ((sa->paths[0].fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return hsm_fail_set(f, HSM_ERR_CONFIG, "sandbox: cannot open SoftHSM's token "
 		    "directory %s: %s", dir, strerror(errno));
-	sa->paths[0].access = o->mode == HSMD_MODE_SERVE ? SANDBOX_FS_READ : SANDBOX_FS_READ |
-	    SANDBOX_FS_WRITE | SANDBOX_FS_TRUNCATE | SANDBOX_FS_CREATE | SANDBOX_FS_REMOVE;
+	sa->paths[0].access = o->mode == HSMD_MODE_SERVE ? SANDBOX_HSMD_TOKENS_SERVE :
+	    SANDBOX_HSMD_TOKENS_KEYGEN;
 	sa->npaths = 1;
 	return 0;
 }

@@ -40,6 +40,21 @@ enum sandbox_profile {
 #define SANDBOX_FS_REMOVE   0x10u  /* unlink files, rename one over another in the tree */
 #define SANDBOX_FS_BIND     0x20u  /* create unix sockets (bind) */
 
+/*
+ * Each profile's trees and rights, named here so that the daemons and the
+ * probes (tests/tools/sandbox_probe.c) enter the same profile.
+ * SANDBOX_VAULT, its state directory: create, write and remove files (the
+ * audit head, SQLite's -wal and -shm at close), bind vault.sock; read none
+ * by path (not hsm-pin, hsm-so-pin or a token).
+ * SANDBOX_HSMD, SoftHSM's token directory: read when serving; read, write
+ * and create object files when generating keys (--init, --create-token).
+ */
+#define SANDBOX_VAULT_STATE_ACCESS (SANDBOX_FS_WRITE | SANDBOX_FS_CREATE | SANDBOX_FS_REMOVE | \
+	SANDBOX_FS_BIND)
+#define SANDBOX_HSMD_TOKENS_SERVE SANDBOX_FS_READ
+#define SANDBOX_HSMD_TOKENS_KEYGEN (SANDBOX_FS_READ | SANDBOX_FS_WRITE | SANDBOX_FS_TRUNCATE | \
+	SANDBOX_FS_CREATE | SANDBOX_FS_REMOVE)
+
 #define SANDBOX_PATHS_MAX 4
 
 struct sandbox_path {

@@ -177,8 +177,7 @@ vaultd_sandbox_args(struct vault *v, struct sandbox_args *sa)
 	sa->dirfd = auditor_dir_fd(v->audit);
 	sa->child = hsm_client_pid(v->st.hsm);
 	sa->paths[0].fd = sa->dirfd;
-	sa->paths[0].access = SANDBOX_FS_WRITE | SANDBOX_FS_CREATE | SANDBOX_FS_REMOVE |
-	    SANDBOX_FS_BIND;
+	sa->paths[0].access = SANDBOX_VAULT_STATE_ACCESS;
 	sa->npaths = 1;
 	sa->unconfined_ok = v->st.conf.sandbox_unconfined_paths != 0;
 }

@@ -18,12 +18,45 @@ mkdir -p "$D"
 
 # trials PROFILE ACTION: how many of TRIALS runs died of SIGSYS.
 trials() {
-	local n=0 i
+	local n=0 i dir=
+	[ "$1" = vault ] && dir=$D
 	for i in $(seq "$TRIALS"); do
-		"$PROBE" "$1" "$2" "$D" >/dev/null 2>"$T/probe.err"
+		"$PROBE" "$1" "$2" $dir >/dev/null 2>"$T/probe.err"
 		[ $? -eq $SIGSYS_RC ] && n=$((n + 1))
 	done 2>/dev/null
 	echo "$n"
+}
+
+# The file-path probes' fixture, made anew before each probe (a probe that
+# is not refused changes it): a state directory like the vault's, with the
+# PIN files, database, key file and SoftHSM's tokens/, symlinks that point
+# out of it and out of tokens/, and a directory beside it.
+FX=$T/fx
+fixture() {
+	chmod -R u+rwX "$FX" 2>/dev/null; rm -rf "$FX"
+	mkdir -p "$FX/state/tokens" "$FX/outside" &&
+	echo outside-secret >"$FX/outside/secret" && echo victim >"$FX/outside/victim" &&
+	echo 0123456789abcdef >"$FX/state/hsm-pin" && echo fedcba9876543210 >"$FX/state/hsm-so-pin" &&
+	chmod 0400 "$FX/state/hsm-pin" "$FX/state/hsm-so-pin" &&
+	echo db >"$FX/state/bos.db" && echo key >"$FX/state/db.key" && echo m >"$FX/state/movable" &&
+	echo object >"$FX/state/tokens/tok.object" &&
+	ln -s "$FX/outside/secret" "$FX/state/out-link" &&
+	ln -s "$FX/state/db.key" "$FX/state/tokens/out-link"
+}
+# What each profile's filter lets through to the kernel, so only the path
+# confinement can refuse it (sandbox_probe.c, probe_paths[]).
+VAULT_PATHS="path-abs-read path-dotdot-read path-symlink-read path-pin-read path-so-pin-read
+	path-token-read path-abs-write path-dotdot-write path-symlink-write path-dotdot-unlink
+	path-abs-unlink path-rename-out path-rename-in"
+HSMD_PATHS="path-abs-read path-dotdot-read path-db-read path-dbkey-read path-pin-read
+	path-symlink-read path-abs-write path-token-write path-token-create"
+# path_probe [WRAPPER...] -- PROBE-ARGS: the probe's exit status, on a fresh fixture.
+path_probe() {
+	local w=()
+	while [ "$1" != -- ]; do w+=("$1"); shift; done
+	shift
+	fixture || return 99
+	"${w[@]}" "$PROBE" "$@" >"$T/probe.out" 2>"$T/probe.err"
 }
 
 if [ "$KIND" = null ]; then
@@ -34,7 +67,8 @@ else
 	common="open-legacy exec execveat ptrace ptrace-attach fork vfork process-vm kill-other
 		unlink-cwd mmap-exec mprotect-exec socket-inet socket-inet6 socket-netlink socket-packet"
 	for prof in vault hsmd; do
-		actions=$common
+		actions=$common dir=
+		[ "$prof" = vault ] && dir=$D
 		# SoftHSM opens its token files by path: hsmd's openat is open, and its
 		# syslog's AF_UNIX socket is refused with EACCES, not killed (SANDBOX.md).
 		[ "$prof" = vault ] && actions="open socket-unix $actions"
@@ -43,10 +77,37 @@ else
 			check "$prof profile: $a is killed by SIGSYS in $n/$TRIALS trials" test "$n" -eq "$TRIALS"
 		done
 		check "$prof profile: allowed work succeeds (thread$( [ $prof = vault ] && echo ', head-file ops on the dirfd, kill+reap of the child'))" \
-			"$PROBE" "$prof" ok "$D"
-		check "$prof profile: clone3 answers ENOSYS" "$PROBE" "$prof" clone3 "$D"
+			"$PROBE" "$prof" ok $dir
+		check "$prof profile: clone3 answers ENOSYS" "$PROBE" "$prof" clone3 $dir
 	done
-	"$PROBE" hsmd socket-unix "$D" >/dev/null 2>"$T/probe.err"; rc=$?
+	check "hsmd profile: allowed work succeeds with its token directory (reads a token file)" \
+		path_probe -- hsmd ok "$FX/state"
+	check "hsmd profile: file paths are confined by Landlock" grep -q '^paths: landlock ABI [1-9]' \
+		"$T/probe.out"
+
+	# File paths (#12 item 5, B1): each escape the filter lets through is
+	# refused by the kernel in the real profile; the control is the same
+	# probe where the kernel has no Landlock and the profile is allowed to
+	# run unconfined (sandbox_unconfined_paths = 1): there it gets through.
+	NL=$BOS_TESTBIN/no_landlock
+	for prof in vault hsmd; do
+		list=$VAULT_PATHS
+		[ "$prof" = hsmd ] && list=$HSMD_PATHS
+		for a in $list; do
+			path_probe -- "$prof" "$a" "$FX/state"; rc=$?
+			check "$prof profile: $a is refused ($(cut -d: -f3 "$T/probe.out" | tr -d '\n'))" \
+				test "$rc" -eq 0 -a -s "$T/probe.out"
+			path_probe "$NL" ENOSYS -- --allow-unconfined "$prof" "$a" "$FX/state"; rc=$?
+			check "control, no Landlock and unconfined allowed: $prof $a gets through" \
+				test "$rc" -eq 1
+		done
+		for e in ENOSYS EOPNOTSUPP; do
+			path_probe "$NL" "$e" -- "$prof" ok "$FX/state"; rc=$?
+			check "$prof profile without Landlock ($e): refuses to enter, naming sandbox_unconfined_paths" \
+				bash -c "[ $rc -eq 3 ] && grep -q 'file paths cannot be confined.*sandbox_unconfined_paths = 1' '$T/probe.err'"
+		done
+	done
+	"$PROBE" hsmd socket-unix >/dev/null 2>"$T/probe.err"; rc=$?
 	check "hsmd profile: an AF_UNIX socket (SoftHSM's syslog) is refused with EACCES" \
 		bash -c "[ $rc -eq 1 ] && grep -q 'Permission denied' '$T/probe.err'"
 	check "vault profile: nothing was left behind in the directory" test -z "$(ls -A "$D")"
