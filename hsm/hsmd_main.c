@@ -198,7 +198,7 @@ hsmd_sandbox(struct sandbox_args *sa, struct hsm_fail *f)
 	if (r != 0)
 		return hsm_fail_set(f, HSM_ERR_CONFIG, "%s", err.msg);
 	if (!sandbox_paths_confined())
-		log_warn("sandbox: file paths are NOT confined: %s", sandbox_paths_kind());
+		log_warn("sandbox: file paths are %s", sandbox_paths_kind());
 	return 0;
 }
 

@@ -571,7 +571,7 @@ vaultd_sandbox(struct vault *v, struct bos_err *err)
 	    sandbox_profile_name(SANDBOX_VAULT), sandbox_paths_kind());
 	if (!sandbox_paths_confined())
 		log_warn("sandbox: file paths are NOT confined: a compromised vault could read "
-		    "any file this user can (docs/SANDBOX.md)");
+		    "any file its user can, the HSM PIN too (docs/SANDBOX.md)");
 	return 0;
 }
 

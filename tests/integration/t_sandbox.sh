@@ -157,4 +157,90 @@ check "SIGTERM: the stop is recorded and signed (audit.head rewritten through th
 check "SIGTERM: no audit.head.tmp left" test ! -e "$S/audit.head.tmp"
 check_not "no refused system call was logged" grep -q "refused system call" "$T/v.log"
 check "bos-hsmd is gone" bash -c "! kill -0 $H 2>/dev/null"
+check "bos-vaultd says how file paths are confined" \
+	grep -q "sandbox: $KIND, profile vault, file paths: $( [ "$KIND" = null ] && echo 'none (null sandbox)' || echo 'landlock ABI [1-9]')" "$T/v.log"
+
+# Probes inside the real daemons (tests/tools/preload/path_probe.c): the
+# vault tries path escapes through its state directory's descriptor from a
+# connection thread, bos-hsmd by absolute path once it sent READY. A copy of
+# bos-vaultd finds a wrapper as its bos-hsmd, which preloads the probe.
+PB=$T/pbin PP=$T/pp
+mkdir -p "$PB" "$PP/outside"
+cp "$BOS_BIN/bos-vaultd" "$PB/" && cp "$BOS_BIN/bos-hsmd" "$PB/bos-hsmd.real"
+printf '#!/bin/sh\nLD_PRELOAD=%s BOS_PATH_PROBE=hsmd BOS_PATH_PROBE_DIR=%s exec %s "$@"\n' \
+	"$BOS_TESTBIN/path_probe.so" "$PP/state" "$PB/bos-hsmd.real" >"$PB/bos-hsmd"
+chmod 0755 "$PB/bos-hsmd"
+init_dev "$PP/state" >/dev/null 2>&1 || { notok "init for the in-daemon probes"; finish; }
+ln -s "$PP/outside/secret" "$PP/state/out-link"
+ln -s "$PP/state/db.key" "$PP/state/tokens/out-link"
+VAULT_IN="abs-read dotdot-read symlink-read pin-read so-pin-read dbkey-read abs-write dotdot-write
+	dotdot-unlink abs-unlink rename-out"
+HSMD_IN="abs-read db-read dbkey-read pin-read dotdot-read symlink-read abs-write token-create"
+# in_daemons LOG [WRAPPER...]: start the vault with the probes, trigger the
+# vault's with one request, wait for both to finish, stop it.
+in_daemons() {
+	local log=$1; shift
+	echo outside-secret >"$PP/outside/secret"; echo v >"$PP/outside/victim"; echo v >"$PP/outside/victim2"
+	VAULTD=$PB/bos-vaultd
+	if [ $# -gt 0 ]; then
+		# exec all the way: VPID stays the vault's pid
+		printf '#!/bin/sh\nexec %s %s "$@"\n' "$*" "$PB/bos-vaultd" >"$T/wrapped-vaultd"
+		chmod 0755 "$T/wrapped-vaultd"
+		VAULTD=$T/wrapped-vaultd
+	fi
+	LD_PRELOAD=$BOS_TESTBIN/path_probe.so BOS_PATH_PROBE=vault BOS_PATH_PROBE_DIR=$PP/state \
+		start_vault "$PP/state" "$log" || { VAULTD=$BOS_BIN/bos-vaultd; return 1; }
+	VAULTD=$BOS_BIN/bos-vaultd
+	curl -s --max-time 5 --unix-socket "$PP/state/vault.sock" http://x/health >/dev/null
+	for _ in $(seq 50); do grep -q 'path_probe: vault done' "$log" && break; sleep 0.1; done
+	kill -TERM "$VPID"; wait "$VPID"
+}
+if [ "$KIND" = null ]; then
+	ok "in-daemon path probes skipped (null sandbox in sanitizer builds)"
+else
+	in_daemons "$T/pp.log"
+	for a in $VAULT_IN; do
+		check "real bos-vaultd, connection thread: $a is refused" \
+			grep -q "path_probe: vault $a refused (Permission denied)" "$T/pp.log"
+	done
+	for a in $HSMD_IN; do
+		check "real bos-hsmd, serving: $a is refused" \
+			grep -q "path_probe: hsmd $a refused (Permission denied)" "$T/pp.log"
+	done
+	check_not "real daemons: no probe got through" grep -q "NOT REFUSED" "$T/pp.log"
+	check "real daemons: the outside files are untouched" \
+		test -e "$PP/outside/victim" -a -e "$PP/outside/victim2" -a ! -e "$PP/outside/moved"
+	check_not "real daemons: no refused system call" grep -q "refused system call" "$T/pp.log"
+
+	# Control: the same daemons where the kernel has no Landlock, allowed to
+	# run unconfined. The probes get through, as B1 found, and both daemons
+	# warn at start.
+	echo "sandbox_unconfined_paths = 1" >>"$PP/state/bos.conf"
+	in_daemons "$T/pp-ctl.log" "$BOS_TESTBIN/no_landlock" ENOSYS
+	n=$(grep -c "path_probe: vault .* NOT REFUSED" "$T/pp-ctl.log")
+	check "control: without Landlock every vault probe gets through ($n of $(wc -w <<<"$VAULT_IN"))" \
+		test "$n" -eq "$(wc -w <<<"$VAULT_IN")"
+	n=$(grep -c "path_probe: hsmd .* NOT REFUSED" "$T/pp-ctl.log")
+	check "control: without Landlock every bos-hsmd probe gets through ($n of $(wc -w <<<"$HSMD_IN"))" \
+		test "$n" -eq "$(wc -w <<<"$HSMD_IN")"
+	check "control: bos-vaultd warns that file paths are NOT confined" \
+		grep -q "bos-vaultd.*warning: sandbox: file paths are NOT confined" "$T/pp-ctl.log"
+	check "control: bos-hsmd warns that file paths are NOT confined" \
+		grep -q "bos-hsmd.*warning: sandbox: file paths are NOT confined" "$T/pp-ctl.log"
+
+	# Without Landlock and without that setting, the vault refuses to start
+	# (its bos-hsmd refuses first), says how to go on, and changes nothing.
+	sed -i '/^sandbox_unconfined_paths/d' "$PP/state/bos.conf"
+	mv "$PP/outside/moved" "$PP/state/roles.policy"   # the control's rename-out got through
+	before=$(snapshot "$PP/state")
+	for e in ENOSYS EOPNOTSUPP; do
+		"$BOS_TESTBIN/no_landlock" "$e" "$BOS_BIN/bos-vaultd" --state-dir "$PP/state" \
+			>"$T/nl.log" 2>&1; rc=$?
+		check "no Landlock ($e): bos-vaultd refuses to start (exit $rc)" test "$rc" -ne 0
+		check "no Landlock ($e): the one error line names the way out" bash -c \
+			"[ \$(grep -c 'error:' '$T/nl.log') -eq 1 ] && grep -q 'file paths cannot be confined.*set sandbox_unconfined_paths = 1 in bos.conf' '$T/nl.log'"
+		check_not "no Landlock ($e): never ready" grep -q "ready:" "$T/nl.log"
+	done
+	check "no Landlock: the state directory is unchanged" test "$(snapshot "$PP/state")" = "$before"
+fi
 finish
