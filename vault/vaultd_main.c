@@ -193,6 +193,12 @@ vaultd_start_threads(struct vault *v, const struct http_config *hc, struct bos_e
 {
 	struct sandbox_args sa;
 
+	/*
+	 * jansson seeds its hash from /dev/urandom at the first object, which
+	 * would be an open in the middle of a request, refused by both layers
+	 * (and jansson would fall back to time and pid): seed it now.
+	 */
+	json_object_seed(0);
 	vaultd_sandbox_args(v, &sa);
 	if (sandbox_enter_paths(SANDBOX_VAULT, &sa, err) != 0)
 		return bos_err_wrap(err, "refusing to serve without the sandbox");
@@ -558,12 +564,7 @@ vaultd_sandbox(struct vault *v, struct bos_err *err)
 {
 	struct sandbox_args sa;
 
-	/*
-	 * jansson seeds its hash from /dev/urandom at the first object, which
-	 * would be an open in the middle of a request: seed it now. (glibc
-	 * malloc's lazy open is sandbox_enter's business: sandbox_seccomp.c.)
-	 */
-	json_object_seed(0);
+	/* (jansson was seeded before the paths; glibc malloc's lazy opens are sandbox_seccomp.c's.) */
 	vaultd_sandbox_args(v, &sa);
 	if (sandbox_enter(SANDBOX_VAULT, &sa, err) != 0)
 		return bos_err_wrap(err, "refusing to serve without the sandbox");

@@ -160,6 +160,34 @@ check "bos-hsmd is gone" bash -c "! kill -0 $H 2>/dev/null"
 check "bos-vaultd says how file paths are confined" \
 	grep -q "sandbox: $KIND, profile vault, file paths: $( [ "$KIND" = null ] && echo 'none (null sandbox)' || echo 'landlock ABI [1-9]')" "$T/v.log"
 
+# Nothing the daemons do is refused by their path rules: a refusal there
+# would not kill, it would quietly degrade (jansson once fell back from
+# /dev/urandom to time and pid for its hash seed). Under strace, a start, TLS
+# and unix-socket requests with JSON bodies, 48 connections, a stop: no file
+# call of bos-vaultd or bos-hsmd fails with EACCES or EPERM.
+if [ "$KIND" = null ] || ! command -v strace >/dev/null; then
+	ok "strace of refused file calls skipped ($KIND sandbox, or no strace)"
+else
+	S3=$T/st
+	init_dev "$S3" >/dev/null 2>&1 || notok "init for the strace run"
+	printf '#!/bin/sh\nexec strace -D -f -qq -Z -e trace=%%file -o %s %s "$@"\n' \
+		"$T/files.trace" "$BOS_BIN/bos-vaultd" >"$T/traced-vaultd"
+	chmod 0755 "$T/traced-vaultd"
+	VAULTD=$T/traced-vaultd start_vault "$S3" "$T/st.log" || notok "the vault starts under strace"
+	curl -s --max-time 5 -k "$URL/health" >/dev/null
+	curl -s --max-time 10 --unix-socket "$S3/vault.sock" -H 'Content-Type: application/json' \
+		-d '{"name":"sbadmin","password":"sandbox-probe-password"}' http://x/admins >"$T/admin.json"
+	curl -s --max-time 10 -k -H 'Content-Type: application/json' \
+		-d '{"name":"sbadmin","password":"not-the-password"}' "$URL/auth/login" >/dev/null
+	wrk -t2 -c48 -d1s "$URL/health" >/dev/null 2>&1
+	kill -TERM "$VPID"; wait "$VPID"
+	for _ in $(seq 50); do pgrep -f "strace -D .*$T/files.trace" >/dev/null || break; sleep 0.1; done
+	check "the strace saw the daemons' file calls" grep -q 'audit.head' "$T/files.trace"
+	check "the workload ran (the first admin was created)" grep -q totp_secret "$T/admin.json"
+	check_not "no file call of bos-vaultd or bos-hsmd was refused (EACCES/EPERM): $(grep -m1 -E 'EACCES|EPERM' "$T/files.trace" | cut -c1-120)" \
+		grep -qE 'EACCES|EPERM' "$T/files.trace"
+fi
+
 # Probes inside the real daemons (tests/tools/preload/path_probe.c): the
 # vault tries path escapes through its state directory's descriptor from a
 # connection thread, bos-hsmd by absolute path once it sent READY. A copy of
