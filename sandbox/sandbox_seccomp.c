@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -109,6 +110,13 @@ static const struct sb_rule sb_common_rules[] = {
 	{ SCMP_SYS(mprotect), 1, { SB_MASK(2, PROT_EXEC, 0) }, 0 },
 	/* abort() and pthread_kill signal a thread of this process only. */
 	{ SCMP_SYS(tgkill), 1, { SB_EQ(0, SB_SELF) }, 0 },
+	/*
+	 * glibc's dprintf (log.c) asks whether the fd is a terminal (isatty:
+	 * ioctl TCGETS) when it is a character device: every log line after the
+	 * filter, with stderr on a terminal or /dev/null, killed the process.
+	 * "Not a terminal" is true enough; every other ioctl still kills.
+	 */
+	{ SCMP_SYS(ioctl), 1, { SB_EQK(1, TCGETS) }, ENOTTY },
 };
 
 /*

@@ -188,6 +188,23 @@ else
 		grep -qE 'EACCES|EPERM' "$T/files.trace"
 fi
 
+# Logging after the filter with stderr on /dev/null (or a terminal, as in
+# `make run`): log.c's dprintf asks isatty (ioctl TCGETS) of a character
+# device, which once killed the vault at its first line after the filter.
+if [ "$KIND" != null ]; then
+	S4=$T/devnull
+	init_dev "$S4" >/dev/null 2>&1 || notok "init for the /dev/null run"
+	"$BOS_BIN/bos-vaultd" --state-dir "$S4" >/dev/null 2>&1 &
+	DPID=$!
+	bg_track "$DPID"
+	for _ in $(seq 100); do [ -S "$S4/vault.sock" ] && break; sleep 0.1; done
+	check "stderr on /dev/null: the vault serves after the filter" \
+		curl -sSf --max-time 5 --unix-socket "$S4/vault.sock" http://x/health
+	check "stderr on /dev/null: the vault is still running after logging" kill -0 "$DPID"
+	kill -TERM "$DPID"; wait "$DPID"; rc=$?
+	check "stderr on /dev/null: the vault stops with 0 (exit $rc)" test "$rc" -eq 0
+fi
+
 # Probes inside the real daemons (tests/tools/preload/path_probe.c): the
 # vault tries path escapes through its state directory's descriptor from a
 # connection thread, bos-hsmd by absolute path once it sent READY. A copy of
@@ -270,5 +287,6 @@ else
 		check_not "no Landlock ($e): never ready" grep -q "ready:" "$T/nl.log"
 	done
 	check "no Landlock: the state directory is unchanged" test "$(snapshot "$PP/state")" = "$before"
+
 fi
 finish
