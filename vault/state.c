@@ -189,6 +189,7 @@ state_init_config(const char *dir, const struct state_init_opts *o, struct bos_e
 	const char *label = o->token_label ? o->token_label : (o->dev ? STATE_DEV_TOKEN : NULL);
 
 	config_defaults(&c);
+	c.sandbox_unconfined_paths = o->unconfined_paths ? 1 : 0;
 	if (label == NULL || strlen(label) >= sizeof(c.token_label) || label[0] == '\0')
 		return bos_err_set(err, BOS_E_INVALID, "a token label of 1 to 32 characters is required");
 	(void)snprintf(c.token_label, sizeof(c.token_label), "%s", label);
