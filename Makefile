@@ -61,7 +61,7 @@ POLICY_SRCS := $(wildcard policy/*.c)
 # SANDBOX_DEBUG=log allows and logs to the kernel log (to find allow-lists).
 SANDBOX_DEBUG ?= 0
 ifeq ($(SAN)$(FUZZ),00)
-SANDBOX_SRCS := sandbox/sandbox.c sandbox/sandbox_seccomp.c
+SANDBOX_SRCS := sandbox/sandbox.c sandbox/sandbox_seccomp.c sandbox/sandbox_landlock.c
 SANDBOX_LIBS := $(call pkg_libs,libseccomp)
 else
 SANDBOX_SRCS := sandbox/sandbox.c sandbox/sandbox_null.c

@@ -21,7 +21,11 @@ init_usage(FILE *f)
 	    "  --module PATH    PKCS#11 module of the production HSM\n"
 	    "  --token LABEL    label of an initialised token on that HSM\n"
 	    "  --pin-file FILE  file (mode 0400) holding the token's user PIN; default:\n"
-	    "                   $CREDENTIALS_DIRECTORY/hsm-pin (systemd LoadCredential)\n");
+	    "                   $CREDENTIALS_DIRECTORY/hsm-pin (systemd LoadCredential)\n"
+	    "  --allow-unconfined-paths\n"
+	    "                   where the kernel has no Landlock, run unconfined instead of\n"
+	    "                   refusing, and write sandbox_unconfined_paths = 1 to bos.conf\n"
+	    "                   (docs/SANDBOX.md)\n");
 }
 
 int
@@ -31,7 +35,7 @@ bosctl_cmd_init(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 'd' }, { "dev", no_argument, NULL, 'D' },
 		{ "module", required_argument, NULL, 'm' }, { "token", required_argument, NULL, 't' },
 		{ "pin-file", required_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "allow-unconfined-paths", no_argument, NULL, 'U' }, { NULL, 0, NULL, 0 },
 	};
 	struct state_init_opts o = { 0 };
 	const char *dir = getenv("BOS_STATE_DIR");
@@ -46,6 +50,7 @@ bosctl_cmd_init(int argc, char **argv)
 		case 'm': o.module = optarg; break;
 		case 't': o.token_label = optarg; break;
 		case 'p': o.pin_file = optarg; break;
+		case 'U': o.unconfined_paths = 1; break;
 		case 'h': init_usage(stdout); return BOSCTL_EXIT_OK;
 		default: init_usage(stderr); return BOSCTL_EXIT_USAGE;
 		}

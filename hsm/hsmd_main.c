@@ -8,7 +8,11 @@
  * module, (create the token,) log in, wipe the PIN, attach libp11, send
  * READY. Any failure sends one ERR and exits HSM_EXIT_STARTUP.
  */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -69,8 +73,80 @@ hsmd_open_token(struct hsmd *d, const struct hsmd_opts *o, struct pin *user, str
 	return 0;
 }
 
+/* SoftHSM's own default when SOFTHSM2_CONF is not set (Debian's build). */
+#define HSMD_SOFTHSM_CONF "/etc/softhsm/softhsm2.conf"
+
+/*
+ * SoftHSM's token directory, as SoftHSM itself finds it: `directories.tokendir`
+ * in $SOFTHSM2_CONF or its default configuration file.
+ */
 static int
-hsmd_start(struct hsmd *d, int argc, char **argv, struct hsm_fail *f)
+hsmd_softhsm_tokendir(char *out, size_t cap, struct hsm_fail *f)
+{
+	const char *conf = getenv("SOFTHSM2_CONF");
+	char line[1024], *k, *v, *e;
+	FILE *fp;
+	int r = -1;
+
+	if (conf == NULL || conf[0] == '\0')
+		conf = HSMD_SOFTHSM_CONF;
+	if ((fp = fopen(conf, "re")) == NULL)
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "sandbox: cannot read SoftHSM's configuration "
+		    "%s to find its token directory: %s", conf, strerror(errno));
+	while (r != 0 && fgets(line, sizeof(line), fp) != NULL) {
+		for (k = line; isspace((unsigned char)*k); k++)
+			;
+		if ((v = strchr(k, '=')) == NULL || strncmp(k, "directories.tokendir", 20) != 0 ||
+		    (k[20] != '=' && !isspace((unsigned char)k[20])))
+			continue;
+		for (v++; isspace((unsigned char)*v); v++)
+			;
+		for (e = v + strlen(v); e > v && isspace((unsigned char)e[-1]); e--)
+			;
+		*e = '\0';
+		if (v[0] != '\0' && (size_t)(e - v) < cap) {
+			memcpy(out, v, (size_t)(e - v) + 1);
+			r = 0;
+		}
+	}
+	fclose(fp);
+	if (r != 0)
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "sandbox: %s names no directories.tokendir",
+		    conf);
+	return 0;
+}
+
+/*
+ * What bos-hsmd reaches by path once confined (docs/SANDBOX.md): SoftHSM's
+ * token directory, read-only when serving (SoftHSM re-reads object files on
+ * every token-key operation), read-write for key generation. Nothing else:
+ * not the PIN files, not the vault's database or key file. Another module's
+ * files are unknown, so it gets no path at all (every open is refused).
+ */
+static int
+hsmd_sandbox_args(const struct hsmd_opts *o, struct sandbox_args *sa, struct hsm_fail *f)
+{
+	const char *base = strrchr(o->module, '/');
+	char dir[4096];
+
+	memset(sa, 0, sizeof(*sa));
+	sa->dirfd = -1;
+	sa->unconfined_ok = o->unconfined_ok;
+	if (strncmp(base != NULL ? base + 1 : o->module, "libsofthsm2", 11) != 0)
+		return 0;
+	if (hsmd_softhsm_tokendir(dir, sizeof(dir), f) != 0)
+		return -1;
+	if ((sa->paths[0].fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "sandbox: cannot open SoftHSM's token "
+		    "directory %s: %s", dir, strerror(errno));
+	sa->paths[0].access = o->mode == HSMD_MODE_SERVE ? SANDBOX_HSMD_TOKENS_SERVE :
+	    SANDBOX_HSMD_TOKENS_KEYGEN;
+	sa->npaths = 1;
+	return 0;
+}
+
+static int
+hsmd_start(struct hsmd *d, int argc, char **argv, struct sandbox_args *sa, struct hsm_fail *f)
 {
 	struct pin user = { NULL, 0 }, so = { NULL, 0 };
 	struct hsmd_opts o;
@@ -83,7 +159,8 @@ hsmd_start(struct hsmd *d, int argc, char **argv, struct hsm_fail *f)
 		goto out;
 	if (hsmd_open_token(d, &o, &user, &so, f) != 0)
 		goto out;
-	if (signer_open(o.module, (unsigned long)d->p11.slot, &d->signer, f) != 0)
+	if (signer_open(o.module, (unsigned long)d->p11.slot, &d->signer, f) != 0 ||
+	    hsmd_sandbox_args(&o, sa, f) != 0)
 		goto out;
 	if (buf_init(&d->req, HSM_PAYLOAD_MAX) != 0 || buf_init(&d->resp, HSM_PAYLOAD_MAX) != 0) {
 		hsm_fail_set(f, HSM_ERR_DEVICE, "out of memory");
@@ -102,16 +179,26 @@ hsmd_start(struct hsmd *d, int argc, char **argv, struct hsm_fail *f)
 /*
  * After login and before READY: the vault sees READY only from a sandboxed
  * bos-hsmd. From here on bos-hsmd reads requests on fd 3 and lets SoftHSM
- * read its token files; no socket, exec or ptrace (docs/SANDBOX.md).
+ * read its token files, and no other file; no socket, exec or ptrace
+ * (docs/SANDBOX.md). bos-hsmd has one thread, so sandbox_enter confines
+ * its file paths itself.
  */
 static int
-hsmd_sandbox(struct hsm_fail *f)
+hsmd_sandbox(struct sandbox_args *sa, struct hsm_fail *f)
 {
 	struct bos_err err;
+	int r;
 
 	bos_err_clear(&err);
-	if (sandbox_enter(SANDBOX_HSMD, NULL, &err) != 0)
+	r = sandbox_enter(SANDBOX_HSMD, sa, &err);
+	/* The rules hold the directory now, not the descriptor. */
+	if (sa->npaths > 0)
+		close(sa->paths[0].fd);
+	sa->npaths = 0;
+	if (r != 0)
 		return hsm_fail_set(f, HSM_ERR_CONFIG, "%s", err.msg);
+	if (!sandbox_paths_confined())
+		log_warn("sandbox: file paths are %s", sandbox_paths_kind());
 	return 0;
 }
 
@@ -133,6 +220,7 @@ main(int argc, char **argv)
 {
 	struct hsmd d;
 	struct hsm_fail f = { 0, "" };
+	struct sandbox_args sa;
 	int hardened, status;
 
 	hardened = secmem_harden_process() == 0;
@@ -148,10 +236,11 @@ main(int argc, char **argv)
 		return HSM_EXIT_STARTUP;
 	}
 	memset(&d, 0, sizeof(d));
+	memset(&sa, 0, sizeof(sa));
 	d.fd = HSM_CHANNEL_FD;
 	if (!hardened)
 		hsm_fail_set(&f, HSM_ERR_CONFIG, "cannot make the process undumpable");
-	if (!hardened || hsmd_start(&d, argc, argv, &f) != 0 || hsmd_sandbox(&f) != 0) {
+	if (!hardened || hsmd_start(&d, argc, argv, &sa, &f) != 0 || hsmd_sandbox(&sa, &f) != 0) {
 		if (chan_send_err(d.fd, &f) != 0)
 			log_err("start-up failed and the channel is closed: %s", f.msg);
 		hsmd_stop(&d);

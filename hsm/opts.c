@@ -4,7 +4,8 @@
 #include <string.h>
 #include "compiler.h"
 
-enum { OPT_MODULE, OPT_TOKEN, OPT_PIN_FILE, OPT_INIT, OPT_CREATE, OPT_SO_PIN_FILE };
+enum { OPT_MODULE, OPT_TOKEN, OPT_PIN_FILE, OPT_INIT, OPT_CREATE, OPT_SO_PIN_FILE,
+	OPT_UNCONFINED };
 
 /*
  * Exact names only. getopt_long would accept "--pin 1234" as an
@@ -22,6 +23,7 @@ static const struct {
 	{ "--init", OPT_INIT, 0 },
 	{ "--create-token", OPT_CREATE, 0 },
 	{ "--so-pin-file", OPT_SO_PIN_FILE, 1 },
+	{ "--allow-unconfined-paths", OPT_UNCONFINED, 0 },
 };
 
 /*
@@ -83,6 +85,9 @@ opts_one(int c, const char *val, struct hsmd_opts *o, struct hsm_fail *f)
 		return opts_set_mode(o, HSMD_MODE_INIT, f);
 	case OPT_CREATE:
 		return opts_set_mode(o, HSMD_MODE_CREATE_TOKEN, f);
+	case OPT_UNCONFINED:
+		o->unconfined_ok = 1;
+		return 0;
 	default:
 		return hsm_fail_set(f, HSM_ERR_CONFIG, "unknown option; %s", HSMD_USAGE);
 	}

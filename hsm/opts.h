@@ -20,10 +20,11 @@ struct hsmd_opts {
 	const char *pin_file;    /* NULL: $CREDENTIALS_DIRECTORY/hsm-pin */
 	const char *so_pin_file; /* only with --create-token */
 	enum hsmd_mode mode;
+	int unconfined_ok;       /* --allow-unconfined-paths: no Landlock is not fatal (SANDBOX.md) */
 };
 
 #define HSMD_USAGE "usage: bos-hsmd --module PATH --token LABEL [--pin-file PATH]" \
-	" [--init | --create-token --so-pin-file PATH]"
+	" [--init | --create-token --so-pin-file PATH] [--allow-unconfined-paths]"
 
 /* Parse argv; on failure f says what is wrong (HSM_ERR_CONFIG). */
 int opts_parse(int argc, char **argv, struct hsmd_opts *o, struct hsm_fail *f) BOS_WUR;

@@ -3,7 +3,8 @@
  * UBSan and libFuzzer make system calls of their own (reading /proc, writing
  * reports, symbolizing with a forked llvm-symbolizer) that no allow-list of
  * ours should carry. It keeps the rlimits and no new privileges; the filter
- * is tested in the plain build.
+ * and the path confinement (Landlock would refuse the runtimes' reads of
+ * /proc and their reports) are tested in the plain build.
  */
 #include "sandbox.h"
 #include "sandbox_impl.h"
@@ -19,4 +20,25 @@ sandbox_enter(enum sandbox_profile p, const struct sandbox_args *a, struct bos_e
 {
 	(void)a;
 	return sandbox_limits(p, err);
+}
+
+const char *
+sandbox_paths_kind(void)
+{
+	return "none (null sandbox)";
+}
+
+int
+sandbox_paths_confined(void)
+{
+	return 0;
+}
+
+int
+sandbox_enter_paths(enum sandbox_profile p, const struct sandbox_args *a, struct bos_err *err)
+{
+	(void)p;
+	(void)a;
+	(void)err;
+	return 0;
 }

@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -109,6 +110,13 @@ static const struct sb_rule sb_common_rules[] = {
 	{ SCMP_SYS(mprotect), 1, { SB_MASK(2, PROT_EXEC, 0) }, 0 },
 	/* abort() and pthread_kill signal a thread of this process only. */
 	{ SCMP_SYS(tgkill), 1, { SB_EQ(0, SB_SELF) }, 0 },
+	/*
+	 * glibc's dprintf (log.c) asks whether the fd is a terminal (isatty:
+	 * ioctl TCGETS) when it is a character device: every log line after the
+	 * filter, with stderr on a terminal or /dev/null, killed the process.
+	 * "Not a terminal" is true enough; every other ioctl still kills.
+	 */
+	{ SCMP_SYS(ioctl), 1, { SB_EQK(1, TCGETS) }, ENOTTY },
 };
 
 /*
@@ -360,7 +368,10 @@ sb_check_args(enum sandbox_profile p, const struct sandbox_args *a, struct bos_e
 {
 	if ((size_t)p >= BOS_ARRAY_LEN(sb_profiles) || sb_profiles[p].calls == NULL)
 		return bos_err_set(err, BOS_E_INVALID, "sandbox: unknown profile %d", (int)p);
-	if (p == SANDBOX_VAULT && (a == NULL || a->dirfd < 0 || a->child <= 0))
+	if (a == NULL)
+		return bos_err_set(err, BOS_E_INVALID, "sandbox %s: no arguments",
+		    sandbox_profile_name(p));
+	if (p == SANDBOX_VAULT && (a->dirfd < 0 || a->child <= 0))
 		return bos_err_set(err, BOS_E_INVALID, "sandbox vault: needs the state directory's "
 		    "descriptor and bos-hsmd's pid");
 	return 0;
@@ -369,19 +380,19 @@ sb_check_args(enum sandbox_profile p, const struct sandbox_args *a, struct bos_e
 int
 sandbox_enter(enum sandbox_profile p, const struct sandbox_args *a, struct bos_err *err)
 {
-	static const struct sandbox_args none = { -1, 0 };
 	scmp_filter_ctx ctx;
 	int rc;
 
 	if (sb_check_args(p, a, err) != 0)
 		return -1;
-	if (a == NULL)
-		a = &none;
 	/* The allow-lists name this architecture's calls; on another they mean nothing. */
 	if (seccomp_arch_native() != SB_ARCH)
 		return bos_err_set(err, BOS_E_CONFIG, "sandbox %s: the kernel's native architecture "
 		    "is not the one bos was built for", sandbox_profile_name(p));
 	if (sandbox_limits(p, err) != 0 || sb_malloc_prepare(p, err) != 0)
+		return -1;
+	/* Paths first: the filter does not allow the Landlock calls. */
+	if (!sandbox_paths_entered() && sandbox_enter_paths(p, a, err) != 0)
 		return -1;
 #if BOS_SANDBOX_DEBUG == 1
 	if (sb_debug_setup(err) != 0)

@@ -95,6 +95,7 @@ static const struct config_u32 config_u32s[] = {
 	{ "sweep_interval_seconds", offsetof(struct config, sweep_interval_seconds), 1, 86400 },
 	{ "audit_checkpoint_records", offsetof(struct config, audit_checkpoint_records), 1, 1000000 },
 	{ "audit_checkpoint_seconds", offsetof(struct config, audit_checkpoint_seconds), 1, 86400 },
+	{ "sandbox_unconfined_paths", offsetof(struct config, sandbox_unconfined_paths), 0, 1 },
 };
 
 static char *
@@ -256,11 +257,12 @@ config_write(const char *path, const struct config *c, struct bos_err *err)
 	    "token_label = %s\n"
 	    "%s%s%s"
 	    "%s%s%s"
-	    "audit_key_version = %u\n",
+	    "audit_key_version = %u\n%s",
 	    c->pkcs11_module, c->token_label,
 	    c->pin_file[0] ? "pin_file = " : "", c->pin_file, c->pin_file[0] ? "\n" : "",
 	    c->softhsm_conf[0] ? "softhsm_conf = " : "", c->softhsm_conf,
-	    c->softhsm_conf[0] ? "\n" : "", c->audit_key_version);
+	    c->softhsm_conf[0] ? "\n" : "", c->audit_key_version,
+	    c->sandbox_unconfined_paths ? "sandbox_unconfined_paths = 1\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return bos_err_set(err, BOS_E_CONFIG, "settings too long for %s", path);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

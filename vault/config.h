@@ -48,6 +48,9 @@ struct config {
 	/* Audit: sign the chain head after this many records or seconds (docs/AUDIT.md). */
 	uint32_t audit_checkpoint_records;    /* 1000 */
 	uint32_t audit_checkpoint_seconds;    /* 60 */
+
+	/* 1: run with file paths unconfined where the kernel has no Landlock (docs/SANDBOX.md). */
+	uint32_t sandbox_unconfined_paths;    /* 0: refuse to start instead */
 };
 
 /* Fill defaults: SoftHSM module, audit key v1, everything else empty. */

@@ -110,6 +110,8 @@ client_exec_args(struct client_exec *x, const struct hsm_config *cfg, enum hsm_m
 		return -1;
 	if (mode == HSM_MODE_INIT && client_arg(x, "--init") != 0)
 		return -1;
+	if (cfg->unconfined_paths_ok && client_arg(x, "--allow-unconfined-paths") != 0)
+		return -1;
 	if (mode == HSM_MODE_CREATE_TOKEN && (client_arg(x, "--create-token") != 0 ||
 	    client_arg(x, "--so-pin-file") != 0 || client_arg(x, cfg->so_pin_file) != 0))
 		return -1;

@@ -26,6 +26,7 @@ struct hsm_config {
 	const char *pin_file;     /* user PIN, mode 0400/0600; NULL: $CREDENTIALS_DIRECTORY/hsm-pin */
 	const char *so_pin_file;  /* security officer PIN; only for HSM_MODE_CREATE_TOKEN */
 	const char *softhsm_conf; /* SOFTHSM2_CONF passed to bos-hsmd, or NULL */
+	int unconfined_paths_ok;  /* bos.conf sandbox_unconfined_paths (docs/SANDBOX.md) */
 };
 
 enum hsm_mode {

@@ -189,6 +189,7 @@ state_init_config(const char *dir, const struct state_init_opts *o, struct bos_e
 	const char *label = o->token_label ? o->token_label : (o->dev ? STATE_DEV_TOKEN : NULL);
 
 	config_defaults(&c);
+	c.sandbox_unconfined_paths = o->unconfined_paths ? 1 : 0;
 	if (label == NULL || strlen(label) >= sizeof(c.token_label) || label[0] == '\0')
 		return bos_err_set(err, BOS_E_INVALID, "a token label of 1 to 32 characters is required");
 	(void)snprintf(c.token_label, sizeof(c.token_label), "%s", label);
@@ -232,6 +233,7 @@ state_hsm_config(const struct state *st, const char *hsmd, const char *so_pin,
 	hc->pin_file = st->conf.pin_file[0] ? st->conf.pin_file : NULL;
 	hc->softhsm_conf = st->conf.softhsm_conf[0] ? st->conf.softhsm_conf : NULL;
 	hc->so_pin_file = so_pin;
+	hc->unconfined_paths_ok = st->conf.sandbox_unconfined_paths != 0;
 }
 
 /* Generate the DB key in the HSM, wrap it by the KEK and store db.key. */

@@ -33,6 +33,7 @@ struct state_init_opts {
 	const char *module;       /* production: PKCS#11 module (NULL: SoftHSM) */
 	const char *token_label;  /* production: existing token; dev: NULL = "bos-dev" */
 	const char *pin_file;     /* production: 0400 PIN file (NULL: $CREDENTIALS_DIRECTORY) */
+	int unconfined_paths;     /* bos.conf sandbox_unconfined_paths = 1 (docs/SANDBOX.md) */
 };
 
 struct state {

@@ -204,6 +204,50 @@ vaultd_listen_log(const struct config *c, const struct http_passed *lp, const ch
 		log_info("socket activation: no unix socket passed; the vault makes %s itself", sock);
 }
 
+/*
+ * What the vault reaches by path once confined (docs/SANDBOX.md): in its
+ * state directory it creates, writes and removes files (audit.head.tmp
+ * renamed over audit.head, SQLite's -wal and -shm removed at close) and
+ * binds vault.sock, but reads none by path, so not hsm-pin, hsm-so-pin or
+ * SoftHSM's tokens; nothing outside it at all.
+ */
+static void
+vaultd_sandbox_args(struct vault *v, struct sandbox_args *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->dirfd = auditor_dir_fd(v->audit);
+	sa->child = hsm_client_pid(v->st.hsm);
+	sa->paths[0].fd = sa->dirfd;
+	sa->paths[0].access = SANDBOX_VAULT_STATE_ACCESS;
+	sa->npaths = 1;
+	sa->unconfined_ok = v->st.conf.sandbox_unconfined_paths != 0;
+}
+
+/*
+ * The first threads: the audit checkpoint thread, then the listeners'.
+ * File paths are confined just before, while the vault has one thread:
+ * Landlock reaches only threads started after it (sandbox.h), and every
+ * later thread (connections, the sweep) descends from this one.
+ */
+static int
+vaultd_start_threads(struct vault *v, const struct http_config *hc, struct bos_err *err)
+{
+	struct sandbox_args sa;
+
+	/*
+	 * jansson seeds its hash from /dev/urandom at the first object, which
+	 * would be an open in the middle of a request, refused by both layers
+	 * (and jansson would fall back to time and pid): seed it now.
+	 */
+	json_object_seed(0);
+	vaultd_sandbox_args(v, &sa);
+	if (sandbox_enter_paths(SANDBOX_VAULT, &sa, err) != 0)
+		return bos_err_wrap(err, "refusing to serve without the sandbox");
+	if (auditor_start(v, err) != 0)
+		return -1;
+	return http_server_start(v, hc, api_routes, api_routes_n, &v->http, err);
+}
+
 /* Start the HTTPS and unix-socket listeners on the open vault. */
 static int
 vaultd_listen(struct vault *v, int dev, const struct http_passed *lp, struct bos_err *err)
@@ -236,7 +280,7 @@ vaultd_listen(struct vault *v, int dev, const struct http_passed *lp, struct bos
 	hc.inflight_max = c->requests_inflight_max;
 	hc.timeout_s = c->conn_timeout_seconds;
 	hc.header_timeout_s = c->header_timeout_seconds;
-	r = http_server_start(v, &hc, api_routes, api_routes_n, &v->http, err);
+	r = vaultd_start_threads(v, &hc, err);
 	/* libmicrohttpd keeps its own copies of the PEM texts. */
 	secmem_freezero(key, key_len);
 	free(cert);
@@ -457,7 +501,8 @@ vaultd_hint_first_admin(struct vault *v, const char *sock)
 /*
  * The audit trail before the first request: check the chain's tail and the
  * head file (a restored older database is refused), record the start and
- * the policy load, start the checkpoint thread.
+ * the policy load. The checkpoint thread starts with the listeners
+ * (vaultd_start_threads), once file paths are confined.
  */
 static int
 vaultd_audit_open(struct vault *v, int accept_rollback, struct bos_err *err)
@@ -477,7 +522,7 @@ vaultd_audit_open(struct vault *v, int accept_rollback, struct bos_err *err)
 	    auditor_event(v, "policy_load", "/" STATE_POLICY, "allow", "role policies loaded",
 	    err) != 0)
 		return bos_err_wrap(err, "cannot write the audit trail");
-	return auditor_start(v, err);
+	return 0;
 }
 
 /* Stop the checkpoint thread, record the stop and sign the head. */
@@ -602,17 +647,17 @@ vaultd_ready(struct vault *v, const struct http_passed *lp, size_t count)
 static int
 vaultd_sandbox(struct vault *v, struct bos_err *err)
 {
-	struct sandbox_args sa = { auditor_dir_fd(v->audit), hsm_client_pid(v->st.hsm) };
+	struct sandbox_args sa;
 
-	/*
-	 * jansson seeds its hash from /dev/urandom at the first object, which
-	 * would be an open in the middle of a request: seed it now. (glibc
-	 * malloc's lazy open is sandbox_enter's business: sandbox_seccomp.c.)
-	 */
-	json_object_seed(0);
+	/* (jansson was seeded before the paths; glibc malloc's lazy opens are sandbox_seccomp.c's.) */
+	vaultd_sandbox_args(v, &sa);
 	if (sandbox_enter(SANDBOX_VAULT, &sa, err) != 0)
 		return bos_err_wrap(err, "refusing to serve without the sandbox");
-	log_info("sandbox: %s, profile %s", sandbox_kind(), sandbox_profile_name(SANDBOX_VAULT));
+	log_info("sandbox: %s, profile %s, file paths: %s", sandbox_kind(),
+	    sandbox_profile_name(SANDBOX_VAULT), sandbox_paths_kind());
+	if (!sandbox_paths_confined())
+		log_warn("sandbox: file paths are NOT confined: a compromised vault could read "
+		    "any file its user can, the HSM PIN too (docs/SANDBOX.md)");
 	return 0;
 }
 

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,11 +36,13 @@ is_null(void)
 static int
 in_child(enum sandbox_profile p, int (*fn)(void))
 {
-	struct sandbox_args a = { -1, 0 };
+	struct sandbox_args a;
 	struct bos_err err;
 	int status = 0;
 	pid_t pid;
 
+	memset(&a, 0, sizeof(a));
+	a.dirfd = -1;
 	if (p == SANDBOX_VAULT) {
 		a.dirfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		a.child = getppid();   /* any pid: the test does not kill it */
@@ -116,11 +120,15 @@ proc_field(pid_t pid, const char *file, const char *key, char *out, size_t cap)
 static void
 check_from_outside(enum sandbox_profile p)
 {
-	struct sandbox_args a = { open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC), getpid() };
+	struct sandbox_args a;
 	struct bos_err err;
 	char v[128], go;
 	int pfd[2], rfd[2], status;
 	pid_t pid;
+
+	memset(&a, 0, sizeof(a));
+	a.dirfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	a.child = getpid();
 
 	assert_int_equal(pipe(pfd), 0);
 	assert_int_equal(pipe(rfd), 0);
@@ -161,10 +169,12 @@ test_limits_and_mode_every_kind(void **state)
 static void
 test_bad_arguments_install_nothing(void **state)
 {
-	struct sandbox_args none = { -1, 0 };
+	struct sandbox_args none;
 	struct bos_err err;
 
 	(void)state;
+	memset(&none, 0, sizeof(none));
+	none.dirfd = -1;
 	if (is_null())
 		skip();
 	/* Refused before anything is loaded: the test process stays unfiltered. */
@@ -188,6 +198,114 @@ test_clone3_enosys_and_exec_killed(void **state)
 	assert_true(killed_by_sigsys(in_child(SANDBOX_VAULT, do_filter_mode)));
 }
 
+/* An absolute path, as the reviewers' probe read /etc/hostname (B1). */
+static int
+do_open_etc(void)
+{
+	int fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 && errno == EACCES && strncmp(sandbox_paths_kind(), "landlock ABI ", 13) == 0 ?
+	    CHILD_OK : CHILD_FAIL;
+}
+
+/* bos-hsmd with no path rules (a module other than SoftHSM): every open is refused. */
+static void
+test_paths_hsmd_refuses_absolute(void **state)
+{
+	(void)state;
+	if (is_null())
+		skip();
+	assert_int_equal(in_child(SANDBOX_HSMD, do_open_etc), 0);
+}
+
+static void *
+park(void *arg)
+{
+	pause();
+	return arg;
+}
+
+/*
+ * Landlock reaches only the calling thread: with a second thread running,
+ * sandbox_enter_paths must refuse and install nothing, rather than leave
+ * that thread free.
+ */
+static void
+test_paths_refused_with_two_threads(void **state)
+{
+	struct sandbox_args a;
+	struct bos_err err;
+	pthread_t t;
+	int status = 0, fd;
+	pid_t pid;
+
+	(void)state;
+	if (is_null())
+		skip();
+	memset(&a, 0, sizeof(a));
+	a.dirfd = -1;
+	assert_true((pid = fork()) >= 0);
+	if (pid == 0) {
+		if (pthread_create(&t, NULL, park, NULL) != 0 ||
+		    sandbox_enter_paths(SANDBOX_HSMD, &a, &err) != -1 ||
+		    strstr(err.msg, "one thread") == NULL || sandbox_paths_confined())
+			_exit(CHILD_FAIL);
+		fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+		_exit(fd >= 0 ? CHILD_OK : CHILD_FAIL);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == CHILD_OK);
+}
+
+/*
+ * The vault's rights on its state directory (SANDBOX_VAULT_STATE_ACCESS):
+ * create, write, rename and remove files there, read none, reach nothing
+ * outside. Paths only, no filter, so that plain calls can be tried.
+ */
+static void
+test_paths_vault_rights(void **state)
+{
+	char dir[] = "/tmp/bos-test-sandbox.XXXXXX", pin[64];
+	struct sandbox_args a;
+	struct bos_err err;
+	int status = 0, dfd, fd, ok;
+	pid_t pid;
+
+	(void)state;
+	if (is_null())
+		skip();
+	assert_non_null(mkdtemp(dir));
+	assert_true((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0);
+	assert_true((fd = openat(dfd, "hsm-pin", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >= 0);
+	assert_int_equal(write(fd, "1234\n", 5), 5);
+	close(fd);
+	memset(&a, 0, sizeof(a));
+	a.dirfd = dfd;
+	a.paths[0].fd = dfd;
+	a.paths[0].access = SANDBOX_VAULT_STATE_ACCESS;
+	a.npaths = 1;
+	assert_true((pid = fork()) >= 0);
+	if (pid == 0) {
+		if (sandbox_enter_paths(SANDBOX_VAULT, &a, &err) != 0)
+			_exit(CHILD_FAIL);
+		fd = openat(dfd, "audit.head.tmp", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		ok = fd >= 0 && write(fd, "x", 1) == 1 && close(fd) == 0 &&
+		    renameat(dfd, "audit.head.tmp", dfd, "audit.head") == 0 &&
+		    unlinkat(dfd, "audit.head", 0) == 0 &&
+		    openat(dfd, "hsm-pin", O_RDONLY | O_CLOEXEC) < 0 && errno == EACCES &&
+		    openat(dfd, "../", O_RDONLY | O_CLOEXEC) < 0 && errno == EACCES &&
+		    open("/etc/hostname", O_RDONLY | O_CLOEXEC) < 0 && errno == EACCES &&
+		    mkdirat(dfd, "sub", 0700) < 0 && errno == EACCES;
+		_exit(ok ? CHILD_OK : CHILD_FAIL);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == CHILD_OK);
+	snprintf(pin, sizeof(pin), "%s/hsm-pin", dir);
+	assert_int_equal(unlink(pin), 0);
+	close(dfd);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -195,6 +313,9 @@ main(void)
 		cmocka_unit_test(test_limits_and_mode_every_kind),
 		cmocka_unit_test(test_bad_arguments_install_nothing),
 		cmocka_unit_test(test_clone3_enosys_and_exec_killed),
+		cmocka_unit_test(test_paths_hsmd_refuses_absolute),
+		cmocka_unit_test(test_paths_refused_with_two_threads),
+		cmocka_unit_test(test_paths_vault_rights),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
