@@ -307,7 +307,7 @@ auditor_head_write(struct auditor *a, const struct audit_checkpoint *cp, struct 
 
 /* Under the database lock: sign the head if needed, then the head file. */
 static int
-auditor_checkpoint_locked(struct vault *v, int *again, struct bos_err *err)
+auditor_checkpoint_locked(struct vault *v, uint64_t *seq, int *again, struct bos_err *err)
 {
 	struct auditor *a = v->audit;
 	struct audit_checkpoint cp;
@@ -318,6 +318,7 @@ auditor_checkpoint_locked(struct vault *v, int *again, struct bos_err *err)
 
 	/* Requests waiting in a group commit go first: the head must not get ahead. */
 	*again = 0;
+	*seq = 0;
 	if ((rc = batch_flush_locked(v)) > 0) {
 		*again = 1;
 		return bos_err_set(err, BOS_E_DB, "audit checkpoint: a request in the open batch "
@@ -331,7 +332,7 @@ auditor_checkpoint_locked(struct vault *v, int *again, struct bos_err *err)
 	if (audit_head_get(v->st.store, &head, hash, err) != 0)
 		return -1;
 	if (head == 0)
-		return 0;
+		return 0;   /* nothing to sign */
 	auditor_time(now);
 	if (audit_checkpoint(v->st.store, v->st.hsm, v->st.conf.audit_key_version, now, err) != 0 ||
 	    audit_last_checkpoint(v->st.store, &cp, &found, err) != 0)
@@ -346,20 +347,24 @@ auditor_checkpoint_locked(struct vault *v, int *again, struct bos_err *err)
 	(void)clock_gettime(CLOCK_MONOTONIC, &a->last_cp);
 	pthread_mutex_unlock(&a->mu);
 	metrics_count_audit(v->metrics, METRICS_AUDIT_CHECKPOINT, 1);
+	*seq = head;
 	return 0;
 }
 
 int
-auditor_checkpoint_now(struct vault *v, struct bos_err *err)
+auditor_checkpoint_now(struct vault *v, uint64_t *seq, struct bos_err *err)
 {
 	struct timespec pause = { 0, 1000000 };
 	int rc, again, tries = 0;
+	uint64_t signed_seq = 0;
 
+	if (seq == NULL)
+		seq = &signed_seq;
 	/* A request paused in the open batch resumes within an HSM round trip. */
 	for (;;) {
 		bos_err_clear(err);
 		vault_db_lock(v);
-		rc = auditor_checkpoint_locked(v, &again, err);
+		rc = auditor_checkpoint_locked(v, seq, &again, err);
 		vault_db_unlock(v);
 		if (rc == 0 || !again || ++tries >= 5000)
 			return rc;
@@ -408,7 +413,7 @@ auditor_main(void *arg)
 		bos_err_clear(&err);
 		if ((due & 2) && auditor_own_txn(v, NULL, &err) != 0)
 			log_warn("audit: the alert for lost records is not written yet: %s", err.msg);
-		if ((due & 1) && auditor_checkpoint_now(v, &err) != 0)
+		if ((due & 1) && auditor_checkpoint_now(v, NULL, &err) != 0)
 			log_warn("audit: checkpoint failed (next try in 1 s): %s", err.msg);
 		pthread_mutex_lock(&a->mu);
 	}
@@ -583,5 +588,5 @@ auditor_check_start(struct vault *v, int accept_rollback, struct bos_err *err)
 	log_warn("audit: %s; accepted by the operator (--accept-audit-rollback)", why);
 	if (auditor_event(v, "audit_rollback_accepted", "audit", "allow", why, err) != 0)
 		return -1;
-	return auditor_checkpoint_now(v, err);
+	return auditor_checkpoint_now(v, NULL, err);
 }

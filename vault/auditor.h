@@ -69,8 +69,12 @@ int auditor_event(struct vault *v, const char *action, const char *resource,
 int auditor_append_event(struct vault *v, const char *action, const char *resource,
     const char *decision, const char *reason, struct bos_err *err) BOS_WUR;
 
-/* Sign the head now (if it is not signed yet) and write STATE/audit.head. */
-int auditor_checkpoint_now(struct vault *v, struct bos_err *err) BOS_WUR;
+/*
+ * Commit the open group-commit batch, sign the head (if it is not signed yet)
+ * and write STATE/audit.head. *seq (if not NULL): the seq now signed, every
+ * record up to it committed (0: the log is empty).
+ */
+int auditor_checkpoint_now(struct vault *v, uint64_t *seq, struct bos_err *err) BOS_WUR;
 
 /* The checkpoint thread. */
 int auditor_start(struct vault *v, struct bos_err *err) BOS_WUR;

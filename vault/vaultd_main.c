@@ -448,7 +448,7 @@ vaultd_audit_close(struct vault *v)
 	bos_err_clear(&err);
 	if (v->st.store != NULL &&
 	    (auditor_event(v, "vault_stop", "vault", "allow", "bos-vaultd stopping", &err) != 0 ||
-	    auditor_checkpoint_now(v, &err) != 0))
+	    auditor_checkpoint_now(v, NULL, &err) != 0))
 		log_err("audit: the stop was not recorded and signed: %s", err.msg);
 	auditor_free(v->audit);
 	v->audit = NULL;
