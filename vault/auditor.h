@@ -76,6 +76,14 @@ int auditor_append_event(struct vault *v, const char *action, const char *resour
  */
 int auditor_checkpoint_now(struct vault *v, uint64_t *seq, struct bos_err *err) BOS_WUR;
 
+/*
+ * The same, unless a checkpoint written by this vault already covers record
+ * seq (a committed record). Called before a security-relevant change is
+ * acknowledged (AUDIT_SIGNED routes, http.h), so that audit.head is ahead of
+ * every copy of the database taken before it.
+ */
+int auditor_sign_through(struct vault *v, uint64_t seq, struct bos_err *err) BOS_WUR;
+
 /* The checkpoint thread. */
 int auditor_start(struct vault *v, struct bos_err *err) BOS_WUR;
 void auditor_stop(struct vault *v);

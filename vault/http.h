@@ -62,6 +62,13 @@ enum http_transport { HTTP_TCP_TLS, HTTP_UNIX };
 enum route_audit {
 	AUDIT_TXN = 0,  /* the core takes the database lock and opens the transaction before
 	                 * the handler; the handler's changes and the record commit together */
+	AUDIT_SIGNED,   /* as AUDIT_TXN, and a success is answered only once the audit head
+	                 * that covers its record is signed and in STATE/audit.head: every
+	                 * route that revokes or changes rights (revocations of grants,
+	                 * helpers, credentials and sessions; admin changes), so that no
+	                 * copy of the database taken before it can be restored silently
+	                 * (docs/AUDIT.md "Signed before acknowledged"). test_routes_signed
+	                 * fails for a route that changes state and is not classified */
 	AUDIT_LATE,     /* the handler runs without the lock (argon2, sign-in delays); the
 	                 * record is written after it, or by the handler (http_req_audit_now) */
 	AUDIT_OFF,      /* GET /health, GET /metrics: operational, no stored data */

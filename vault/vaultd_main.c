@@ -306,7 +306,11 @@ vaultd_sweep_txn(struct vault *v, unsigned *n, struct bos_err *err)
 	return r;
 }
 
-/* Revoke idle grants now; a busy database (a local bosctl) just waits for the next round. */
+/*
+ * Revoke idle grants now; a busy database (a local bosctl) just waits for the
+ * next round. Revocations advance the signed audit head at once, as those of
+ * the routes do (AUDIT_SIGNED, http.h): no copy taken before brings them back.
+ */
 static void
 vaultd_sweep_once(struct vault *v)
 {
@@ -321,9 +325,13 @@ vaultd_sweep_once(struct vault *v)
 	if (r != 0)
 		log_warn("sweep of idle grants failed (next try in %u s): %s",
 		    v->st.conf.sweep_interval_seconds, err.msg);
-	else if (n > 0)
+	else if (n > 0) {
 		log_info("sweep: revoked %u grant(s) unused for more than %u s", n,
 		    v->st.conf.grant_idle_revoke_seconds);
+		if (auditor_checkpoint_now(v, NULL, &err) != 0)
+			log_warn("sweep: the audit head could not be signed (the checkpoint thread "
+			    "tries again): %s", err.msg);
+	}
 }
 
 static void *
@@ -413,7 +421,10 @@ vaultd_hint_first_admin(struct vault *v, const char *sock)
 /*
  * The audit trail before the first request: check the chain's tail and the
  * head file (a restored older database is refused), record the start and
- * the policy load, start the checkpoint thread.
+ * the policy load and sign them, start the checkpoint thread. Signing here
+ * puts audit.head ahead of every copy of the database taken before this
+ * start (issue #12 item 7): roles.policy, read at start, is the vault's
+ * policy from now on, and a copy from before it must not start silently.
  */
 static int
 vaultd_audit_open(struct vault *v, int accept_rollback, struct bos_err *err)
@@ -433,6 +444,8 @@ vaultd_audit_open(struct vault *v, int accept_rollback, struct bos_err *err)
 	    auditor_event(v, "policy_load", "/" STATE_POLICY, "allow", "role policies loaded",
 	    err) != 0)
 		return bos_err_wrap(err, "cannot write the audit trail");
+	if (auditor_checkpoint_now(v, NULL, err) != 0)
+		return bos_err_wrap(err, "cannot sign the audit head at start");
 	return auditor_start(v, err);
 }
 
