@@ -25,10 +25,11 @@
 #define API_AUTH_DELAY_MIN_MS 100
 #define API_AUTH_DELAY_SPAN_MS 201  /* 100..300 ms */
 
+/* Sign-in's writes commit on their own, never in a batch that may fail later (batch.h). */
 static void
 api_auth_db_lock(void *arg)
 {
-	vault_db_lock(arg);
+	batch_lock_alone(arg);
 }
 
 static void
