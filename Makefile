@@ -158,7 +158,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBHSM
 # ASan daemon with ASAN_OPTIONS=verify_asan_link_order=0.
 PRELOAD_SRCS := $(wildcard tests/tools/preload/*.c)
 PRELOADS := $(patsubst tests/tools/preload/%.c,$(BUILD)/tests/%.so,$(PRELOAD_SRCS))
-$(BUILD)/tests/%.so: tests/tools/preload/%.c
+$(BUILD)/tests/%.so: tests/tools/preload/%.c tests/tools/preload/preload_fds.h
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -fPIC -shared -o $@ $< -ldl

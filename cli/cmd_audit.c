@@ -51,14 +51,14 @@ enum {
 	AO_N = 1 << 0, AO_SINCE = 1 << 1, AO_UNTIL = 1 << 2, AO_PRINCIPAL = 1 << 3,
 	AO_RESOURCE = 1 << 4, AO_ACTION = 1 << 5, AO_OUTCOME = 1 << 6, AO_LIMIT = 1 << 7,
 	AO_PAGE = 1 << 8, AO_JSON = 1 << 9, AO_FORCE = 1 << 10, AO_PUBKEY = 1 << 11,
-	AO_OUT = 1 << 12,
+	AO_OUT = 1 << 12, AO_UNSIGNED_TAIL = 1 << 13, AO_TRUSTED = 1 << 14,
 };
 #define AO_FILTERS (AO_SINCE | AO_UNTIL | AO_PRINCIPAL | AO_RESOURCE | AO_ACTION | AO_OUTCOME)
 
 /* The option of each bit above, in order, for messages. */
 static const char *const audit_opt_names[] = { "-n", "--since", "--until", "--principal",
 	"--resource", "--action", "--outcome", "--limit", "--page-size", "--json", "--force",
-	"--pubkey", "--out" };
+	"--pubkey", "--out", "--allow-unsigned-tail", "--trusted-checkpoint" };
 
 static const char *const audit_outcomes[] = { "allow", "deny", "invalid", "error" };
 
@@ -68,11 +68,11 @@ static const char *const audit_rec_fields[] = { "time", "principal", "action", "
 
 struct audit_opts {
 	const char *since, *until, *principal, *resource, *action, *outcome;
-	const char *count_s, *limit_s, *page_s, *pubkey, *out, *file;
+	const char *count_s, *limit_s, *page_s, *pubkey, *out, *file, *trusted;
 	char since_utc[AUDIT_TIME_MAX], until_utc[AUDIT_TIME_MAX];
 	long long count, limit, page;
 	unsigned seen;
-	int json, force;
+	int json, force, unsigned_tail;
 };
 
 struct audit_sub {
@@ -101,7 +101,8 @@ audit_usage(FILE *f)
 	    "           [--limit N] [--page-size N] [--json]\n"
 	    "       bosctl audit export FILE [--force]\n"
 	    "       bosctl audit pubkey [--out FILE [--force]]\n"
-	    "       bosctl audit verify FILE --pubkey KEYFILE [--json]\n"
+	    "       bosctl audit verify FILE --pubkey KEYFILE [--trusted-checkpoint CPFILE]\n"
+	    "           [--allow-unsigned-tail] [--json]\n"
 	    "\n"
 	    "The vault records every request in a hash chain whose head it signs with an HSM\n"
 	    "key (docs/AUDIT.md). tail, search, export and pubkey are admin commands: sign in\n"
@@ -115,10 +116,11 @@ audit_usage(FILE *f)
 	    "          FILE (written to FILE.tmp, synced, then renamed; mode 0640)\n"
 	    "  pubkey  the PEM public key of the current audit key, to stdout or FILE\n"
 	    "  verify  check an export against the public key: every hash link, every\n"
-	    "          checkpoint signature. Exit 0 when it holds, 1 when it does not\n"
-	    "          (FAILED at record #SEQ (line L): what is wrong), 2 on a usage error\n"
-	    "          or a file that cannot be read. Records after the last checkpoint are\n"
-	    "          accepted and reported as the unsigned tail.\n"
+	    "          checkpoint signature, and a checkpoint signed by the key that covers\n"
+	    "          the last record (the vault signs before it exports). Exit 0 when it\n"
+	    "          holds, 1 when it does not (FAILED at record #SEQ (line L): what is\n"
+	    "          wrong), 2 on a usage error or a file that cannot be read. An empty\n"
+	    "          export, or one that no signed checkpoint covers, always fails.\n"
 	    "\n"
 	    "  -n N, --lines N   how many records (tail; 1 to %lld)\n"
 	    "  --since TIME      records at or after TIME, RFC 3339: 2026-11-28T21:00:00Z,\n"
@@ -134,6 +136,14 @@ audit_usage(FILE *f)
 	    "  --out FILE        write the key to FILE instead of stdout (pubkey)\n"
 	    "  --pubkey KEYFILE  the PEM public key to verify with, from 'bosctl audit\n"
 	    "                    pubkey' (verify); keep it apart from the vault\n"
+	    "  --trusted-checkpoint CPFILE\n"
+	    "                    a checkpoint you kept from before (a copy of the vault's\n"
+	    "                    STATE/audit.head, or a checkpoint line of an older export):\n"
+	    "                    the export must reach it and agree with it, so records cut\n"
+	    "                    from the end or an older export are caught (verify)\n"
+	    "  --allow-unsigned-tail\n"
+	    "                    accept records after the last signed checkpoint and report\n"
+	    "                    them as the unsigned tail; they prove nothing (verify)\n"
 	    "  --json            tail, search: one JSON object per record per line;\n"
 	    "                    verify: the report as one JSON object\n"
 	    "  --help            this text\n",
@@ -144,9 +154,10 @@ audit_usage(FILE *f)
 static int
 audit_opt_set(struct audit_opts *o, int c, const char *arg)
 {
-	static const char keys[] = "nsupraolPjfkO";
+	static const char keys[] = "nsupraolPjfkOUT";
 	const char **dst[] = { &o->count_s, &o->since, &o->until, &o->principal, &o->resource,
-		&o->action, &o->outcome, &o->limit_s, &o->page_s, NULL, NULL, &o->pubkey, &o->out };
+		&o->action, &o->outcome, &o->limit_s, &o->page_s, NULL, NULL, &o->pubkey, &o->out,
+		NULL, &o->trusted };
 	const char *k = c != 0 ? strchr(keys, c) : NULL;
 	size_t i;
 
@@ -158,6 +169,7 @@ audit_opt_set(struct audit_opts *o, int c, const char *arg)
 		*dst[i] = arg;
 	o->json |= c == 'j';
 	o->force |= c == 'f';
+	o->unsigned_tail |= c == 'U';
 	return 0;
 }
 
@@ -175,6 +187,8 @@ audit_parse(int argc, char **argv, struct audit_opts *o)
 		{ "page-size", required_argument, NULL, 'P' }, { "json", no_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, 'f' }, { "pubkey", required_argument, NULL, 'k' },
 		{ "out", required_argument, NULL, 'O' }, { "help", no_argument, NULL, 'h' },
+		{ "allow-unsigned-tail", no_argument, NULL, 'U' },
+		{ "trusted-checkpoint", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -1004,17 +1018,57 @@ audit_export(const struct audit_opts *o)
 
 /* ---- verify: offline ---- */
 
+/*
+ * The checkpoint in CPFILE: one checkpoint line (STATE/audit.head, or a line
+ * of an export), a final newline allowed. Its signature is checked by
+ * audit_verify() with the rest.
+ */
+static int
+audit_trusted_read(const char *path, struct audit_checkpoint *cp, struct bos_err *err)
+{
+	struct audit_line *l = malloc(sizeof(*l));
+	size_t len;
+	char *text;
+	int r = -1;
+
+	if (l == NULL)
+		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
+	if (audit_slurp(path, "the trusted checkpoint", AUDIT_LINE_MAX, &text, &len, err) != 0) {
+		free(l);
+		return -1;
+	}
+	if (len > 0 && text[len - 1] == '\n')
+		text[--len] = '\0';
+	if (strlen(text) != len || strchr(text, '\n') != NULL ||
+	    audit_line_parse(text, l, NULL) != 0 || l->type != AUDIT_LINE_CHECKPOINT)
+		bos_err_set(err, BOS_E_INVALID, "the trusted checkpoint '%s' is not one checkpoint "
+		    "line (a copy of the vault's audit.head, or a checkpoint line of an export)",
+		    path);
+	else {
+		*cp = l->cp;
+		r = 0;
+	}
+	free(text);
+	free(l);
+	return r;
+}
+
 /* The report as one JSON object; the failure fields only on failure. */
 static void
-audit_verify_json(const struct audit_opts *o, const struct audit_report *rep, const char *msg)
+audit_verify_json(const struct audit_opts *o, const struct audit_report *rep,
+    uint64_t trusted_seq, const char *msg)
 {
 	json_t *j;
 
-	j = json_pack("{s:b, s:s, s:I, s:I, s:I, s:I, s:I}", "ok", rep->ok, "file", o->file,
+	j = json_pack("{s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:b}", "ok", rep->ok, "file", o->file,
 	    "records", (json_int_t)rep->records, "head", (json_int_t)rep->head,
 	    "checkpoints", (json_int_t)rep->checkpoints,
 	    "signed_through", (json_int_t)rep->signed_seq,
-	    "unsigned_tail", (json_int_t)rep->unsigned_tail);
+	    "unsigned_tail", (json_int_t)rep->unsigned_tail,
+	    "unsigned_tail_allowed", o->unsigned_tail);
+	if (j != NULL && o->trusted != NULL && json_object_set_new(j, "trusted_checkpoint",
+	    json_integer((json_int_t)trusted_seq)) != 0)
+		json_object_clear(j);
 	if (j != NULL && !rep->ok && (json_object_set_new(j, "bad_seq",
 	    json_integer((json_int_t)rep->bad_seq)) != 0 || json_object_set_new(j, "bad_line",
 	    json_integer((json_int_t)rep->bad_line)) != 0 ||
@@ -1026,10 +1080,16 @@ audit_verify_json(const struct audit_opts *o, const struct audit_report *rep, co
 }
 
 static void
-audit_verify_print(const struct audit_opts *o, const struct audit_report *rep, const char *msg)
+audit_verify_print(const struct audit_opts *o, const struct audit_report *rep,
+    uint64_t trusted_seq, const char *msg)
 {
 	if (o->json)
-		audit_verify_json(o, rep, msg);
+		audit_verify_json(o, rep, trusted_seq, msg);
+	else if (rep->ok && o->trusted != NULL)
+		printf("ok: %" PRIu64 " records, %" PRIu64 " checkpoints, signed through #%" PRIu64
+		    ", unsigned tail %" PRIu64 ", reaches the trusted checkpoint #%" PRIu64 "\n",
+		    rep->records, rep->checkpoints, rep->signed_seq, rep->unsigned_tail,
+		    trusted_seq);
 	else if (rep->ok)
 		printf("ok: %" PRIu64 " records, %" PRIu64 " checkpoints, signed through #%" PRIu64
 		    ", unsigned tail %" PRIu64 "\n", rep->records, rep->checkpoints,
@@ -1054,6 +1114,10 @@ audit_verify_msg(const struct audit_opts *o, const struct audit_lines *L,
 	else if (rep->checkpoints == 0 && strstr(rep->msg, "signature invalid") != NULL)
 		(void)snprintf(msg, n, "%s (is '%s' the vault's audit key? see 'bosctl audit "
 		    "pubkey')", rep->msg, o->pubkey);
+	else if (strstr(rep->msg, "not covered by a signed checkpoint") != NULL)
+		(void)snprintf(msg, n, "%s; the vault signs its head before every export, so "
+		    "export again, or accept the unsigned records with --allow-unsigned-tail",
+		    rep->msg);
 	else
 		(void)snprintf(msg, n, "%s", rep->msg);
 }
@@ -1061,7 +1125,8 @@ audit_verify_msg(const struct audit_opts *o, const struct audit_lines *L,
 static int
 audit_verify_cmd(const struct audit_opts *o)
 {
-	char msg[sizeof(((struct audit_report *)0)->msg) + PATH_MAX + 64];
+	char msg[sizeof(((struct audit_report *)0)->msg) + PATH_MAX + 128];
+	struct audit_checkpoint trusted;
 	struct audit_report rep;
 	struct audit_lines L;
 	struct bos_err err;
@@ -1070,6 +1135,11 @@ audit_verify_cmd(const struct audit_opts *o)
 	int r;
 
 	bos_err_clear(&err);
+	memset(&trusted, 0, sizeof(trusted));
+	if (o->trusted != NULL && audit_trusted_read(o->trusted, &trusted, &err) != 0) {
+		(void)bosctl_fail("%s", err.msg);
+		return BOSCTL_EXIT_USAGE;
+	}
 	if (audit_pubkey_file(o->pubkey, &der, &der_len, &err) != 0) {
 		(void)bosctl_fail("%s", err.msg);
 		return BOSCTL_EXIT_USAGE;
@@ -1079,9 +1149,11 @@ audit_verify_cmd(const struct audit_opts *o)
 		(void)bosctl_fail("%s", err.msg);
 		return BOSCTL_EXIT_USAGE;
 	}
-	r = audit_verify((const char *const *)L.line, L.nline, der, der_len, NULL, &rep);
+	r = audit_verify((const char *const *)L.line, L.nline, der, der_len,
+	    o->trusted != NULL ? &trusted : NULL,
+	    o->unsigned_tail ? AUDIT_VERIFY_UNSIGNED_TAIL : 0, &rep);
 	audit_verify_msg(o, &L, &rep, msg, sizeof(msg));
-	audit_verify_print(o, &rep, msg);
+	audit_verify_print(o, &rep, trusted.seq, msg);
 	audit_lines_free(&L);
 	OPENSSL_free(der);
 	return r == 0 && rep.ok ? BOSCTL_EXIT_OK : BOSCTL_EXIT_FAIL;
@@ -1092,7 +1164,7 @@ static const struct audit_sub audit_subs[] = {
 	{ "search", audit_search, AO_FILTERS | AO_LIMIT | AO_PAGE | AO_JSON, 0 },
 	{ "export", audit_export, AO_FORCE, 1 },
 	{ "pubkey", audit_pubkey, AO_OUT | AO_FORCE, 0 },
-	{ "verify", audit_verify_cmd, AO_PUBKEY | AO_JSON, 1 },
+	{ "verify", audit_verify_cmd, AO_PUBKEY | AO_UNSIGNED_TAIL | AO_TRUSTED | AO_JSON, 1 },
 };
 
 int

@@ -823,7 +823,15 @@ admin_finish(struct admin_ctx *c, const char *id, const struct admin_attempt *at
 	int r;
 
 	admin_lock(c);
-	if ((r = store_begin(c->store, err)) == 0)
+	/*
+	 * What is decided here (a TOTP step, a failure, a used recovery code) is
+	 * answered at once: it must commit by itself, not as a savepoint of a
+	 * transaction that could still roll back (issue #12 item 16).
+	 */
+	if (store_depth(c->store) != 0)
+		r = bos_err_set(err, BOS_E_DB, "internal error: a sign-in inside an open "
+		    "transaction");
+	else if ((r = store_begin(c->store, err)) == 0)
 		r = admin_end(c, admin_decide(c, id, at, now, res, err), err);
 	admin_unlock(c);
 	if (r == 0)

@@ -173,13 +173,18 @@ api_audit_list(struct vault *v, struct http_req *r)
 }
 
 /*
- * Sign the head first, so the export ends verified; then write it out. The
- * route is AUDIT_LATE: the checkpoint takes the lock on its own.
+ * Sign the head first, then write out the log up to that head and no
+ * further: the export ends with a signed checkpoint (issue #12 item 15).
+ * Records after it may belong to a group-commit batch that has not
+ * committed (this connection sees it) and may still fail; they go into the
+ * next export. The route is AUDIT_LATE: the checkpoint takes the lock on its
+ * own.
  */
 int
 api_audit_export(struct vault *v, struct http_req *r)
 {
 	struct bos_err err;
+	uint64_t upto = 0;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -188,12 +193,12 @@ api_audit_export(struct vault *v, struct http_req *r)
 	if ((rc = api_allow(v, r, POLICY_AUDIT, API_AUDIT_PATH, NULL)) != 0)
 		return rc > 0 ? 0 : -1;
 	bos_err_clear(&err);
-	if (auditor_checkpoint_now(v, &err) != 0)
+	if (auditor_checkpoint_now(v, &upto, &err) != 0)
 		return http_reply_bos_err(r, &err);
 	if ((f = open_memstream(&text, &len)) == NULL)
 		return -1;
 	vault_db_lock(v);
-	rc = audit_export(v->st.store, f, &err);
+	rc = audit_export(v->st.store, f, upto, &err);
 	vault_db_unlock(v);
 	if (fclose(f) != 0 && rc == 0)
 		rc = bos_err_set(&err, BOS_E_NOMEM, "out of memory exporting the audit trail");

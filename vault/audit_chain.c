@@ -527,6 +527,7 @@ struct verify {
 	size_t hashes_cap;
 	struct audit_checkpoint *ahead;  /* checkpoints beyond the head, checked at the end */
 	size_t nahead, ahead_cap;
+	unsigned flags;                  /* AUDIT_VERIFY_* */
 };
 
 static int BOS_PRINTF(3, 4)
@@ -629,6 +630,36 @@ verify_checkpoint(struct verify *v, const struct audit_checkpoint *cp, const cha
 	return 0;
 }
 
+/*
+ * Anyone can build a chain that links: only a checkpoint signed by the key
+ * vouches for the records it covers. Refuse an export that holds no record,
+ * one that no valid checkpoint covers, and (unless the caller accepts an
+ * unsigned tail) one whose last record no valid checkpoint covers.
+ */
+static int
+verify_signed(struct verify *v)
+{
+	struct audit_report *rep = v->rep;
+
+	if (rep->head == 0)
+		return verify_fail(v, 1, "the export holds no record: nothing to verify");
+	if (rep->signed_seq == 0)
+		return verify_fail(v, 1, "no checkpoint signed by this key covers any of the %"
+		    PRIu64 " records: the chain alone proves nothing", rep->head);
+	rep->unsigned_tail = rep->head - rep->signed_seq;
+	if (rep->unsigned_tail == 0 || (v->flags & AUDIT_VERIFY_UNSIGNED_TAIL)) {
+		rep->ok = 1;
+		return 0;
+	}
+	if (rep->unsigned_tail == 1)
+		return verify_fail(v, rep->head, "the last record, %" PRIu64 ", is not covered "
+		    "by a signed checkpoint (signed through %" PRIu64 ")", rep->head,
+		    rep->signed_seq);
+	return verify_fail(v, rep->signed_seq + 1, "the last %" PRIu64 " records, %" PRIu64
+	    "-%" PRIu64 ", are not covered by a signed checkpoint (signed through %" PRIu64 ")",
+	    rep->unsigned_tail, rep->signed_seq + 1, rep->head, rep->signed_seq);
+}
+
 static int
 verify_finish(struct verify *v)
 {
@@ -642,9 +673,7 @@ verify_finish(struct verify *v)
 		if (verify_covers(v, &v->ahead[i]) != 0)
 			return -1;
 	}
-	v->rep->unsigned_tail = v->rep->head - v->rep->signed_seq;
-	v->rep->ok = 1;
-	return 0;
+	return verify_signed(v);
 }
 
 static int
@@ -668,7 +697,7 @@ verify_line(struct verify *v, const char *line)
 
 int
 audit_verify(const char *const *lines, size_t nlines, const uint8_t *pub, size_t pub_len,
-    const struct audit_checkpoint *known, struct audit_report *rep)
+    const struct audit_checkpoint *known, unsigned flags, struct audit_report *rep)
 {
 	struct verify v;
 	size_t i;
@@ -678,6 +707,7 @@ audit_verify(const char *const *lines, size_t nlines, const uint8_t *pub, size_t
 	memset(&v, 0, sizeof(v));
 	v.key = pubkey_load(pub, pub_len);
 	v.rep = rep;
+	v.flags = flags;
 	for (i = 0; i < nlines; i++) {
 		v.line = i + 1;
 		if (verify_line(&v, lines[i]) != 0)

@@ -97,14 +97,23 @@ int audit_checkpoint_to_json(const struct audit_checkpoint *cp, char **line,
 /* Parse one export line strictly: known fields only, every field present. */
 int audit_line_parse(const char *line, struct audit_line *out, struct bos_err *err) BOS_WUR;
 
+/* audit_verify flags. */
+#define AUDIT_VERIFY_UNSIGNED_TAIL 0x1u  /* accept records after the last signed checkpoint
+                                          * (still reported in rep->unsigned_tail) */
+
 /*
  * Verify an export. known, if not NULL, is a checkpoint the verifier already
- * trusts (for example the newest one it saw before): the export must reach it
- * and agree with it, which catches truncation and the replay of an older
- * export. Returns 0 and rep->ok = 1 when everything holds, otherwise -1 with
- * the first problem in rep->bad_seq and rep->msg.
+ * trusts (for example the newest one it saw before, or a copy of the vault's
+ * audit.head): the export must reach it and agree with it, which catches
+ * truncation and the replay of an older export. A chain proves nothing by
+ * itself (anyone can build one), so an export verifies only when a checkpoint
+ * signed by pub (in it, or known) covers its last record; with
+ * AUDIT_VERIFY_UNSIGNED_TAIL a checkpoint must still cover some record, and
+ * the records after it are accepted and counted. An empty export never
+ * verifies. Returns 0 and rep->ok = 1 when everything holds, otherwise -1
+ * with the first problem in rep->bad_seq and rep->msg.
  */
 int audit_verify(const char *const *lines, size_t nlines, const uint8_t *pub, size_t pub_len,
-    const struct audit_checkpoint *known, struct audit_report *rep) BOS_WUR;
+    const struct audit_checkpoint *known, unsigned flags, struct audit_report *rep) BOS_WUR;
 
 #endif

@@ -256,16 +256,22 @@ export_rows(struct store *s, sqlite3_stmt *recs, sqlite3_stmt *cps, FILE *out,
 }
 
 int
-audit_export(struct store *s, FILE *out, struct bos_err *err)
+audit_export(struct store *s, FILE *out, uint64_t upto, struct bos_err *err)
 {
 	sqlite3_stmt *recs = NULL, *cps = NULL;
+	sqlite3_int64 last = upto > INT64_MAX ? INT64_MAX : (sqlite3_int64)upto;
 	int r = -1;
 
 	if (prepare(s, "SELECT seq, time, principal, action, resource, decision, reason, client,"
-	    " request_id, hash FROM audit_log ORDER BY seq", &recs, err) != 0 ||
+	    " request_id, hash FROM audit_log WHERE seq <= ?1 ORDER BY seq", &recs, err) != 0 ||
 	    prepare(s, "SELECT seq, hash, time, key_version, signature FROM audit_checkpoints"
-	    " ORDER BY seq", &cps, err) != 0)
+	    " WHERE seq <= ?1 ORDER BY seq", &cps, err) != 0)
 		goto out;
+	if (sqlite3_bind_int64(recs, 1, last) != SQLITE_OK ||
+	    sqlite3_bind_int64(cps, 1, last) != SQLITE_OK) {
+		store_err_db(s, "reading the audit log", err);
+		goto out;
+	}
 	if (export_rows(s, recs, cps, out, err) != 0)
 		goto out;
 	if (fflush(out) != 0) {

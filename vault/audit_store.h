@@ -29,8 +29,13 @@ int audit_append(struct store *s, struct audit_record *r, struct bos_err *err) B
 int audit_checkpoint(struct store *s, struct hsm_client *hsm, uint32_t key_version,
     const char *time, struct bos_err *err) BOS_WUR;
 
-/* Write every record and checkpoint in seq order, one JSON object a line. */
-int audit_export(struct store *s, FILE *out, struct bos_err *err) BOS_WUR;
+/*
+ * Write every record and checkpoint up to seq upto (inclusive), in seq order,
+ * one JSON object a line. The running vault passes the head it has just
+ * signed: it reads through its own connection, which also sees the open
+ * group-commit batch, and nothing after that head has committed for sure.
+ */
+int audit_export(struct store *s, FILE *out, uint64_t upto, struct bos_err *err) BOS_WUR;
 
 /* The last record's seq (0 for an empty log) and its stored hash (zeros then). */
 int audit_head_get(struct store *s, uint64_t *seq, uint8_t hash[AUDIT_HASH_LEN],

@@ -38,6 +38,7 @@ struct auditor {
 	uint64_t lost;                 /* records not written since the last alert */
 	char lost_since[AUDITOR_TIME_SIZE];
 	uint64_t since_cp;             /* records committed since the last checkpoint */
+	uint64_t signed_seq;           /* the seq of the checkpoint in audit.head, 0: none yet */
 	struct timespec last_cp;       /* CLOCK_MONOTONIC */
 };
 
@@ -305,9 +306,13 @@ auditor_head_write(struct auditor *a, const struct audit_checkpoint *cp, struct 
 	return 0;
 }
 
-/* Under the database lock: sign the head if needed, then the head file. */
+/*
+ * Under the database lock: sign the head if needed, then the head file.
+ * through > 0: nothing to do if audit.head already covers that record.
+ */
 static int
-auditor_checkpoint_locked(struct vault *v, int *again, struct bos_err *err)
+auditor_checkpoint_locked(struct vault *v, uint64_t through, uint64_t *seq, int *again,
+    struct bos_err *err)
 {
 	struct auditor *a = v->audit;
 	struct audit_checkpoint cp;
@@ -318,6 +323,7 @@ auditor_checkpoint_locked(struct vault *v, int *again, struct bos_err *err)
 
 	/* Requests waiting in a group commit go first: the head must not get ahead. */
 	*again = 0;
+	*seq = 0;
 	if ((rc = batch_flush_locked(v)) > 0) {
 		*again = 1;
 		return bos_err_set(err, BOS_E_DB, "audit checkpoint: a request in the open batch "
@@ -331,7 +337,14 @@ auditor_checkpoint_locked(struct vault *v, int *again, struct bos_err *err)
 	if (audit_head_get(v->st.store, &head, hash, err) != 0)
 		return -1;
 	if (head == 0)
+		return 0;   /* nothing to sign */
+	pthread_mutex_lock(&a->mu);
+	*seq = a->signed_seq;
+	pthread_mutex_unlock(&a->mu);
+	/* Signed already (this vault wrote audit.head for it): no HSM round trip. */
+	if (*seq == head || (through > 0 && *seq >= through))
 		return 0;
+	*seq = 0;
 	auditor_time(now);
 	if (audit_checkpoint(v->st.store, v->st.hsm, v->st.conf.audit_key_version, now, err) != 0 ||
 	    audit_last_checkpoint(v->st.store, &cp, &found, err) != 0)
@@ -343,28 +356,53 @@ auditor_checkpoint_locked(struct vault *v, int *again, struct bos_err *err)
 		return -1;
 	pthread_mutex_lock(&a->mu);
 	a->since_cp = 0;
+	a->signed_seq = head;
 	(void)clock_gettime(CLOCK_MONOTONIC, &a->last_cp);
 	pthread_mutex_unlock(&a->mu);
 	metrics_count_audit(v->metrics, METRICS_AUDIT_CHECKPOINT, 1);
+	*seq = head;
 	return 0;
 }
 
-int
-auditor_checkpoint_now(struct vault *v, struct bos_err *err)
+static int
+auditor_checkpoint_run(struct vault *v, uint64_t through, uint64_t *seq, struct bos_err *err)
 {
 	struct timespec pause = { 0, 1000000 };
 	int rc, again, tries = 0;
+	uint64_t signed_seq = 0;
 
+	if (seq == NULL)
+		seq = &signed_seq;
 	/* A request paused in the open batch resumes within an HSM round trip. */
 	for (;;) {
 		bos_err_clear(err);
 		vault_db_lock(v);
-		rc = auditor_checkpoint_locked(v, &again, err);
+		rc = auditor_checkpoint_locked(v, through, seq, &again, err);
 		vault_db_unlock(v);
 		if (rc == 0 || !again || ++tries >= 5000)
 			return rc;
 		(void)nanosleep(&pause, NULL);
 	}
+}
+
+int
+auditor_checkpoint_now(struct vault *v, uint64_t *seq, struct bos_err *err)
+{
+	return auditor_checkpoint_run(v, 0, seq, err);
+}
+
+int
+auditor_sign_through(struct vault *v, uint64_t seq, struct bos_err *err)
+{
+	struct auditor *a = v->audit;
+	uint64_t done;
+
+	pthread_mutex_lock(&a->mu);
+	done = a->signed_seq;
+	pthread_mutex_unlock(&a->mu);
+	if (seq > 0 && done >= seq)
+		return 0;
+	return auditor_checkpoint_run(v, seq, NULL, err);
 }
 
 /* ---- the checkpoint thread ------------------------------------------------------- */
@@ -408,7 +446,7 @@ auditor_main(void *arg)
 		bos_err_clear(&err);
 		if ((due & 2) && auditor_own_txn(v, NULL, &err) != 0)
 			log_warn("audit: the alert for lost records is not written yet: %s", err.msg);
-		if ((due & 1) && auditor_checkpoint_now(v, &err) != 0)
+		if ((due & 1) && auditor_checkpoint_now(v, NULL, &err) != 0)
 			log_warn("audit: checkpoint failed (next try in 1 s): %s", err.msg);
 		pthread_mutex_lock(&a->mu);
 	}
@@ -583,5 +621,5 @@ auditor_check_start(struct vault *v, int accept_rollback, struct bos_err *err)
 	log_warn("audit: %s; accepted by the operator (--accept-audit-rollback)", why);
 	if (auditor_event(v, "audit_rollback_accepted", "audit", "allow", why, err) != 0)
 		return -1;
-	return auditor_checkpoint_now(v, err);
+	return auditor_checkpoint_now(v, NULL, err);
 }

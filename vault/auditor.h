@@ -69,8 +69,20 @@ int auditor_event(struct vault *v, const char *action, const char *resource,
 int auditor_append_event(struct vault *v, const char *action, const char *resource,
     const char *decision, const char *reason, struct bos_err *err) BOS_WUR;
 
-/* Sign the head now (if it is not signed yet) and write STATE/audit.head. */
-int auditor_checkpoint_now(struct vault *v, struct bos_err *err) BOS_WUR;
+/*
+ * Commit the open group-commit batch, sign the head (if it is not signed yet)
+ * and write STATE/audit.head. *seq (if not NULL): the seq now signed, every
+ * record up to it committed (0: the log is empty).
+ */
+int auditor_checkpoint_now(struct vault *v, uint64_t *seq, struct bos_err *err) BOS_WUR;
+
+/*
+ * The same, unless a checkpoint written by this vault already covers record
+ * seq (a committed record). Called before a security-relevant change is
+ * acknowledged (AUDIT_SIGNED routes, http.h), so that audit.head is ahead of
+ * every copy of the database taken before it.
+ */
+int auditor_sign_through(struct vault *v, uint64_t seq, struct bos_err *err) BOS_WUR;
 
 /* The checkpoint thread. */
 int auditor_start(struct vault *v, struct bos_err *err) BOS_WUR;

@@ -360,6 +360,23 @@ batch_resume(struct vault *v, struct batch_ticket *t, struct bos_err *err)
 }
 
 void
+batch_lock_alone(struct vault *v)
+{
+	vault_db_lock(v);
+	while (v->lock_depth == 1 && v->batches.open != NULL) {
+		/* 1: a member is paused, and the batch now closing: its last member commits. */
+		if (batch_flush_locked(v) > 0)
+			batch_wait_closed(v);
+		else if (v->batches.open != NULL) {
+			/* Not committed and still open: the caller's own BEGIN refuses to nest. */
+			log_err("group commit: batch %llu cannot be committed before a sign-in",
+			    (unsigned long long)v->batches.open->seq);
+			return;
+		}
+	}
+}
+
+void
 batch_outsider_unlock(struct vault *v)
 {
 	if (v->batches.open == NULL || v->st.store == NULL)

@@ -79,4 +79,16 @@ int batch_resume(struct vault *v, struct batch_ticket *t, struct bos_err *err);
 /* vault.c: the outermost unlock of a thread that is not a member wrote something. */
 void batch_outsider_unlock(struct vault *v);
 
+/*
+ * Take the database lock with no batch open, for writes that must be durable
+ * on their own before anything is answered: sign-in's TOTP step, failure
+ * counts and used recovery codes (issue #12 item 16). Nested in a batch they
+ * would be answered at once and could still be rolled back by a batch that
+ * fails later, and a used code would work again. The open batch is committed
+ * first, or waited for while a member is paused. Inside a lock the thread
+ * already holds it is vault_db_lock: the holder's transaction decides.
+ * Release with vault_db_unlock.
+ */
+void batch_lock_alone(struct vault *v);
+
 #endif

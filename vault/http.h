@@ -62,10 +62,29 @@ enum http_transport { HTTP_TCP_TLS, HTTP_UNIX };
 enum route_audit {
 	AUDIT_TXN = 0,  /* the core takes the database lock and opens the transaction before
 	                 * the handler; the handler's changes and the record commit together */
+	AUDIT_SIGNED,   /* as AUDIT_TXN, and a success is answered only once the audit head
+	                 * that covers its record is signed and in STATE/audit.head: every
+	                 * route that revokes or changes rights (revocations of grants,
+	                 * helpers, credentials and sessions; admin changes), so that no
+	                 * copy of the database taken before it can be restored silently
+	                 * (docs/AUDIT.md "Signed before acknowledged"). test_routes_signed
+	                 * fails for a route that changes state and is not classified */
 	AUDIT_LATE,     /* the handler runs without the lock (argon2, sign-in delays); the
 	                 * record is written after it, or by the handler (http_req_audit_now) */
+	AUDIT_LATE_SIGNED, /* as AUDIT_LATE, and signed as AUDIT_SIGNED: a change of rights
+	                 * whose handler must first write on its own what a sign-in writes
+	                 * (a signed-in admin adding an admin checks the acting admin's fresh
+	                 * TOTP code, docs/AUTH.md), then joins the audit transaction
+	                 * (http_req_audit_join) for the change and its record */
 	AUDIT_OFF,      /* GET /health, GET /metrics: operational, no stored data */
 };
+
+/* Is a success on a route of this kind answered only once its record is signed? */
+static inline int
+route_audit_signed(enum route_audit a)
+{
+	return a == AUDIT_SIGNED || a == AUDIT_LATE_SIGNED;
+}
 
 /* Return value of handlers: 0 when a response was queued, -1 on an internal error (500). */
 typedef int (*http_handler)(struct vault *v, struct http_req *req);

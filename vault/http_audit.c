@@ -9,7 +9,9 @@
  * sent. When the record cannot be written the transaction rolls back, the
  * answer (a secret included) is dropped and wiped, and the client gets 503
  * audit_unavailable; the loss is counted (/metrics) and announced by an
- * alert record once the store works again (auditor.c).
+ * alert record once the store works again (auditor.c). On AUDIT_SIGNED
+ * routes a success is sent only once a signed checkpoint covers its record
+ * (http_audit_sign).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -127,10 +129,10 @@ http_audit_open(struct http_req *r)
 /*
  * Append the record and leave the batch (the lock is released either way),
  * then wait for its commit. 0 when the record, and what the handler changed,
- * are durable.
+ * are durable; *seq is the record's.
  */
 static int
-http_audit_commit(struct http_req *r, const char *decision, const char *reason)
+http_audit_commit(struct http_req *r, const char *decision, const char *reason, uint64_t *seq)
 {
 	struct vault *v = r->srv->v;
 	struct audit_record rec;
@@ -150,7 +152,34 @@ http_audit_commit(struct http_req *r, const char *decision, const char *reason)
 		log_err("request %s: audit record not written: %s", r->id, err.msg);
 		r->audit_busy = err.code == BOS_E_BUSY;
 	}
+	*seq = rec.seq;
 	return rc;
+}
+
+/*
+ * AUDIT_SIGNED routes (http.h): a change that revokes or changes rights is
+ * acknowledged only once a checkpoint that covers its record is signed and in
+ * STATE/audit.head, so a copy of the database taken before it is refused at
+ * start as a rollback. When that fails the change has happened (it is
+ * durable and recorded) but is not acknowledged: the answer says so.
+ */
+static void
+http_audit_sign(struct http_req *r, uint64_t seq)
+{
+	struct bos_err err;
+
+	if (!route_audit_signed(r->route->audit) || r->status < 200 || r->status >= 300)
+		return;
+	bos_err_clear(&err);
+	if (auditor_sign_through(r->srv->v, seq, &err) == 0)
+		return;
+	log_err("request %s: %s is recorded (audit record %llu) but the audit head could not be "
+	    "signed: %s", r->id, r->route->name, (unsigned long long)seq, err.msg);
+	http_reply_drop(r);
+	if (http_reply_error(r, 503, "audit_unsigned", "the change was made and recorded, but "
+	    "the vault could not sign its audit head, so it is not acknowledged; the vault log "
+	    "says why. Check the state before you repeat the request") != 0)
+		log_err("request %s: cannot answer 503", r->id);
 }
 
 /* The record could not be written: count it, and answer 503 in place of the answer. */
@@ -182,6 +211,8 @@ http_audit_begin(struct http_req *r)
 void
 http_audit_finish(struct http_req *r)
 {
+	uint64_t seq = 0;
+
 	if (r->route == NULL || r->route->audit == AUDIT_OFF || r->audit_done)
 		return;
 	if (!r->audit_txn && http_audit_open(r) != 0) {
@@ -189,11 +220,12 @@ http_audit_finish(struct http_req *r)
 		return;
 	}
 	if (http_audit_commit(r, http_audit_decision(r->status), r->status == 0 ? "no response" :
-	    r->status >= 300 && r->reply_reason[0] != '\0' ? r->reply_reason : "ok") != 0) {
+	    r->status >= 300 && r->reply_reason[0] != '\0' ? r->reply_reason : "ok", &seq) != 0) {
 		http_audit_lost(r);
 		return;
 	}
 	r->audit_done = 1;
+	http_audit_sign(r, seq);
 }
 
 int
@@ -236,6 +268,8 @@ http_req_resume(struct http_req *r)
 int
 http_req_audit_now(struct http_req *r, const char *decision)
 {
+	uint64_t seq;
+
 	if (r->audit_done)
 		return 0;
 	if (!r->audit_txn && http_audit_open(r) != 0) {
@@ -244,7 +278,8 @@ http_req_audit_now(struct http_req *r, const char *decision)
 		return -1;
 	}
 	r->audit_done = 1;
-	if (http_audit_commit(r, decision, strcmp(decision, "allow") == 0 ? "ok" : decision) != 0) {
+	if (http_audit_commit(r, decision, strcmp(decision, "allow") == 0 ? "ok" : decision,
+	    &seq) != 0) {
 		auditor_lost(r->srv->v);
 		return -1;
 	}

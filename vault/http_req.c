@@ -672,7 +672,8 @@ http_req_run(struct http_req *r)
 {
 	int rc;
 
-	if (r->route->audit == AUDIT_TXN && http_audit_begin(r) != 0)
+	if ((r->route->audit == AUDIT_TXN || r->route->audit == AUDIT_SIGNED) &&
+	    http_audit_begin(r) != 0)
 		return MHD_YES;
 	rc = r->route->handler(r->srv->v, r);
 	if (r->status != 0)

@@ -29,13 +29,13 @@ const struct http_route api_routes[] = {
 
 	{ HTTP_POST, "/auth/login", ROUTE_PUBLIC, api_auth_login, "auth_login", f_login, NULL, AUDIT_LATE },
 	{ HTTP_POST, "/auth/totp", ROUTE_SESSION_ANY, api_auth_totp, "auth_totp", f_totp, NULL, AUDIT_LATE },
-	{ HTTP_POST, "/auth/logout", ROUTE_SESSION_ANY, api_auth_logout, "auth_logout", f_none, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/auth/logout", ROUTE_SESSION_ANY, api_auth_logout, "auth_logout", f_none, NULL, AUDIT_SIGNED },
 	{ HTTP_GET, "/auth/session", ROUTE_ADMIN, api_auth_whoami, "auth_session", NULL, NULL, AUDIT_TXN },
 
-	{ HTTP_POST, "/admins", ROUTE_LOCAL_VAULT_UID, api_admin_create, "admin_create", f_admin_create, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/admins", ROUTE_LOCAL_VAULT_UID, api_admin_create, "admin_create", f_admin_create, NULL, AUDIT_SIGNED },
 	{ HTTP_GET, "/admins", ROUTE_ADMIN, api_admin_list, "admin_list", NULL, NULL, AUDIT_TXN },
-	{ HTTP_POST, "/admins/{name}", ROUTE_ADMIN, api_admin_add, "admin_add", f_admin_add, NULL, AUDIT_LATE },
-	{ HTTP_POST, "/admins/{name}/reset", ROUTE_ADMIN, api_admin_reset, "admin_reset", f_none, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/admins/{name}", ROUTE_ADMIN, api_admin_add, "admin_add", f_admin_add, NULL, AUDIT_LATE_SIGNED },
+	{ HTTP_POST, "/admins/{name}/reset", ROUTE_ADMIN, api_admin_reset, "admin_reset", f_none, NULL, AUDIT_SIGNED },
 
 	{ HTTP_POST, "/credentials", ROUTE_PRINCIPAL, api_cred_create, "cred_create", f_cred_create, NULL, AUDIT_TXN },
 	{ HTTP_GET, "/credentials", ROUTE_PRINCIPAL, api_cred_list, "cred_list", NULL, q_cred_list, AUDIT_TXN },
@@ -45,14 +45,14 @@ const struct http_route api_routes[] = {
 	{ HTTP_POST, "/credentials/grant", ROUTE_PRINCIPAL, api_grant_create, "grant_create", f_grant_create, NULL, AUDIT_TXN },
 	{ HTTP_GET, "/credentials/{id}", ROUTE_PRINCIPAL, api_cred_get, "cred_get", NULL, q_cred_get, AUDIT_TXN },
 	{ HTTP_PUT, "/credentials/{id}", ROUTE_PRINCIPAL, api_cred_update, "cred_update", f_cred_update, NULL, AUDIT_TXN },
-	{ HTTP_DELETE, "/credentials/{id}", ROUTE_PRINCIPAL, api_cred_revoke, "cred_revoke", NULL, NULL, AUDIT_TXN },
+	{ HTTP_DELETE, "/credentials/{id}", ROUTE_PRINCIPAL, api_cred_revoke, "cred_revoke", NULL, NULL, AUDIT_SIGNED },
 	{ HTTP_GET, "/credentials/{id}/versions", ROUTE_PRINCIPAL, api_cred_versions, "cred_versions", NULL, NULL, AUDIT_TXN },
 
 	{ HTTP_POST, "/helpers", ROUTE_ADMIN, api_helper_create, "helper_create", f_helper_create, NULL, AUDIT_TXN },
 	{ HTTP_GET, "/helpers", ROUTE_ADMIN, api_helper_list, "helper_list", NULL, NULL, AUDIT_TXN },
-	{ HTTP_DELETE, "/helpers/{id}", ROUTE_ADMIN, api_helper_revoke, "helper_revoke", NULL, NULL, AUDIT_TXN },
+	{ HTTP_DELETE, "/helpers/{id}", ROUTE_ADMIN, api_helper_revoke, "helper_revoke", NULL, NULL, AUDIT_SIGNED },
 	{ HTTP_GET, "/grants", ROUTE_ADMIN, api_grant_list, "grant_list", NULL, q_grant_list, AUDIT_TXN },
-	{ HTTP_DELETE, "/grants/{accessor}", ROUTE_ADMIN, api_grant_revoke, "grant_revoke", NULL, NULL, AUDIT_TXN },
+	{ HTTP_DELETE, "/grants/{accessor}", ROUTE_ADMIN, api_grant_revoke, "grant_revoke", NULL, NULL, AUDIT_SIGNED },
 };
 
 const size_t api_routes_n = BOS_ARRAY_LEN(api_routes);

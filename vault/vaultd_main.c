@@ -394,7 +394,11 @@ vaultd_sweep_txn(struct vault *v, unsigned *n, struct bos_err *err)
 	return r;
 }
 
-/* Revoke idle grants now; a busy database (a local bosctl) just waits for the next round. */
+/*
+ * Revoke idle grants now; a busy database (a local bosctl) just waits for the
+ * next round. Revocations advance the signed audit head at once, as those of
+ * the routes do (AUDIT_SIGNED, http.h): no copy taken before brings them back.
+ */
 static void
 vaultd_sweep_once(struct vault *v)
 {
@@ -409,9 +413,13 @@ vaultd_sweep_once(struct vault *v)
 	if (r != 0)
 		log_warn("sweep of idle grants failed (next try in %u s): %s",
 		    v->st.conf.sweep_interval_seconds, err.msg);
-	else if (n > 0)
+	else if (n > 0) {
 		log_info("sweep: revoked %u grant(s) unused for more than %u s", n,
 		    v->st.conf.grant_idle_revoke_seconds);
+		if (auditor_checkpoint_now(v, NULL, &err) != 0)
+			log_warn("sweep: the audit head could not be signed (the checkpoint thread "
+			    "tries again): %s", err.msg);
+	}
 }
 
 static void *
@@ -501,8 +509,11 @@ vaultd_hint_first_admin(struct vault *v, const char *sock)
 /*
  * The audit trail before the first request: check the chain's tail and the
  * head file (a restored older database is refused), record the start and
- * the policy load. The checkpoint thread starts with the listeners
- * (vaultd_start_threads), once file paths are confined.
+ * the policy load and sign them. Signing here puts audit.head ahead of
+ * every copy of the database taken before this start (issue #12 item 7):
+ * roles.policy, read at start, is the vault's policy from now on, and a copy
+ * from before it must not start silently. The checkpoint thread starts with
+ * the listeners (vaultd_start_threads), once file paths are confined.
  */
 static int
 vaultd_audit_open(struct vault *v, int accept_rollback, struct bos_err *err)
@@ -522,6 +533,8 @@ vaultd_audit_open(struct vault *v, int accept_rollback, struct bos_err *err)
 	    auditor_event(v, "policy_load", "/" STATE_POLICY, "allow", "role policies loaded",
 	    err) != 0)
 		return bos_err_wrap(err, "cannot write the audit trail");
+	if (auditor_checkpoint_now(v, NULL, err) != 0)
+		return bos_err_wrap(err, "cannot sign the audit head at start");
 	return 0;
 }
 
@@ -537,7 +550,7 @@ vaultd_audit_close(struct vault *v)
 	bos_err_clear(&err);
 	if (v->st.store != NULL &&
 	    (auditor_event(v, "vault_stop", "vault", "allow", "bos-vaultd stopping", &err) != 0 ||
-	    auditor_checkpoint_now(v, &err) != 0))
+	    auditor_checkpoint_now(v, NULL, &err) != 0))
 		log_err("audit: the stop was not recorded and signed: %s", err.msg);
 	auditor_free(v->audit);
 	v->audit = NULL;

@@ -21,6 +21,7 @@
  *   KNOWN_SEQ   the trusted checkpoint's seq is the input's last 8 bytes, any
  *               u64 (0 and past 2^63 - 1 included): the caller's value is
  *               untrusted by the verifier too
+ *   ALLOW_TAIL  verify with AUDIT_VERIFY_UNSIGNED_TAIL
  *
  * What must hold:
  *   - a parsed line re-encodes, and parses back to the same thing;
@@ -29,8 +30,10 @@
  *   - nothing verifies a signature the harness did not make: with SIGN off
  *     (and a KNOWN checkpoint left unsigned) or WRONG_KEY on, an export that
  *     holds a checkpoint, or a trusted checkpoint, never verifies;
- *   - with FIX_HASHES, an export of records 1..n in order and nothing else
- *     always verifies.
+ *   - an export verifies only when a checkpoint covers some record, and
+ *     unless ALLOW_TAIL, its last one: with FIX_HASHES, an export of records
+ *     1..n in order and nothing else never verifies (the chain alone proves
+ *     nothing), and fails saying so.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -50,6 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_WRONG_KEY  0x08
 #define FUZZ_CP_OWN_HASH 0x10
 #define FUZZ_KNOWN_SEQ  0x20
+#define FUZZ_ALLOW_TAIL 0x40
 #define FUZZ_MAX_LINES  512
 
 /* The harness's keys, made once: a test process, not the vault. */
@@ -243,8 +247,13 @@ fuzz_check_report(const struct fuzz_run *r, int rc, const struct audit_report *r
 	/* No signature the harness did not make may ever verify. */
 	if (!signed_by_us && rep->checkpoints != 0)
 		__builtin_trap();
+	/* Nothing unsigned verifies: not the tail (unless allowed), not a bare chain. */
+	if (rc == 0 && (rep->head == 0 || rep->signed_seq == 0 ||
+	    (rep->unsigned_tail != 0 && !(r->flags & FUZZ_ALLOW_TAIL))))
+		__builtin_trap();
 	if ((r->flags & FUZZ_FIX_HASHES) && r->records_in_order && r->checkpoints == 0 &&
-	    !(r->flags & FUZZ_KNOWN) && rc != 0)
+	    !(r->flags & FUZZ_KNOWN) && (rc == 0 || (strstr(rep->msg, "proves nothing") == NULL &&
+	    strstr(rep->msg, "holds no record") == NULL)))
 		__builtin_trap();
 }
 
@@ -257,6 +266,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct audit_checkpoint *known = NULL;
 	const uint8_t *pub;
 	size_t i, nlines, pub_len;
+	unsigned vflags;
 	int rc, signed_by_us;
 
 	if (size == 0)
@@ -281,12 +291,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pub = (r.flags & FUZZ_WRONG_KEY) ? fz.other_pub : fz.pub;
 	pub_len = (r.flags & FUZZ_WRONG_KEY) ? fz.other_pub_len : fz.pub_len;
 	signed_by_us = (r.flags & FUZZ_SIGN) && !(r.flags & FUZZ_WRONG_KEY);
-	rc = audit_verify((const char *const *)r.lines, r.n, pub, pub_len, known, &rep);
+	vflags = (r.flags & FUZZ_ALLOW_TAIL) ? AUDIT_VERIFY_UNSIGNED_TAIL : 0;
+	rc = audit_verify((const char *const *)r.lines, r.n, pub, pub_len, known, vflags, &rep);
 	fuzz_check_report(&r, rc, &rep, signed_by_us);
 	/* A key that is not a key verifies nothing, and must not crash. */
 	rc = audit_verify((const char *const *)r.lines, r.n, data, size > 64 ? 64 : size, known,
-	    &rep);
-	if (rep.checkpoints != 0)
+	    vflags, &rep);
+	if (rep.checkpoints != 0 || rc == 0)
 		__builtin_trap();
 	for (i = 0; i < r.n; i++)
 		free(r.lines[i]);

@@ -4,7 +4,10 @@
 # export, pubkey and an offline verify that passes; a verify that fails at the
 # right record for one changed byte, at a cut line, with another key; a
 # missing key file; an export that refuses to overwrite; verify with the
-# vault stopped; every vault subcommand without a session.
+# vault stopped; every vault subcommand without a session. Nothing unsigned
+# verifies (issue #12 item 6): an empty file, a forged chain without a
+# checkpoint, an unsigned tail (unless --allow-unsigned-tail), an export cut
+# below a --trusted-checkpoint (a copy of audit.head).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_api.sh"
 
@@ -34,7 +37,9 @@ for args in "audit" "audit list" "audit tail -n 0" "audit tail -n ten" "audit ta
 	"audit search --since 2026-02-30T00:00:00Z" "audit search --until 2026-11-28T25:00:00Z" \
 	"audit search --limit 0" "audit search --limit -1" "audit search --page-size 1001" \
 	"audit search extra" "audit export" "audit export a b" "audit pubkey --force" \
-	"audit verify x.jsonl" "audit verify --pubkey k.pem" "audit verify x --pubkey k --force"; do
+	"audit verify x.jsonl" "audit verify --pubkey k.pem" "audit verify x --pubkey k --force" \
+	"audit verify x --pubkey k --trusted-checkpoint" "audit tail --allow-unsigned-tail" \
+	"audit export x --trusted-checkpoint cp"; do
 	"$BOSCTL" $args >/dev/null 2>&1; rc=$?
 	check "'bosctl $args' is a usage error (exit 2)" test "$rc" -eq 2
 done
@@ -232,6 +237,105 @@ check "verify with a key file that is no PEM key: exit 2, says so" \
 out=$("$BOSCTL" audit verify "$T/missing.jsonl" --pubkey "$T/pub.pem" 2>&1); rc=$?
 check "verify of a missing export: exit 2, 'cannot open the export'" \
 	bash -c '[ "$0" -eq 2 ] && grep -qF "cannot open the export" <<<"$1"' "$rc" "$out"
+
+# ---- nothing unsigned verifies (issue #12 item 6) ----
+# verify_fails DESCRIPTION TEXT FILE [ARGS]: exit 1 and the output has TEXT, also
+# with --allow-unsigned-tail when ARGS do not say otherwise.
+verify_fails() {
+	local d=$1 text=$2 f=$3; shift 3
+	out=$("$BOSCTL" audit verify "$f" --pubkey "$T/pub.pem" "$@" 2>&1); rc=$?
+	check "$d: exit 1, '$text'" fails_with "$rc" "$text" "$out"
+	check "  not even with --allow-unsigned-tail" \
+		bash -c '"$0" audit verify "$1" --pubkey "$2" --allow-unsigned-tail "${@:3}" >/dev/null 2>&1; [ $? -eq 1 ]' \
+		"$BOSCTL" "$f" "$T/pub.pem" "$@"
+}
+: >"$T/empty.jsonl"
+verify_fails "verify of an empty file" "FAILED at record #1 (end of file): the export holds no record" \
+	"$T/empty.jsonl"
+# A forged chain: the records of the export, one reason changed, re-chained
+# (the format is public: docs/AUDIT.md "The chain"), the checkpoints dropped.
+python3 - "$X" >"$T/forged.jsonl" <<'PY'
+import hashlib, json, struct, sys
+prev = bytes(32)
+for line in open(sys.argv[1], encoding="utf-8"):
+    o = json.loads(line)
+    if o["type"] != "record":
+        continue
+    if o["seq"] == 3:
+        o["reason"] = "nothing happened here"
+    enc = struct.pack(">Q", o["seq"])
+    for k in ("time", "principal", "action", "resource", "decision", "reason", "client",
+              "request_id"):
+        b = o[k].encode("utf-8")
+        enc += struct.pack(">I", len(b)) + b
+    prev = hashlib.sha256(b"bos-audit-v1" + prev + enc).digest()
+    o["hash"] = prev.hex()
+    print(json.dumps(o, separators=(",", ":"), ensure_ascii=False))
+PY
+nr=$(grep -c '"type":"record"' "$X")
+check "  (the forged chain has the export's $nr records, record 3 changed, no checkpoint)" \
+	bash -c '[ "$(grep -c "\"type\":\"record\"" "$0")" = "$1" ] && ! grep -q checkpoint "$0" &&
+		grep -q "nothing happened here" "$0"' "$T/forged.jsonl" "$nr"
+verify_fails "verify of a forged chain without a checkpoint" "the chain alone proves nothing" \
+	"$T/forged.jsonl"
+out=$("$BOSCTL" audit verify "$T/forged.jsonl" --pubkey "$T/other.pem" 2>&1); rc=$?
+check "  and under another key: exit 1" fails_with "$rc" "the chain alone proves nothing" "$out"
+
+# A valid export whose last records no checkpoint covers: the newest export
+# without its last line (the checkpoint the export signed).
+vcurl -o /dev/null -H "Authorization: Bearer $(jq -r .session "$XDG_RUNTIME_DIR/bos/session")" "$URL/credentials"
+"$BOSCTL" audit export "$T/x2.jsonl" >/dev/null 2>&1
+head -n -1 "$T/x2.jsonl" >"$T/tail.jsonl"
+LASTCP=$(grep '"type":"checkpoint"' "$T/tail.jsonl" | tail -1 | jq .seq)
+HEADX2=$(grep '"type":"record"' "$T/tail.jsonl" | tail -1 | jq .seq)
+check "  (a second export; without its last line it ends at #$HEADX2, signed through #$LASTCP)" \
+	bash -c '[ "$(tail -1 "$0" | jq -r .type)" = checkpoint ] && [ "$1" -gt "$2" ]' \
+		"$T/x2.jsonl" "${HEADX2:-0}" "${LASTCP:-0}"
+out=$("$BOSCTL" audit verify "$T/tail.jsonl" --pubkey "$T/pub.pem" 2>&1); rc=$?
+check "verify of an export with an unsigned tail: exit 1, names the first unsigned record" \
+	fails_with "$rc" "FAILED at record #$((LASTCP + 1)) (end of file): the last $((HEADX2 - LASTCP)) records, $((LASTCP + 1))-$HEADX2, are not covered by a signed checkpoint" "$out"
+check "  and says how to go on: export again, or --allow-unsigned-tail" \
+	bash -c 'grep -qF "export again" <<<"$0" && grep -qF -- "--allow-unsigned-tail" <<<"$0"' "$out"
+out=$("$BOSCTL" audit verify "$T/tail.jsonl" --pubkey "$T/pub.pem" --allow-unsigned-tail 2>&1); rc=$?
+check "  with --allow-unsigned-tail: exit 0, 'unsigned tail $((HEADX2 - LASTCP))'" \
+	bash -c '[ "$0" -eq 0 ] && grep -q "^ok: .*signed through #$2, unsigned tail $3$" <<<"$1"' \
+		"$rc" "$out" "$LASTCP" "$((HEADX2 - LASTCP))"
+out=$("$BOSCTL" audit verify "$T/tail.jsonl" --pubkey "$T/pub.pem" --allow-unsigned-tail --json 2>&1)
+check "  --json says the tail was allowed" \
+	jq -e '.ok == true and .unsigned_tail_allowed == true and .unsigned_tail > 0' <<<"$out"
+out=$("$BOSCTL" audit verify "$X" --pubkey "$T/other.pem" --allow-unsigned-tail 2>&1); rc=$?
+check "  another key, tail allowed: still exit 1, 'signature invalid'" \
+	fails_with "$rc" "signature invalid" "$out"
+
+# A trusted checkpoint: a copy of the vault's audit.head (the newest signed head).
+cp "$S/audit.head" "$T/head.copy"
+HS=$(jq .seq "$T/head.copy")
+out=$("$BOSCTL" audit verify "$T/x2.jsonl" --pubkey "$T/pub.pem" --trusted-checkpoint "$T/head.copy" 2>&1); rc=$?
+check "verify --trusted-checkpoint (a copy of audit.head, #$HS) of the export that reaches it: exit 0" \
+	bash -c '[ "$0" -eq 0 ] && grep -q "reaches the trusted checkpoint #$2$" <<<"$1"' "$rc" "$out" "$HS"
+N1=$(grep -n '"type":"checkpoint"' "$T/x2.jsonl" | head -1 | cut -d: -f1)
+head -n "$N1" "$T/x2.jsonl" >"$T/short.jsonl"
+S1=$(tail -1 "$T/short.jsonl" | jq .seq)
+out=$("$BOSCTL" audit verify "$T/short.jsonl" --pubkey "$T/pub.pem" 2>&1); rc=$?
+check "  the export cut after its first checkpoint (#$S1) verifies on its own (exit $rc)" test "$rc" -eq 0
+out=$("$BOSCTL" audit verify "$T/short.jsonl" --pubkey "$T/pub.pem" --trusted-checkpoint "$T/head.copy" \
+	--allow-unsigned-tail 2>&1); rc=$?
+check "  but not against the trusted checkpoint: exit 1, truncated" \
+	fails_with "$rc" "export ends at $S1 but checkpoint says $HS: truncated" "$out"
+sed 's/"seq":[0-9]*/"seq":'"$S1"'/' "$T/head.copy" >"$T/head.forged"
+out=$("$BOSCTL" audit verify "$T/short.jsonl" --pubkey "$T/pub.pem" --trusted-checkpoint "$T/head.forged" 2>&1); rc=$?
+check "  a trusted checkpoint with its seq edited: exit 1, signature invalid" \
+	fails_with "$rc" "trusted checkpoint at $S1: signature invalid" "$out"
+head -1 "$X" >"$T/record.line"
+out=$("$BOSCTL" audit verify "$X" --pubkey "$T/pub.pem" --trusted-checkpoint "$T/record.line" 2>&1); rc=$?
+check "  a trusted-checkpoint file that is not one checkpoint line (a record): exit 2, says so" \
+	bash -c '[ "$0" -eq 2 ] && grep -qF "is not one checkpoint line" <<<"$1"' "$rc" "$out"
+out=$("$BOSCTL" audit verify "$X" --pubkey "$T/pub.pem" --trusted-checkpoint "$X" 2>&1); rc=$?
+check "  a whole export as the trusted checkpoint: exit 2, too large for one line" \
+	bash -c '[ "$0" -eq 2 ] && grep -qF "larger than" <<<"$1"' "$rc" "$out"
+out=$("$BOSCTL" audit verify "$X" --pubkey "$T/pub.pem" --trusted-checkpoint "$T/missing.cp" 2>&1); rc=$?
+check "  a missing trusted-checkpoint file: exit 2, 'cannot open the trusted checkpoint'" \
+	bash -c '[ "$0" -eq 2 ] && grep -qF "cannot open the trusted checkpoint" <<<"$1"' "$rc" "$out"
 
 # ---- logged out, then the vault stopped ----
 "$BOSCTL" logout >/dev/null 2>&1

@@ -893,6 +893,46 @@ test_list(void **state)
 	assert_false(ai.disabled);
 }
 
+/*
+ * issue #12 item 16: what a sign-in decides (a TOTP step, a failure, a used
+ * recovery code) is answered at once, so it must commit by itself. Inside an
+ * open transaction (a group-commit batch that could still fail) it would be
+ * a savepoint that a later rollback undoes after the client had its answer:
+ * the sign-in refuses instead, changes nothing, and the code works later.
+ */
+static void
+test_signin_refuses_open_transaction(void **state)
+{
+	struct test_ctx *t = *state;
+	struct admin_login in = { NAME, PW, strlen(PW), NULL, NULL };
+	struct admin_result res;
+	struct bos_err err = { 0 };
+	char code[TOTP_DIGITS + 1];
+
+	create_admin(t);
+	code_at(t, T0, 0, code);
+	assert_int_equal(store_begin(t->store, &err), 0);      /* an open batch */
+	in.totp = code;
+	assert_int_equal(admin_login(&t->ac, &in, T0, &res, &err), -1);
+	assert_non_null(strstr(err.msg, "inside an open transaction"));
+	in.totp = NULL;
+	in.recovery_code = t->sec.recovery[0];
+	assert_int_equal(admin_login(&t->ac, &in, T0, &res, &err), -1);
+	in.recovery_code = NULL;
+	in.password = "wrong password!!";
+	in.password_len = strlen(in.password);
+	assert_int_equal(admin_login(&t->ac, &in, T0, &res, &err), -1);
+	assert_int_equal(store_rollback(t->store, &err), 0);   /* the batch fails */
+	assert_int_equal(col_int(t, "SELECT totp_last_step FROM admins"), 0);
+	assert_int_equal(col_int(t, "SELECT count(*) FROM recovery_codes WHERE used_at IS NOT NULL"),
+	    0);
+	assert_int_equal(col_int(t, "SELECT failures FROM admins"), 0);
+	/* On its own, the sign-in commits; the code is then used for good. */
+	assert_int_equal(login(t, PW, code, NULL, T0, NULL), ADMIN_OK_FULL);
+	assert_int_equal(sqlite3_get_autocommit(store_db(t->store)), 1);
+	assert_int_equal(login(t, PW, code, NULL, T0, NULL), ADMIN_BAD);
+}
+
 int
 main(void)
 {
@@ -917,6 +957,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_recovery_code_respects_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seed_bound_to_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signin_refuses_open_transaction, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

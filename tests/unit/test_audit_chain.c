@@ -2,7 +2,10 @@
  * Unit tests: vault/audit_chain.c, the audit hash chain, checkpoints, export
  * lines and the offline verifier. Checkpoints are signed with a software EC
  * P-256 key here; test_audit_store.c uses the real HSM. Tamper trials run
- * TRIALS times per class at random positions and must all be detected.
+ * TRIALS times per class at random positions and must all be detected; they
+ * verify with AUDIT_VERIFY_UNSIGNED_TAIL (base ends with 7 unsigned records),
+ * so that only the tampering can fail them. test_unsigned_refused,
+ * test_unsigned_tail and test_trusted_checkpoint check the strict default.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -207,7 +210,16 @@ lines_delete(struct lines *d, size_t at)
 static int
 verify(const struct lines *d, const struct audit_checkpoint *known, struct audit_report *rep)
 {
-	return audit_verify((const char *const *)d->l, d->n, pub, pub_len, known, rep);
+	return audit_verify((const char *const *)d->l, d->n, pub, pub_len, known,
+	    AUDIT_VERIFY_UNSIGNED_TAIL, rep);
+}
+
+/* The same, strict: the last record must be signed. */
+static int
+verify_strict(const struct lines *d, const struct audit_checkpoint *known,
+    struct audit_report *rep)
+{
+	return audit_verify((const char *const *)d->l, d->n, pub, pub_len, known, 0, rep);
 }
 
 static int
@@ -329,34 +341,43 @@ test_untouched_verifies(void **state)
 	(void)state;
 	chain_build(&c, 200, 25);
 	assert_int_equal(audit_verify((const char *const *)c.lines, c.nlines, pub, pub_len,
-	    &c.cps[c.ncps - 1], &rep), 0);
+	    &c.cps[c.ncps - 1], 0, &rep), 0);
 	assert_true(rep.ok);
 	assert_int_equal(rep.records, 200);
 	assert_int_equal(rep.checkpoints, 8 + 1);
 	assert_int_equal(rep.signed_seq, 200);
 	assert_int_equal(rep.unsigned_tail, 0);
 	chain_free(&c);
-	/* An empty export is a valid, empty log. */
-	assert_int_equal(audit_verify(NULL, 0, pub, pub_len, NULL, &rep), 0);
-	/* Every prefix of an export is a valid older export; its unsigned tail is reported. */
+	/*
+	 * Every prefix of an export that holds a checkpoint is a valid older
+	 * export: with its unsigned tail allowed, it verifies and the tail is
+	 * reported; strictly, only when it ends at its checkpoint. A prefix
+	 * before the first checkpoint proves nothing and never verifies.
+	 */
 	for (t = 0; t < TRIALS; t++) {
 		lines_copy(&d, &base);
 		cut = 1 + rng_below(d.n);
 		while (d.n > cut)
 			lines_delete(&d, d.n - 1);
-		assert_int_equal(verify(&d, NULL, &rep), 0);
 		for (kept = 0, i = 0; i < base.n && base.rec_line[i] < cut; i++)
 			kept++;
 		signed_seq = 0;
 		for (i = 0; i < base.ncps; i++)
 			if (base.rec_line[base.cps[i].seq - 1] + 1 < cut)
 				signed_seq = base.cps[i].seq;
+		assert_int_equal(verify(&d, NULL, &rep) == 0, signed_seq > 0);
 		assert_int_equal(rep.head, kept);
 		assert_int_equal(rep.signed_seq, signed_seq);
+		if (signed_seq == 0) {
+			assert_non_null(strstr(rep.msg, "the chain alone proves nothing"));
+			lines_free(&d);
+			continue;
+		}
 		assert_int_equal(rep.unsigned_tail, kept - signed_seq);
+		assert_int_equal(verify_strict(&d, NULL, &rep) == 0, kept == signed_seq);
 		lines_free(&d);
 	}
-	printf("# untouched: %d/%d prefixes accepted\n", TRIALS, TRIALS);
+	printf("# untouched: %d/%d prefixes judged right\n", TRIALS, TRIALS);
 }
 
 /* Replace one character of a field's value in a record line. */
@@ -567,7 +588,8 @@ test_replay_older_export(void **state)
 		old = 1 + rng_below(last->seq - 1);
 		while (d.n > base.rec_line[old - 1] + 1 + (old % EVERY == 0))
 			lines_delete(&d, d.n - 1);
-		assert_int_equal(verify(&d, NULL, &rep), 0);    /* fine on its own */
+		/* Fine on its own, once it holds a checkpoint. */
+		assert_int_equal(verify(&d, NULL, &rep) == 0, old >= EVERY);
 		if (t % 2 == 1) {
 			/* ... presented with the newer checkpoint line appended. */
 			assert_int_equal(audit_checkpoint_to_json(last, &cpline, NULL), 0);
@@ -583,25 +605,163 @@ test_replay_older_export(void **state)
 	assert_int_equal(hit, TRIALS);
 }
 
+/* Another P-256 key's public half (DER) into opub; the key, for EVP_PKEY_free. */
+static EVP_PKEY *
+other_key(unsigned char opub[256], size_t *len)
+{
+	EVP_PKEY *other;
+	unsigned char *p = opub;
+	int n;
+
+	assert_non_null(other = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
+	assert_true((n = i2d_PUBKEY(other, NULL)) > 0 && n <= 256);
+	assert_int_equal(i2d_PUBKEY(other, &p), n);
+	*len = (size_t)n;
+	return other;
+}
+
 static void
 test_wrong_key_and_forged_signature(void **state)
 {
 	struct lines d;
 	struct audit_report rep;
-	EVP_PKEY *other;
-	unsigned char opub[256], *p = opub;
-	int len;
+	unsigned char opub[256];
+	size_t len;
+	EVP_PKEY *other = other_key(opub, &len);
 
 	(void)state;
-	assert_non_null(other = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
-	assert_true((len = i2d_PUBKEY(other, &p)) > 0);
 	lines_copy(&d, &base);
-	assert_int_not_equal(audit_verify((const char *const *)d.l, d.n, opub, (size_t)len,
-	    NULL, &rep), 0);
+	assert_int_not_equal(audit_verify((const char *const *)d.l, d.n, opub, len,
+	    NULL, AUDIT_VERIFY_UNSIGNED_TAIL, &rep), 0);
 	assert_string_equal(rep.msg, "checkpoint at 20: signature invalid");
 	assert_int_equal(rep.bad_seq, 20);
+	assert_int_not_equal(audit_verify((const char *const *)d.l, d.n, opub, len, NULL, 0,
+	    &rep), 0);
+	assert_string_equal(rep.msg, "checkpoint at 20: signature invalid");
 	lines_free(&d);
 	EVP_PKEY_free(other);
+}
+
+/* Keep only the record lines of base's first n records: a chain with no checkpoint. */
+static void
+lines_records_only(struct lines *d, size_t n)
+{
+	size_t i;
+
+	for (i = 0, d->n = 0; i < n; i++)
+		assert_non_null(d->l[d->n++] = strdup(base.lines[base.rec_line[i]]));
+}
+
+/*
+ * issue #12 item 6: an export verifies only when a checkpoint signed by the
+ * key covers its last record (B2: an empty file, or a forged chain with no
+ * checkpoint, verified "ok" against any key). First what nothing signs.
+ */
+static void
+test_unsigned_refused(void **state)
+{
+	const struct audit_checkpoint *last = &base.cps[base.ncps - 1];
+	unsigned char opub[256];
+	struct audit_report rep;
+	struct lines d;
+	size_t len;
+	EVP_PKEY *other = other_key(opub, &len);
+
+	(void)state;
+	/* An empty file: nothing to verify, strict or not, with a trusted checkpoint or not. */
+	assert_int_not_equal(audit_verify(NULL, 0, pub, pub_len, NULL, 0, &rep), 0);
+	assert_false(rep.ok);
+	assert_string_equal(rep.msg, "the export holds no record: nothing to verify");
+	assert_int_not_equal(audit_verify(NULL, 0, pub, pub_len, NULL, AUDIT_VERIFY_UNSIGNED_TAIL,
+	    &rep), 0);
+	assert_int_not_equal(audit_verify(NULL, 0, pub, pub_len, last, AUDIT_VERIFY_UNSIGNED_TAIL,
+	    &rep), 0);
+	assert_non_null(strstr(rep.msg, ": truncated"));
+	/* A chain that links but that no checkpoint covers: refused, under any key. */
+	lines_records_only(&d, NREC);
+	assert_int_not_equal(verify_strict(&d, NULL, &rep), 0);
+	assert_int_equal(rep.bad_seq, 1);
+	assert_int_equal(rep.head, NREC);
+	assert_string_equal(rep.msg, "no checkpoint signed by this key covers any of the 107 "
+	    "records: the chain alone proves nothing");
+	assert_int_not_equal(verify(&d, NULL, &rep), 0);
+	assert_int_not_equal(audit_verify((const char *const *)d.l, d.n, opub, len, NULL,
+	    AUDIT_VERIFY_UNSIGNED_TAIL, &rep), 0);
+	assert_non_null(strstr(rep.msg, "the chain alone proves nothing"));
+	lines_free(&d);
+	EVP_PKEY_free(other);
+}
+
+/* A valid chain whose last records no checkpoint covers: refused unless allowed. */
+static void
+test_unsigned_tail(void **state)
+{
+	struct lines d;
+	struct audit_report rep;
+
+	(void)state;
+	lines_copy(&d, &base);
+	assert_int_not_equal(verify_strict(&d, NULL, &rep), 0);
+	assert_false(rep.ok);
+	assert_int_equal(rep.bad_seq, 101);
+	assert_int_equal(rep.bad_line, 0);
+	assert_int_equal(rep.signed_seq, 100);
+	assert_int_equal(rep.unsigned_tail, 7);
+	assert_string_equal(rep.msg, "the last 7 records, 101-107, are not covered by a signed "
+	    "checkpoint (signed through 100)");
+	assert_int_equal(verify(&d, NULL, &rep), 0);
+	assert_true(rep.ok);
+	assert_int_equal(rep.unsigned_tail, 7);
+	/* One record past the checkpoint: named. */
+	while (d.n > base.rec_line[100] + 1)
+		lines_delete(&d, d.n - 1);
+	assert_int_not_equal(verify_strict(&d, NULL, &rep), 0);
+	assert_int_equal(rep.bad_seq, 101);
+	assert_string_equal(rep.msg, "the last record, 101, is not covered by a signed "
+	    "checkpoint (signed through 100)");
+	/* Cut right after the checkpoint line: strictly fine. */
+	lines_delete(&d, d.n - 1);
+	assert_int_equal(verify_strict(&d, NULL, &rep), 0);
+	assert_int_equal(rep.unsigned_tail, 0);
+	lines_free(&d);
+}
+
+/* A trusted checkpoint (a copy of audit.head) signs what it covers and catches a cut. */
+static void
+test_trusted_checkpoint(void **state)
+{
+	const struct audit_checkpoint *last = &base.cps[base.ncps - 1];
+	struct audit_checkpoint forged = *last;
+	struct audit_report rep;
+	struct lines d;
+
+	(void)state;
+	lines_records_only(&d, NREC);
+	/* It covers what it signed (100), not the 7 after it ... */
+	assert_int_not_equal(verify_strict(&d, last, &rep), 0);
+	assert_int_equal(rep.bad_seq, 101);
+	assert_int_equal(verify(&d, last, &rep), 0);
+	assert_int_equal(rep.signed_seq, 100);
+	/* ... and makes the bare chain through its record verify, strictly. */
+	while (d.n > 100)
+		lines_delete(&d, d.n - 1);
+	assert_int_equal(verify_strict(&d, last, &rep), 0);
+	assert_int_equal(rep.signed_seq, 100);
+	assert_int_equal(rep.checkpoints, 1);
+	/* A forged one (a changed audit.head) is refused. */
+	forged.sig[forged.sig_len - 1] ^= 0x01;
+	assert_int_not_equal(verify_strict(&d, &forged, &rep), 0);
+	assert_string_equal(rep.msg, "trusted checkpoint at 100: signature invalid");
+	lines_free(&d);
+	/* Truncated below it: caught, even with the tail allowed. */
+	lines_copy(&d, &base);
+	while (d.n > base.rec_line[59] + 2)    /* through the checkpoint at 60 */
+		lines_delete(&d, d.n - 1);
+	assert_int_equal(verify_strict(&d, NULL, &rep), 0);     /* fine on its own */
+	assert_int_not_equal(verify(&d, last, &rep), 0);
+	assert_int_equal(rep.bad_seq, 61);
+	assert_string_equal(rep.msg, "export ends at 60 but checkpoint says 100: truncated");
+	lines_free(&d);
 }
 
 int
@@ -619,6 +779,9 @@ main(void)
 		cmocka_unit_test(test_rechain_without_key),
 		cmocka_unit_test(test_replay_older_export),
 		cmocka_unit_test(test_wrong_key_and_forged_signature),
+		cmocka_unit_test(test_unsigned_refused),
+		cmocka_unit_test(test_unsigned_tail),
+		cmocka_unit_test(test_trusted_checkpoint),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -119,7 +119,7 @@ checkpoint_ok(struct test_ctx *t)
 }
 
 static void
-export_read(struct test_ctx *t, struct export *e)
+export_read_upto(struct test_ctx *t, uint64_t upto, struct export *e)
 {
 	struct bos_err err = { 0 };
 	size_t len = 0;
@@ -128,7 +128,7 @@ export_read(struct test_ctx *t, struct export *e)
 
 	memset(e, 0, sizeof(*e));
 	assert_non_null(f = open_memstream(&e->text, &len));
-	if (audit_export(t->store, f, &err) != 0)
+	if (audit_export(t->store, f, upto, &err) != 0)
 		fail_msg("audit_export: %s", err.msg);
 	assert_int_equal(fclose(f), 0);
 	for (p = e->text; *p != '\0'; p = nl + 1) {
@@ -139,8 +139,9 @@ export_read(struct test_ctx *t, struct export *e)
 	}
 }
 
+/* Export through upto and verify; flags as audit_verify's. */
 static int
-verify_export(struct test_ctx *t, struct audit_report *rep)
+verify_export_upto(struct test_ctx *t, uint64_t upto, unsigned flags, struct audit_report *rep)
 {
 	uint8_t pub[HSM_PUBKEY_MAX];
 	size_t pub_len = 0;
@@ -150,10 +151,17 @@ verify_export(struct test_ctx *t, struct audit_report *rep)
 
 	if (hsm_pubkey(fx.hsm, 1, pub, sizeof(pub), &pub_len, &err) != 0)
 		fail_msg("hsm_pubkey: %s", err.msg);
-	export_read(t, &e);
-	r = audit_verify(e.l, e.n, pub, pub_len, NULL, rep);
+	export_read_upto(t, upto, &e);
+	r = audit_verify(e.l, e.n, pub, pub_len, NULL, flags, rep);
 	free(e.text);
 	return r;
+}
+
+/* Export everything and verify; flags as audit_verify's (AUDIT_VERIFY_UNSIGNED_TAIL or 0). */
+static int
+verify_export(struct test_ctx *t, unsigned flags, struct audit_report *rep)
+{
+	return verify_export_upto(t, UINT64_MAX, flags, rep);
 }
 
 static void
@@ -200,10 +208,15 @@ test_rollback_leaves_no_record(void **state)
 	assert_int_equal(store_rollback(t->store, &err), 0);
 	/* The next record chains from the committed head. */
 	assert_int_equal(append_ok(t, 4), 3);
-	assert_int_equal(verify_export(t, &rep), 0);
+	/* A chain that no checkpoint covers links, and proves nothing. */
+	assert_int_not_equal(verify_export(t, AUDIT_VERIFY_UNSIGNED_TAIL, &rep), 0);
+	assert_int_equal(rep.records, 3);
+	assert_non_null(strstr(rep.msg, "the chain alone proves nothing"));
+	checkpoint_ok(t);
+	assert_int_equal(verify_export(t, 0, &rep), 0);
 	assert_true(rep.ok);
 	assert_int_equal(rep.records, 3);
-	assert_int_equal(rep.unsigned_tail, 3);
+	assert_int_equal(rep.unsigned_tail, 0);
 }
 
 static void
@@ -219,14 +232,25 @@ test_checkpoint_with_hsm_key(void **state)
 	checkpoint_ok(t);                  /* same head: kept once */
 	for (i = 11; i <= 13; i++)
 		append_ok(t, i);
-	assert_int_equal(verify_export(t, &rep), 0);
+	assert_int_not_equal(verify_export(t, 0, &rep), 0);   /* 11-13 unsigned */
+	assert_int_equal(rep.bad_seq, 11);
+	assert_int_equal(verify_export(t, AUDIT_VERIFY_UNSIGNED_TAIL, &rep), 0);
 	assert_true(rep.ok);
 	assert_int_equal(rep.records, 13);
 	assert_int_equal(rep.checkpoints, 1);
 	assert_int_equal(rep.signed_seq, 10);
 	assert_int_equal(rep.unsigned_tail, 3);
+	/* Through the signed head only (what the vault exports, #12 item 15): strictly valid. */
+	assert_int_equal(verify_export_upto(t, 10, 0, &rep), 0);
+	assert_int_equal(rep.records, 10);
+	assert_int_equal(rep.unsigned_tail, 0);
 	checkpoint_ok(t);
-	assert_int_equal(verify_export(t, &rep), 0);
+	/* A bound before a checkpoint leaves the checkpoint out too. */
+	assert_int_equal(verify_export_upto(t, 12, AUDIT_VERIFY_UNSIGNED_TAIL, &rep), 0);
+	assert_int_equal(rep.records, 12);
+	assert_int_equal(rep.checkpoints, 1);
+	assert_int_equal(rep.unsigned_tail, 2);
+	assert_int_equal(verify_export(t, 0, &rep), 0);
 	assert_int_equal(rep.checkpoints, 2);
 	assert_int_equal(rep.signed_seq, 13);
 	assert_int_equal(rep.unsigned_tail, 0);
@@ -242,19 +266,19 @@ test_sql_edits_are_named(void **state)
 	for (i = 1; i <= 12; i++)
 		append_ok(t, i);
 	checkpoint_ok(t);
-	assert_int_equal(verify_export(t, &rep), 0);
+	assert_int_equal(verify_export(t, 0, &rep), 0);
 	exec_ok(t, "UPDATE audit_log SET decision = 'allow' WHERE seq = 10");
-	assert_int_not_equal(verify_export(t, &rep), 0);
+	assert_int_not_equal(verify_export(t, 0, &rep), 0);
 	assert_int_equal(rep.bad_seq, 10);
 	assert_string_equal(rep.msg, "record 10: hash does not match its contents");
 	exec_ok(t, "DELETE FROM audit_log WHERE seq = 4");
-	assert_int_not_equal(verify_export(t, &rep), 0);
+	assert_int_not_equal(verify_export(t, 0, &rep), 0);
 	assert_int_equal(rep.bad_seq, 4);
 	assert_string_equal(rep.msg, "record 5 follows 3: record 4 missing");
 	/* Truncation by someone who can also switch off the foreign key to the checkpoint. */
 	exec_ok(t, "PRAGMA foreign_keys = OFF; DELETE FROM audit_log WHERE seq > 3;"
 	    " PRAGMA foreign_keys = ON");
-	assert_int_not_equal(verify_export(t, &rep), 0);
+	assert_int_not_equal(verify_export(t, 0, &rep), 0);
 	assert_string_equal(rep.msg, "export ends at 3 but checkpoint says 12: truncated");
 }
 
