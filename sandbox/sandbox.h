@@ -97,6 +97,13 @@ const char *sandbox_paths_kind(void);
 int sandbox_paths_confined(void);
 
 /*
+ * 1 when this kernel can confine file paths (Landlock, any ABI), else 0.
+ * The null sandbox says 1: it never confines, and nothing should be set
+ * up for a kernel it did not ask.
+ */
+int sandbox_paths_available(void);
+
+/*
  * Enter the profile, for every thread of the process (threads started later
  * inherit it): file paths (sandbox_enter_paths, if not entered yet), then
  * the system-call filter. Sets RLIMIT_CORE 0 and no new privileges. Any

@@ -133,6 +133,12 @@ ll_abi(void)
 	    LANDLOCK_CREATE_RULESET_VERSION);
 }
 
+int
+sandbox_paths_available(void)
+{
+	return ll_abi() > 0;
+}
+
 static int
 ll_add(int rfd, int abi, const struct sandbox_path *sp, enum sandbox_profile p,
     struct bos_err *err)

@@ -35,6 +35,12 @@ sandbox_paths_confined(void)
 }
 
 int
+sandbox_paths_available(void)
+{
+	return 1;
+}
+
+int
 sandbox_enter_paths(enum sandbox_profile p, const struct sandbox_args *a, struct bos_err *err)
 {
 	(void)p;

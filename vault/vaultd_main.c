@@ -180,6 +180,18 @@ vaultd_dev_init(const char *dir)
 	if (fresh <= 0)
 		return 0;
 	bos_err_clear(&err);
+	/*
+	 * `make run` must work on a newcomer's machine: where the kernel cannot
+	 * confine file paths, a development vault runs unconfined and says so at
+	 * every start. Only here: `bosctl init` refuses unless asked
+	 * (--allow-unconfined-paths), and production never gets it by default.
+	 */
+	if (!sandbox_paths_available()) {
+		o.unconfined_paths = 1;
+		log_warn("this kernel has no Landlock: the development vault in %s will run with file "
+		    "paths NOT confined (sandbox_unconfined_paths = 1 in its bos.conf; a production "
+		    "vault refuses, docs/SANDBOX.md)", dir);
+	}
 	if (vaultd_dev_parents(dir, &err) != 0 || state_init(dir, &o, &err) != 0) {
 		log_err("cannot create a development vault in %s: %s", dir, err.msg);
 		return -1;

@@ -299,5 +299,21 @@ else
 	check "... and writes sandbox_unconfined_paths = 1 to bos.conf" \
 		grep -qx 'sandbox_unconfined_paths = 1' "$T/ni-b/bos.conf"
 	check_not "a plain init does not write it" grep -q sandbox_unconfined_paths "$PP/state/bos.conf"
+
+	# `make run` (bos-vaultd --dev on a new directory) must work on a newcomer's
+	# kernel without Landlock: that development vault opts in, and says so.
+	"$BOS_TESTBIN/no_landlock" ENOSYS "$VAULTD" --state-dir "$T/nd/dev" --dev \
+		--listen 127.0.0.1:0 >"$T/nd.log" 2>&1 &
+	ND=$!; bg_track "$ND"
+	check "no Landlock: bos-vaultd --dev on a new directory starts (make run)" wait_ready "$T/nd.log" "$ND"
+	check "... warning that its file paths are NOT confined" grep -q 'development vault .* will run with file paths NOT confined' "$T/nd.log"
+	check "... with sandbox_unconfined_paths = 1 in its bos.conf" \
+		grep -qx 'sandbox_unconfined_paths = 1' "$T/nd/dev/bos.conf"
+	kill -TERM "$ND" 2>/dev/null; wait "$ND" 2>/dev/null
+	"$VAULTD" --state-dir "$T/nd2/dev" --dev --listen 127.0.0.1:0 >"$T/nd2.log" 2>&1 &
+	ND=$!; bg_track "$ND"
+	check "with Landlock: bos-vaultd --dev on a new directory starts" wait_ready "$T/nd2.log" "$ND"
+	check_not "... and does not write sandbox_unconfined_paths" grep -q sandbox_unconfined_paths "$T/nd2/dev/bos.conf"
+	kill -TERM "$ND" 2>/dev/null; wait "$ND" 2>/dev/null
 fi
 finish
