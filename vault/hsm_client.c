@@ -6,6 +6,7 @@
 #include "hsm_client.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -32,7 +33,7 @@ struct hsm_client {
 	pthread_mutex_t mu;
 	int fd;         /* -1 once the channel is closed */
 	pid_t pid;
-	int alive;
+	atomic_int alive;   /* written under mu; read without it by hsm_client_alive */
 	int reaped;
 	int status;     /* wait status once reaped, -1 if unknown */
 	char *path;     /* bos-hsmd, for messages */
@@ -809,7 +810,14 @@ hsm_client_alive(struct hsm_client *c)
 
 	if (c == NULL)
 		return 0;
-	pthread_mutex_lock(&c->mu);
+	/*
+	 * A call in progress holds mu for its round trip (up to the 30 s
+	 * timeout if bos-hsmd hangs): every request asks this before its
+	 * handler, so it must not queue behind one. Then the flag says enough;
+	 * the call itself marks bos-hsmd dead if it fails.
+	 */
+	if (pthread_mutex_trylock(&c->mu) != 0)
+		return atomic_load(&c->alive);
 	if (c->alive && (w = waitpid(c->pid, &status, WNOHANG)) != 0 &&
 	    !(w < 0 && errno == EINTR)) {
 		client_set_status(c, w, status);

@@ -178,6 +178,13 @@ sleep 1
 code=$(vcurl -o "$T/busy.json" -D "$T/busy.hdr" -w '%{http_code}' "$URL/health")
 check "requests_inflight_max = 2 with two reads held in their handler: a third gets 503 busy (got $code)" \
 	bash -c "test '$code' = 503 && jq -e '.error.code == \"busy\"' '$T/busy.json' && grep -qi '^retry-after: 1' '$T/busy.hdr'"
+# A request that needs no HSM call does not queue behind the one in progress
+# (hsm_client_alive used to wait for the channel's lock): GET /metrics on the
+# unix socket (its own slots; no audit record to commit) is answered at once.
+code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 --unix-socket "$SB/vault.sock" \
+	-H "Authorization: Bearer $SESSION" http://vault/metrics 2>/dev/null)
+check "while a read waits for the stopped bos-hsmd, GET /metrics on the unix socket is answered (got ${code:-none})" \
+	test "$code" = 200
 kill -CONT "$HSMD_B"
 for p in $held; do wait "$p"; done
 check "the two held reads are answered once bos-hsmd runs (200, 200)" \
