@@ -225,7 +225,7 @@ TABLE=(
 )
 
 # ---- the routes of routes.c: each audited one needs rows ---------------------------------
-mapfile -t ROUTES_ALL < <(sed -n 's/^[[:space:]]*{ HTTP_\([A-Z]*\), "\([^"]*\)", ROUTE_[A-Z_]*, [a-z_]*, "\([a-z_]*\)",.*\(AUDIT_[A-Z]*\) },.*/\1 \2|\3|\4/p' "$ROUTES")
+mapfile -t ROUTES_ALL < <(sed -n 's/^[[:space:]]*{ HTTP_\([A-Z]*\), "\([^"]*\)", ROUTE_[A-Z_]*, [a-z_]*, "\([a-z_]*\)",.*\(AUDIT_[A-Z_]*\) },.*/\1 \2|\3|\4/p' "$ROUTES")
 check "routes.c parsed: every route line understood (${#ROUTES_ALL[@]})" \
 	test "${#ROUTES_ALL[@]}" -eq "$(grep -c '^[[:space:]]*{ HTTP_[A-Z]*, "/' "$ROUTES")" -a "${#ROUTES_ALL[@]}" -ge 20
 declare -A RNAME
