@@ -844,9 +844,7 @@ test_key_mechanisms(void **state)
 	wrap_ok(c, 1, AAD, PT, blob, &n);
 	sign_and_verify(c, 1);
 	hsm_client_stop(c);
-	/* (The sanitizer build's null sandbox says it confines nothing: not a key's warning.) */
-	assert_int_equal(lines_with(log, "warning", "") - lines_with(log, "warning", "sandbox:"), 0);
-	assert_int_equal(lines_with(log, "warning", "on token"), 0);
+	assert_int_equal(lines_with(log, "warning", ""), 0);
 }
 
 /* ---- start-up errors ---- */
