@@ -3,11 +3,17 @@
 # races of helper-token uses against the revoke of their grant, over the
 # vault's unix socket (tests/tools/race_revoke.c); not one use that started
 # after the revoke returned may succeed. The checker is first shown to catch
-# a made-up late success. BOS_RACE_TRIALS changes the number of trials.
+# a made-up late success. BOS_RACE_TRIALS changes the number of trials
+# (1,000 by default in the sanitizer stage).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_api.sh"
 
-TRIALS=${BOS_RACE_TRIALS:-10000}
+# The plain stage runs the 10,000 SECURITY.md asks for. The sanitizer stage
+# looks for memory errors on the same paths: 1,000 trials there (each revoke
+# now waits for its signed checkpoint, #12 item 7, and ASan is ~3x slower).
+DEF_TRIALS=10000
+ldd "$VAULTD" 2>/dev/null | grep -q libasan && DEF_TRIALS=1000
+TRIALS=${BOS_RACE_TRIALS:-$DEF_TRIALS}
 RACE=$BOS_TESTBIN/race_revoke
 
 "$RACE" --selftest >"$T/self.out" 2>&1; rc=$?
