@@ -22,7 +22,14 @@
 . "$(dirname "$0")/lib_api.sh"
 
 FLOOD=$BOS_TESTBIN/conn_flood
-DUR=${BOS_ATTACK_SECONDS:-40}   # longer than conn_timeout_seconds: slow bodies are evicted and return
+# Longer than conn_timeout_seconds (30), so slow bodies are evicted and return.
+# The sanitizer stage looks for memory errors on the same paths: a 15 s attack
+# there, without that one check (the plain stage makes it).
+ASAN=0
+ldd "$VAULTD" 2>/dev/null | grep -q libasan && ASAN=1
+DEF_DUR=40
+[ "$ASAN" = 1 ] && DEF_DUR=15
+DUR=${BOS_ATTACK_SECONDS:-$DEF_DUR}
 PER_IP=64                       # conn_per_ip_limit's default
 HDR=5                           # header_timeout_seconds' default
 PROBE_MAX=3                     # seconds; normal is ~0.01-0.05 s (ASan ~0.1 s)
@@ -117,8 +124,12 @@ echo "# churn: $(tr '\n' ' ' <"$T/churn.out")"
 check "slow bodies: $PER_IP connections established from one address, never served" \
 	test "$(report "$T/body.out" served)" = 0 -a \
 	"$(( $(report "$T/body.out" established) + $(report "$T/body.out" reconnects) ))" -ge "$PER_IP"
-check "slow bodies: closed by the request deadline (30 s) and reopened (reconnects $(report "$T/body.out" reconnects))" \
-	test "$(report "$T/body.out" reconnects)" -ge "$PER_IP"
+if [ "$DUR" -gt 32 ]; then
+	check "slow bodies: closed by the request deadline (30 s) and reopened (reconnects $(report "$T/body.out" reconnects))" \
+		test "$(report "$T/body.out" reconnects)" -ge "$PER_IP"
+else
+	echo "# a $DUR s attack ends before the 30 s request deadline: its eviction is checked in the plain stage"
+fi
 for f in hdr idle hello; do
 	check "$f: never served ($(report "$T/$f.out" served))" test "$(report "$T/$f.out" served)" = 0
 	check "$f: the header deadline closed them and they came back (reconnects $(report "$T/$f.out" reconnects))" \
