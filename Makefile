@@ -93,8 +93,12 @@ UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRCS))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: FORCE all deps run check unit asan integration house-rules fuzz fuzz-run install clean bench soak
+.PHONY: FORCE all deps run check unit asan integration house-rules fuzz fuzzers fuzz-run install clean bench soak programs
 all: $(BINS)
+
+# Everything the unit and integration stages run, built JOBS at a time
+# (`make check` builds with it first, then runs the stages one after another).
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 
 # V=1 shows full commands.
 V ?= 0
@@ -163,6 +167,7 @@ $(BUILD)/tests/%.so: tests/tools/preload/%.c tests/tools/preload/preload_fds.h
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -fPIC -shared -o $@ $< -ldl
 integration: $(PRELOADS)
+programs: $(BINS) $(UNITS) $(TOOLS) $(PRELOADS)
 
 # libFuzzer targets, one per parser of untrusted input (clang, ASan + UBSan).
 $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBHSM) $(LIBCOMMON)
@@ -170,12 +175,14 @@ $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBHSM) 
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl
 
+fuzzers: $(FUZZERS)
 fuzz-run: $(FUZZERS)
 	@BOS_FUZZ_TIME=$(FUZZ_TIME) tests/run-fuzz.sh $(FUZZERS)
 
 # `make fuzz` runs each target for FUZZ_TIME seconds (default 300); `make check`
 # runs the same targets for 10 seconds each.
 fuzz:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=1 FUZZ=1 -j$(JOBS) fuzzers
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=1 FUZZ=1 FUZZ_TIME=$(FUZZ_TIME) fuzz-run
 
 # `make bench` (docs/PERFORMANCE.md): limit tools, an open-loop load generator
@@ -211,6 +218,7 @@ unit: $(BINS) $(UNITS) $(TOOLS)
 # The unit and integration suites again under ASan + UBSan, in their own
 # build tree (the daemons the integration tests start are sanitized too).
 asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 -j$(JOBS) programs
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 unit integration
 
 # The durability test (tests/integration/t_durability.sh, issue #7) at soak
@@ -234,14 +242,17 @@ house-rules: $(BINS)
 
 # Each stage appends "passed failed" to $(COUNTS); the last line is the total.
 COUNTS := $(CURDIR)/$(BUILD)/check-counts
+# Each stage says how long it took (make check should stay near 20 minutes on 2 cores).
+stage = t=$$(date +%s); BOS_COUNTS=$(COUNTS) $(MAKE) --no-print-directory $(2); rc=$$?; \
+	echo "stage $(1): $$(( $$(date +%s) - t )) s"; exit $$rc
 check: deps
-	@$(MAKE) --no-print-directory all
+	@$(call stage,build,-j$(JOBS) programs)
 	@mkdir -p $(BUILD) && rm -f $(COUNTS)
-	@BOS_COUNTS=$(COUNTS) $(MAKE) --no-print-directory house-rules
-	@BOS_COUNTS=$(COUNTS) $(MAKE) --no-print-directory unit
-	@BOS_COUNTS=$(COUNTS) $(MAKE) --no-print-directory asan
-	@BOS_COUNTS=$(COUNTS) $(MAKE) --no-print-directory integration
-	@BOS_COUNTS=$(COUNTS) $(MAKE) --no-print-directory fuzz FUZZ_TIME=10
+	@$(call stage,house-rules,house-rules)
+	@$(call stage,unit,unit)
+	@$(call stage,asan,asan)
+	@$(call stage,integration,integration)
+	@$(call stage,fuzz,fuzz FUZZ_TIME=10)
 	@awk '{p+=$$1; f+=$$2} END {print "check: " p " passed, " f " failed"; exit f > 0}' $(COUNTS)
 
 # Units, the sysusers file and the example bos.conf go under PREFIX too

@@ -1,4 +1,5 @@
 #!/bin/bash
+# runner: alone — 10 sign-ins must land inside a 3-second lockout window
 # Admin sign-in against the real daemon, with curl and oathtool (docs/AUTH.md):
 # the first admin only over the unix socket and only once; password-only
 # sessions stay pending; every ROUTE_ADMIN route of vault/routes.c refuses no

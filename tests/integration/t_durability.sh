@@ -1,4 +1,5 @@
 #!/bin/bash
+# runner: alone — its kill -9 lands at a chosen moment under 1,000 writers
 # Durability under SIGKILL (issue #7). W concurrent writers (tests/tools/dura_writer,
 # libcurl multi, one keep-alive connection each) create credentials with unique
 # random secrets while the vault is killed with SIGKILL at a random moment

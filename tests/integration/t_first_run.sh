@@ -1,4 +1,5 @@
 #!/bin/bash
+# runner: alone — it builds a fresh clone (CPU-bound, with a 9-minute limit)
 # A newcomer's first session (#12 item 1), as the README tells it: clone the
 # repository into an empty directory, `make run` (nothing built, no var/),
 # then, at a terminal (expect drives real prompts on a pty), `bosctl admin

@@ -1,4 +1,5 @@
 #!/bin/bash
+# runner: alone — it fills the vault's limits and measures what still answers
 # Load and abuse (issue #7), against the real bos-vaultd with its DEFAULT
 # limits: 1,000 idle connections (plain TCP and TLS 1.3) held from other
 # loopback addresses do not stop a normal client on 127.0.0.1 from being

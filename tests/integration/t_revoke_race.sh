@@ -1,4 +1,5 @@
 #!/bin/bash
+# runner: alone — 10,000 races are timing: another test's load would skew them
 # Revocation is immediate (SECURITY.md "Tokens, grants, revocation"): 10,000
 # races of helper-token uses against the revoke of their grant, over the
 # vault's unix socket (tests/tools/race_revoke.c); not one use that started

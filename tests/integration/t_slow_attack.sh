@@ -1,4 +1,5 @@
 #!/bin/bash
+# runner: alone — it measures latency under a sustained attack
 # Sustained slow-client attacks against a vault with its DEFAULT settings
 # (#12 item 2; SECURITY.md "HTTP input"): from five attacker addresses at
 # once, each holding its 64 connections (conn_per_ip_limit) and reconnecting
