@@ -5,28 +5,27 @@
 #include <stdio.h>
 #include <string.h>
 
-int
-bos_err_set(struct bos_err *err, enum bos_err_code code, const char *fmt, ...)
+void
+bos_err_fill(struct bos_err *err, enum bos_err_code code, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (err == NULL)
-		return -1;
+		return;
 	err->code = code;
 	va_start(ap, fmt);
 	(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
-	return -1;
 }
 
-int
-bos_err_wrap(struct bos_err *err, const char *fmt, ...)
+void
+bos_err_prefix(struct bos_err *err, const char *fmt, ...)
 {
 	char prefix[256], old[sizeof(err->msg)];
 	va_list ap;
 
 	if (err == NULL)
-		return -1;
+		return;
 	va_start(ap, fmt);
 	(void)vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
@@ -34,7 +33,6 @@ bos_err_wrap(struct bos_err *err, const char *fmt, ...)
 	/* A message cut short still starts with its context: acceptable. */
 	if (snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old) < 0)
 		err->msg[0] = '\0';
-	return -1;
 }
 
 void

@@ -30,12 +30,19 @@ struct bos_err {
 	char msg[512];
 };
 
-/* Fill err (if not NULL) and return -1, so callers can `return bos_err_set(...)`. */
-int bos_err_set(struct bos_err *err, enum bos_err_code code, const char *fmt, ...)
+/*
+ * Fill err (if not NULL) and evaluate to -1, so callers can
+ * `return bos_err_set(...)`. The macros make the -1 visible where they are
+ * used: a static analyzer that does not follow the call into err.c sees an
+ * error path return -1, not an unknown int it may take for success.
+ */
+void bos_err_fill(struct bos_err *err, enum bos_err_code code, const char *fmt, ...)
     BOS_PRINTF(3, 4);
+#define bos_err_set(err, ...) ({ bos_err_fill((err), __VA_ARGS__); -1; })
 
-/* Prefix err->msg with "context: ", keeping the code. Returns -1. */
-int bos_err_wrap(struct bos_err *err, const char *fmt, ...) BOS_PRINTF(2, 3);
+/* Prefix err->msg with "context: ", keeping the code. Evaluates to -1. */
+void bos_err_prefix(struct bos_err *err, const char *fmt, ...) BOS_PRINTF(2, 3);
+#define bos_err_wrap(err, ...) ({ bos_err_prefix((err), __VA_ARGS__); -1; })
 
 void bos_err_clear(struct bos_err *err);
 

@@ -37,7 +37,7 @@ enum policy_action {
 #define POLICY_ACTIONS_ALL 0xffu
 
 /* "read" -> POLICY_READ; 0 when unknown. */
-unsigned policy_action_parse(const char *s, size_t n);
+unsigned policy_action_parse(const char *s, size_t n) BOS_WUR;
 const char *policy_action_name(unsigned one_action);
 
 enum policy_principal_kind { POLICY_ADMIN = 1, POLICY_HELPER, POLICY_BROKER };
@@ -52,7 +52,7 @@ struct policy_cidr {
 /* "10.0.0.0/8", "2001:db8::/32", "192.0.2.7" (= /32). 0 or -1. */
 int policy_cidr_parse(const char *s, struct policy_cidr *out) BOS_WUR;
 /* Is the textual address addr ("127.0.0.1", "::1") inside c? 1 yes, 0 no or unparsable. */
-int policy_cidr_contains(const struct policy_cidr *c, const char *addr);
+int policy_cidr_contains(const struct policy_cidr *c, const char *addr) BOS_WUR;
 
 #define POLICY_GRANT_MAX_ITEMS 32
 #define POLICY_GRANT_MAX_CIDRS 16
@@ -105,7 +105,7 @@ int policy_parse(const char *name, const char *text, size_t len, struct policy_s
 void policy_free(struct policy_set *ps);
 
 /* Does the set define this role? */
-int policy_has_role(const struct policy_set *ps, const char *role);
+int policy_has_role(const struct policy_set *ps, const char *role) BOS_WUR;
 
 /* The decision. Never fails: anything unexpected is a deny with a reason. */
 void policy_decide(const struct policy_set *ps, const struct policy_principal *p,
@@ -119,14 +119,14 @@ void policy_decide(const struct policy_set *ps, const struct policy_principal *p
  * of the role can match any of them; else 0 with the reason.
  */
 int policy_may_delegate(const struct policy_set *ps, const char *role, unsigned actions,
-    const char *pattern, struct policy_decision *out);
+    const char *pattern, struct policy_decision *out) BOS_WUR;
 
 /* Pattern matching, exposed for tests: 1 when path matches pattern. */
-int policy_match(const char *pattern, const char *path);
+int policy_match(const char *pattern, const char *path) BOS_WUR;
 /* Does every path matched by inner also match outer? 1/0 (conservative: 0 when unsure). */
-int policy_pattern_covers(const char *outer, const char *inner);
+int policy_pattern_covers(const char *outer, const char *inner) BOS_WUR;
 /* Can some path match both? 1/0 (conservative: 1 when unsure). */
-int policy_pattern_overlaps(const char *a, const char *b);
+int policy_pattern_overlaps(const char *a, const char *b) BOS_WUR;
 
 /* The default role file that `bosctl init` writes (roles.policy). */
 extern const char policy_default_text[];

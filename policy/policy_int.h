@@ -71,12 +71,12 @@ enum policy_glob_err {
  * Check a pattern (stars 1) or a concrete path (stars 0) of n bytes. On
  * error *at is the offset of the offending byte (n for "too long").
  */
-enum policy_glob_err policy_glob_check(const char *s, size_t n, int stars, size_t *at);
+enum policy_glob_err policy_glob_check(const char *s, size_t n, int stars, size_t *at) BOS_WUR;
 const char *policy_glob_strerror(enum policy_glob_err e);
 /* Is the NUL-terminated pattern well-formed (a path is a pattern too)? */
-int policy_pattern_valid(const char *pattern);
+int policy_pattern_valid(const char *pattern) BOS_WUR;
 /* May c appear in a path segment? */
-int policy_glob_char(char c);
+int policy_glob_char(char c) BOS_WUR;
 
 /* ---- policy_cidr.c ---- */
 
@@ -87,7 +87,7 @@ int policy_glob_char(char c);
 int policy_cidr_parse_text(const char *s, size_t n, struct policy_cidr *out, char *why,
     size_t whylen) BOS_WUR;
 /* Is addr a well-formed IPv4 or IPv6 address? */
-int policy_addr_valid(const char *addr);
+int policy_addr_valid(const char *addr) BOS_WUR;
 
 /* ---- policy.c ---- */
 
