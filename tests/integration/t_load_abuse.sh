@@ -149,8 +149,8 @@ for m in drib hello; do
 	[ $m = hello ] && desc="dribbling the TLS ClientHello a byte every 2 s"
 	check "clients $desc: all closed by the server ($(report "$T/$m.rep" closed) of $(report "$T/$m.rep" attempted))" \
 		test "$(report "$T/$m.rep" closed)" = "$(report "$T/$m.rep" attempted)" -a "$(report "$T/$m.rep" held)" = 0
-	check "... between $SLOW_TIMEOUT and $hi s after connecting (first $(report "$T/$m.rep" closed_after_min) s, last $(report "$T/$m.rep" closed_after_max) s)" \
-		bash -c "awk 'BEGIN { exit !(\"$(report "$T/$m.rep" closed_after_min)\" + 0 >= $SLOW_TIMEOUT - 0.3) }' &&
+	check "... between $SLOW_TIMEOUT and $hi s after connecting (first $(report "$T/$m.rep" closed_since_connect_min) s from connect(), last $(report "$T/$m.rep" closed_after_max) s from establishment)" \
+		bash -c "awk 'BEGIN { exit !(\"$(report "$T/$m.rep" closed_since_connect_min)\" + 0 >= $SLOW_TIMEOUT - 0.3) }' &&
 			awk 'BEGIN { exit !(\"$(report "$T/$m.rep" closed_after_max)\" + 0 <= $hi) }'"
 	check "... and never served (served: $(report "$T/$m.rep" served))" test "$(report "$T/$m.rep" served)" = 0
 done
@@ -215,8 +215,11 @@ for m in idle tls; do
 	check "the header deadline closes every $m connection ($(report "$T/$m.out" closed) closed, $(report "$T/$m.out" held) held, $(report "$T/$m.out" served) served)" \
 		test "$(report "$T/$m.out" held)" = 0 -a "$(report "$T/$m.out" served)" = 0 -a \
 		"$(report "$T/$m.out" closed)" = "$(report "$T/$m.out" established)"
-	check "... $((DEF_TIMEOUT - 1))-$((DEF_TIMEOUT + EVICT_SPREAD)) s after connecting (first $(report "$T/$m.out" closed_after_min) s, last $(report "$T/$m.out" closed_after_max) s)" \
-		bash -c "awk 'BEGIN { exit !(\"$(report "$T/$m.out" closed_after_min)\" + 0 >= $DEF_TIMEOUT - 1) }' &&
+	# Not before the deadline counted from connect() (the vault counts from
+	# accept; a TLS handshake on a loaded machine takes its share of it), and
+	# not much after it counted from establishment.
+	check "... $((DEF_TIMEOUT - 1))-$((DEF_TIMEOUT + EVICT_SPREAD)) s after connecting (first $(report "$T/$m.out" closed_since_connect_min) s from connect(), last $(report "$T/$m.out" closed_after_max) s from establishment)" \
+		bash -c "awk 'BEGIN { exit !(\"$(report "$T/$m.out" closed_since_connect_min)\" + 0 >= $DEF_TIMEOUT - 1) }' &&
 			awk 'BEGIN { exit !(\"$(report "$T/$m.out" closed_after_max)\" + 0 <= $DEF_TIMEOUT + $EVICT_SPREAD) }'"
 done
 for _ in $(seq 30); do [ "$(est_count "$PORT")" -le 2 ] && break; sleep 0.1; done
