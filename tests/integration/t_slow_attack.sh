@@ -136,17 +136,20 @@ for f in hdr idle hello; do
 	check "$f: the header deadline closed them and they came back (reconnects $(report "$T/$f.out" reconnects))" \
 		test "$(report "$T/$f.out" reconnects)" -ge "$PER_IP"
 done
-# Those the vault closed lived HDR s (from the TLS handshake's end, so a bit
-# less), never much more. hello-dribble's "established" is the TCP connect,
-# and a reconnect the per-address limit refuses at once counts as a close
-# too: only its upper bound says something.
+# Those the vault closed lived HDR s, never much more. The vault counts from
+# accept: the lower bound is held against the time since connect() (the
+# flood tool, one thread polling hundreds of sockets on a loaded machine,
+# notices an establishment late), the upper one against establishment.
+# hello-dribble's "established" is the TCP connect, and a reconnect the
+# per-address limit refuses at once counts as a close too: only its upper
+# bound says something.
 for f in hdr idle hello; do
-	lo=$(report "$T/$f.out" server_closed_after_min); hi=$(report "$T/$f.out" server_closed_after_max)
-	check "$f: the vault closed each within $((HDR + 2)) s ($(report "$T/$f.out" server_closes) closes, $lo-$hi s)" \
+	lo=$(report "$T/$f.out" server_closed_since_connect_min); hi=$(report "$T/$f.out" server_closed_after_max)
+	check "$f: the vault closed each within $((HDR + 2)) s ($(report "$T/$f.out" server_closes) closes, $lo s from connect() - $hi s from establishment)" \
 		awk -v x="$hi" -v h="$HDR" 'BEGIN { exit !(x != "-" && x + 0 <= h + 2) }'
 	[ "$f" = hello ] && continue
-	check "$f: ... and not before $HDR s (less the handshake's time)" \
-		awk -v x="$lo" -v h="$HDR" 'BEGIN { exit !(x != "-" && x + 0 >= h - 0.5) }'
+	check "$f: ... and not before $HDR s" \
+		awk -v x="$lo" -v h="$HDR" 'BEGIN { exit !(x != "-" && x + 0 >= h - 0.2) }'
 done
 check "the reconnect loop made handshakes all along (reconnects $(report "$T/churn.out" reconnects))" \
 	test "$(report "$T/churn.out" reconnects)" -ge 100

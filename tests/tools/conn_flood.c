@@ -34,7 +34,8 @@
  *             that churn closed) is opened again at once, from the same
  *             address, until -t ends; the report adds "reconnects N"
  * The report also counts every close by the server since the start
- * ("server_closes", with "server_closed_after_min"/"_max"), reopened or not.
+ * ("server_closes", with "server_closed_after_min"/"_max" from establishment
+ * and "server_closed_since_connect_min" from the connect() call), reopened or not.
  * SIGTERM or SIGINT stop it. The report (also on stdout at the end) is one
  * "key value" per line: attempted, established (TCP connected and, in the
  * TLS modes, handshake done), failed (connect refused or timed out, or the
@@ -119,6 +120,7 @@ struct flood {
 	unsigned long reconnects;
 	unsigned long closes;            /* every close by the server after establishment */
 	double life_min, life_max;       /* ... and the shortest and longest such life */
+	double since_connect_min;        /* ... and the shortest from connect() to the close */
 	const char *cafile, *report_path, *conns_path;
 	struct conn *c;
 	struct pollfd *pfd;
@@ -224,8 +226,10 @@ flood_fail(struct flood *f, struct conn *c, const char *why)
 		c->state = ST_CLOSED;
 		c->t_closed = flood_now();
 		if (f->mode != MODE_CHURN) {
-			double life = c->t_closed - c->t_est;
+			double life = c->t_closed - c->t_est, since = c->t_closed - c->t_start;
 
+			if (f->closes == 0 || since < f->since_connect_min)
+				f->since_connect_min = since;
 			if (f->closes == 0 || life < f->life_min)
 				f->life_min = life;
 			if (f->closes == 0 || life > f->life_max)
@@ -454,10 +458,12 @@ flood_write_report(struct flood *f, FILE *out)
 	fprintf(out, "pending %u\nelapsed %.1f\nreconnects %lu\n",
 	    cnt[ST_NEW] + cnt[ST_CONNECTING] + cnt[ST_HANDSHAKE], flood_now() - f->t0, f->reconnects);
 	if (f->closes == 0)
-		fprintf(out, "server_closes 0\nserver_closed_after_min -\nserver_closed_after_max -\n");
+		fprintf(out, "server_closes 0\nserver_closed_after_min -\nserver_closed_after_max -\n"
+		    "server_closed_since_connect_min -\n");
 	else
 		fprintf(out, "server_closes %lu\nserver_closed_after_min %.2f\nserver_closed_after_max "
-		    "%.2f\n", f->closes, f->life_min, f->life_max);
+		    "%.2f\nserver_closed_since_connect_min %.2f\n", f->closes, f->life_min, f->life_max,
+		    f->since_connect_min);
 	if (k == 0 || life == NULL) {
 		fprintf(out, "closed_after_min -\nclosed_after_median -\nclosed_after_max -\n");
 	} else {
