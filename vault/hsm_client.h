@@ -27,6 +27,12 @@ struct hsm_config {
 	const char *so_pin_file;  /* security officer PIN; only for HSM_MODE_CREATE_TOKEN */
 	const char *softhsm_conf; /* SOFTHSM2_CONF passed to bos-hsmd, or NULL */
 	int unconfined_paths_ok;  /* bos.conf sandbox_unconfined_paths (docs/SANDBOX.md) */
+	/*
+	 * bos.conf hsm_socket: connect to a bos-hsmd that runs as its own user
+	 * (HSM_MODE_SERVE only; the fields above but the label are then its
+	 * business). NULL: fork + exec hsmd_path.
+	 */
+	const char *socket_path;
 };
 
 enum hsm_mode {
@@ -50,7 +56,7 @@ void hsm_client_stop(struct hsm_client *c);
 /* 1 while bos-hsmd is running and the channel works, else 0. */
 int hsm_client_alive(struct hsm_client *c) BOS_WUR;
 
-/* Process id of bos-hsmd (for supervision and tests). */
+/* Process id of bos-hsmd (for supervision and tests); -1 when connected to its socket. */
 pid_t hsm_client_pid(const struct hsm_client *c);
 
 /*

@@ -1,0 +1,134 @@
+#!/bin/bash
+# bos-hsmd as its own user (docs/HSM.md, "Its own user"), as in production
+# under systemd: bos-hsmd runs as user A and listens on a unix socket
+# (--listen, --peer-uid B); the vault runs as user B with hsm_socket pointing
+# at it. A full credential round trip goes through it; B cannot read the PIN
+# or the token files; a third uid is refused (closed without READY, logged)
+# while B, as the control, gets READY on the same socket; the vault
+# reconnects after a restart. Needs root (to make users); otherwise one
+# "ok - skipped" line.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_api.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	ok "hsm user: skipped (needs root to create users)"
+	finish
+fi
+MOD=/usr/lib/softhsm/libsofthsm2.so
+L=bos-it-hsmuser
+UA=bth$$a UB=bth$$b UC=bth$$c
+users_cleanup() {
+	for p in $_pids; do kill -9 "$p" 2>/dev/null; done
+	for p in $_pids; do wait "$p" 2>/dev/null; done
+	for u in "$UA" "$UB" "$UC"; do userdel "$u" >/dev/null 2>&1; done
+	cleanup
+}
+trap users_cleanup EXIT
+for u in "$UA" "$UB" "$UC"; do
+	useradd --system --user-group --no-create-home --shell /usr/sbin/nologin "$u" ||
+		{ notok "create user $u"; finish; }
+done
+ok "three users: $UA (bos-hsmd), $UB (the vault), $UC (someone else)"
+as() { local u=$1; shift; setpriv --reuid="$u" --regid="$u" --clear-groups "$@"; }
+uid_of() { id -u "$1"; }
+
+# Programs others can run, and directories they can traverse (mktemp made $T 0700).
+others_can_run || notok "copies of the programs that other users can run"
+cp "$BOS_TESTBIN/hsm_raw" "$T/bin/" && chmod 0755 "$T/bin/hsm_raw"
+HSMD=$T/bin/bos-hsmd RAW=$T/bin/hsm_raw
+install -d -o "$UA" -g "$UA" -m 0755 "$T/hsm" "$T/run"
+install -d -o "$UB" -g "$UB" -m 0700 "$T/v"
+H=$T/hsm/store SOCK=$T/run/hsm.sock
+
+# bos-hsmd's side, all as A: a SoftHSM store, token and keys v1, then serving.
+check "as $UA: token '$L' and keys v1 created" as "$UA" "$RAW" init "$HSMD" "$H" "$L" || finish
+setpriv --reuid="$UA" --regid="$UA" --clear-groups env SOFTHSM2_CONF="$H/softhsm2.conf" "$HSMD" --module "$MOD" --token "$L" \
+	--pin-file "$H/hsm-pin" --listen "$SOCK" --peer-uid "$UB" >"$T/hsmd.log" 2>&1 &
+HPID=$!
+bg_track "$HPID"
+for _ in $(seq 100); do grep -q 'ready:' "$T/hsmd.log" && break; sleep 0.1; done
+check "bos-hsmd listens on $SOCK for uid $(uid_of "$UB")" grep -q "ready:.*on $SOCK for uid $(uid_of "$UB")" "$T/hsmd.log" ||
+	{ sed 's/^/# /' "$T/hsmd.log"; finish; }
+check "bos-hsmd runs as $UA" test "$(awk '$1 == "Uid:" { print $2 }' "/proc/$HPID/status")" = "$(uid_of "$UA")"
+
+# The vault's side, as B: a production vault whose HSM is the socket.
+check "as $UB: bosctl init --hsm-socket" as "$UB" "$BOSCTL" init --state-dir "$T/v/s" --token "$L" \
+	--hsm-socket "$SOCK" || finish
+S=$T/v/s PORT=$(free_port) URL=https://127.0.0.1:$PORT
+check "bos.conf names the socket and no PIN file" \
+	bash -c "grep -qx 'hsm_socket = $SOCK' '$S/bos.conf' && ! grep -q pin_file '$S/bos.conf'"
+echo "listen = 127.0.0.1:$PORT" >>"$S/bos.conf"
+mkdir -m 0700 "$S/tls"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 -keyout "$S/tls/key.pem" -out "$S/tls/cert.pem" 2>/dev/null
+chmod 0600 "$S/tls/key.pem"
+chown -R "$UB:$UB" "$S/tls"
+start_b_vault() {
+	(cd "$T/v" && exec setpriv --reuid="$UB" --regid="$UB" --clear-groups "$VAULTD" \
+		--state-dir "$S") >"$1" 2>&1 &
+	VPID=$!
+	bg_track "$VPID"
+	wait_ready "$1" "$VPID"
+}
+start_b_vault "$T/vault.log"
+check "the vault as $UB is ready over the socket" grep -q 'ready:' "$T/vault.log" ||
+	{ sed 's/^/# /' "$T/vault.log" "$T/hsmd.log"; finish; }
+check "the vault started no bos-hsmd of its own" test -z "$(pgrep -P "$VPID")"
+
+# The first admin is made over vault.sock by the vault's own uid (SO_PEERCRED
+# there too): lib_api's admin_setup, with its unix-socket curl run as B.
+curl() {
+	case " $* " in
+	*" --unix-socket "*) setpriv --reuid="$UB" --regid="$UB" --clear-groups curl "$@" ;;
+	*) command curl "$@" ;;
+	esac
+}
+PW="hsm user $(canary p)"
+check "admin created and signed in" admin_setup alice "$PW"
+K=$(canary k)
+out=$(api POST /credentials "{\"name\":\"hsmuser\",\"type\":\"api_key\",\"service\":\"x\",\"secret\":\"$K\"}")
+check "credential added: 201" test "$(st)" = 201
+ID=$(jq -r .id <<<"$out")
+check "credential read back through bos-hsmd as $UA" test "$(api GET "/credentials/$ID" | jq -r .secret)" = "$K"
+
+# B cannot read what is A's: the PIN, the SoftHSM configuration, the token files.
+tokfile=$(find "$H/tokens" -type f -name '*.object' | head -1)
+for f in "$H/hsm-pin" "$H/softhsm2.conf" "$tokfile"; do
+	as "$UB" cat "$f" >/dev/null 2>"$T/eacces"
+	check "as $UB: EACCES on ${f#$T/}" grep -q 'Permission denied' "$T/eacces"
+done
+as "$UB" ls "$H/tokens" >/dev/null 2>"$T/eacces"
+check "as $UB: EACCES listing the token directory" grep -q 'Permission denied' "$T/eacces"
+check "every file of the store is $UA's, none readable by others" \
+	test -z "$(find "$H" ! -user "$UA" -o -perm /0077)"
+
+# Refusals. The vault holds the connection while it runs (one at a time),
+# so stop it first: bos-hsmd goes on listening.
+kill -TERM "$VPID"; wait "$VPID"; rc=$?
+check "the vault stops with status 0" test "$rc" -eq 0
+check "bos-hsmd is still running" kill -0 "$HPID"
+out=$(as "$UC" "$RAW" connect "$SOCK" valid-random)
+check "as $UC: closed without READY" test "$out" = closed
+check "bos-hsmd logs the refusal of uid $(uid_of "$UC")" \
+	grep -q "refused a connection from uid $(uid_of "$UC") .*only uid $(uid_of "$UB") is served" "$T/hsmd.log"
+out=$("$RAW" connect "$SOCK")
+check "as root: closed without READY" test "$out" = closed
+# Control: the same tool as the allowed uid gets READY and an answer, so
+# "closed" above is bos-hsmd's refusal and not a broken probe.
+out=$(as "$UB" "$RAW" connect "$SOCK" valid-random)
+check "control: as $UB READY and an answer" test "$out" = "$(printf 'ready\nanswer 0x100')"
+
+# The vault restarts and reconnects; the token stayed logged in.
+start_b_vault "$T/vault2.log"
+check "the restarted vault is ready again" grep -q 'ready:' "$T/vault2.log"
+# Sessions end with the vault; sign in again with the current step's code.
+SESSION=$(vcurl -X POST -H 'Content-Type: application/json' --data-binary \
+	"{\"name\":\"alice\",\"password\":\"$PW\",\"totp\":\"$(totp_code)\"}" "$URL/auth/login" | jq -r .session)
+out=$(api GET "/credentials/$ID")
+check "the credential reads back after the restart" test "$(jq -r .secret <<<"$out")" = "$K"
+check "bos-hsmd kept running throughout" kill -0 "$HPID"
+check "bos-hsmd served every connection of $UB" test "$(grep -c 'serving uid' "$T/hsmd.log")" -ge 3
+PIN=$(cat "$H/hsm-pin")
+check_not "no PIN in either log" grep -qF "$PIN" "$T/hsmd.log" "$T/vault.log" "$T/vault2.log"
+kill -TERM "$VPID"; wait "$VPID"
+finish
