@@ -148,6 +148,24 @@ hsmd_sandbox_args(const struct hsmd_opts *o, struct sandbox_args *sa, struct hsm
 	return 0;
 }
 
+/* --generate-keys N: a key version, 1 and up. */
+static int
+hsmd_generate_version(const struct hsmd_opts *o, struct hsmd *d, struct hsm_fail *f)
+{
+	unsigned long n;
+	char *end;
+
+	if (o->generate == NULL)
+		return 0;
+	errno = 0;
+	n = strtoul(o->generate, &end, 10);
+	if (errno != 0 || *end != '\0' || o->generate[0] < '1' || o->generate[0] > '9' ||
+	    n > UINT32_MAX)
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "--generate-keys: a key version, 1 or more");
+	d->generate = (uint32_t)n;
+	return 0;
+}
+
 static int
 hsmd_start(struct hsmd *d, int argc, char **argv, struct sandbox_args *sa, struct hsm_fail *f)
 {
@@ -155,7 +173,7 @@ hsmd_start(struct hsmd *d, int argc, char **argv, struct sandbox_args *sa, struc
 	struct hsmd_opts o;
 	int r = -1;
 
-	if (opts_parse(argc, argv, &o, f) != 0)
+	if (opts_parse(argc, argv, &o, f) != 0 || hsmd_generate_version(&o, d, f) != 0)
 		goto out;
 	d->mode = o.mode;
 	if (hsmd_read_pins(&o, &user, &so, f) != 0)
@@ -236,19 +254,39 @@ hsmd_stop(struct hsmd *d)
 }
 
 /*
- * --listen is chosen by argv alone, before anything else: that process never
- * has fd 3, logs for itself (it is its own service, with its own journal)
- * and never enters key generation (opts_parse refuses the combination).
+ * --listen and --generate-keys are chosen by argv alone, before anything
+ * else: those processes have no fd 3 and log for themselves (a service with
+ * its own journal, an operator at a terminal). The listening one never
+ * enters key generation: opts_parse refuses --listen with --init or
+ * --create-token, and dispatch refuses KEYGEN when serving.
  */
 static int
-hsmd_argv_listens(int argc, char **argv)
+hsmd_argv_has(int argc, char **argv, const char *name)
 {
 	int i;
 
 	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--listen") == 0)
+		if (strcmp(argv[i], name) == 0)
 			return 1;
 	return 0;
+}
+
+/*
+ * --generate-keys N, run by hand as bos-hsmd's user (docs/HSM.md): make
+ * key version N on the token, without the vault, and exit.
+ */
+static int
+hsmd_generate(struct hsmd *d)
+{
+	struct hsm_fail f = { 0, "" };
+
+	if (p11_keygen(&d->p11, d->generate, &f) != 0) {
+		log_err("%s", f.msg);
+		return HSM_EXIT_STARTUP;
+	}
+	printf("bos-hsmd: created keys " HSM_KEK_LABEL_FMT " and " HSM_AUDIT_LABEL_FMT "\n",
+	    d->generate, d->generate);
+	return fflush(stdout) == 0 ? HSM_EXIT_OK : HSM_EXIT_STARTUP;
 }
 
 /* A start-up failure: one ERR on fd 3, or one log line in listening mode. */
@@ -267,7 +305,8 @@ main(int argc, char **argv)
 	struct hsmd d;
 	struct hsm_fail f = { 0, "" };
 	struct sandbox_args sa;
-	int hardened, status, listening = hsmd_argv_listens(argc, argv);
+	int hardened, status, listening = hsmd_argv_has(argc, argv, "--listen");
+	int generating = hsmd_argv_has(argc, argv, "--generate-keys");
 
 	hardened = secmem_harden_process() == 0;
 	/*
@@ -275,25 +314,25 @@ main(int argc, char **argv)
 	 * failures, ERR answers) it reports itself, in one line. bos-hsmd logs
 	 * what only it can see: protocol errors and a channel it cannot use.
 	 */
-	log_init("bos-hsmd", listening ? LOG_LVL_INFO : LOG_LVL_WARN);
-	if (!listening && !hsmd_channel_ok()) {
+	log_init("bos-hsmd", listening || generating ? LOG_LVL_INFO : LOG_LVL_WARN);
+	if (!listening && !generating && !hsmd_channel_ok()) {
 		fprintf(stderr, "%s\nbos-hsmd is started by bos-vaultd, with its channel on "
 		    "fd %d (a socket)\n", HSMD_USAGE, HSM_CHANNEL_FD);
 		return HSM_EXIT_STARTUP;
 	}
 	memset(&d, 0, sizeof(d));
 	memset(&sa, 0, sizeof(sa));
-	d.fd = listening ? -1 : HSM_CHANNEL_FD;
+	d.fd = listening || generating ? -1 : HSM_CHANNEL_FD;
 	d.listen_fd = -1;
 	if (!hardened)
 		hsm_fail_set(&f, HSM_ERR_CONFIG, "cannot make the process undumpable");
 	if (!hardened || hsmd_start(&d, argc, argv, &sa, &f) != 0 || hsmd_sandbox(&sa, &f) != 0) {
-		hsmd_report_start(&d, &f, listening);
+		hsmd_report_start(&d, &f, listening || generating);
 		hsmd_stop(&d);
 		return HSM_EXIT_STARTUP;
 	}
-	if (listening) {
-		status = listen_serve(&d);
+	if (listening || generating) {
+		status = listening ? listen_serve(&d) : hsmd_generate(&d);
 		hsmd_stop(&d);
 		return status;
 	}

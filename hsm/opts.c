@@ -5,7 +5,7 @@
 #include "compiler.h"
 
 enum { OPT_MODULE, OPT_TOKEN, OPT_PIN_FILE, OPT_INIT, OPT_CREATE, OPT_SO_PIN_FILE,
-	OPT_UNCONFINED, OPT_LISTEN, OPT_PEER_UID };
+	OPT_UNCONFINED, OPT_LISTEN, OPT_PEER_UID, OPT_GENERATE };
 
 /*
  * Exact names only. getopt_long would accept "--pin 1234" as an
@@ -26,6 +26,7 @@ static const struct {
 	{ "--allow-unconfined-paths", OPT_UNCONFINED, 0 },
 	{ "--listen", OPT_LISTEN, 1 },
 	{ "--peer-uid", OPT_PEER_UID, 1 },
+	{ "--generate-keys", OPT_GENERATE, 1 },
 };
 
 /*
@@ -94,6 +95,8 @@ opts_one(int c, const char *val, struct hsmd_opts *o, struct hsm_fail *f)
 		return opts_set(&o->listen, val, "listen", f);
 	case OPT_PEER_UID:
 		return opts_set(&o->peer_uid, val, "peer-uid", f);
+	case OPT_GENERATE:
+		return opts_set(&o->generate, val, "generate-keys", f);
 	default:
 		return hsm_fail_set(f, HSM_ERR_CONFIG, "unknown option; %s", HSMD_USAGE);
 	}
@@ -131,6 +134,9 @@ opts_check(const struct hsmd_opts *o, struct hsm_fail *f)
 		    "--create-token are not allowed with it");
 	if ((o->listen == NULL) != (o->peer_uid == NULL))
 		return hsm_fail_set(f, HSM_ERR_CONFIG, "--listen and --peer-uid go together");
+	if (o->generate != NULL && o->mode == HSMD_MODE_SERVE)
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "--generate-keys needs --init or "
+		    "--create-token");
 	if (o->listen != NULL && o->listen[0] != '/')
 		return hsm_fail_set(f, HSM_ERR_CONFIG, "--listen must be an absolute path");
 	return opts_check_label(o->token, f);

@@ -23,10 +23,12 @@ struct hsmd_opts {
 	int unconfined_ok;       /* --allow-unconfined-paths: no Landlock is not fatal (SANDBOX.md) */
 	const char *listen;      /* --listen: serve on this unix socket, not fd 3 (serve mode only) */
 	const char *peer_uid;    /* --peer-uid: the one uid (number or user name) it serves there */
+	const char *generate;    /* --generate-keys N: make key version N and exit (no channel) */
 };
 
 #define HSMD_USAGE "usage: bos-hsmd --module PATH --token LABEL [--pin-file PATH]" \
 	" [--init | --create-token --so-pin-file PATH | --listen SOCKET --peer-uid UID]" \
+	" [--generate-keys N]" \
 	" [--allow-unconfined-paths]"
 
 /* Parse argv; on failure f says what is wrong (HSM_ERR_CONFIG). */

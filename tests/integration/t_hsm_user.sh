@@ -40,8 +40,17 @@ install -d -o "$UA" -g "$UA" -m 0755 "$T/hsm" "$T/run"
 install -d -o "$UB" -g "$UB" -m 0700 "$T/v"
 H=$T/hsm/store SOCK=$T/run/hsm.sock
 
-# bos-hsmd's side, all as A: a SoftHSM store, token and keys v1, then serving.
-check "as $UA: token '$L' and keys v1 created" as "$UA" "$RAW" init "$HSMD" "$H" "$L" || finish
+# bos-hsmd's side, all as A, as docs/HSM.md tells the operator: a SoftHSM
+# store, PIN files, the token and keys v1 by --generate-keys (no vault, no
+# socket), then serving.
+as "$UA" bash -c "umask 077 && mkdir -p '$H/tokens' &&
+	printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' '$H/tokens' >'$H/softhsm2.conf' &&
+	od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >'$H/hsm-pin' && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >'$H/so-pin' &&
+	chmod 0400 '$H/hsm-pin' '$H/so-pin'"
+as "$UA" env SOFTHSM2_CONF="$H/softhsm2.conf" "$HSMD" --module "$MOD" --token "$L" --pin-file "$H/hsm-pin" \
+	--create-token --so-pin-file "$H/so-pin" --generate-keys 1 >"$T/gen.log" 2>&1
+check "as $UA: token '$L' and keys v1 made by --create-token --generate-keys 1" \
+	grep -q 'created keys bos-kek-v1 and bos-audit-v1' "$T/gen.log" || { sed 's/^/# /' "$T/gen.log"; finish; }
 setpriv --reuid="$UA" --regid="$UA" --clear-groups env SOFTHSM2_CONF="$H/softhsm2.conf" "$HSMD" --module "$MOD" --token "$L" \
 	--pin-file "$H/hsm-pin" --listen "$SOCK" --peer-uid "$UB" >"$T/hsmd.log" 2>&1 &
 HPID=$!
@@ -117,6 +126,15 @@ check "as root: closed without READY" test "$out" = closed
 # "closed" above is bos-hsmd's refusal and not a broken probe.
 out=$(as "$UB" "$RAW" connect "$SOCK" valid-random)
 check "control: as $UB READY and an answer" test "$out" = "$(printf 'ready\nanswer 0x100')"
+
+# Serving, bos-hsmd makes no keys, whoever asks: KEYGEN from the vault's uid
+# is answered ERR (0x101) and the connection goes on; no object file appears.
+objs=$(find "$H/tokens" -type f | wc -l)
+out=$(as "$UB" "$RAW" connect "$SOCK" keygen-in-serve)
+check "KEYGEN over the socket: READY, then ERR" test "$out" = "$(printf 'ready\nanswer 0x101')"
+check "KEYGEN over the socket: logged as refused" grep -q 'refused a keygen request' "$T/hsmd.log"
+check "KEYGEN over the socket: no new token object" test "$(find "$H/tokens" -type f | wc -l)" = "$objs"
+check "KEYGEN over the socket: bos-hsmd goes on" kill -0 "$HPID"
 
 # The vault restarts and reconnects; the token stayed logged in.
 start_b_vault "$T/vault2.log"
