@@ -5,7 +5,10 @@
 # at it. A full credential round trip goes through it; B cannot read the PIN
 # or the token files; a third uid is refused (closed without READY, logged)
 # while B, as the control, gets READY on the same socket; the vault
-# reconnects after a restart. Needs root (to make users); otherwise one
+# reconnects after a restart. Inside the real bos-hsmd (path_probe.so, as in
+# t_sandbox.sh), once it serves, it can no longer open by path its own PIN
+# file, its SoftHSM configuration or anything outside its token directory,
+# although its uid owns them; without Landlock (the control) it can. Needs root (to make users); otherwise one
 # "ok - skipped" line.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_api.sh"
@@ -34,9 +37,11 @@ uid_of() { id -u "$1"; }
 
 # Programs others can run, and directories they can traverse (mktemp made $T 0700).
 others_can_run || notok "copies of the programs that other users can run"
-cp "$BOS_TESTBIN/hsm_raw" "$T/bin/" && chmod 0755 "$T/bin/hsm_raw"
+cp "$BOS_TESTBIN/hsm_raw" "$BOS_TESTBIN/path_probe.so" "$BOS_TESTBIN/no_landlock" "$T/bin/" &&
+	chmod 0755 "$T/bin/hsm_raw" "$T/bin/path_probe.so" "$T/bin/no_landlock"
+KIND=$("$BOS_TESTBIN/sandbox_probe" --kind)
 HSMD=$T/bin/bos-hsmd RAW=$T/bin/hsm_raw
-install -d -o "$UA" -g "$UA" -m 0755 "$T/hsm" "$T/run"
+install -d -o "$UA" -g "$UA" -m 0755 "$T/hsm" "$T/run" "$T/hsm/outside"
 install -d -o "$UB" -g "$UB" -m 0700 "$T/v"
 H=$T/hsm/store SOCK=$T/run/hsm.sock
 
@@ -51,7 +56,10 @@ as "$UA" env SOFTHSM2_CONF="$H/softhsm2.conf" "$HSMD" --module "$MOD" --token "$
 	--create-token --so-pin-file "$H/so-pin" --generate-keys 1 >"$T/gen.log" 2>&1
 check "as $UA: token '$L' and keys v1 made by --create-token --generate-keys 1" \
 	grep -q 'created keys bos-kek-v1 and bos-audit-v1' "$T/gen.log" || { sed 's/^/# /' "$T/gen.log"; finish; }
-setpriv --reuid="$UA" --regid="$UA" --clear-groups env SOFTHSM2_CONF="$H/softhsm2.conf" "$HSMD" --module "$MOD" --token "$L" \
+# path_probe.so tries its escapes at bos-hsmd's first send, the READY of the
+# first connection (the vault's init), once it is sandboxed.
+setpriv --reuid="$UA" --regid="$UA" --clear-groups env SOFTHSM2_CONF="$H/softhsm2.conf" \
+	LD_PRELOAD="$T/bin/path_probe.so" BOS_PATH_PROBE=hsmd-own BOS_PATH_PROBE_DIR="$H" "$HSMD" --module "$MOD" --token "$L" \
 	--pin-file "$H/hsm-pin" --listen "$SOCK" --peer-uid "$UB" >"$T/hsmd.log" 2>&1 &
 HPID=$!
 bg_track "$HPID"
@@ -100,6 +108,19 @@ check "credential added: 201" test "$(st)" = 201
 ID=$(jq -r .id <<<"$out")
 check "credential read back through bos-hsmd as $UA" test "$(api GET "/credentials/$ID" | jq -r .secret)" = "$K"
 
+# Inside bos-hsmd, serving: its own files by path are refused (Landlock), though its uid owns them.
+HSMD_IN="abs-read pin-read so-pin-read conf-read dotdot-read abs-write token-create shadow-read"
+if [ "$KIND" = null ]; then
+	ok "in-daemon path probes skipped (null sandbox in sanitizer builds)"
+else
+	for a in $HSMD_IN; do
+		check "bos-hsmd as $UA, serving: $a is refused" \
+			grep -q "path_probe: hsmd $a refused (Permission denied)" "$T/hsmd.log"
+	done
+	check_not "bos-hsmd as $UA: no probe got through" grep -q "NOT REFUSED" "$T/hsmd.log"
+	check "bos-hsmd as $UA: nothing was created" test ! -e "$T/hsm/outside/new-hsmd" -a ! -e "$H/tokens/probe.object"
+fi
+
 # B cannot read what is A's: the PIN, the SoftHSM configuration, the token files.
 tokfile=$(find "$H/tokens" -type f -name '*.object' | head -1)
 for f in "$H/hsm-pin" "$H/softhsm2.conf" "$tokfile"; do
@@ -146,7 +167,29 @@ out=$(api GET "/credentials/$ID")
 check "the credential reads back after the restart" test "$(jq -r .secret <<<"$out")" = "$K"
 check "bos-hsmd kept running throughout" kill -0 "$HPID"
 check "bos-hsmd served every connection of $UB" test "$(grep -c 'serving uid' "$T/hsmd.log")" -ge 3
+# Control for the probes: the same bos-hsmd where the kernel has no Landlock,
+# allowed to run unconfined, on a second socket: the probes its uid may pass
+# by owner (all but /etc/shadow) get through, so "refused" above is Landlock's.
+if [ "$KIND" != null ]; then
+	setpriv --reuid="$UA" --regid="$UA" --clear-groups env SOFTHSM2_CONF="$H/softhsm2.conf" \
+		LD_PRELOAD="$T/bin/path_probe.so" BOS_PATH_PROBE=hsmd-own BOS_PATH_PROBE_DIR="$H" \
+		"$T/bin/no_landlock" ENOSYS "$HSMD" --module "$MOD" --token "$L" --pin-file "$H/hsm-pin" \
+		--listen "$T/run/ctl.sock" --peer-uid "$UB" --allow-unconfined-paths >"$T/ctl.log" 2>&1 &
+	CPID=$!
+	bg_track "$CPID"
+	for _ in $(seq 100); do grep -q 'ready:' "$T/ctl.log" && break; sleep 0.1; done
+	as "$UB" "$RAW" connect "$T/run/ctl.sock" >/dev/null
+	for _ in $(seq 50); do grep -q 'path_probe: hsmd done' "$T/ctl.log" && break; sleep 0.1; done
+	kill -TERM "$CPID"; wait "$CPID" 2>/dev/null
+	n=$(grep -c "path_probe: hsmd .* NOT REFUSED" "$T/ctl.log")
+	check "control: without Landlock 7 of the 8 probes get through ($n)" test "$n" -eq 7
+	check "control: /etc/shadow stays closed by its mode alone" \
+		grep -q "path_probe: hsmd shadow-read refused (Permission denied)" "$T/ctl.log"
+	check "control: bos-hsmd warns that file paths are NOT confined" \
+		grep -q "warning: sandbox: file paths are NOT confined" "$T/ctl.log"
+	rm -f "$H/tokens/probe.object" "$T/hsm/outside/new-hsmd"
+fi
 PIN=$(cat "$H/hsm-pin")
-check_not "no PIN in either log" grep -qF "$PIN" "$T/hsmd.log" "$T/vault.log" "$T/vault2.log"
+check_not "no PIN in any log" grep -qF "$PIN" "$T/hsmd.log" "$T/vault.log" "$T/vault2.log" "$T/ctl.log"
 kill -TERM "$VPID"; wait "$VPID"
 finish
