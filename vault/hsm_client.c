@@ -34,6 +34,7 @@ struct hsm_client {
 	pthread_mutex_t mu;
 	int fd;         /* -1 once the channel is closed */
 	pid_t pid;      /* -1 when connected to bos-hsmd's socket (hsm_socket) */
+	int watch_fd;   /* hsm_socket: the connection as made, for hsm_client_watch_fd; else -1 */
 	atomic_int alive;   /* written under mu; read without it by hsm_client_alive */
 	int reaped;
 	int status;     /* wait status once reaped, -1 if unknown */
@@ -762,6 +763,7 @@ client_connect(struct hsm_client *c, const char *path, struct bos_err *err)
 {
 	if (hsm_connect(path, &c->fd, err) != 0)
 		return -1;
+	c->watch_fd = c->fd;
 	c->reaped = 1;
 	c->alive = 1;
 	return 0;
@@ -776,6 +778,7 @@ client_new(const char *path)
 		return NULL;
 	c->fd = -1;
 	c->pid = -1;
+	c->watch_fd = -1;
 	c->status = -1;
 	if ((c->path = strdup(path)) == NULL || pthread_mutex_init(&c->mu, NULL) != 0) {
 		free(c->path);
@@ -862,6 +865,12 @@ pid_t
 hsm_client_pid(const struct hsm_client *c)
 {
 	return c != NULL ? c->pid : -1;
+}
+
+int
+hsm_client_watch_fd(const struct hsm_client *c)
+{
+	return c != NULL ? c->watch_fd : -1;
 }
 
 void

@@ -60,6 +60,15 @@ int hsm_client_alive(struct hsm_client *c) BOS_WUR;
 pid_t hsm_client_pid(const struct hsm_client *c);
 
 /*
+ * Over hsm_socket bos-hsmd is not our child, so no SIGCHLD says that it went
+ * away: poll this descriptor for POLLRDHUP instead, then ask
+ * hsm_client_alive(). -1 (nothing to poll) for a bos-hsmd we started. The
+ * number is the one connected at start; once the client is dead it may name
+ * another file, so only ever follow a wake-up with hsm_client_alive().
+ */
+int hsm_client_watch_fd(const struct hsm_client *c);
+
+/*
  * Call fn(arg, seconds) after each request to bos-hsmd, with the time the
  * request took on the channel (not the wait for the client's lock), e.g. to
  * feed a latency histogram. fn runs on the caller's thread, outside the

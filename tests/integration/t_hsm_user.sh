@@ -194,5 +194,13 @@ if [ "$KIND" != null ]; then
 fi
 PIN=$(cat "$H/hsm-pin")
 check_not "no PIN in any log" grep -qF "$PIN" "$T/hsmd.log" "$T/vault.log" "$T/vault2.log" "$T/ctl.log"
-kill -TERM "$VPID"; wait "$VPID"
+# bos-hsmd goes away under a running vault (it is not the vault's child: no
+# SIGCHLD): the hang-up of its connection stops the vault, non-zero, saying
+# why, so that systemd restarts it once bos-hsmd is back.
+kill -TERM "$HPID"; wait "$HPID" 2>/dev/null
+for _ in $(seq 50); do kill -0 "$VPID" 2>/dev/null || break; sleep 0.1; done
+check_not "bos-hsmd gone: the vault does not run on without it" kill -0 "$VPID"
+wait "$VPID"; rc=$?
+check "bos-hsmd gone: the vault exits 1" test "$rc" -eq 1
+check "bos-hsmd gone: the vault says why" grep -q 'bos-hsmd closed its connection; stopping' "$T/vault2.log"
 finish
