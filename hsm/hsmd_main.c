@@ -280,6 +280,11 @@ hsmd_generate(struct hsmd *d)
 {
 	struct hsm_fail f = { 0, "" };
 
+	/* "--generate-keys" seen by the prescan as another option's value. */
+	if (d->generate == 0) {
+		log_err("--generate-keys is not an option here; %s", HSMD_USAGE);
+		return HSM_EXIT_STARTUP;
+	}
 	if (p11_keygen(&d->p11, d->generate, &f) != 0) {
 		log_err("%s", f.msg);
 		return HSM_EXIT_STARTUP;

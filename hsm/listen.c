@@ -129,6 +129,11 @@ listen_serve(struct hsmd *d)
 	int fd, status;
 	pid_t pid = 0;
 
+	/* "--listen" seen by main's prescan as another option's value: no socket. */
+	if (d->listen_fd < 0) {
+		log_err("--listen is not an option here; %s", HSMD_USAGE);
+		return HSM_EXIT_STARTUP;
+	}
 	for (;;) {
 		if ((fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)

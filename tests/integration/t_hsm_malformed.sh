@@ -73,6 +73,12 @@ out=$("$HSMD" --module "$MOD" --token "$L" --pin-file "$S/hsm-pin" --init --list
 check "--listen with --init is refused (exit 2)" test "$rc" = 2
 check "--listen with --init: the message says why" grep -q 'serves only' <<<"$out"
 check "--listen with --init: no socket made" test ! -e "$T/l.sock"
+# "--listen" as another option's value (a PIN file of that name): it logs in,
+# then neither serves fd 3 nor listens: exit 2, saying so.
+mkdir -p "$T/lst" && install -m 0400 "$S/hsm-pin" "$T/lst/--listen"
+(cd "$T/lst" && exec "$HSMD" --module "$MOD" --token "$L" --pin-file --listen) >"$T/lst.out" 2>&1
+check "'--listen' as a value is not listening mode (exit 2)" test $? = 2
+check "'--listen' as a value: the message says so" grep -q -- '--listen is not an option here' "$T/lst.out"
 "$HSMD" --module "$MOD" --token "$L" --pin-file "$S/hsm-pin" --generate-keys 9 >"$T/gen.out" 2>&1
 check "--generate-keys without --init is refused (exit 2)" test $? = 2
 check "--generate-keys without --init: the message says why" grep -q 'needs --init' "$T/gen.out"
