@@ -268,8 +268,9 @@ install: $(BINS)
 	install -m 0755 $(BUILD)/bin/bos-vaultd $(BUILD)/bin/bosctl $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(BUILD)/bin/bos-hsmd $(DESTDIR)$(LIBEXECDIR)/
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DATADIR)/dropins $(DESTDIR)$(DOCDIR)
-	for u in bos-vaultd.service bos-vaultd.socket bos-broker@.service; do \
+	for u in bos-vaultd.service bos-vaultd.socket bos-hsmd.service bos-broker@.service; do \
 		sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/share/doc/bos/|$(DOCDIR)/|g' \
+		    -e 's|/usr/local/libexec/bos/|$(LIBEXECDIR)/|g' \
 		    systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
 	install -m 0644 systemd/sysusers.d/bos.conf $(DESTDIR)$(SYSUSERSDIR)/bos.conf

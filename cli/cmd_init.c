@@ -11,6 +11,7 @@ init_usage(FILE *f)
 	fprintf(f,
 	    "usage: bosctl init --state-dir DIR --dev\n"
 	    "       bosctl init --state-dir DIR --module PATH --token LABEL [--pin-file FILE]\n"
+	    "       bosctl init --state-dir DIR --token LABEL --hsm-socket SOCKET\n"
 	    "\n"
 	    "Create a new vault in DIR, which must be missing or empty (existing state is never\n"
 	    "overwritten): the HSM keys (KEK bos-kek-v1, audit key bos-audit-v1), the wrapped\n"
@@ -22,6 +23,10 @@ init_usage(FILE *f)
 	    "  --token LABEL    label of an initialised token on that HSM\n"
 	    "  --pin-file FILE  file (mode 0400) holding the token's user PIN; default:\n"
 	    "                   $CREDENTIALS_DIRECTORY/hsm-pin (systemd LoadCredential)\n"
+	    "  --hsm-socket SOCKET\n"
+	    "                   production: reach bos-hsmd, running as its own user, on this\n"
+	    "                   socket (bos.conf hsm_socket); its token and keys v1 were made\n"
+	    "                   with 'bos-hsmd init' (docs/HSM.md)\n"
 	    "  --allow-unconfined-paths\n"
 	    "                   where the kernel has no Landlock, run unconfined instead of\n"
 	    "                   refusing, and write sandbox_unconfined_paths = 1 to bos.conf\n"
@@ -35,7 +40,8 @@ bosctl_cmd_init(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 'd' }, { "dev", no_argument, NULL, 'D' },
 		{ "module", required_argument, NULL, 'm' }, { "token", required_argument, NULL, 't' },
 		{ "pin-file", required_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' },
-		{ "allow-unconfined-paths", no_argument, NULL, 'U' }, { NULL, 0, NULL, 0 },
+		{ "allow-unconfined-paths", no_argument, NULL, 'U' },
+		{ "hsm-socket", required_argument, NULL, 'S' }, { NULL, 0, NULL, 0 },
 	};
 	struct state_init_opts o = { 0 };
 	const char *dir = getenv("BOS_STATE_DIR");
@@ -51,12 +57,15 @@ bosctl_cmd_init(int argc, char **argv)
 		case 't': o.token_label = optarg; break;
 		case 'p': o.pin_file = optarg; break;
 		case 'U': o.unconfined_paths = 1; break;
+		case 'S': o.hsm_socket = optarg; break;
 		case 'h': init_usage(stdout); return BOSCTL_EXIT_OK;
 		default: init_usage(stderr); return BOSCTL_EXIT_USAGE;
 		}
 	}
-	if (dir == NULL || optind != argc || (!o.dev && (o.module == NULL || o.token_label == NULL)) ||
-	    (o.dev && (o.module != NULL || o.pin_file != NULL))) {
+	if (dir == NULL || optind != argc || (!o.dev && o.token_label == NULL) ||
+	    (!o.dev && (o.module == NULL) == (o.hsm_socket == NULL)) ||
+	    (o.hsm_socket != NULL && o.pin_file != NULL) ||
+	    (o.dev && (o.module != NULL || o.pin_file != NULL || o.hsm_socket != NULL))) {
 		init_usage(stderr);
 		return BOSCTL_EXIT_USAGE;
 	}

@@ -5,9 +5,10 @@
  * Framing (all integers big-endian):
  *   u32 type | u32 payload_len | payload
  * payload_len <= HSM_PAYLOAD_MAX. Inside payloads, "str16" is a u16 length
- * followed by that many bytes. A message with a wrong length, bytes left over,
- * an unknown type or a type not permitted in the current mode is fatal to
- * bos-hsmd (it exits with status HSM_EXIT_PROTOCOL).
+ * followed by that many bytes. A message with a wrong length, bytes left over
+ * or an unknown type is fatal to bos-hsmd (it exits with status
+ * HSM_EXIT_PROTOCOL). A well-formed request not permitted in the current
+ * mode (KEYGEN when serving) is answered HSM_ERR_MODE.
  *
  * bos-hsmd speaks first: after loading the module and logging in it sends
  * HSM_MSG_READY (empty payload), or HSM_MSG_ERR and exits.
@@ -72,6 +73,7 @@ enum hsm_err {
 	HSM_ERR_NOTOKEN = 6,  /* startup: no token with that label */
 	HSM_ERR_PIN = 7,      /* startup: PIN wrong, locked, or the PIN file unusable */
 	HSM_ERR_CONFIG = 8,   /* startup: bad arguments */
+	HSM_ERR_MODE = 9,     /* not in this mode: KEYGEN when serving ('bos-hsmd init' makes keys) */
 };
 
 /* Label helpers: "bos-kek-v<N>" and "bos-audit-v<N>". */

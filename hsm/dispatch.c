@@ -161,16 +161,21 @@ _Static_assert(4 + STR16(HSM_AAD_MAX) + STR16(HSM_BLOB_MAX) <= HSM_PAYLOAD_MAX,
 _Static_assert(STR16(HSM_RANDOM_MAX) <= HSM_PAYLOAD_MAX, "random answer must fit");
 
 static const struct dispatch_entry *
-dispatch_lookup(uint32_t type, enum hsmd_mode mode)
+dispatch_lookup(uint32_t type)
 {
-	unsigned want = mode == HSMD_MODE_SERVE ? HSMD_F_SERVE : HSMD_F_INIT;
 	size_t i;
 
 	for (i = 0; i < BOS_ARRAY_LEN(dispatch_table); i++) {
 		if (dispatch_table[i].type == type)
-			return (dispatch_table[i].flags & want) ? &dispatch_table[i] : NULL;
+			return &dispatch_table[i];
 	}
 	return NULL;
+}
+
+static int
+dispatch_permitted(const struct dispatch_entry *e, enum hsmd_mode mode)
+{
+	return (e->flags & (mode == HSMD_MODE_SERVE ? HSMD_F_SERVE : HSMD_F_INIT)) != 0;
 }
 
 static int
@@ -197,9 +202,8 @@ dispatch_one(struct hsmd *d)
 		log_err("protocol error: truncated message header");
 		return -1;
 	}
-	if ((e = dispatch_lookup(type, d->mode)) == NULL) {
-		log_err("protocol error: message type %u (length %u) is unknown or not "
-		    "permitted in this mode", type, len);
+	if ((e = dispatch_lookup(type)) == NULL) {
+		log_err("protocol error: message type %u (length %u) is unknown", type, len);
 		return -1;
 	}
 	if (len < e->min_len || len > e->max_len || len > HSM_PAYLOAD_MAX) {
@@ -210,7 +214,18 @@ dispatch_one(struct hsmd *d)
 		log_err("protocol error: %s message truncated (length %u)", e->name, len);
 		return -1;
 	}
-	rc = e->fn(d, &d->req, &d->resp, &f);
+	/*
+	 * A well-formed request this mode does not do (KEYGEN when serving) is
+	 * refused with ERR and not acted on: a serving bos-hsmd never makes keys
+	 * or tokens, whoever asks; 'bos-hsmd init' does (docs/HSM.md).
+	 */
+	if (!dispatch_permitted(e, d->mode)) {
+		log_warn("refused a %s request: not permitted when serving", e->name);
+		hsm_fail_set(&f, HSM_ERR_MODE, "%s is not permitted when serving; keys and tokens "
+		    "are made by 'bos-hsmd init' as bos-hsmd's own user", e->name);
+		rc = HANDLER_ERR;
+	} else
+		rc = e->fn(d, &d->req, &d->resp, &f);
 	buf_reset(&d->req);
 	if (rc == HANDLER_MALFORMED) {
 		buf_reset(&d->resp);

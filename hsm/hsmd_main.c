@@ -2,7 +2,9 @@
  * bos-hsmd: the only BOS process that loads the PKCS#11 module and holds the
  * HSM PIN (until login). bos-vaultd starts it by fork + exec with a
  * socketpair on fd 3; it answers the typed requests of hsm_proto.h and
- * nothing else. See docs/HSM.md for the reasoning.
+ * nothing else. See docs/HSM.md for the reasoning. In production it runs as
+ * its own user instead and serves the vault's uid on a unix socket
+ * (--listen, hsm/listen.c).
  *
  * Start-up: harden, check fd 3, parse argv, read the PIN file(s), load the
  * module, (create the token,) log in, wipe the PIN, attach libp11, send
@@ -20,6 +22,7 @@
 #include "dispatch.h"
 #include "hsm_proto.h"
 #include "hsmd.h"
+#include "listen.h"
 #include "log.h"
 #include "pin.h"
 #include "sandbox.h"
@@ -145,6 +148,24 @@ hsmd_sandbox_args(const struct hsmd_opts *o, struct sandbox_args *sa, struct hsm
 	return 0;
 }
 
+/* --generate-keys N: a key version, 1 and up. */
+static int
+hsmd_generate_version(const struct hsmd_opts *o, struct hsmd *d, struct hsm_fail *f)
+{
+	unsigned long n;
+	char *end;
+
+	if (o->generate == NULL)
+		return 0;
+	errno = 0;
+	n = strtoul(o->generate, &end, 10);
+	if (errno != 0 || *end != '\0' || o->generate[0] < '1' || o->generate[0] > '9' ||
+	    n > UINT32_MAX)
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "--generate-keys: a key version, 1 or more");
+	d->generate = (uint32_t)n;
+	return 0;
+}
+
 static int
 hsmd_start(struct hsmd *d, int argc, char **argv, struct sandbox_args *sa, struct hsm_fail *f)
 {
@@ -152,7 +173,7 @@ hsmd_start(struct hsmd *d, int argc, char **argv, struct sandbox_args *sa, struc
 	struct hsmd_opts o;
 	int r = -1;
 
-	if (opts_parse(argc, argv, &o, f) != 0)
+	if (opts_parse(argc, argv, &o, f) != 0 || hsmd_generate_version(&o, d, f) != 0)
 		goto out;
 	d->mode = o.mode;
 	if (hsmd_read_pins(&o, &user, &so, f) != 0)
@@ -162,12 +183,20 @@ hsmd_start(struct hsmd *d, int argc, char **argv, struct sandbox_args *sa, struc
 	if (signer_open(o.module, (unsigned long)d->p11.slot, &d->signer, f) != 0 ||
 	    hsmd_sandbox_args(&o, sa, f) != 0)
 		goto out;
+	/* The listening socket is the only one the sandbox lets it accept on. */
+	if (o.listen != NULL && listen_open(d, o.listen, o.peer_uid, f) != 0)
+		goto out;
+	sa->dirfd = d->listen_fd;
 	if (buf_init(&d->req, HSM_PAYLOAD_MAX) != 0 || buf_init(&d->resp, HSM_PAYLOAD_MAX) != 0) {
 		hsm_fail_set(f, HSM_ERR_DEVICE, "out of memory");
 		goto out;
 	}
-	log_info("ready: token '%s', %s mode", o.token,
-	    o.mode == HSMD_MODE_SERVE ? "serve" : "key generation");
+	if (o.listen != NULL)
+		log_info("ready: token '%s', serve mode, on %s for uid %u", o.token, o.listen,
+		    (unsigned)d->peer_uid);
+	else
+		log_info("ready: token '%s', %s mode", o.token,
+		    o.mode == HSMD_MODE_SERVE ? "serve" : "key generation");
 	/* success */
 	r = 0;
  out:
@@ -219,6 +248,60 @@ hsmd_stop(struct hsmd *d)
 	d->signer = NULL;
 	buf_free(&d->req);
 	buf_free(&d->resp);
+	if (d->listen_fd >= 0)
+		(void)close(d->listen_fd);
+	d->listen_fd = -1;
+}
+
+/*
+ * --listen and --generate-keys are chosen by argv alone, before anything
+ * else: those processes have no fd 3 and log for themselves (a service with
+ * its own journal, an operator at a terminal). The listening one never
+ * enters key generation: opts_parse refuses --listen with --init or
+ * --create-token, and dispatch refuses KEYGEN when serving.
+ */
+static int
+hsmd_argv_has(int argc, char **argv, const char *name)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * --generate-keys N, run by hand as bos-hsmd's user (docs/HSM.md): make
+ * key version N on the token, without the vault, and exit.
+ */
+static int
+hsmd_generate(struct hsmd *d)
+{
+	struct hsm_fail f = { 0, "" };
+
+	/* "--generate-keys" seen by the prescan as another option's value. */
+	if (d->generate == 0) {
+		log_err("--generate-keys is not an option here; %s", HSMD_USAGE);
+		return HSM_EXIT_STARTUP;
+	}
+	if (p11_keygen(&d->p11, d->generate, &f) != 0) {
+		log_err("%s", f.msg);
+		return HSM_EXIT_STARTUP;
+	}
+	printf("bos-hsmd: created keys " HSM_KEK_LABEL_FMT " and " HSM_AUDIT_LABEL_FMT "\n",
+	    d->generate, d->generate);
+	return fflush(stdout) == 0 ? HSM_EXIT_OK : HSM_EXIT_STARTUP;
+}
+
+/* A start-up failure: one ERR on fd 3, or one log line in listening mode. */
+static void
+hsmd_report_start(const struct hsmd *d, const struct hsm_fail *f, int listening)
+{
+	if (listening)
+		log_err("%s", f->msg);
+	else if (chan_send_err(d->fd, f) != 0)
+		log_err("start-up failed and the channel is closed: %s", f->msg);
 }
 
 int
@@ -227,7 +310,8 @@ main(int argc, char **argv)
 	struct hsmd d;
 	struct hsm_fail f = { 0, "" };
 	struct sandbox_args sa;
-	int hardened, status;
+	int hardened, status, listening = hsmd_argv_has(argc, argv, "--listen");
+	int generating = hsmd_argv_has(argc, argv, "--generate-keys");
 
 	hardened = secmem_harden_process() == 0;
 	/*
@@ -235,22 +319,27 @@ main(int argc, char **argv)
 	 * failures, ERR answers) it reports itself, in one line. bos-hsmd logs
 	 * what only it can see: protocol errors and a channel it cannot use.
 	 */
-	log_init("bos-hsmd", LOG_LVL_WARN);
-	if (!hsmd_channel_ok()) {
+	log_init("bos-hsmd", listening || generating ? LOG_LVL_INFO : LOG_LVL_WARN);
+	if (!listening && !generating && !hsmd_channel_ok()) {
 		fprintf(stderr, "%s\nbos-hsmd is started by bos-vaultd, with its channel on "
 		    "fd %d (a socket)\n", HSMD_USAGE, HSM_CHANNEL_FD);
 		return HSM_EXIT_STARTUP;
 	}
 	memset(&d, 0, sizeof(d));
 	memset(&sa, 0, sizeof(sa));
-	d.fd = HSM_CHANNEL_FD;
+	d.fd = listening || generating ? -1 : HSM_CHANNEL_FD;
+	d.listen_fd = -1;
 	if (!hardened)
 		hsm_fail_set(&f, HSM_ERR_CONFIG, "cannot make the process undumpable");
 	if (!hardened || hsmd_start(&d, argc, argv, &sa, &f) != 0 || hsmd_sandbox(&sa, &f) != 0) {
-		if (chan_send_err(d.fd, &f) != 0)
-			log_err("start-up failed and the channel is closed: %s", f.msg);
+		hsmd_report_start(&d, &f, listening || generating);
 		hsmd_stop(&d);
 		return HSM_EXIT_STARTUP;
+	}
+	if (listening || generating) {
+		status = listening ? listen_serve(&d) : hsmd_generate(&d);
+		hsmd_stop(&d);
+		return status;
 	}
 	if (chan_send(d.fd, HSM_MSG_READY, NULL, 0) != 0) {
 		log_err("channel closed before ready");

@@ -5,7 +5,7 @@
 #include "compiler.h"
 
 enum { OPT_MODULE, OPT_TOKEN, OPT_PIN_FILE, OPT_INIT, OPT_CREATE, OPT_SO_PIN_FILE,
-	OPT_UNCONFINED };
+	OPT_UNCONFINED, OPT_LISTEN, OPT_PEER_UID, OPT_GENERATE };
 
 /*
  * Exact names only. getopt_long would accept "--pin 1234" as an
@@ -24,6 +24,9 @@ static const struct {
 	{ "--create-token", OPT_CREATE, 0 },
 	{ "--so-pin-file", OPT_SO_PIN_FILE, 1 },
 	{ "--allow-unconfined-paths", OPT_UNCONFINED, 0 },
+	{ "--listen", OPT_LISTEN, 1 },
+	{ "--peer-uid", OPT_PEER_UID, 1 },
+	{ "--generate-keys", OPT_GENERATE, 1 },
 };
 
 /*
@@ -88,6 +91,12 @@ opts_one(int c, const char *val, struct hsmd_opts *o, struct hsm_fail *f)
 	case OPT_UNCONFINED:
 		o->unconfined_ok = 1;
 		return 0;
+	case OPT_LISTEN:
+		return opts_set(&o->listen, val, "listen", f);
+	case OPT_PEER_UID:
+		return opts_set(&o->peer_uid, val, "peer-uid", f);
+	case OPT_GENERATE:
+		return opts_set(&o->generate, val, "generate-keys", f);
 	default:
 		return hsm_fail_set(f, HSM_ERR_CONFIG, "unknown option; %s", HSMD_USAGE);
 	}
@@ -116,6 +125,20 @@ opts_check(const struct hsmd_opts *o, struct hsm_fail *f)
 		return hsm_fail_set(f, HSM_ERR_CONFIG, "--create-token needs --so-pin-file");
 	if (o->mode != HSMD_MODE_CREATE_TOKEN && o->so_pin_file != NULL)
 		return hsm_fail_set(f, HSM_ERR_CONFIG, "--so-pin-file is only for --create-token");
+	/*
+	 * The listening process serves only: key generation and token creation
+	 * stay with a process whose argv asked for them (docs/HSM.md).
+	 */
+	if (o->listen != NULL && o->mode != HSMD_MODE_SERVE)
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "--listen serves only; --init and "
+		    "--create-token are not allowed with it");
+	if ((o->listen == NULL) != (o->peer_uid == NULL))
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "--listen and --peer-uid go together");
+	if (o->generate != NULL && o->mode == HSMD_MODE_SERVE)
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "--generate-keys needs --init or "
+		    "--create-token");
+	if (o->listen != NULL && o->listen[0] != '/')
+		return hsm_fail_set(f, HSM_ERR_CONFIG, "--listen must be an absolute path");
 	return opts_check_label(o->token, f);
 }
 

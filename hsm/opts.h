@@ -21,10 +21,15 @@ struct hsmd_opts {
 	const char *so_pin_file; /* only with --create-token */
 	enum hsmd_mode mode;
 	int unconfined_ok;       /* --allow-unconfined-paths: no Landlock is not fatal (SANDBOX.md) */
+	const char *listen;      /* --listen: serve on this unix socket, not fd 3 (serve mode only) */
+	const char *peer_uid;    /* --peer-uid: the one uid (number or user name) it serves there */
+	const char *generate;    /* --generate-keys N: make key version N and exit (no channel) */
 };
 
 #define HSMD_USAGE "usage: bos-hsmd --module PATH --token LABEL [--pin-file PATH]" \
-	" [--init | --create-token --so-pin-file PATH] [--allow-unconfined-paths]"
+	" [--init | --create-token --so-pin-file PATH | --listen SOCKET --peer-uid UID]" \
+	" [--generate-keys N]" \
+	" [--allow-unconfined-paths]"
 
 /* Parse argv; on failure f says what is wrong (HSM_ERR_CONFIG). */
 int opts_parse(int argc, char **argv, struct hsmd_opts *o, struct hsm_fail *f) BOS_WUR;

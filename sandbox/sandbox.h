@@ -64,8 +64,10 @@ struct sandbox_path {
 
 /* What a profile is allowed to name in its argument filters and path rules. */
 struct sandbox_args {
-	int dirfd;       /* SANDBOX_VAULT: the state directory; the only base for openat */
-	pid_t child;     /* SANDBOX_VAULT: bos-hsmd, the only process it may kill */
+	int dirfd;       /* SANDBOX_VAULT: the state directory; the only base for openat;
+	                    SANDBOX_HSMD: its listening socket (--listen), else -1 */
+	pid_t child;     /* SANDBOX_VAULT: bos-hsmd, the only process it may kill;
+	                    0 when it is reached over a socket (then none) */
 	struct sandbox_path paths[SANDBOX_PATHS_MAX];  /* all that stays reachable by path */
 	size_t npaths;
 	/*

@@ -177,6 +177,13 @@ static const struct sb_rule sb_hsmd_rules[] = {
 	 * operation's error still reaches the vault; every other family kills.
 	 */
 	{ SCMP_SYS(socket), 1, { SB_EQK(0, AF_UNIX) }, EACCES },
+	/*
+	 * --listen (hsm/listen.c): connections on its one listening socket
+	 * (passed as dirfd; without it, -1, the rule is left out) and the
+	 * peer's credentials, nothing else of getsockopt.
+	 */
+	{ SCMP_SYS(accept4), 1, { SB_EQ(0, SB_DIRFD) }, 0 },
+	{ SCMP_SYS(getsockopt), 2, { SB_EQK(1, SOL_SOCKET), SB_EQK(2, SO_PEERCRED) }, 0 },
 };
 
 struct sb_profile {
@@ -291,6 +298,23 @@ sb_add_calls(scmp_filter_ctx ctx, const int *calls, size_t n)
 	return 0;
 }
 
+/*
+ * A rule that compares with a descriptor or pid the caller did not pass (-1
+ * or 0) is left out: kill(-1) would be every process, kill(0) the group.
+ */
+static int
+sb_rule_unset(const struct sb_rule *r, const struct sandbox_args *a)
+{
+	unsigned j;
+
+	for (j = 0; j < r->n; j++) {
+		if ((r->c[j].src == SB_DIRFD && a->dirfd < 0) ||
+		    (r->c[j].src == SB_CHILD && a->child <= 0))
+			return 1;
+	}
+	return 0;
+}
+
 static int
 sb_add_rules(scmp_filter_ctx ctx, const struct sb_rule *rules, size_t n,
     const struct sandbox_args *a)
@@ -299,6 +323,8 @@ sb_add_rules(scmp_filter_ctx ctx, const struct sb_rule *rules, size_t n,
 	size_t i, j;
 
 	for (i = 0; i < n; i++) {
+		if (sb_rule_unset(&rules[i], a))
+			continue;
 		for (j = 0; j < rules[i].n; j++) {
 			const struct sb_cmp *c = &rules[i].c[j];
 
@@ -371,9 +397,10 @@ sb_check_args(enum sandbox_profile p, const struct sandbox_args *a, struct bos_e
 	if (a == NULL)
 		return bos_err_set(err, BOS_E_INVALID, "sandbox %s: no arguments",
 		    sandbox_profile_name(p));
-	if (p == SANDBOX_VAULT && (a->dirfd < 0 || a->child <= 0))
+	/* No child when the vault reaches bos-hsmd over its socket (hsm_socket). */
+	if (p == SANDBOX_VAULT && a->dirfd < 0)
 		return bos_err_set(err, BOS_E_INVALID, "sandbox vault: needs the state directory's "
-		    "descriptor and bos-hsmd's pid");
+		    "descriptor");
 	return 0;
 }
 

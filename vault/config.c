@@ -196,6 +196,9 @@ config_parse_line(struct config *c, const char *state_dir, char *line, struct bo
 		r = config_set_path(c->pin_file, sizeof(c->pin_file), state_dir, val);
 	else if (strcmp(key, "softhsm_conf") == 0)
 		r = config_set_path(c->softhsm_conf, sizeof(c->softhsm_conf), state_dir, val);
+	else if (strcmp(key, "hsm_socket") == 0)
+		r = val[0] == '/' ? config_set_path(c->hsm_socket, sizeof(c->hsm_socket), NULL, val) :
+		    -1;
 	else if (strcmp(key, "tls_cert") == 0)
 		r = config_set_path(c->tls_cert, sizeof(c->tls_cert), state_dir, val);
 	else if (strcmp(key, "tls_key") == 0)
@@ -257,11 +260,14 @@ config_write(const char *path, const struct config *c, struct bos_err *err)
 	    "token_label = %s\n"
 	    "%s%s%s"
 	    "%s%s%s"
+	    "%s%s%s"
 	    "audit_key_version = %u\n%s",
 	    c->pkcs11_module, c->token_label,
 	    c->pin_file[0] ? "pin_file = " : "", c->pin_file, c->pin_file[0] ? "\n" : "",
 	    c->softhsm_conf[0] ? "softhsm_conf = " : "", c->softhsm_conf,
-	    c->softhsm_conf[0] ? "\n" : "", c->audit_key_version,
+	    c->softhsm_conf[0] ? "\n" : "",
+	    c->hsm_socket[0] ? "hsm_socket = " : "", c->hsm_socket, c->hsm_socket[0] ? "\n" : "",
+	    c->audit_key_version,
 	    c->sandbox_unconfined_paths ? "sandbox_unconfined_paths = 1\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return bos_err_set(err, BOS_E_CONFIG, "settings too long for %s", path);

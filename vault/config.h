@@ -11,12 +11,19 @@
 #include "err.h"
 
 #define CONFIG_PATH_MAX 512
+#define CONFIG_SOCKET_MAX 108   /* sizeof(sockaddr_un.sun_path) */
 
 struct config {
 	char pkcs11_module[CONFIG_PATH_MAX];
 	char token_label[33];             /* PKCS#11 labels are at most 32 bytes */
 	char pin_file[CONFIG_PATH_MAX];   /* empty: $CREDENTIALS_DIRECTORY/hsm-pin */
 	char softhsm_conf[CONFIG_PATH_MAX]; /* empty: leave SOFTHSM2_CONF unset */
+	/*
+	 * Production (docs/HSM.md, "Its own user"): bos-hsmd's socket, absolute;
+	 * the vault connects to it instead of starting bos-hsmd itself.
+	 * Empty: fork + exec bos-hsmd (development, tests).
+	 */
+	char hsm_socket[CONFIG_SOCKET_MAX];
 	uint32_t audit_key_version;
 
 	/* HTTP (see http.h); tls_* empty means DIR/tls/cert.pem and key.pem. */

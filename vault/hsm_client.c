@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "buf.h"
+#include "hsm_connect.h"
 #include "io.h"
 #include "secmem.h"
 
@@ -32,11 +33,12 @@
 struct hsm_client {
 	pthread_mutex_t mu;
 	int fd;         /* -1 once the channel is closed */
-	pid_t pid;
+	pid_t pid;      /* -1 when connected to bos-hsmd's socket (hsm_socket) */
+	int watch_fd;   /* hsm_socket: the connection as made, for hsm_client_watch_fd; else -1 */
 	atomic_int alive;   /* written under mu; read without it by hsm_client_alive */
 	int reaped;
 	int status;     /* wait status once reaped, -1 if unknown */
-	char *path;     /* bos-hsmd, for messages */
+	char *path;     /* bos-hsmd or its socket, for messages */
 	void (*obs_fn)(void *arg, double seconds); /* latency observer, under mu */
 	void *obs_arg;
 };
@@ -268,6 +270,9 @@ client_err_dead(const struct hsm_client *c, struct bos_err *err)
 {
 	char st[64];
 
+	if (c->pid <= 0)
+		return bos_err_set(err, BOS_E_HSM, "bos-hsmd closed the connection on %s; the vault "
+		    "will not serve secrets without it", c->path);
 	client_status_text(c, st, sizeof(st));
 	return bos_err_set(err, BOS_E_HSM, "bos-hsmd exited (%s); the vault will not serve "
 	    "secrets without it", st);
@@ -662,6 +667,13 @@ hsm_client_send_raw(struct hsm_client *c, const void *p, size_t n, struct bos_er
 static int
 client_check_cfg(const struct hsm_config *cfg, enum hsm_mode mode, struct bos_err *err)
 {
+	if (cfg != NULL && cfg->socket_path != NULL) {
+		if (mode != HSM_MODE_SERVE)
+			return bos_err_set(err, BOS_E_CONFIG, "over hsm_socket bos-hsmd only serves: "
+			    "keys and tokens are made by 'bos-hsmd init' as its own user "
+			    "(docs/HSM.md)");
+		return 0;
+	}
 	if (cfg == NULL || cfg->hsmd_path == NULL || cfg->module_path == NULL ||
 	    cfg->token_label == NULL)
 		return bos_err_set(err, BOS_E_CONFIG, "HSM configuration needs the bos-hsmd "
@@ -701,6 +713,10 @@ client_err_early_exit(struct hsm_client *c, struct bos_err *err)
 	char st[64];
 
 	client_mark_dead(c, 0);
+	if (c->pid <= 0)
+		return bos_err_set(err, BOS_E_HSM, "bos-hsmd at %s closed the connection before it "
+		    "was ready (it serves one uid only: is the vault running as that user? its log "
+		    "says why)", c->path);
 	if (c->status >= 0 && WIFEXITED(c->status) && WEXITSTATUS(c->status) == 127)
 		return bos_err_set(err, BOS_E_CONFIG, "could not execute %s%s%s", c->path,
 		    access(c->path, X_OK) != 0 ? ": " : "",
@@ -741,6 +757,18 @@ client_wait_ready(struct hsm_client *c, struct bos_err *err)
 	return r;
 }
 
+/* hsm_socket: the connection is the channel; there is no child to reap. */
+static int
+client_connect(struct hsm_client *c, const char *path, struct bos_err *err)
+{
+	if (hsm_connect(path, &c->fd, err) != 0)
+		return -1;
+	c->watch_fd = c->fd;
+	c->reaped = 1;
+	c->alive = 1;
+	return 0;
+}
+
 static struct hsm_client *
 client_new(const char *path)
 {
@@ -750,6 +778,7 @@ client_new(const char *path)
 		return NULL;
 	c->fd = -1;
 	c->pid = -1;
+	c->watch_fd = -1;
 	c->status = -1;
 	if ((c->path = strdup(path)) == NULL || pthread_mutex_init(&c->mu, NULL) != 0) {
 		free(c->path);
@@ -768,15 +797,17 @@ hsm_client_start(const struct hsm_config *cfg, enum hsm_mode mode, struct hsm_cl
 	int r = -1;
 
 	*out = NULL;
+	memset(&x, 0, sizeof(x));
 	if (client_check_cfg(cfg, mode, err) != 0)
 		return -1;
-	if (client_exec_build(&x, cfg, mode) != 0)
+	if (cfg->socket_path == NULL && client_exec_build(&x, cfg, mode) != 0)
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
-	if ((c = client_new(cfg->hsmd_path)) == NULL) {
+	if ((c = client_new(cfg->socket_path != NULL ? cfg->socket_path : cfg->hsmd_path)) == NULL) {
 		bos_err_set(err, BOS_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if (client_spawn(c, &x, err) != 0 || client_wait_ready(c, err) != 0)
+	if ((cfg->socket_path != NULL ? client_connect(c, cfg->socket_path, err) :
+	    client_spawn(c, &x, err)) != 0 || client_wait_ready(c, err) != 0)
 		goto out;
 	*out = c;
 	c = NULL;
@@ -818,7 +849,9 @@ hsm_client_alive(struct hsm_client *c)
 	 */
 	if (pthread_mutex_trylock(&c->mu) != 0)
 		return atomic_load(&c->alive);
-	if (c->alive && (w = waitpid(c->pid, &status, WNOHANG)) != 0 &&
+	if (c->alive && c->pid <= 0 && hsm_connect_gone(c->fd))
+		client_mark_dead(c, 0);
+	else if (c->alive && c->pid > 0 && (w = waitpid(c->pid, &status, WNOHANG)) != 0 &&
 	    !(w < 0 && errno == EINTR)) {
 		client_set_status(c, w, status);
 		client_mark_dead(c, 0);
@@ -832,6 +865,12 @@ pid_t
 hsm_client_pid(const struct hsm_client *c)
 {
 	return c != NULL ? c->pid : -1;
+}
+
+int
+hsm_client_watch_fd(const struct hsm_client *c)
+{
+	return c != NULL ? c->watch_fd : -1;
 }
 
 void

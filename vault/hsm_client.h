@@ -27,6 +27,12 @@ struct hsm_config {
 	const char *so_pin_file;  /* security officer PIN; only for HSM_MODE_CREATE_TOKEN */
 	const char *softhsm_conf; /* SOFTHSM2_CONF passed to bos-hsmd, or NULL */
 	int unconfined_paths_ok;  /* bos.conf sandbox_unconfined_paths (docs/SANDBOX.md) */
+	/*
+	 * bos.conf hsm_socket: connect to a bos-hsmd that runs as its own user
+	 * (HSM_MODE_SERVE only; the fields above but the label are then its
+	 * business). NULL: fork + exec hsmd_path.
+	 */
+	const char *socket_path;
 };
 
 enum hsm_mode {
@@ -50,8 +56,17 @@ void hsm_client_stop(struct hsm_client *c);
 /* 1 while bos-hsmd is running and the channel works, else 0. */
 int hsm_client_alive(struct hsm_client *c) BOS_WUR;
 
-/* Process id of bos-hsmd (for supervision and tests). */
+/* Process id of bos-hsmd (for supervision and tests); -1 when connected to its socket. */
 pid_t hsm_client_pid(const struct hsm_client *c);
+
+/*
+ * Over hsm_socket bos-hsmd is not our child, so no SIGCHLD says that it went
+ * away: poll this descriptor for POLLRDHUP instead, then ask
+ * hsm_client_alive(). -1 (nothing to poll) for a bos-hsmd we started. The
+ * number is the one connected at start; once the client is dead it may name
+ * another file, so only ever follow a wake-up with hsm_client_alive().
+ */
+int hsm_client_watch_fd(const struct hsm_client *c);
 
 /*
  * Call fn(arg, seconds) after each request to bos-hsmd, with the time the

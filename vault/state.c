@@ -203,6 +203,10 @@ state_init_config(const char *dir, const struct state_init_opts *o, struct bos_e
 	    snprintf(c.pin_file, sizeof(c.pin_file), "%s", o->pin_file) >= (int)sizeof(c.pin_file)) {
 		return bos_err_set(err, BOS_E_INVALID, "PIN file path is too long");
 	}
+	if (o->hsm_socket != NULL && (o->dev || o->hsm_socket[0] != '/' ||
+	    snprintf(c.hsm_socket, sizeof(c.hsm_socket), "%s", o->hsm_socket) >= (int)sizeof(c.hsm_socket)))
+		return bos_err_set(err, BOS_E_INVALID, "the HSM socket must be an absolute path of at "
+		    "most %zu bytes, and not for a development vault", sizeof(c.hsm_socket) - 1);
 	if (state_path(path, sizeof(path), dir, STATE_CONF) != 0)
 		return bos_err_set(err, BOS_E_INVALID, "state directory path is too long");
 	return config_write(path, &c, err);
@@ -234,6 +238,7 @@ state_hsm_config(const struct state *st, const char *hsmd, const char *so_pin,
 	hc->softhsm_conf = st->conf.softhsm_conf[0] ? st->conf.softhsm_conf : NULL;
 	hc->so_pin_file = so_pin;
 	hc->unconfined_paths_ok = st->conf.sandbox_unconfined_paths != 0;
+	hc->socket_path = st->conf.hsm_socket[0] ? st->conf.hsm_socket : NULL;
 }
 
 /* Generate the DB key in the HSM, wrap it by the KEK and store db.key. */
@@ -262,16 +267,18 @@ state_init_keys(struct state *st, int dev, struct bos_err *err)
 	uint8_t *key = NULL;
 	int r = -1;
 
-	if (state_find_hsmd(hsmd, sizeof(hsmd)) != 0)
+	if (state_find_hsmd(hsmd, sizeof(hsmd)) != 0 && st->conf.hsm_socket[0] == '\0')
 		return bos_err_set(err, BOS_E_CONFIG, "cannot find bos-hsmd beside this program or in %s", BOS_LIBEXECDIR);
 	if (state_path(so_pin, sizeof(so_pin), st->dir, STATE_SO_PIN) != 0 ||
 	    state_path(db, sizeof(db), st->dir, STATE_DB) != 0)
 		return bos_err_set(err, BOS_E_INVALID, "state directory path is too long");
 	state_hsm_config(st, hsmd, dev ? so_pin : NULL, &hc);
-	if (hsm_client_start(&hc, dev ? HSM_MODE_CREATE_TOKEN : HSM_MODE_INIT, &st->hsm, err) != 0)
+	/* Over hsm_socket the keys were made by 'bos-hsmd init': serve mode, no keygen. */
+	if (hsm_client_start(&hc, hc.socket_path != NULL ? HSM_MODE_SERVE : dev ?
+	    HSM_MODE_CREATE_TOKEN : HSM_MODE_INIT, &st->hsm, err) != 0)
 		goto out;
 	st->kek_version = 1;
-	if (hsm_keygen(st->hsm, st->kek_version, err) != 0)
+	if (hc.socket_path == NULL && hsm_keygen(st->hsm, st->kek_version, err) != 0)
 		goto out;
 	if ((key = secmem_alloc(KEYFILE_DB_KEY_LEN)) == NULL) {
 		bos_err_set(err, BOS_E_NOMEM, "cannot allocate locked memory for the database key");
@@ -429,7 +436,7 @@ state_open_with(const char *dir, const char *hsmd_path, struct state *st, struct
 	if (hsmd_path != NULL) {
 		if (snprintf(hsmd, sizeof(hsmd), "%s", hsmd_path) >= (int)sizeof(hsmd))
 			return bos_err_set(err, BOS_E_INVALID, "bos-hsmd path is too long");
-	} else if (state_find_hsmd(hsmd, sizeof(hsmd)) != 0) {
+	} else if (state_find_hsmd(hsmd, sizeof(hsmd)) != 0 && st->conf.hsm_socket[0] == '\0') {
 		return bos_err_set(err, BOS_E_CONFIG, "cannot find bos-hsmd beside this program or in %s", BOS_LIBEXECDIR);
 	}
 	state_hsm_config(st, hsmd, NULL, &hc);

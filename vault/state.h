@@ -34,6 +34,12 @@ struct state_init_opts {
 	const char *token_label;  /* production: existing token; dev: NULL = "bos-dev" */
 	const char *pin_file;     /* production: 0400 PIN file (NULL: $CREDENTIALS_DIRECTORY) */
 	int unconfined_paths;     /* bos.conf sandbox_unconfined_paths = 1 (docs/SANDBOX.md) */
+	/*
+	 * production: bos-hsmd's socket (bos.conf hsm_socket). Its token and
+	 * keys v1 exist already ('bos-hsmd init' as its user): only the DB key
+	 * is made, through it. Not with dev.
+	 */
+	const char *hsm_socket;
 };
 
 struct state {

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -111,14 +112,46 @@ vaultd_signalfd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
+/*
+ * Wait for a signal, or (over hsm_socket, where bos-hsmd is not our child
+ * and no SIGCHLD comes) for its connection to hang up. 1: the connection
+ * woke us, 0: a signal is ready, -1: error.
+ */
+static int
+vaultd_wait(int sfd, int hsm_fd)
+{
+	struct pollfd p[2] = { { sfd, POLLIN, 0 }, { hsm_fd, POLLRDHUP, 0 } };
+	const struct timespec pause = { 0, 10000000 };
+
+	while (poll(p, 2, -1) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (p[1].revents == 0)
+		return 0;
+	/* A call in flight may hold the client still: do not spin on it. */
+	(void)nanosleep(&pause, NULL);
+	return 1;
+}
+
 /* Wait for a stop signal or the death of bos-hsmd. Returns the exit status. */
 static int
 vaultd_serve(struct vault *v, int sfd)
 {
 	struct signalfd_siginfo si;
+	int w;
 
 	for (;;) {
-		ssize_t n = read(sfd, &si, sizeof(si));
+		ssize_t n;
+
+		if ((w = vaultd_wait(sfd, hsm_client_watch_fd(v->st.hsm))) == 1) {
+			if (!hsm_client_alive(v->st.hsm)) {
+				log_err("bos-hsmd closed its connection; stopping, since no secret "
+				    "may be served without the HSM");
+				return VAULTD_EXIT_FAIL;
+			}
+			continue;
+		}
+		n = w == 0 ? read(sfd, &si, sizeof(si)) : -1;
 
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # A real bos-hsmd exits with status 3 (HSM_EXIT_PROTOCOL) on every class of
-# malformed, oversized, unknown or unpermitted frame, answers well-formed
-# ones, and exits 0 when the channel closes. It refuses to start without a
+# malformed, oversized or unknown frame, answers well-formed ones (KEYGEN in
+# serve mode with ERR, not acted on), and exits 0 when the channel closes. It refuses to start without a
 # socket on fd 3 and takes no PIN from argv.
 . tests/integration/lib.sh
 
@@ -28,7 +28,13 @@ out=$(frame valid-nokey)
 check "PUBKEY of a missing version is answered ERR (not fatal), then exit 0" \
 	test "$out" = "$(printf 'answer 0x101\nexit 0')"
 
-for class in oversized-length huge-length unknown-type answer-type keygen-in-serve \
+out=$(frame keygen-in-serve)
+check "KEYGEN in serve mode is answered ERR (refused, not fatal), then exit 0" \
+	test "$out" = "$(printf 'answer 0x101\nexit 0')"
+check "the refused KEYGEN is logged once, as a refusal and not a protocol error" \
+	test "$(grep -c 'refused a keygen request' "$T/keygen-in-serve.log")/$(grep -c 'protocol error' "$T/keygen-in-serve.log")" = 1/0
+
+for class in oversized-length huge-length unknown-type answer-type \
 	leftover-byte truncated-str16 short-digest random-zero partial-header truncated-payload; do
 	out=$(frame "$class")
 	if [ "$out" = "exit 3" ]; then
@@ -60,6 +66,28 @@ check "a stray argument is refused" test "$(printf '%s\n' "$out" | tail -1)" = "
 out=$("$RAW" start "$HSMD" --module "$MOD" --token "$L" --pin-file "$S/hsm-pin" --init \
 	--create-token 2>/dev/null)
 check "--init with --create-token is refused" test "$(printf '%s\n' "$out" | tail -1)" = "exit 2"
+# The serving process cannot enter key generation: not with --listen, and
+# --generate-keys only with --init or --create-token (both exit 2, nothing made).
+out=$("$HSMD" --module "$MOD" --token "$L" --pin-file "$S/hsm-pin" --init --listen "$T/l.sock" \
+	--peer-uid 1 2>&1); rc=$?
+check "--listen with --init is refused (exit 2)" test "$rc" = 2
+check "--listen with --init: the message says why" grep -q 'serves only' <<<"$out"
+check "--listen with --init: no socket made" test ! -e "$T/l.sock"
+# "--listen" as another option's value (a PIN file of that name): it logs in,
+# then neither serves fd 3 nor listens: exit 2, saying so.
+mkdir -p "$T/lst" && install -m 0400 "$S/hsm-pin" "$T/lst/--listen"
+(cd "$T/lst" && exec "$HSMD" --module "$MOD" --token "$L" --pin-file --listen) >"$T/lst.out" 2>&1
+check "'--listen' as a value is not listening mode (exit 2)" test $? = 2
+check "'--listen' as a value: the message says so" grep -q -- '--listen is not an option here' "$T/lst.out"
+"$HSMD" --module "$MOD" --token "$L" --pin-file "$S/hsm-pin" --generate-keys 9 >"$T/gen.out" 2>&1
+check "--generate-keys without --init is refused (exit 2)" test $? = 2
+check "--generate-keys without --init: the message says why" grep -q 'needs --init' "$T/gen.out"
+check "no key version 9 was made (PUBKEY v9 still answers ERR)" test "$("$RAW" frame "$HSMD" "$S" "$L" valid-nokey | head -1)" = "answer 0x101"
+"$HSMD" --module "$MOD" --token "$L" --pin-file "$S/hsm-pin" --init --generate-keys 2 >"$T/gen2.out" 2>&1
+check "--init --generate-keys 2 makes version 2 by hand, without a channel" \
+	grep -qx 'bos-hsmd: created keys bos-kek-v2 and bos-audit-v2' "$T/gen2.out"
+"$HSMD" --module "$MOD" --token "$L" --pin-file "$S/hsm-pin" --init --generate-keys 2 >"$T/gen3.out" 2>&1
+check "a second --generate-keys 2 is refused: keys are never replaced (exit 2)" test $? = 2
 out=$("$RAW" start "$HSMD" --module "$MOD" --token "$L" --pin-file "$S/hsm-pin" 2>/dev/null)
 check "the same start without the bad arguments is ready, then exit 0" \
 	test "$out" = "$(printf 'ready\nexit 0')"

@@ -15,12 +15,14 @@ check "the installed vault looks for bos-hsmd in PREFIX/libexec/bos" \
 
 # systemd units, users, the example bos.conf and the deployment guide.
 UD=$R/opt/bos/lib/systemd/system
-for u in bos-vaultd.service bos-vaultd.socket bos-broker@.service; do
+for u in bos-vaultd.service bos-vaultd.socket bos-hsmd.service bos-broker@.service; do
 	check "$u installed in PREFIX/lib/systemd/system (mode 0644)" \
 		test "$(stat -c %a "$UD/$u" 2>/dev/null)" = 644
 done
 check "the vault unit starts PREFIX/bin/bos-vaultd on /var/lib/bos" \
 	grep -qx 'ExecStart=/opt/bos/bin/bos-vaultd --state-dir /var/lib/bos' "$UD/bos-vaultd.service"
+check "the bos-hsmd unit starts PREFIX/libexec/bos/bos-hsmd" \
+	grep -q '^ExecStart=/opt/bos/libexec/bos/bos-hsmd ' "$UD/bos-hsmd.service"
 check "no unit names /usr/local once PREFIX is /opt/bos" bash -c "! grep -q /usr/local '$UD'/*"
 check "the units' documentation points at the installed DEPLOY.md" \
 	grep -q 'Documentation=file:/opt/bos/share/doc/bos/DEPLOY.md' "$UD/bos-vaultd.service"
@@ -28,6 +30,9 @@ check "sysusers.d/bos.conf installed" test -f "$R/opt/bos/lib/sysusers.d/bos.con
 check "systemd-sysusers would create user bos and the broker users" bash -c \
 	"mkdir -p '$T/sysroot/etc' && systemd-sysusers --dry-run --root='$T/sysroot' \
 	 '$R/opt/bos/lib/sysusers.d/bos.conf' 2>&1 | grep -q \"Creating user 'bos'\""
+check "and user bos-hsm, bos-hsmd's own" bash -c \
+	"systemd-sysusers --dry-run --root='$T/sysroot' '$R/opt/bos/lib/sysusers.d/bos.conf' 2>&1 |
+	 grep -q \"Creating user 'bos-hsm'\""
 check "the example bos.conf installed in PREFIX/share/bos" test -f "$R/opt/bos/share/bos/bos.conf.example"
 check "the drop-ins installed in PREFIX/share/bos/dropins" bash -c \
 	"test -f '$R/opt/bos/share/bos/dropins/socket-activation.conf' &&
@@ -41,7 +46,7 @@ check "nothing is installed into the running system's unit directories" bash -c 
 S=$T/state
 init_dev "$S" >/dev/null
 grep -E '^#[a-z_0-9]+ = ' systemd/bos.conf.example | sed 's/^#//' |
-	grep -Ev '^(pkcs11_module|token_label|pin_file|listen) ' >>"$S/bos.conf"
+	grep -Ev '^(pkcs11_module|token_label|pin_file|hsm_socket|listen) ' >>"$S/bos.conf"
 n=$(grep -cE '^#[a-z_0-9]+ = ' systemd/bos.conf.example)
 check "the example shows at least 20 settings ($n)" test "$n" -ge 20
 check "a vault starts with every example setting" start_vault "$S" "$T/v.log"

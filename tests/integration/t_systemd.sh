@@ -32,7 +32,7 @@ gate_fails() {
 		systemd-analyze security --offline=true --threshold="$3" "$2"
 }
 
-for f in bos-vaultd.service bos-vaultd.socket bos-broker@.service dropins/socket-activation.conf \
+for f in bos-vaultd.service bos-vaultd.socket bos-hsmd.service bos-broker@.service dropins/socket-activation.conf \
 	dropins/plain-credential.conf sysusers.d/bos.conf bos.conf.example; do
 	check "systemd/$f exists" test -s "$SD/$f"
 done
@@ -40,13 +40,15 @@ done
 # 1. Exposure. The template is checked as an instance, like systemd runs it.
 cp "$SD/bos-vaultd.service" "$U/bos-vaultd.service"
 cp "$SD/bos-broker@.service" "$U/bos-broker@test.service"
+cp "$SD/bos-hsmd.service" "$U/bos-hsmd.service"
 gate "bos-vaultd.service" "$U/bos-vaultd.service" $VAULT_MAX
+gate "bos-hsmd.service" "$U/bos-hsmd.service" $VAULT_MAX
 gate "bos-broker@test.service" "$U/bos-broker@test.service" $BROKER_MAX
 # The drop-ins as systemd merges them: the unit, then the drop-in's lines.
 cat "$SD/bos-vaultd.service" "$SD/dropins/socket-activation.conf" >"$U/bos-vaultd-sa.service"
 gate "bos-vaultd.service + socket-activation.conf" "$U/bos-vaultd-sa.service" $VAULT_MAX
-cat "$SD/bos-vaultd.service" "$SD/dropins/plain-credential.conf" >"$U/bos-vaultd-plain.service"
-gate "bos-vaultd.service + plain-credential.conf" "$U/bos-vaultd-plain.service" $VAULT_MAX
+cat "$SD/bos-hsmd.service" "$SD/dropins/plain-credential.conf" >"$U/bos-hsmd-plain.service"
+gate "bos-hsmd.service + plain-credential.conf" "$U/bos-hsmd-plain.service" $VAULT_MAX
 sa=$(exposure "$U/bos-vaultd-sa.service") plain=$(exposure "$U/bos-vaultd.service")
 check "socket activation lowers the vault's exposure ($plain -> $sa)" \
 	awk -v a="$sa" -v b="$plain" 'BEGIN { exit !(a + 0 < b + 0) }'
@@ -57,6 +59,10 @@ gate_fails "bos-vaultd.service without ProtectSystem=" "$U/weak-vault.service" $
 grep -Ev '^(SystemCallFilter|CapabilityBoundingSet)=' "$SD/bos-vaultd.service" >"$U/weak2-vault.service"
 gate_fails "bos-vaultd.service without SystemCallFilter=/CapabilityBoundingSet=" \
 	"$U/weak2-vault.service" $VAULT_MAX
+grep -Ev '^(SystemCallFilter|CapabilityBoundingSet|ProtectSystem)=' "$SD/bos-hsmd.service" \
+	>"$U/weak-hsmd.service"
+gate_fails "bos-hsmd.service without SystemCallFilter=/CapabilityBoundingSet=/ProtectSystem=" \
+	"$U/weak-hsmd.service" $VAULT_MAX
 grep -Ev '^(ProtectSystem|PrivateDevices|RestrictAddressFamilies)=' "$SD/bos-broker@.service" \
 	>"$U/weak-broker@test.service"
 gate_fails "bos-broker@ without ProtectSystem=/PrivateDevices=/RestrictAddressFamilies=" \
@@ -68,6 +74,20 @@ for d in User=bos Group=bos StateDirectory=bos StateDirectoryMode=0700 UMask=007
 	'ExecStart=/usr/local/bin/bos-vaultd --state-dir /var/lib/bos'; do
 	check "bos-vaultd.service has $d" grep -qx -- "$d" "$SD/bos-vaultd.service"
 done
+# bos-hsmd as its own user (docs/HSM.md, "Its own user").
+for d in User=bos-hsm Group=bos-hsm StateDirectory=bos-hsm StateDirectoryMode=0700 \
+	RuntimeDirectory=bos-hsm RuntimeDirectoryMode=0755 UMask=0077 LimitCORE=0 NoNewPrivileges=yes \
+	CapabilityBoundingSet= PrivateUsers=no PrivateNetwork=yes RestrictAddressFamilies=AF_UNIX \
+	'ExecStart=/usr/local/libexec/bos/bos-hsmd --module /usr/lib/softhsm/libsofthsm2.so --token bos --listen /run/bos-hsm/hsm.sock --peer-uid bos'; do
+	check "bos-hsmd.service has $d" grep -qx -- "$d" "$SD/bos-hsmd.service"
+done
+check "bos-hsmd.service makes no keys: no --init, --create-token or --generate-keys" \
+	bash -c "! grep -E '^ExecStart.*--(init|create-token|generate-keys)' '$SD/bos-hsmd.service'"
+check "bos-vaultd.service requires bos-hsmd.service and starts after it" bash -c \
+	"grep -qx Requires=bos-hsmd.service '$SD/bos-vaultd.service' &&
+	 grep -qE '^After=.*\bbos-hsmd\.service' '$SD/bos-vaultd.service'"
+check "sysusers.d/bos.conf makes bos-hsm, not the vault's user" \
+	grep -qE '^u +bos-hsm +- ' "$SD/sysusers.d/bos.conf"
 check "socket activation gives the vault PrivateNetwork=yes and AF_UNIX only" bash -c \
 	"grep -qx PrivateNetwork=yes '$SD/dropins/socket-activation.conf' &&
 	 grep -qx RestrictAddressFamilies=AF_UNIX '$SD/dropins/socket-activation.conf'"
@@ -91,17 +111,19 @@ else notok "the vault restarts for the KillMode check"; fi
 # look for the ExecStart= programs and the system's own targets there.
 R=$T/root
 UD=$R/usr/local/lib/systemd/system
-mkdir -p "$UD" "$R/usr/local/bin" "$R/usr/lib/systemd" "$R/etc/systemd/system/bos-vaultd.service.d"
-cp "$SD/bos-vaultd.service" "$SD/bos-vaultd.socket" "$SD/bos-broker@.service" "$UD/"
+mkdir -p "$UD" "$R/usr/local/bin" "$R/usr/local/libexec/bos" "$R/usr/lib/systemd" \
+	"$R/etc/systemd/system/bos-vaultd.service.d" "$R/etc/systemd/system/bos-hsmd.service.d"
+cp "$SD/bos-vaultd.service" "$SD/bos-vaultd.socket" "$SD/bos-hsmd.service" "$SD/bos-broker@.service" "$UD/"
 cp "$VAULTD" "$BOSCTL" "$R/usr/local/bin/"
+cp "$BOS_BIN/bos-hsmd" "$R/usr/local/libexec/bos/"
 cp -a /usr/lib/systemd/system "$R/usr/lib/systemd/"
 # The broker program is not written yet; a stand-in lets verify check the rest.
 printf '#!/bin/sh\nexit 0\n' >"$R/usr/local/bin/bos-broker"
 chmod 0755 "$R/usr/local/bin/bos-broker"
-cp "$SD/dropins/socket-activation.conf" "$SD/dropins/plain-credential.conf" \
-	"$R/etc/systemd/system/bos-vaultd.service.d/"
+cp "$SD/dropins/socket-activation.conf" "$R/etc/systemd/system/bos-vaultd.service.d/"
+cp "$SD/dropins/plain-credential.conf" "$R/etc/systemd/system/bos-hsmd.service.d/"
 out=$(systemd-analyze verify --man=no --root="$R" bos-vaultd.service bos-vaultd.socket \
-	bos-broker@test.service 2>&1); rc=$?
+	bos-hsmd.service bos-broker@test.service 2>&1); rc=$?
 [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# verify: /'
 check "systemd-analyze verify --root accepts the units and drop-ins" test "$rc" -eq 0 -a -z "$out"
 sed 's/^ProtectSystem=strict/ProtectSystem=stric/' "$SD/bos-vaultd.service" \
@@ -110,17 +132,24 @@ out=$(systemd-analyze verify --man=no --root="$R" bos-typo.service 2>&1)
 check "and reports a unit with a typo (control)" grep -q 'protect system value' <<<"$out"
 
 # 3. The PIN: only a credential file, never in a unit, argv, environment or log.
+# The one environment line allowed is bos-hsmd's SoftHSM configuration path.
 hits=$(grep -HnEi '^\s*(Environment|EnvironmentFile|PassEnvironment|SetCredential|SetCredentialEncrypted)=|--pin|pin *=' \
-	"$SD"/*.service "$SD"/*.socket "$SD"/dropins/*.conf || true)
+	"$SD"/*.service "$SD"/*.socket "$SD"/dropins/*.conf |
+	grep -vx "$SD/bos-hsmd.service:[0-9]*:Environment=SOFTHSM2_CONF=/var/lib/bos-hsm/softhsm2.conf" || true)
 [ -z "$hits" ] || echo "$hits" | sed 's/^/# /'
 check "no unit sets an environment, a literal credential or a --pin argument" test -z "$hits"
-check "the vault unit loads the PIN with LoadCredentialEncrypted=" grep -qx \
-	'LoadCredentialEncrypted=hsm-pin:/etc/credstore.encrypted/bos-hsm-pin' "$SD/bos-vaultd.service"
+check "the bos-hsmd unit loads the PIN with LoadCredentialEncrypted=" grep -qx \
+	'LoadCredentialEncrypted=hsm-pin:/etc/credstore.encrypted/bos-hsm-pin' "$SD/bos-hsmd.service"
+check_not "the vault unit loads no PIN (bos-hsmd.service holds it)" grep -qE '^LoadCredential' \
+	"$SD/bos-vaultd.service"
 check "the development drop-in loads it from a file (LoadCredential=)" grep -qx \
 	'LoadCredential=hsm-pin:/etc/bos/hsm-pin' "$SD/dropins/plain-credential.conf"
 
-# The vault as the unit runs it: its own user (nobody here), no pin_file in
-# bos.conf, the PIN in $CREDENTIALS_DIRECTORY/hsm-pin (0400, owned by it).
+# The PIN as a credential, as bos-hsmd.service hands it over
+# ($CREDENTIALS_DIRECTORY/hsm-pin, 0400), here through the fork + exec path
+# (no pin_file in bos.conf, the vault's own user, nobody here), which passes
+# CREDENTIALS_DIRECTORY on to bos-hsmd. t_hsm_user.sh runs bos-hsmd as
+# another user on its socket.
 S=$T/state C=$T/creds
 init_dev "$S" >/dev/null || notok "init a development vault"
 mkdir -p "$C"
@@ -254,6 +283,46 @@ elif command -v strace >/dev/null; then
 	check "only AF_UNIX and AF_INET sockets (RestrictAddressFamilies=)" \
 		test -z "$(tr ' ' '\n' <<<"$fams" | grep -v -e '^$' -e '^AF_UNIX$' -e '^AF_INET$')"
 	check "the vault stopped cleanly under the traced run" grep -q 'stopping on signal' "$T/s.log"
+	# bos-hsmd as bos-hsmd.service runs it (--listen), against that unit's filter:
+	# start-up, a refused peer, READY, RANDOM and a refused KEYGEN.
+	: >"$T/hallowed"
+	while read -r line; do
+		v=${line#SystemCallFilter=}
+		if [[ $v == '~'* ]]; then
+			expand ${v#\~} | sort -u >"$T/deny"
+			sort -u "$T/hallowed" | comm -23 - "$T/deny" >"$T/a2" && mv "$T/a2" "$T/hallowed"
+		else
+			expand $v >>"$T/hallowed"
+		fi
+	done < <(grep '^SystemCallFilter=' "$SD/bos-hsmd.service")
+	sort -u -o "$T/hallowed" "$T/hallowed"
+	if [ "$(id -u)" -eq 0 ] && "$BOS_TESTBIN/hsm_raw" init "$BOS_BIN/bos-hsmd" "$T/hs" bos-st >/dev/null 2>&1; then
+		chown -R nobody:"$RUN_GROUP" "$T/hs"; install -d -o nobody -m 0755 "$T/hrun"
+		strace -f -qq -o "$T/htrace" "${AS[@]}" env SOFTHSM2_CONF="$T/hs/softhsm2.conf" \
+			"$T/bin/bos-hsmd" --module /usr/lib/softhsm/libsofthsm2.so --token bos-st \
+			--pin-file "$T/hs/hsm-pin" --listen "$T/hrun/h.sock" --peer-uid 0 >"$T/h.log" 2>&1 &
+		HS=$!
+		bg_track "$HS"
+		for _ in $(seq 100); do grep -q 'ready:' "$T/h.log" && break; sleep 0.1; done
+		"${AS[@]}" "$BOS_TESTBIN/hsm_raw" connect "$T/hrun/h.sock" >/dev/null 2>&1
+		a=$("$BOS_TESTBIN/hsm_raw" connect "$T/hrun/h.sock" valid-random)
+		b=$("$BOS_TESTBIN/hsm_raw" connect "$T/hrun/h.sock" keygen-in-serve)
+		kill -TERM $(pgrep -P "$HS") "$HS" 2>/dev/null; wait "$HS" 2>/dev/null
+		check "traced bos-hsmd --listen: refused nobody, served root (RANDOM, KEYGEN refused)" \
+			test "$a/$b/$(grep -c 'refused a connection' "$T/h.log")" = \
+			"$(printf 'ready\nanswer 0x100')/$(printf 'ready\nanswer 0x101')/1"
+		awk '/execve\("[^"]*bos-hsmd"/ && / = 0$/ { on = 1 } on' "$T/htrace" |
+			sed -n 's/^[0-9]* *\([a-z_0-9]*\)(.*/\1/p' | sort -u >"$T/hused"
+		echo "# $(wc -l <"$T/hused") distinct system calls used by bos-hsmd --listen"
+		bad=$(comm -23 "$T/hused" "$T/hallowed" | tr '\n' ' ')
+		[ -z "$bad" ] || echo "# not allowed by bos-hsmd.service: $bad"
+		check "every system call bos-hsmd --listen made is allowed by bos-hsmd.service" test -z "$bad"
+		fams=$(grep -o 'socket(AF_[A-Z0-9]*' "$T/htrace" | sort -u | sed 's/socket(//' | tr '\n' ' ')
+		check "bos-hsmd --listen created AF_UNIX sockets only ($fams)" \
+			test -z "$(tr ' ' '\n' <<<"$fams" | grep -v -e '^$' -e '^AF_UNIX$')"
+	else
+		echo "# skipped: bos-hsmd --listen under strace needs root (another uid to serve)"
+	fi
 	check "PIN not in the traced run's log" test "$(count_in "$PIN" "$T/s.log")" = 0
 else
 	echo "# skipped: strace is not installed (apt-get install strace): no syscall check"

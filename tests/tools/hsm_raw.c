@@ -15,6 +15,11 @@
  *       Start bos-hsmd with exactly these arguments (channel on fd 3,
  *       SOFTHSM2_CONF passed on) and print "ready" or "err CODE MESSAGE",
  *       then its exit status.
+ *   hsm_raw connect SOCKET [CLASS]
+ *       Connect to a listening bos-hsmd (--listen) and print "ready" when
+ *       READY came or "closed" when it closed the connection without a
+ *       byte; then, with CLASS, send that frame and print "answer TYPE"
+ *       or "closed".
  *   hsm_raw pubkey HSMD DIR LABEL VERSION OUT
  *   hsm_raw sign HSMD DIR LABEL VERSION DIGEST OUT
  *       Through the vault's client in serve mode: write the audit public key
@@ -32,6 +37,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "hsm_client.h"
@@ -281,6 +287,55 @@ cmd_frame(const char *hsmd, const char *dir, const char *label, const char *name
 	return 0;
 }
 
+static const struct frame_class *
+find_class(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+		if (strcmp(classes[i].name, name) == 0)
+			return &classes[i];
+	}
+	fprintf(stderr, "hsm_raw: unknown class %s\n", name);
+	return NULL;
+}
+
+static int
+cmd_connect(const char *path, const char *name)
+{
+	const struct frame_class *fc = NULL;
+	struct sockaddr_un sun;
+	uint32_t type = 0;
+	int fd;
+
+	if ((name != NULL && (fc = find_class(name)) == NULL) || strlen(path) >= sizeof(sun.sun_path))
+		return 2;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		fprintf(stderr, "hsm_raw: connect %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (read_answer(fd, &type) != 0 || type != HSM_MSG_READY) {
+		printf("closed\n");
+		close(fd);
+		return 0;
+	}
+	printf("ready\n");
+	if (fc != NULL) {
+		if (send(fd, fc->bytes, fc->n, MSG_NOSIGNAL) != (ssize_t)fc->n)
+			fprintf(stderr, "hsm_raw: send: %s\n", strerror(errno));
+		if (read_answer(fd, &type) == 0)
+			printf("answer 0x%x\n", type);
+		else
+			printf("closed\n");
+	}
+	close(fd);
+	return 0;
+}
+
 /* Read one whole frame within 10 s: 0 ok, 1 EOF, -1 error. */
 static int
 read_frame(int fd, uint32_t *type, uint8_t *payload, uint32_t *len)
@@ -432,12 +487,14 @@ main(int argc, char **argv)
 		return cmd_frame(argv[2], argv[3], argv[4], argv[5]);
 	if (argc >= 3 && strcmp(argv[1], "start") == 0)
 		return cmd_start(argc - 2, argv + 2);
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "connect") == 0)
+		return cmd_connect(argv[2], argc == 4 ? argv[3] : NULL);
 	if (argc == 7 && strcmp(argv[1], "pubkey") == 0)
 		return cmd_pubkey(argv);
 	if (argc == 8 && strcmp(argv[1], "sign") == 0)
 		return cmd_sign(argv);
 	fprintf(stderr, "usage: hsm_raw init HSMD DIR LABEL | frame HSMD DIR LABEL CLASS | list"
 	    " | start HSMD [ARG...] | pubkey HSMD DIR LABEL V OUT"
-	    " | sign HSMD DIR LABEL V DIGEST OUT\n");
+	    " | sign HSMD DIR LABEL V DIGEST OUT | connect SOCKET [CLASS]\n");
 	return 2;
 }

@@ -44,6 +44,34 @@ test_config_lines(void **state)
 	assert_string_equal(c.token_label, "my-token");
 }
 
+/* hsm_socket: absolute, fits a sockaddr_un, and survives config_write. */
+static void
+test_config_hsm_socket(void **state)
+{
+	char dir[] = "/tmp/bos-conf.XXXXXX", path[300], long_line[200];
+	char ok[] = "hsm_socket = /run/bos-hsm/hsm.sock", rel[] = "hsm_socket = hsm.sock";
+	struct config c, d;
+	struct bos_err err;
+
+	(void)state;
+	config_defaults(&c);
+	assert_string_equal(c.hsm_socket, "");
+	assert_int_not_equal(config_parse_line(&c, "/st", rel, &err), 0);
+	assert_string_equal(c.hsm_socket, "");
+	(void)snprintf(long_line, sizeof(long_line), "hsm_socket = /%0108d", 0);
+	assert_int_not_equal(config_parse_line(&c, "/st", long_line, &err), 0); /* 109 > 107 */
+	assert_int_equal(config_parse_line(&c, "/st", ok, &err), 0);
+	assert_string_equal(c.hsm_socket, "/run/bos-hsm/hsm.sock");
+	assert_non_null(mkdtemp(dir));
+	(void)snprintf(path, sizeof(path), "%s/bos.conf", dir);
+	(void)snprintf(c.token_label, sizeof(c.token_label), "t1");
+	assert_int_equal(config_write(path, &c, &err), 0);
+	assert_int_equal(config_load(path, dir, &d, &err), 0);
+	assert_string_equal(d.hsm_socket, "/run/bos-hsm/hsm.sock");
+	unlink(path);
+	rmdir(dir);
+}
+
 static void
 test_config_file_round_trip(void **state)
 {
@@ -132,6 +160,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_lines),
+		cmocka_unit_test(test_config_hsm_socket),
 		cmocka_unit_test(test_config_file_round_trip),
 		cmocka_unit_test(test_keyfile_round_trip_and_damage),
 	};

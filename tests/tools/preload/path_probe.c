@@ -9,6 +9,10 @@
  *                         directory's descriptor, which the filter allows
  *   BOS_PATH_PROBE=hsmd   at bos-hsmd's first send(), its READY, sent once
  *                         it is sandboxed; by absolute path, as SoftHSM opens
+ *   BOS_PATH_PROBE=hsmd-own  the same, for a bos-hsmd that runs as its own
+ *                         user (--listen; t_hsm_user.sh): BOS_PATH_PROBE_DIR
+ *                         is its SoftHSM store, whose PIN files and
+ *                         configuration it may read by owner, not by path
  *   BOS_PATH_PROBE_DIR    the vault's state directory (the test adds
  *                         out-link -> DIR/../outside/secret, tokens/out-link ->
  *                         DIR/db.key and DIR/../outside/victim)
@@ -76,8 +80,24 @@ static const struct pp_probe pp_hsmd[] = {
 	{ "token-create", PP_OPEN, "@/tokens/probe.object", NULL, PP_NEW },
 };
 
+/*
+ * bos-hsmd as its own user, DIR its store: files its uid owns and could read
+ * (the PIN it read at start, the SoftHSM configuration), reachable by path no
+ * more once it serves; /etc/shadow too (closed to its uid anyway).
+ */
+static const struct pp_probe pp_hsmd_own[] = {
+	{ "abs-read", PP_OPEN, "/etc/hostname", NULL, PP_RD },
+	{ "pin-read", PP_OPEN, "@/hsm-pin", NULL, PP_RD },
+	{ "so-pin-read", PP_OPEN, "@/so-pin", NULL, PP_RD },
+	{ "conf-read", PP_OPEN, "@/softhsm2.conf", NULL, PP_RD },
+	{ "dotdot-read", PP_OPEN, "@/tokens/../hsm-pin", NULL, PP_RD },
+	{ "abs-write", PP_OPEN, "%/new-hsmd", NULL, PP_NEW },
+	{ "token-create", PP_OPEN, "@/tokens/probe.object", NULL, PP_NEW },
+	{ "shadow-read", PP_OPEN, "/etc/shadow", NULL, PP_RD },
+};
+
 static struct {
-	int mode;                 /* 0 off, 1 vault, 2 hsmd */
+	int mode;                 /* 0 off, 1 vault, 2 hsmd, 3 hsmd-own */
 	int done;
 	char dir[PATH_MAX], out[PATH_MAX];
 	dev_t dev;
@@ -104,7 +124,8 @@ pp_init(void)
 	if ((slash = strrchr(pp.out, '/')) == NULL)
 		return;
 	(void)snprintf(slash, sizeof(pp.out) - (size_t)(slash - pp.out), "/outside");
-	pp.mode = strcmp(m, "vault") == 0 ? 1 : strcmp(m, "hsmd") == 0 ? 2 : 0;
+	pp.mode = strcmp(m, "vault") == 0 ? 1 : strcmp(m, "hsmd") == 0 ? 2 :
+	    strcmp(m, "hsmd-own") == 0 ? 3 : 0;
 }
 
 /* The state directory's descriptor in the vault (the auditor's), found by its inode. */
@@ -156,9 +177,10 @@ pp_one(const char *who, int dirfd, const struct pp_probe *p)
 static void
 pp_run(void)
 {
-	const struct pp_probe *list = pp.mode == 1 ? pp_vault : pp_hsmd;
+	const struct pp_probe *list = pp.mode == 1 ? pp_vault : pp.mode == 2 ? pp_hsmd : pp_hsmd_own;
 	size_t i, n = pp.mode == 1 ? sizeof(pp_vault) / sizeof(pp_vault[0]) :
-	    sizeof(pp_hsmd) / sizeof(pp_hsmd[0]);
+	    pp.mode == 2 ? sizeof(pp_hsmd) / sizeof(pp_hsmd[0]) :
+	    sizeof(pp_hsmd_own) / sizeof(pp_hsmd_own[0]);
 	int dirfd = pp.mode == 1 ? pp_find_dirfd() : AT_FDCWD;
 	const char *who = pp.mode == 1 ? "vault" : "hsmd";
 
@@ -182,7 +204,7 @@ MHD_queue_response(struct MHD_Connection *c, unsigned int status, struct MHD_Res
 ssize_t
 send(int fd, const void *buf, size_t n, int flags)
 {
-	if (pp.mode == 2 && !__atomic_exchange_n(&pp.done, 1, __ATOMIC_SEQ_CST))
+	if (pp.mode >= 2 && !__atomic_exchange_n(&pp.done, 1, __ATOMIC_SEQ_CST))
 		pp_run();
 	return pp.send(fd, buf, n, flags);
 }
