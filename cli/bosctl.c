@@ -33,8 +33,10 @@ struct bosctl_ctx {
 
 static struct bosctl_ctx bosctl_ctx;
 
+static int bosctl_cmd_init(int argc, char **argv);
+
 static const struct bosctl_command bosctl_commands[] = {
-	{ "init", bosctl_cmd_init, "create a new vault in a state directory", 0 },
+	{ "init", bosctl_cmd_init, "moved: create a vault with 'bos-vaultd init'", 0 },
 	{ "admin", bosctl_cmd_admin, "create the first admin, add, list and reset admins", 0 },
 	{ "login", bosctl_cmd_login, "sign in as an admin (password + TOTP code)", 0 },
 	{ "logout", bosctl_cmd_logout, "end the session and delete the session file", 0 },
@@ -79,6 +81,21 @@ bosctl_usage(FILE *f)
 	    "  BOS_CACERT  the certificate that signs the vault's (default var/dev/tls/cert.pem\n"
 	    "              when it exists and BOS_ADDR is the default, else the system store)\n"
 	    "  BOS_SOCKET  the vault's unix socket for 'bosctl admin' (default var/dev/vault.sock)\n");
+}
+
+/*
+ * Creating a vault opens its files and its HSM, which is the vault
+ * program's business: bosctl is only a client (issue #13).
+ */
+static int
+bosctl_cmd_init(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "bosctl init: bosctl no longer creates vaults; run 'bos-vaultd init "
+	    "--state-dir DIR --dev' (or --module PATH --token LABEL) as the vault's user, see "
+	    "'bos-vaultd init --help'\n");
+	return BOSCTL_EXIT_USAGE;
 }
 
 int

@@ -21,7 +21,6 @@ struct cred_opts {
 	unsigned long version;
 };
 
-int bosctl_cmd_init(int argc, char **argv);
 int bosctl_cmd_cred(int argc, char **argv);
 int bosctl_cmd_admin(int argc, char **argv);
 int bosctl_cmd_login(int argc, char **argv);

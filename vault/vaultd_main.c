@@ -83,7 +83,82 @@ vaultd_usage(FILE *f)
 	    "                   its primary group) before reading anything\n"
 	    "  --help           this text\n"
 	    "\n"
-	    "Create a production vault with `bosctl init --state-dir DIR --module M --token L`.\n");
+	    "Create a vault first with `bos-vaultd init` (see `bos-vaultd init --help`).\n");
+}
+
+static void
+vaultd_init_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: bos-vaultd init --state-dir DIR --dev [--allow-unconfined-paths]\n"
+	    "       bos-vaultd init --state-dir DIR --module PATH --token LABEL [--pin-file FILE]\n"
+	    "                       [--allow-unconfined-paths]\n"
+	    "\n"
+	    "Create a new vault in DIR, which must be missing or empty (existing state is never\n"
+	    "overwritten): the HSM keys (KEK bos-kek-v1, audit key bos-audit-v1), the wrapped\n"
+	    "database key db.key, the encrypted database bos.db, bos.conf and roles.policy.\n"
+	    "Run it as the user the vault will run as. Then start the vault with\n"
+	    "`bos-vaultd --state-dir DIR` and create the first admin with `bosctl admin create`.\n"
+	    "\n"
+	    "  --state-dir DIR  the new vault's state directory (required)\n"
+	    "  --dev            create a private SoftHSM token 'bos-dev' inside DIR, with random\n"
+	    "                   PINs in DIR/hsm-pin and DIR/hsm-so-pin (mode 0400)\n"
+	    "  --module PATH    PKCS#11 module of the production HSM\n"
+	    "  --token LABEL    label of an initialised token on that HSM\n"
+	    "  --pin-file FILE  file (mode 0400) holding the token's user PIN; default:\n"
+	    "                   $CREDENTIALS_DIRECTORY/hsm-pin (systemd LoadCredential)\n"
+	    "  --allow-unconfined-paths\n"
+	    "                   where the kernel has no Landlock, run unconfined instead of\n"
+	    "                   refusing, and write sandbox_unconfined_paths = 1 to bos.conf\n"
+	    "                   (docs/SANDBOX.md)\n"
+	    "  --help           this text\n"
+	    "\n"
+	    "Exit status: 0 created, 1 error (nothing is overwritten), 64 usage error.\n");
+}
+
+/*
+ * bos-vaultd init: create a state directory. It lives in the vault's program,
+ * not in bosctl, so that the admin's client links no vault code (issue #13).
+ */
+static int
+vaultd_cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state-dir", required_argument, NULL, 'd' }, { "dev", no_argument, NULL, 'D' },
+		{ "module", required_argument, NULL, 'm' }, { "token", required_argument, NULL, 't' },
+		{ "pin-file", required_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' },
+		{ "allow-unconfined-paths", no_argument, NULL, 'U' }, { NULL, 0, NULL, 0 },
+	};
+	struct state_init_opts o = { 0 };
+	const char *dir = NULL;
+	struct bos_err err;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'D': o.dev = 1; break;
+		case 'm': o.module = optarg; break;
+		case 't': o.token_label = optarg; break;
+		case 'p': o.pin_file = optarg; break;
+		case 'U': o.unconfined_paths = 1; break;
+		case 'h': vaultd_init_usage(stdout); return 0;
+		default: vaultd_init_usage(stderr); return VAULTD_EXIT_USAGE;
+		}
+	}
+	if (dir == NULL || optind != argc || (!o.dev && (o.module == NULL || o.token_label == NULL)) ||
+	    (o.dev && (o.module != NULL || o.pin_file != NULL))) {
+		vaultd_init_usage(stderr);
+		return VAULTD_EXIT_USAGE;
+	}
+	bos_err_clear(&err);
+	if (state_init(dir, &o, &err) != 0) {
+		fprintf(stderr, "bos-vaultd init: error: %s\n", err.msg);
+		return VAULTD_EXIT_FAIL;
+	}
+	printf("created a vault in %s\nstart it with: bos-vaultd --state-dir %s\n", dir, dir);
+	return 0;
 }
 
 /* Block the signals we handle and return a signalfd for them. */
@@ -183,7 +258,7 @@ vaultd_dev_init(const char *dir)
 	/*
 	 * `make run` must work on a newcomer's machine: where the kernel cannot
 	 * confine file paths, a development vault runs unconfined and says so at
-	 * every start. Only here: `bosctl init` refuses unless asked
+	 * every start. Only here: `bos-vaultd init` refuses unless asked
 	 * (--allow-unconfined-paths), and production never gets it by default.
 	 */
 	if (!sandbox_paths_available()) {
@@ -364,7 +439,7 @@ vaultd_policy_load(struct vault *v, const char *dir, int dev, struct bos_err *er
 	}
 	if (fd < 0)
 		return bos_err_set(err, BOS_E_CONFIG, "cannot open %s: %s%s", path, strerror(errno),
-		    errno == ENOENT ? " (restore it from a backup; 'bosctl init' writes the default "
+		    errno == ENOENT ? " (restore it from a backup; 'bos-vaultd init' writes the default "
 		    "one)" : "");
 	r = vaultd_policy_read(fd, path, &text, &len, err);
 	close(fd);
@@ -761,6 +836,8 @@ main(int argc, char **argv)
 		log_err("cannot make the process undumpable: %s", strerror(errno));
 		return VAULTD_EXIT_FAIL;
 	}
+	if (argc >= 2 && strcmp(argv[1], "init") == 0)
+		return vaultd_cmd_init(argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
