@@ -58,14 +58,16 @@ struct vaultd_opts {
 	int dev;                /* create a development vault in a missing or empty DIR */
 	int accept_rollback;    /* start although the database is older than the signed head */
 	const char *listen;     /* ADDR:PORT instead of bos.conf's 'listen', or NULL */
+	int maintenance;        /* the unix socket only: no TCP listener, whatever bos.conf says */
 };
 
 static void
 vaultd_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: bos-vaultd --state-dir DIR [--dev] [--listen ADDR:PORT] [--accept-audit-rollback]\n"
-	    "                  [--user NAME [--group NAME]]\n"
+	    "usage: bos-vaultd --state-dir DIR [--dev] [--listen ADDR:PORT | --maintenance]\n"
+	    "                  [--accept-audit-rollback] [--user NAME [--group NAME]]\n"
+	    "       bos-vaultd init --state-dir DIR --dev | --module PATH --token LABEL ...\n"
 	    "\n"
 	    "Serve the BOS vault kept in DIR (bos.conf, db.key, bos.db).\n"
 	    "\n"
@@ -76,6 +78,11 @@ vaultd_usage(FILE *f)
 	    "  --listen ADDR:PORT\n"
 	    "                   serve HTTPS on this IPv4 address and port for this run instead\n"
 	    "                   of 'listen' in bos.conf (port 0: no HTTPS, the unix socket only)\n"
+	    "  --maintenance    serve the unix socket DIR/vault.sock only, for work on the vault\n"
+	    "                   from its own machine (bosctl with BOS_ADDR=unix:DIR/vault.sock):\n"
+	    "                   no TCP listener ('listen' in bos.conf and a socket passed by\n"
+	    "                   systemd are ignored); requests are signed in, authorized and\n"
+	    "                   audited as always\n"
 	    "  --accept-audit-rollback\n"
 	    "                   start even though the database is older than the last signed\n"
 	    "                   audit checkpoint (a restored backup); the acceptance is recorded\n"
@@ -603,7 +610,7 @@ vaultd_hint_first_admin(struct vault *v, const char *sock)
  * the listeners (vaultd_start_threads), once file paths are confined.
  */
 static int
-vaultd_audit_open(struct vault *v, int accept_rollback, struct bos_err *err)
+vaultd_audit_open(struct vault *v, int accept_rollback, int maintenance, struct bos_err *err)
 {
 	char reason[AUDIT_FIELD_MAX];
 
@@ -615,7 +622,8 @@ vaultd_audit_open(struct vault *v, int accept_rollback, struct bos_err *err)
 		v->audit = NULL;
 		return -1;
 	}
-	snprintf(reason, sizeof(reason), "bos-vaultd started (pid %d)", (int)getpid());
+	snprintf(reason, sizeof(reason), "bos-vaultd started (pid %d%s)", (int)getpid(),
+	    maintenance ? ", maintenance mode: unix socket only" : "");
 	if (auditor_event(v, "vault_start", "vault", "allow", reason, err) != 0 ||
 	    auditor_event(v, "policy_load", "/" STATE_POLICY, "allow", "role policies loaded",
 	    err) != 0)
@@ -679,6 +687,34 @@ vaultd_reseal(struct vault *v, struct bos_err *err)
 	return r == 0 ? 0 : bos_err_wrap(err, "cannot seal the credentials of schema 5 anew");
 }
 
+/*
+ * --maintenance: the unix socket only. Nothing else changes: the same
+ * routes, sign-in, policy and audit trail serve the requests that come in
+ * over it, so work done in maintenance is as accountable as any other.
+ */
+static void
+vaultd_maintenance_conf(struct config *c)
+{
+	if (c->listen_port != 0)
+		log_info("maintenance mode: the TCP listener is off ('listen = %s:%u' in bos.conf is "
+		    "ignored); serving the unix socket only", c->listen_addr, c->listen_port);
+	else
+		log_info("maintenance mode: serving the unix socket only");
+	c->listen_port = 0;
+}
+
+/* A TCP socket passed by systemd is closed unused in maintenance mode. */
+static void
+vaultd_maintenance_passed(struct http_passed *lp)
+{
+	if (lp->tcp_fd < 0)
+		return;
+	log_info("maintenance mode: the TCP socket passed by systemd (%s) is closed unused",
+	    lp->tcp_name);
+	close(lp->tcp_fd);
+	lp->tcp_fd = -1;
+}
+
 static int
 vaultd_open(struct vault *v, const char *dir, const struct vaultd_opts *o,
     const struct http_passed *lp, size_t *count, struct bos_err *err)
@@ -696,6 +732,8 @@ vaultd_open(struct vault *v, const char *dir, const struct vaultd_opts *o,
 	/* Checked in main already, so it cannot fail here. */
 	if (o->listen != NULL && config_set_listen(&v->st.conf, o->listen) != 0)
 		return bos_err_set(err, BOS_E_CONFIG, "--listen '%s' is not ADDR:PORT", o->listen);
+	if (o->maintenance)
+		vaultd_maintenance_conf(&v->st.conf);
 	c = &v->st.conf;
 	v->cc = (struct cred_ctx){ v->st.store, v->st.hsm, v->st.kek_version };
 	v->uid = geteuid();
@@ -705,7 +743,8 @@ vaultd_open(struct vault *v, const char *dir, const struct vaultd_opts *o,
 	if (vaultd_count_creds(v, count, err) != 0)
 		return bos_err_wrap(err, "cannot read credentials");
 	api_cred_warn_reserved(v);
-	if (vaultd_audit_open(v, o->accept_rollback, err) != 0 || vaultd_reseal(v, err) != 0)
+	if (vaultd_audit_open(v, o->accept_rollback, o->maintenance, err) != 0 ||
+	    vaultd_reseal(v, err) != 0)
 		return -1;
 	return vaultd_listen(v, o->dev, lp, err);
 }
@@ -817,6 +856,7 @@ main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "group", required_argument, NULL, 'g' },
+		{ "maintenance", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -826,7 +866,7 @@ main(int argc, char **argv)
 	struct vaultd_sweep sw;
 	struct bos_err err;
 	size_t count = 0;
-	struct vaultd_opts o = { 0, 0, NULL };
+	struct vaultd_opts o = { 0, 0, NULL, 0 };
 	struct config probe;
 	int c, root, sfd, rc;
 
@@ -844,13 +884,15 @@ main(int argc, char **argv)
 		case 'D': o.dev = 1; break;
 		case 'R': o.accept_rollback = 1; break;
 		case 'l': o.listen = optarg; break;
+		case 'M': o.maintenance = 1; break;
 		case 'u': user = optarg; break;
 		case 'g': group = optarg; break;
 		case 'h': vaultd_usage(stdout); return 0;
 		default: vaultd_usage(stderr); return VAULTD_EXIT_USAGE;
 		}
 	}
-	if (dir == NULL || optind != argc || (group != NULL && user == NULL)) {
+	if (dir == NULL || optind != argc || (group != NULL && user == NULL) ||
+	    (o.maintenance && o.listen != NULL)) {
 		vaultd_usage(stderr);
 		return VAULTD_EXIT_USAGE;
 	}
@@ -870,6 +912,8 @@ main(int argc, char **argv)
 		log_err("%s", err.msg);
 		return VAULTD_EXIT_FAIL;
 	}
+	if (o.maintenance)
+		vaultd_maintenance_passed(&lp);
 	if (vaultd_drop_root(user, group) != 0)
 		return VAULTD_EXIT_FAIL;
 	root = privdrop_is_root();
