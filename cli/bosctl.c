@@ -59,8 +59,9 @@ bosctl_usage(FILE *f)
 		fprintf(f, "  %-7s %s\n", bosctl_commands[i].name, bosctl_commands[i].summary);
 	fprintf(f, "\nRun 'bosctl COMMAND --help' for a command's options.\n"
 	    "\n"
-	    "'bosctl cred' talks to the running vault as the admin signed in with 'bosctl login',\n"
-	    "or, given --state-dir DIR or $BOS_STATE_DIR, opens the vault's files directly.\n"
+	    "'bosctl cred' talks to the running vault as the admin signed in with 'bosctl login'.\n"
+	    "bosctl never opens a vault's files: 'bos-vaultd init' creates a vault, and\n"
+	    "'bos-vaultd --maintenance' serves only its unix socket (BOS_ADDR=unix:DIR/vault.sock).\n"
 	    "\n"
 	    "Helpers (given a bos_h_ token by 'bosctl grant create') read and update the\n"
 	    "credentials of their grant, without signing in:\n"
@@ -267,35 +268,13 @@ bosctl_token_setup(char *tok, const char *file)
 	return r == 0 ? BOSCTL_EXIT_OK : bosctl_fail("%s", err.msg);
 }
 
-/* "--state-dir", "--state-dir=DIR" or an abbreviation that getopt_long would take. */
+/* A helper token is only for 'cred' (which refuses --state-dir for everyone). */
 static int
-bosctl_is_state_dir_opt(const char *a)
+bosctl_token_command_ok(const struct bosctl_command *cmd)
 {
-	size_t n;
-
-	if (strncmp(a, "--st", 4) != 0)
-		return 0;
-	n = strcspn(a + 2, "=");
-	return strncmp(a + 2, "state-dir", n) == 0 && n <= strlen("state-dir");
-}
-
-/* A helper token works over the API only, and only for 'cred'. */
-static int
-bosctl_token_command_ok(const struct bosctl_command *cmd, int argc, char **argv)
-{
-	const char *dir = getenv("BOS_STATE_DIR");
-	int i;
-
 	if (!cmd->helper_ok)
 		return bosctl_usage_fail(cmd->name, "a helper token (--token, --token-file) is "
 		    "only for 'bosctl cred show ID --reveal' and 'bosctl cred update ID'");
-	for (i = 1; i < argc; i++)
-		if (bosctl_is_state_dir_opt(argv[i]))
-			return bosctl_usage_fail(cmd->name, "a helper token works over the API: "
-			    "drop --state-dir");
-	if (dir != NULL && *dir != '\0')
-		return bosctl_usage_fail(cmd->name, "a helper token works over the API: unset "
-		    "BOS_STATE_DIR");
 	return BOSCTL_EXIT_OK;
 }
 
@@ -334,7 +313,7 @@ bosctl_run(int argc, char **argv)
 		return BOSCTL_EXIT_USAGE;
 	}
 	if (tok != NULL || file != NULL) {
-		if ((r = bosctl_token_command_ok(cmd, argc - i, argv + i)) != 0 ||
+		if ((r = bosctl_token_command_ok(cmd)) != 0 ||
 		    (r = bosctl_token_setup(tok, file)) != 0)
 			return r;
 	}

@@ -14,7 +14,7 @@ struct http_client;
 #define BOSCTL_EXIT_FAIL 1
 #define BOSCTL_EXIT_USAGE 2
 
-/* The options of 'bosctl cred', shared by the local and the API implementations. */
+/* The options of 'bosctl cred' (dir: a --state-dir given, which is refused). */
 struct cred_opts {
 	const char *dir, *name, *type, *service, *metadata, *target;
 	int json, reveal;
@@ -30,10 +30,7 @@ int bosctl_cmd_grant(int argc, char **argv);
 int bosctl_cmd_token(int argc, char **argv);
 int bosctl_cmd_audit(int argc, char **argv);
 
-/*
- * 'bosctl cred SUB' over the vault's API (no state directory given).
- * Returns an exit status.
- */
+/* 'bosctl cred SUB' over the vault's API. Returns an exit status. */
 int bosctl_cred_api(const char *sub, const struct cred_opts *o);
 
 /* Print "bosctl: error: MSG" to stderr and return BOSCTL_EXIT_FAIL. */
