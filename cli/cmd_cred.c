@@ -11,7 +11,7 @@
 #include "bosctl.h"
 
 static void
-cred_usage(FILE *f)
+credcmd_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: bosctl cred add --name NAME --type TYPE --service SERVICE [--metadata JSON]\n"
@@ -43,7 +43,7 @@ cred_usage(FILE *f)
 }
 
 static int
-cred_parse(int argc, char **argv, struct cred_opts *o)
+credcmd_parse(int argc, char **argv, struct cred_opts *o)
 {
 	static const struct option opts[] = {
 		{ "state-dir", required_argument, NULL, 'd' }, { "name", required_argument, NULL, 'n' },
@@ -86,7 +86,7 @@ cred_parse(int argc, char **argv, struct cred_opts *o)
  * (issue #13). Say what to do instead, rather than quietly using the API.
  */
 static int
-cred_local_gone(const char *how)
+credcmd_local_gone(const char *how)
 {
 	return bosctl_usage_fail("cred", "%s: bosctl no longer opens a vault's files (local mode "
 	    "is gone). Start the vault ('bos-vaultd --state-dir DIR', or 'bos-vaultd --state-dir "
@@ -104,7 +104,7 @@ bosctl_cmd_cred(int argc, char **argv)
 	int r;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-		cred_usage(argc < 2 ? stderr : stdout);
+		credcmd_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? BOSCTL_EXIT_USAGE : BOSCTL_EXIT_OK;
 	}
 	sub = argv[1];
@@ -112,16 +112,16 @@ bosctl_cmd_cred(int argc, char **argv)
 		;
 	if (i == sizeof(subs) / sizeof(subs[0])) {
 		fprintf(stderr, "bosctl cred: unknown subcommand '%s'\n\n", sub);
-		cred_usage(stderr);
+		credcmd_usage(stderr);
 		return BOSCTL_EXIT_USAGE;
 	}
-	if ((r = cred_parse(argc - 1, argv + 1, &o)) != 0) {
-		cred_usage(r > 0 ? stdout : stderr);
+	if ((r = credcmd_parse(argc - 1, argv + 1, &o)) != 0) {
+		credcmd_usage(r > 0 ? stdout : stderr);
 		return r > 0 ? BOSCTL_EXIT_OK : BOSCTL_EXIT_USAGE;
 	}
 	if (o.dir != NULL)
-		return cred_local_gone("--state-dir");
+		return credcmd_local_gone("--state-dir");
 	if (env != NULL && *env != '\0')
-		return cred_local_gone("$BOS_STATE_DIR is set");
+		return credcmd_local_gone("$BOS_STATE_DIR is set");
 	return bosctl_cred_api(sub, &o);
 }
