@@ -125,6 +125,39 @@ bosctl_usage_fail(const char *cmd, const char *fmt, ...)
 	return BOSCTL_EXIT_USAGE;
 }
 
+const void *
+bosctl_subcmd_find(const struct bosctl_subcmds *c, int argc, char **argv, int *rc)
+{
+	const char *e;
+	size_t i;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		c->usage(argc < 2 ? stderr : stdout);
+		*rc = argc < 2 ? BOSCTL_EXIT_USAGE : BOSCTL_EXIT_OK;
+		return NULL;
+	}
+	for (i = 0, e = c->table; i < c->n; i++, e += c->size)
+		if (strcmp(argv[1], *(const char *const *)(const void *)e) == 0)
+			return e;
+	if (c->quiet)
+		*rc = bosctl_usage_fail(c->cmd, "%s", c->use);
+	else if (c->use != NULL)
+		*rc = bosctl_usage_fail(c->cmd, "unknown subcommand '%s': use %s", argv[1], c->use);
+	else {
+		fprintf(stderr, "bosctl %s: unknown subcommand '%s'\n\n", c->cmd, argv[1]);
+		c->usage(stderr);
+		*rc = BOSCTL_EXIT_USAGE;
+	}
+	return NULL;
+}
+
+int
+bosctl_subcmd_parsed(const struct bosctl_subcmds *c, int r)
+{
+	c->usage(r > 0 ? stdout : stderr);
+	return r > 0 ? BOSCTL_EXIT_OK : BOSCTL_EXIT_USAGE;
+}
+
 const char *
 bosctl_helper_token(void)
 {

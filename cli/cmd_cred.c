@@ -94,34 +94,35 @@ credcmd_local_gone(const char *how)
 	    "admin: 'bosctl login NAME' (BOS_ADDR=unix:DIR/vault.sock on the vault's machine)", how);
 }
 
+struct credcmd_sub {
+	const char *name;
+	enum bosctl_cred_op op;
+};
+
+static const struct credcmd_sub credcmd_subs[] = {
+	{ "add", BOSCTL_CRED_ADD }, { "list", BOSCTL_CRED_LIST }, { "show", BOSCTL_CRED_SHOW },
+	{ "get", BOSCTL_CRED_SHOW }, { "update", BOSCTL_CRED_UPDATE },
+	{ "revoke", BOSCTL_CRED_REVOKE }, { "versions", BOSCTL_CRED_VERSIONS },
+};
+
+static const struct bosctl_subcmds credcmd_cmd =
+	BOSCTL_SUBCMDS("cred", credcmd_usage, credcmd_subs, NULL, 0);
+
 int
 bosctl_cmd_cred(int argc, char **argv)
 {
-	static const char *const subs[] = { "add", "list", "show", "get", "update", "revoke", "versions" };
+	const struct credcmd_sub *sub;
 	struct cred_opts o;
-	const char *sub, *env = getenv("BOS_STATE_DIR");
-	size_t i;
+	const char *env = getenv("BOS_STATE_DIR");
 	int r;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-		credcmd_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? BOSCTL_EXIT_USAGE : BOSCTL_EXIT_OK;
-	}
-	sub = argv[1];
-	for (i = 0; i < sizeof(subs) / sizeof(subs[0]) && strcmp(sub, subs[i]) != 0; i++)
-		;
-	if (i == sizeof(subs) / sizeof(subs[0])) {
-		fprintf(stderr, "bosctl cred: unknown subcommand '%s'\n\n", sub);
-		credcmd_usage(stderr);
-		return BOSCTL_EXIT_USAGE;
-	}
-	if ((r = credcmd_parse(argc - 1, argv + 1, &o)) != 0) {
-		credcmd_usage(r > 0 ? stdout : stderr);
-		return r > 0 ? BOSCTL_EXIT_OK : BOSCTL_EXIT_USAGE;
-	}
+	if ((sub = bosctl_subcmd_find(&credcmd_cmd, argc, argv, &r)) == NULL)
+		return r;
+	if ((r = credcmd_parse(argc - 1, argv + 1, &o)) != 0)
+		return bosctl_subcmd_parsed(&credcmd_cmd, r);
 	if (o.dir != NULL)
 		return credcmd_local_gone("--state-dir");
 	if (env != NULL && *env != '\0')
 		return credcmd_local_gone("$BOS_STATE_DIR is set");
-	return bosctl_cred_api(sub, &o);
+	return bosctl_cred_api(sub->op, sub->name, &o);
 }

@@ -449,48 +449,53 @@ credapi_versions(struct http_client *hc, const struct cred_opts *o, struct bos_e
 	return 0;
 }
 
-static int
-credapi_dispatch(struct http_client *hc, const char *sub, const struct cred_opts *o,
-    struct bos_err *err)
-{
-	if (strcmp(sub, "add") == 0)
-		return credapi_add(hc, o, err);
-	if (strcmp(sub, "list") == 0)
-		return credapi_list(hc, o, err);
-	if (o->target == NULL)
-		return bos_err_set(err, BOS_E_INVALID, "%s needs a credential ID or NAME", sub);
-	if (strcmp(sub, "show") == 0 || strcmp(sub, "get") == 0)
-		return credapi_show(hc, o, err);
-	if (strcmp(sub, "update") == 0)
-		return credapi_update(hc, o, err);
-	if (strcmp(sub, "revoke") == 0)
-		return credapi_revoke(hc, o, err);
-	return credapi_versions(hc, o, err);
-}
+/*
+ * What each operation runs, whether it needs an ID or NAME, and what a
+ * helper token may do: read a secret (show --reveal), write a new version.
+ */
+enum credapi_helper { CREDAPI_ADMIN_ONLY, CREDAPI_HELPER, CREDAPI_HELPER_REVEAL };
+struct credapi_op {
+	int (*run)(struct http_client *hc, const struct cred_opts *o, struct bos_err *err);
+	int needs_target;
+	enum credapi_helper helper;
+};
 
-/* What a helper token may do: read a secret, write a new version. */
+static const struct credapi_op credapi_ops[] = {
+	[BOSCTL_CRED_ADD] = { credapi_add, 0, CREDAPI_ADMIN_ONLY },
+	[BOSCTL_CRED_LIST] = { credapi_list, 0, CREDAPI_ADMIN_ONLY },
+	[BOSCTL_CRED_SHOW] = { credapi_show, 1, CREDAPI_HELPER_REVEAL },
+	[BOSCTL_CRED_UPDATE] = { credapi_update, 1, CREDAPI_HELPER },
+	[BOSCTL_CRED_REVOKE] = { credapi_revoke, 1, CREDAPI_ADMIN_ONLY },
+	[BOSCTL_CRED_VERSIONS] = { credapi_versions, 1, CREDAPI_ADMIN_ONLY },
+};
+
 static int
-credapi_helper_ok(const char *sub, const struct cred_opts *o)
+credapi_helper_ok(const struct credapi_op *op, const struct cred_opts *o)
 {
-	if (strcmp(sub, "update") == 0)
-		return 1;
-	return (strcmp(sub, "show") == 0 || strcmp(sub, "get") == 0) && o->reveal;
+	return op->helper == CREDAPI_HELPER || (op->helper == CREDAPI_HELPER_REVEAL && o->reveal);
 }
 
 int
-bosctl_cred_api(const char *sub, const struct cred_opts *o)
+bosctl_cred_api(enum bosctl_cred_op which, const char *sub, const struct cred_opts *o)
 {
+	const struct credapi_op *op;
 	struct http_client *hc;
 	struct bos_err err;
 	int r;
 
-	if (bosctl_helper_token() != NULL && !credapi_helper_ok(sub, o))
+	if ((unsigned)which >= BOS_ARRAY_LEN(credapi_ops))
+		return bosctl_usage_fail("cred", "unknown subcommand '%s'", sub);
+	op = &credapi_ops[which];
+	if (bosctl_helper_token() != NULL && !credapi_helper_ok(op, o))
 		return bosctl_usage_fail("cred", "with a helper token only 'cred show ID --reveal' "
 		    "and 'cred update ID' are available");
 	bos_err_clear(&err);
 	if (bosctl_api_open(&hc, &err) != 0)
 		return bosctl_fail("%s", err.msg);
-	r = credapi_dispatch(hc, sub, o, &err);
+	if (op->needs_target && o->target == NULL)
+		r = bos_err_set(&err, BOS_E_INVALID, "%s needs a credential ID or NAME", sub);
+	else
+		r = op->run(hc, o, &err);
 	http_client_free(hc);
 	if (r != 0)
 		return bosctl_fail("%s", err.msg);
