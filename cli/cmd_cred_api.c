@@ -1,6 +1,6 @@
 /*
  * bosctl cred over the vault's API, as the admin signed in with 'bosctl
- * login': the same subcommands and options as the local mode in cmd_cred.c.
+ * login' (cmd_cred.c parses the options; bosctl has no local mode, issue #13).
  * With a helper token (bosctl --token-file FILE cred ...) only 'show
  * --reveal' and 'update' are offered, and an ID or NAME is sent as is: the
  * vault resolves it within the helper's grant, and a helper cannot list.

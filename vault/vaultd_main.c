@@ -489,7 +489,7 @@ vaultd_sweep_txn(struct vault *v, unsigned *n, struct bos_err *err)
 }
 
 /*
- * Revoke idle grants now; a busy database (a local bosctl) just waits for the
+ * Revoke idle grants now; a busy database (another process) just waits for the
  * next round. Revocations advance the signed audit head at once, as those of
  * the routes do (AUDIT_SIGNED, http.h): no copy taken before brings them back.
  */
