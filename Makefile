@@ -37,7 +37,7 @@ endif
 ifeq ($(FUZZ),1)
 OPT     += -fsanitize=fuzzer-no-link
 endif
-CPPFLAGS += -D_GNU_SOURCE -DSQLITE_HAS_CODEC -Icommon -Ipolicy -Ivault -Isandbox -Itests/unit/support -DBOS_LIBEXECDIR='"$(LIBEXECDIR)"'
+CPPFLAGS += -D_GNU_SOURCE -DSQLITE_HAS_CODEC -Icommon -Ishared -Ipolicy -Ivault -Isandbox -Itests/unit/support -DBOS_LIBEXECDIR='"$(LIBEXECDIR)"'
 CFLAGS  ?=
 CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SANLD)
@@ -47,13 +47,17 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SANLD)
 HSM_PKGS   := libp11 p11-kit-1 libcrypto
 VAULT_PKGS := sqlcipher libcrypto jansson libmicrohttpd libargon2
 # bosctl alone talks HTTPS as a client and draws QR codes; the vault never links libcurl.
-CLI_PKGS   := libcurl libqrencode
+# bosctl is only a client (issue #13): no SQLCipher, no HSM client, no vault code.
+CLI_PKGS   := libcurl libqrencode libcrypto jansson
 pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 # Include paths only; what each program links is chosen per program below.
 CPPFLAGS += $(call pkg_cflags,$(HSM_PKGS) $(VAULT_PKGS) $(CLI_PKGS))
 
 COMMON_SRCS := $(wildcard common/*.c)
+# shared/: what bosctl and the vault both need and that touches no vault
+# state: the offline audit-trail verifier, credential ids and type names.
+SHARED_SRCS := $(wildcard shared/*.c)
 POLICY_SRCS := $(wildcard policy/*.c)
 # sandbox/ (docs/SANDBOX.md): the seccomp filter, or the null sandbox in
 # sanitizer and fuzz builds, whose runtimes make calls no allow-list should
@@ -82,7 +86,13 @@ FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
+# bosctl's sources see common/ and shared/ headers only: a vault header
+# included by mistake fails to compile instead of pulling vault code in.
+$(call obj,$(CLI_SRCS)): CPPFLAGS := $(filter-out -Ivault -Ipolicy -Isandbox -Itests/unit/support \
+	-DSQLITE_HAS_CODEC,$(CPPFLAGS))
+
 LIBCOMMON := $(BUILD)/lib/libcommon.a
+LIBSHARED := $(BUILD)/lib/libshared.a
 LIBPOLICY := $(BUILD)/lib/libpolicy.a
 LIBHSM    := $(BUILD)/lib/libhsm.a
 LIBVAULT  := $(BUILD)/lib/libvault.a
@@ -122,6 +132,7 @@ $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIBCOMMON): $(call obj,$(COMMON_SRCS))
+$(LIBSHARED): $(call obj,$(SHARED_SRCS))
 $(LIBPOLICY): $(call obj,$(POLICY_SRCS))
 $(LIBHSM): $(call obj,$(HSM_SRCS))
 $(LIBVAULT): $(call obj,$(VAULT_SRCS))
@@ -135,22 +146,24 @@ $(BUILD)/bin/bos-hsmd: $(call obj,hsm/hsmd_main.c) $(LIBHSM) $(LIBSANDBOX) $(LIB
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(HSM_PKGS)) $(SANDBOX_LIBS) -ldl
 
-$(BUILD)/bin/bos-vaultd: $(call obj,vault/vaultd_main.c) $(LIBVAULT) $(LIBPOLICY) $(LIBSANDBOX) $(LIBCOMMON)
+$(BUILD)/bin/bos-vaultd: $(call obj,vault/vaultd_main.c) $(LIBVAULT) $(LIBPOLICY) $(LIBSHARED) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS)) $(SANDBOX_LIBS)
 
-$(BUILD)/bin/bosctl: $(call obj,$(CLI_SRCS)) $(LIBVAULT) $(LIBPOLICY) $(LIBCOMMON)
+# bosctl links shared/ and common/ only; tools/house-rules.sh checks the
+# binary (no SQLCipher, no store_, cred_ or hsm_client_ symbol).
+$(BUILD)/bin/bosctl: $(call obj,$(CLI_SRCS)) $(LIBSHARED) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(CLI_PKGS))
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(CLI_PKGS))
 
 # Unit tests and test tools link every library; they are not shipped.
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(TEST_SUPPORT_SRCS)) $(LIBVAULT) $(LIBPOLICY) $(LIBHSM) $(LIBSANDBOX) $(LIBCOMMON)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(TEST_SUPPORT_SRCS)) $(LIBVAULT) $(LIBPOLICY) $(LIBSHARED) $(LIBHSM) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) $(SANDBOX_LIBS) -ldl
-$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBHSM) $(LIBSANDBOX) $(LIBCOMMON)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBSHARED) $(LIBHSM) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS) $(CLI_PKGS) libssl) $(SANDBOX_LIBS) -ldl
@@ -170,7 +183,7 @@ integration: $(PRELOADS)
 programs: $(BINS) $(UNITS) $(TOOLS) $(PRELOADS)
 
 # libFuzzer targets, one per parser of untrusted input (clang, ASan + UBSan).
-$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBHSM) $(LIBCOMMON)
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBSHARED) $(LIBHSM) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl

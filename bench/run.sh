@@ -125,7 +125,7 @@ say "temporary directory $T; $(nproc) CPUs; wrk -t$WRK_THREADS -c$CONNS, ${DUR}s
 
 # ---- a development vault (not started yet: its certificate serves the hello server) ----
 umask 077
-"$BOS_BIN/bosctl" init --state-dir "$S" --dev >/dev/null || die "bosctl init"
+"$BOS_BIN/bos-vaultd" init --state-dir "$S" --dev >/dev/null || die "bos-vaultd init"
 PORT=$(free_port) || die "no free port"
 URL=https://127.0.0.1:$PORT
 echo "listen = 127.0.0.1:$PORT" >>"$S/bos.conf"

@@ -33,8 +33,10 @@ struct bosctl_ctx {
 
 static struct bosctl_ctx bosctl_ctx;
 
+static int bosctl_cmd_init(int argc, char **argv);
+
 static const struct bosctl_command bosctl_commands[] = {
-	{ "init", bosctl_cmd_init, "create a new vault in a state directory", 0 },
+	{ "init", bosctl_cmd_init, "moved: create a vault with 'bos-vaultd init'", 0 },
 	{ "admin", bosctl_cmd_admin, "create the first admin, add, list and reset admins", 0 },
 	{ "login", bosctl_cmd_login, "sign in as an admin (password + TOTP code)", 0 },
 	{ "logout", bosctl_cmd_logout, "end the session and delete the session file", 0 },
@@ -57,8 +59,9 @@ bosctl_usage(FILE *f)
 		fprintf(f, "  %-7s %s\n", bosctl_commands[i].name, bosctl_commands[i].summary);
 	fprintf(f, "\nRun 'bosctl COMMAND --help' for a command's options.\n"
 	    "\n"
-	    "'bosctl cred' talks to the running vault as the admin signed in with 'bosctl login',\n"
-	    "or, given --state-dir DIR or $BOS_STATE_DIR, opens the vault's files directly.\n"
+	    "'bosctl cred' talks to the running vault as the admin signed in with 'bosctl login'.\n"
+	    "bosctl never opens a vault's files: 'bos-vaultd init' creates a vault, and\n"
+	    "'bos-vaultd --maintenance' serves only its unix socket (BOS_ADDR=unix:DIR/vault.sock).\n"
 	    "\n"
 	    "Helpers (given a bos_h_ token by 'bosctl grant create') read and update the\n"
 	    "credentials of their grant, without signing in:\n"
@@ -79,6 +82,21 @@ bosctl_usage(FILE *f)
 	    "  BOS_CACERT  the certificate that signs the vault's (default var/dev/tls/cert.pem\n"
 	    "              when it exists and BOS_ADDR is the default, else the system store)\n"
 	    "  BOS_SOCKET  the vault's unix socket for 'bosctl admin' (default var/dev/vault.sock)\n");
+}
+
+/*
+ * Creating a vault opens its files and its HSM, which is the vault
+ * program's business: bosctl is only a client (issue #13).
+ */
+static int
+bosctl_cmd_init(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "bosctl init: bosctl no longer creates vaults; run 'bos-vaultd init "
+	    "--state-dir DIR --dev' (or --module PATH --token LABEL) as the vault's user, see "
+	    "'bos-vaultd init --help'\n");
+	return BOSCTL_EXIT_USAGE;
 }
 
 int
@@ -105,6 +123,39 @@ bosctl_usage_fail(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nRun 'bosctl%s%s --help' for the options.\n", *cmd ? " " : "", cmd);
 	return BOSCTL_EXIT_USAGE;
+}
+
+const void *
+bosctl_subcmd_find(const struct bosctl_subcmds *c, int argc, char **argv, int *rc)
+{
+	const char *e;
+	size_t i;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		c->usage(argc < 2 ? stderr : stdout);
+		*rc = argc < 2 ? BOSCTL_EXIT_USAGE : BOSCTL_EXIT_OK;
+		return NULL;
+	}
+	for (i = 0, e = c->table; i < c->n; i++, e += c->size)
+		if (strcmp(argv[1], *(const char *const *)(const void *)e) == 0)
+			return e;
+	if (c->quiet)
+		*rc = bosctl_usage_fail(c->cmd, "%s", c->use);
+	else if (c->use != NULL)
+		*rc = bosctl_usage_fail(c->cmd, "unknown subcommand '%s': use %s", argv[1], c->use);
+	else {
+		fprintf(stderr, "bosctl %s: unknown subcommand '%s'\n\n", c->cmd, argv[1]);
+		c->usage(stderr);
+		*rc = BOSCTL_EXIT_USAGE;
+	}
+	return NULL;
+}
+
+int
+bosctl_subcmd_parsed(const struct bosctl_subcmds *c, int r)
+{
+	c->usage(r > 0 ? stdout : stderr);
+	return r > 0 ? BOSCTL_EXIT_OK : BOSCTL_EXIT_USAGE;
 }
 
 const char *
@@ -250,35 +301,13 @@ bosctl_token_setup(char *tok, const char *file)
 	return r == 0 ? BOSCTL_EXIT_OK : bosctl_fail("%s", err.msg);
 }
 
-/* "--state-dir", "--state-dir=DIR" or an abbreviation that getopt_long would take. */
+/* A helper token is only for 'cred' (which refuses --state-dir for everyone). */
 static int
-bosctl_is_state_dir_opt(const char *a)
+bosctl_token_command_ok(const struct bosctl_command *cmd)
 {
-	size_t n;
-
-	if (strncmp(a, "--st", 4) != 0)
-		return 0;
-	n = strcspn(a + 2, "=");
-	return strncmp(a + 2, "state-dir", n) == 0 && n <= strlen("state-dir");
-}
-
-/* A helper token works over the API only, and only for 'cred'. */
-static int
-bosctl_token_command_ok(const struct bosctl_command *cmd, int argc, char **argv)
-{
-	const char *dir = getenv("BOS_STATE_DIR");
-	int i;
-
 	if (!cmd->helper_ok)
 		return bosctl_usage_fail(cmd->name, "a helper token (--token, --token-file) is "
 		    "only for 'bosctl cred show ID --reveal' and 'bosctl cred update ID'");
-	for (i = 1; i < argc; i++)
-		if (bosctl_is_state_dir_opt(argv[i]))
-			return bosctl_usage_fail(cmd->name, "a helper token works over the API: "
-			    "drop --state-dir");
-	if (dir != NULL && *dir != '\0')
-		return bosctl_usage_fail(cmd->name, "a helper token works over the API: unset "
-		    "BOS_STATE_DIR");
 	return BOSCTL_EXIT_OK;
 }
 
@@ -317,7 +346,7 @@ bosctl_run(int argc, char **argv)
 		return BOSCTL_EXIT_USAGE;
 	}
 	if (tok != NULL || file != NULL) {
-		if ((r = bosctl_token_command_ok(cmd, argc - i, argv + i)) != 0 ||
+		if ((r = bosctl_token_command_ok(cmd)) != 0 ||
 		    (r = bosctl_token_setup(tok, file)) != 0)
 			return r;
 	}

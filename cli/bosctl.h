@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "compiler.h"
 #include "err.h"
 #include "token.h"
@@ -14,14 +15,13 @@ struct http_client;
 #define BOSCTL_EXIT_FAIL 1
 #define BOSCTL_EXIT_USAGE 2
 
-/* The options of 'bosctl cred', shared by the local and the API implementations. */
+/* The options of 'bosctl cred' (dir: a --state-dir given, which is refused). */
 struct cred_opts {
 	const char *dir, *name, *type, *service, *metadata, *target;
 	int json, reveal;
 	unsigned long version;
 };
 
-int bosctl_cmd_init(int argc, char **argv);
 int bosctl_cmd_cred(int argc, char **argv);
 int bosctl_cmd_admin(int argc, char **argv);
 int bosctl_cmd_login(int argc, char **argv);
@@ -31,11 +31,48 @@ int bosctl_cmd_grant(int argc, char **argv);
 int bosctl_cmd_token(int argc, char **argv);
 int bosctl_cmd_audit(int argc, char **argv);
 
+/* What a 'bosctl cred' subcommand does (cmd_cred.c's table names them). */
+enum bosctl_cred_op {
+	BOSCTL_CRED_ADD, BOSCTL_CRED_LIST, BOSCTL_CRED_SHOW, BOSCTL_CRED_UPDATE,
+	BOSCTL_CRED_REVOKE, BOSCTL_CRED_VERSIONS,
+};
+
+/* 'bosctl cred SUB' (op, named sub) over the vault's API. Returns an exit status. */
+int bosctl_cred_api(enum bosctl_cred_op op, const char *sub, const struct cred_opts *o);
+
 /*
- * 'bosctl cred SUB' over the vault's API (no state directory given).
- * Returns an exit status.
+ * The subcommands of a command ('bosctl CMD SUB ...'). Each command keeps a
+ * table of its own entry type, whose first member is the name (const char *),
+ * with what that subcommand runs; the lookup and the usage rules are shared:
+ * no SUB prints the usage to stderr (exit 2), --help or help to stdout (exit
+ * 0), and an unknown SUB is a usage error (exit 2).
  */
-int bosctl_cred_api(const char *sub, const struct cred_opts *o);
+struct bosctl_subcmds {
+	const char *cmd;             /* "grant" */
+	void (*usage)(FILE *f);
+	const void *table;           /* n entries of size bytes, each starting with its name */
+	size_t n, size;
+	/*
+	 * An unknown SUB: with use NULL, "bosctl CMD: unknown subcommand 'SUB'" and the
+	 * usage; else "unknown subcommand 'SUB': use USE" and a pointer to --help, or,
+	 * with quiet set, USE alone (SUB is not quoted back: it may be a secret).
+	 */
+	const char *use;
+	int quiet;
+};
+#define BOSCTL_SUBCMDS(name, usage_fn, tbl, use, quiet) \
+	{ (name), (usage_fn), (tbl), BOS_ARRAY_LEN(tbl), sizeof((tbl)[0]), (use), (quiet) }
+
+/*
+ * The entry of c's table named by argv[1], or NULL with the exit status in
+ * *rc when there is nothing to run (usage shown, or a usage error).
+ */
+const void *bosctl_subcmd_find(const struct bosctl_subcmds *c, int argc, char **argv, int *rc);
+/*
+ * The exit status after a command's option parser returned r != 0: 1 was
+ * --help (usage on stdout, exit 0), -1 a usage error (usage on stderr, exit 2).
+ */
+int bosctl_subcmd_parsed(const struct bosctl_subcmds *c, int r);
 
 /* Print "bosctl: error: MSG" to stderr and return BOSCTL_EXIT_FAIL. */
 int bosctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

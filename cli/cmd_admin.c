@@ -391,20 +391,28 @@ admin_reset(struct http_client *hc, const struct admin_opts *o, struct bos_err *
 }
 
 /* add, list, reset: as the admin signed in with 'bosctl login'. */
+/* What each subcommand runs: create on the unix socket, the others as the signed-in admin. */
+struct admin_sub {
+	const char *name;
+	int (*run)(struct http_client *hc, const struct admin_opts *o, struct bos_err *err);
+};
+
+static const struct admin_sub admin_subs[] = {
+	{ "create", NULL }, { "add", admin_add }, { "list", admin_list }, { "reset", admin_reset },
+};
+
+static const struct bosctl_subcmds admin_cmd =
+	BOSCTL_SUBCMDS("admin", admin_usage, admin_subs, NULL, 0);
+
 static int
-admin_run_signed_in(const struct admin_opts *o, struct bos_err *err)
+admin_run_signed_in(const struct admin_sub *sub, const struct admin_opts *o, struct bos_err *err)
 {
 	struct http_client *hc;
 	int r;
 
 	if (bosctl_api_open(&hc, err) != 0)
 		return -1;
-	if (strcmp(o->sub, "add") == 0)
-		r = admin_add(hc, o, err);
-	else if (strcmp(o->sub, "list") == 0)
-		r = admin_list(hc, o, err);
-	else
-		r = admin_reset(hc, o, err);
+	r = sub->run(hc, o, err);
 	http_client_free(hc);
 	return r;
 }
@@ -412,30 +420,17 @@ admin_run_signed_in(const struct admin_opts *o, struct bos_err *err)
 int
 bosctl_cmd_admin(int argc, char **argv)
 {
-	static const char *const subs[] = { "create", "add", "list", "reset" };
+	const struct admin_sub *sub;
 	struct admin_opts o;
 	struct bos_err err;
-	size_t i;
 	int r;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-		admin_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? BOSCTL_EXIT_USAGE : BOSCTL_EXIT_OK;
-	}
-	for (i = 0; i < BOS_ARRAY_LEN(subs) && strcmp(argv[1], subs[i]) != 0; i++)
-		;
-	if (i == BOS_ARRAY_LEN(subs)) {
-		fprintf(stderr, "bosctl admin: unknown subcommand '%s'\n\n", argv[1]);
-		admin_usage(stderr);
-		return BOSCTL_EXIT_USAGE;
-	}
-	if ((r = admin_parse(argc - 1, argv + 1, &o)) != 0) {
-		admin_usage(r > 0 ? stdout : stderr);
-		return r > 0 ? BOSCTL_EXIT_OK : BOSCTL_EXIT_USAGE;
-	}
+	if ((sub = bosctl_subcmd_find(&admin_cmd, argc, argv, &r)) == NULL)
+		return r;
+	if ((r = admin_parse(argc - 1, argv + 1, &o)) != 0)
+		return bosctl_subcmd_parsed(&admin_cmd, r);
 	bos_err_clear(&err);
-	if ((strcmp(o.sub, "create") == 0 ? admin_create(&o, &err) :
-	    admin_run_signed_in(&o, &err)) != 0)
+	if ((sub->run == NULL ? admin_create(&o, &err) : admin_run_signed_in(sub, &o, &err)) != 0)
 		return bosctl_fail("%s", err.msg);
 	return BOSCTL_EXIT_OK;
 }

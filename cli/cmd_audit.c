@@ -1167,28 +1167,20 @@ static const struct audit_sub audit_subs[] = {
 	{ "verify", audit_verify_cmd, AO_PUBKEY | AO_UNSIGNED_TAIL | AO_TRUSTED | AO_JSON, 1 },
 };
 
+static const struct bosctl_subcmds audit_cmd =
+	BOSCTL_SUBCMDS("audit", audit_usage, audit_subs, "tail, search, export, pubkey or verify", 0);
+
 int
 bosctl_cmd_audit(int argc, char **argv)
 {
-	const struct audit_sub *sub = NULL;
+	const struct audit_sub *sub;
 	struct audit_opts o;
-	size_t i;
 	int r;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-		audit_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? BOSCTL_EXIT_USAGE : BOSCTL_EXIT_OK;
-	}
-	for (i = 0; i < BOS_ARRAY_LEN(audit_subs); i++)
-		if (strcmp(argv[1], audit_subs[i].name) == 0)
-			sub = &audit_subs[i];
-	if (sub == NULL)
-		return bosctl_usage_fail("audit", "unknown subcommand '%s': use tail, search, "
-		    "export, pubkey or verify", argv[1]);
-	if ((r = audit_parse(argc - 1, argv + 1, &o)) != 0) {
-		audit_usage(r > 0 ? stdout : stderr);
-		return r > 0 ? BOSCTL_EXIT_OK : BOSCTL_EXIT_USAGE;
-	}
+	if ((sub = bosctl_subcmd_find(&audit_cmd, argc, argv, &r)) == NULL)
+		return r;
+	if ((r = audit_parse(argc - 1, argv + 1, &o)) != 0)
+		return bosctl_subcmd_parsed(&audit_cmd, r);
 	if ((r = audit_check_opts(sub, &o)) != 0)
 		return r;
 	return sub->run(&o);

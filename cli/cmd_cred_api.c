@@ -1,6 +1,6 @@
 /*
  * bosctl cred over the vault's API, as the admin signed in with 'bosctl
- * login': the same subcommands and options as the local mode in cmd_cred.c.
+ * login' (cmd_cred.c parses the options; bosctl has no local mode, issue #13).
  * With a helper token (bosctl --token-file FILE cred ...) only 'show
  * --reveal' and 'update' are offered, and an ID or NAME is sent as is: the
  * vault resolves it within the helper's grant, and a helper cannot list.
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "bosctl.h"
-#include "cred.h"
+#include "cred_name.h"
 #include "http_client.h"
 #include "io.h"
 #include "json_alloc.h"
@@ -28,7 +28,7 @@
 
 /* "/credentials/ID" + suffix, with ID percent-encoded. */
 static int
-cred_api_path(char *out, size_t n, const char *id, const char *suffix, struct bos_err *err)
+credapi_path(char *out, size_t n, const char *id, const char *suffix, struct bos_err *err)
 {
 	char *e = http_client_escape(id);
 	int k;
@@ -42,14 +42,14 @@ cred_api_path(char *out, size_t n, const char *id, const char *suffix, struct bo
 }
 
 static void
-cred_api_print_json(const json_t *o)
+credapi_print_json(const json_t *o)
 {
 	json_dumpf(o, stdout, JSON_COMPACT);
 	fputc('\n', stdout);
 }
 
 static const char *
-cred_api_str(const json_t *o, const char *key)
+credapi_str(const json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 
@@ -57,48 +57,48 @@ cred_api_str(const json_t *o, const char *key)
 }
 
 static long long
-cred_api_int(const json_t *o, const char *key)
+credapi_int(const json_t *o, const char *key)
 {
 	return json_integer_value(json_object_get(o, key));
 }
 
 /* Print what is there; fields the vault did not send show as "-". */
 static void
-cred_api_print_meta(const json_t *m, int json)
+credapi_print_meta(const json_t *m, int json)
 {
 	const json_t *md = json_object_get(m, "metadata"), *card = json_object_get(m, "card");
 	char *mds = md != NULL ? json_dumps(md, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 
 	if (json) {
-		cred_api_print_json(m);
+		credapi_print_json(m);
 		json_alloc_release(mds);
 		return;
 	}
 	printf("id:       %s\nname:     %s\ntype:     %s\nservice:  %s\nversion:  %lld\n"
-	    "status:   %s\nmetadata: %s\n", cred_api_str(m, "id"), cred_api_str(m, "name"),
-	    cred_api_str(m, "type"), cred_api_str(m, "service"), cred_api_int(m, "version"),
-	    cred_api_str(m, "status"), mds != NULL ? mds : "{}");
+	    "status:   %s\nmetadata: %s\n", credapi_str(m, "id"), credapi_str(m, "name"),
+	    credapi_str(m, "type"), credapi_str(m, "service"), credapi_int(m, "version"),
+	    credapi_str(m, "status"), mds != NULL ? mds : "{}");
 	if (json_is_object(card))
-		printf("card:     %s %s******%s\n", cred_api_str(card, "brand"),
-		    cred_api_str(card, "first6"), cred_api_str(card, "last4"));
-	printf("created:  %s\nupdated:  %s\n", cred_api_str(m, "created_at"),
-	    cred_api_str(m, "updated_at"));
+		printf("card:     %s %s******%s\n", credapi_str(card, "brand"),
+		    credapi_str(card, "first6"), credapi_str(card, "last4"));
+	printf("created:  %s\nupdated:  %s\n", credapi_str(m, "created_at"),
+	    credapi_str(m, "updated_at"));
 	if (json_object_get(m, "revoked_at") != NULL)
-		printf("revoked:  %s\n", cred_api_str(m, "revoked_at"));
+		printf("revoked:  %s\n", credapi_str(m, "revoked_at"));
 	json_alloc_release(mds);
 }
 
 static void
-cred_api_print_row(const json_t *m)
+credapi_print_row(const json_t *m)
 {
-	printf("%-28s %-13s %-12s v%-4lld %-8s %s\n", cred_api_str(m, "id"), cred_api_str(m, "type"),
-	    cred_api_str(m, "service"), cred_api_int(m, "version"), cred_api_str(m, "status"),
-	    cred_api_str(m, "name"));
+	printf("%-28s %-13s %-12s v%-4lld %-8s %s\n", credapi_str(m, "id"), credapi_str(m, "type"),
+	    credapi_str(m, "service"), credapi_int(m, "version"), credapi_str(m, "status"),
+	    credapi_str(m, "name"));
 }
 
 /* "/credentials" with the list filters as a query string. */
 static int
-cred_api_list_path(char *out, size_t n, const char *service, const char *type,
+credapi_list_path(char *out, size_t n, const char *service, const char *type,
     struct bos_err *err)
 {
 	char *s = service != NULL ? http_client_escape(service) : NULL;
@@ -116,12 +116,12 @@ cred_api_list_path(char *out, size_t n, const char *service, const char *type,
 
 /* GET /credentials (filtered); *list borrows from *resp. */
 static int
-cred_api_get_list(struct http_client *hc, const char *service, const char *type,
+credapi_get_list(struct http_client *hc, const char *service, const char *type,
     struct http_resp *resp, json_t **list, struct bos_err *err)
 {
 	char path[CRED_API_PATH_MAX];
 
-	if (cred_api_list_path(path, sizeof(path), service, type, err) != 0 ||
+	if (credapi_list_path(path, sizeof(path), service, type, err) != 0 ||
 	    http_client_call_ok(hc, "GET", path, NULL, resp, err) != 0)
 		return -1;
 	*list = json_object_get(resp->json, "credentials");
@@ -133,15 +133,15 @@ cred_api_get_list(struct http_client *hc, const char *service, const char *type,
 
 /* The list entry whose id, or else whose name, is target; NULL when none. */
 static json_t *
-cred_api_match(json_t *list, const char *target)
+credapi_match(json_t *list, const char *target)
 {
 	json_t *m, *by_name = NULL;
 	size_t i;
 
 	json_array_foreach(list, i, m) {
-		if (strcmp(cred_api_str(m, "id"), target) == 0)
+		if (strcmp(credapi_str(m, "id"), target) == 0)
 			return m;
-		if (by_name == NULL && strcmp(cred_api_str(m, "name"), target) == 0)
+		if (by_name == NULL && strcmp(credapi_str(m, "name"), target) == 0)
 			by_name = m;
 	}
 	return by_name;
@@ -149,15 +149,15 @@ cred_api_match(json_t *list, const char *target)
 
 /* The metadata of target (ID or NAME), a new reference. */
 static int
-cred_api_find(struct http_client *hc, const char *target, json_t **meta, struct bos_err *err)
+credapi_find(struct http_client *hc, const char *target, json_t **meta, struct bos_err *err)
 {
 	struct http_resp resp;
 	json_t *list, *m;
 
 	*meta = NULL;
-	if (cred_api_get_list(hc, NULL, NULL, &resp, &list, err) != 0)
+	if (credapi_get_list(hc, NULL, NULL, &resp, &list, err) != 0)
 		return -1;
-	if ((m = cred_api_match(list, target)) != NULL)
+	if ((m = credapi_match(list, target)) != NULL)
 		*meta = json_incref(m);
 	http_resp_free(&resp);
 	if (*meta == NULL)
@@ -168,7 +168,7 @@ cred_api_find(struct http_client *hc, const char *target, json_t **meta, struct 
 
 /* The id of target: itself when it has the form of an id, else looked up by name. */
 static int
-cred_api_resolve(struct http_client *hc, const char *target, char *id, size_t n,
+credapi_resolve(struct http_client *hc, const char *target, char *id, size_t n,
     struct bos_err *err)
 {
 	json_t *m;
@@ -176,10 +176,10 @@ cred_api_resolve(struct http_client *hc, const char *target, char *id, size_t n,
 
 	if (cred_id_valid(target) || bosctl_helper_token() != NULL)
 		k = snprintf(id, n, "%s", target);
-	else if (cred_api_find(hc, target, &m, err) != 0)
+	else if (credapi_find(hc, target, &m, err) != 0)
 		return -1;
 	else {
-		k = snprintf(id, n, "%s", cred_api_str(m, "id"));
+		k = snprintf(id, n, "%s", credapi_str(m, "id"));
 		json_decref(m);
 	}
 	return k < 0 || (size_t)k >= n ? bos_err_set(err, BOS_E_INVALID, "the credential id "
@@ -188,7 +188,7 @@ cred_api_resolve(struct http_client *hc, const char *target, char *id, size_t n,
 
 /* The secret as a JSON string: the API carries text, so it must be UTF-8. */
 static json_t *
-cred_api_read_secret(const char *what, struct bos_err *err)
+credapi_read_secret(const char *what, struct bos_err *err)
 {
 	uint8_t *secret = NULL;
 	size_t len = 0;
@@ -206,7 +206,7 @@ cred_api_read_secret(const char *what, struct bos_err *err)
 
 /* Check the options of add; *md is the parsed --metadata (NULL when not given). */
 static int
-cred_api_add_opts(const struct cred_opts *o, json_t **md, struct bos_err *err)
+credapi_add_opts(const struct cred_opts *o, json_t **md, struct bos_err *err)
 {
 	enum cred_type t;
 
@@ -229,11 +229,11 @@ cred_api_add_opts(const struct cred_opts *o, json_t **md, struct bos_err *err)
 }
 
 static json_t *
-cred_api_add_body(const struct cred_opts *o, struct bos_err *err)
+credapi_add_body(const struct cred_opts *o, struct bos_err *err)
 {
 	json_t *body, *md, *secret;
 
-	if (cred_api_add_opts(o, &md, err) != 0)
+	if (credapi_add_opts(o, &md, err) != 0)
 		return NULL;
 	body = json_pack("{s:s, s:s, s:s}", "name", o->name, "type", o->type, "service", o->service);
 	if (body != NULL && md != NULL && json_object_set(body, "metadata", md) != 0) {
@@ -245,7 +245,7 @@ cred_api_add_body(const struct cred_opts *o, struct bos_err *err)
 		bos_err_set(err, BOS_E_NOMEM, "out of memory");
 		return NULL;
 	}
-	if ((secret = cred_api_read_secret("secret", err)) == NULL) {
+	if ((secret = credapi_read_secret("secret", err)) == NULL) {
 		json_decref(body);
 		return NULL;
 	}
@@ -258,10 +258,10 @@ cred_api_add_body(const struct cred_opts *o, struct bos_err *err)
 }
 
 static int
-cred_api_add(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
+credapi_add(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
 {
 	struct http_resp resp;
-	json_t *body = cred_api_add_body(o, err);
+	json_t *body = credapi_add_body(o, err);
 	int r;
 
 	if (body == NULL)
@@ -271,15 +271,15 @@ cred_api_add(struct http_client *hc, const struct cred_opts *o, struct bos_err *
 	if (r != 0)
 		return -1;
 	if (o->json)
-		cred_api_print_json(resp.json);
+		credapi_print_json(resp.json);
 	else
-		printf("%s\n", cred_api_str(resp.json, "id"));
+		printf("%s\n", credapi_str(resp.json, "id"));
 	http_resp_free(&resp);
 	return 0;
 }
 
 static int
-cred_api_list(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
+credapi_list(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
 {
 	struct http_resp resp;
 	json_t *list, *m;
@@ -288,13 +288,13 @@ cred_api_list(struct http_client *hc, const struct cred_opts *o, struct bos_err 
 	if (o->target != NULL)
 		return bos_err_set(err, BOS_E_INVALID, "list takes no ID or NAME (filter with "
 		    "--service and --type)");
-	if (cred_api_get_list(hc, o->service, o->type, &resp, &list, err) != 0)
+	if (credapi_get_list(hc, o->service, o->type, &resp, &list, err) != 0)
 		return -1;
 	json_array_foreach(list, i, m) {
 		if (o->json)
-			cred_api_print_json(m);
+			credapi_print_json(m);
 		else
-			cred_api_print_row(m);
+			credapi_print_row(m);
 	}
 	http_resp_free(&resp);
 	return 0;
@@ -302,7 +302,7 @@ cred_api_list(struct http_client *hc, const struct cred_opts *o, struct bos_err 
 
 /* base64 of a secret that is not UTF-8 ("secret_base64"), decoded into *out. */
 static int
-cred_api_unbase64(const char *b64, uint8_t **out, size_t *len, struct bos_err *err)
+credapi_unbase64(const char *b64, uint8_t **out, size_t *len, struct bos_err *err)
 {
 	size_t n = strlen(b64), pad = 0;
 	int k;
@@ -323,7 +323,7 @@ cred_api_unbase64(const char *b64, uint8_t **out, size_t *len, struct bos_err *e
 
 /* Print the secret of a GET /credentials/{id} answer alone on standard output. */
 static int
-cred_api_write_secret(const json_t *o, struct bos_err *err)
+credapi_write_secret(const json_t *o, struct bos_err *err)
 {
 	const json_t *s = json_object_get(o, "secret");
 	const char *b64 = json_string_value(json_object_get(o, "secret_base64"));
@@ -335,7 +335,7 @@ cred_api_write_secret(const json_t *o, struct bos_err *err)
 		r = io_write_full(STDOUT_FILENO, json_string_value(s), json_string_length(s));
 	else if (b64 == NULL)
 		return bos_err_set(err, BOS_E_INVALID, "the vault's answer carries no secret");
-	else if (cred_api_unbase64(b64, &raw, &len, err) != 0)
+	else if (credapi_unbase64(b64, &raw, &len, err) != 0)
 		return -1;
 	else {
 		r = io_write_full(STDOUT_FILENO, raw, len);
@@ -347,7 +347,7 @@ cred_api_write_secret(const json_t *o, struct bos_err *err)
 }
 
 static int
-cred_api_reveal(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
+credapi_reveal(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
 {
 	char id[CRED_API_PATH_MAX], path[CRED_API_PATH_MAX], query[32] = "";
 	struct http_resp resp;
@@ -355,40 +355,40 @@ cred_api_reveal(struct http_client *hc, const struct cred_opts *o, struct bos_er
 
 	if (o->version != 0)
 		(void)snprintf(query, sizeof(query), "?version=%lu", o->version);
-	if (cred_api_resolve(hc, o->target, id, sizeof(id), err) != 0 ||
-	    cred_api_path(path, sizeof(path), id, query, err) != 0 ||
+	if (credapi_resolve(hc, o->target, id, sizeof(id), err) != 0 ||
+	    credapi_path(path, sizeof(path), id, query, err) != 0 ||
 	    http_client_call_ok(hc, "GET", path, NULL, &resp, err) != 0)
 		return -1;
-	r = cred_api_write_secret(resp.json, err);
+	r = credapi_write_secret(resp.json, err);
 	http_resp_free(&resp);
 	return r;
 }
 
 static int
-cred_api_show(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
+credapi_show(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
 {
 	json_t *m;
 
 	if (o->reveal)
-		return cred_api_reveal(hc, o, err);
-	if (cred_api_find(hc, o->target, &m, err) != 0)
+		return credapi_reveal(hc, o, err);
+	if (credapi_find(hc, o->target, &m, err) != 0)
 		return -1;
-	cred_api_print_meta(m, o->json);
+	credapi_print_meta(m, o->json);
 	json_decref(m);
 	return 0;
 }
 
 static int
-cred_api_update(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
+credapi_update(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
 {
 	char id[CRED_API_PATH_MAX], path[CRED_API_PATH_MAX];
 	struct http_resp resp;
 	json_t *body, *secret;
 	int r;
 
-	if (cred_api_resolve(hc, o->target, id, sizeof(id), err) != 0 ||
-	    cred_api_path(path, sizeof(path), id, "", err) != 0 ||
-	    (secret = cred_api_read_secret("new secret", err)) == NULL)
+	if (credapi_resolve(hc, o->target, id, sizeof(id), err) != 0 ||
+	    credapi_path(path, sizeof(path), id, "", err) != 0 ||
+	    (secret = credapi_read_secret("new secret", err)) == NULL)
 		return -1;
 	if ((body = json_object()) == NULL || json_object_set_new(body, "secret", secret) != 0) {
 		json_decref(body);
@@ -399,26 +399,26 @@ cred_api_update(struct http_client *hc, const struct cred_opts *o, struct bos_er
 	if (r != 0)
 		return -1;
 	if (o->json)
-		cred_api_print_json(resp.json);
+		credapi_print_json(resp.json);
 	else
 		printf("%s is now at version %lld\n", json_is_string(json_object_get(resp.json, "id")) ?
-		    cred_api_str(resp.json, "id") : id, cred_api_int(resp.json, "version"));
+		    credapi_str(resp.json, "id") : id, credapi_int(resp.json, "version"));
 	http_resp_free(&resp);
 	return 0;
 }
 
 static int
-cred_api_revoke(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
+credapi_revoke(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
 {
 	char id[CRED_API_PATH_MAX], path[CRED_API_PATH_MAX];
 	struct http_resp resp;
 
-	if (cred_api_resolve(hc, o->target, id, sizeof(id), err) != 0 ||
-	    cred_api_path(path, sizeof(path), id, "", err) != 0 ||
+	if (credapi_resolve(hc, o->target, id, sizeof(id), err) != 0 ||
+	    credapi_path(path, sizeof(path), id, "", err) != 0 ||
 	    http_client_call_ok(hc, "DELETE", path, NULL, &resp, err) != 0)
 		return -1;
 	if (o->json)
-		cred_api_print_json(resp.json);
+		credapi_print_json(resp.json);
 	else
 		printf("revoked %s\n", id);
 	http_resp_free(&resp);
@@ -426,71 +426,76 @@ cred_api_revoke(struct http_client *hc, const struct cred_opts *o, struct bos_er
 }
 
 static int
-cred_api_versions(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
+credapi_versions(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
 {
 	char id[CRED_API_PATH_MAX], path[CRED_API_PATH_MAX];
 	struct http_resp resp;
 	json_t *list, *v;
 	size_t i;
 
-	if (cred_api_resolve(hc, o->target, id, sizeof(id), err) != 0 ||
-	    cred_api_path(path, sizeof(path), id, "/versions", err) != 0 ||
+	if (credapi_resolve(hc, o->target, id, sizeof(id), err) != 0 ||
+	    credapi_path(path, sizeof(path), id, "/versions", err) != 0 ||
 	    http_client_call_ok(hc, "GET", path, NULL, &resp, err) != 0)
 		return -1;
 	list = json_object_get(resp.json, "versions");
 	json_array_foreach(list, i, v) {
 		if (o->json)
-			cred_api_print_json(v);
+			credapi_print_json(v);
 		else
-			printf("v%lld\tcreated %s\n", cred_api_int(v, "version"),
-			    cred_api_str(v, "created_at"));
+			printf("v%lld\tcreated %s\n", credapi_int(v, "version"),
+			    credapi_str(v, "created_at"));
 	}
 	http_resp_free(&resp);
 	return 0;
 }
 
-static int
-cred_api_dispatch(struct http_client *hc, const char *sub, const struct cred_opts *o,
-    struct bos_err *err)
-{
-	if (strcmp(sub, "add") == 0)
-		return cred_api_add(hc, o, err);
-	if (strcmp(sub, "list") == 0)
-		return cred_api_list(hc, o, err);
-	if (o->target == NULL)
-		return bos_err_set(err, BOS_E_INVALID, "%s needs a credential ID or NAME", sub);
-	if (strcmp(sub, "show") == 0 || strcmp(sub, "get") == 0)
-		return cred_api_show(hc, o, err);
-	if (strcmp(sub, "update") == 0)
-		return cred_api_update(hc, o, err);
-	if (strcmp(sub, "revoke") == 0)
-		return cred_api_revoke(hc, o, err);
-	return cred_api_versions(hc, o, err);
-}
+/*
+ * What each operation runs, whether it needs an ID or NAME, and what a
+ * helper token may do: read a secret (show --reveal), write a new version.
+ */
+enum credapi_helper { CREDAPI_ADMIN_ONLY, CREDAPI_HELPER, CREDAPI_HELPER_REVEAL };
+struct credapi_op {
+	int (*run)(struct http_client *hc, const struct cred_opts *o, struct bos_err *err);
+	int needs_target;
+	enum credapi_helper helper;
+};
 
-/* What a helper token may do: read a secret, write a new version. */
+static const struct credapi_op credapi_ops[] = {
+	[BOSCTL_CRED_ADD] = { credapi_add, 0, CREDAPI_ADMIN_ONLY },
+	[BOSCTL_CRED_LIST] = { credapi_list, 0, CREDAPI_ADMIN_ONLY },
+	[BOSCTL_CRED_SHOW] = { credapi_show, 1, CREDAPI_HELPER_REVEAL },
+	[BOSCTL_CRED_UPDATE] = { credapi_update, 1, CREDAPI_HELPER },
+	[BOSCTL_CRED_REVOKE] = { credapi_revoke, 1, CREDAPI_ADMIN_ONLY },
+	[BOSCTL_CRED_VERSIONS] = { credapi_versions, 1, CREDAPI_ADMIN_ONLY },
+};
+
 static int
-cred_api_helper_ok(const char *sub, const struct cred_opts *o)
+credapi_helper_ok(const struct credapi_op *op, const struct cred_opts *o)
 {
-	if (strcmp(sub, "update") == 0)
-		return 1;
-	return (strcmp(sub, "show") == 0 || strcmp(sub, "get") == 0) && o->reveal;
+	return op->helper == CREDAPI_HELPER || (op->helper == CREDAPI_HELPER_REVEAL && o->reveal);
 }
 
 int
-bosctl_cred_api(const char *sub, const struct cred_opts *o)
+bosctl_cred_api(enum bosctl_cred_op which, const char *sub, const struct cred_opts *o)
 {
+	const struct credapi_op *op;
 	struct http_client *hc;
 	struct bos_err err;
 	int r;
 
-	if (bosctl_helper_token() != NULL && !cred_api_helper_ok(sub, o))
+	if ((unsigned)which >= BOS_ARRAY_LEN(credapi_ops))
+		return bosctl_usage_fail("cred", "unknown subcommand '%s'", sub);
+	op = &credapi_ops[which];
+	if (bosctl_helper_token() != NULL && !credapi_helper_ok(op, o))
 		return bosctl_usage_fail("cred", "with a helper token only 'cred show ID --reveal' "
 		    "and 'cred update ID' are available");
 	bos_err_clear(&err);
 	if (bosctl_api_open(&hc, &err) != 0)
 		return bosctl_fail("%s", err.msg);
-	r = cred_api_dispatch(hc, sub, o, &err);
+	if (op->needs_target && o->target == NULL)
+		r = bos_err_set(&err, BOS_E_INVALID, "%s needs a credential ID or NAME", sub);
+	else
+		r = op->run(hc, o, &err);
 	http_client_free(hc);
 	if (r != 0)
 		return bosctl_fail("%s", err.msg);

@@ -540,6 +540,11 @@ grant_time(const char *s)
 	memset(&tm, 0, sizeof(tm));
 	if (s == NULL || (end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
 		return 0;
+	/* The vault writes "...Z" (UTC); anything after it is not a time. */
+	if (*end == 'Z')
+		end++;
+	if (*end != '\0')
+		return 0;
 	return timegm(&tm);
 }
 
@@ -649,8 +654,24 @@ grant_check_accessor(char *a)
 	return BOSCTL_EXIT_OK;
 }
 
+/* What each subcommand runs, as the signed-in admin. */
+struct grant_sub {
+	const char *name;
+	int (*run)(struct http_client *hc, const struct grant_opts *o, struct bos_err *err);
+	int (*check)(char *operand);   /* the operand, before any request (may wipe it); NULL: none */
+};
+
+static const struct grant_sub grant_subs[] = {
+	{ "create", grant_create, NULL },
+	{ "list", grant_list, NULL },
+	{ "revoke", grant_revoke, grant_check_accessor },
+};
+
+static const struct bosctl_subcmds grant_cmd =
+	BOSCTL_SUBCMDS("grant", grant_usage, grant_subs, "create, list or revoke", 0);
+
 static int
-grant_run(const char *sub, const struct grant_opts *o)
+grant_run(const struct grant_sub *sub, const struct grant_opts *o)
 {
 	struct http_client *hc;
 	struct bos_err err;
@@ -659,12 +680,7 @@ grant_run(const char *sub, const struct grant_opts *o)
 	bos_err_clear(&err);
 	if (bosctl_api_open(&hc, &err) != 0)
 		return bosctl_fail("%s", err.msg);
-	if (strcmp(sub, "create") == 0)
-		r = grant_create(hc, o, &err);
-	else if (strcmp(sub, "list") == 0)
-		r = grant_list(hc, o, &err);
-	else
-		r = grant_revoke(hc, o, &err);
+	r = sub->run(hc, o, &err);
 	http_client_free(hc);
 	return r == 0 ? BOSCTL_EXIT_OK : bosctl_fail("%s", err.msg);
 }
@@ -672,25 +688,17 @@ grant_run(const char *sub, const struct grant_opts *o)
 int
 bosctl_cmd_grant(int argc, char **argv)
 {
+	const struct grant_sub *sub;
 	struct grant_opts o;
-	const char *sub;
 	int r;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-		grant_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? BOSCTL_EXIT_USAGE : BOSCTL_EXIT_OK;
-	}
-	sub = argv[1];
-	if (strcmp(sub, "create") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "revoke") != 0)
-		return bosctl_usage_fail("grant", "unknown subcommand '%s': use create, list or "
-		    "revoke", sub);
-	if ((r = grant_parse(argc - 1, argv + 1, &o)) != 0) {
-		grant_usage(r > 0 ? stdout : stderr);
-		return r > 0 ? BOSCTL_EXIT_OK : BOSCTL_EXIT_USAGE;
-	}
-	if ((r = grant_check_opts(sub, &o)) != 0)
+	if ((sub = bosctl_subcmd_find(&grant_cmd, argc, argv, &r)) == NULL)
 		return r;
-	if (strcmp(sub, "revoke") == 0 && (r = grant_check_accessor(o.target)) != 0)
+	if ((r = grant_parse(argc - 1, argv + 1, &o)) != 0)
+		return bosctl_subcmd_parsed(&grant_cmd, r);
+	if ((r = grant_check_opts(sub->name, &o)) != 0)
+		return r;
+	if (sub->check != NULL && (r = sub->check(o.target)) != 0)
 		return r;
 	return grant_run(sub, &o);
 }

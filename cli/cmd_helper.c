@@ -208,8 +208,21 @@ helper_revoke(struct http_client *hc, const struct helper_opts *o, struct bos_er
 	return 0;
 }
 
+/* What each subcommand runs, as the signed-in admin. */
+struct helper_sub {
+	const char *name;
+	int (*run)(struct http_client *hc, const struct helper_opts *o, struct bos_err *err);
+};
+
+static const struct helper_sub helper_subs[] = {
+	{ "add", helper_add }, { "list", helper_list }, { "revoke", helper_revoke },
+};
+
+static const struct bosctl_subcmds helper_cmd =
+	BOSCTL_SUBCMDS("helper", helper_usage, helper_subs, "add, list or revoke", 0);
+
 static int
-helper_run(const char *sub, const struct helper_opts *o)
+helper_run(const struct helper_sub *sub, const struct helper_opts *o)
 {
 	struct http_client *hc;
 	struct bos_err err;
@@ -218,12 +231,7 @@ helper_run(const char *sub, const struct helper_opts *o)
 	bos_err_clear(&err);
 	if (bosctl_api_open(&hc, &err) != 0)
 		return bosctl_fail("%s", err.msg);
-	if (strcmp(sub, "add") == 0)
-		r = helper_add(hc, o, &err);
-	else if (strcmp(sub, "list") == 0)
-		r = helper_list(hc, o, &err);
-	else
-		r = helper_revoke(hc, o, &err);
+	r = sub->run(hc, o, &err);
 	http_client_free(hc);
 	return r == 0 ? BOSCTL_EXIT_OK : bosctl_fail("%s", err.msg);
 }
@@ -231,23 +239,15 @@ helper_run(const char *sub, const struct helper_opts *o)
 int
 bosctl_cmd_helper(int argc, char **argv)
 {
+	const struct helper_sub *sub;
 	struct helper_opts o;
-	const char *sub;
 	int r;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-		helper_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? BOSCTL_EXIT_USAGE : BOSCTL_EXIT_OK;
-	}
-	sub = argv[1];
-	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "revoke") != 0)
-		return bosctl_usage_fail("helper", "unknown subcommand '%s': use add, list or "
-		    "revoke", sub);
-	if ((r = helper_parse(argc - 1, argv + 1, &o)) != 0) {
-		helper_usage(r > 0 ? stdout : stderr);
-		return r > 0 ? BOSCTL_EXIT_OK : BOSCTL_EXIT_USAGE;
-	}
-	if ((r = helper_check_opts(sub, &o)) != 0)
+	if ((sub = bosctl_subcmd_find(&helper_cmd, argc, argv, &r)) == NULL)
+		return r;
+	if ((r = helper_parse(argc - 1, argv + 1, &o)) != 0)
+		return bosctl_subcmd_parsed(&helper_cmd, r);
+	if ((r = helper_check_opts(sub->name, &o)) != 0)
 		return r;
 	return helper_run(sub, &o);
 }

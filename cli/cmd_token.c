@@ -296,21 +296,26 @@ token_check_run(char *arg)
 	return BOSCTL_EXIT_OK;
 }
 
+struct token_sub {
+	const char *name;
+};
+
+static const struct token_sub token_subs[] = { { "check" } };
+
+static const struct bosctl_subcmds token_cmd =
+	BOSCTL_SUBCMDS("token", token_usage, token_subs, "the only subcommand is 'check'", 1);
+
 int
 bosctl_cmd_token(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, r;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-		token_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? BOSCTL_EXIT_USAGE : BOSCTL_EXIT_OK;
-	}
-	/* Not quoted back: it may be a token given without 'check'. */
-	if (strcmp(argv[1], "check") != 0)
-		return bosctl_usage_fail("token", "the only subcommand is 'check'");
+	/* An unknown SUB is not quoted back (quiet): it may be a token given without 'check'. */
+	if (bosctl_subcmd_find(&token_cmd, argc, argv, &r) == NULL)
+		return r;
 	/* getopt's own messages would quote an operand that looks like an option. */
 	opterr = 0;
 	optind = 1;

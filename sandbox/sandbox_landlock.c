@@ -202,7 +202,7 @@ ll_unavailable(int e, enum sandbox_profile p, const struct sandbox_args *a, stru
 	if (!a->unconfined_ok)
 		return bos_err_set(err, BOS_E_CONFIG, "sandbox %s: file paths cannot be confined: %s; "
 		    "refusing to run unconfined (to run anyway, set sandbox_unconfined_paths = 1 in "
-		    "bos.conf, or give bosctl init --allow-unconfined-paths: see docs/SANDBOX.md)",
+		    "bos.conf, or give bos-vaultd init --allow-unconfined-paths: see docs/SANDBOX.md)",
 		    sandbox_profile_name(p), why);
 	(void)snprintf(sb_ll.kind, sizeof(sb_ll.kind), "NOT confined: %s "
 	    "(sandbox_unconfined_paths = 1)", why);

@@ -5,7 +5,10 @@
 #  3. hardening visible in the built ELF files (PIE, RELRO, BIND_NOW, NX stack,
 #     stack protector, FORTIFY, CET);
 #  4. link boundaries: nothing links both SQLCipher and SQLite; only bos-hsmd
-#     links a PKCS#11 library; bos-hsmd links no database.
+#     links a PKCS#11 library; bos-hsmd links no database;
+#  5. both daemons enter the sandbox;
+#  6. bosctl is only a client: no SQLCipher, no store_, cred_ or hsm_client_
+#     symbol (with a control run on bos-vaultd, which must fail the rule).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BIN=${BOS_BIN:-build/bin}
@@ -15,7 +18,7 @@ ok() { echo "ok - $*"; pass=$((pass + 1)); }
 notok() { echo "not ok - $*"; fail=$((fail + 1)); }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 
-SRCS=$(find common vault hsm cli policy broker sandbox tests -name '*.[ch]' 2>/dev/null | sort)
+SRCS=$(find common shared vault hsm cli policy broker sandbox tests -name '*.[ch]' 2>/dev/null | sort)
 
 # 1. Banned functions. memcmp is allowed only on a line marked "not secret".
 banned='\b(strcpy|stpcpy|strcat|strncat|sprintf|vsprintf|gets|strtok|atoi|atol|rand|random|alloca|system|tmpnam|mktemp)\s*\('
@@ -97,6 +100,36 @@ else
 		check "$b links the seccomp sandbox, not the null one" \
 			bash -c "nm -D '$BIN/$b' | grep -q ' U seccomp_load'"
 	done
+fi
+
+# 6. bosctl is only a client (issue #13): whatever it prints went through the
+#    vault's sign-in, policy and audit trail, because it cannot open the
+#    vault's files or unwrap a key itself. client_only FILE prints what breaks
+#    that (nothing when it holds): libsqlcipher among the libraries it needs
+#    or loads, and every store_, cred_ or hsm_client_ symbol it defines or
+#    uses (nm, local ones too), except the names shared/ defines for both
+#    sides (libshared.a: credential ids and type names). No symbol table at
+#    all is a failure too, since nothing could then be checked.
+client_only() {
+	local f=$1 syms allow
+	[ -f "$f" ] || { echo "$f is missing"; return; }
+	needed "$f" | grep -i sqlcipher | sed 's/^/needs /'
+	ldd "$f" 2>/dev/null | grep -i sqlcipher | sed 's/^/loads /'
+	syms=$(nm "$f" 2>/dev/null | awk 'NF >= 2 {print $NF}')
+	[ -n "$syms" ] || { echo "$f has no symbol table (stripped?)"; return; }
+	allow=$(nm --defined-only "$BUILD/lib/libshared.a" 2>/dev/null | awk 'NF == 3 {print $3}')
+	grep -E '^(store_|cred_|hsm_client_)' <<<"$syms" | sed 's/\..*//' | sort -u |
+		grep -vxF -f <(printf '%s\n' "$allow" | grep .) | sed 's/^/symbol /'
+}
+if [ -x "$BIN/bosctl" ]; then
+	bad=$(client_only "$BIN/bosctl")
+	check "bosctl links no SQLCipher and no store_, cred_ or hsm_client_ code" test -z "$bad"
+	[ -z "$bad" ] || echo "$bad" | head -20 | sed 's/^/    /'
+	# The control: the same check on bos-vaultd, which links SQLCipher and
+	# the store, must report both; a checker that sees nothing fails here.
+	ctl=$(client_only "$BIN/bos-vaultd")
+	check "control: the client-only check fails on bos-vaultd (SQLCipher and store_ symbols)" \
+		bash -c "grep -q '^needs libsqlcipher' <<<'$ctl' && grep -q '^symbol store_' <<<'$ctl'"
 fi
 
 echo "house-rules: $pass passed, $fail failed"

@@ -36,11 +36,6 @@ _Static_assert(sizeof(CRED_AAD_LABEL) == sizeof(CRED_AAD_V1_LABEL), "AAD labels 
 /* A wrapped DEK: bos-hsmd's AES-256-GCM blob around the 32-byte key. */
 #define CRED_WRAPPED_LEN (HSM_IV_LEN + SEAL_KEY_LEN + HSM_TAG_LEN)
 
-static const char *const cred_type_names[] = {
-	[CRED_API_KEY] = "api_key", [CRED_PASSWORD] = "password", [CRED_CARD] = "card",
-	[CRED_BANK_ACCOUNT] = "bank_account", [CRED_SECRET] = "secret",
-};
-
 /* Columns of every metadata query, in the order cred_meta_from_row() reads them. */
 #define CRED_META_COLS \
 	"SELECT c.id, c.name, c.type, c.service, c.metadata, c.current_version, c.created_at," \
@@ -65,34 +60,6 @@ struct cred_sealed {
 	uint8_t *ct;
 	size_t ct_len;
 };
-
-int
-cred_type_parse(const char *s, enum cred_type *t)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && i < BOS_ARRAY_LEN(cred_type_names); i++) {
-		if (strcmp(s, cred_type_names[i]) == 0) {
-			*t = (enum cred_type)i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-const char *
-cred_type_name(enum cred_type t)
-{
-	if ((unsigned)t >= BOS_ARRAY_LEN(cred_type_names))
-		return "unknown";
-	return cred_type_names[t];
-}
-
-int
-cred_id_valid(const char *s)
-{
-	return randid_valid(s, CRED_ID_PREFIX, CRED_ID_CHARS);
-}
 
 /* "cr_" + 26 base32 characters: 130 random bits. */
 static int
@@ -628,7 +595,7 @@ cred_create(struct cred_ctx *c, const struct cred_new *n, char id_out[CRED_ID_LE
 	if (cred_check_ctx(c, err) != 0 || cred_check_name(n->name, err) != 0 ||
 	    cred_check_service(n->service, err) != 0)
 		goto out;
-	if ((unsigned)n->type >= BOS_ARRAY_LEN(cred_type_names)) {
+	if ((unsigned)n->type > CRED_SECRET) {
 		bos_err_set(err, BOS_E_INVALID, "unknown credential type");
 		goto out;
 	}

@@ -26,29 +26,17 @@
 #include <stdint.h>
 #include "card.h"
 #include "compiler.h"
+#include "cred_name.h"   /* ids and type names, shared with bosctl (shared/) */
 #include "err.h"
 
 struct store;
 struct hsm_client;
 
-/* Ids: "cr_" + 26 lowercase base32 characters encoding 128 random bits. */
-#define CRED_ID_PREFIX "cr_"
-#define CRED_ID_LEN 29
 #define CRED_NAME_MAX 128
 #define CRED_SERVICE_MAX 64
 #define CRED_SECRET_MAX (64 * 1024)
 #define CRED_METADATA_MAX 4096
 #define CRED_METADATA_KEYS_MAX 32
-
-enum cred_type { CRED_API_KEY, CRED_PASSWORD, CRED_CARD, CRED_BANK_ACCOUNT, CRED_SECRET };
-
-/* "api_key", "password", "card", "bank_account", "secret". Returns 0 or -1. */
-int cred_type_parse(const char *s, enum cred_type *t) BOS_WUR;
-/* The name of t, or "unknown". */
-const char *cred_type_name(enum cred_type t);
-
-/* 1 when s has the form of a credential id, else 0. */
-int cred_id_valid(const char *s);
 
 struct cred_ctx {
 	struct store *store;

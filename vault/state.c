@@ -361,7 +361,7 @@ state_open_files(struct state *st, uint8_t *blob, size_t cap, size_t *blob_len, 
 	if (config_load(p, st->dir, &st->conf, err) != 0) {
 		if (err != NULL && err->code == BOS_E_NOTFOUND)
 			return bos_err_set(err, BOS_E_NOTFOUND, "no vault in %s (%s is missing); create "
-			    "one with 'bosctl init --state-dir %s'", st->dir, STATE_CONF, st->dir);
+			    "one with 'bos-vaultd init --state-dir %s'", st->dir, STATE_CONF, st->dir);
 		return -1;
 	}
 	if (state_path(p, sizeof(p), st->dir, STATE_DBKEY) != 0 ||
@@ -428,7 +428,7 @@ state_open_with(const char *dir, const char *hsmd_path, struct state *st, struct
 	if (state_resolve(dir, st->dir, sizeof(st->dir)) != 0) {
 		if (errno == ENOENT)
 			return bos_err_set(err, BOS_E_NOTFOUND, "no vault in %s (the directory does "
-			    "not exist); create one with 'bosctl init --state-dir %s'", dir, dir);
+			    "not exist); create one with 'bos-vaultd init --state-dir %s'", dir, dir);
 		return bos_err_set(err, BOS_E_IO, "state directory %s: %s", dir, strerror(errno));
 	}
 	if (state_open_files(st, blob, sizeof(blob), &blob_len, err) != 0)

@@ -82,7 +82,7 @@ tls_open_err(const char *what, const char *path, int e, struct bos_err *err)
 {
 	if (e == ENOENT)
 		return bos_err_set(err, BOS_E_CONFIG, "TLS %s %s is missing (a development vault gets "
-		    "one from `bosctl init --dev`; otherwise set tls_cert and tls_key in bos.conf)",
+		    "one from `bos-vaultd init --dev`; otherwise set tls_cert and tls_key in bos.conf)",
 		    what, path);
 	return bos_err_set(err, BOS_E_IO, "cannot read TLS %s %s: %s", what, path, strerror(e));
 }

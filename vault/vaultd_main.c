@@ -59,14 +59,16 @@ struct vaultd_opts {
 	int dev;                /* create a development vault in a missing or empty DIR */
 	int accept_rollback;    /* start although the database is older than the signed head */
 	const char *listen;     /* ADDR:PORT instead of bos.conf's 'listen', or NULL */
+	int maintenance;        /* the unix socket only: no TCP listener, whatever bos.conf says */
 };
 
 static void
 vaultd_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: bos-vaultd --state-dir DIR [--dev] [--listen ADDR:PORT] [--accept-audit-rollback]\n"
-	    "                  [--user NAME [--group NAME]]\n"
+	    "usage: bos-vaultd --state-dir DIR [--dev] [--listen ADDR:PORT | --maintenance]\n"
+	    "                  [--accept-audit-rollback] [--user NAME [--group NAME]]\n"
+	    "       bos-vaultd init --state-dir DIR --dev | --module PATH --token LABEL ...\n"
 	    "\n"
 	    "Serve the BOS vault kept in DIR (bos.conf, db.key, bos.db).\n"
 	    "\n"
@@ -77,6 +79,11 @@ vaultd_usage(FILE *f)
 	    "  --listen ADDR:PORT\n"
 	    "                   serve HTTPS on this IPv4 address and port for this run instead\n"
 	    "                   of 'listen' in bos.conf (port 0: no HTTPS, the unix socket only)\n"
+	    "  --maintenance    serve the unix socket DIR/vault.sock only, for work on the vault\n"
+	    "                   from its own machine (bosctl with BOS_ADDR=unix:DIR/vault.sock):\n"
+	    "                   no TCP listener ('listen' in bos.conf and a socket passed by\n"
+	    "                   systemd are ignored); requests are signed in, authorized and\n"
+	    "                   audited as always\n"
 	    "  --accept-audit-rollback\n"
 	    "                   start even though the database is older than the last signed\n"
 	    "                   audit checkpoint (a restored backup); the acceptance is recorded\n"
@@ -84,7 +91,92 @@ vaultd_usage(FILE *f)
 	    "                   its primary group) before reading anything\n"
 	    "  --help           this text\n"
 	    "\n"
-	    "Create a production vault with `bosctl init --state-dir DIR --module M --token L`.\n");
+	    "Create a vault first with `bos-vaultd init` (see `bos-vaultd init --help`).\n");
+}
+
+static void
+vaultd_init_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: bos-vaultd init --state-dir DIR --dev [--allow-unconfined-paths]\n"
+	    "       bos-vaultd init --state-dir DIR --module PATH --token LABEL [--pin-file FILE]\n"
+	    "                       [--allow-unconfined-paths]\n"
+	    "       bos-vaultd init --state-dir DIR --token LABEL --hsm-socket SOCKET\n"
+	    "                       [--allow-unconfined-paths]\n"
+	    "\n"
+	    "Create a new vault in DIR, which must be missing or empty (existing state is never\n"
+	    "overwritten): the HSM keys (KEK bos-kek-v1, audit key bos-audit-v1), the wrapped\n"
+	    "database key db.key, the encrypted database bos.db, bos.conf and roles.policy.\n"
+	    "Run it as the user the vault will run as. Then start the vault with\n"
+	    "`bos-vaultd --state-dir DIR` and create the first admin with `bosctl admin create`.\n"
+	    "\n"
+	    "  --state-dir DIR  the new vault's state directory (required)\n"
+	    "  --dev            create a private SoftHSM token 'bos-dev' inside DIR, with random\n"
+	    "                   PINs in DIR/hsm-pin and DIR/hsm-so-pin (mode 0400)\n"
+	    "  --module PATH    PKCS#11 module of the production HSM\n"
+	    "  --token LABEL    label of an initialised token on that HSM\n"
+	    "  --pin-file FILE  file (mode 0400) holding the token's user PIN; default:\n"
+	    "                   $CREDENTIALS_DIRECTORY/hsm-pin (systemd LoadCredential)\n"
+	    "  --hsm-socket SOCKET\n"
+	    "                   production: reach bos-hsmd, running as its own user, on this\n"
+	    "                   socket (bos.conf hsm_socket); its token and keys v1 were made\n"
+	    "                   by 'bos-hsmd --init' as that user (docs/HSM.md)\n"
+	    "  --allow-unconfined-paths\n"
+	    "                   where the kernel has no Landlock, run unconfined instead of\n"
+	    "                   refusing, and write sandbox_unconfined_paths = 1 to bos.conf\n"
+	    "                   (docs/SANDBOX.md)\n"
+	    "  --help           this text\n"
+	    "\n"
+	    "Exit status: 0 created, 1 error (nothing is overwritten), 64 usage error.\n");
+}
+
+/*
+ * bos-vaultd init: create a state directory. It lives in the vault's program,
+ * not in bosctl, so that the admin's client links no vault code (issue #13).
+ */
+static int
+vaultd_cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state-dir", required_argument, NULL, 'd' }, { "dev", no_argument, NULL, 'D' },
+		{ "module", required_argument, NULL, 'm' }, { "token", required_argument, NULL, 't' },
+		{ "pin-file", required_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' },
+		{ "allow-unconfined-paths", no_argument, NULL, 'U' },
+		{ "hsm-socket", required_argument, NULL, 'S' }, { NULL, 0, NULL, 0 },
+	};
+	struct state_init_opts o = { 0 };
+	const char *dir = NULL;
+	struct bos_err err;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'D': o.dev = 1; break;
+		case 'm': o.module = optarg; break;
+		case 't': o.token_label = optarg; break;
+		case 'p': o.pin_file = optarg; break;
+		case 'U': o.unconfined_paths = 1; break;
+		case 'S': o.hsm_socket = optarg; break;
+		case 'h': vaultd_init_usage(stdout); return 0;
+		default: vaultd_init_usage(stderr); return VAULTD_EXIT_USAGE;
+		}
+	}
+	if (dir == NULL || optind != argc || (!o.dev && o.token_label == NULL) ||
+	    (!o.dev && (o.module == NULL) == (o.hsm_socket == NULL)) ||
+	    (o.hsm_socket != NULL && o.pin_file != NULL) ||
+	    (o.dev && (o.module != NULL || o.pin_file != NULL || o.hsm_socket != NULL))) {
+		vaultd_init_usage(stderr);
+		return VAULTD_EXIT_USAGE;
+	}
+	bos_err_clear(&err);
+	if (state_init(dir, &o, &err) != 0) {
+		fprintf(stderr, "bos-vaultd init: error: %s\n", err.msg);
+		return VAULTD_EXIT_FAIL;
+	}
+	printf("created a vault in %s\nstart it with: bos-vaultd --state-dir %s\n", dir, dir);
+	return 0;
 }
 
 /* Block the signals we handle and return a signalfd for them. */
@@ -216,7 +308,7 @@ vaultd_dev_init(const char *dir)
 	/*
 	 * `make run` must work on a newcomer's machine: where the kernel cannot
 	 * confine file paths, a development vault runs unconfined and says so at
-	 * every start. Only here: `bosctl init` refuses unless asked
+	 * every start. Only here: `bos-vaultd init` refuses unless asked
 	 * (--allow-unconfined-paths), and production never gets it by default.
 	 */
 	if (!sandbox_paths_available()) {
@@ -397,7 +489,7 @@ vaultd_policy_load(struct vault *v, const char *dir, int dev, struct bos_err *er
 	}
 	if (fd < 0)
 		return bos_err_set(err, BOS_E_CONFIG, "cannot open %s: %s%s", path, strerror(errno),
-		    errno == ENOENT ? " (restore it from a backup; 'bosctl init' writes the default "
+		    errno == ENOENT ? " (restore it from a backup; 'bos-vaultd init' writes the default "
 		    "one)" : "");
 	r = vaultd_policy_read(fd, path, &text, &len, err);
 	close(fd);
@@ -440,7 +532,7 @@ vaultd_sweep_txn(struct vault *v, unsigned *n, struct bos_err *err)
 }
 
 /*
- * Revoke idle grants now; a busy database (a local bosctl) just waits for the
+ * Revoke idle grants now; a busy database (another process) just waits for the
  * next round. Revocations advance the signed audit head at once, as those of
  * the routes do (AUDIT_SIGNED, http.h): no copy taken before brings them back.
  */
@@ -561,7 +653,7 @@ vaultd_hint_first_admin(struct vault *v, const char *sock)
  * the listeners (vaultd_start_threads), once file paths are confined.
  */
 static int
-vaultd_audit_open(struct vault *v, int accept_rollback, struct bos_err *err)
+vaultd_audit_open(struct vault *v, int accept_rollback, int maintenance, struct bos_err *err)
 {
 	char reason[AUDIT_FIELD_MAX];
 
@@ -573,7 +665,8 @@ vaultd_audit_open(struct vault *v, int accept_rollback, struct bos_err *err)
 		v->audit = NULL;
 		return -1;
 	}
-	snprintf(reason, sizeof(reason), "bos-vaultd started (pid %d)", (int)getpid());
+	snprintf(reason, sizeof(reason), "bos-vaultd started (pid %d%s)", (int)getpid(),
+	    maintenance ? ", maintenance mode: unix socket only" : "");
 	if (auditor_event(v, "vault_start", "vault", "allow", reason, err) != 0 ||
 	    auditor_event(v, "policy_load", "/" STATE_POLICY, "allow", "role policies loaded",
 	    err) != 0)
@@ -637,6 +730,34 @@ vaultd_reseal(struct vault *v, struct bos_err *err)
 	return r == 0 ? 0 : bos_err_wrap(err, "cannot seal the credentials of schema 5 anew");
 }
 
+/*
+ * --maintenance: the unix socket only. Nothing else changes: the same
+ * routes, sign-in, policy and audit trail serve the requests that come in
+ * over it, so work done in maintenance is as accountable as any other.
+ */
+static void
+vaultd_maintenance_conf(struct config *c)
+{
+	if (c->listen_port != 0)
+		log_info("maintenance mode: the TCP listener is off ('listen = %s:%u' in bos.conf is "
+		    "ignored); serving the unix socket only", c->listen_addr, c->listen_port);
+	else
+		log_info("maintenance mode: serving the unix socket only");
+	c->listen_port = 0;
+}
+
+/* A TCP socket passed by systemd is closed unused in maintenance mode. */
+static void
+vaultd_maintenance_passed(struct http_passed *lp)
+{
+	if (lp->tcp_fd < 0)
+		return;
+	log_info("maintenance mode: the TCP socket passed by systemd (%s) is closed unused",
+	    lp->tcp_name);
+	close(lp->tcp_fd);
+	lp->tcp_fd = -1;
+}
+
 static int
 vaultd_open(struct vault *v, const char *dir, const struct vaultd_opts *o,
     const struct http_passed *lp, size_t *count, struct bos_err *err)
@@ -654,6 +775,8 @@ vaultd_open(struct vault *v, const char *dir, const struct vaultd_opts *o,
 	/* Checked in main already, so it cannot fail here. */
 	if (o->listen != NULL && config_set_listen(&v->st.conf, o->listen) != 0)
 		return bos_err_set(err, BOS_E_CONFIG, "--listen '%s' is not ADDR:PORT", o->listen);
+	if (o->maintenance)
+		vaultd_maintenance_conf(&v->st.conf);
 	c = &v->st.conf;
 	v->cc = (struct cred_ctx){ v->st.store, v->st.hsm, v->st.kek_version };
 	v->uid = geteuid();
@@ -663,7 +786,8 @@ vaultd_open(struct vault *v, const char *dir, const struct vaultd_opts *o,
 	if (vaultd_count_creds(v, count, err) != 0)
 		return bos_err_wrap(err, "cannot read credentials");
 	api_cred_warn_reserved(v);
-	if (vaultd_audit_open(v, o->accept_rollback, err) != 0 || vaultd_reseal(v, err) != 0)
+	if (vaultd_audit_open(v, o->accept_rollback, o->maintenance, err) != 0 ||
+	    vaultd_reseal(v, err) != 0)
 		return -1;
 	return vaultd_listen(v, o->dev, lp, err);
 }
@@ -775,6 +899,7 @@ main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "group", required_argument, NULL, 'g' },
+		{ "maintenance", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -784,7 +909,7 @@ main(int argc, char **argv)
 	struct vaultd_sweep sw;
 	struct bos_err err;
 	size_t count = 0;
-	struct vaultd_opts o = { 0, 0, NULL };
+	struct vaultd_opts o = { 0, 0, NULL, 0 };
 	struct config probe;
 	int c, root, sfd, rc;
 
@@ -794,19 +919,23 @@ main(int argc, char **argv)
 		log_err("cannot make the process undumpable: %s", strerror(errno));
 		return VAULTD_EXIT_FAIL;
 	}
+	if (argc >= 2 && strcmp(argv[1], "init") == 0)
+		return vaultd_cmd_init(argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'D': o.dev = 1; break;
 		case 'R': o.accept_rollback = 1; break;
 		case 'l': o.listen = optarg; break;
+		case 'M': o.maintenance = 1; break;
 		case 'u': user = optarg; break;
 		case 'g': group = optarg; break;
 		case 'h': vaultd_usage(stdout); return 0;
 		default: vaultd_usage(stderr); return VAULTD_EXIT_USAGE;
 		}
 	}
-	if (dir == NULL || optind != argc || (group != NULL && user == NULL)) {
+	if (dir == NULL || optind != argc || (group != NULL && user == NULL) ||
+	    (o.maintenance && o.listen != NULL)) {
 		vaultd_usage(stderr);
 		return VAULTD_EXIT_USAGE;
 	}
@@ -826,6 +955,8 @@ main(int argc, char **argv)
 		log_err("%s", err.msg);
 		return VAULTD_EXIT_FAIL;
 	}
+	if (o.maintenance)
+		vaultd_maintenance_passed(&lp);
 	if (vaultd_drop_root(user, group) != 0)
 		return VAULTD_EXIT_FAIL;
 	root = privdrop_is_root();

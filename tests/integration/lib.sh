@@ -81,7 +81,7 @@ free_port() {
 # free port (exported as PORT, with URL) and extra "key = value" settings.
 init_dev() {
 	local dir=$1; shift
-	"$BOSCTL" init --state-dir "$dir" --dev >/dev/null || return 1
+	"$VAULTD" init --state-dir "$dir" --dev >/dev/null || return 1
 	PORT=$(free_port) || return 1
 	URL="https://127.0.0.1:$PORT"
 	export PORT URL

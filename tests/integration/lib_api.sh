@@ -51,3 +51,33 @@ admin_setup() {
 	export TOTP_SECRET SESSION
 	[ -n "$SESSION" ] && [ "$SESSION" != null ]
 }
+
+# bosctl as an admin. bosctl has no local mode (issue #13): tests that work on
+# a vault's files between runs add and read credentials through the running
+# vault, as a signed-in admin, like everyone else.
+#   bosctl_admin NAME  on the running vault of S (URL): create the first admin
+#                      NAME over the unix socket with bosctl and sign bosctl in
+#                      (session file under $T/run; BOS_ADDR, BOS_CACERT set)
+#   bosctl_signin      sign bosctl in again, as a restart ends sessions: with
+#                      the next unused recovery code (10 in all), since a TOTP
+#                      code is accepted once per 30 s step
+BOSCTL_PW='correct horse battery staple'
+bosctl_admin() {
+	local ans
+	export XDG_RUNTIME_DIR=$T/run HOME=$T/home BOS_ADDR=$URL BOS_CACERT=$S/tls/cert.pem
+	unset BOS_STATE_DIR BOS_SOCKET BOS_TOKEN
+	mkdir -p -m 700 "$XDG_RUNTIME_DIR" "$HOME"
+	ans=$(printf '%s\n' "$BOSCTL_PW" | "$BOSCTL" admin create "$1" --socket "$S/vault.sock" --json) ||
+		return 1
+	BOSCTL_NAME=$1
+	BOSCTL_CODES=$(jq -r '.recovery_codes[]' <<<"$ans") || return 1
+	bosctl_signin
+}
+bosctl_signin() {
+	local code=${BOSCTL_CODES%%$'\n'*}
+	[ -n "$code" ] || return 1
+	BOSCTL_CODES=${BOSCTL_CODES#"$code"}
+	BOSCTL_CODES=${BOSCTL_CODES#$'\n'}
+	printf '%s\n%s\n' "$BOSCTL_PW" "$code" |
+		"$BOSCTL" login "$BOSCTL_NAME" --recovery-code >/dev/null 2>&1
+}

@@ -55,6 +55,25 @@ check "login without NAME is a usage error (exit 2)" test "$rc" -eq 2
 "$BOSCTL" admin create >/dev/null 2>&1; rc=$?
 check "admin create without NAME is a usage error (exit 2)" test "$rc" -eq 2
 
+# ---- no local mode, no init (issue #13): clear errors, nothing opened ----
+before=$(snapshot "$S")
+for args in "show k --reveal --state-dir $S" "list --state-dir=$S" "add --name x --type secret --service s --state-dir $S"; do
+	# shellcheck disable=SC2086
+	out=$(printf 'x' | "$BOSCTL" cred $args 2>&1); rc=$?
+	check "cred ${args%% *} --state-dir: usage error (exit 2)" test "$rc" -eq 2
+	check "  says local mode is gone, and to start the vault (or --maintenance) and sign in" \
+		bash -c "grep -q 'local mode is gone' <<<\"\$1\" && grep -q 'bos-vaultd --state-dir DIR --maintenance' \
+			<<<\"\$1\" && grep -q 'bosctl login' <<<\"\$1\"" _ "$out"
+done
+out=$(BOS_STATE_DIR=$S "$BOSCTL" cred list 2>&1); rc=$?
+check "cred list with BOS_STATE_DIR set: the same usage error" \
+	bash -c "[ $rc -eq 2 ] && grep -q 'BOS_STATE_DIR is set.*local mode is gone' <<<\"\$1\"" _ "$out"
+out=$("$BOSCTL" init --state-dir "$T/new" --dev 2>&1); rc=$?
+check "bosctl init: usage error (exit 2) pointing to bos-vaultd init" \
+	bash -c "[ $rc -eq 2 ] && grep -q \"run 'bos-vaultd init\" <<<\"\$1\"" _ "$out"
+check "  and creates nothing" test ! -e "$T/new"
+check "the state directory was not touched" test "$before" = "$(snapshot "$S")"
+
 # ---- admin create over the unix socket ----
 out=$(printf 'too short\n' | "$BOSCTL" admin create shorty --socket "$SOCK" 2>&1); rc=$?
 check "a password under 12 characters is refused (exit 1)" test "$rc" -eq 1

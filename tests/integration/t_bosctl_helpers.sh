@@ -54,9 +54,18 @@ for args in "helper add --name x --contact y --kind boss" "helper add --name x" 
 	"grant create --helper hl_x --cred cr_x" "grant create --helper hl_x --read" \
 	"grant create --helper hl_x --cred cr_x --read --ttl 31d" \
 	"grant create --helper hl_x --cred cr_x --read --ttl soon" \
+	"grant create --helper hl_x --cred cr_x --read --ttl 2h30x" \
+	"grant create --helper hl_x --cred cr_x --read --ttl 10dx" \
+	"grant create --helper hl_x --cred cr_x --read --ttl 1h30m" \
 	"grant list --state maybe" "grant revoke" "grant revoke not-an-accessor" "token check"; do
 	"$BOSCTL" $args >/dev/null 2>&1; rc=$?
 	check "'bosctl $args' is a usage error (exit 2)" test "$rc" -eq 2
+done
+# A duration with words after it (one argument) is refused too, not cut at the space.
+for ttl in "10d junk" "2h " " 2h" "3600s5"; do
+	out=$("$BOSCTL" grant create --helper hl_x --cred cr_x --read --ttl "$ttl" 2>&1); rc=$?
+	check "'--ttl \"$ttl\"' is a usage error (exit 2) naming the form" \
+		bash -c "[ $rc -eq 2 ] && grep -q -- '--ttl must look like' <<<\"\$1\"" _ "$out"
 done
 
 # ---- the admin: created over the socket, signed in with password + TOTP ----

@@ -62,7 +62,7 @@ lookups() { grep -c 'helper token lookup' "$T/vault.log"; }
 init_dev "$T/s" grant_default_ttl_seconds=600 grant_max_ttl_seconds=3600 >/dev/null 2>&1 ||
 	{ notok "init"; finish; }
 S=$T/s
-check "bosctl init wrote roles.policy, mode 0600, with the admin role" \
+check "bos-vaultd init wrote roles.policy, mode 0600, with the admin role" \
 	bash -c "test \"\$(stat -c %a '$S/roles.policy')\" = 600 && grep -q '^\[role admin\]' '$S/roles.policy'"
 cat >"$S/roles.policy" <<'EOF'
 # test: admins may do everything except read payment credentials

@@ -72,7 +72,7 @@ check "bos-hsmd listens on $SOCK for uid $(uid_of "$UB")" grep -q "ready:.*on $S
 check "bos-hsmd runs as $UA" test "$(awk '$1 == "Uid:" { print $2 }' "/proc/$HPID/status")" = "$(uid_of "$UA")"
 
 # The vault's side, as B: a production vault whose HSM is the socket.
-check "as $UB: bosctl init --hsm-socket" as "$UB" "$BOSCTL" init --state-dir "$T/v/s" --token "$L" \
+check "as $UB: bos-vaultd init --hsm-socket" as "$UB" "$VAULTD" init --state-dir "$T/v/s" --token "$L" \
 	--hsm-socket "$SOCK" || finish
 S=$T/v/s PORT=$(free_port) URL=https://127.0.0.1:$PORT
 check "bos.conf names the socket and no PIN file" \

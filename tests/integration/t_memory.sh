@@ -138,7 +138,7 @@ kill -TERM "$VPID"; wait "$VPID" 2>/dev/null
 U=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
 others_can_run || notok "copies of the programs that nobody can run"
 install -d -o nobody -g nogroup -m 0700 "$T/u"
-check "bosctl init --dev as nobody" "${U[@]}" env HOME="$T/u" "$BOSCTL" init --state-dir "$T/u/s" --dev
+check "bos-vaultd init --dev as nobody" "${U[@]}" env HOME="$T/u" "$VAULTD" init --state-dir "$T/u/s" --dev
 UPORT=$(free_port)
 echo "listen = 127.0.0.1:$UPORT" >>"$T/u/s/bos.conf"
 # Started with core dumps allowed, in a directory it may write: only the vault's own

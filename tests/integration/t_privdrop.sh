@@ -13,7 +13,7 @@ fi
 U=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
 others_can_run || notok "copies of the programs that nobody can run"
 install -d -o nobody -g nogroup -m 0700 "$T/u"
-check "bosctl init --dev as nobody" "${U[@]}" env HOME="$T/u" "$BOSCTL" init --state-dir "$T/u/s" --dev
+check "bos-vaultd init --dev as nobody" "${U[@]}" env HOME="$T/u" "$VAULTD" init --state-dir "$T/u/s" --dev
 echo "listen = 127.0.0.1:$(free_port)" >>"$T/u/s/bos.conf"
 
 # Refusals first: nothing may start, the state directory stays as it was.

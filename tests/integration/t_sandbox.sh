@@ -288,14 +288,14 @@ else
 	done
 	check "no Landlock: the state directory is unchanged" test "$(snapshot "$PP/state")" = "$before"
 
-	# bosctl init there: its bos-hsmd refuses too, unless --allow-unconfined-paths,
+	# bos-vaultd init there: its bos-hsmd refuses too, unless --allow-unconfined-paths,
 	# which also writes the setting for the vault.
-	"$BOS_TESTBIN/no_landlock" ENOSYS "$BOSCTL" init --state-dir "$T/ni-a" --dev >"$T/ni.log" 2>&1; rc=$?
-	check "no Landlock: bosctl init refuses (exit $rc), naming --allow-unconfined-paths" bash -c \
-		"[ $rc -ne 0 ] && grep -q 'file paths cannot be confined.*bosctl init --allow-unconfined-paths' '$T/ni.log'"
+	"$BOS_TESTBIN/no_landlock" ENOSYS "$VAULTD" init --state-dir "$T/ni-a" --dev >"$T/ni.log" 2>&1; rc=$?
+	check "no Landlock: bos-vaultd init refuses (exit $rc), naming --allow-unconfined-paths" bash -c \
+		"[ $rc -ne 0 ] && grep -q 'file paths cannot be confined.*bos-vaultd init --allow-unconfined-paths' '$T/ni.log'"
 	check "no Landlock: the refused init leaves nothing behind" test ! -e "$T/ni-a"
-	check "no Landlock: bosctl init --allow-unconfined-paths creates the vault" \
-		"$BOS_TESTBIN/no_landlock" ENOSYS "$BOSCTL" init --state-dir "$T/ni-b" --dev --allow-unconfined-paths
+	check "no Landlock: bos-vaultd init --allow-unconfined-paths creates the vault" \
+		"$BOS_TESTBIN/no_landlock" ENOSYS "$VAULTD" init --state-dir "$T/ni-b" --dev --allow-unconfined-paths
 	check "... and writes sandbox_unconfined_paths = 1 to bos.conf" \
 		grep -qx 'sandbox_unconfined_paths = 1' "$T/ni-b/bos.conf"
 	check_not "a plain init does not write it" grep -q sandbox_unconfined_paths "$PP/state/bos.conf"

@@ -2,10 +2,15 @@
 # Start-up failures: each gives one line that says what is wrong, a non-zero
 # exit, and leaves the state directory exactly as it was.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_api.sh"
 
 S=$T/state
 init_dev "$S" >/dev/null 2>&1 || { notok "init"; finish; }
-printf 'keep-me' | "$BOSCTL" cred add --state-dir "$S" --name k --type secret --service s >/dev/null
+# A secret to find intact after all the refused starts, stored through the vault.
+start_vault "$S" "$T/v0.log" && bosctl_admin alice &&
+	printf 'keep-me' | "$BOSCTL" cred add --name k --type secret --service s >/dev/null ||
+	notok "a credential stored before the refused starts"
+kill -TERM "$VPID"; wait "$VPID"
 
 # expect_fail NAME PATTERN: start the vault, expect failure with one line matching PATTERN.
 expect_fail() {
@@ -71,7 +76,8 @@ expect_fail "missing database" "bos.db is missing"
 mv "$T/db.bak" "$S/bos.db"
 
 check "after all that, the vault starts" start_vault "$S" "$T/v.log"
-kill -TERM "$VPID"; wait "$VPID"
-got=$("$BOSCTL" cred show --state-dir "$S" k --reveal)
+bosctl_signin || notok "bosctl signs in again"
+got=$("$BOSCTL" cred show k --reveal)
 check "and the secret is intact" test "$got" = "keep-me"
+kill -TERM "$VPID"; wait "$VPID"
 finish

@@ -1,11 +1,12 @@
 #!/bin/bash
-# State directory lifecycle: init creates everything with the right modes,
+# State directory lifecycle: bos-vaultd init creates everything with the right modes,
 # refuses to overwrite, the daemon starts on it, --dev creates on first run.
 . "$(dirname "$0")/lib.sh"
 
 S=$T/state
-out=$("$BOSCTL" init --state-dir "$S" --dev 2>&1); rc=$?
-check "bosctl init --dev succeeds" test "$rc" -eq 0
+out=$("$VAULTD" init --state-dir "$S" --dev 2>&1); rc=$?
+check "bos-vaultd init --dev succeeds" test "$rc" -eq 0
+check "and says how to start the vault" grep -q "start it with: bos-vaultd --state-dir" <<<"$out"
 for f in bos.conf db.key bos.db softhsm2.conf hsm-pin hsm-so-pin; do
 	check "init created $f" test -f "$S/$f"
 done
@@ -27,14 +28,29 @@ check "the token holds KEK and audit key (pkcs11-tool)" bash -c \
 	--token-label bos-dev --login --pin \$(cat '$S/hsm-pin') -O 2>/dev/null | grep -q bos-audit-v1"
 
 before=$(snapshot "$S")
-out=$("$BOSCTL" init --state-dir "$S" --dev 2>&1); rc=$?
-check "a second init is refused" test "$rc" -ne 0
+out=$("$VAULTD" init --state-dir "$S" --dev 2>&1); rc=$?
+check "a second init is refused (exit 1)" test "$rc" -eq 1
 check "the refusal says why" grep -q "not empty; refusing to overwrite" <<<"$out"
 check "the refusal changed nothing" test "$before" = "$(snapshot "$S")"
 
-out=$("$BOSCTL" init --state-dir "$T/x" 2>&1); rc=$?
-check "init without --dev or --module/--token is a usage error (exit 2)" test "$rc" -eq 2
+out=$("$VAULTD" init --state-dir "$T/x" 2>&1); rc=$?
+check "init without --dev or --module/--token is a usage error (exit 64)" test "$rc" -eq 64
 check "and creates nothing" test ! -e "$T/x"
+out=$("$VAULTD" init --state-dir "$T/x" --dev --module /m.so 2>&1); rc=$?
+check "init with both --dev and --module is a usage error (exit 64)" test "$rc" -eq 64
+check "and creates nothing either" test ! -e "$T/x"
+out=$("$VAULTD" init --help); rc=$?
+check "bos-vaultd init --help: exit 0" test "$rc" -eq 0
+check "bos-vaultd init --help explains --dev, --module, --token, --pin-file and refusing to overwrite" \
+	bash -c "grep -q -- --dev <<<\"\$1\" && grep -q -- '--module PATH' <<<\"\$1\" &&
+	grep -q -- '--token LABEL' <<<\"\$1\" && grep -q -- '--pin-file' <<<\"\$1\" &&
+	grep -q -- '--allow-unconfined-paths' <<<\"\$1\" && grep -q 'never' <<<\"\$1\"" _ "$out"
+
+# bosctl no longer creates vaults: it says where that moved, as a usage error.
+out=$("$BOSCTL" init --state-dir "$T/y" --dev 2>&1); rc=$?
+check "bosctl init is a usage error (exit 2)" test "$rc" -eq 2
+check "bosctl init points to bos-vaultd init" grep -q "bos-vaultd init" <<<"$out"
+check "bosctl init creates nothing" test ! -e "$T/y"
 
 check "bos-vaultd starts on the new state and reports ready" start_vault "$S" "$T/v.log"
 check "ready line names the token" grep -q "HSM token 'bos-dev'" "$T/v.log"
@@ -55,5 +71,5 @@ kill -TERM "$VPID"; wait "$VPID"
 
 out=$("$VAULTD" --state-dir "$T/nothing" 2>&1); rc=$?
 check "bos-vaultd on a missing state dir fails" test "$rc" -ne 0
-check "and says what to do" grep -q "bosctl init" <<<"$out"
+check "and says what to do" grep -q "bos-vaultd init" <<<"$out"
 finish

@@ -1,16 +1,21 @@
 #!/bin/bash
 # Damaged or swapped ciphertexts, or swapped clear columns (names, services,
 # types, card digits), fail with a clear error and never yield wrong
-# plaintext; a card with a CVV is refused and nothing is written.
+# plaintext; a card with a CVV is refused and nothing is written. The
+# damage is done with the database key (bos_dbtool) while the vault runs;
+# reads and writes go through it as a signed-in admin with bosctl.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_api.sh"
 
 S=$T/state
 init_dev "$S" >/dev/null 2>&1 || { notok "init"; finish; }
+check "vault starts" start_vault "$S" "$T/vault.log" || finish
+check "admin created and bosctl signed in" bosctl_admin alice || finish
 A=$(canary A); B=$(canary B)
-ida=$(printf '%s' "$A" | "$BOSCTL" cred add --state-dir "$S" --name a --type api_key --service s1)
-idb=$(printf '%s' "$B" | "$BOSCTL" cred add --state-dir "$S" --name b --type api_key --service s1)
+ida=$(printf '%s' "$A" | "$BOSCTL" cred add --name a --type api_key --service s1)
+idb=$(printf '%s' "$B" | "$BOSCTL" cred add --name b --type api_key --service s1)
 DB="$BOS_TESTBIN/bos_dbtool"
-reveal() { "$BOSCTL" cred show --state-dir "$S" "$1" --reveal 2>"$T/err"; }
+reveal() { "$BOSCTL" cred show "$1" --reveal 2>"$T/err"; }
 
 check "a reads back before tampering" test "$(reveal a)" = "$A"
 
@@ -63,10 +68,10 @@ check "wrapped DEK damaged: clear error" grep -q "failed to decrypt" "$T/err"
 # With the DB key, swap two rows' names, services or types, or two cards' digits:
 # every read fails, by name and by id, printing neither secret; swapping back restores.
 N1=$(canary N1); N2=$(canary N2)
-idn1=$(printf '%s' "$N1" | "$BOSCTL" cred add --state-dir "$S" --name n-one --type api_key --service svc-one)
-idn2=$(printf '%s' "$N2" | "$BOSCTL" cred add --state-dir "$S" --name n-two --type password --service svc-two)
-idc1=$(printf '4111111111111111' | "$BOSCTL" cred add --state-dir "$S" --name card-one --type card --service pay)
-idc2=$(printf '5555555555554444' | "$BOSCTL" cred add --state-dir "$S" --name card-two --type card --service pay)
+idn1=$(printf '%s' "$N1" | "$BOSCTL" cred add --name n-one --type api_key --service svc-one)
+idn2=$(printf '%s' "$N2" | "$BOSCTL" cred add --name n-two --type password --service svc-two)
+idc1=$(printf '4111111111111111' | "$BOSCTL" cred add --name card-one --type card --service pay)
+idc2=$(printf '5555555555554444' | "$BOSCTL" cred add --name card-two --type card --service pay)
 # swap_col COL ID1 ID2: through a snapshot, since names are unique.
 swap_col() {
 	local set="UPDATE credentials SET $1 = (SELECT v FROM sw WHERE sw.id != credentials.id) WHERE id IN ('$2','$3');"
@@ -98,7 +103,7 @@ for col in name service type; do
 done
 swap_digits "$idc1" "$idc2" || notok "swap card digits"
 refused "swapped card digits" card-one card-two
-check "card-one shows card-two's last 4 now" bash -c "'$BOSCTL' cred show --state-dir '$S' card-one | grep -q 4444"
+check "card-one shows card-two's last 4 now" bash -c "'$BOSCTL' cred show card-one | grep -q 4444"
 swap_digits "$idc1" "$idc2" || notok "swap card digits back"
 check "card digits swapped back: card-one reads again" test "$(reveal card-one)" = 4111111111111111
 check "card digits swapped back: card-two reads again" test "$(reveal card-two)" = 5555555555554444
@@ -106,19 +111,23 @@ check "card digits swapped back: card-two reads again" test "$(reveal card-two)"
 # Cards: a CVV is refused, in metadata under any spelling; nothing is written.
 n0=$("$DB" "$S" "SELECT count(*) FROM credentials")
 for k in cvv CVC cvv2 security_code "Security-Code"; do
-	out=$(printf '4111111111111111' | "$BOSCTL" cred add --state-dir "$S" --name "c-$k" --type card \
+	out=$(printf '4111111111111111' | "$BOSCTL" cred add --name "c-$k" --type card \
 		--service stripe --metadata "{\"$k\":\"123\"}" 2>&1); rc=$?
 	check "card with metadata '$k' is refused" test "$rc" -ne 0
 	check "refusal for '$k' names the CVV rule" grep -qi "cvv" <<<"$out"
 done
-out=$(printf '4111111111111111 123' | "$BOSCTL" cred add --state-dir "$S" --name c-x --type card --service stripe 2>&1)
+out=$(printf '4111111111111111 123' | "$BOSCTL" cred add --name c-x --type card --service stripe 2>&1)
 check "card number followed by a CVV is refused" test $? -ne 0
 check "the refusal does not echo the number" bash -c "! grep -q 4111111111111111 <<<'$out'"
-out=$(printf '4111111111111112' | "$BOSCTL" cred add --state-dir "$S" --name c-y --type card --service stripe 2>&1)
+out=$(printf '4111111111111112' | "$BOSCTL" cred add --name c-y --type card --service stripe 2>&1)
 check "a card number failing Luhn is refused" test $? -ne 0
-out=$(printf 'x' | "$BOSCTL" cred add --state-dir "$S" --name m --type secret --service s1 \
+out=$(printf 'x' | "$BOSCTL" cred add --name m --type secret --service s1 \
 	--metadata '{"note":"card 4111 1111 1111 1111"}' 2>&1)
 check "a card number in clear-text metadata is refused" test $? -ne 0
 check "nothing was written by refused requests" test "$("$DB" "$S" "SELECT count(*) FROM credentials")" = "$n0"
 check "the raw DB holds no CVV column" bash -c "! '$DB' '$S' \"SELECT sql FROM sqlite_master\" | grep -qiE 'cvv|cvc'"
+check "the vault logged the refused reads" grep -q "failed to decrypt" "$T/vault.log"
+check_not "no secret in the vault's log" grep -qF -e "$A" -e "$B" -e "$N1" -e "$N2" -e 4111111111111111 \
+	-e 5555555555554444 "$T/vault.log"
+kill -TERM "$VPID"; wait "$VPID"
 finish

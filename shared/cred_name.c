@@ -1,0 +1,41 @@
+/* Credential ids and type names (cred_name.h). */
+#include "cred_name.h"
+
+#include <string.h>
+#include "randid.h"
+
+/* Random characters behind an id: 26 base32 characters. */
+#define CRED_ID_CHARS (CRED_ID_LEN - (sizeof(CRED_ID_PREFIX) - 1))
+
+static const char *const cred_type_names[] = {
+	[CRED_API_KEY] = "api_key", [CRED_PASSWORD] = "password", [CRED_CARD] = "card",
+	[CRED_BANK_ACCOUNT] = "bank_account", [CRED_SECRET] = "secret",
+};
+
+int
+cred_type_parse(const char *s, enum cred_type *t)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < BOS_ARRAY_LEN(cred_type_names); i++) {
+		if (strcmp(s, cred_type_names[i]) == 0) {
+			*t = (enum cred_type)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *
+cred_type_name(enum cred_type t)
+{
+	if ((unsigned)t >= BOS_ARRAY_LEN(cred_type_names))
+		return "unknown";
+	return cred_type_names[t];
+}
+
+int
+cred_id_valid(const char *s)
+{
+	return randid_valid(s, CRED_ID_PREFIX, CRED_ID_CHARS);
+}
