@@ -29,7 +29,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "audit_chain.h"
+#include "audit/audit_chain.h"
 #include "bosctl.h"
 #include "http_client.h"
 #include "io.h"

@@ -11,11 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 #include "bosctl.h"
-#include "cred.h"
+#include "store/cred.h"
 #include "io.h"
 #include "secmem.h"
 #include "secret_input.h"
-#include "state.h"
+#include "core/state.h"
 
 static void
 cred_usage(FILE *f)

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "bosctl.h"
-#include "cred.h"
+#include "store/cred.h"
 #include "http_client.h"
 #include "io.h"
 #include "json_alloc.h"

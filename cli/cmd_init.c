@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "bosctl.h"
-#include "state.h"
+#include "core/state.h"
 
 static void
 init_usage(FILE *f)

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: the audit export reader and offline verifier
- * (vault/audit_chain.c, docs/AUDIT.md). An export comes from whoever holds
+ * (vault/audit/audit_chain.c, docs/AUDIT.md). An export comes from whoever holds
  * the file, so every byte of it is untrusted.
  *
  * Input: one byte of flags, then the export text; lines end with '\n'.
@@ -42,7 +42,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
-#include "audit_chain.h"
+#include "audit/audit_chain.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,5 +1,5 @@
 /*
- * Unit tests: vault/audit_chain.c, the audit hash chain, checkpoints, export
+ * Unit tests: vault/audit/audit_chain.c, the audit hash chain, checkpoints, export
  * lines and the offline verifier. Checkpoints are signed with a software EC
  * P-256 key here; test_audit_store.c uses the real HSM. Tamper trials run
  * TRIALS times per class at random positions and must all be detected; they
@@ -20,7 +20,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "audit_chain.h"
+#include "audit/audit_chain.h"
 
 #define TRIALS 1000
 #define NREC 107        /* checkpoints every 20: signed up to 100, 7 unsigned */
