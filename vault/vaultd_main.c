@@ -21,6 +21,7 @@
 #include "api/api.h"
 #include "audit/audit_chain.h"
 #include "audit/auditor.h"
+#include "audit/batch.h"
 #include "store/cred.h"
 #include "err.h"
 #include "store/helper.h"

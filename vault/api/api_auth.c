@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "audit/batch.h"
 #include "auth/admin.h"
 #include "api/api.h"
 #include "auth/auth.h"

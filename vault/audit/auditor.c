@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 #include "audit/audit_store.h"
+#include "audit/auditor_txn.h"
 #include "audit/batch.h"
 #include "io.h"
 #include "log.h"
@@ -21,42 +22,6 @@
 
 #define AUDITOR_PUBKEY_MAX 256
 #define AUDITOR_EXIT_FSYNC 74     /* EX_IOERR, as the store's failed fsync */
-
-struct auditor {
-	struct vault *v;
-	char head_path[PATH_MAX];     /* for messages; the file is reached through dirfd */
-	int dirfd;                     /* the state directory, opened at start (sandbox.h) */
-
-	/* Under the database lock: what the open transaction holds. */
-	unsigned txn_records;
-	uint64_t txn_alerted;          /* lost records the transaction's alert announced */
-
-	pthread_mutex_t mu;            /* guards everything below */
-	pthread_cond_t cv;
-	pthread_t thread;
-	int running, stopping;
-	uint64_t lost;                 /* records not written since the last alert */
-	char lost_since[AUDITOR_TIME_SIZE];
-	uint64_t since_cp;             /* records committed since the last checkpoint */
-	uint64_t signed_seq;           /* the seq of the checkpoint in audit.head, 0: none yet */
-	struct timespec last_cp;       /* CLOCK_MONOTONIC */
-};
-
-void
-auditor_time(char out[AUDITOR_TIME_SIZE])
-{
-	struct timespec ts;
-	struct tm tm;
-	char s[24];
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || gmtime_r(&ts.tv_sec, &tm) == NULL ||
-	    strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-		snprintf(out, AUDITOR_TIME_SIZE, "1970-01-01T00:00:00.000Z");
-		return;
-	}
-	if (snprintf(out, AUDITOR_TIME_SIZE, "%s.%03dZ", s, (int)(ts.tv_nsec / 1000000L) % 1000) < 0)
-		out[0] = '\0';
-}
 
 int
 auditor_new(struct vault *v, struct auditor **out, struct bos_err *err)
@@ -110,111 +75,7 @@ auditor_dir_fd(const struct auditor *a)
 	return a != NULL ? a->dirfd : -1;
 }
 
-/* Fill the fields every vault record shares. */
-static int
-auditor_vault_record(struct audit_record *r, const char *action, const char *resource,
-    const char *decision, const char *reason)
-{
-	memset(r, 0, sizeof(*r));
-	return audit_field_set(r->principal, "vault") | audit_field_set(r->action, action) |
-	    audit_field_set(r->resource, resource) | audit_field_set(r->decision, decision) |
-	    audit_field_set(r->reason, reason) | audit_field_set(r->client, "-") |
-	    audit_field_set(r->request_id, "-");
-}
-
-/* The alert for records lost earlier, first in the transaction that works again. */
-static int
-auditor_alert(struct auditor *a, struct bos_err *err)
-{
-	struct audit_record r;
-	char reason[AUDIT_FIELD_MAX];
-	uint64_t lost;
-
-	pthread_mutex_lock(&a->mu);
-	lost = a->lost;
-	snprintf(reason, sizeof(reason), "%llu audit record(s) could not be written since %s; "
-	    "those requests were refused with 503", (unsigned long long)lost, a->lost_since);
-	pthread_mutex_unlock(&a->mu);
-	if (lost == 0 || a->txn_alerted != 0)
-		return 0;
-	if (auditor_vault_record(&r, "audit_alert", "audit", "error", reason) != 0)
-		return bos_err_set(err, BOS_E_INVALID, "audit alert does not fit a record");
-	auditor_time(r.time);
-	if (audit_append(a->v->st.store, &r, err) != 0)
-		return -1;
-	a->txn_alerted = lost;
-	a->txn_records++;
-	return 0;
-}
-
-int
-auditor_append(struct vault *v, struct audit_record *r, struct bos_err *err)
-{
-	struct auditor *a = v->audit;
-
-	if (auditor_alert(a, err) != 0)
-		return -1;
-	auditor_time(r->time);
-	if (audit_append(v->st.store, r, err) != 0)
-		return -1;
-	a->txn_records++;
-	return 0;
-}
-
-void
-auditor_txn_mark(struct vault *v, struct auditor_mark *m)
-{
-	m->records = v->audit->txn_records;
-	m->alerted = v->audit->txn_alerted;
-}
-
-void
-auditor_txn_rewind(struct vault *v, const struct auditor_mark *m)
-{
-	v->audit->txn_records = m->records;
-	v->audit->txn_alerted = m->alerted;
-}
-
-void
-auditor_txn_end(struct vault *v, int committed)
-{
-	struct auditor *a = v->audit;
-	unsigned n = a->txn_records;
-
-	if (store_depth(v->st.store) > 0)
-		return;
-
-	pthread_mutex_lock(&a->mu);
-	if (committed) {
-		a->since_cp += n;
-		a->lost -= a->txn_alerted <= a->lost ? a->txn_alerted : a->lost;
-		if (a->since_cp >= v->st.conf.audit_checkpoint_records)
-			pthread_cond_signal(&a->cv);
-	}
-	pthread_mutex_unlock(&a->mu);
-	if (committed && a->txn_alerted != 0)
-		log_warn("audit: the store works again; an alert record names the %llu request(s) "
-		    "refused meanwhile", (unsigned long long)a->txn_alerted);
-	if (committed)
-		metrics_count_audit(v->metrics, METRICS_AUDIT_RECORD, n);
-	a->txn_records = 0;
-	a->txn_alerted = 0;
-}
-
-void
-auditor_lost(struct vault *v)
-{
-	struct auditor *a = v->audit;
-
-	pthread_mutex_lock(&a->mu);
-	if (a->lost++ == 0)
-		auditor_time(a->lost_since);
-	pthread_cond_signal(&a->cv);
-	pthread_mutex_unlock(&a->mu);
-	metrics_count_audit(v->metrics, METRICS_AUDIT_FAILURE, 1);
-}
-
-/* Append r (NULL: only a pending alert) in a transaction of its own. */
+/* Append r (NULL: only a pending alert) in a transaction of its own, durable on return. */
 static int
 auditor_own_txn(struct vault *v, struct audit_record *r, struct bos_err *err)
 {
@@ -234,7 +95,8 @@ auditor_own_txn(struct vault *v, struct audit_record *r, struct bos_err *err)
 			rc = store_commit(v->st.store, err);
 		auditor_txn_end(v, rc == 0);
 	}
-	vault_db_unlock(v);
+	/* Nested in an open batch, the record is durable only once that commits. */
+	batch_end(v);
 	return rc;
 }
 
@@ -247,17 +109,6 @@ auditor_event(struct vault *v, const char *action, const char *resource, const c
 	if (auditor_vault_record(&r, action, resource, decision, reason) != 0)
 		return bos_err_set(err, BOS_E_INVALID, "audit event %s does not fit a record", action);
 	return auditor_own_txn(v, &r, err);
-}
-
-int
-auditor_append_event(struct vault *v, const char *action, const char *resource,
-    const char *decision, const char *reason, struct bos_err *err)
-{
-	struct audit_record r;
-
-	if (auditor_vault_record(&r, action, resource, decision, reason) != 0)
-		return bos_err_set(err, BOS_E_INVALID, "audit event %s does not fit a record", action);
-	return auditor_append(v, &r, err);
 }
 
 /* ---- the head file ---------------------------------------------------------------- */

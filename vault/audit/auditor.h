@@ -6,14 +6,16 @@
  * at shutdown, and keeps STATE/audit.head, the newest signed head outside the
  * database, so a restored older database is refused at start.
  *
- * Locking: auditor_append and auditor_txn_end run with the database lock held
- * (vault_db_lock) and a transaction open; the rest take what they need.
+ * Locking: what runs inside the caller's transaction is in auditor_txn.h;
+ * the functions here take the database lock themselves and commit what they
+ * write (batch_end, batch_flush_locked in batch.h) before they return.
  */
 #ifndef BOS_AUDITOR_H
 #define BOS_AUDITOR_H
 
 #include <stdint.h>
 #include "audit/audit_chain.h"
+#include "audit/auditor_txn.h"
 #include "compiler.h"
 #include "err.h"
 
@@ -21,7 +23,6 @@ struct vault;
 struct auditor;
 
 #define AUDITOR_HEAD_FILE "audit.head"
-#define AUDITOR_TIME_SIZE 32
 
 /* v->st must be open (store, bos-hsmd, settings). */
 int auditor_new(struct vault *v, struct auditor **out, struct bos_err *err) BOS_WUR;
@@ -33,40 +34,11 @@ void auditor_free(struct auditor *a);
  */
 int auditor_dir_fd(const struct auditor *a);
 
-/* "2026-11-28T21:04:36.123Z": UTC with milliseconds, the format of every record. */
-void auditor_time(char out[AUDITOR_TIME_SIZE]);
-
-/*
- * Append r (time and seq are set here) in the open transaction; an alert for
- * records lost earlier goes first. Then the caller commits or rolls back and
- * calls auditor_txn_end.
- */
-int auditor_append(struct vault *v, struct audit_record *r, struct bos_err *err) BOS_WUR;
-/*
- * After the outermost COMMIT or ROLLBACK. Inside a transaction that goes on
- * (a savepoint released in a group-commit batch, batch.h) it does nothing:
- * the batch's COMMIT counts. A savepoint rolled back rewinds to its mark.
- */
-void auditor_txn_end(struct vault *v, int committed);
-struct auditor_mark {
-	unsigned records;
-	uint64_t alerted;
-};
-void auditor_txn_mark(struct vault *v, struct auditor_mark *m);
-void auditor_txn_rewind(struct vault *v, const struct auditor_mark *m);
-
-/* A request's record could not be written (it was answered 503): count it, alert later. */
-void auditor_lost(struct vault *v);
-
 /*
  * A record of the vault itself (start, stop, sweep), in a transaction of its
  * own: principal "vault", client and request id "-".
  */
 int auditor_event(struct vault *v, const char *action, const char *resource,
-    const char *decision, const char *reason, struct bos_err *err) BOS_WUR;
-
-/* The same record, appended in the caller's open transaction (as auditor_append). */
-int auditor_append_event(struct vault *v, const char *action, const char *resource,
     const char *decision, const char *reason, struct bos_err *err) BOS_WUR;
 
 /*

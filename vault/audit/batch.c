@@ -24,25 +24,10 @@ struct batch {
 	unsigned refs;          /* under batches.mu: the open slot and each ticket */
 };
 
-int
-batches_init(struct batches *bs)
-{
-	pthread_condattr_t ca;
-	int r;
-
-	*bs = (struct batches){ .open = NULL };
-	if (pthread_condattr_init(&ca) != 0)
-		return -1;
-	r = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
-	    pthread_mutex_init(&bs->mu, NULL) != 0 || pthread_cond_init(&bs->cv, &ca) != 0 ? -1 : 0;
-	pthread_condattr_destroy(&ca);
-	return r;
-}
-
 void
 batches_destroy(struct batches *bs)
 {
-	/* Every member waits for its batch, and the last unlock commits: none is left. */
+	/* Every member waits for its batch, and the last one to leave commits: none is left. */
 	if (bs->open != NULL)
 		log_err("group commit: batch %llu still open at exit; its requests were not "
 		    "answered and roll back", (unsigned long long)bs->open->seq);
@@ -377,11 +362,11 @@ batch_lock_alone(struct vault *v)
 }
 
 void
-batch_outsider_unlock(struct vault *v)
+batch_end(struct vault *v)
 {
-	if (v->batches.open == NULL || v->st.store == NULL)
-		return;
-	if ((int64_t)sqlite3_total_changes(store_db(v->st.store)) == v->lock_changes)
-		return;
-	(void)batch_flush_locked(v);
+	if (v->lock_depth == 1 && !v->lock_member && v->batches.open != NULL &&
+	    v->st.store != NULL &&
+	    (int64_t)sqlite3_total_changes(store_db(v->st.store)) != v->lock_changes)
+		(void)batch_flush_locked(v);
+	vault_db_unlock(v);
 }

@@ -14,32 +14,27 @@
  * vault (store.c).
  *
  * Other code that writes under the lock while a batch is open (the grant
- * sweep, vault events, sign-in's own rows) nests in the batch; the lock's
- * last unlock commits the batch then (vault.c), so their writes are durable
- * when the lock is given up, as without batching.
+ * sweep, vault events) nests in the batch, and says where that commits:
+ * batch_end instead of vault_db_unlock commits the batch it wrote into, so
+ * its writes are durable when the lock is given up, as without batching; a
+ * checkpoint commits the open batch first (batch_flush_locked). Sign-in's
+ * own rows never nest (batch_lock_alone). vault_db_unlock itself only
+ * unlocks.
  */
 #ifndef BOS_BATCH_H
 #define BOS_BATCH_H
 
 #include <pthread.h>
 #include <stdint.h>
-#include "audit/auditor.h"
+#include "audit/auditor_txn.h"
+#include "core/vault.h"
 #include "compiler.h"
 #include "err.h"
 
 #define BATCH_MAX_MS 2
 #define BATCH_MAX_MEMBERS 256
 
-struct vault;
 struct batch;
-
-struct batches {
-	pthread_mutex_t mu;        /* guards pending and every batch's done/ok/refs */
-	pthread_cond_t cv;         /* a batch was committed or failed */
-	struct batch *open;        /* under the database lock */
-	unsigned pending;          /* members between batch_join and batch_leave */
-	uint64_t seq;              /* batches opened (for the log) */
-};
 
 /* A request's place in a batch. */
 struct batch_ticket {
@@ -47,7 +42,7 @@ struct batch_ticket {
 	struct auditor_mark mark;
 };
 
-int batches_init(struct batches *bs);
+/* At exit, after the last request: the state vault_db_lock_init made (vault.h). */
 void batches_destroy(struct batches *bs);
 
 /* Lock, open or join the batch, and begin the request's savepoint. -1: nothing held. */
@@ -76,8 +71,14 @@ int batch_flush_locked(struct vault *v);
 int batch_pause(struct vault *v, struct batch_ticket *t);
 int batch_resume(struct vault *v, struct batch_ticket *t, struct bos_err *err);
 
-/* vault.c: the outermost unlock of a thread that is not a member wrote something. */
-void batch_outsider_unlock(struct vault *v);
+/*
+ * Give up the database lock taken with vault_db_lock (not batch_join). The
+ * outermost holder that is not a batch member and wrote while a batch was
+ * open (its writes nested in the batch) commits that batch first and syncs
+ * it, as batch_flush_locked: its writes are then durable, or lost with the
+ * batch, before anything is answered. Nested or read-only: vault_db_unlock.
+ */
+void batch_end(struct vault *v);
 
 /*
  * Take the database lock with no batch open, for writes that must be durable

@@ -4,10 +4,24 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <time.h>
-#include "audit/batch.h"
 #include "clock.h"
 #include "log.h"
 #include "store/store.h"
+
+static int
+vault_batches_init(struct batches *bs)
+{
+	pthread_condattr_t ca;
+	int r;
+
+	*bs = (struct batches){ .open = NULL };
+	if (pthread_condattr_init(&ca) != 0)
+		return -1;
+	r = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_mutex_init(&bs->mu, NULL) != 0 || pthread_cond_init(&bs->cv, &ca) != 0 ? -1 : 0;
+	pthread_condattr_destroy(&ca);
+	return r;
+}
 
 int
 vault_db_lock_init(struct vault *v)
@@ -18,7 +32,7 @@ vault_db_lock_init(struct vault *v)
 	if (pthread_mutexattr_init(&a) != 0)
 		return -1;
 	r = pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE) != 0 ||
-	    pthread_mutex_init(&v->db_lock, &a) != 0 || batches_init(&v->batches) != 0 ? -1 : 0;
+	    pthread_mutex_init(&v->db_lock, &a) != 0 || vault_batches_init(&v->batches) != 0 ? -1 : 0;
 	pthread_mutexattr_destroy(&a);
 	return r;
 }
@@ -38,15 +52,10 @@ vault_db_lock(struct vault *v)
 	}
 }
 
-/*
- * The outermost unlock: writes made outside a group-commit batch member
- * while a batch was open nested in it, and are committed now (batch.h).
- */
+/* Only unlocks (vault.h); batch_end commits what an outsider wrote in a batch. */
 void
 vault_db_unlock(struct vault *v)
 {
-	if (v->lock_depth == 1 && !v->lock_member)
-		batch_outsider_unlock(v);
 	if (--v->lock_depth == 0)
 		v->lock_member = 0;
 	if (pthread_mutex_unlock(&v->db_lock) != 0) {

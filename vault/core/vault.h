@@ -9,7 +9,6 @@
 #include <pthread.h>
 #include <sys/types.h>
 #include <stdint.h>
-#include "audit/batch.h"
 #include "store/cred.h"
 #include "core/state.h"
 
@@ -18,6 +17,19 @@ struct policy_set;
 struct metrics;
 struct http_server;
 struct auditor;
+struct batch;
+
+/*
+ * Group commit's state (audit/batch.h), kept with the database lock it lives
+ * under; made with the lock by vault_db_lock_init.
+ */
+struct batches {
+	pthread_mutex_t mu;        /* guards pending and every batch's done/ok/refs */
+	pthread_cond_t cv;         /* a batch was committed or failed */
+	struct batch *open;        /* under the database lock */
+	unsigned pending;          /* members between batch_join and batch_leave */
+	uint64_t seq;              /* batches opened (for the log) */
+};
 
 struct vault {
 	struct state st;          /* dir, settings (st.conf), bos-hsmd, database */
@@ -60,6 +72,10 @@ int64_t vault_now(const struct vault *v);
 /* Make db_lock (recursive) and the group-commit state. */
 int vault_db_lock_init(struct vault *v);
 void vault_db_lock(struct vault *v);
+/*
+ * Only unlocks: nothing commits here. A holder that wrote while a batch was
+ * open ends with batch_end (audit/batch.h), which commits it first.
+ */
 void vault_db_unlock(struct vault *v);
 
 #endif
