@@ -21,6 +21,7 @@
 #include "auth/auth.h"
 #include "store/cred.h"
 #include "store/cred_use.h"
+#include "auth/authz.h"
 #include "store/helper.h"
 #include "store/store.h"
 #include "hsm_fixture.h"

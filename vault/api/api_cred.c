@@ -5,7 +5,7 @@
  * only in GET /credentials/{id}, in a response whose bytes are wiped once
  * sent.
  *
- * Every handler asks the policy engine (through grant_authorize, helper.h)
+ * Every handler asks the policy engine (through grant_authorize, auth/authz.h)
  * before it does anything, for admins and helpers alike, and answers 403
  * with the reason when refused. A helper's use is counted in the same
  * transaction as the operation, under the database lock: a use counts only
@@ -23,6 +23,7 @@
 #include "auth/auth.h"
 #include "store/cred.h"
 #include "store/cred_use.h"
+#include "auth/authz.h"
 #include "store/helper.h"
 #include "http/http_route.h"
 #include "json_alloc.h"

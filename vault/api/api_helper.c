@@ -16,6 +16,7 @@
 #include "auth/auth.h"
 #include "store/card.h"
 #include "store/cred.h"
+#include "auth/authz.h"
 #include "store/helper.h"
 #include "log.h"
 #include "secmem.h"
@@ -358,7 +359,7 @@ api_grant_narrow(struct vault *v, struct http_req *r, const struct api_grant_req
 		if (grant_item_resolve(&v->cc, g->items[i], it->stored[i], scope, &err) != 0)
 			return http_reply_bos_err(r, &err) == 0 ? 1 : -1;
 		it->ptr[i] = it->stored[i];
-		if (!policy_may_delegate(v->policy, GRANT_ADMIN_ROLE, g->actions, scope, &d)) {
+		if (!authz_may_delegate(v->policy, g->actions, scope, &d)) {
 			log_info("request %s: %s denied grant of item %zu: %s", http_req_id(r),
 			    http_req_principal(r)->accessor, i + 1, d.reason);
 			return http_reply_error(r, 403, "forbidden", "a grant can only narrow what "

@@ -11,6 +11,7 @@
 #include <time.h>
 #include "api/api.h"
 #include "auth/auth.h"
+#include "auth/authz.h"
 #include "store/helper.h"
 #include "log.h"
 #include "core/vault.h"

@@ -4,8 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#include "hex.h"
 #include "store/card.h"
-#include "http/http_route.h"
 #include "secmem.h"
 
 /* What a byte of the text as given is replaced by; a token wins over a card number. */
@@ -38,8 +38,8 @@ audit_mask_decode(const struct audit_mask_text *in, struct audit_mask_text *out)
 	int hi, lo, changed = 0;
 
 	for (i = 0; i < in->n; o++) {
-		if (in->s[i] == '%' && in->n - i >= 3 && (hi = http_hex(in->s[i + 1])) >= 0 &&
-		    (lo = http_hex(in->s[i + 2])) >= 0) {
+		if (in->s[i] == '%' && in->n - i >= 3 && (hi = hex_digit(in->s[i + 1])) >= 0 &&
+		    (lo = hex_digit(in->s[i + 2])) >= 0) {
 			out->s[o] = (char)(hi << 4 | lo);
 			out->from[o] = in->from[i];
 			out->to[o] = in->to[i + 2];

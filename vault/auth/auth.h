@@ -9,22 +9,25 @@
 #define BOS_AUTH_H
 
 #include <stdint.h>
+#include <sys/types.h>
+#include "auth/principal.h"
 #include "compiler.h"
-#include "http/http.h"
 
-enum principal_kind { PRINCIPAL_ADMIN = 1, PRINCIPAL_HELPER, PRINCIPAL_BROKER, PRINCIPAL_LOCAL };
+struct vault;
 
-enum session_state { SESSION_TOTP_PENDING = 1, SESSION_FULL = 2 };
-
-struct principal {
-	enum principal_kind kind;
-	char id[48];          /* admin id */
-	char name[65];        /* admin name */
-	char accessor[48];    /* public accessor id of the session, or of a helper's grant:
-	                       * the only thing logged */
-	enum session_state state;
-	char helper_id[48];   /* helpers: "hl_..." of the grant's helper */
+/* Who may call a route. The HTTP core enforces it before the handler runs. */
+enum route_auth {
+	ROUTE_PUBLIC,        /* anyone (GET /health, POST /auth/login) */
+	ROUTE_SESSION_ANY,   /* a session in any state: password-only (TOTP pending) or full */
+	ROUTE_ADMIN,         /* a full admin session (password + TOTP), checked on the server */
+	ROUTE_LOCAL_VAULT_UID, /* unix socket only, peer uid == the vault's uid */
+	ROUTE_PRINCIPAL,     /* a full admin session or a helper token; the handler then asks
+	                      * the policy engine (policy/policy.h) and answers 403 with its reason */
 };
+
+/* How a request arrived. */
+enum http_transport { HTTP_TCP_TLS, HTTP_UNIX };
+
 
 /*
  * Decide whether a request may use a route of class need. bearer is the

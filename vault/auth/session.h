@@ -14,7 +14,7 @@
 #define BOS_SESSION_H
 
 #include <stdint.h>
-#include "auth/auth.h"
+#include "auth/principal.h"
 #include "compiler.h"
 #include "err.h"
 #include "token.h"

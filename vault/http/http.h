@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "auth/auth.h"
 #include "compiler.h"
 #include "err.h"
 
@@ -40,17 +41,7 @@ enum http_method {
 	HTTP_DELETE = 1 << 3,
 };
 
-/* Who may call a route. The core enforces it before the handler runs. */
-enum route_auth {
-	ROUTE_PUBLIC,        /* anyone (GET /health, POST /auth/login) */
-	ROUTE_SESSION_ANY,   /* a session in any state: password-only (TOTP pending) or full */
-	ROUTE_ADMIN,         /* a full admin session (password + TOTP), checked on the server */
-	ROUTE_LOCAL_VAULT_UID, /* unix socket only, peer uid == the vault's uid */
-	ROUTE_PRINCIPAL,     /* a full admin session or a helper token; the handler then asks
-	                      * the policy engine (policy/policy.h) and answers 403 with its reason */
-};
-
-enum http_transport { HTTP_TCP_TLS, HTTP_UNIX };
+/* enum route_auth and enum http_transport: auth/auth.h. */
 
 /*
  * The audit record of a route's requests (docs/AUDIT.md). Every request that

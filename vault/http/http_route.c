@@ -7,6 +7,7 @@
 
 #include <string.h>
 #include <strings.h>
+#include "hex.h"
 
 /* A path has at most this many segments; none of our patterns has more than 3. */
 #define HTTP_SEGS_MAX 16
@@ -80,13 +81,7 @@ http_allow_format(unsigned methods, char *out, size_t cap)
 int
 http_hex(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return hex_digit(c);
 }
 
 /*

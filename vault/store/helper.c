@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "auth/auth.h"
 #include "store/card.h"
 #include "store/cred.h"
 #include "json_alloc.h"
@@ -1010,7 +1009,7 @@ grant_lazy_idle(struct store *s, struct grant_info *g, int64_t now, uint32_t idl
  * cover the made-up path, the words are ours, the same for every resource.
  */
 static void
-grant_told(const struct grant_use *u, const struct policy_principal *p,
+grant_told(const struct grant_query *u, const struct policy_principal *p,
     const struct policy_decision *d, struct policy_decision *told)
 {
 	*told = *d;
@@ -1020,7 +1019,7 @@ grant_told(const struct grant_use *u, const struct policy_principal *p,
 	if (told->allow) {
 		told->allow = 0;
 		(void)snprintf(told->reason, sizeof(told->reason), "grant %s does not allow %s "
-		    "on this credential", u->who->accessor, policy_action_name(u->action));
+		    "on this credential", u->accessor, policy_action_name(u->action));
 	}
 }
 
@@ -1032,7 +1031,7 @@ grant_told(const struct grant_use *u, const struct policy_principal *p,
  * made again today, whatever the helper's address.
  */
 static void
-grant_issuer_check(const struct grant_use *u, const char *accessor, struct policy_decision *d)
+grant_issuer_check(const struct grant_query *u, const char *accessor, struct policy_decision *d)
 {
 	struct policy_decision why;
 	size_t cap = sizeof(d->reason);
@@ -1048,7 +1047,7 @@ grant_issuer_check(const struct grant_use *u, const char *accessor, struct polic
 }
 
 static int
-grant_decide(struct store *s, const struct grant_use *u, struct grant_info *g,
+grant_decide(struct store *s, const struct grant_query *u, struct grant_info *g,
     struct policy_decision *d, struct policy_decision *told, struct bos_err *err)
 {
 	struct policy_principal p = { POLICY_HELPER, NULL, NULL };
@@ -1089,8 +1088,8 @@ grant_decide(struct store *s, const struct grant_use *u, struct grant_info *g,
 	return r;
 }
 
-static int
-grant_authorize_helper(struct store *s, const struct grant_use *u, struct policy_decision *d,
+int
+grant_use_check(struct store *s, const struct grant_query *u, struct policy_decision *d,
     struct policy_decision *told, struct bos_err *err)
 {
 	struct grant_info g;
@@ -1098,13 +1097,13 @@ grant_authorize_helper(struct store *s, const struct grant_use *u, struct policy
 	int r;
 
 	bos_err_clear(&e);
-	if (grant_get(s, u->who->accessor, &g, &e) != 0) {
+	if (grant_get(s, u->accessor, &g, &e) != 0) {
 		if (e.code != BOS_E_NOTFOUND) {
 			if (err != NULL)
 				*err = e;
 			return -1;
 		}
-		grant_deny(d, u->who->accessor, "no longer exists");
+		grant_deny(d, u->accessor, "no longer exists");
 		*told = *d;
 		return 0;
 	}
@@ -1112,34 +1111,5 @@ grant_authorize_helper(struct store *s, const struct grant_use *u, struct policy
 	if (r == 0)
 		r = grant_decide(s, u, &g, d, told, err);
 	grant_info_free(&g);
-	return r;
-}
-
-int
-grant_authorize(struct store *s, const struct grant_use *u, struct policy_decision *d,
-    struct policy_decision *told, struct bos_err *err)
-{
-	struct policy_principal admin = { POLICY_ADMIN, GRANT_ADMIN_ROLE, NULL };
-	int r = 0;
-
-	memset(d, 0, sizeof(*d));
-	(void)snprintf(d->reason, sizeof(d->reason), "no rule for this caller");
-	*told = *d;
-	if (u->res == NULL && u->shown == NULL)
-		return 0;   /* nothing to decide on: a caller's bug, refused */
-	switch (u->who->kind) {
-	case PRINCIPAL_ADMIN:
-		policy_decide(u->ps, &admin, u->action, u->res != NULL ? u->res : u->shown, u->ctx,
-		    d);
-		break;
-	case PRINCIPAL_HELPER:
-		if ((r = grant_authorize_helper(s, u, d, told, err)) != 0)
-			grant_deny(d, u->who->accessor, "could not be checked (database error)");
-		break;
-	default:
-		break;
-	}
-	if (u->who->kind != PRINCIPAL_HELPER || r != 0)
-		*told = *d;
 	return r;
 }

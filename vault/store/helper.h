@@ -184,37 +184,31 @@ void grant_idle_reason(uint32_t idle_s, char out[GRANT_REASON_SIZE]);
 int grant_sweep_idle(struct store *s, int64_t now, uint32_t idle_s, unsigned *n,
     struct bos_err *err) BOS_WUR;
 
-/* One request's question to the policy engine. */
-struct grant_use {
+/*
+ * A helper's use of its grant, as auth/authz.c asks it (the one entry point
+ * of authorization for every principal, grant_authorize in auth/authz.h).
+ */
+struct grant_query {
 	const struct policy_set *ps;
-	const struct principal *who;  /* admin (by role) or helper (by its grant) */
+	const char *accessor;         /* the grant's accessor (the helper's principal) */
 	unsigned action;              /* one POLICY_* bit */
 	const struct policy_resource *res;   /* NULL: the object does not exist */
-	const struct policy_resource *shown; /* made up: what a helper's refusal may name */
+	const struct policy_resource *shown; /* made up: what a refusal may name */
 	const struct policy_context *ctx;    /* now and the client address */
 	uint32_t idle_s;              /* grant_idle_revoke_seconds */
 };
 
 /*
- * Decide one request. Admins: policy_decide with role "admin". Helpers: read
- * the grant row now (no cache), revoke it first when it has been idle too
- * long (the sweep may not have run yet), ask policy_decide with the grant
- * inline, then whether the admin role of ps may still hand out the action on
- * the resource (policy_may_delegate: a grant never exceeds what its issuer
- * may do now), and on "allow" count the use with one conditional UPDATE (not
- * revoked, not expired, not exhausted) whose changes() must be 1, recording
- * last_used_at. Anyone else is refused.
- *
- * res == NULL (nothing by that name): the decision is made on shown and
- * counts nothing; a helper is always refused then. *told receives what the
- * caller may be told: for admins the decision itself; for a helper's
- * refusal the decision on shown (never counted), so that an unknown object
- * and one outside the grant are refused in the same words.
- *
- * Returns 0 with *d and *told filled, or -1 with err on a database error
- * (both then deny).
+ * Decide a helper's request: read the grant row now (no cache), revoke it
+ * first when it has been idle too long (the sweep may not have run yet), ask
+ * policy_decide with the grant inline, then whether the admin role of ps may
+ * still hand out the action on the resource (policy_may_delegate: a grant
+ * never exceeds what its issuer may do now), and on "allow" count the use
+ * with one conditional UPDATE (not revoked, not expired, not exhausted) whose
+ * changes() must be 1, recording last_used_at. *told as for grant_authorize.
+ * Returns 0 with *d and *told filled, or -1 with err on a database error.
  */
-int grant_authorize(struct store *s, const struct grant_use *u, struct policy_decision *d,
+int grant_use_check(struct store *s, const struct grant_query *q, struct policy_decision *d,
     struct policy_decision *told, struct bos_err *err) BOS_WUR;
 
 #endif
