@@ -23,7 +23,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "hsmc/hsm_client.h"
-#include "http/http_internal.h"
+#include "http/http.h"
+#include "http/http_conn.h"
+#include "http/http_req.h"
 #include "log.h"
 #include "core/metrics.h"
 #include "core/vault.h"
@@ -351,30 +353,6 @@ http_client_name(struct http_conn *hc, struct MHD_Connection *c)
 		(void)snprintf(hc->client, sizeof(hc->client), "?");
 }
 
-/* Set hc's deadlines for what it waits for now; conn_lock is held. */
-static void
-http_conn_deadlines(const struct http_server *s, struct http_conn *hc, enum http_wait w)
-{
-	int64_t now = clock_mono_ms();
-
-	switch (w) {
-	case HTTP_WAIT_HEADERS:
-		hc->header_deadline_ms = now + (int64_t)s->header_timeout_s * 1000;
-		hc->deadline_ms = now + (int64_t)s->timeout_s * 1000;
-		break;
-	case HTTP_WAIT_BODY:
-		hc->header_deadline_ms = 0;     /* the request's own deadline goes on */
-		break;
-	case HTTP_WAIT_NONE:
-		hc->header_deadline_ms = hc->deadline_ms = 0;
-		break;
-	case HTTP_WAIT_SEND:
-		hc->header_deadline_ms = 0;
-		hc->deadline_ms = now + (int64_t)s->timeout_s * 1000;
-		break;
-	}
-}
-
 static void
 http_conn_open(struct http_listener *l, struct MHD_Connection *c, void **socket_context)
 {
@@ -434,14 +412,6 @@ http_conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 		http_conn_close(l->srv, *socket_context);
 		*socket_context = NULL;
 	}
-}
-
-void
-http_conn_wait(struct http_server *s, struct http_conn *hc, enum http_wait w)
-{
-	pthread_mutex_lock(&s->conn_lock);
-	http_conn_deadlines(s, hc, w);
-	pthread_mutex_unlock(&s->conn_lock);
 }
 
 /*

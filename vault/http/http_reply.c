@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "http/http_internal.h"
+#include "http/http_conn.h"
+#include "http/http_reply.h"
 #include "log.h"
 #include "secmem.h"
 
@@ -103,25 +104,6 @@ http_reply_drop(struct http_req *r)
 	r->status = 0;
 	r->nextra = 0;
 	r->reply_reason[0] = '\0';
-}
-
-int
-http_reply_deliver(struct http_req *r)
-{
-	int rc = 0;
-
-	if (r->resp == NULL)
-		return 0;
-	http_audit_finish(r);
-	if (r->resp == NULL)
-		return -1;
-	if (MHD_queue_response(r->conn, r->status, r->resp) != MHD_YES) {
-		log_err("request %s: cannot queue the response", r->id);
-		rc = -1;
-	}
-	MHD_destroy_response(r->resp);
-	r->resp = NULL;
-	return rc;
 }
 
 int
@@ -254,4 +236,21 @@ http_reply_text(struct http_req *r, unsigned status, const char *content_type, c
 	resp = MHD_create_response_from_buffer(strlen(text), (void *)(uintptr_t)text,
 	    MHD_RESPMEM_MUST_COPY);
 	return http_queue(r, status, resp, content_type);
+}
+
+void
+http_req_add_header(struct http_req *r, const char *name, const char *value)
+{
+	size_t nl = strlen(name), vl = strlen(value);
+
+	/* A CR or LF would split the response; refuse it rather than send it. */
+	if (r->nextra == HTTP_EXTRA_HEADERS_MAX || nl == 0 || nl >= HTTP_HEADER_NAME_MAX ||
+	    vl >= HTTP_HEADER_VALUE_MAX || strpbrk(name, "\r\n: ") != NULL ||
+	    strpbrk(value, "\r\n") != NULL) {
+		log_warn("request %s: response header refused", r->id);
+		return;
+	}
+	memcpy(r->extra[r->nextra].name, name, nl + 1);
+	memcpy(r->extra[r->nextra].value, value, vl + 1);
+	r->nextra++;
 }

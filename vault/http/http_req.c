@@ -20,7 +20,10 @@
 #include <sys/random.h>
 #include "store/card.h"
 #include "hsmc/hsm_client.h"
-#include "http/http_internal.h"
+#include "http/http_audit.h"
+#include "http/http_conn.h"
+#include "http/http_reply.h"
+#include "http/http_req.h"
 #include "log.h"
 #include "secmem.h"
 #include "core/vault.h"
@@ -707,6 +710,27 @@ http_req_final(struct http_req *r)
 	return http_req_run(r);
 }
 
+/* Queue the answer once its audit record is durable (or 503 instead). */
+static int
+http_req_deliver(struct http_req *r)
+{
+	int rc = 0;
+
+	if (r->resp == NULL)
+		return 0;
+	http_audit_finish(r);
+	if (r->resp == NULL)
+		return -1;
+	if (MHD_queue_response(r->conn, r->status, r->resp) != MHD_YES) {
+		log_err("request %s: cannot queue the response", r->id);
+		rc = -1;
+	}
+	MHD_destroy_response(r->resp);
+	r->resp = NULL;
+	return rc;
+}
+
+
 enum MHD_Result
 http_req_access(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -739,7 +763,7 @@ http_req_access(void *cls, struct MHD_Connection *c, const char *url, const char
 		return MHD_NO;
 	}
 	/* A ready answer goes out only after its audit record (http_audit.c). */
-	if (res == MHD_YES && http_reply_deliver(r) != 0)
+	if (res == MHD_YES && http_req_deliver(r) != 0)
 		res = MHD_NO;
 	if (r->phase == REQ_DONE) {
 		/* The work is done: the slot goes back, and the client has timeout_s to take the answer. */
@@ -815,21 +839,4 @@ uid_t
 http_req_peer_uid(const struct http_req *r)
 {
 	return r->hc->peer_uid;
-}
-
-void
-http_req_add_header(struct http_req *r, const char *name, const char *value)
-{
-	size_t nl = strlen(name), vl = strlen(value);
-
-	/* A CR or LF would split the response; refuse it rather than send it. */
-	if (r->nextra == HTTP_EXTRA_HEADERS_MAX || nl == 0 || nl >= HTTP_HEADER_NAME_MAX ||
-	    vl >= HTTP_HEADER_VALUE_MAX || strpbrk(name, "\r\n: ") != NULL ||
-	    strpbrk(value, "\r\n") != NULL) {
-		log_warn("request %s: response header refused", r->id);
-		return;
-	}
-	memcpy(r->extra[r->nextra].name, name, nl + 1);
-	memcpy(r->extra[r->nextra].value, value, vl + 1);
-	r->nextra++;
 }

@@ -9,8 +9,68 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "auth/auth.h"
 #include "compiler.h"
-#include "http/http.h"
+
+struct vault;
+struct http_req;
+
+enum http_method {
+	HTTP_GET = 1 << 0,
+	HTTP_POST = 1 << 1,
+	HTTP_PUT = 1 << 2,
+	HTTP_DELETE = 1 << 3,
+};
+
+/*
+ * The audit record of a route's requests (docs/AUDIT.md). Every request that
+ * matched a route gets exactly one record, whatever its outcome, unless the
+ * route is AUDIT_OFF; the response is sent only after the record is durable,
+ * and a request whose record cannot be written is answered 503
+ * audit_unavailable instead (its response, secret or not, is dropped).
+ */
+enum route_audit {
+	AUDIT_TXN = 0,  /* the core takes the database lock and opens the transaction before
+	                 * the handler; the handler's changes and the record commit together */
+	AUDIT_SIGNED,   /* as AUDIT_TXN, and a success is answered only once the audit head
+	                 * that covers its record is signed and in STATE/audit.head: every
+	                 * route that revokes or changes rights (revocations of grants,
+	                 * helpers, credentials and sessions; admin changes), so that no
+	                 * copy of the database taken before it can be restored silently
+	                 * (docs/AUDIT.md "Signed before acknowledged"). test_routes_signed
+	                 * fails for a route that changes state and is not classified */
+	AUDIT_LATE,     /* the handler runs without the lock (argon2, sign-in delays); the
+	                 * record is written after it, or by the handler (http_req_audit_now) */
+	AUDIT_LATE_SIGNED, /* as AUDIT_LATE, and signed as AUDIT_SIGNED: a change of rights
+	                 * whose handler must first write on its own what a sign-in writes
+	                 * (a signed-in admin adding an admin checks the acting admin's fresh
+	                 * TOTP code, docs/AUTH.md), then joins the audit transaction
+	                 * (http_req_audit_join) for the change and its record */
+	AUDIT_OFF,      /* GET /health, GET /metrics: operational, no stored data */
+};
+
+/* Is a success on a route of this kind answered only once its record is signed? */
+static inline int
+route_audit_signed(enum route_audit a)
+{
+	return a == AUDIT_SIGNED || a == AUDIT_LATE_SIGNED;
+}
+
+/* Return value of handlers: 0 when a response was queued, -1 on an internal error (500). */
+typedef int (*http_handler)(struct vault *v, struct http_req *req);
+
+struct http_route {
+	enum http_method method;
+	const char *pattern;          /* "/credentials/{id}": {name} matches one segment */
+	enum route_auth auth;
+	http_handler handler;
+	const char *name;             /* stable label for metrics and logs, e.g. "cred_get" */
+	const char *const *fields;    /* allowed top-level JSON body fields, NULL-terminated;
+	                               * NULL: the route takes no body (a body gets 400) */
+	const char *const *query;     /* allowed query parameters, NULL-terminated; NULL: none */
+	enum route_audit audit;
+};
+
 
 /* Longest raw path (without the query string) that can match a route. */
 #define HTTP_PATH_MAX 1024

@@ -4,9 +4,10 @@
  * request lifecycle and the checks before handlers) and http_reply.c
  * (responses). Nothing outside vault/http*.c includes this.
  */
-#ifndef BOS_HTTP_INTERNAL_H
-#define BOS_HTTP_INTERNAL_H
+#ifndef BOS_HTTP_CONN_H
+#define BOS_HTTP_CONN_H
 
+#include <jansson.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -17,7 +18,6 @@
 #include "audit/batch.h"
 #include "buf.h"
 #include "clock.h"
-#include "http/http.h"
 #include "http/http_route.h"
 #include "http/http_slots.h"
 
@@ -152,28 +152,9 @@ struct http_req {
 };
 
 /* http_req.c */
-enum MHD_Result http_req_access(void *cls, struct MHD_Connection *c, const char *url,
-    const char *method, const char *version, const char *upload_data,
-    size_t *upload_data_size, void **con_cls);
-struct http_req *http_req_new(struct http_server *srv, struct MHD_Connection *c, const char *uri);
-void http_req_free(struct http_req *r);
-double http_req_seconds(const struct http_req *r);
-
-/* http.c */
-/* The connection now waits for what `w` says: set its deadlines. */
+/* Set hc's deadlines for what it waits for now; conn_lock is held. */
+void http_conn_deadlines(const struct http_server *s, struct http_conn *hc, enum http_wait w);
+/* The same, taking conn_lock. */
 void http_conn_wait(struct http_server *srv, struct http_conn *hc, enum http_wait w);
-
-/* http_reply.c */
-int http_reply_pending_error(struct http_req *r) BOS_WUR;
-/* Queue the ready response after its audit record (http_audit_finish). */
-int http_reply_deliver(struct http_req *r) BOS_WUR;
-/* Drop the ready response (its body is wiped) so another can take its place. */
-void http_reply_drop(struct http_req *r);
-
-/* http_audit.c */
-/* Before the handler of an AUDIT_TXN route: 0, or -1 when answered 503 (no transaction). */
-int http_audit_begin(struct http_req *r) BOS_WUR;
-/* The response is ready: write its record (or answer 503 instead). */
-void http_audit_finish(struct http_req *r);
 
 #endif
