@@ -73,7 +73,7 @@ else ifeq ($(SANDBOX_DEBUG),log)
 CPPFLAGS += -DBOS_SANDBOX_DEBUG=2
 endif
 HSM_SRCS    := $(filter-out hsm/hsmd_main.c,$(wildcard hsm/*.c))
-# vault/ is in rooms (docs/DESIGN.md "vault/ in rooms"): one folder per layer;
+# vault/ is in rooms (README.md "Source layout"): one folder per layer;
 # vaultd_main.c alone stays at the top and is linked by bos-vaultd only.
 VAULT_SRCS  := $(wildcard vault/*/*.c)
 CLI_SRCS    := $(wildcard cli/*.c)

@@ -5,7 +5,10 @@
 #  3. hardening visible in the built ELF files (PIE, RELRO, BIND_NOW, NX stack,
 #     stack protector, FORTIFY, CET);
 #  4. link boundaries: nothing links both SQLCipher and SQLite; only bos-hsmd
-#     links a PKCS#11 library; bos-hsmd links no database.
+#     links a PKCS#11 library; bos-hsmd links no database;
+#  5. both daemons enter the sandbox;
+#  6. vault/ in rooms: no include circle, and rooms include only rooms below
+#     them (tools/include-graph.sh), with controls showing the check can fail.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BIN=${BOS_BIN:-build/bin}
@@ -98,6 +101,28 @@ else
 			bash -c "nm -D '$BIN/$b' | grep -q ' U seccomp_load'"
 	done
 fi
+
+# 6. vault/ in rooms (README.md "Source layout"): the include graph of vault/
+#    has no circle of modules (x.c + x.h), and each room includes only rooms
+#    below it in the declared order. The controls run the same checker on a
+#    copy with one include added that breaks each rule, and must see it fail.
+hits=$(tools/include-graph.sh vault 2>&1)
+check "vault/ include graph: no circle, rooms one way (api http auth audit core store hsmc)" \
+	test -z "$hits"
+[ -z "$hits" ] || echo "$hits" | sed 's/^/    /'
+graph_control() {  # FILE LINE WANT: add LINE to FILE in a copy of vault/, expect WANT
+	local t r
+	t=$(mktemp -d) || return 1
+	cp -r vault "$t/" && echo "$2" >> "$t/vault/$1"
+	r=$(tools/include-graph.sh "$t/vault" 2>&1)
+	local rc=$?
+	rm -rf "$t"
+	[ "$rc" -eq 1 ] && grep -q "$3" <<<"$r"
+}
+check "control: a back edge (store/seal.c includes api/api.h) fails the include-graph rule" \
+	graph_control store/seal.c '#include "api/api.h"' '^back edge: vault/store/seal (store) includes vault/api/api'
+check "control: a circle in one room (store/seal.h includes store/cred.h) fails the rule" \
+	graph_control store/seal.h '#include "store/cred.h"' '^include circle: .*vault/store/seal -> vault/store/cred'
 
 echo "house-rules: $pass passed, $fail failed"
 [ -n "${BOS_COUNTS:-}" ] && echo "$pass $fail" >> "$BOS_COUNTS"
