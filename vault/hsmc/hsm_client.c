@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "buf.h"
+#include "hsm_frame.h"
 #include "io.h"
 #include "secmem.h"
 
@@ -308,16 +309,13 @@ static enum recv_status
 client_recv(struct hsm_client *c, long timeout_ms, uint32_t *type, struct buf *payload)
 {
 	long deadline = client_now_ms() + timeout_ms;
-	struct buf hdr = { NULL, 0, 0, 0, 0 };
 	uint8_t h[HSM_HDR_LEN];
 	enum recv_status st;
 	uint32_t len;
 
 	if ((st = client_read_until(c->fd, h, sizeof(h), deadline)) != RECV_OK)
 		return st;
-	hdr.data = h;
-	hdr.len = hdr.max = sizeof(h);
-	if (buf_get_u32(&hdr, type) != 0 || buf_get_u32(&hdr, &len) != 0)
+	if (hsm_frame_header(h, type, &len) != 0)
 		return RECV_BAD;
 	if ((*type != HSM_MSG_OK && *type != HSM_MSG_ERR && *type != HSM_MSG_READY) ||
 	    len > HSM_PAYLOAD_MAX || len > payload->max)
@@ -337,27 +335,10 @@ client_send_frame(struct hsm_client *c, uint32_t type, const struct buf *req)
 
 	if (buf_init(&f, HSM_HDR_LEN + HSM_PAYLOAD_MAX) != 0)
 		return -1;
-	if (buf_put_u32(&f, type) == 0 && buf_put_u32(&f, (uint32_t)req->len) == 0 &&
-	    buf_put(&f, req->data, req->len) == 0)
+	if (hsm_frame_put(&f, type, req->data, req->len) == 0)
 		r = io_send_full(c->fd, f.data, f.len);
 	buf_free(&f);
 	return r;
-}
-
-/* ERR payload: u32 code, str16 printable message, nothing after. */
-static int
-client_parse_err(struct buf *p, uint32_t *code, char *msg, size_t cap)
-{
-	const uint8_t *m;
-	size_t n, i;
-
-	if (buf_get_u32(p, code) != 0 || buf_get_str16(p, &m, &n, HSM_ERRMSG_MAX) != 0 ||
-	    buf_remaining(p) != 0 || n >= cap)
-		return -1;
-	for (i = 0; i < n; i++)
-		msg[i] = m[i] >= 0x20 && m[i] < 0x7f ? (char)m[i] : '?';
-	msg[n] = '\0';
-	return 0;
 }
 
 static enum bos_err_code
@@ -416,7 +397,7 @@ client_answer(struct hsm_client *c, uint32_t type, struct buf *resp, client_pars
 	uint32_t code;
 
 	if (type == HSM_MSG_ERR) {
-		if (client_parse_err(resp, &code, msg, sizeof(msg)) != 0)
+		if (hsm_frame_get_err(resp, &code, msg, sizeof(msg)) != 0)
 			return client_fail_recv(c, RECV_BAD, err);
 		return bos_err_set(err, client_map_err(code), "bos-hsmd: %s", msg);
 	}
@@ -648,7 +629,7 @@ hsm_client_send_raw(struct hsm_client *c, const void *p, size_t n, struct bos_er
 		client_fail_recv(c, st, err);
 	else {
 		/* An answer came; pass an ERR on for the caller to look at. */
-		if (type == HSM_MSG_ERR && client_parse_err(&resp, &code, msg, sizeof(msg)) == 0)
+		if (type == HSM_MSG_ERR && hsm_frame_get_err(&resp, &code, msg, sizeof(msg)) == 0)
 			bos_err_set(err, client_map_err(code), "bos-hsmd: %s", msg);
 		r = 0;
 	}
@@ -730,7 +711,7 @@ client_wait_ready(struct hsm_client *c, struct bos_err *err)
 	} else if (st == RECV_OK && type == HSM_MSG_READY && p.len == 0)
 		r = 0;
 	else if (st == RECV_OK && type == HSM_MSG_ERR &&
-	    client_parse_err(&p, &code, msg, sizeof(msg)) == 0) {
+	    hsm_frame_get_err(&p, &code, msg, sizeof(msg)) == 0) {
 		client_mark_dead(c, 0);
 		bos_err_set(err, client_map_start_err(code), "bos-hsmd: %s", msg);
 	} else {
