@@ -8,7 +8,8 @@
 #     links a PKCS#11 library; bos-hsmd links no database;
 #  5. both daemons enter the sandbox;
 #  6. vault/ in rooms: no include circle, and rooms include only rooms below
-#     them (tools/include-graph.sh), with controls showing the check can fail.
+#     them (tools/include-graph.sh), with controls showing the check can fail;
+#  7. no test hook in the daemons.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BIN=${BOS_BIN:-build/bin}
@@ -123,6 +124,20 @@ check "control: a back edge (store/seal.c includes api/api.h) fails the include-
 	graph_control store/seal.c '#include "api/api.h"' '^back edge: vault/store/seal (store) includes vault/api/api'
 check "control: a circle in one room (store/seal.h includes store/cred.h) fails the rule" \
 	graph_control store/seal.h '#include "store/cred.h"' '^include circle: .*vault/store/seal -> vault/store/cred'
+
+# 7. Test hooks live in test-only files (tests/unit/support/), never in a daemon.
+for b in bos-vaultd bos-hsmd; do
+	[ -x "$BIN/$b" ] || continue
+	hits=$(nm "$BIN/$b" 2>/dev/null | grep -E ' (hsm_client_send_raw|sessions_set_clock|[a-z_]+_for_tests?)$')
+	check "$b carries no test hook (hsm_client_send_raw, sessions_set_clock, *_for_test)" \
+		test -z "$hits"
+	[ -z "$hits" ] || echo "$hits" | sed 's/^/    /'
+done
+# Control: the same look finds the hook where it belongs, in the unit test.
+if [ -x "$BUILD/tests/test_hsm_client" ]; then
+	check "control: the test-hook look finds hsm_client_send_raw in test_hsm_client" \
+		bash -c "nm '$BUILD/tests/test_hsm_client' | grep -qE ' hsm_client_send_raw$'"
+fi
 
 echo "house-rules: $pass passed, $fail failed"
 [ -n "${BOS_COUNTS:-}" ] && echo "$pass $fail" >> "$BOS_COUNTS"

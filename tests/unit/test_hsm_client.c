@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "hsmc/hsm_client.h"
+#include "hsm_client_raw.h"
 #include "hsm_fixture.h"
 #include "secmem.h"
 

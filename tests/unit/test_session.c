@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include "auth/auth.h"
 #include "auth/session.h"
+#include "session_clock.h"
 #include "core/vault.h"
 
 struct fake_clock {

@@ -1,5 +1,6 @@
 /* In-memory admin sessions; see session.h and docs/AUTH.md. */
 #include "auth/session.h"
+#include "auth/session_int.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -17,15 +18,7 @@ struct session {
 	int64_t created_ms, last_ms;   /* CLOCK_MONOTONIC */
 };
 
-struct sessions {
-	pthread_mutex_t mu;
-	int64_t idle_ms, absolute_ms;
-	int64_t (*clock)(void *);
-	void *clock_arg;
-	struct session *tab;           /* SESSIONS_MAX entries */
-};
-
-static int64_t
+int64_t
 sessions_monotonic_ms(void *arg)
 {
 	struct timespec ts;
@@ -80,15 +73,6 @@ sessions_free(struct sessions *s)
 	secmem_freezero(s->tab, SESSIONS_MAX * sizeof(*s->tab));
 	pthread_mutex_destroy(&s->mu);
 	free(s);
-}
-
-void
-sessions_set_clock(struct sessions *s, int64_t (*now_ms)(void *), void *arg)
-{
-	sessions_lock(s);
-	s->clock = now_ms != NULL ? now_ms : sessions_monotonic_ms;
-	s->clock_arg = arg;
-	sessions_unlock(s);
 }
 
 /* When e ends by its absolute limit: a pending session lives at most SESSION_PENDING_MAX_S. */

@@ -41,12 +41,6 @@ int sessions_new(struct sessions **out, unsigned idle_s, unsigned absolute_s) BO
 void sessions_free(struct sessions *s);
 
 /*
- * Tests only: replace CLOCK_MONOTONIC by a function returning milliseconds.
- * NULL restores the real clock.
- */
-void sessions_set_clock(struct sessions *s, int64_t (*now_ms)(void *), void *arg);
-
-/*
  * Make a session for an admin in state st; token receives "bos_s_..." (the
  * caller shows it once and wipes it), info its description. Fails with
  * BOS_E_NOMEM when the table is full of live sessions.

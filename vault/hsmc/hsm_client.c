@@ -4,6 +4,7 @@
  * is length-checked, and an answer that breaks the protocol ends bos-hsmd.
  */
 #include "hsmc/hsm_client.h"
+#include "hsmc/hsm_client_int.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -30,17 +31,6 @@
 #define CLIENT_MAX_ARGS 12
 #define CLIENT_MAX_ENV 3
 
-struct hsm_client {
-	pthread_mutex_t mu;
-	int fd;         /* -1 once the channel is closed */
-	pid_t pid;
-	atomic_int alive;   /* written under mu; read without it by hsm_client_alive */
-	int reaped;
-	int status;     /* wait status once reaped, -1 if unknown */
-	char *path;     /* bos-hsmd, for messages */
-	void (*obs_fn)(void *arg, double seconds); /* latency observer, under mu */
-	void *obs_arg;
-};
 
 /* argv and envp for execve, built before fork: the child may not allocate. */
 struct client_exec {
@@ -327,22 +317,8 @@ client_recv(struct hsm_client *c, long timeout_ms, uint32_t *type, struct buf *p
 	return RECV_OK;
 }
 
-static int
-client_send_frame(struct hsm_client *c, uint32_t type, const struct buf *req)
-{
-	struct buf f;
-	int r = -1;
-
-	if (buf_init(&f, HSM_HDR_LEN + HSM_PAYLOAD_MAX) != 0)
-		return -1;
-	if (hsm_frame_put(&f, type, req->data, req->len) == 0)
-		r = io_send_full(c->fd, f.data, f.len);
-	buf_free(&f);
-	return r;
-}
-
-static enum bos_err_code
-client_map_err(uint32_t code)
+enum bos_err_code
+hsm_client_map_err(uint32_t code)
 {
 	switch (code) {
 	case HSM_ERR_AUTH: return BOS_E_AUTH;
@@ -399,10 +375,25 @@ client_answer(struct hsm_client *c, uint32_t type, struct buf *resp, client_pars
 	if (type == HSM_MSG_ERR) {
 		if (hsm_frame_get_err(resp, &code, msg, sizeof(msg)) != 0)
 			return client_fail_recv(c, RECV_BAD, err);
-		return bos_err_set(err, client_map_err(code), "bos-hsmd: %s", msg);
+		return bos_err_set(err, hsm_client_map_err(code), "bos-hsmd: %s", msg);
 	}
 	if (type != HSM_MSG_OK || parse(resp, ctx) != 0 || buf_remaining(resp) != 0)
 		return client_fail_recv(c, RECV_BAD, err);
+	return 0;
+}
+
+int
+hsm_client_exchange_locked(struct hsm_client *c, const void *frame, size_t n, uint32_t *type,
+    struct buf *resp, struct bos_err *err)
+{
+	enum recv_status st;
+
+	if (!c->alive)
+		return client_err_dead(c, err);
+	if (io_send_full(c->fd, frame, n) != 0)
+		return client_fail_recv(c, RECV_EOF, err);
+	if ((st = client_recv(c, CLIENT_CALL_MS, type, resp)) != RECV_OK)
+		return client_fail_recv(c, st, err);
 	return 0;
 }
 
@@ -410,8 +401,7 @@ static int
 client_call_locked(struct hsm_client *c, uint32_t type, const struct buf *req,
     client_parse_fn parse, void *ctx, struct bos_err *err)
 {
-	struct buf resp;
-	enum recv_status st;
+	struct buf resp, f;
 	uint32_t rtype = 0;
 	int r;
 
@@ -419,12 +409,16 @@ client_call_locked(struct hsm_client *c, uint32_t type, const struct buf *req,
 		return client_err_dead(c, err);
 	if (buf_init(&resp, HSM_PAYLOAD_MAX) != 0)
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
-	if (client_send_frame(c, type, req) != 0)
+	if (buf_init(&f, HSM_HDR_LEN + HSM_PAYLOAD_MAX) != 0) {
 		r = client_fail_recv(c, RECV_EOF, err);
-	else if ((st = client_recv(c, CLIENT_CALL_MS, &rtype, &resp)) != RECV_OK)
-		r = client_fail_recv(c, st, err);
-	else
+		buf_free(&resp);
+		return r;
+	}
+	if (hsm_frame_put(&f, type, req->data, req->len) != 0)
+		r = client_fail_recv(c, RECV_EOF, err);
+	else if ((r = hsm_client_exchange_locked(c, f.data, f.len, &rtype, &resp, err)) == 0)
 		r = client_answer(c, rtype, &resp, parse, ctx, err);
+	buf_free(&f);
 	buf_free(&resp);
 	return r;
 }
@@ -609,34 +603,6 @@ hsm_random(struct hsm_client *c, void *out, size_t n, struct bos_err *err)
 	return r;
 }
 
-int
-hsm_client_send_raw(struct hsm_client *c, const void *p, size_t n, struct bos_err *err)
-{
-	char msg[HSM_ERRMSG_MAX + 1];
-	enum recv_status st;
-	struct buf resp;
-	uint32_t type = 0, code;
-	int r = -1;
-
-	if (c == NULL || buf_init(&resp, HSM_PAYLOAD_MAX) != 0)
-		return bos_err_set(err, BOS_E_HSM, "no client");
-	pthread_mutex_lock(&c->mu);
-	if (!c->alive)
-		client_err_dead(c, err);
-	else if (io_send_full(c->fd, p, n) != 0)
-		client_fail_recv(c, RECV_EOF, err);
-	else if ((st = client_recv(c, CLIENT_CALL_MS, &type, &resp)) != RECV_OK)
-		client_fail_recv(c, st, err);
-	else {
-		/* An answer came; pass an ERR on for the caller to look at. */
-		if (type == HSM_MSG_ERR && hsm_frame_get_err(&resp, &code, msg, sizeof(msg)) == 0)
-			bos_err_set(err, client_map_err(code), "bos-hsmd: %s", msg);
-		r = 0;
-	}
-	pthread_mutex_unlock(&c->mu);
-	buf_free(&resp);
-	return r;
-}
 
 /* ---- life cycle ---- */
 

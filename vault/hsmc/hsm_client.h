@@ -83,11 +83,4 @@ int hsm_pubkey(struct hsm_client *c, uint32_t audit_version, uint8_t *der, size_
 
 int hsm_random(struct hsm_client *c, void *out, size_t n, struct bos_err *err) BOS_WUR;
 
-/*
- * Send raw bytes on the channel and read one answer frame (for tests of
- * bos-hsmd's handling of malformed input). Returns 0 when an answer came,
- * -1 when the channel closed.
- */
-int hsm_client_send_raw(struct hsm_client *c, const void *p, size_t n, struct bos_err *err) BOS_WUR;
-
 #endif
