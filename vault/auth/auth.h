@@ -28,7 +28,6 @@ enum route_auth {
 /* How a request arrived. */
 enum http_transport { HTTP_TCP_TLS, HTTP_UNIX };
 
-
 /*
  * Decide whether a request may use a route of class need. bearer is the
  * token from "Authorization: Bearer ..." (NULL when absent). On success fills

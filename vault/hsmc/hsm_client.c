@@ -31,7 +31,6 @@
 #define CLIENT_MAX_ARGS 12
 #define CLIENT_MAX_ENV 3
 
-
 /* argv and envp for execve, built before fork: the child may not allocate. */
 struct client_exec {
 	char *argv[CLIENT_MAX_ARGS + 1];
@@ -602,7 +601,6 @@ hsm_random(struct hsm_client *c, void *out, size_t n, struct bos_err *err)
 		secmem_wipe(out, n);
 	return r;
 }
-
 
 /* ---- life cycle ---- */
 

@@ -29,11 +29,8 @@
 #ifndef BOS_HTTP_H
 #define BOS_HTTP_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
-#include "auth/auth.h"
 #include "compiler.h"
 #include "err.h"
 #include "http/http_audit.h"
@@ -44,10 +41,6 @@
 struct vault;
 struct http_req;
 struct http_server;
-
-
-
-
 
 struct http_config {
 	const char *listen_addr;      /* "127.0.0.1" */
@@ -96,6 +89,5 @@ int http_server_start(struct vault *v, const struct http_config *cfg,
     const struct http_route *routes, size_t n, struct http_server **out,
     struct bos_err *err) BOS_WUR;
 void http_server_stop(struct http_server *s);
-
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * Inside the HTTP core: the server, per-connection and per-request state
  * shared by http.c (listeners, connections, access log), http_req.c (the
- * request lifecycle and the checks before handlers) and http_reply.c
- * (responses). Nothing outside vault/http*.c includes this.
+ * request lifecycle and the checks before handlers), http_audit.c (the
+ * request's record) and http_reply.c (responses), and the connections'
+ * deadlines (http_conn.c). Nothing outside vault/http/ includes this.
  */
 #ifndef BOS_HTTP_CONN_H
 #define BOS_HTTP_CONN_H

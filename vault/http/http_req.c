@@ -730,7 +730,6 @@ http_req_deliver(struct http_req *r)
 	return rc;
 }
 
-
 enum MHD_Result
 http_req_access(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)

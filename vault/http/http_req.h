@@ -32,7 +32,6 @@ const char *http_req_bearer(const struct http_req *r);
 /* Peer uid on the unix socket, or (uid_t)-1 on TCP. */
 uid_t http_req_peer_uid(const struct http_req *r);
 
-
 /* ---- the server's side (http.c) ---- */
 enum MHD_Result http_req_access(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,

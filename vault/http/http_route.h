@@ -71,7 +71,6 @@ struct http_route {
 	enum route_audit audit;
 };
 
-
 /* Longest raw path (without the query string) that can match a route. */
 #define HTTP_PATH_MAX 1024
 /* Most {name} parameters in one pattern. */
