@@ -65,7 +65,7 @@ http_add_headers(struct http_req *r, unsigned status, struct MHD_Response *resp,
 
 /*
  * Add the common headers and keep resp as the request's answer; it is queued
- * by http_reply_deliver once the request's audit record is durable.
+ * by http_req_deliver (http_req.c) once the request's audit record is durable.
  */
 static int
 http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp,
