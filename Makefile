@@ -77,7 +77,9 @@ else ifeq ($(SANDBOX_DEBUG),log)
 CPPFLAGS += -DBOS_SANDBOX_DEBUG=2
 endif
 HSM_SRCS    := $(filter-out hsm/hsmd_main.c,$(wildcard hsm/*.c))
-VAULT_SRCS  := $(filter-out vault/vaultd_main.c,$(wildcard vault/*.c))
+# vault/ is in rooms (README.md "Source layout"): one folder per layer;
+# vaultd_main.c alone stays at the top and is linked by bos-vaultd only.
+VAULT_SRCS  := $(wildcard vault/*/*.c)
 CLI_SRCS    := $(wildcard cli/*.c)
 TEST_SUPPORT_SRCS := $(wildcard tests/unit/support/*.c)
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)

@@ -1,6 +1,6 @@
 /*
  * make bench: the cost of one argon2id password verification, with the
- * vault's parameters (vault/password.c: t=3, m=64 MiB, p=1, 16-byte salt,
+ * vault's parameters (vault/auth/password.c: t=3, m=64 MiB, p=1, 16-byte salt,
  * 32-byte tag). A sign-in pays this once; the vault runs at most two at once.
  *
  *   argon2_verify [N]
@@ -17,7 +17,7 @@
 #include <argon2.h>
 #include "bench.h"
 
-/* Keep in step with vault/password.c. */
+/* Keep in step with vault/auth/password.c. */
 #define PW_T_COST 3
 #define PW_M_COST_KIB (64 * 1024)
 #define PW_PARALLELISM 1

@@ -1,6 +1,6 @@
 /*
  * make bench: the HTTPS "hello" limit, libmicrohttpd doing nothing but TLS
- * and HTTP with the vault's daemon options (vault/http.c: thread per
+ * and HTTP with the vault's daemon options (vault/http/http.c: thread per
  * connection, poll, TLS 1.3 only, the same connection, memory and per-IP
  * limits, strict parsing) and answering a credential-sized JSON body.
  *
@@ -22,12 +22,12 @@
 #include <unistd.h>
 #include <microhttpd.h>
 
-/* The vault's values (vault/http.c, vault/config.c defaults). */
+/* The vault's values (vault/http/http.c, vault/core/config.c defaults). */
 #define HELLO_CONN_MEMORY (32 * 1024)
 #define HELLO_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3"
 #define HELLO_BACKLOG 128
 #define HELLO_TIMEOUT_S 30
-#define HELLO_THREAD_STACK (512 * 1024)   /* vault/http.c HTTP_THREAD_STACK */
+#define HELLO_THREAD_STACK (512 * 1024)   /* vault/http/http.c HTTP_THREAD_STACK */
 #define PEM_MAX (64 * 1024)
 
 /* About the size of a credential read's answer. */

@@ -5,7 +5,7 @@
  *
  * Generates an AES-256 token key with the vault's KEK template
  * (hsm/p11_keys.c), wraps a 32-byte DEK with AES-GCM and an AAD shaped like
- * a credential's (hsm/p11_aead.c, vault/cred.c), then times
+ * a credential's (hsm/p11_aead.c, vault/store/cred.c), then times
  * C_DecryptInit + C_Decrypt of that blob for SECONDS with one thread and
  * then with two (one session each: SoftHSM sessions are not thread safe).
  * Prints one JSON object: {"threads1":OPS_PER_S,"threads2":OPS_PER_S}.

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "hsm_frame.h"
 #include "hsm_proto.h"
 #include "io.h"
 #include "secmem.h"
@@ -40,10 +41,8 @@ chan_read_header(int fd, uint32_t *type, uint32_t *len)
 
 	if (rc == 1 && got == 0)
 		return CHAN_EOF;
-	if (rc != 0)
+	if (rc != 0 || hsm_frame_header(h, type, len) != 0)
 		return CHAN_ERROR;
-	*type = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
-	*len = (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 | (uint32_t)h[6] << 8 | h[7];
 	return CHAN_OK;
 }
 
@@ -69,11 +68,8 @@ chan_send(int fd, uint32_t type, const void *p, size_t n)
 
 	if (n > HSM_PAYLOAD_MAX || buf_init(&out, HSM_HDR_LEN + HSM_PAYLOAD_MAX) != 0)
 		return -1;
-	if (buf_put_u32(&out, type) != 0 || buf_put_u32(&out, (uint32_t)n) != 0 ||
-	    buf_put(&out, p, n) != 0)
-		goto out;
-	r = io_send_full(fd, out.data, out.len);
- out:
+	if (hsm_frame_put(&out, type, p, n) == 0)
+		r = io_send_full(fd, out.data, out.len);
 	buf_free(&out);
 	return r;
 }
@@ -81,20 +77,12 @@ chan_send(int fd, uint32_t type, const void *p, size_t n)
 int
 chan_send_err(int fd, const struct hsm_fail *f)
 {
-	char msg[HSM_ERRMSG_MAX];
-	size_t i, n = strnlen(f->msg, sizeof(msg));
 	struct buf p;
 	int r = -1;
 
-	/* The protocol promises printable ASCII: paths may hold anything. */
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)f->msg[i];
-
-		msg[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
 	if (buf_init(&p, HSM_PAYLOAD_MAX) != 0)
 		return -1;
-	if (buf_put_u32(&p, (uint32_t)f->code) == 0 && buf_put_str16(&p, msg, n) == 0)
+	if (hsm_frame_put_err(&p, (uint32_t)f->code, f->msg) == 0)
 		r = chan_send(fd, HSM_MSG_ERR, p.data, p.len);
 	buf_free(&p);
 	return r;

@@ -1,5 +1,6 @@
 /*
- * bos-hsmd's end of the channel on fd 3 (framing in hsm_proto.h). Reads one
+ * bos-hsmd's end of the channel on fd 3 (framing in hsm_proto.h, the codec
+ * in hsm_frame.h, shared with the vault's client). Reads one
  * request header and payload; writes OK, ERR and READY frames. Every frame
  * is built in a zero-filled buffer, so no uninitialised byte is ever sent.
  */

@@ -39,7 +39,7 @@ struct glob_shape {
 int
 policy_glob_char(char c)
 {
-	/* Credential names may contain spaces (vault/cred.c), so paths may too. */
+	/* Credential names may contain spaces (vault/store/cred.c), so paths may too. */
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 	    c == '.' || c == '_' || c == '-' || c == ' ';
 }

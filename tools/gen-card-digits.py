@@ -1,11 +1,11 @@
 #!/usr/bin/python3
-"""Write vault/card_digits.h: the code points above U+007F that Unicode gives a
+"""Write vault/store/card_digits.h: the code points above U+007F that Unicode gives a
 decimal digit value (Numeric_Type Decimal or Digit: Arabic-Indic, Devanagari,
 full-width, mathematical, superscript, circled digits ...), which the card
-number scan (vault/card.c) reads as the digits they stand for.
+number scan (vault/store/card.c) reads as the digits they stand for.
 
 Run with Debian's /usr/bin/python3 (its unicodedata is the Unicode version the
-header names): /usr/bin/python3 tools/gen-card-digits.py > vault/card_digits.h
+header names): /usr/bin/python3 tools/gen-card-digits.py > vault/store/card_digits.h
 """
 import unicodedata
 

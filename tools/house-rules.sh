@@ -8,7 +8,10 @@
 #     links a PKCS#11 library; bos-hsmd links no database;
 #  5. both daemons enter the sandbox;
 #  6. bosctl is only a client: no SQLCipher, no store_, cred_ or hsm_client_
-#     symbol (with a control run on bos-vaultd, which must fail the rule).
+#     symbol (with a control run on bos-vaultd, which must fail the rule);
+#  7. vault/ in rooms: no include circle, and rooms include only rooms below
+#     them (tools/include-graph.sh), with controls showing the check can fail;
+#  8. no test hook in the daemons.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BIN=${BOS_BIN:-build/bin}
@@ -130,6 +133,42 @@ if [ -x "$BIN/bosctl" ]; then
 	ctl=$(client_only "$BIN/bos-vaultd")
 	check "control: the client-only check fails on bos-vaultd (SQLCipher and store_ symbols)" \
 		bash -c "grep -q '^needs libsqlcipher' <<<'$ctl' && grep -q '^symbol store_' <<<'$ctl'"
+fi
+
+# 7. vault/ in rooms (README.md "Source layout"): the include graph of vault/
+#    has no circle of modules (x.c + x.h), and each room includes only rooms
+#    below it in the declared order. The controls run the same checker on a
+#    copy with one include added that breaks each rule, and must see it fail.
+hits=$(tools/include-graph.sh vault 2>&1)
+check "vault/ include graph: no circle, rooms one way (api http auth audit core store hsmc)" \
+	test -z "$hits"
+[ -z "$hits" ] || echo "$hits" | sed 's/^/    /'
+graph_control() {  # FILE LINE WANT: add LINE to FILE in a copy of vault/, expect WANT
+	local t r
+	t=$(mktemp -d) || return 1
+	cp -r vault "$t/" && echo "$2" >> "$t/vault/$1"
+	r=$(tools/include-graph.sh "$t/vault" 2>&1)
+	local rc=$?
+	rm -rf "$t"
+	[ "$rc" -eq 1 ] && grep -q "$3" <<<"$r"
+}
+check "control: a back edge (store/seal.c includes api/api.h) fails the include-graph rule" \
+	graph_control store/seal.c '#include "api/api.h"' '^back edge: vault/store/seal (store) includes vault/api/api'
+check "control: a circle in one room (store/seal.h includes store/cred.h) fails the rule" \
+	graph_control store/seal.h '#include "store/cred.h"' '^include circle: .*vault/store/seal -> vault/store/cred'
+
+# 8. Test hooks live in test-only files (tests/unit/support/), never in a daemon.
+for b in bos-vaultd bos-hsmd; do
+	[ -x "$BIN/$b" ] || continue
+	hits=$(nm "$BIN/$b" 2>/dev/null | grep -E ' (hsm_client_send_raw|sessions_set_clock|[a-z_]+_for_tests?)$')
+	check "$b carries no test hook (hsm_client_send_raw, sessions_set_clock, *_for_test)" \
+		test -z "$hits"
+	[ -z "$hits" ] || echo "$hits" | sed 's/^/    /'
+done
+# Control: the same look finds the hook where it belongs, in the unit test.
+if [ -x "$BUILD/tests/test_hsm_client" ]; then
+	check "control: the test-hook look finds hsm_client_send_raw in test_hsm_client" \
+		bash -c "nm '$BUILD/tests/test_hsm_client' | grep -qE ' hsm_client_send_raw$'"
 fi
 
 echo "house-rules: $pass passed, $fail failed"

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: the audit export reader and offline verifier
- * (vault/audit_chain.c, docs/AUDIT.md). An export comes from whoever holds
+ * (shared/audit_chain.c, docs/AUDIT.md). An export comes from whoever holds
  * the file, so every byte of it is untrusted.
  *
  * Input: one byte of flags, then the export text; lines end with '\n'.

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: the masking of audit fields (vault/audit_mask.c), which
+ * libFuzzer target: the masking of audit fields (vault/audit/audit_mask.c), which
  * percent-decodes untrusted request text over and over. For any input (a
  * path, a message, a sign-in name) the output is a clean audit field
  * (audit_field_clean leaves it as it is), no percent-decoding of it, up to
@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "audit_mask.h"
-#include "card.h"
-#include "http_route.h"
+#include "audit/audit_mask.h"
+#include "store/card.h"
+#include "http/http_route.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: the card number normalisers (vault/card.c), the parsers
+ * libFuzzer target: the card number normalisers (vault/store/card.c), the parsers
  * every free-text field and every card secret go through. The input is
  * checked as a card secret (card_normalise) and scanned as text
  * (card_text_scan). It checks: an accepted secret is 13 to 19 ASCII digits
@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "card.h"
+#include "store/card.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

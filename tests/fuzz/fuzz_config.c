@@ -1,9 +1,9 @@
-/* libFuzzer target: bos.conf line parser (vault/config.c). */
+/* libFuzzer target: bos.conf line parser (vault/core/config.c). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "config.h"
+#include "core/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

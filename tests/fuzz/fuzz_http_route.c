@@ -1,14 +1,14 @@
 /*
  * libFuzzer target: the HTTP core's parsers of untrusted request text
- * (vault/http_route.c): route matching on the raw path against the real
+ * (vault/http/http_route.c): route matching on the raw path against the real
  * route table, and the Content-Length, Content-Type and Authorization
  * parsers. The first byte picks the method; the rest is the input.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include "api.h"
-#include "http_route.h"
+#include "api/api.h"
+#include "http/http_route.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,9 +1,9 @@
-/* libFuzzer target: the wrapped DB key file parser (vault/keyfile.c). */
+/* libFuzzer target: the wrapped DB key file parser (vault/core/keyfile.c). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include "hsm_proto.h"
-#include "keyfile.h"
+#include "core/keyfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,19 +2,19 @@
  * libFuzzer target: the parsers of untrusted sign-in input. The input, made
  * a C string, is checked as a bearer token of each type (common/token.c),
  * passed to auth_check() as the Authorization token of an admin route with a
- * live session table (vault/auth.c, vault/session.c), and checked as a TOTP
- * code (vault/totp.c). Nothing the fuzzer makes may authenticate, and only
+ * live session table (vault/auth/auth.c, vault/auth/session.c), and checked as a TOTP
+ * code (vault/auth/totp.c). Nothing the fuzzer makes may authenticate, and only
  * well-formed text may pass the format checks.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "auth.h"
-#include "session.h"
+#include "auth/auth.h"
+#include "auth/session.h"
 #include "token.h"
-#include "totp.h"
-#include "vault.h"
+#include "auth/totp.h"
+#include "core/vault.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

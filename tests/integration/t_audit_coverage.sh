@@ -1,6 +1,6 @@
 #!/bin/bash
 # Audit coverage (issue #5, first "Done when" point): a table-driven test
-# calls every audited route of vault/routes.c with every outcome it can be
+# calls every audited route of vault/api/routes.c with every outcome it can be
 # given from outside (allowed, denied, invalid, failed) and finds exactly one
 # record per request (by X-Request-Id) with every field present and right:
 # action = the route's name, decision from the status, principal = who asked,
@@ -16,7 +16,7 @@
 export BOS_BIN BOS_TESTBIN
 # Debugging: BOS_COV_KEEP=DIR keeps the temporary directory (trail, calls, logs) there.
 [ -n "${BOS_COV_KEEP:-}" ] && trap 'cp -r "$T" "$BOS_COV_KEEP"; cleanup' EXIT
-ROUTES=$(cd "$(dirname "$0")/../.." && pwd)/vault/routes.c
+ROUTES=$(cd "$(dirname "$0")/../.." && pwd)/vault/api/routes.c
 DBTOOL=$BOS_TESTBIN/bos_dbtool
 MYUID=$(id -u)
 NOCRED=cr_aaaaaaaaaaaaaaaaaaaaaaaaaa

@@ -2,7 +2,7 @@
 # runner: alone — 10 sign-ins must land inside a 3-second lockout window
 # Admin sign-in against the real daemon, with curl and oathtool (docs/AUTH.md):
 # the first admin only over the unix socket and only once; password-only
-# sessions stay pending; every ROUTE_ADMIN route of vault/routes.c refuses no
+# sessions stay pending; every ROUTE_ADMIN route of vault/api/routes.c refuses no
 # session, a pending, an expired and a replayed-TOTP attempt and admits a full
 # one; a TOTP code sent twice in parallel works once; the 11th attempt is
 # locked even with the right password and code, and works after the lock;
@@ -11,7 +11,7 @@
 # database files or any error body.
 . "$(dirname "$0")/lib.sh"
 
-ROUTES=$(cd "$(dirname "$0")/../.." && pwd)/vault/routes.c
+ROUTES=$(cd "$(dirname "$0")/../.." && pwd)/vault/api/routes.c
 S=$T/state
 IDLE=3 ABSOLUTE=8 LOCK=3 DISABLE=12
 init_dev "$S" "session_idle_seconds = $IDLE" "session_absolute_seconds = $ABSOLUTE" \

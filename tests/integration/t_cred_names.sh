@@ -1,7 +1,7 @@
 #!/bin/bash
 # Credential names that a fixed path segment would shadow (issue #12 item 11,
 # docs/API.md "Credentials"): every "/credentials/<segment>" of the route
-# table (read here from vault/routes.c, so a route added later is covered)
+# table (read here from vault/api/routes.c, so a route added later is covered)
 # is refused as a name with 400 and a clear message, and nothing is written;
 # names next to them ("Audit", "audits", "versions", ...) are accepted and
 # reachable by name on every route of a credential. A credential stored
@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_api.sh"
 
-ROUTES=$(cd "$(dirname "$0")/../.." && pwd)/vault/routes.c
+ROUTES=$(cd "$(dirname "$0")/../.." && pwd)/vault/api/routes.c
 DB=$BOS_TESTBIN/bos_dbtool
 PW="correct horse battery $(canary p)"
 ncreds() { "$DB" "$S" "SELECT count(*) FROM credentials"; }

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_api.sh"
 
-ROUTES=$(cd "$(dirname "$0")/../.." && pwd)/vault/routes.c
+ROUTES=$(cd "$(dirname "$0")/../.." && pwd)/vault/api/routes.c
 PW="correct horse battery $(canary p)"
 TOKENS=()      # every helper token seen: none may leak
 : >"$T/errors" # every error body

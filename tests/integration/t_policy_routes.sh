@@ -4,7 +4,7 @@
 # 1. The issue's own case: with "deny * audit" in the admin role, GET
 #    /credentials/audit, /export and /pubkey answer 403 (they answered 200),
 #    the vault warns about them at start, and other routes still work.
-# 2. The walk: vault/routes.c lists what each route asks the policy
+# 2. The walk: vault/api/routes.c lists what each route asks the policy
 #    (api_route_policies). For every route that asks something, the role file
 #    holds one rule that denies exactly that question from one address of
 #    its own (127.0.3.N). From there the route answers 403 forbidden with the
@@ -17,7 +17,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_api.sh"
 . "$(dirname "$0")/lib_audit.sh"
-ROUTES=$(cd "$(dirname "$0")/../.." && pwd)/vault/routes.c
+ROUTES=$(cd "$(dirname "$0")/../.." && pwd)/vault/api/routes.c
 PW="policy routes $(canary pw)"
 NET=127.0.3
 

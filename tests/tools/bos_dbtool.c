@@ -18,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "cred_v1.h"
-#include "state.h"
-#include "store.h"
+#include "core/state.h"
+#include "store/store.h"
 
 static int
 dbtool_row(void *arg, int n, char **vals, char **cols)

@@ -40,7 +40,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "hsm_client.h"
+#include "hsmc/hsm_client.h"
 #include "hsm_proto.h"
 
 #define MODULE "/usr/lib/softhsm/libsofthsm2.so"

@@ -1,5 +1,5 @@
 /*
- * Unit tests for vault/admin.c and vault/password.c: admin accounts against a
+ * Unit tests for vault/auth/admin.c and vault/auth/password.c: admin accounts against a
  * real bos-hsmd on a fresh SoftHSM token (tests/unit/support/hsm_fixture.c)
  * and a real SQLCipher database in a temporary directory. Time is passed in,
  * so locks expire without sleeping.
@@ -18,10 +18,10 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "../../vault/admin.h"
-#include "../../vault/password.h"
-#include "../../vault/store.h"
-#include "../../vault/totp.h"
+#include "auth/admin.h"
+#include "auth/password.h"
+#include "store/store.h"
+#include "auth/totp.h"
 #include "hsm_fixture.h"
 #include "store_fixture.h"
 #include "secmem.h"

@@ -1,5 +1,5 @@
 /*
- * Unit tests: vault/audit_chain.c, the audit hash chain, checkpoints, export
+ * Unit tests: shared/audit_chain.c, the audit hash chain, checkpoints, export
  * lines and the offline verifier. Checkpoints are signed with a software EC
  * P-256 key here; test_audit_store.c uses the real HSM. Tamper trials run
  * TRIALS times per class at random positions and must all be detected; they

@@ -1,5 +1,5 @@
 /*
- * Unit tests for vault/audit_mask.c: tokens and card numbers in audit
+ * Unit tests for vault/audit/audit_mask.c: tokens and card numbers in audit
  * fields, as given and percent-encoded any number of times up to the limit
  * (issue #12 item 9), and nothing else changed.
  */
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../vault/audit_mask.h"
-#include "../../vault/card.h"
+#include "audit/audit_mask.h"
+#include "store/card.h"
 
 #define TOK "bos_h_mZkpGRBhLHaptlERHC0y5c387M8rpcXNXDI9tu6PZjR0GIFHG"
 #define BODY "mZkpGRBhLHaptlERHC0y5c387M8rpcXNXDI9tu6PZjR0GIFHG"

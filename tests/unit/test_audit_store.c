@@ -1,5 +1,5 @@
 /*
- * Unit tests for vault/audit_store.c: the audit log in a real SQLCipher store,
+ * Unit tests for vault/audit/audit_store.c: the audit log in a real SQLCipher store,
  * checkpoints signed by a real bos-hsmd on a fresh SoftHSM token
  * (tests/unit/support/hsm_fixture.c), exports checked by audit_verify().
  */
@@ -14,8 +14,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "../../vault/audit_store.h"
-#include "../../vault/store.h"
+#include "audit/audit_store.h"
+#include "store/store.h"
 #include "hsm_fixture.h"
 #include "store_fixture.h"
 

@@ -1,4 +1,4 @@
-/* Unit tests for vault/card.c: card numbers, brands, masking, CVV and PAN detection. */
+/* Unit tests for vault/store/card.c: card numbers, brands, masking, CVV and PAN detection. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../vault/card.h"
+#include "store/card.h"
 
 /* Deterministic PRNG for the property tests (xorshift64*), so failures replay. */
 static uint64_t test_rng_state = 0x9e3779b97f4a7c15ULL;

@@ -1,4 +1,4 @@
-/* Unit tests: vault/config.c (bos.conf) and vault/keyfile.c (db.key). */
+/* Unit tests: vault/core/config.c (bos.conf) and vault/core/keyfile.c (db.key). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "config.h"
+#include "core/config.h"
 #include "hsm_proto.h"
-#include "keyfile.h"
+#include "core/keyfile.h"
 
 static void
 test_config_lines(void **state)

@@ -1,5 +1,5 @@
 /*
- * Unit tests for vault/cred.c: the credential store against a real bos-hsmd
+ * Unit tests for vault/store/cred.c: the credential store against a real bos-hsmd
  * on a fresh SoftHSM token (tests/unit/support/hsm_fixture.c) and a real
  * SQLCipher database in a temporary directory.
  */
@@ -15,8 +15,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "../../vault/cred.h"
-#include "../../vault/store.h"
+#include "store/cred.h"
+#include "store/store.h"
 #include "cred_v1.h"
 #include "hsm_fixture.h"
 #include "store_fixture.h"

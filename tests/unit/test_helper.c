@@ -1,6 +1,6 @@
 /*
- * Unit tests for vault/helper.c (helpers, grants, the decision of one use)
- * and vault/cred_use.c, against a real SQLCipher database in a temporary
+ * Unit tests for vault/store/helper.c (helpers, grants, the decision of one use)
+ * and vault/store/cred_use.c, against a real SQLCipher database in a temporary
  * directory, the real policy engine, and a real bos-hsmd on a fresh SoftHSM
  * token for the credentials that grants point at. Time is passed in, so
  * expiry and idleness need no sleeping.
@@ -18,11 +18,12 @@
 #include <openssl/sha.h>
 #include <sqlite3.h>
 
-#include "../../vault/auth.h"
-#include "../../vault/cred.h"
-#include "../../vault/cred_use.h"
-#include "../../vault/helper.h"
-#include "../../vault/store.h"
+#include "auth/auth.h"
+#include "store/cred.h"
+#include "store/cred_use.h"
+#include "auth/authz.h"
+#include "store/helper.h"
+#include "store/store.h"
 #include "hsm_fixture.h"
 #include "store_fixture.h"
 #include "policy.h"

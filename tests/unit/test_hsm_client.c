@@ -23,7 +23,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "hsm_client.h"
+#include "hsmc/hsm_client.h"
+#include "hsm_client_raw.h"
 #include "hsm_fixture.h"
 #include "secmem.h"
 

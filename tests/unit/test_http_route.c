@@ -1,5 +1,5 @@
 /*
- * Unit tests for vault/http_route.c: route matching on raw paths ({params},
+ * Unit tests for vault/http/http_route.c: route matching on raw paths ({params},
  * trailing slashes, percent-encoding), the 405 method set and its Allow
  * header, and the header-value parsers the HTTP core relies on.
  */
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../vault/api.h"
-#include "../../vault/http_route.h"
+#include "api/api.h"
+#include "http/http_route.h"
 
 static const char *const f_any[] = { "a", NULL };
 

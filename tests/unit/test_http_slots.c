@@ -1,11 +1,11 @@
-/* Unit tests: vault/http_slots.c, the in-flight slots shared fairly between addresses. */
+/* Unit tests: vault/http/http_slots.c, the in-flight slots shared fairly between addresses. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "http_slots.h"
+#include "http/http_slots.h"
 
 static void
 key_of(uint8_t key[HTTP_SLOT_KEY_SIZE], uint8_t last)

@@ -1,5 +1,5 @@
 /*
- * Unit tests for vault/metrics.c: the Prometheus text it renders (counters
+ * Unit tests for vault/core/metrics.c: the Prometheus text it renders (counters
  * by route and status, cumulative histogram buckets, lockouts) and that
  * recording from many threads loses nothing.
  */
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../vault/metrics.h"
+#include "core/metrics.h"
 
 #define THREADS 4
 #define PER_THREAD 5000

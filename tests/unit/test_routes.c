@@ -1,5 +1,5 @@
 /*
- * Unit tests for the policy column of the route table (vault/routes.c,
+ * Unit tests for the policy column of the route table (vault/api/routes.c,
  * issue #12 item 3): every route has exactly one entry in
  * api_route_policies, so adding a route without saying what it asks the
  * policy fails here; only routes that cannot have a role behind them (public,
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../vault/api.h"
+#include "api/api.h"
 #include "policy.h"
 
 /* The entry of route name, or NULL; fails when there are two. */

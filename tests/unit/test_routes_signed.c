@@ -1,5 +1,5 @@
 /*
- * Unit test for the route table (vault/routes.c): every route that changes
+ * Unit test for the route table (vault/api/routes.c): every route that changes
  * state is classified, so a new one cannot forget the signed audit head
  * silently (issue #12 item 7, docs/AUDIT.md "Signed before acknowledged").
  *
@@ -19,7 +19,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "api.h"
+#include "api/api.h"
 
 /* Revoke or change rights: restored from an older copy they would undo a revocation. */
 static const char *const signed_routes[] = {
@@ -73,7 +73,7 @@ test_state_changes_are_classified(void **state)
 		if (rt->method != HTTP_DELETE && listed(unsigned_changes, rt->name))
 			continue;
 		printf("# route %s (%s %s) changes state but is not AUDIT_SIGNED: if it revokes or "
-		    "changes rights, mark it AUDIT_SIGNED in vault/routes.c; if it does not, add it "
+		    "changes rights, mark it AUDIT_SIGNED in vault/api/routes.c; if it does not, add it "
 		    "to unsigned_changes in %s\n", rt->name, method_name(rt->method), rt->pattern,
 		    __FILE__);
 		bad++;

@@ -1,4 +1,4 @@
-/* Unit tests for vault/seal.c: AES-256-GCM sealing. */
+/* Unit tests for vault/store/seal.c: AES-256-GCM sealing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <openssl/rand.h>
 
-#include "../../vault/seal.h"
+#include "store/seal.h"
 #include "secmem.h"
 
 static const uint8_t test_aad[] = "bos-test\0row-1";

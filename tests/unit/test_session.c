@@ -1,5 +1,5 @@
 /*
- * Unit tests: vault/session.c (in-memory admin sessions) and vault/auth.c
+ * Unit tests: vault/auth/session.c (in-memory admin sessions) and vault/auth/auth.c
  * (auth_check per route class), with a clock the test moves.
  */
 #include <stdarg.h>
@@ -8,9 +8,10 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../vault/auth.h"
-#include "../../vault/session.h"
-#include "../../vault/vault.h"
+#include "auth/auth.h"
+#include "auth/session.h"
+#include "session_clock.h"
+#include "core/vault.h"
 
 struct fake_clock {
 	int64_t ms;

@@ -1,4 +1,4 @@
-/* Unit tests for vault/store.c: the SQLCipher database, its settings and migrations. */
+/* Unit tests for vault/store/store.c: the SQLCipher database, its settings and migrations. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,8 +17,8 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
-#include "../../vault/card.h"
-#include "../../vault/store.h"
+#include "store/card.h"
+#include "store/store.h"
 
 /* While counting (test_deferred_commit): fsyncs and fdatasyncs of a -wal file (below). */
 static int wal_sync_counting;

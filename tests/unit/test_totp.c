@@ -1,4 +1,4 @@
-/* Unit tests: vault/totp.c, RFC 6238 TOTP with HMAC-SHA1. */
+/* Unit tests: vault/auth/totp.c, RFC 6238 TOTP with HMAC-SHA1. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "totp.h"
+#include "auth/totp.h"
 
 /* RFC 6238 appendix B uses the ASCII seed "12345678901234567890" for SHA-1. */
 static const uint8_t rfc_seed[] = "12345678901234567890";

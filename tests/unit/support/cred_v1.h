@@ -6,7 +6,7 @@
  *     "bos-cred-v1" 0x00 | u16 BE len(id) | id | u32 BE version
  *
  * and nothing else bound. Written from that format (docs/STORE.md), not
- * with vault/cred.c, so that the migration is tested against old rows as
+ * with vault/store/cred.c, so that the migration is tested against old rows as
  * the old code wrote them. Header-only: the unit tests (test_cred.c) and
  * the test tools (bos_dbtool --add-v1) share it.
  */
@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "hsm_client.h"
-#include "seal.h"
+#include "hsmc/hsm_client.h"
+#include "store/seal.h"
 #include "secmem.h"
 
 struct cred_v1_row {

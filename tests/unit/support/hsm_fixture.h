@@ -6,7 +6,7 @@
 #ifndef BOS_HSM_FIXTURE_H
 #define BOS_HSM_FIXTURE_H
 
-#include "hsm_client.h"
+#include "hsmc/hsm_client.h"
 
 struct hsm_fixture {
 	char dir[256];          /* temporary directory, removed by teardown */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "err.h"
-#include "store.h"
+#include "store/store.h"
 
 int
 store_fixture_open(const char *tag, uint8_t key_base, char *dir, size_t dir_cap, char *path,

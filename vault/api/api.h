@@ -1,0 +1,93 @@
+/*
+ * Route handlers of the vault's HTTP API. The one route table that binds
+ * them to methods, paths and auth classes is in routes.c.
+ */
+#ifndef BOS_API_H
+#define BOS_API_H
+
+#include <stddef.h>
+#include "http/http.h"
+
+/* api_health.c */
+int api_health(struct vault *v, struct http_req *r);
+int api_metrics(struct vault *v, struct http_req *r);
+
+/* api_auth.c */
+int api_auth_login(struct vault *v, struct http_req *r);   /* POST /auth/login */
+int api_auth_totp(struct vault *v, struct http_req *r);    /* POST /auth/totp */
+int api_auth_logout(struct vault *v, struct http_req *r);  /* POST /auth/logout */
+int api_auth_whoami(struct vault *v, struct http_req *r);  /* GET /auth/session */
+int api_admin_create(struct vault *v, struct http_req *r); /* POST /admins (local, first admin) */
+int api_admin_add(struct vault *v, struct http_req *r);    /* POST /admins/{name} (signed in) */
+int api_admin_list(struct vault *v, struct http_req *r);   /* GET /admins */
+int api_admin_reset(struct vault *v, struct http_req *r);  /* POST /admins/{name}/reset */
+
+/* api_cred.c */
+int api_cred_create(struct vault *v, struct http_req *r);  /* POST /credentials */
+int api_cred_list(struct vault *v, struct http_req *r);    /* GET /credentials */
+int api_cred_get(struct vault *v, struct http_req *r);     /* GET /credentials/{id} */
+int api_cred_update(struct vault *v, struct http_req *r);  /* PUT /credentials/{id} */
+int api_cred_revoke(struct vault *v, struct http_req *r);  /* DELETE /credentials/{id} */
+int api_cred_versions(struct vault *v, struct http_req *r); /* GET /credentials/{id}/versions */
+/*
+ * At start-up: log a warning for each credential stored under a name that a
+ * route shadows ("audit" from before such names were refused): it is still
+ * reached by its id. Takes the database lock.
+ */
+void api_cred_warn_reserved(struct vault *v);
+
+/* api_helper.c: helpers and their grants */
+int api_helper_create(struct vault *v, struct http_req *r); /* POST /helpers */
+int api_helper_list(struct vault *v, struct http_req *r);   /* GET /helpers */
+int api_helper_revoke(struct vault *v, struct http_req *r); /* DELETE /helpers/{id} */
+int api_grant_create(struct vault *v, struct http_req *r);  /* POST /credentials/grant */
+int api_grant_list(struct vault *v, struct http_req *r);    /* GET /grants */
+int api_grant_revoke(struct vault *v, struct http_req *r);  /* DELETE /grants/{accessor} */
+
+/* api_audit.c: the audit trail (admins only) */
+int api_audit_list(struct vault *v, struct http_req *r);    /* GET /credentials/audit */
+int api_audit_export(struct vault *v, struct http_req *r);  /* GET /credentials/audit/export */
+int api_audit_pubkey(struct vault *v, struct http_req *r);  /* GET /credentials/audit/pubkey */
+
+/*
+ * api_policy.c: ask the policy engine whether the caller may do action
+ * (one POLICY_* bit) on path (id: the object's id, or NULL). 0 when allowed;
+ * otherwise the 403 with the reason (or the error) was answered and the
+ * result is 1, or -1 when even that failed. A denial is logged, and its
+ * reason is the audit record's.
+ */
+int api_allow(struct vault *v, struct http_req *r, unsigned action, const char *path,
+    const char *id) BOS_WUR;
+/* The same for an AUDIT_OFF route: a denial writes its own audit record first. */
+int api_allow_unaudited(struct vault *v, struct http_req *r, unsigned action,
+    const char *path) BOS_WUR;
+
+/*
+ * Log a warning for each route the admin role may not use (from the local
+ * socket) under ps: a role file written before the route existed, or a
+ * deny that is meant, either way the operator should know at start.
+ */
+struct policy_set;
+void api_policy_warn(const struct policy_set *ps);
+
+/* routes.c */
+extern const struct http_route api_routes[];
+extern const size_t api_routes_n;
+
+/*
+ * What each route asks the policy engine (docs/POLICY.md "Routes"): one
+ * entry per route of api_routes, by name. action is a policy action name
+ * and resource the path asked about, with {name} for the parts taken from
+ * the request; both NULL for the routes that ask nothing (signing in, the
+ * first admin, /health), with why in exempt.
+ */
+struct api_route_policy {
+	const char *route;            /* http_route.name */
+	const char *action;           /* "read", "list", ...; NULL: exempt */
+	const char *resource;         /* "admins/{name}", "audit", ...; NULL: exempt */
+	const char *exempt;           /* why a route asks nothing; NULL otherwise */
+};
+extern const struct api_route_policy api_route_policies[];
+extern const size_t api_route_policies_n;
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * The route table: every path the vault serves, who may call it, and which
+ * body fields and query parameters it accepts, and how its audit record is
+ * written (http.h, enum route_audit). Anything not listed here is 404
+ * (unknown path) or 405 (known path, other method), with no audit record.
+ */
+#include "api/api.h"
+#include "compiler.h"
+
+static const char *const f_login[] = { "name", "password", "totp", "recovery_code", NULL };
+static const char *const f_totp[] = { "totp", NULL };
+static const char *const f_none[] = { NULL };
+static const char *const f_admin_create[] = { "name", "password", NULL };
+static const char *const f_admin_add[] = { "password", "totp", NULL };
+static const char *const f_cred_create[] = { "name", "type", "service", "secret", "metadata", NULL };
+static const char *const f_cred_update[] = { "secret", NULL };
+static const char *const q_cred_list[] = { "service", "type", "stale", NULL };
+static const char *const f_helper_create[] = { "name", "contact", "kind", NULL };
+static const char *const f_grant_create[] = { "helper", "credentials", "actions", "ttl", "max_uses",
+	"cidrs", "note", NULL };
+static const char *const q_grant_list[] = { "helper", "state", NULL };
+static const char *const q_cred_get[] = { "version", NULL };
+static const char *const q_audit[] = { "since", "until", "principal", "resource", "action",
+	"outcome", "order", "cursor", "limit", NULL };
+
+const struct http_route api_routes[] = {
+	{ HTTP_GET, "/health", ROUTE_PUBLIC, api_health, "health", NULL, NULL, AUDIT_OFF },
+	{ HTTP_GET, "/metrics", ROUTE_ADMIN, api_metrics, "metrics", NULL, NULL, AUDIT_OFF },
+
+	{ HTTP_POST, "/auth/login", ROUTE_PUBLIC, api_auth_login, "auth_login", f_login, NULL, AUDIT_LATE },
+	{ HTTP_POST, "/auth/totp", ROUTE_SESSION_ANY, api_auth_totp, "auth_totp", f_totp, NULL, AUDIT_LATE },
+	{ HTTP_POST, "/auth/logout", ROUTE_SESSION_ANY, api_auth_logout, "auth_logout", f_none, NULL, AUDIT_SIGNED },
+	{ HTTP_GET, "/auth/session", ROUTE_ADMIN, api_auth_whoami, "auth_session", NULL, NULL, AUDIT_TXN },
+
+	{ HTTP_POST, "/admins", ROUTE_LOCAL_VAULT_UID, api_admin_create, "admin_create", f_admin_create, NULL, AUDIT_SIGNED },
+	{ HTTP_GET, "/admins", ROUTE_ADMIN, api_admin_list, "admin_list", NULL, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/admins/{name}", ROUTE_ADMIN, api_admin_add, "admin_add", f_admin_add, NULL, AUDIT_LATE_SIGNED },
+	{ HTTP_POST, "/admins/{name}/reset", ROUTE_ADMIN, api_admin_reset, "admin_reset", f_none, NULL, AUDIT_SIGNED },
+
+	{ HTTP_POST, "/credentials", ROUTE_PRINCIPAL, api_cred_create, "cred_create", f_cred_create, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/credentials", ROUTE_PRINCIPAL, api_cred_list, "cred_list", NULL, q_cred_list, AUDIT_TXN },
+	{ HTTP_GET, "/credentials/audit", ROUTE_ADMIN, api_audit_list, "audit_read", NULL, q_audit, AUDIT_TXN },
+	{ HTTP_GET, "/credentials/audit/export", ROUTE_ADMIN, api_audit_export, "audit_export", NULL, NULL, AUDIT_LATE },
+	{ HTTP_GET, "/credentials/audit/pubkey", ROUTE_ADMIN, api_audit_pubkey, "audit_pubkey", NULL, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/credentials/grant", ROUTE_PRINCIPAL, api_grant_create, "grant_create", f_grant_create, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/credentials/{id}", ROUTE_PRINCIPAL, api_cred_get, "cred_get", NULL, q_cred_get, AUDIT_TXN },
+	{ HTTP_PUT, "/credentials/{id}", ROUTE_PRINCIPAL, api_cred_update, "cred_update", f_cred_update, NULL, AUDIT_TXN },
+	{ HTTP_DELETE, "/credentials/{id}", ROUTE_PRINCIPAL, api_cred_revoke, "cred_revoke", NULL, NULL, AUDIT_SIGNED },
+	{ HTTP_GET, "/credentials/{id}/versions", ROUTE_PRINCIPAL, api_cred_versions, "cred_versions", NULL, NULL, AUDIT_TXN },
+
+	{ HTTP_POST, "/helpers", ROUTE_ADMIN, api_helper_create, "helper_create", f_helper_create, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/helpers", ROUTE_ADMIN, api_helper_list, "helper_list", NULL, NULL, AUDIT_TXN },
+	{ HTTP_DELETE, "/helpers/{id}", ROUTE_ADMIN, api_helper_revoke, "helper_revoke", NULL, NULL, AUDIT_SIGNED },
+	{ HTTP_GET, "/grants", ROUTE_ADMIN, api_grant_list, "grant_list", NULL, q_grant_list, AUDIT_TXN },
+	{ HTTP_DELETE, "/grants/{accessor}", ROUTE_ADMIN, api_grant_revoke, "grant_revoke", NULL, NULL, AUDIT_SIGNED },
+};
+
+const size_t api_routes_n = BOS_ARRAY_LEN(api_routes);
+
+/*
+ * What each route asks the policy engine, for the docs and the tests: the
+ * handlers make these calls themselves (api_allow, or api_cred.c for the
+ * credential routes), and tests/unit/test_routes.c and
+ * tests/integration/t_policy_routes.sh fail when a route has no entry here
+ * or a handler does not ask what its entry says. Only the routes of
+ * signing in, the first admin and /health ask nothing: they have no
+ * principal with a role yet, or nothing to protect (docs/POLICY.md).
+ */
+const struct api_route_policy api_route_policies[] = {
+	{ "health", NULL, NULL, "public liveness: says only whether the vault and bos-hsmd are up" },
+	{ "metrics", "read", "metrics", NULL },
+	{ "auth_login", NULL, NULL, "signing in: there is no principal before it" },
+	{ "auth_totp", NULL, NULL, "signing in: the second factor of a pending session" },
+	{ "auth_logout", NULL, NULL, "signing out must always work" },
+	{ "auth_session", "read", "session", NULL },
+	{ "admin_create", NULL, NULL, "the first admin, from the vault's own uid, while none exists" },
+	{ "admin_list", "list", "admins", NULL },
+	{ "admin_add", "create", "admins/{name}", NULL },
+	{ "admin_reset", "update", "admins/{name}", NULL },
+	{ "cred_create", "create", "credentials/{service}/{name}", NULL },
+	{ "cred_list", "list", "credentials", NULL },
+	{ "audit_read", "list", "audit", NULL },
+	{ "audit_export", "audit", "audit", NULL },
+	{ "audit_pubkey", "read", "audit", NULL },
+	{ "grant_create", "grant", "grants", NULL },
+	{ "cred_get", "read", "credentials/{service}/{name}", NULL },
+	{ "cred_update", "update", "credentials/{service}/{name}", NULL },
+	{ "cred_revoke", "delete", "credentials/{service}/{name}", NULL },
+	{ "cred_versions", "list", "credentials/{service}/{name}", NULL },
+	{ "helper_create", "create", "helpers", NULL },
+	{ "helper_list", "list", "helpers", NULL },
+	{ "helper_revoke", "delete", "helpers/{id}", NULL },
+	{ "grant_list", "list", "grants", NULL },
+	{ "grant_revoke", "delete", "grants/{accessor}", NULL },
+};
+
+const size_t api_route_policies_n = BOS_ARRAY_LEN(api_route_policies);

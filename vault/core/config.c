@@ -1,0 +1,284 @@
+/* bos.conf parsing; see config.h. */
+#include "core/config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CONFIG_DEFAULT_MODULE "/usr/lib/softhsm/libsofthsm2.so"
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	(void)snprintf(c->pkcs11_module, sizeof(c->pkcs11_module), "%s", CONFIG_DEFAULT_MODULE);
+	c->audit_key_version = 1;
+	(void)snprintf(c->listen_addr, sizeof(c->listen_addr), "127.0.0.1");
+	c->listen_port = 8025;
+	c->body_max_bytes = 64 * 1024;
+	c->conn_limit = 2048;
+	c->conn_per_ip_limit = 64;
+	c->requests_inflight_max = 64;
+	c->conn_timeout_seconds = 30;
+	c->header_timeout_seconds = 5;
+	c->session_idle_seconds = 15 * 60;
+	c->session_absolute_seconds = 12 * 3600;
+	c->lockout_failures = 10;
+	c->lockout_seconds = 30 * 60;
+	c->disable_failures = 100;
+	c->grant_default_ttl_seconds = 86400;
+	c->grant_max_ttl_seconds = 30 * 86400;
+	c->grant_idle_revoke_seconds = 30 * 86400;
+	c->credential_stale_seconds = 30 * 86400;
+	c->sweep_interval_seconds = 60;
+	c->audit_checkpoint_records = 1000;
+	c->audit_checkpoint_seconds = 60;
+}
+
+/* "ADDR:PORT" for an IPv4 address; port 0 turns the TCP listener off. */
+int
+config_set_listen(struct config *c, const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	char addr[sizeof(c->listen_addr)];
+	uint32_t port = 0;
+	size_t n;
+	char *end;
+	unsigned long p;
+
+	if (colon == NULL || (n = (size_t)(colon - v)) == 0 || n >= sizeof(addr))
+		return -1;
+	memcpy(addr, v, n);
+	addr[n] = '\0';
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || end == colon + 1 || p > 65535)
+		return -1;
+	port = (uint32_t)p;
+	if (inet_pton(AF_INET, addr, &(struct in_addr){ 0 }) != 1)
+		return -1;
+	memcpy(c->listen_addr, addr, n + 1);
+	c->listen_port = (uint16_t)port;
+	return 0;
+}
+
+/* Settings that are positive integers, with their bounds. */
+struct config_u32 {
+	const char *key;
+	size_t off;
+	uint32_t min, max;
+};
+
+static const struct config_u32 config_u32s[] = {
+	{ "audit_key_version", offsetof(struct config, audit_key_version), 1, 1000000 },
+	{ "body_max_bytes", offsetof(struct config, body_max_bytes), 1024, 16u << 20 },
+	{ "conn_limit", offsetof(struct config, conn_limit), 4, 100000 },
+	{ "conn_per_ip_limit", offsetof(struct config, conn_per_ip_limit), 1, 100000 },
+	{ "requests_inflight_max", offsetof(struct config, requests_inflight_max), 1, 100000 },
+	{ "conn_timeout_seconds", offsetof(struct config, conn_timeout_seconds), 1, 3600 },
+	{ "header_timeout_seconds", offsetof(struct config, header_timeout_seconds), 1, 3600 },
+	{ "session_idle_seconds", offsetof(struct config, session_idle_seconds), 1, 86400 },
+	{ "session_absolute_seconds", offsetof(struct config, session_absolute_seconds), 1, 7 * 86400 },
+	{ "lockout_failures", offsetof(struct config, lockout_failures), 1, 10 },
+	{ "lockout_seconds", offsetof(struct config, lockout_seconds), 1, 86400 * 30 },
+	{ "disable_failures", offsetof(struct config, disable_failures), 1, 100 },
+	{ "grant_default_ttl_seconds", offsetof(struct config, grant_default_ttl_seconds), 1, 30 * 86400 },
+	{ "grant_max_ttl_seconds", offsetof(struct config, grant_max_ttl_seconds), 1, 30 * 86400 },
+	{ "grant_idle_revoke_seconds", offsetof(struct config, grant_idle_revoke_seconds), 1, 366 * 86400 },
+	{ "credential_stale_seconds", offsetof(struct config, credential_stale_seconds), 1, 366 * 86400 },
+	{ "sweep_interval_seconds", offsetof(struct config, sweep_interval_seconds), 1, 86400 },
+	{ "audit_checkpoint_records", offsetof(struct config, audit_checkpoint_records), 1, 1000000 },
+	{ "audit_checkpoint_seconds", offsetof(struct config, audit_checkpoint_seconds), 1, 86400 },
+	{ "sandbox_unconfined_paths", offsetof(struct config, sandbox_unconfined_paths), 0, 1 },
+};
+
+static char *
+config_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Store a path, making a relative one relative to the state directory. */
+/* A value that does not fit leaves dst unchanged. */
+static int
+config_set_path(char *dst, size_t cap, const char *state_dir, const char *v)
+{
+	char tmp[CONFIG_PATH_MAX];
+	int n;
+
+	if (v[0] == '/' || state_dir == NULL)
+		n = snprintf(tmp, sizeof(tmp), "%s", v);
+	else
+		n = snprintf(tmp, sizeof(tmp), "%s/%s", state_dir, v);
+	if (n < 0 || (size_t)n >= cap || (size_t)n >= sizeof(tmp))
+		return -1;
+	memcpy(dst, tmp, (size_t)n + 1);
+	return 0;
+}
+
+static int
+config_set_str(char *dst, size_t cap, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= cap)
+		return -1;
+	memcpy(dst, v, n + 1);
+	return 0;
+}
+
+static int
+config_set_u32(uint32_t *dst, const char *v, uint32_t min, uint32_t max)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || *end != '\0' || end == v || v[0] == '-' || n < min || n > max)
+		return -1;
+	*dst = (uint32_t)n;
+	return 0;
+}
+
+/* 1 and sets *r when key is one of the integer settings. */
+static int
+config_try_u32(struct config *c, const char *key, const char *val, int *r)
+{
+	size_t i;
+
+	for (i = 0; i < BOS_ARRAY_LEN(config_u32s); i++) {
+		if (strcmp(key, config_u32s[i].key) == 0) {
+			*r = config_set_u32((uint32_t *)(void *)((char *)c + config_u32s[i].off), val,
+			    config_u32s[i].min, config_u32s[i].max);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+config_parse_line(struct config *c, const char *state_dir, char *line, struct bos_err *err)
+{
+	char *hash = strchr(line, '#'), *eq, *key, *val;
+	int r;
+
+	if (hash != NULL)
+		*hash = '\0';
+	key = config_trim(line);
+	if (*key == '\0')
+		return 0;
+	if ((eq = strchr(key, '=')) == NULL)
+		return bos_err_set(err, BOS_E_CONFIG, "expected 'key = value'");
+	*eq = '\0';
+	key = config_trim(key);
+	val = config_trim(eq + 1);
+	if (*val == '\0')
+		return bos_err_set(err, BOS_E_CONFIG, "'%s' has no value", key);
+	if (strcmp(key, "pkcs11_module") == 0)
+		r = config_set_path(c->pkcs11_module, sizeof(c->pkcs11_module), NULL, val);
+	else if (strcmp(key, "token_label") == 0)
+		r = config_set_str(c->token_label, sizeof(c->token_label), val);
+	else if (strcmp(key, "pin_file") == 0)
+		r = config_set_path(c->pin_file, sizeof(c->pin_file), state_dir, val);
+	else if (strcmp(key, "softhsm_conf") == 0)
+		r = config_set_path(c->softhsm_conf, sizeof(c->softhsm_conf), state_dir, val);
+	else if (strcmp(key, "hsm_socket") == 0)
+		r = val[0] == '/' ? config_set_path(c->hsm_socket, sizeof(c->hsm_socket), NULL, val) :
+		    -1;
+	else if (strcmp(key, "tls_cert") == 0)
+		r = config_set_path(c->tls_cert, sizeof(c->tls_cert), state_dir, val);
+	else if (strcmp(key, "tls_key") == 0)
+		r = config_set_path(c->tls_key, sizeof(c->tls_key), state_dir, val);
+	else if (strcmp(key, "listen") == 0)
+		r = config_set_listen(c, val);
+	else if (!config_try_u32(c, key, val, &r))
+		return bos_err_set(err, BOS_E_CONFIG, "unknown setting '%s'", key);
+	if (r != 0)
+		return bos_err_set(err, BOS_E_CONFIG, "value of '%s' is out of range, too long or "
+		    "not valid", key);
+	return 0;
+}
+
+int
+config_load(const char *path, const char *state_dir, struct config *c, struct bos_err *err)
+{
+	char line[1024];
+	FILE *f;
+	int lineno = 0, r = -1;
+
+	config_defaults(c);
+	if ((f = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT)
+			return bos_err_set(err, BOS_E_NOTFOUND, "%s does not exist", path);
+		return bos_err_set(err, BOS_E_IO, "cannot read %s: %s", path, strerror(errno));
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			bos_err_set(err, BOS_E_CONFIG, "%s:%d: line too long", path, lineno);
+			goto out;
+		}
+		if (config_parse_line(c, state_dir, line, err) != 0) {
+			bos_err_wrap(err, "%s:%d", path, lineno);
+			goto out;
+		}
+	}
+	if (c->token_label[0] == '\0') {
+		bos_err_set(err, BOS_E_CONFIG, "%s: token_label is not set", path);
+		goto out;
+	}
+	/* success */
+	r = 0;
+out:
+	fclose(f);
+	return r;
+}
+
+int
+config_write(const char *path, const struct config *c, struct bos_err *err)
+{
+	int fd, n;
+	char text[4096];
+
+	n = snprintf(text, sizeof(text),
+	    "# BOS vault settings (not secret). Relative paths are relative to this directory.\n"
+	    "pkcs11_module = %s\n"
+	    "token_label = %s\n"
+	    "%s%s%s"
+	    "%s%s%s"
+	    "%s%s%s"
+	    "audit_key_version = %u\n%s",
+	    c->pkcs11_module, c->token_label,
+	    c->pin_file[0] ? "pin_file = " : "", c->pin_file, c->pin_file[0] ? "\n" : "",
+	    c->softhsm_conf[0] ? "softhsm_conf = " : "", c->softhsm_conf,
+	    c->softhsm_conf[0] ? "\n" : "",
+	    c->hsm_socket[0] ? "hsm_socket = " : "", c->hsm_socket, c->hsm_socket[0] ? "\n" : "",
+	    c->audit_key_version,
+	    c->sandbox_unconfined_paths ? "sandbox_unconfined_paths = 1\n" : "");
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return bos_err_set(err, BOS_E_CONFIG, "settings too long for %s", path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return bos_err_set(err, errno == EEXIST ? BOS_E_EXISTS : BOS_E_IO,
+		    "cannot create %s: %s", path, strerror(errno));
+	if (write(fd, text, (size_t)n) != n || fsync(fd) != 0) {
+		close(fd);
+		return bos_err_set(err, BOS_E_IO, "cannot write %s: %s", path, strerror(errno));
+	}
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,84 @@
+/* The running vault's shared state; see vault.h. */
+#include "core/vault.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <time.h>
+#include "clock.h"
+#include "log.h"
+#include "store/store.h"
+
+static int
+vault_batches_init(struct batches *bs)
+{
+	pthread_condattr_t ca;
+	int r;
+
+	*bs = (struct batches){ .open = NULL };
+	if (pthread_condattr_init(&ca) != 0)
+		return -1;
+	r = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_mutex_init(&bs->mu, NULL) != 0 || pthread_cond_init(&bs->cv, &ca) != 0 ? -1 : 0;
+	pthread_condattr_destroy(&ca);
+	return r;
+}
+
+int
+vault_db_lock_init(struct vault *v)
+{
+	pthread_mutexattr_t a;
+	int r;
+
+	if (pthread_mutexattr_init(&a) != 0)
+		return -1;
+	r = pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE) != 0 ||
+	    pthread_mutex_init(&v->db_lock, &a) != 0 || vault_batches_init(&v->batches) != 0 ? -1 : 0;
+	pthread_mutexattr_destroy(&a);
+	return r;
+}
+
+void
+vault_db_lock(struct vault *v)
+{
+	/* A failing mutex means memory corruption: stop rather than race. */
+	if (pthread_mutex_lock(&v->db_lock) != 0) {
+		log_err("database lock failed; aborting");
+		abort();
+	}
+	if (v->lock_depth++ == 0) {
+		v->lock_member = 0;
+		v->lock_changes = v->st.store != NULL ?
+		    (int64_t)sqlite3_total_changes(store_db(v->st.store)) : 0;
+	}
+}
+
+/* Only unlocks (vault.h); batch_end commits what an outsider wrote in a batch. */
+void
+vault_db_unlock(struct vault *v)
+{
+	if (--v->lock_depth == 0)
+		v->lock_member = 0;
+	if (pthread_mutex_unlock(&v->db_lock) != 0) {
+		log_err("database unlock failed; aborting");
+		abort();
+	}
+}
+
+void
+vault_clock_start(struct vault *v)
+{
+	struct timespec ts;
+
+	v->clock_mono0_ms = clock_mono_ms();
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		ts.tv_sec = time(NULL), ts.tv_nsec = 0;
+	v->clock_wall0_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+vault_now(const struct vault *v)
+{
+	if (v->clock_wall0_ms == 0)
+		return (int64_t)time(NULL);
+	return (v->clock_wall0_ms + (clock_mono_ms() - v->clock_mono0_ms)) / 1000;
+}

@@ -1,0 +1,81 @@
+/*
+ * The running vault: one context per bos-vaultd process (STYLE.md: no
+ * mutable globals beyond one context struct). Handlers get it as their
+ * first argument.
+ */
+#ifndef BOS_VAULT_H
+#define BOS_VAULT_H
+
+#include <pthread.h>
+#include <sys/types.h>
+#include <stdint.h>
+#include "store/cred.h"
+#include "core/state.h"
+
+struct sessions;
+struct policy_set;
+struct metrics;
+struct http_server;
+struct auditor;
+struct batch;
+
+/*
+ * Group commit's state (audit/batch.h), kept with the database lock it lives
+ * under; made with the lock by vault_db_lock_init.
+ */
+struct batches {
+	pthread_mutex_t mu;        /* guards pending and every batch's done/ok/refs */
+	pthread_cond_t cv;         /* a batch was committed or failed */
+	struct batch *open;        /* under the database lock */
+	unsigned pending;          /* members between batch_join and batch_leave */
+	uint64_t seq;              /* batches opened (for the log) */
+};
+
+struct vault {
+	struct state st;          /* dir, settings (st.conf), bos-hsmd, database */
+	struct cred_ctx cc;
+	/*
+	 * One SQLite connection serves every thread; a transaction must not
+	 * interleave with another thread's, so every database use holds db_lock.
+	 * It is recursive: the HTTP core holds it (and the transaction the
+	 * request's audit record commits with) around a handler, whose own
+	 * lock/begin then nest. Never hold it across argon2 hashing (routes that
+	 * hash take the lock later: AUDIT_LATE in http.h).
+	 */
+	pthread_mutex_t db_lock;
+	unsigned lock_depth;       /* under db_lock: how deep its owner holds it */
+	int lock_member;           /* under db_lock: the owner is in a batch (batch.h) */
+	int64_t lock_changes;      /* under db_lock: row changes at the outermost lock */
+	struct batches batches;    /* group commit (batch.h) */
+	struct sessions *sessions; /* in-memory session table (session.h) */
+	struct metrics *metrics;   /* counters and histograms (metrics.h) */
+	struct http_server *http;
+	uid_t uid;                 /* the vault's own uid (for ROUTE_LOCAL_VAULT_UID) */
+	struct policy_set *policy; /* role policies from STATE/roles.policy (policy.h) */
+	struct auditor *audit;     /* the audit trail (auditor.h) */
+	int64_t clock_wall0_ms;    /* vault_clock_start: Unix time at start in ms (0: not started) */
+	int64_t clock_mono0_ms;    /* ... and CLOCK_MONOTONIC then */
+};
+
+/*
+ * The vault's clock for every time-to-live decision (grant expiry, idle
+ * grants, lockouts, stale credentials): the wall clock read once at start,
+ * advanced by CLOCK_MONOTONIC since. Unix seconds, so stored times still read
+ * as UTC for people and survive a restart; but stepping the system clock
+ * while the vault runs (an operator's mistake, an NTP jump) moves no expiry
+ * and no lockout (SECURITY.md "Clock steps"). A restart reads the wall clock
+ * again. Before vault_clock_start (tests), the wall clock itself.
+ */
+void vault_clock_start(struct vault *v);
+int64_t vault_now(const struct vault *v);
+
+/* Make db_lock (recursive) and the group-commit state. */
+int vault_db_lock_init(struct vault *v);
+void vault_db_lock(struct vault *v);
+/*
+ * Only unlocks: nothing commits here. A holder that wrote while a batch was
+ * open ends with batch_end (audit/batch.h), which commits it first.
+ */
+void vault_db_unlock(struct vault *v);
+
+#endif

@@ -1,0 +1,232 @@
+/* Schema migrations; see schema.h and docs/STORE.md. */
+#include "store/schema.h"
+
+#include "compiler.h"
+
+/*
+ * Version 1: credentials and their versions.
+ *
+ * credentials holds what may be shown (name, type, service, metadata as a
+ * JSON object) and points at its current version. credential_versions holds
+ * one row per secret value: the payload sealed by a per-version DEK, the DEK
+ * wrapped by the HSM KEK of kek_version, and for cards the brand, first 6 and
+ * last 4 digits in clear (PCI DSS 3.4.1 allows those). There is no column for
+ * a CVV/CVC anywhere, by design (PCI DSS 3.3.1.2).
+ *
+ * The CHECK constraints repeat the code's validation so that a bug or a
+ * hand-written UPDATE cannot store a malformed row. (Debian's SQLCipher 3.4.1
+ * is built without JSON1, so metadata is only checked to be an object here;
+ * cred.c validates it fully with jansson.)
+ */
+static const char schema_v1[] =
+	"CREATE TABLE credentials ("
+	"  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 29 AND substr(id, 1, 3) = 'cr_'),"
+	"  name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 128),"
+	"  type TEXT NOT NULL CHECK (type IN ('api_key', 'password', 'card', 'bank_account',"
+	"    'secret')),"
+	"  service TEXT NOT NULL CHECK (length(service) BETWEEN 1 AND 64),"
+	"  metadata TEXT NOT NULL CHECK (substr(metadata, 1, 1) = '{'),"
+	"  current_version INTEGER NOT NULL CHECK (current_version >= 1),"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER"
+	");"
+	"CREATE INDEX credentials_by_service ON credentials (service, type);"
+	"CREATE TABLE credential_versions ("
+	"  cred_id TEXT NOT NULL REFERENCES credentials (id),"
+	"  version INTEGER NOT NULL CHECK (version >= 1),"
+	"  kek_version INTEGER NOT NULL CHECK (kek_version >= 1),"
+	"  wrapped_dek BLOB NOT NULL,"
+	"  ciphertext BLOB NOT NULL,"
+	"  card_brand TEXT CHECK (card_brand IS NULL OR length(card_brand) BETWEEN 1 AND 15),"
+	"  card_first6 TEXT CHECK (card_first6 IS NULL OR length(card_first6) = 6),"
+	"  card_last4 TEXT CHECK (card_last4 IS NULL OR length(card_last4) = 4),"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (cred_id, version)"
+	");";
+
+/*
+ * Version 2: admin accounts and their one-time recovery codes (docs/AUTH.md).
+ *
+ * Nothing here is usable without the HSM or a brute force: pw_hash is an
+ * argon2id PHC string, the TOTP seed is wrapped by the KEK of
+ * totp_kek_version (12-byte IV + 20-byte seed + 16-byte tag), recovery codes
+ * are SHA-256 hashes of 80-bit random codes. totp_last_step only grows: it
+ * is how a TOTP code is accepted once. locked_until is wall-clock Unix
+ * seconds, because a lock must survive a restart and monotonic time does not
+ * (see docs/AUTH.md on clock steps).
+ */
+static const char schema_v2[] =
+	"CREATE TABLE admins ("
+	"  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 29 AND substr(id, 1, 3) = 'ad_'),"
+	"  name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 64"
+	"    AND name NOT GLOB '*[^a-z0-9._-]*'),"
+	"  pw_hash TEXT NOT NULL CHECK (substr(pw_hash, 1, 10) = '$argon2id$'),"
+	"  totp_seed_wrapped BLOB NOT NULL CHECK (length(totp_seed_wrapped) = 48),"
+	"  totp_kek_version INTEGER NOT NULL CHECK (totp_kek_version >= 1),"
+	"  totp_last_step INTEGER NOT NULL DEFAULT 0 CHECK (totp_last_step >= 0),"
+	"  failures INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),"
+	"  consecutive_failures INTEGER NOT NULL DEFAULT 0 CHECK (consecutive_failures >= 0),"
+	"  locked_until INTEGER NOT NULL DEFAULT 0,"
+	"  disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE recovery_codes ("
+	"  admin_id TEXT NOT NULL REFERENCES admins (id),"
+	"  code_hash BLOB NOT NULL CHECK (length(code_hash) = 32),"
+	"  used_at INTEGER,"
+	"  PRIMARY KEY (admin_id, code_hash)"
+	");";
+
+/*
+ * Version 3: helpers, their grants, and when each credential was last read
+ * (docs/GRANTS.md).
+ *
+ * A grant's token is stored only as its SHA-256 (token_hash, unique: the
+ * lookup key); the accessor is its public name. Scope is inline: the
+ * credential items as a JSON array of ids and path patterns, the actions as
+ * policy bits (read 1, update 4), the CIDRs as a JSON array of strings. uses
+ * only grows and never passes max_uses (0 = unlimited): the conditional
+ * UPDATE that counts a use relies on it. Times are wall-clock Unix seconds,
+ * since a grant must outlive a restart of the vault. revoked_at is set once,
+ * with a reason a person can read ("revoked by admin alice", "helper
+ * removed", "unused for 30 days").
+ *
+ * credentials.last_read_at is when a credential's secret was last read
+ * (NULL: never), for the stale-credential report.
+ */
+static const char schema_v3[] =
+	"CREATE TABLE helpers ("
+	"  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 29 AND substr(id, 1, 3) = 'hl_'),"
+	"  name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64"
+	"    AND name NOT GLOB '*[^A-Za-z0-9 ._-]*'),"
+	"  contact TEXT NOT NULL CHECK (length(contact) <= 128),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('setup', 'monitor', 'outreach', 'support',"
+	"    'developer')),"
+	"  created_by TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER"
+	");"
+	"CREATE TABLE grants ("
+	"  accessor TEXT PRIMARY KEY NOT NULL CHECK (length(accessor) = 24"
+	"    AND substr(accessor, 1, 4) = 'acc_'),"
+	"  token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),"
+	"  helper_id TEXT NOT NULL REFERENCES helpers (id),"
+	"  credentials TEXT NOT NULL CHECK (substr(credentials, 1, 1) = '['),"
+	"  actions INTEGER NOT NULL CHECK (actions > 0),"
+	"  cidrs TEXT NOT NULL CHECK (substr(cidrs, 1, 1) = '['),"
+	"  note TEXT NOT NULL CHECK (length(note) <= 256),"
+	"  issued_by TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  max_uses INTEGER NOT NULL CHECK (max_uses >= 0),"
+	"  uses INTEGER NOT NULL DEFAULT 0 CHECK (uses >= 0 AND (max_uses = 0 OR uses <= max_uses)),"
+	"  last_used_at INTEGER,"
+	"  revoked_at INTEGER,"
+	"  revoke_reason TEXT,"
+	"  CHECK ((revoked_at IS NULL) = (revoke_reason IS NULL))"
+	");"
+	"CREATE INDEX grants_by_helper ON grants (helper_id, created_at);"
+	"ALTER TABLE credentials ADD COLUMN last_read_at INTEGER;";
+
+/*
+ * Audit trail (vault/audit/audit_store.c, docs/AUDIT.md). audit_log is append-only:
+ * each row's hash chains it to the row before, so an edit or a deleted row is
+ * found by the offline verifier. audit_checkpoints holds the chain head at seq
+ * signed by HSM key "bos-audit-v<key_version>" (DER ECDSA P-256).
+ */
+static const char schema_v4[] =
+	"CREATE TABLE audit_log ("
+	"  seq INTEGER PRIMARY KEY NOT NULL CHECK (seq >= 1),"
+	"  time TEXT NOT NULL CHECK (length(time) BETWEEN 1 AND 255),"
+	"  principal TEXT NOT NULL CHECK (length(principal) <= 255),"
+	"  action TEXT NOT NULL CHECK (length(action) <= 255),"
+	"  resource TEXT NOT NULL CHECK (length(resource) <= 255),"
+	"  decision TEXT NOT NULL CHECK (decision IN ('allow', 'deny', 'error')),"
+	"  reason TEXT NOT NULL CHECK (length(reason) <= 255),"
+	"  client TEXT NOT NULL CHECK (length(client) <= 255),"
+	"  request_id TEXT NOT NULL CHECK (length(request_id) <= 255),"
+	"  hash BLOB NOT NULL CHECK (length(hash) = 32)"
+	");"
+	"CREATE TABLE audit_checkpoints ("
+	"  seq INTEGER PRIMARY KEY NOT NULL REFERENCES audit_log (seq),"
+	"  hash BLOB NOT NULL CHECK (length(hash) = 32),"
+	"  time TEXT NOT NULL CHECK (length(time) BETWEEN 1 AND 255),"
+	"  key_version INTEGER NOT NULL CHECK (key_version >= 1),"
+	"  signature BLOB NOT NULL CHECK (length(signature) BETWEEN 8 AND 80)"
+	");";
+
+/*
+ * The audit trail wired into requests: a request refused for bad input is
+ * "invalid" (neither allowed nor denied by policy), and records are searched
+ * by time. SQLite cannot change a CHECK, so both tables are rebuilt (the
+ * checkpoints refer to the log); rows are copied as they are.
+ */
+static const char schema_v5[] =
+	"CREATE TABLE audit_log_v5 ("
+	"  seq INTEGER PRIMARY KEY NOT NULL CHECK (seq >= 1),"
+	"  time TEXT NOT NULL CHECK (length(time) BETWEEN 1 AND 255),"
+	"  principal TEXT NOT NULL CHECK (length(principal) <= 255),"
+	"  action TEXT NOT NULL CHECK (length(action) <= 255),"
+	"  resource TEXT NOT NULL CHECK (length(resource) <= 255),"
+	"  decision TEXT NOT NULL CHECK (decision IN ('allow', 'deny', 'invalid', 'error')),"
+	"  reason TEXT NOT NULL CHECK (length(reason) <= 255),"
+	"  client TEXT NOT NULL CHECK (length(client) <= 255),"
+	"  request_id TEXT NOT NULL CHECK (length(request_id) <= 255),"
+	"  hash BLOB NOT NULL CHECK (length(hash) = 32)"
+	");"
+	"INSERT INTO audit_log_v5 SELECT seq, time, principal, action, resource, decision, reason,"
+	"  client, request_id, hash FROM audit_log;"
+	"CREATE TABLE audit_checkpoints_v5 ("
+	"  seq INTEGER PRIMARY KEY NOT NULL REFERENCES audit_log_v5 (seq),"
+	"  hash BLOB NOT NULL CHECK (length(hash) = 32),"
+	"  time TEXT NOT NULL CHECK (length(time) BETWEEN 1 AND 255),"
+	"  key_version INTEGER NOT NULL CHECK (key_version >= 1),"
+	"  signature BLOB NOT NULL CHECK (length(signature) BETWEEN 8 AND 80)"
+	");"
+	"INSERT INTO audit_checkpoints_v5 SELECT seq, hash, time, key_version, signature"
+	"  FROM audit_checkpoints;"
+	"DROP TABLE audit_checkpoints;"
+	"DROP TABLE audit_log;"
+	"ALTER TABLE audit_log_v5 RENAME TO audit_log;"
+	"ALTER TABLE audit_checkpoints_v5 RENAME TO audit_checkpoints;"
+	"CREATE INDEX audit_log_time ON audit_log (time);";
+
+/*
+ * Version 6 (issue #12 item 14): the AAD of a credential version now binds its
+ * clear columns (type, name, service, card brand and digits) besides id and
+ * version (docs/STORE.md "Sealing"). The versions sealed before this are
+ * listed here; bos-vaultd seals each anew at start (cred_reseal_old) and
+ * takes it off the list in the same transaction. Nothing reads a listed
+ * version meanwhile. Revoked credentials have nothing left to re-seal.
+ */
+static const char schema_v6[] =
+	"CREATE TABLE credential_reseal ("
+	"  cred_id TEXT NOT NULL REFERENCES credentials (id),"
+	"  version INTEGER NOT NULL,"
+	"  PRIMARY KEY (cred_id, version)"
+	");"
+	"INSERT INTO credential_reseal SELECT v.cred_id, v.version FROM credential_versions AS v"
+	"  JOIN credentials AS c ON c.id = v.cred_id WHERE c.revoked_at IS NULL;";
+
+static const struct schema_migration schema_all[] = {
+	{ 1, "credentials and credential versions", schema_v1 },
+	{ 2, "admin accounts and recovery codes", schema_v2 },
+	{ 3, "helpers, grants and credential reads", schema_v3 },
+	{ 4, "audit log and signed checkpoints", schema_v4 },
+	{ 5, "audit decisions include invalid; audit time index", schema_v5 },
+	{ 6, "credential versions to seal with their clear columns bound", schema_v6 },
+};
+
+const struct schema_migration *
+schema_migrations(size_t *count)
+{
+	*count = BOS_ARRAY_LEN(schema_all);
+	return schema_all;
+}
+
+int
+schema_latest(void)
+{
+	return schema_all[BOS_ARRAY_LEN(schema_all) - 1].version;
+}
