@@ -174,7 +174,7 @@ credapi_resolve(struct http_client *hc, const char *target, char *id, size_t n,
 	json_t *m;
 	int k;
 
-	if (cred_id_valid(target) || bosctl_helper_token() != NULL)
+	if (credname_id_valid(target) || bosctl_helper_token() != NULL)
 		k = snprintf(id, n, "%s", target);
 	else if (credapi_find(hc, target, &m, err) != 0)
 		return -1;
@@ -214,7 +214,7 @@ credapi_add_opts(const struct cred_opts *o, json_t **md, struct bos_err *err)
 	if (o->name == NULL || o->type == NULL || o->service == NULL || o->target != NULL)
 		return bos_err_set(err, BOS_E_INVALID, "add needs --name, --type and --service "
 		    "(see --help)");
-	if (cred_type_parse(o->type, &t) != 0)
+	if (credname_type_parse(o->type, &t) != 0)
 		return bos_err_set(err, BOS_E_INVALID, "unknown type '%s': use api_key, password, "
 		    "card, bank_account or secret", o->type);
 	if (o->metadata == NULL)

@@ -7,18 +7,18 @@
 /* Random characters behind an id: 26 base32 characters. */
 #define CRED_ID_CHARS (CRED_ID_LEN - (sizeof(CRED_ID_PREFIX) - 1))
 
-static const char *const cred_type_names[] = {
+static const char *const credname_types[] = {
 	[CRED_API_KEY] = "api_key", [CRED_PASSWORD] = "password", [CRED_CARD] = "card",
 	[CRED_BANK_ACCOUNT] = "bank_account", [CRED_SECRET] = "secret",
 };
 
 int
-cred_type_parse(const char *s, enum cred_type *t)
+credname_type_parse(const char *s, enum cred_type *t)
 {
 	size_t i;
 
-	for (i = 0; s != NULL && i < BOS_ARRAY_LEN(cred_type_names); i++) {
-		if (strcmp(s, cred_type_names[i]) == 0) {
+	for (i = 0; s != NULL && i < BOS_ARRAY_LEN(credname_types); i++) {
+		if (strcmp(s, credname_types[i]) == 0) {
 			*t = (enum cred_type)i;
 			return 0;
 		}
@@ -27,15 +27,15 @@ cred_type_parse(const char *s, enum cred_type *t)
 }
 
 const char *
-cred_type_name(enum cred_type t)
+credname_type(enum cred_type t)
 {
-	if ((unsigned)t >= BOS_ARRAY_LEN(cred_type_names))
+	if ((unsigned)t >= BOS_ARRAY_LEN(credname_types))
 		return "unknown";
-	return cred_type_names[t];
+	return credname_types[t];
 }
 
 int
-cred_id_valid(const char *s)
+credname_id_valid(const char *s)
 {
 	return randid_valid(s, CRED_ID_PREFIX, CRED_ID_CHARS);
 }

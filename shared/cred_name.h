@@ -15,11 +15,11 @@
 enum cred_type { CRED_API_KEY, CRED_PASSWORD, CRED_CARD, CRED_BANK_ACCOUNT, CRED_SECRET };
 
 /* "api_key", "password", "card", "bank_account", "secret". Returns 0 or -1. */
-int cred_type_parse(const char *s, enum cred_type *t) BOS_WUR;
+int credname_type_parse(const char *s, enum cred_type *t) BOS_WUR;
 /* The name of t, or "unknown". */
-const char *cred_type_name(enum cred_type t);
+const char *credname_type(enum cred_type t);
 
 /* 1 when s has the form of a credential id, else 0. */
-int cred_id_valid(const char *s);
+int credname_id_valid(const char *s);
 
 #endif

@@ -83,7 +83,7 @@ create_ok(struct test_ctx *t, const char *name, enum cred_type type, const char 
 
 	if (cred_create(&t->cc, &n, id, &err) != 0)
 		fail_msg("cred_create(%s): %s", name, err.msg);
-	assert_true(cred_id_valid(id));
+	assert_true(credname_id_valid(id));
 }
 
 static void
@@ -1042,12 +1042,12 @@ test_ids(void **state)
 		for (j = 0; j < i; j++)
 			assert_string_not_equal(ids[i], ids[j]);
 	}
-	assert_false(cred_id_valid("cr_AAAAAAAAAAAAAAAAAAAAAAAAAA"));
-	assert_false(cred_id_valid("cr_aaaaaaaaaaaaaaaaaaaaaaaaa"));
-	assert_false(cred_id_valid("cr_aaaaaaaaaaaaaaaaaaaaaaaaaaa"));
-	assert_false(cred_id_valid("xx_aaaaaaaaaaaaaaaaaaaaaaaaaa"));
-	assert_false(cred_id_valid("cr_aaaaaaaaaaaaaaaaaaaaaaaaa1"));
-	assert_false(cred_id_valid(NULL));
+	assert_false(credname_id_valid("cr_AAAAAAAAAAAAAAAAAAAAAAAAAA"));
+	assert_false(credname_id_valid("cr_aaaaaaaaaaaaaaaaaaaaaaaaa"));
+	assert_false(credname_id_valid("cr_aaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	assert_false(credname_id_valid("xx_aaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	assert_false(credname_id_valid("cr_aaaaaaaaaaaaaaaaaaaaaaaaa1"));
+	assert_false(credname_id_valid(NULL));
 }
 
 /* A credential change can be part of a caller's transaction, and a failure leaves nothing. */

@@ -55,7 +55,7 @@ api_cred_meta_json(const struct cred_meta *m)
 		return NULL;
 	json_object_set_new(o, "id", json_string(m->id));
 	json_object_set_new(o, "name", json_string(m->name));
-	json_object_set_new(o, "type", json_string(cred_type_name(m->type)));
+	json_object_set_new(o, "type", json_string(credname_type(m->type)));
 	json_object_set_new(o, "service", json_string(m->service));
 	json_object_set_new(o, "version", json_integer(m->version));
 	json_object_set_new(o, "status", json_string(m->revoked_at ? "revoked" : "active"));
@@ -334,7 +334,7 @@ api_cred_create(struct vault *v, struct http_req *r)
 	    (n.service = api_cred_field(r, "service", &answered)) == NULL ||
 	    (secret = api_cred_field(r, "secret", &answered)) == NULL)
 		return answered > 0 ? 0 : -1;
-	if (cred_type_parse(type, &n.type) != 0)
+	if (credname_type_parse(type, &n.type) != 0)
 		return http_reply_error(r, 400, "invalid", "'type' must be one of api_key, password, "
 		    "card, bank_account, secret");
 	/* Derived from the route table, so that a route added later cannot shadow a new name. */
@@ -502,7 +502,7 @@ api_cred_list(struct vault *v, struct http_req *r)
 	enum cred_type t;
 	int rc;
 
-	if (type != NULL && cred_type_parse(type, &t) != 0)
+	if (type != NULL && credname_type_parse(type, &t) != 0)
 		return http_reply_error(r, 400, "invalid", "'type' must be one of api_key, password, "
 		    "card, bank_account, secret");
 	if ((c.stale_only = api_cred_stale_param(r)) < 0)

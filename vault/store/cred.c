@@ -175,7 +175,7 @@ cred_check_name(const char *name, struct bos_err *err)
 		return bos_err_set(err, BOS_E_INVALID, "name must not be '.' or '..'");
 	if (name[0] == ' ' || name[n - 1] == ' ')
 		return bos_err_set(err, BOS_E_INVALID, "name must not start or end with a space");
-	if (cred_id_valid(name))
+	if (credname_id_valid(name))
 		return bos_err_set(err, BOS_E_INVALID, "name must not look like a credential id "
 		    "(cr_ and 26 letters and digits)");
 	if (card_text_has_pan(name))
@@ -445,7 +445,7 @@ cred_insert_credential(struct cred_ctx *c, const char *id, const struct cred_new
 	    " VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6, NULL)", &st, err) != 0)
 		return -1;
 	if (cred_bind_text(st, 1, id) != SQLITE_OK || cred_bind_text(st, 2, n->name) != SQLITE_OK ||
-	    cred_bind_text(st, 3, cred_type_name(n->type)) != SQLITE_OK ||
+	    cred_bind_text(st, 3, credname_type(n->type)) != SQLITE_OK ||
 	    cred_bind_text(st, 4, n->service) != SQLITE_OK ||
 	    cred_bind_text(st, 5, metadata) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 6, now) != SQLITE_OK) {
@@ -573,7 +573,7 @@ cred_create_rows(struct cred_ctx *c, const char *id, const struct cred_new *n,
 {
 	struct cred_ident ci;
 
-	if (cred_ident_names(&ci, cred_type_name(n->type), n->name, n->service) != 0)
+	if (cred_ident_names(&ci, credname_type(n->type), n->name, n->service) != 0)
 		return bos_err_set(err, BOS_E_INVALID, "name or service too long");
 	if (cred_insert_credential(c, id, n, metadata, now, err) != 0 ||
 	    cred_store_version(c, CRED_INSERT_VERSION_SQL, id, 1, &ci, pl, now, err) != 0)
@@ -606,7 +606,7 @@ cred_create(struct cred_ctx *c, const struct cred_new *n, char id_out[CRED_ID_LE
 	if (cred_finish(c, cred_create_rows(c, id, n, metadata, &pl, now, err), err) != 0)
 		goto out;
 	memcpy(id_out, id, sizeof(id));
-	log_info("credential %s created (%s, service %s)", id, cred_type_name(n->type),
+	log_info("credential %s created (%s, service %s)", id, credname_type(n->type),
 	    n->service);
 	/* success */
 	r = 0;
@@ -628,7 +628,7 @@ static int
 cred_err_notfound(const char *what, struct bos_err *err)
 {
 	/* Echo only what cannot be a secret: a well-formed id or name. */
-	if (cred_id_valid(what))
+	if (credname_id_valid(what))
 		return bos_err_set(err, BOS_E_NOTFOUND, "no credential with id %s", what);
 	if (cred_check_name(what, NULL) == 0)
 		return bos_err_set(err, BOS_E_NOTFOUND, "no credential named '%s'", what);
@@ -650,7 +650,7 @@ cred_load_state(struct cred_ctx *c, const char *id, struct cred_state *cs, struc
 	int r = -1, rc;
 	sqlite3_int64 v;
 
-	if (!cred_id_valid(id))
+	if (!credname_id_valid(id))
 		return cred_err_notfound(id, err);
 	if (cred_prepare(c, "SELECT type, current_version, coalesce(revoked_at, 0), name, service"
 	    " FROM credentials WHERE id = ?1", &st, err) != 0)
@@ -668,7 +668,7 @@ cred_load_state(struct cred_ctx *c, const char *id, struct cred_state *cs, struc
 		goto out;
 	}
 	v = sqlite3_column_int64(st, 1);
-	if (cred_type_parse((const char *)sqlite3_column_text(st, 0),
+	if (credname_type_parse((const char *)sqlite3_column_text(st, 0),
 	    &cs->type) != 0 || v < 1 || v > UINT32_MAX ||
 	    cred_ident_names(&cs->ident, (const char *)sqlite3_column_text(st, 0),
 	    (const char *)sqlite3_column_text(st, 3),
@@ -778,7 +778,7 @@ cred_meta_from_row(sqlite3_stmt *st, struct cred_meta *m, struct bos_err *err)
 	v = sqlite3_column_int64(st, 5);
 	if (cred_copy_col(st, 0, m->id, sizeof(m->id)) != 0 ||
 	    cred_copy_col(st, 1, m->name, sizeof(m->name)) != 0 ||
-	    cred_type_parse((const char *)sqlite3_column_text(st, 2), &m->type) != 0 ||
+	    credname_type_parse((const char *)sqlite3_column_text(st, 2), &m->type) != 0 ||
 	    cred_copy_col(st, 3, m->service, sizeof(m->service)) != 0 ||
 	    v < 1 || v > UINT32_MAX ||
 	    cred_copy_col(st, 9, m->card_brand, sizeof(m->card_brand)) != 0 ||
@@ -800,7 +800,7 @@ cred_get(struct cred_ctx *c, const char *id_or_name, struct cred_meta *out,
     struct bos_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	int r = -1, rc, by_id = cred_id_valid(id_or_name);
+	int r = -1, rc, by_id = credname_id_valid(id_or_name);
 
 	memset(out, 0, sizeof(*out));
 	if (c == NULL || c->store == NULL)
@@ -945,7 +945,7 @@ cred_read_version(struct cred_ctx *c, const char *id, uint32_t version, int allo
 	memset(out, 0, sizeof(*out));
 	if (cred_check_ctx(c, err) != 0)
 		return -1;
-	if (!cred_id_valid(id))
+	if (!credname_id_valid(id))
 		return cred_err_notfound(id, err);
 	if (cred_prepare(c, CRED_READ_SQL, &st, err) != 0)
 		return -1;
@@ -986,7 +986,7 @@ cred_open_stored(struct cred_ctx *c, const char *id, const struct cred_stored *s
 	if (cred_check_ctx(c, err) != 0)
 		return -1;
 	/* The AAD has room for an id of CRED_ID_LEN. */
-	if (!cred_id_valid(id))
+	if (!credname_id_valid(id))
 		return cred_err_notfound(id, err);
 	cred_aad(id, s->version, &s->ident, &aad);
 	return cred_unseal(c, id, s->version, &aad, s, secret, len, err);
@@ -1020,7 +1020,7 @@ cred_list(struct cred_ctx *c, const char *service, const char *type,
 	memset(&m, 0, sizeof(m));
 	if (c == NULL || c->store == NULL)
 		return bos_err_set(err, BOS_E_CONFIG, "credential store used without a database");
-	if (type != NULL && cred_type_parse(type, &t) != 0)
+	if (type != NULL && credname_type_parse(type, &t) != 0)
 		return bos_err_set(err, BOS_E_INVALID, "unknown type: use api_key, password, card, "
 		    "bank_account or secret");
 	if (cred_prepare(c, CRED_META_COLS "WHERE (?1 IS NULL OR c.service = ?1)"
@@ -1254,7 +1254,7 @@ cred_reseal_plain(struct cred_ctx *c, const char *id, uint32_t version,
 	enum cred_type type;
 	int r = -1;
 
-	if (cred_type_parse(s->ident.type, &type) != 0 ||
+	if (credname_type_parse(s->ident.type, &type) != 0 ||
 	    cred_plain_prepare(type, pt, pt_len, &pl, NULL) != 0) {
 		log_warn("credential %s version %u does not hold a valid '%s'; left as it is, and "
 		    "unreadable", id, version, s->ident.type);

@@ -470,7 +470,7 @@ grant_item_resolve(struct cred_ctx *cc, const char *item, char stored[GRANT_ITEM
 	r = grant_cred_path(&m, scope, err);
 	/* An id stays an id; a name becomes its concrete path (names are not unique over time). */
 	if (r == 0)
-		(void)snprintf(stored, GRANT_ITEM_MAX + 1, "%s", cred_id_valid(item) ? m.id : scope);
+		(void)snprintf(stored, GRANT_ITEM_MAX + 1, "%s", credname_id_valid(item) ? m.id : scope);
 	cred_meta_free(&m);
 	return r;
 }
