@@ -547,7 +547,7 @@ vaultd_sweep_once(struct vault *v)
 	bos_err_clear(&err);
 	vault_db_lock(v);
 	r = vaultd_sweep_txn(v, &n, &err);
-	vault_db_unlock(v);
+	batch_end(v);       /* the revocations are committed and synced here */
 	if (r != 0)
 		log_warn("sweep of idle grants failed (next try in %u s): %s",
 		    v->st.conf.sweep_interval_seconds, err.msg);

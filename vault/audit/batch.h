@@ -15,11 +15,10 @@
  *
  * Other code that writes under the lock while a batch is open (vault
  * events, the grant sweep) nests in the batch, and says where that commits:
- * a vault event ends with batch_end instead of vault_db_unlock, which
- * commits the batch it wrote into, so its writes are durable when the lock
- * is given up, as without batching; the sweep's revocations are committed by
- * the checkpoint that signs them right after, as every checkpoint commits
- * the open batch first (batch_flush_locked). Sign-in's own rows never nest
+ * a vault event and the sweep end with batch_end instead of vault_db_unlock,
+ * which commits the batch they wrote into, so their writes are durable when
+ * the lock is given up, as without batching; every checkpoint commits the
+ * open batch first too (batch_flush_locked). Sign-in's own rows never nest
  * (batch_lock_alone). vault_db_unlock itself only unlocks.
  */
 #ifndef BOS_BATCH_H
