@@ -48,7 +48,9 @@ out=$(curl -sS --unix-socket "$S/vault.sock" -X POST -H 'Content-Type: applicati
 check "the first-admin path stays closed once an admin exists (409)" grep -q 'admin_exists.* 409$' <<<"$out"
 
 # ---- POST /admins/{name} ---------------------------------------------------------------
-out=$(api POST /admins/bob "{\"password\":\"$PWB\",\"totp\":\"$(code "$A_SECRET" 0)\"}")
+# One code, kept: computed again later it may belong to the next 30 s step.
+A0=$(code "$A_SECRET" 0)
+out=$(api POST /admins/bob "{\"password\":\"$PWB\",\"totp\":\"$A0\"}")
 check "alice adds bob with a fresh code of her own: 201" test "$(st)" = 201
 B_SECRET=$(jq -r '.totp_secret // empty' <<<"$out"); secret "$B_SECRET"
 mapfile -t B_CODES < <(jq -r '.recovery_codes[]?' <<<"$out")
@@ -59,7 +61,7 @@ check "  bob's answer: his own seed, an otpauth URI for bob, 10 recovery codes" 
 signin bob "$PWB" totp "$(code "$B_SECRET" 0)"
 check "bob signs in with his password and his own authenticator (full)" \
 	bash -c "test '$LS' = 200 && jq -e '.state == \"full\"' '$T/login.body'"
-out=$(api POST /admins/carol "{\"password\":\"$PWC\",\"totp\":\"$(code "$A_SECRET" 0)\"}")
+out=$(api POST /admins/carol "{\"password\":\"$PWC\",\"totp\":\"$A0\"}")
 check "the same code of alice again: 401, the code was used (single use like a sign-in)" \
 	bash -c "test '$(st)' = 401 && jq -e '.error.message | test(\"TOTP code is wrong or was used\")' <<<'$out'"
 out=$(api POST /admins/carol "{\"password\":\"$PWC\"}")
@@ -85,9 +87,10 @@ check "after the refusals the admins are alice and bob only" \
 
 # ---- bosctl admin add / list -------------------------------------------------------------
 export BOS_ADDR=$URL BOS_CACERT=$S/tls/cert.pem
-out=$(printf '%s\n%s\n' "$PW" "$(code "$A_SECRET" 1)" | "$BOSCTL" login alice 2>&1)
+A1=$(code "$A_SECRET" 1)
+out=$(printf '%s\n%s\n' "$PW" "$A1" | "$BOSCTL" login alice 2>&1)
 check "bosctl login alice" grep -q 'signed in as alice' <<<"$out"
-out=$(printf '%s\n%s\n' "$PWC" "$(code "$A_SECRET" 1)" | "$BOSCTL" admin add carol 2>&1); rc=$?
+out=$(printf '%s\n%s\n' "$PWC" "$A1" | "$BOSCTL" admin add carol 2>&1); rc=$?
 check "bosctl admin add carol, with the code alice just signed in with: refused (exit 1)" \
 	bash -c "test $rc -eq 1 && grep -q 'TOTP code is wrong or was used' <<<'$out'"
 # The next step's code is fresh once the clock has passed the step of the sign-in's.
