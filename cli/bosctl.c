@@ -17,6 +17,7 @@
 #include "log.h"
 #include "secmem.h"
 #include "session_file.h"
+#include "token_input.h"
 
 struct bosctl_command {
 	const char *name;

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include "compiler.h"
 #include "err.h"
-#include "token.h"
 
 struct http_client;
 
@@ -100,27 +99,5 @@ int bosctl_api_open(struct http_client **out, struct bos_err *err) BOS_WUR;
 void bosctl_json_print(const json_t *o);
 /* The string at key, or "-" when absent or not a string. */
 const char *bosctl_json_str(const json_t *o, const char *key);
-
-/*
- * Tokens (cmd_token.c). bosctl_token_examine: 0 when s is a well-formed BOS
- * token (prefix, type, length, characters, checksum), its type in *type;
- * else -1 and what is wrong in err, never quoting the token.
- */
-int bosctl_token_examine(const char *s, enum token_type *type, struct bos_err *err) BOS_WUR;
-/* "helper token", "admin session token", "broker token". */
-const char *bosctl_token_kind(enum token_type t);
-
-enum bosctl_token_from { BOSCTL_TOKEN_ARG, BOSCTL_TOKEN_FILE };
-
-/*
- * Load a token into *out (malloc'd, *size bytes; release with
- * secmem_freezero): from = BOSCTL_TOKEN_ARG takes arg itself, or one line of
- * standard input (a prompt with echo off on a terminal) when arg is "-";
- * BOSCTL_TOKEN_FILE reads the file arg, which must be a regular file of
- * ours that group and others cannot access. Surrounding white space is
- * dropped. The token is not checked here.
- */
-int bosctl_token_load(enum bosctl_token_from from, const char *arg, char **out, size_t *size,
-    struct bos_err *err) BOS_WUR;
 
 #endif

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "bosctl.h"
+#include "token.h"
 #include "http_client.h"
 #include "io.h"
 #include "json_alloc.h"
