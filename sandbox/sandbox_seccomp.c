@@ -194,6 +194,9 @@ static const struct sb_rule sb_hsmd_rules[] = {
  * or TCP socket to the name server). No file is opened for writing, no
  * process is started, no other socket family is made.
  */
+/* The type bits of socket(2)'s second argument, without SOCK_CLOEXEC and SOCK_NONBLOCK. */
+#define SB_SOCK_TYPE 0xfu
+
 static const int sb_broker[] = {
 	/* libcurl: connections to the vault's socket and to providers, name servers */
 	SCMP_SYS(connect), SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(sendmsg),
@@ -206,10 +209,19 @@ static const int sb_broker[] = {
 };
 
 static const struct sb_rule sb_broker_rules[] = {
-	/* The vault's unix socket, providers over IPv4 and IPv6; every other family kills. */
-	{ SCMP_SYS(socket), 1, { SB_EQK(0, AF_UNIX) }, 0 },
-	{ SCMP_SYS(socket), 1, { SB_EQK(0, AF_INET) }, 0 },
-	{ SCMP_SYS(socket), 1, { SB_EQK(0, AF_INET6) }, 0 },
+	/*
+	 * The vault's unix socket and providers over IPv4 and IPv6 (streams),
+	 * name servers (datagrams); every other family or type (raw, packet,
+	 * netlink) kills. The type's flags (SOCK_CLOEXEC, SOCK_NONBLOCK) are
+	 * masked off.
+	 */
+	{ SCMP_SYS(socket), 2, { SB_EQK(0, AF_UNIX), SB_MASK(1, SB_SOCK_TYPE, SOCK_STREAM) }, 0 },
+	{ SCMP_SYS(socket), 2, { SB_EQK(0, AF_INET), SB_MASK(1, SB_SOCK_TYPE, SOCK_STREAM) }, 0 },
+	{ SCMP_SYS(socket), 2, { SB_EQK(0, AF_INET6), SB_MASK(1, SB_SOCK_TYPE, SOCK_STREAM) }, 0 },
+	{ SCMP_SYS(socket), 2, { SB_EQK(0, AF_INET), SB_MASK(1, SB_SOCK_TYPE, SOCK_DGRAM) }, 0 },
+	{ SCMP_SYS(socket), 2, { SB_EQK(0, AF_INET6), SB_MASK(1, SB_SOCK_TYPE, SOCK_DGRAM) }, 0 },
+	/* glibc's resolver sizes a name server's UDP answer with FIONREAD before reading it. */
+	{ SCMP_SYS(ioctl), 1, { SB_EQK(1, FIONREAD) }, 0 },
 	/* libcurl's threaded resolver wakes its caller through a socketpair. */
 	{ SCMP_SYS(socketpair), 1, { SB_EQK(0, AF_UNIX) }, 0 },
 	/*
