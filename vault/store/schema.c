@@ -282,6 +282,72 @@ static const char schema_v7[] =
 	");"
 	"CREATE INDEX leases_by_expiry ON leases (expires_at);";
 
+/*
+ * Version 8 (issue #14, docs/BROKERS.md "Spend and budgets", "Alerts"): the
+ * spend ledger, budgets and alerts.
+ *
+ * Amounts are integers of minor units (cents), never floating point; a
+ * currency is three upper-case letters (spend.c checks it against ISO 4217).
+ * A job's spend is recorded once: job_id is unique. A budget row per service,
+ * and one for "total" over every service, with a daily and/or a monthly
+ * limit; whether a service is paused is computed from the ledger (budget.h),
+ * only an admin's resume of a period is stored (resumed_day, resumed_month).
+ * An alert's dedup key is unique among the alerts not resolved, which is how
+ * a raise with the key of an open one only counts.
+ */
+static const char schema_v8[] =
+	"CREATE TABLE spend ("
+	"  id INTEGER PRIMARY KEY NOT NULL,"
+	"  day TEXT NOT NULL CHECK (length(day) = 10"
+	"    AND day GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),"
+	"  service TEXT NOT NULL CHECK (length(service) BETWEEN 1 AND 64"
+	"    AND service NOT GLOB '*[^a-z0-9._-]*' AND service <> 'total'),"
+	"  amount INTEGER NOT NULL CHECK (typeof(amount) = 'integer' AND amount > 0),"
+	"  currency TEXT NOT NULL CHECK (length(currency) = 3 AND currency NOT GLOB '*[^A-Z]*'),"
+	"  job_id TEXT NOT NULL UNIQUE CHECK (length(job_id) BETWEEN 1 AND 64),"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX spend_by_day ON spend (day, service);"
+	"CREATE INDEX spend_by_service ON spend (service, day);"
+	"CREATE TABLE budgets ("
+	"  service TEXT PRIMARY KEY NOT NULL CHECK (length(service) BETWEEN 1 AND 64"
+	"    AND service NOT GLOB '*[^a-z0-9._-]*'),"
+	"  daily INTEGER CHECK (daily IS NULL OR (typeof(daily) = 'integer' AND daily >= 0)),"
+	"  monthly INTEGER CHECK (monthly IS NULL OR (typeof(monthly) = 'integer'"
+	"    AND monthly >= 0)),"
+	"  currency TEXT NOT NULL CHECK (length(currency) = 3 AND currency NOT GLOB '*[^A-Z]*'),"
+	"  resumed_day TEXT CHECK (resumed_day IS NULL OR length(resumed_day) = 10),"
+	"  resumed_month TEXT CHECK (resumed_month IS NULL OR length(resumed_month) = 7),"
+	"  updated_by TEXT NOT NULL CHECK (length(updated_by) BETWEEN 1 AND 64),"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  CHECK (daily IS NOT NULL OR monthly IS NOT NULL)"
+	");"
+	"CREATE TABLE alerts ("
+	"  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 29 AND substr(id, 1, 3) = 'al_'),"
+	"  kind TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND 32 AND kind NOT GLOB '*[^a-z0-9_]*'),"
+	"  severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),"
+	"  subject TEXT NOT NULL CHECK (length(subject) BETWEEN 1 AND 256),"
+	"  details TEXT NOT NULL CHECK (substr(details, 1, 1) = '{' AND length(details) <= 4096),"
+	"  actions TEXT NOT NULL CHECK (substr(actions, 1, 1) = '[' AND length(actions) <= 4096),"
+	"  dedup_key TEXT CHECK (dedup_key IS NULL OR length(dedup_key) BETWEEN 1 AND 128),"
+	"  count INTEGER NOT NULL CHECK (count >= 1),"
+	"  state TEXT NOT NULL CHECK (state IN ('open', 'acked', 'resolved')),"
+	"  first_at INTEGER NOT NULL,"
+	"  last_at INTEGER NOT NULL CHECK (last_at >= first_at),"
+	"  acked_at INTEGER,"
+	"  acked_by TEXT,"
+	"  resolved_at INTEGER,"
+	"  resolved_by TEXT,"
+	"  CHECK ((acked_at IS NULL) = (acked_by IS NULL)),"
+	"  CHECK ((resolved_at IS NULL) = (resolved_by IS NULL)),"
+	"  CHECK ((state = 'resolved') = (resolved_at IS NOT NULL)),"
+	"  CHECK (state <> 'acked' OR acked_at IS NOT NULL)"
+	");"
+	"CREATE UNIQUE INDEX alerts_unresolved_key ON alerts (dedup_key)"
+	"  WHERE dedup_key IS NOT NULL AND state <> 'resolved';"
+	"CREATE INDEX alerts_by_state ON alerts (state, last_at);";
+
 static const struct schema_migration schema_all[] = {
 	{ 1, "credentials and credential versions", schema_v1 },
 	{ 2, "admin accounts and recovery codes", schema_v2 },
@@ -290,6 +356,7 @@ static const struct schema_migration schema_all[] = {
 	{ 5, "audit decisions include invalid; audit time index", schema_v5 },
 	{ 6, "credential versions to seal with their clear columns bound", schema_v6 },
 	{ 7, "brokers, jobs and leases", schema_v7 },
+	{ 8, "spend ledger, budgets and alerts", schema_v8 },
 };
 
 const struct schema_migration *
