@@ -616,6 +616,8 @@ budget_resume(struct store *s, const char *service, const char *by, int64_t now,
 	sqlite3_stmt *st;
 	int rc, day, month;
 
+	if (by == NULL || strlen(by) >= BUDGET_BY_SIZE)
+		return bos_err_set(err, BOS_E_INVALID, "a budget is resumed by an admin");
 	if ((rc = budget_load(s, service, &b, err)) < 0)
 		return -1;
 	if (rc == 1)
