@@ -30,6 +30,7 @@ static const char *const signed_routes[] = {
 	"cred_revoke",      /* crypto-shreds a credential */
 	"helper_revoke",    /* revokes a helper and its grants */
 	"grant_revoke",     /* revokes a grant's token */
+	"budget_set",       /* a lowered budget: a copy from before would lift it silently */
 	NULL,
 };
 
@@ -40,6 +41,8 @@ static const char *const signed_routes[] = {
  */
 static const char *const unsigned_changes[] = {
 	"auth_login", "auth_totp", "cred_create", "cred_update", "grant_create", "helper_create",
+	/* a resume only lifts a pause (a copy from before pauses again); alerts are notes */
+	"budget_resume", "alert_ack", "alert_resolve",
 	NULL,
 };
 

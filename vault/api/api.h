@@ -44,6 +44,17 @@ int api_grant_create(struct vault *v, struct http_req *r);  /* POST /credentials
 int api_grant_list(struct vault *v, struct http_req *r);    /* GET /grants */
 int api_grant_revoke(struct vault *v, struct http_req *r);  /* DELETE /grants/{accessor} */
 
+/* api_budget.c: budgets and the cost report (docs/BROKERS.md "Spend and budgets") */
+int api_budget_list(struct vault *v, struct http_req *r);   /* GET /budgets */
+int api_budget_set(struct vault *v, struct http_req *r);    /* PUT /budgets/{service} (or total) */
+int api_budget_resume(struct vault *v, struct http_req *r); /* POST /budgets/{service}/resume */
+int api_cost_read(struct vault *v, struct http_req *r);     /* GET /outreach/cost */
+
+/* api_alert.c: alerts (docs/BROKERS.md "Alerts") */
+int api_alert_list(struct vault *v, struct http_req *r);    /* GET /alerts */
+int api_alert_ack(struct vault *v, struct http_req *r);     /* POST /alerts/{id}/ack */
+int api_alert_resolve(struct vault *v, struct http_req *r); /* POST /alerts/{id}/resolve */
+
 /* api_audit.c: the audit trail (admins only) */
 int api_audit_list(struct vault *v, struct http_req *r);    /* GET /credentials/audit */
 int api_audit_export(struct vault *v, struct http_req *r);  /* GET /credentials/audit/export */

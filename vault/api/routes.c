@@ -20,6 +20,9 @@ static const char *const f_grant_create[] = { "helper", "credentials", "actions"
 	"cidrs", "note", NULL };
 static const char *const q_grant_list[] = { "helper", "state", NULL };
 static const char *const q_cred_get[] = { "version", NULL };
+static const char *const f_budget_set[] = { "daily", "monthly", "currency", NULL };
+static const char *const q_cost[] = { "day", "from", "to", NULL };
+static const char *const q_alert_list[] = { "state", NULL };
 static const char *const q_audit[] = { "since", "until", "principal", "resource", "action",
 	"outcome", "order", "cursor", "limit", NULL };
 
@@ -53,6 +56,15 @@ const struct http_route api_routes[] = {
 	{ HTTP_DELETE, "/helpers/{id}", ROUTE_ADMIN, api_helper_revoke, "helper_revoke", NULL, NULL, AUDIT_SIGNED },
 	{ HTTP_GET, "/grants", ROUTE_ADMIN, api_grant_list, "grant_list", NULL, q_grant_list, AUDIT_TXN },
 	{ HTTP_DELETE, "/grants/{accessor}", ROUTE_ADMIN, api_grant_revoke, "grant_revoke", NULL, NULL, AUDIT_SIGNED },
+
+	/* Budgets, the cost report and alerts (docs/BROKERS.md); "total" is a {service}. */
+	{ HTTP_GET, "/budgets", ROUTE_ADMIN, api_budget_list, "budget_list", NULL, NULL, AUDIT_TXN },
+	{ HTTP_PUT, "/budgets/{service}", ROUTE_ADMIN, api_budget_set, "budget_set", f_budget_set, NULL, AUDIT_SIGNED },
+	{ HTTP_POST, "/budgets/{service}/resume", ROUTE_ADMIN, api_budget_resume, "budget_resume", f_none, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/outreach/cost", ROUTE_ADMIN, api_cost_read, "cost_read", NULL, q_cost, AUDIT_TXN },
+	{ HTTP_GET, "/alerts", ROUTE_ADMIN, api_alert_list, "alert_list", NULL, q_alert_list, AUDIT_TXN },
+	{ HTTP_POST, "/alerts/{id}/ack", ROUTE_ADMIN, api_alert_ack, "alert_ack", f_none, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/alerts/{id}/resolve", ROUTE_ADMIN, api_alert_resolve, "alert_resolve", f_none, NULL, AUDIT_TXN },
 };
 
 const size_t api_routes_n = BOS_ARRAY_LEN(api_routes);
@@ -92,6 +104,13 @@ const struct api_route_policy api_route_policies[] = {
 	{ "helper_revoke", "delete", "helpers/{id}", NULL },
 	{ "grant_list", "list", "grants", NULL },
 	{ "grant_revoke", "delete", "grants/{accessor}", NULL },
+	{ "budget_list", "list", "budgets", NULL },
+	{ "budget_set", "update", "budgets/{service}", NULL },
+	{ "budget_resume", "update", "budgets/{service}/resume", NULL },
+	{ "cost_read", "read", "cost", NULL },
+	{ "alert_list", "list", "alerts", NULL },
+	{ "alert_ack", "update", "alerts/{id}/ack", NULL },
+	{ "alert_resolve", "update", "alerts/{id}/resolve", NULL },
 };
 
 const size_t api_route_policies_n = BOS_ARRAY_LEN(api_route_policies);

@@ -136,6 +136,68 @@ spend_sum(struct store *s, const char *service, const char *currency, const char
 	return 0;
 }
 
+/* One service and currency being summed by spend_by_service. */
+struct spend_acc {
+	char service[SPEND_SERVICE_MAX + 1];
+	char currency[SPEND_CURRENCY_SIZE];
+	int64_t sum;
+	int have;
+};
+
+int
+spend_by_service(struct store *s, const char *from, const char *to,
+    int (*cb)(const char *service, const char *currency, int64_t sum, void *arg), void *arg,
+    struct bos_err *err)
+{
+	struct spend_acc a = { "", "", 0, 0 };
+	const char *svc, *cur;
+	sqlite3_stmt *st;
+	int rc = SQLITE_DONE, stop = 0;
+
+	/* Per month, where the ledger keeps every sum within int64; months are added here. */
+	if (store_stmt(s, "SELECT service, currency, sum(amount) FROM spend WHERE day BETWEEN ?1"
+	    " AND ?2 GROUP BY service, currency, substr(day, 1, 7) ORDER BY service, currency",
+	    &st, err) != 0)
+		return -1;
+	if (sqlite3_bind_text(st, 1, from, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, to, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+		store_stmt_done(s, st);
+		return store_err_db(s, "summing spend", err);
+	}
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		svc = (const char *)sqlite3_column_text(st, 0);
+		cur = (const char *)sqlite3_column_text(st, 1);
+		if (svc == NULL || cur == NULL || strlen(svc) > SPEND_SERVICE_MAX ||
+		    strlen(cur) >= SPEND_CURRENCY_SIZE) {
+			store_stmt_done(s, st);
+			return bos_err_set(err, BOS_E_CORRUPT, "a spend row does not fit its fields");
+		}
+		if (a.have && (strcmp(a.service, svc) != 0 || strcmp(a.currency, cur) != 0)) {
+			stop = cb(a.service, a.currency, a.sum, arg);
+			a.have = 0;
+		}
+		if (!a.have) {
+			(void)snprintf(a.service, sizeof(a.service), "%s", svc);
+			(void)snprintf(a.currency, sizeof(a.currency), "%s", cur);
+			a.sum = 0;
+			a.have = 1;
+		}
+		if (__builtin_add_overflow(a.sum, sqlite3_column_int64(st, 2), &a.sum)) {
+			store_stmt_done(s, st);
+			return bos_err_set(err, BOS_E_INVALID, "the spend of %s from %s to %s is more "
+			    "than a sum can hold: ask for a shorter range", a.service, from, to);
+		}
+	}
+	if (!stop && rc != SQLITE_DONE) {
+		store_stmt_done(s, st);
+		return store_err_db(s, "summing spend", err);
+	}
+	store_stmt_done(s, st);
+	if (!stop && a.have)
+		(void)cb(a.service, a.currency, a.sum, arg);
+	return 0;
+}
+
 /* 1 when job_id is in the ledger, 0 when not, -1 on error. */
 static int
 spend_job_seen(struct store *s, const char *job_id, struct bos_err *err)

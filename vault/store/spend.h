@@ -72,4 +72,14 @@ int spend_record(struct store *s, const char *job_id, const char *service, int64
 int spend_sum(struct store *s, const char *service, const char *currency, const char *from,
     const char *to, int64_t *out, struct bos_err *err) BOS_WUR;
 
+/*
+ * The spend of every service on days from..to inclusive ("YYYY-MM-DD"), one
+ * call of cb per service and currency, by service then currency. A sum that
+ * would pass INT64_MAX (a range of many months) is BOS_E_INVALID. cb returns
+ * non-zero to stop early (not an error).
+ */
+int spend_by_service(struct store *s, const char *from, const char *to,
+    int (*cb)(const char *service, const char *currency, int64_t sum, void *arg), void *arg,
+    struct bos_err *err) BOS_WUR;
+
 #endif
