@@ -82,6 +82,13 @@ ROWS=(
 	"helper_revoke|DELETE|/helpers/@H2@||delete helpers/{id}|helpers/*|200"
 	"grant_list|GET|/grants||list grants|grants|200"
 	"grant_revoke|DELETE|/grants/@G@||delete grants/{accessor}|grants/*|200"
+	"budget_list|GET|/budgets||list budgets|budgets|200"
+	"budget_set|PUT|/budgets/pol|{\"daily\":200,\"currency\":\"USD\"}|update budgets/{service}|budgets/pol|200"
+	"budget_resume|POST|/budgets/polp/resume||update budgets/{service}/resume|budgets/*/resume|200"
+	"cost_read|GET|/outreach/cost||read cost|cost|200"
+	"alert_list|GET|/alerts||list alerts|alerts|200"
+	"alert_ack|POST|/alerts/@AL@/ack||update alerts/{id}/ack|alerts/*/ack|200"
+	"alert_resolve|POST|/alerts/@AL@/resolve||update alerts/{id}/resolve|alerts/*/resolve|200"
 	"admin_reset|POST|/admins/bob/reset||update admins/{name}|admins/bob|200"
 )
 declare -A HAVE
@@ -143,9 +150,16 @@ H2=$(mk /helpers '{"name":"Pol Two","contact":"two@example.com","kind":"setup"}'
 G=$(mk /credentials/grant "{\"helper\":\"$H1\",\"credentials\":[\"$C3\"],\"actions\":[\"read\"]}" .accessor)
 check "setup: 3 credentials, 2 helpers, a grant" bash -c \
 	"[[ '$C1' == cr_* && '$C2' == cr_* && '$C3' == cr_* && '$H1' == hl_* && '$H2' == hl_* && '$G' == acc_* ]]"
+# A budget of 0 is paused at once (for budget_resume); spend at 100 % of another raises alerts.
+preq 127.0.0.1 PUT /budgets/polp '{"daily":0,"currency":"USD"}'
+preq 127.0.0.1 PUT /budgets/pol '{"daily":100,"currency":"USD"}'
+"$BOS_TESTBIN/spend_tool" "$S" jb_pol pol 100 USD >/dev/null 2>&1
+preq 127.0.0.1 GET /alerts
+AL=$(jq -r '.alerts[0].id // empty' "$T/preq.body")
+check "setup: a paused budget and an alert" bash -c "[[ '$AL' == al_* ]]"
 subst() {
 	local s=$1
-	s=${s//@TOTP@/$(totp_code 1)}; s=${s//@C1@/$C1}; s=${s//@C2@/$C2}; s=${s//@C3@/$C3}; s=${s//@H1@/$H1}; s=${s//@H2@/$H2}; s=${s//@G@/$G}
+	s=${s//@TOTP@/$(totp_code 1)}; s=${s//@C1@/$C1}; s=${s//@C2@/$C2}; s=${s//@C3@/$C3}; s=${s//@H1@/$H1}; s=${s//@H2@/$H2}; s=${s//@G@/$G}; s=${s//@AL@/$AL}
 	printf '%s' "$s"
 }
 

@@ -21,6 +21,8 @@ void metrics_count_lockout(struct metrics *m);
 void metrics_observe_batch(struct metrics *m, unsigned requests, double seconds);
 enum metrics_audit { METRICS_AUDIT_RECORD, METRICS_AUDIT_FAILURE, METRICS_AUDIT_CHECKPOINT };
 void metrics_count_audit(struct metrics *m, enum metrics_audit what, unsigned n);
+/* Alerts in state open (alert.h), read from the database when /metrics is asked. */
+void metrics_set_alerts_open(struct metrics *m, long long n);
 /* malloc'd text; the caller frees it. NULL on allocation failure. */
 char *metrics_render(struct metrics *m);
 

@@ -23,6 +23,76 @@ vault_batches_init(struct batches *bs)
 	return r;
 }
 
+static int
+vault_jobs_init(struct job_waiters *w)
+{
+	pthread_condattr_t ca;
+	int r;
+
+	*w = (struct job_waiters){ .gen = 0 };
+	if (pthread_condattr_init(&ca) != 0)
+		return -1;
+	r = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_mutex_init(&w->mu, NULL) != 0 || pthread_cond_init(&w->cv, &ca) != 0 ? -1 : 0;
+	pthread_condattr_destroy(&ca);
+	return r;
+}
+
+void
+vault_jobs_signal(struct vault *v)
+{
+	pthread_mutex_lock(&v->jobs.mu);
+	v->jobs.gen++;
+	pthread_cond_broadcast(&v->jobs.cv);
+	pthread_mutex_unlock(&v->jobs.mu);
+}
+
+uint64_t
+vault_jobs_gen(struct vault *v)
+{
+	uint64_t g;
+
+	pthread_mutex_lock(&v->jobs.mu);
+	g = v->jobs.gen;
+	pthread_mutex_unlock(&v->jobs.mu);
+	return g;
+}
+
+int
+vault_jobs_enter(struct vault *v)
+{
+	int r = -1;
+
+	pthread_mutex_lock(&v->jobs.mu);
+	if (v->jobs.n < VAULT_JOB_WAITERS_MAX) {
+		v->jobs.n++;
+		r = 0;
+	}
+	pthread_mutex_unlock(&v->jobs.mu);
+	return r;
+}
+
+void
+vault_jobs_leave(struct vault *v)
+{
+	pthread_mutex_lock(&v->jobs.mu);
+	if (v->jobs.n > 0)
+		v->jobs.n--;
+	pthread_mutex_unlock(&v->jobs.mu);
+}
+
+void
+vault_jobs_wait(struct vault *v, uint64_t gen, int64_t until_ms)
+{
+	struct timespec ts = { until_ms / 1000, (long)(until_ms % 1000) * 1000000L };
+
+	pthread_mutex_lock(&v->jobs.mu);
+	while (v->jobs.gen == gen && clock_mono_ms() < until_ms)
+		if (pthread_cond_timedwait(&v->jobs.cv, &v->jobs.mu, &ts) != 0)
+			break;
+	pthread_mutex_unlock(&v->jobs.mu);
+}
+
 int
 vault_db_lock_init(struct vault *v)
 {
@@ -32,7 +102,8 @@ vault_db_lock_init(struct vault *v)
 	if (pthread_mutexattr_init(&a) != 0)
 		return -1;
 	r = pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE) != 0 ||
-	    pthread_mutex_init(&v->db_lock, &a) != 0 || vault_batches_init(&v->batches) != 0 ? -1 : 0;
+	    pthread_mutex_init(&v->db_lock, &a) != 0 || vault_batches_init(&v->batches) != 0 ||
+	    vault_jobs_init(&v->jobs) != 0 ? -1 : 0;
 	pthread_mutexattr_destroy(&a);
 	return r;
 }

@@ -1,0 +1,197 @@
+#!/bin/bash
+# Budgets, the spend ledger and the cost report against the real vault, with
+# curl (docs/BROKERS.md "Spend and budgets"): budgets set and listed; bad
+# input (negative, 2^63, not an integer, unknown currency, unknown field,
+# wrong content type, bad service) answers 4xx and changes nothing (GET
+# /budgets before and after); spend recorded by the ledger raises the 80 %
+# alert once per period and pauses at 100 %; a resume and a raised budget
+# lift the pause, a lowered one brings it back; the cost report sums a day or
+# a range; every change has its audit record with the amounts.
+#
+# Spend enters the ledger through spend_tool (tests/tools/spend_tool.c): the
+# ledger's own spend_record, run against the running vault's database, as
+# POST /jobs/{id}/complete runs it in the vault.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_api.sh"
+
+SPEND=$BOS_TESTBIN/spend_tool
+PW="budget test $(canary pw)"
+DAY=$(date -u +%F)
+
+# aexp STATUS DESCRIPTION METHOD PATH [BODY]: an admin call answered STATUS.
+aexp() {
+	local want=$1 d=$2 out; shift 2
+	out=$(api "$@")
+	if [ "$(st)" = "$want" ]; then ok "$d: $want"; else notok "$d: want $want, got $(st) $out"; fi
+}
+# bad DESCRIPTION METHOD PATH BODY: 400 with the error shape, and GET /budgets unchanged.
+bad() {
+	local d=$1 before after out; shift
+	before=$(api GET /budgets | jq -S '[.budgets[] | del(.updated_at)]')
+	out=$(api "$@")
+	after=$(api GET /budgets | jq -S '[.budgets[] | del(.updated_at)]')
+	if [ "$(api "$@" >/dev/null; st)" = 400 ] && jq -e '.error.code and .error.message' \
+		<<<"$out" >/dev/null && [ "$before" = "$after" ] && [ -n "$before" ]; then
+		ok "$d: 400, nothing changed"
+	else
+		notok "$d: want 400 and no change, got $(st) $out"
+	fi
+}
+spend() { "$SPEND" "$S" "$@" 2>>"$T/spend.err"; }
+budget() { api GET /budgets | jq -c --arg s "$1" '.budgets[] | select(.service == $s)'; }
+alerts() { api GET "/alerts?state=${1:-all}"; }
+metric() { api GET /metrics | sed -n "s/^$1 //p"; }
+# has JSON FILTER [jq args]: FILTER is true of JSON, which must not be empty.
+has() { local in=$1; shift; [ -n "$in" ] && jq -e "$@" <<<"$in" >/dev/null; }
+
+api_up "$T/s" >/dev/null 2>&1 || { notok "vault starts"; finish; }
+check "admin created and signed in" admin_setup alice "$PW"
+
+# ---- set and list ---------------------------------------------------------------------
+out=$(api GET /budgets)
+check "GET /budgets: 200, none yet" bash -c "test '$(st)' = 200 && jq -e '.budgets == []' <<<'$out'"
+out=$(api PUT /budgets/sendgrid '{"daily":5000,"currency":"USD"}')
+check "PUT /budgets/sendgrid: 200" test "$(st)" = 200
+check "the answer: daily 5000, no monthly, USD, ok, by alice, nothing spent" jq -e '.service ==
+	"sendgrid" and .daily == 5000 and .monthly == null and .currency == "USD" and .state ==
+	"ok" and .updated_by == "alice" and .spent_today == 0 and .day_percent == 0 and
+	.month_percent == null' <<<"$out"
+aexp 200 "PUT /budgets/total (monthly)" PUT /budgets/total '{"monthly":100000,"currency":"USD"}'
+aexp 200 "PUT /budgets/twilio (both)" PUT /budgets/twilio '{"daily":1000,"monthly":20000,"currency":"USD"}'
+out=$(api GET /budgets)
+check "GET /budgets: total first, then by service" jq -e '[.budgets[].service] ==
+	["total","sendgrid","twilio"]' <<<"$out"
+aexp 200 "daily 2^63 - 1 is the largest amount" PUT /budgets/mailgun \
+	'{"daily":9223372036854775807,"currency":"JPY"}'
+check "  and is kept exactly" has "$(budget mailgun)" '.daily == 9223372036854775807'
+aexp 200 "a budget of 0" PUT /budgets/openai '{"daily":0,"currency":"USD"}'
+check "  pauses at once" has "$(budget openai)" '.state == "paused"'
+
+# ---- bad input: 4xx, nothing changed ---------------------------------------------------
+bad "negative daily" PUT /budgets/sendgrid '{"daily":-1,"currency":"USD"}'
+bad "daily 2^63" PUT /budgets/sendgrid '{"daily":9223372036854775808,"currency":"USD"}'
+bad "daily 2^64" PUT /budgets/sendgrid '{"daily":18446744073709551616,"currency":"USD"}'
+bad "daily 12.5" PUT /budgets/sendgrid '{"daily":12.5,"currency":"USD"}'
+bad "daily 1e3" PUT /budgets/sendgrid '{"daily":1e3,"currency":"USD"}'
+bad "daily as a string" PUT /budgets/sendgrid '{"daily":"100","currency":"USD"}'
+bad "monthly true" PUT /budgets/sendgrid '{"monthly":true,"currency":"USD"}'
+bad "unknown currency QQQ" PUT /budgets/sendgrid '{"daily":100,"currency":"QQQ"}'
+bad "lower-case currency" PUT /budgets/sendgrid '{"daily":100,"currency":"usd"}'
+bad "XXX is no currency" PUT /budgets/sendgrid '{"daily":100,"currency":"XXX"}'
+bad "currency missing" PUT /budgets/sendgrid '{"daily":100}'
+bad "currency a number" PUT /budgets/sendgrid '{"daily":100,"currency":840}'
+bad "neither daily nor monthly" PUT /budgets/sendgrid '{"currency":"USD"}'
+bad "both null" PUT /budgets/sendgrid '{"daily":null,"monthly":null,"currency":"USD"}'
+bad "unknown field" PUT /budgets/sendgrid '{"daily":100,"currency":"USD","weekly":5}'
+bad "not JSON" PUT /budgets/sendgrid '{"daily":100,'
+bad "a JSON array" PUT /budgets/sendgrid '[100]'
+bad "upper-case service" PUT /budgets/SendGrid '{"daily":100,"currency":"USD"}'
+bad "service with a space" PUT "/budgets/send%20grid" '{"daily":100,"currency":"USD"}'
+bad "service too long" PUT "/budgets/$(printf 'a%.0s' $(seq 65))" '{"daily":100,"currency":"USD"}'
+before=$(api GET /budgets | jq -S .)
+code=$(vcurl -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $SESSION" \
+	-H 'Content-Type: text/plain' --data-binary '{"daily":1,"currency":"USD"}' "$URL/budgets/sendgrid")
+check "wrong content type: 415" test "$code" = 415
+code=$(vcurl -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $SESSION" \
+	"$URL/budgets/sendgrid")
+check "no body: 4xx" bash -c "[[ '$code' == 4* ]]"
+code=$(vcurl -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/json' \
+	--data-binary '{"daily":1,"currency":"USD"}' "$URL/budgets/sendgrid")
+check "no session: 401" test "$code" = 401
+code=$(vcurl -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $SESSION" \
+	"$URL/budgets/sendgrid")
+check "DELETE /budgets/sendgrid: 405" test "$code" = 405
+check "  none of them changed a budget" test "$(api GET /budgets | jq -S .)" = "$before"
+
+# ---- resume without a pause -------------------------------------------------------------
+aexp 409 "resume a budget that is not paused" POST /budgets/sendgrid/resume
+aexp 404 "resume a service without a budget" POST /budgets/stripe/resume
+aexp 400 "resume a malformed service" POST /budgets/Stripe/resume
+
+# ---- spend: 80 % once per period, 100 % pauses ------------------------------------------
+check "spend 39.99 USD" test "$(spend jb_s1 sendgrid 3999 USD)" = recorded
+check "  79 %: no alert yet" test "$(alerts | jq '.alerts | length')" = 0
+check "spend 0.01 USD more" test "$(spend jb_s2 sendgrid 1 USD)" = recorded
+out=$(alerts open)
+check "  80 %: one budget_warning alert, dedup key budget80:sendgrid:daily:$DAY" jq -e --arg k \
+	"budget80:sendgrid:daily:$DAY" '[.alerts[] | select(.kind == "budget_warning")] | length == 1
+	and .[0].dedup_key == $k and .[0].count == 1 and .[0].severity == "warning" and
+	.[0].details.spent == 4000 and .[0].details.budget == 5000 and (.[0].actions | length) >= 1' \
+	<<<"$out"
+check "  bos_alerts_open 1" test "$(metric bos_alerts_open)" = 1
+check "the same job again" test "$(spend jb_s2 sendgrid 1 USD)" = duplicate
+check "spend 1.00 USD more (90 %)" test "$(spend jb_s3 sendgrid 100 USD)" = recorded
+check "  still one alert, raised once" has "$(alerts)" '.alerts | length == 1 and .[0].count == 1'
+check "  GET /budgets: spent 41.00, 82 %, warning" has "$(budget sendgrid)" '.spent_today == 4100 and .day_percent == 82 and .state == "warning"'
+out=$(spend jb_eur sendgrid 5 EUR)
+check "spend in EUR against a USD budget: refused, conversion does not exist yet" \
+	grep -q '^mismatch: .*conversion does not exist yet' <<<"$out"
+check "spend of 0: refused" bash -c "! '$SPEND' '$S' jb_zero sendgrid 0 USD >/dev/null 2>&1"
+check "spend of -5: refused" bash -c "! '$SPEND' '$S' jb_neg sendgrid -5 USD >/dev/null 2>&1"
+check "spend 9.00 USD more (100 %)" test "$(spend jb_s4 sendgrid 900 USD)" = recorded
+out=$(budget sendgrid)
+check "  paused: state paused, 100 %" jq -e '.state == "paused" and .day_percent == 100 and
+	.spent_today == 5000' <<<"$out"
+out=$(alerts open)
+check "  a budget_paused alert (critical)" has "$out" --arg k "budget100:sendgrid:daily:$DAY" \
+	'[.alerts[] | select(.kind == "budget_paused" and .dedup_key == $k and
+	.severity == "critical")] | length == 1'
+check "  bos_alerts_open 2" test "$(metric bos_alerts_open)" = 2
+check "  other services are not paused" has "$(budget twilio)" '.state == "ok"'
+
+# ---- the cost report ----------------------------------------------------------------------
+out=$(api GET "/outreach/cost?day=$DAY")
+check "GET /outreach/cost?day=today: 200" test "$(st)" = 200
+check "  sendgrid: 5000 USD of a 5000 daily budget, 100 %, paused" jq -e --arg d "$DAY" '.from == $d
+	and .to == $d and (.services[] | select(.service == "sendgrid") | .spent == 5000 and
+	.currency == "USD" and .daily_budget == 5000 and .monthly_budget == null and .percent == 100
+	and .state == "paused")' <<<"$out"
+check "  twilio listed with 0 spent; total 5000 USD of 100000 monthly" jq -e '(.services[] |
+	select(.service == "twilio") | .spent == 0 and .state == "ok") and .total.spent == 5000 and
+	.total.currency == "USD" and .total.monthly_budget == 100000 and .total.percent == 5' <<<"$out"
+out=$(api GET "/outreach/cost?from=2026-01-01&to=2026-01-31")
+check "a range without spend: 200, sendgrid 0" bash -c "test '$(st)' = 200 && jq -e '.from ==
+	\"2026-01-01\" and (.services[] | select(.service == \"sendgrid\") | .spent == 0)' <<<'$out'"
+out=$(api GET /outreach/cost)
+check "no query: today" jq -e --arg d "$DAY" '.from == $d and .to == $d' <<<"$out"
+aexp 400 "cost: day not a date" GET "/outreach/cost?day=2026-13-01"
+aexp 400 "cost: day 2026-02-30" GET "/outreach/cost?day=2026-02-30"
+aexp 400 "cost: day and from" GET "/outreach/cost?day=$DAY&from=$DAY&to=$DAY"
+aexp 400 "cost: from without to" GET "/outreach/cost?from=$DAY"
+aexp 400 "cost: from after to" GET "/outreach/cost?from=2026-02-01&to=2026-01-01"
+aexp 400 "cost: more than 366 days" GET "/outreach/cost?from=2024-01-01&to=2026-01-01"
+aexp 400 "cost: unknown parameter" GET "/outreach/cost?week=1"
+
+# ---- lifting the pause -------------------------------------------------------------------
+out=$(api POST /budgets/sendgrid/resume)
+check "POST /budgets/sendgrid/resume: 200" test "$(st)" = 200
+check "  resumed for today, no longer paused" has "$out" '.resumed.daily == true and
+	.state != "paused"'
+echo "$out" >"$T/resume.json"
+aexp 409 "resume it again: not paused" POST /budgets/sendgrid/resume
+check "spend on while resumed" test "$(spend jb_s5 sendgrid 500 USD)" = recorded
+check "  still not paused (the rest of the day)" has "$(budget sendgrid)" '.state !=
+	"paused" and .spent_today == 5500'
+check "twilio: spend 10.00 USD (its daily budget)" test "$(spend jb_t1 twilio 1000 USD)" = recorded
+check "  twilio paused" has "$(budget twilio)" '.state == "paused"'
+aexp 200 "raise twilio's daily budget above the spend" PUT /budgets/twilio \
+	'{"daily":4000,"monthly":20000,"currency":"USD"}'
+check "  lifts the pause" has "$(budget twilio)" '.state == "ok" and .day_percent == 25'
+aexp 200 "lower it to the spend again" PUT /budgets/twilio '{"daily":1000,"currency":"USD"}'
+check "  pauses it again" has "$(budget twilio)" '.state == "paused" and .monthly == null'
+aexp 400 "a budget in EUR for twilio, which spent USD this month" PUT /budgets/twilio \
+	'{"daily":1000,"currency":"EUR"}'
+check "  refused: twilio keeps USD" has "$(budget twilio)" '.currency == "USD"'
+
+# ---- audit: every change recorded with its amounts ------------------------------------------
+out=$(api GET "/credentials/audit?action=budget_set&limit=1000")
+check "audit: each successful PUT /budgets has an allow record with its amounts" jq -e '
+	[.records[] | select(.decision == "allow")] | length == 7 and
+	any(.[]; .resource == "/budgets/sendgrid" and (.reason | test("daily 5000")))' <<<"$out"
+check "audit: the bad ones are recorded as invalid" jq -e '[.records[] |
+	select(.decision == "invalid")] | length >= 15' <<<"$out"
+out=$(api GET "/credentials/audit?action=budget_resume&limit=1000")
+check "audit: the resume, allowed, and the refused ones" jq -e '[.records[] | select(.decision ==
+	"allow")] | length == 1' <<<"$out"
+check "no error in the vault's log" bash -c "! grep -E 'error:|internal' '$T/vault.log'"
+finish
