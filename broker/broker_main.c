@@ -132,7 +132,13 @@ bm_loop(struct broker_run *b, const struct broker_config *c, int once)
 	int r;
 
 	while (!bm_stop) {
-		r = vault_link_claim(b->vl, kinds, c->claim_wait, &bm_stop, &job, &ans, &err);
+		/*
+		 * A claim in progress is not cut short by SIGTERM: the vault may hand
+		 * it a job as it ends, which would then sit out the visibility
+		 * timeout. So a stop waits for the claim (claim_wait at most) and
+		 * runs the job it brings.
+		 */
+		r = vault_link_claim(b->vl, kinds, c->claim_wait, &job, &ans, &err);
 		if (r < 0 && (ans.status == 401 || ans.status == 403)) {
 			log_err("the vault refuses this broker (%s): check its token and "
 			    "broker_uid_%s in bos.conf", err.msg, c->role);
@@ -153,7 +159,7 @@ bm_loop(struct broker_run *b, const struct broker_config *c, int once)
 			break;
 	}
 	if (bm_stop)
-		log_info("stopping: signal received, no job in progress");
+		log_info("stopping: signal received, the last claim and job are finished");
 	return BM_EXIT_OK;
 }
 

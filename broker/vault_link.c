@@ -31,7 +31,6 @@ struct vl_req {
 	json_t *body;                     /* NULL: none */
 	long timeout;
 	int oneshot;                      /* a handle of its own, cleaned up after */
-	volatile sig_atomic_t *stop;      /* abort the wait when set (claims) */
 };
 
 int
@@ -80,15 +79,6 @@ vl_write(char *p, size_t size, size_t nmemb, void *arg)
 }
 
 static int
-vl_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-	volatile sig_atomic_t *stop = arg;
-
-	(void)dt; (void)dn; (void)ut; (void)un;
-	return stop != NULL && *stop ? 1 : 0;
-}
-
-static int
 vl_setup(struct vault_link *v, CURL *h, const struct vl_req *q, const char *url,
     struct curl_slist *hdrs, char *body, struct buf *rb, char *errbuf)
 {
@@ -109,9 +99,6 @@ vl_setup(struct vault_link *v, CURL *h, const struct vl_req *q, const char *url,
 	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, vl_write) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, rb) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, vl_progress) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, q->stop) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, q->stop != NULL ? 0L : 1L) != CURLE_OK;
 	if (body != NULL) {
 		bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, body) != CURLE_OK;
 		bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body)) != CURLE_OK;
@@ -188,8 +175,7 @@ vl_call(struct vault_link *v, const struct vl_req *q, json_t **out, struct vault
 		goto out;
 	}
 	if ((rc = curl_easy_perform(h)) != CURLE_OK) {
-		bos_err_set(err, rc == CURLE_ABORTED_BY_CALLBACK ? BOS_E_BUSY : BOS_E_IO,
-		    "%s %s: %s", q->method, q->path, errbuf[0] != '\0' ? errbuf :
+		bos_err_set(err, BOS_E_IO, "%s %s: %s", q->method, q->path, errbuf[0] != '\0' ? errbuf :
 		    curl_easy_strerror(rc));
 		goto out;
 	}
@@ -263,11 +249,10 @@ vl_parse_job(json_t *j, struct broker_job *job)
 
 int
 vault_link_claim(struct vault_link *v, const char *const *kinds, long wait,
-    volatile sig_atomic_t *stop, struct broker_job *job, struct vault_answer *ans,
-    struct bos_err *err)
+    struct broker_job *job, struct vault_answer *ans, struct bos_err *err)
 {
 	json_t *body = json_object(), *k = json_array(), *res = NULL;
-	struct vl_req q = { "POST", "/jobs/claim", body, wait + VL_TIMEOUT_S, 0, stop };
+	struct vl_req q = { "POST", "/jobs/claim", body, wait + VL_TIMEOUT_S, 0 };
 	int r = -1;
 	size_t i;
 
@@ -278,11 +263,8 @@ vault_link_claim(struct vault_link *v, const char *const *kinds, long wait,
 		bos_err_set(err, BOS_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if (vl_call(v, &q, &res, ans, err) != 0) {
-		/* Stopped while waiting: nothing was claimed that we know of. */
-		r = err->code == BOS_E_BUSY && stop != NULL && *stop ? 0 : -1;
+	if (vl_call(v, &q, &res, ans, err) != 0)
 		goto out;
-	}
 	if (ans->status == 204) {
 		r = 0;
 	} else if (ans->status == 200 && vl_parse_job(res, job) == 0) {
@@ -350,7 +332,7 @@ vault_link_lease(struct vault_link *v, const struct broker_job *job, const char 
 	json_t *body = json_pack("{s:s, s:s, s:s, s:I}", "credential", job->credential,
 	    "purpose", purpose, "job", job->id, "ttl", (json_int_t)ttl), *res = NULL;
 	/* The answer carries the secret: a handle of its own, cleaned (wiped) after. */
-	struct vl_req q = { "POST", "/leases", body, VL_TIMEOUT_S, 1, NULL };
+	struct vl_req q = { "POST", "/leases", body, VL_TIMEOUT_S, 1 };
 	int r = -1;
 
 	memset(l, 0, sizeof(*l));
@@ -384,7 +366,7 @@ vl_report(struct vault_link *v, const char *what, const struct broker_job *job, 
     struct vault_answer *ans, struct bos_err *err)
 {
 	char path[VL_URL_MAX];
-	struct vl_req q = { "POST", path, body, VL_TIMEOUT_S, 0, NULL };
+	struct vl_req q = { "POST", path, body, VL_TIMEOUT_S, 0 };
 	json_t *res = NULL;
 	int r = -1;
 
@@ -418,6 +400,9 @@ vault_link_fail(struct vault_link *v, const struct broker_job *job, const char *
 {
 	json_t *b = json_pack("{s:s, s:s, s:b}", "claim", job->claim, "error", error, "retry", retry);
 
+	/* The vault takes 0 to 300 s (its longest backoff); a longer wish is cut to that. */
+	if (retry_after > 300)
+		retry_after = 300;
 	if (b != NULL && retry_after > 0 &&
 	    json_object_set_new(b, "retry_after", json_integer(retry_after)) != 0) {
 		json_decref(b);
@@ -437,7 +422,7 @@ int
 vault_link_lease_end(struct vault_link *v, const char *lease_id, struct bos_err *err)
 {
 	char path[VL_URL_MAX];
-	struct vl_req q = { "DELETE", path, NULL, VL_TIMEOUT_S, 0, NULL };
+	struct vl_req q = { "DELETE", path, NULL, VL_TIMEOUT_S, 0 };
 	struct vault_answer ans;
 	json_t *res = NULL;
 	int r;

@@ -8,7 +8,6 @@
 #ifndef BOS_VAULT_LINK_H
 #define BOS_VAULT_LINK_H
 
-#include <signal.h>
 #include "broker.h"
 #include "compiler.h"
 #include "err.h"
@@ -29,12 +28,13 @@ void vault_link_free(struct vault_link *v);
 
 /*
  * POST /jobs/claim {kinds, wait}: 1 with job filled, 0 when nothing came
- * (204, or *stop was set while waiting), -1 on an error (ans says what the
- * vault answered, err why).
+ * (204), -1 on an error (ans says what the vault answered, err why). A
+ * claim is never abandoned half-way (not even on SIGTERM): the vault may
+ * hand a job to a request whose client is gone, and that job would then
+ * wait for the visibility timeout.
  */
 int vault_link_claim(struct vault_link *v, const char *const *kinds, long wait,
-    volatile sig_atomic_t *stop, struct broker_job *job, struct vault_answer *ans,
-    struct bos_err *err) BOS_WUR;
+    struct broker_job *job, struct vault_answer *ans, struct bos_err *err) BOS_WUR;
 
 /* POST /leases {credential, purpose, job, ttl}: 0 with l filled, or -1 (ans, err). */
 int vault_link_lease(struct vault_link *v, const struct broker_job *job, const char *purpose,

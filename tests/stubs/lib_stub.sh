@@ -4,7 +4,7 @@
 #                         localhost signed by it (DIR/ca.pem, DIR/server.pem,
 #                         DIR/server.key), and a second, unrelated CA (DIR/other-ca.pem)
 #   stub_start DIR        start the stubs with DIR's certificate; sets STUB_PID,
-#                         STUB_KEYS (the keys file), STUB_LOG, STUB_CA and
+#                         STUB_TABLE (the keys file), STUB_LOG, STUB_CA and
 #                         STUB_PORT_<provider> for each of the five
 #   stub_key PROVIDER CREDENTIAL BEHAVIOUR [ARG]   add a line to the keys file
 #   stub_kid CREDENTIAL   the key id the stub logs for it (SHA-256, 16 hex digits)
@@ -29,10 +29,10 @@ stub_certs() {
 
 stub_start() {
 	local d=$1 p
-	STUB_KEYS=$d/keys STUB_LOG=$d/requests.log STUB_CA=$d/ca.pem
-	: >"$STUB_KEYS"; : >"$STUB_LOG"; rm -f "$d/ports"
+	STUB_TABLE=$d/keys STUB_LOG=$d/requests.log STUB_CA=$d/ca.pem
+	: >"$STUB_TABLE"; : >"$STUB_LOG"; rm -f "$d/ports"
 	"$STUB_PY" "$STUB_DIR_SRC/providers_stub.py" --cert "$d/server.pem" --key "$d/server.key" \
-		--keys "$STUB_KEYS" --log "$STUB_LOG" --ports "$d/ports" 2>"$d/stub.err" &
+		--keys "$STUB_TABLE" --log "$STUB_LOG" --ports "$d/ports" 2>"$d/stub.err" &
 	STUB_PID=$!
 	bg_track "$STUB_PID"
 	for _ in $(seq 100); do
@@ -45,9 +45,9 @@ stub_start() {
 		eval "STUB_PORT_$p=$port"
 		export "STUB_PORT_$p"
 	done <"$d/ports"
-	export STUB_KEYS STUB_LOG STUB_CA STUB_PID
+	export STUB_TABLE STUB_LOG STUB_CA STUB_PID
 }
 
-stub_key() { echo "$*" >>"$STUB_KEYS"; }
+stub_key() { echo "$*" >>"$STUB_TABLE"; }
 stub_kid() { printf '%s' "$1" | sha256sum | cut -c1-16; }
 stub_count() { jq -c "select($1)" "$STUB_LOG" 2>/dev/null | wc -l; }

@@ -1,6 +1,6 @@
 #!/bin/bash
 # with_stub.sh CMD ARGS...: run CMD with the provider stubs up (lib_stub.sh);
-# CMD sees STUB_KEYS, STUB_LOG, STUB_CA, STUB_CA_OTHER and STUB_PORT_<provider>.
+# CMD sees STUB_TABLE, STUB_LOG, STUB_CA, STUB_CA_OTHER and STUB_PORT_<provider>.
 # tests/unit/test_connectors re-runs itself through this when started bare.
 set -u
 T=$(mktemp -d /tmp/bos-stub.XXXXXX)

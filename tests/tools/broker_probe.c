@@ -248,7 +248,7 @@ pr_claim(struct vault_link *v)
 	struct broker_job job;
 	struct vault_answer ans;
 	struct bos_err err;
-	int r = vault_link_claim(v, kinds, 0, NULL, &job, &ans, &err);
+	int r = vault_link_claim(v, kinds, 0, &job, &ans, &err);
 
 	printf("broker_probe: claim: %d status %ld %s\n", r, ans.status, r < 0 ? err.msg : "");
 	return r == 0 && ans.status == 204 ? 0 : 1;

@@ -59,7 +59,7 @@ tc_key(const char *provider, const char *beh, const char *arg, char *out, size_t
 	const char *pfx = strcmp(provider, "stripe") == 0 ? "sk_test_" :
 	    strcmp(provider, "openai") == 0 ? "sk-proj-" : strcmp(provider, "sendgrid") == 0 ?
 	    "SG." : "key-";
-	FILE *f = fopen(getenv("STUB_KEYS"), "ae");
+	FILE *f = fopen(getenv("STUB_TABLE"), "ae");
 
 	(void)snprintf(out, n, "%s%s_%u_%d", pfx, beh, tc_serial++, (int)getpid());
 	assert_non_null(f);
@@ -427,7 +427,7 @@ main(int argc, char **argv)
 	};
 
 	(void)argc;
-	if (getenv("STUB_KEYS") == NULL) {
+	if (getenv("STUB_TABLE") == NULL) {
 		/* Bare: start the stubs and run again under them. */
 		execl("/bin/bash", "bash", "tests/stubs/with_stub.sh", argv[0], (char *)NULL);
 		fprintf(stderr, "test_connectors: cannot run tests/stubs/with_stub.sh (run from the "
