@@ -185,7 +185,15 @@ check "SIGTERM: each says once that it stopped" \
 
 # ---- a call longer than the visibility timeout: heartbeats keep the claim -------------------
 cred sendgrid slow slow 5 && job sendgrid slow
-"$BROKER" outreach --config "$T/out.conf" >"$T/hb1.log" 2>&1 & H1=$!; bg_track $H1
+# This broker runs under strace: its system calls are checked against the unit's filter below.
+if command -v strace >/dev/null; then
+	strace -f -qq -o "$T/btrace" "$BROKER" outreach --config "$T/out.conf" >"$T/hb1.log" 2>&1 &
+	SP=$!; bg_track $SP
+	for _ in $(seq 40); do H1=$(pgrep -P $SP | head -1); [ -n "$H1" ] && break; sleep 0.1; done
+else
+	"$BROKER" outreach --config "$T/out.conf" >"$T/hb1.log" 2>&1 & H1=$!; SP=$H1
+fi
+bg_track $H1
 for _ in $(seq 40); do grep -q "${JOBS[sendgrid.slow]}: claimed" "$T/hb1.log" && break; sleep 0.25; done
 check "the first broker claimed it" grep -q "${JOBS[sendgrid.slow]}: claimed (verify sendgrid, attempt 1)" "$T/hb1.log"
 "$BROKER" outreach --config "$T/out.conf" >"$T/hb2.log" 2>&1 & H2=$!; bg_track $H2
@@ -197,7 +205,50 @@ check "the broker sent heartbeats during the call" grep -q 'heartbeat sent' "$T/
 check "the second broker never got the job" bash -c "! grep -q '${JOBS[sendgrid.slow]}' '$T/hb2.log'"
 check "the stub was called once for it" \
 	test "$(stub_count ".key == \"$(stub_kid "${SECRET[sendgrid.slow]}")\"")" -eq 1
-kill -TERM $H1 $H2; wait $H1 $H2 2>/dev/null
+kill -TERM $H1 $H2; wait $SP $H2 2>/dev/null
+
+# The unit's SystemCallFilter= (systemd/bos-broker@.service) allows every call
+# bos-broker made, start-up (before its own filter) included.
+expand() {   # expand NAME...: syscall names, groups resolved recursively
+	local n
+	for n in "$@"; do
+		case $n in
+		@*) expand $(systemd-analyze syscall-filter "$n" 2>/dev/null |
+			sed -n '2,$p' | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$') ;;
+		*) echo "$n" ;;
+		esac
+	done
+}
+if [ -s "$T/btrace" ] && command -v systemd-analyze >/dev/null; then
+	: >"$T/allowed"
+	while read -r line; do
+		v=${line#SystemCallFilter=}
+		if [[ $v == '~'* ]]; then
+			expand ${v#\~} | sort -u >"$T/deny"
+			sort -u "$T/allowed" | comm -23 - "$T/deny" >"$T/a2" && mv "$T/a2" "$T/allowed"
+		else
+			expand $v >>"$T/allowed"
+		fi
+	done < <(grep '^SystemCallFilter=' systemd/bos-broker@.service)
+	sort -u -o "$T/allowed" "$T/allowed"
+	awk '/execve\(".*bos-broker"/ && / = 0$/ { on = 1 } on' "$T/btrace" |
+		sed -n 's/^[0-9]* *\([a-z_0-9]*\)(.*/\1/p' | sort -u >"$T/used"
+	echo "# $(wc -l <"$T/used") distinct system calls used by bos-broker"
+	bad=$(comm -23 "$T/used" "$T/allowed" | tr '\n' ' ')
+	[ -z "$bad" ] || echo "# not allowed by the unit: $bad"
+	check "every system call bos-broker made is allowed by bos-broker@.service" test -z "$bad"
+	w=$(grep -E 'open(at)?\(.*(O_WRONLY|O_RDWR|O_CREAT)' "$T/btrace" | head -3)
+	[ -z "$w" ] || echo "$w" | sed 's/^/# /'
+	check "bos-broker opened no file for writing (ProtectSystem=strict, its own filter)" test -z "$w"
+	fams=$(grep -o 'socket(AF_[A-Z0-9]*' "$T/btrace" | sort -u | sed 's/socket(//' | tr '\n' ' ')
+	echo "# socket families created: $fams"
+	check "only AF_UNIX, AF_INET and AF_INET6 sockets (RestrictAddressFamilies=)" \
+		test -z "$(tr ' ' '\n' <<<"$fams" | grep -v -e '^$' -e '^AF_UNIX$' -e '^AF_INET6\?$')"
+	check "and the calls were traced (control: AF_UNIX to the vault, AF_INET to the stub)" \
+		bash -c "grep -q 'socket(AF_UNIX' '$T/btrace' && grep -q 'socket(AF_INET' '$T/btrace'"
+else
+	ok "system call check skipped: strace or systemd-analyze missing"
+fi
 
 # ---- SIGKILL in the middle of a call: claimed again after the visibility timeout ---------------
 cred mailgun killed slow 4 && job mailgun killed

@@ -74,6 +74,15 @@ for d in User=bos Group=bos StateDirectory=bos StateDirectoryMode=0700 UMask=007
 	'ExecStart=/usr/local/bin/bos-vaultd --state-dir /var/lib/bos'; do
 	check "bos-vaultd.service has $d" grep -qx -- "$d" "$SD/bos-vaultd.service"
 done
+# bos-broker@ROLE (docs/BROKERS.md "bos-broker"): its own program and user, the
+# token only as a credential, its own filter and Landlock allowed.
+for d in 'ExecStart=/usr/local/bin/bos-broker %i' User=bos-%i Group=bos-%i SupplementaryGroups=bos-api \
+	'LoadCredential=broker-token:/etc/bos/broker-%i.token' NoNewPrivileges=yes CapabilityBoundingSet= \
+	'SystemCallFilter=@system-service seccomp' \
+	'SystemCallFilter=landlock_create_ruleset landlock_add_rule landlock_restrict_self' LimitCORE=0; do
+	check "bos-broker@.service has $d" grep -qx -- "$d" "$SD/bos-broker@.service"
+done
+check "bos-broker@.service carries no token (bos_b_)" bash -c "! grep -q 'bos_b_[0-9A-Za-z]' '$SD/bos-broker@.service'"
 # bos-hsmd as its own user (docs/HSM.md, "Its own user").
 for d in User=bos-hsm Group=bos-hsm StateDirectory=bos-hsm StateDirectoryMode=0700 \
 	RuntimeDirectory=bos-hsm RuntimeDirectoryMode=0755 UMask=0077 LimitCORE=0 NoNewPrivileges=yes \
@@ -117,9 +126,7 @@ cp "$SD/bos-vaultd.service" "$SD/bos-vaultd.socket" "$SD/bos-hsmd.service" "$SD/
 cp "$VAULTD" "$BOSCTL" "$R/usr/local/bin/"
 cp "$BOS_BIN/bos-hsmd" "$R/usr/local/libexec/bos/"
 cp -a /usr/lib/systemd/system "$R/usr/lib/systemd/"
-# The broker program is not written yet; a stand-in lets verify check the rest.
-printf '#!/bin/sh\nexit 0\n' >"$R/usr/local/bin/bos-broker"
-chmod 0755 "$R/usr/local/bin/bos-broker"
+cp "$BOS_BIN/bos-broker" "$R/usr/local/bin/"
 cp "$SD/dropins/socket-activation.conf" "$R/etc/systemd/system/bos-vaultd.service.d/"
 cp "$SD/dropins/plain-credential.conf" "$R/etc/systemd/system/bos-hsmd.service.d/"
 out=$(systemd-analyze verify --man=no --root="$R" bos-vaultd.service bos-vaultd.socket \
