@@ -33,7 +33,7 @@ twilio_verify(struct provider *p, const struct connector *c, const struct broker
     struct verify_result *r)
 {
 	struct provider_auth a = { PROVIDER_AUTH_BASIC, l->account_sid, l->secret };
-	char path[96];
+	char path[sizeof("/2010-04-01/Accounts/.json") + BROKER_META_MAX];
 
 	if (!twilio_sid_ok(l->account_sid)) {
 		memset(r, 0, sizeof(*r));

@@ -396,7 +396,7 @@ pv_perform(struct pv_call *call, const char *url, const char *ca,
 	} else {
 		/* curl's messages name hosts and causes, never the request's headers. */
 		r->outcome = VERIFY_RETRY;
-		(void)snprintf(r->error, sizeof(r->error), "network error: %s",
+		(void)snprintf(r->error, sizeof(r->error), "network error: %.200s",
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
 	}
  out:

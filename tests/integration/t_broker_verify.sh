@@ -25,6 +25,15 @@
 
 BROKER=$BOS_BIN/bos-broker
 MEMSCAN=$BOS_TESTBIN/memscan
+SCAN_OPTS=()
+# Under AddressSanitizer (t_memory.sh): ASan owns free() and keeps freed blocks in
+# a quarantine; asked to, it scrubs them, standing in for our wipe. Its shadow
+# memory holds no data and is skipped.
+if ldd "$BROKER" 2>/dev/null | grep -q libasan; then
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}max_free_fill_size=2147483647:free_fill_byte=0"
+	SCAN_OPTS=(-s 4096)
+	echo "# AddressSanitizer build: freed blocks scrubbed by ASan; shadow memory skipped"
+fi
 ME=$(id -u)
 VIS=3
 check "vault up (brokers from uid $ME, job visibility $VIS s)" \
@@ -167,12 +176,12 @@ check "the audit trail records the leases (one per provider call at least: 32)" 
 	test "$(jq '[.[] | select(.resource | test("^/leases|^credentials/|^/credentials/")) | select(.action | test("lease"))] | length' "$T/audit.json")" -ge 32
 if [ "$ME" -eq 0 ]; then
 	for b in OPID MPID; do
-		out=$("$MEMSCAN" "${!b}" "$T/canaries" 2>&1); rc=$?
+		out=$("$MEMSCAN" "${SCAN_OPTS[@]}" "${!b}" "$T/canaries" 2>&1); rc=$?
 		printf '%s\n' "$out" | tail -1 | sed "s/^/# $b: /"
 		check "no secret in the memory of the ${b%PID} broker between jobs (memscan rc $rc)" test "$rc" -eq 0
 	done
 	printf '%s\n' "$OUT" >"$T/control"
-	"$MEMSCAN" "$OPID" "$T/control" >/dev/null 2>&1; rc=$?
+	"$MEMSCAN" "${SCAN_OPTS[@]}" "$OPID" "$T/control" >/dev/null 2>&1; rc=$?
 	check "control: memscan finds what the broker does hold (its own token)" test "$rc" -eq 1
 else
 	ok "memory scan skipped: memscan reads /proc/PID/mem of an undumpable process as root only"

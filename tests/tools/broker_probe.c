@@ -167,6 +167,9 @@ pr_ok(void)
 	if (pthread_create(&t, NULL, pr_thread, (void *)1) != 0 || pthread_join(t, &res) != 0 ||
 	    res != (void *)1)
 		return 1;
+	/* The null sandbox (sanitizer builds) installs no filter: clone3 is the kernel's. */
+	if (strcmp(sandbox_kind(), "null") == 0)
+		return 0;
 	errno = 0;
 	if (syscall(SYS_clone3, NULL, 0) != -1 || errno != ENOSYS) {
 		printf("broker_probe: clone3 did not answer ENOSYS (%s)\n", strerror(errno));
@@ -346,10 +349,18 @@ main(int argc, char **argv)
 		return pr_read("/etc/hosts");
 	if (strcmp(a, "read-etc") == 0)
 		return pr_read(argc > 2 ? argv[2] : "/etc/hostname");
-	if (strcmp(a, "https") == 0)
-		return pr_https(argv[2], ca, ca_len, argv[4]);
-	if (strcmp(a, "claim") == 0)
-		return pr_claim(v);
+	if (strcmp(a, "https") == 0) {
+		int r = pr_https(argv[2], ca, ca_len, argv[4]);
+
+		free(ca);
+		return r;
+	}
+	if (strcmp(a, "claim") == 0) {
+		int r = pr_claim(v);
+
+		vault_link_free(v);
+		return r;
+	}
 	if (strcmp(a, "sigterm") == 0)
 		return pr_sigterm();
 	if (strcmp(a, "resolve") == 0 && argc == 3)
