@@ -229,6 +229,7 @@ BENCH_LIBS_hello_https   = $(call pkg_libs,libmicrohttpd)
 BENCH_LIBS_openloop      = $(call pkg_libs,gnutls) -lpthread
 BENCH_LIBS_argon2_verify = $(call pkg_libs,libargon2)
 BENCH_LIBS_startup       :=
+BENCH_LIBS_lease_rate    = $(call pkg_libs,libcurl) -lpthread
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
