@@ -14,7 +14,7 @@
 # Then: a provider call longer than the vault's visibility timeout is kept
 # by heartbeats (a second broker does not get the job), and a broker killed
 # with SIGKILL in the middle of a call loses nothing: the job is claimed
-# again after the visibility timeout (job_visibility_seconds = 3 here) and
+# again after the visibility timeout (job_visibility_seconds = 4 here) and
 # completed once. SIGTERM stops a broker with status 0, after the claim it
 # was waiting on (a claim cut short could be handed a job nobody runs).
 . "$(dirname "$0")/lib.sh"
@@ -35,7 +35,7 @@ if ldd "$BROKER" 2>/dev/null | grep -q libasan; then
 	echo "# AddressSanitizer build: freed blocks scrubbed by ASan; shadow memory skipped"
 fi
 ME=$(id -u)
-VIS=3
+VIS=4
 check "vault up (brokers from uid $ME, job visibility $VIS s)" \
 	api_up "$T/s" "broker_uid_outreach = $ME" "broker_uid_monitor = $ME" \
 	"job_visibility_seconds = $VIS" || finish
@@ -193,7 +193,7 @@ check "SIGTERM: each says once that it stopped" \
 	test "$(grep -c stopping "$T/out.log")$(grep -c stopping "$T/mon.log")" = 11
 
 # ---- a call longer than the visibility timeout: heartbeats keep the claim -------------------
-cred sendgrid slow slow 5 && job sendgrid slow
+cred sendgrid slow slow 6 && job sendgrid slow
 # This broker runs under strace: its system calls are checked against the unit's filter below.
 if command -v strace >/dev/null; then
 	strace -f -qq -o "$T/btrace" "$BROKER" outreach --config "$T/out.conf" >"$T/hb1.log" 2>&1 &
@@ -208,7 +208,7 @@ check "the first broker claimed it" grep -q "${JOBS[sendgrid.slow]}: claimed (ve
 "$BROKER" outreach --config "$T/out.conf" >"$T/hb2.log" 2>&1 & H2=$!; bg_track $H2
 for _ in $(seq 60); do [ "$(jget sendgrid.slow | jq -r .state)" = done ] && break; sleep 0.25; done
 j=$(jget sendgrid.slow)
-check "a 5 s call with a $VIS s visibility timeout: done, ok, one attempt" \
+check "a 6 s call with a $VIS s visibility timeout: done, ok, one attempt" \
 	jq -e '.state == "done" and .result.ok == true and .attempts == 1' <<<"$j" || echo "# $j"
 check "the broker sent heartbeats during the call" grep -q 'heartbeat sent' "$T/hb1.log"
 check "the second broker never got the job" bash -c "! grep -q '${JOBS[sendgrid.slow]}' '$T/hb2.log'"
