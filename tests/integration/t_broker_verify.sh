@@ -90,17 +90,17 @@ job() {
 PROVIDERS="sendgrid twilio stripe mailgun openai"
 made=0
 for p in $PROVIDERS; do
-	cred "$p" ok ok && cred "$p" bad 401 && cred "$p" forbidden 403 && cred "$p" limited 429 30 &&
+	cred "$p" ok ok && cred "$p" bad 401 && cred "$p" forbidden 403 && cred "$p" limited 429 120 &&
 		cred "$p" down 500 && made=$((made + 5))
 done
-cred sendgrid redirect 302 && cred sendgrid big big && made=$((made + 2))
-check "27 credentials stored, each secret a canary the stub knows ($made)" test "$made" -eq 27
+cred sendgrid redirect 302 && cred sendgrid big big && cred sendgrid hour 429 3600 && made=$((made + 3))
+check "28 credentials stored, each secret a canary the stub knows ($made)" test "$made" -eq 28
 n=0
 for p in $PROVIDERS; do
 	job "$p" ok && job "$p" bad && job "$p" forbidden && job "$p" limited 3 && job "$p" down 2 && n=$((n + 5))
 done
-job sendgrid redirect && job sendgrid big && n=$((n + 2))
-check "27 verify jobs queued ($n)" test "$n" -eq 27
+job sendgrid redirect && job sendgrid big && job sendgrid hour 3 && n=$((n + 3))
+check "28 verify jobs queued ($n)" test "$n" -eq 28
 
 # ---- the brokers run them ----------------------------------------------------------------
 "$BROKER" outreach --config "$T/out.conf" >"$T/out.log" 2>&1 & OPID=$!; bg_track $OPID
@@ -127,9 +127,9 @@ for p in $PROVIDERS; do
 	check "$p 403: done, result {ok: false, status: 403}" jq -e \
 		'.state == "done" and .result.ok == false and .result.status == 403' <<<"$j"
 	j=$(jget "$p.limited")
-	check "$p 429: queued again after 1 attempt, not before Retry-After (30 s)" jq -e \
+	check "$p 429: queued again after 1 attempt, not before Retry-After (120 s: it stays out of the later runs)" jq -e \
 		'.state == "queued" and .attempts == 1 and (.error | test("429")) and
-		 ((.not_before | sub("\\.[0-9]+Z$"; "Z") | fromdate) - (.updated_at | sub("\\.[0-9]+Z$"; "Z") | fromdate) >= 29)' <<<"$j" ||
+		 ((.not_before | sub("\\.[0-9]+Z$"; "Z") | fromdate) - (.updated_at | sub("\\.[0-9]+Z$"; "Z") | fromdate) >= 119)' <<<"$j" ||
 		echo "# $j"
 	j=$(jget "$p.down")
 	check "$p 500: retried, then dead after its 2 attempts" jq -e \
@@ -141,6 +141,10 @@ check "sendgrid 302: dead at once (a redirect is refused, not retried)" jq -e \
 j=$(jget sendgrid.big)
 check "sendgrid oversized answer: dead at once" jq -e \
 	'.state == "dead" and (.error | test("larger than"))' <<<"$j" || echo "# $j"
+j=$(jget sendgrid.hour)
+check "sendgrid 429 with Retry-After: 3600: the broker asks for the vault's longest backoff (300 s)" jq -e \
+	'.state == "queued" and ((.not_before | sub("\\.[0-9]+Z$"; "Z") | fromdate) - (.updated_at | sub("\\.[0-9]+Z$"; "Z") | fromdate) >= 299)' <<<"$j" ||
+	echo "# $j"
 al=$(api GET '/alerts?state=open')
 check "each dead job raised a job_dead alert (7)" \
 	test "$(jq '[.alerts[] | select(.kind == "job_dead")] | length' <<<"$al")" -ge 7
