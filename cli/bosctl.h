@@ -29,6 +29,9 @@ int bosctl_cmd_helper(int argc, char **argv);
 int bosctl_cmd_grant(int argc, char **argv);
 int bosctl_cmd_token(int argc, char **argv);
 int bosctl_cmd_audit(int argc, char **argv);
+int bosctl_cmd_budget(int argc, char **argv);
+int bosctl_cmd_cost(int argc, char **argv);
+int bosctl_cmd_alerts(int argc, char **argv);
 
 /* What a 'bosctl cred' subcommand does (cmd_cred.c's table names them). */
 enum bosctl_cred_op {

@@ -375,7 +375,7 @@ job_list(struct store *s, const char *state, const char *kind, unsigned limit,
 	if ((j = malloc(sizeof(*j))) == NULL)
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory listing jobs");
 	if (store_stmt(s, JOB_COLS "WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2)"
-	    " ORDER BY created_at DESC, id LIMIT ?7", &st, err) != 0)
+	    " ORDER BY created_at DESC, rowid DESC LIMIT ?7", &st, err) != 0)
 		goto out;
 	if (job_bind_text(st, 1, state) != SQLITE_OK || job_bind_text(st, 2, kind) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 7, limit) != SQLITE_OK) {
@@ -611,8 +611,8 @@ job_claim_locked(struct store *s, const struct job_claim_req *q, int64_t now,
 		goto out;
 	if (job_select(s, q->dry_run ?
 	    JOB_COLS "WHERE (state = 'queued' AND not_before <= ?7) OR (state = 'claimed'"
-	    " AND visible_until <= ?7) ORDER BY created_at, id" :
-	    JOB_COLS "WHERE state = 'queued' AND not_before <= ?7 ORDER BY created_at, id",
+	    " AND visible_until <= ?7) ORDER BY created_at, rowid" :
+	    JOB_COLS "WHERE state = 'queued' AND not_before <= ?7 ORDER BY created_at, rowid",
 	    now, &e, err) != 0)
 		goto out;
 	r = 0;
