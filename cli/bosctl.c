@@ -49,6 +49,8 @@ static const struct bosctl_command bosctl_commands[] = {
 	{ "budget", bosctl_cmd_budget, "set, list and resume the spending limits of services", 0 },
 	{ "cost", bosctl_cmd_cost, "what each service spent on a day or in a range", 0 },
 	{ "alerts", bosctl_cmd_alerts, "list, acknowledge and resolve the vault's alerts", 0 },
+	{ "broker", bosctl_cmd_broker, "register, list and revoke brokers (job runners)", 0 },
+	{ "jobs", bosctl_cmd_jobs, "list and show the jobs of the vault's queue", 0 },
 };
 
 static void
