@@ -166,8 +166,8 @@ check "bosctl cost with an argument: exit 2" test "$RC" = 2
 
 # ---- the trail -----------------------------------------------------------------------------
 out=$(api GET "/credentials/audit?action=alert_ack&limit=100")
-check "audit: the ack is recorded (resource /alerts/ID, by alice's accessor)" has "$out" --arg id "$ID" \
-	'[.records[] | select(.decision == "allow" and .resource == "/alerts/" + $id)] | length == 1'
+check "audit: the ack is recorded (resource /alerts/ID/ack)" has "$out" --arg id "$ID" \
+	'[.records[] | select(.decision == "allow" and .resource == "/alerts/" + $id + "/ack")] | length == 1'
 out=$(api GET "/credentials/audit?action=alert_resolve&limit=100")
 check "audit: the resolve too, and the refused second one" has "$out" '[.records[]] | length >= 2'
 check "no error in the vault's log" bash -c "! grep -E 'error:|internal' '$T/vault.log'"

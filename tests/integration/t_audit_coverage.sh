@@ -220,6 +220,53 @@ TABLE=(
 	"DELETE /grants/{accessor}|failed|/grants/@GRANTREV@|admin||500|error|admin|rename:grants"
 	"DELETE /grants/{accessor}|allowed|/grants/@GRANTREV@|admin||200|allow|admin|"
 
+	"GET /budgets|allowed|/budgets|admin||200|allow|admin|"
+	"GET /budgets|denied|/budgets|none||401|deny|anon|"
+	"GET /budgets|denied|/budgets|helper||403|deny|helper|"
+	"GET /budgets|invalid|/budgets?x=1|admin||400|invalid|anon|"
+	"GET /budgets|failed|/budgets|admin||500|error|admin|rename:budgets"
+
+	"PUT /budgets/{service}|allowed|/budgets/cov|admin|{\"daily\":100,\"currency\":\"USD\"}|200|allow|admin|"
+	"PUT /budgets/{service}|denied|/budgets/cov|none|{\"daily\":100,\"currency\":\"USD\"}|401|deny|anon|"
+	"PUT /budgets/{service}|denied|/budgets/cov|helper|{\"daily\":100,\"currency\":\"USD\"}|403|deny|helper|"
+	"PUT /budgets/{service}|invalid|/budgets/cov|admin|{\"daily\":-1,\"currency\":\"USD\"}|400|invalid|admin|"
+	"PUT /budgets/{service}|invalid|/budgets/@HTOK@|admin|{\"daily\":1,\"currency\":\"USD\"}|400|invalid|admin|"
+	"PUT /budgets/{service}|failed|/budgets/cov|admin|{\"daily\":100,\"currency\":\"USD\"}|500|error|admin|rename:budgets"
+
+	"POST /budgets/{service}/resume|denied|/budgets/covp/resume|none||401|deny|anon|"
+	"POST /budgets/{service}/resume|denied|/budgets/covp/resume|helper||403|deny|helper|"
+	"POST /budgets/{service}/resume|invalid|/budgets/nobudget/resume|admin||404|invalid|admin|"
+	"POST /budgets/{service}/resume|invalid|/budgets/@HTOK@/resume|admin||400|invalid|admin|"
+	"POST /budgets/{service}/resume|failed|/budgets/covp/resume|admin||500|error|admin|rename:budgets"
+	"POST /budgets/{service}/resume|allowed|/budgets/covp/resume|admin||200|allow|admin|"
+	"POST /budgets/{service}/resume|invalid|/budgets/covp/resume|admin||409|invalid|admin|"
+
+	"GET /outreach/cost|allowed|/outreach/cost|admin||200|allow|admin|"
+	"GET /outreach/cost|denied|/outreach/cost|none||401|deny|anon|"
+	"GET /outreach/cost|denied|/outreach/cost|helper||403|deny|helper|"
+	"GET /outreach/cost|invalid|/outreach/cost?day=bogus|admin||400|invalid|admin|"
+	"GET /outreach/cost|failed|/outreach/cost|admin||500|error|admin|rename:spend"
+
+	"GET /alerts|allowed|/alerts|admin||200|allow|admin|"
+	"GET /alerts|denied|/alerts|none||401|deny|anon|"
+	"GET /alerts|denied|/alerts|helper||403|deny|helper|"
+	"GET /alerts|invalid|/alerts?state=bogus|admin||400|invalid|admin|"
+	"GET /alerts|failed|/alerts|admin||500|error|admin|rename:alerts"
+
+	"POST /alerts/{id}/ack|denied|/alerts/@ALERT@/ack|none||401|deny|anon|"
+	"POST /alerts/{id}/ack|denied|/alerts/@ALERT@/ack|helper||403|deny|helper|"
+	"POST /alerts/{id}/ack|invalid|/alerts/al_aaaaaaaaaaaaaaaaaaaaaaaaaa/ack|admin||404|invalid|admin|"
+	"POST /alerts/{id}/ack|invalid|/alerts/@HTOK@/ack|admin||404|invalid|admin|"
+	"POST /alerts/{id}/ack|failed|/alerts/@ALERT@/ack|admin||500|error|admin|rename:alerts"
+	"POST /alerts/{id}/ack|allowed|/alerts/@ALERT@/ack|admin||200|allow|admin|"
+
+	"POST /alerts/{id}/resolve|denied|/alerts/@ALERT@/resolve|none||401|deny|anon|"
+	"POST /alerts/{id}/resolve|denied|/alerts/@ALERT@/resolve|helper||403|deny|helper|"
+	"POST /alerts/{id}/resolve|invalid|/alerts/al_aaaaaaaaaaaaaaaaaaaaaaaaaa/resolve|admin||404|invalid|admin|"
+	"POST /alerts/{id}/resolve|failed|/alerts/@ALERT@/resolve|admin||500|error|admin|rename:alerts"
+	"POST /alerts/{id}/resolve|allowed|/alerts/@ALERT@/resolve|admin||200|allow|admin|"
+	"POST /alerts/{id}/resolve|invalid|/alerts/@ALERT@/resolve|admin||409|invalid|admin|"
+
 	# Last: a reset of alice ends every session of hers, the admin's included.
 	"POST /admins/{name}/reset|allowed|/admins/alice/reset|admin||200|allow|admin|"
 )
@@ -307,6 +354,13 @@ setup_after_admin() {
 		"{\"helper\":\"$HELPER\",\"credentials\":[\"$CRED\"],\"actions\":[\"read\",\"update\"]}"
 	HTOK=$(jq -r '.token // empty' "$T/areq.body"); HACC=$(jq -r '.accessor // empty' "$T/areq.body")
 	secret "$HTOK"
+	# A budget of 0 is paused at once (budget_resume); spend at 100 % of another raises alerts.
+	call "setup: a budget of 0" 1 PUT /budgets/covp "$SESSION" '{"daily":0,"currency":"USD"}'
+	call "setup: a budget" 1 PUT /budgets/cova "$SESSION" '{"daily":100,"currency":"USD"}'
+	"$BOS_TESTBIN/spend_tool" "$S" jb_cov cova 100 USD >/dev/null 2>>"$T/dbtool.err"
+	call "setup: the alerts" 1 GET /alerts "$SESSION"
+	ALERT=$(jq -r '.alerts[0].id // empty' "$T/areq.body")
+	check "setup: a paused budget and an alert" bash -c "[[ '$ALERT' == al_* ]]"
 	call "setup: grant to revoke" 1 POST /credentials/grant "$SESSION" \
 		"{\"helper\":\"$HELPER\",\"credentials\":[\"$CRED\"],\"actions\":[\"read\"]}"
 	GRANTREV=$(jq -r '.accessor // empty' "$T/areq.body"); secret "$(jq -r '.token // empty' "$T/areq.body")"
@@ -335,6 +389,7 @@ subst() {
 	s=${s//@CREDREV@/${CREDREV:-}}; s=${s//@CREDBAD@/${CREDBAD:-}}; s=${s//@CRED2@/${CRED2:-}}
 	s=${s//@CRED@/${CRED:-}}; s=${s//@HELPERREV@/${HELPERREV:-}}; s=${s//@HELPER@/${HELPER:-}}
 	s=${s//@GRANTREV@/${GRANTREV:-}}; s=${s//@HTOK@/${HTOK:-}}
+	s=${s//@ALERT@/${ALERT:-}}
 	printf '%s' "$s"
 }
 token_of() {
