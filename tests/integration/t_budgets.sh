@@ -67,7 +67,11 @@ out=$(api GET /budgets)
 check "GET /budgets: total first, then by service" jq -e '[.budgets[].service] ==
 	["total","sendgrid","twilio"]' <<<"$out"
 aexp 200 "daily 2^63 - 1 is the largest amount" PUT /budgets/mailgun \
-	'{"daily":9223372036854775807,"currency":"JPY"}'
+	'{"daily":9223372036854775807,"currency":"USD"}'
+aexp 400 "a service budget in JPY while the total is in USD" PUT /budgets/stripe \
+	'{"daily":500,"currency":"JPY"}'
+aexp 400 "the total in EUR while services are in USD" PUT /budgets/total \
+	'{"monthly":100000,"currency":"EUR"}'
 check "  and is kept exactly" has "$(budget mailgun)" '.daily == 9223372036854775807'
 aexp 200 "a budget of 0" PUT /budgets/openai '{"daily":0,"currency":"USD"}'
 check "  pauses at once" has "$(budget openai)" '.state == "paused"'

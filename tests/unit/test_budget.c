@@ -325,6 +325,39 @@ test_currency_mismatch(void **state)
 	}
 }
 
+/* A service's budget and the total's share one currency, whichever is set first. */
+static void
+test_budget_total_currency(void **state)
+{
+	struct test_ctx *t = *state;
+	struct budget_set b = { "sendgrid", 100, BUDGET_NONE, "EUR", "alice" };
+	struct bos_err err = { 0 };
+	struct budget_info info;
+	char reason[BUDGET_REASON_SIZE];
+
+	budget_ok(t->s, BUDGET_TOTAL, 1000, BUDGET_NONE, "USD", T0);
+	assert_int_equal(budget_put(t->s, &b, T0, &err), -1);
+	assert_int_equal(err.code, BOS_E_INVALID);
+	assert_non_null(strstr(err.msg, "the total budget is in USD"));
+	assert_int_equal(budget_get(t->s, "sendgrid", T0, &info, &err), -1);
+	budget_ok(t->s, "sendgrid", 100, BUDGET_NONE, "USD", T0);
+	b.service = BUDGET_TOTAL;
+	assert_int_equal(budget_put(t->s, &b, T0, &err), -1);
+	assert_non_null(strstr(err.msg, "the sendgrid budget is in USD"));
+	/* The total alone may change its amounts; a service alone, its own. */
+	budget_ok(t->s, BUDGET_TOTAL, 2000, BUDGET_NONE, "USD", T0);
+	budget_ok(t->s, "sendgrid", 200, BUDGET_NONE, "USD", T0);
+	/* Paused by the total: resuming the service says to resume the total. */
+	budget_ok(t->s, BUDGET_TOTAL, 100, BUDGET_NONE, "USD", T0);
+	assert_int_equal(spend(t->s, "tc1", "twilio", 100, "USD", T0), SPEND_RECORDED);
+	assert_int_equal(budget_paused(t->s, "sendgrid", T0, reason, sizeof(reason), &err), 1);
+	assert_int_equal(budget_resume(t->s, "sendgrid", "alice", T0, &err), -1);
+	assert_int_equal(err.code, BOS_E_EXISTS);
+	assert_non_null(strstr(err.msg, "resume total"));
+	assert_int_equal(budget_resume(t->s, BUDGET_TOTAL, "alice", T0, &err), 0);
+	assert_int_equal(budget_paused(t->s, "sendgrid", T0, reason, sizeof(reason), &err), 0);
+}
+
 static void
 test_budget_put_bad(void **state)
 {
@@ -619,6 +652,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_spend_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_currency_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_put_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_budget_total_currency, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_warn_pause_raise, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_monthly_and_total, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
