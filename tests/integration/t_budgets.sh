@@ -274,7 +274,15 @@ check "  nothing spent" has "$(budget mailgun)" '.spent_today == 800'
 MG=$(api POST /credentials '{"name":"mailgun-main","type":"api_key","service":"mailgun","secret":"mg-secret"}' | jq -r .id)
 code=$(breq "$(tok_of "$jid")" POST /leases "{\"credential\":\"$MG\",\"purpose\":\"verify\",\"job\":\"$jid\"}")
 check "a lease for the claimed job while mailgun is under its budget: 201" test "$code" = 201
-check "spend 2.00 USD by another job: 100 %" test "$(spend jb_mg_extra mailgun 200 USD)" = recorded
+# A job without an estimate fits any budget that is not paused: it is handed out past the
+# queued ones that do not fit, and its completion takes mailgun to 100 %.
+JX=$(job_add mailgun)
+claim "$B1" 0
+check "a job without an estimate is handed out (past the ones that do not fit)" \
+	test "$CST $JOB" = "200 $JX"
+code=$(breq "$B1" POST "/jobs/$JX/complete" \
+	"{\"claim\":\"$CLAIM\",\"result\":{\"ok\":true},\"spend\":{\"amount\":200,\"currency\":\"USD\"}}")
+check "its completion spends 2.00 USD: 200" test "$code" = 200
 check "  mailgun paused" has "$(budget mailgun)" '.state == "paused" and .day_percent == 100'
 code=$(breq "$(tok_of "$jid")" POST /leases "{\"credential\":\"$MG\",\"purpose\":\"verify\",\"job\":\"$jid\"}")
 check "  a lease now: 403 budget_paused" test "$code $(bcode)" = "403 budget_paused"
