@@ -193,6 +193,30 @@ test_currency_codes(void **state)
 	assert_int_equal(currency_format(1234, 2, buf, 4), -1);
 }
 
+/* format then parse gives the amount back, for every exponent, over random amounts. */
+static void
+test_amount_round_trip(void **state)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	char buf[32];
+	int64_t v, back;
+	int i, exp;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		v = (int64_t)(x >> (i % 63 + 1));   /* every magnitude, 0 .. 2^63 - 1 */
+		exp = i % 5;
+		assert_int_equal(currency_format(v, exp, buf, sizeof(buf)), 0);
+		back = -1;
+		if (currency_parse_amount(buf, exp, &back) != 0 || back != v)
+			fail_msg("amount %lld, exponent %d: formatted '%s', parsed back %lld",
+			    (long long)v, exp, buf, (long long)back);
+	}
+}
+
 static void
 test_percent(void **state)
 {
@@ -645,6 +669,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_currency_codes),
+		cmocka_unit_test(test_amount_round_trip),
 		cmocka_unit_test(test_percent),
 		cmocka_unit_test(test_days),
 		cmocka_unit_test_setup_teardown(test_spend_bad_input, setup, teardown),
