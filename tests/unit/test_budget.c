@@ -582,6 +582,13 @@ test_claim_check(void **state)
 	assert_int_equal(budget_claim_check(t->s, "mailgun", 1, "USD", T0, reason, sizeof(reason),
 	    &err), 1);
 	assert_non_null(strstr(reason, "total daily"));
+	/* Claimed estimates whose sum passes int64: refused, not an error. */
+	job_claimed(t, "jb_aaaaaaaaaaaaaaaaaaaaaaaaa4", "sendgrid", INT64_MAX, "USD", "claimed");
+	job_claimed(t, "jb_aaaaaaaaaaaaaaaaaaaaaaaaa5", "sendgrid", INT64_MAX, "USD", "claimed");
+	assert_int_equal(budget_claim_check(t->s, "sendgrid", 1, "USD", T0, reason,
+	    sizeof(reason), &err), 1);
+	assert_int_equal(budget_claim_check(t->s, "mailgun", 1, "USD", T0, reason,
+	    sizeof(reason), &err), 1);
 	/* Paused: refused even without an estimate. */
 	assert_int_equal(spend(t->s, "c1", "sendgrid", 500, "USD", T0), SPEND_RECORDED);
 	assert_int_equal(budget_claim_check(t->s, "sendgrid", 0, NULL, T0, reason,

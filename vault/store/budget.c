@@ -212,25 +212,37 @@ budget_paused(struct store *s, const char *service, int64_t now, char *reason, s
 	return 0;
 }
 
-/* Estimates of the jobs in state 'claimed' of service (NULL: all) in currency. */
+/*
+ * Estimates of the jobs in state 'claimed' of service (NULL: all) in currency,
+ * added here and saturated at INT64_MAX: estimates are not bounded the way the
+ * ledger is, and SQLite's sum() would fail the claim on an overflow instead of
+ * refusing it.
+ */
 static int
 budget_claimed(struct store *s, const char *service, const char *currency, int64_t *out,
     struct bos_err *err)
 {
 	sqlite3_stmt *st;
+	int rc;
 
-	if (store_stmt(s, "SELECT coalesce(sum(estimate_amount), 0) FROM jobs WHERE state = "
-	    "'claimed' AND estimate_currency = ?2 AND (?1 IS NULL OR service = ?1)", &st, err) != 0)
+	*out = 0;
+	if (store_stmt(s, "SELECT estimate_amount FROM jobs WHERE state = 'claimed' AND"
+	    " estimate_currency = ?2 AND (?1 IS NULL OR service = ?1)", &st, err) != 0)
 		return -1;
 	if ((service != NULL ? sqlite3_bind_text(st, 1, service, -1, SQLITE_TRANSIENT) :
 	    sqlite3_bind_null(st, 1)) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 2, currency, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW) {
+	    sqlite3_bind_text(st, 2, currency, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+		store_stmt_done(s, st);
+		return store_err_db(s, "summing the estimates of claimed jobs", err);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (__builtin_add_overflow(*out, sqlite3_column_int64(st, 0), out))
+			*out = INT64_MAX;
+	if (rc != SQLITE_DONE) {
 		store_err_db(s, "summing the estimates of claimed jobs", err);
 		store_stmt_done(s, st);
 		return -1;
 	}
-	*out = sqlite3_column_int64(st, 0);
 	store_stmt_done(s, st);
 	return 0;
 }
