@@ -226,6 +226,9 @@ test_job_create(void **state)
 			{ "verify", "sendgrid", NULL, NULL, NULL, -1, NULL, 101, "alice" },
 			{ "verify", "sendgrid", "cr_aaaaaaaaaaaaaaaaaaaaaaaaaa", NULL, NULL, -1, NULL, 0,
 			    "alice" },
+			{ "verify", "sendgrid", NULL, "{\"n\":\"4111 1111 1111 1111\"}", NULL, -1, NULL,
+			    0, "alice" },
+			{ "verify", "sendgrid", NULL, NULL, "4111-1111-1111-1111", -1, NULL, 0, "alice" },
 		};
 		size_t i;
 
@@ -301,6 +304,9 @@ test_claim_complete(void **state)
 	{
 		struct job_done d = { b, t->b1, claim_a, "[1]", 0, NULL };
 
+		assert_int_equal(job_complete(t->s, &d, T0 + 70, &dup, &mis, &err), -1);
+		assert_int_equal(err.code, BOS_E_INVALID);
+		d.result_json = "{\"account\":\"4111111111111111\"}";
 		assert_int_equal(job_complete(t->s, &d, T0 + 70, &dup, &mis, &err), -1);
 		assert_int_equal(err.code, BOS_E_INVALID);
 		d.result_json = "{\"ok\":true}";
@@ -414,6 +420,8 @@ test_fail_backoff_dead(void **state)
 		assert_int_equal(job_fail(t->s, id, t->b1, j.claim, "bad\nline", 1, 0, now, st, &nb,
 		    &err), -1);
 		assert_int_equal(err.code, BOS_E_INVALID);
+		assert_int_equal(job_fail(t->s, id, t->b1, j.claim, "card 4111 1111 1111 1111", 1, 0,
+		    now, st, &nb, &err), -1);
 		assert_int_equal(job_fail(t->s, id, t->b1, j.claim, "503 from provider", 1, 0, now,
 		    st, &nb, &err), 0);
 		if (i < 3) {
@@ -506,6 +514,8 @@ test_leases(void **state)
 	n.purpose = "";
 	assert_int_equal(lease_create(t->s, &n, T0, id2, &err), -1);
 	n.purpose = "tab\there";
+	assert_int_equal(lease_create(t->s, &n, T0, id2, &err), -1);
+	n.purpose = "for 4111 1111 1111 1111";
 	assert_int_equal(lease_create(t->s, &n, T0, id2, &err), -1);
 	assert_int_equal(count(t->s, "SELECT count(*) FROM leases"), n0);
 	n.purpose = "verify";
