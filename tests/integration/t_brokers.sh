@@ -71,6 +71,23 @@ api GET /brokers >"$T/list.json"
 check "GET /brokers: it is revoked, by alice" jq -e --arg id "$RID" \
 	'.brokers[] | select(.id == $id) | .status == "revoked" and .revoked_by == "alice"' "$T/list.json"
 
+# A broker revoked while its claim waits gets no job: the waiting claim answers 401.
+WAITER=$(broker_add outreach waiter)
+WID=$(api GET /brokers | jq -r '.brokers[] | select(.name == "waiter") | .id')
+curl -s -o "$T/w.json" -w '%{http_code}' --max-time 20 --unix-socket "$S/vault.sock" -X POST \
+	-H "Authorization: Bearer $WAITER" -H 'Content-Type: application/json' \
+	--data-binary '{"kinds":["verify"],"wait":8}' http://vault/jobs/claim >"$T/w.st" &
+wpid=$!
+sleep 1
+api DELETE "/brokers/$WID" >/dev/null
+JW=$(job_add sendgrid '"idempotency_key":"for-a-revoked-waiter"')
+wait "$wpid"
+check "a waiting claim whose broker is revoked meanwhile answers 401 and takes no job" \
+	test "$(cat "$T/w.st"):$(jstate "$JW")" = "401:queued"
+claim "$TOK" 0
+s=$(breq "$TOK" POST "/jobs/$JW/complete" "{\"claim\":\"$CLAIM\",\"result\":{}}")
+check "... a live broker takes it and completes it" test "$JOB:$s" = "$JW:200"
+
 # ---- a broker is no admin, an admin no broker ------------------------------------------
 for p in /jobs /brokers /leases /credentials/audit /admins; do
 	s=$(breq "$TOK" GET "$p")
@@ -118,6 +135,7 @@ for body in '{"kind":"nope","service":"sendgrid"}' '{"kind":"verify"}' '{"kind":
 	'{"kind":"verify","service":"sendgrid","max_attempts":0}' '{"kind":"verify","service":"sendgrid","estimate":{"amount":-1,"currency":"USD"}}' \
 	'{"kind":"verify","service":"sendgrid","estimate":{"amount":5,"currency":"usd"}}' \
 	'{"kind":"verify","service":"sendgrid","idempotency_key":"has space"}' \
+	'{"kind":"verify","service":"sendgrid","params":{"note":"4111 1111 1111 1111"}}' \
 	"{\"kind\":\"verify\",\"service\":\"sendgrid\",\"credential\":\"$SID\"}" \
 	'{"kind":"verify","service":"sendgrid","credential":"no-such-credential"}'; do
 	api POST /jobs "$body" >/dev/null

@@ -10,9 +10,14 @@
 #
 # Spend enters the ledger through spend_tool (tests/tools/spend_tool.c): the
 # ledger's own spend_record, run against the running vault's database, as
-# POST /jobs/{id}/complete runs it in the vault.
+# POST /jobs/{id}/complete runs it in the vault; and then through real jobs
+# completed by brokers on the unix socket: estimates hold claims within the
+# budget (two brokers claiming in parallel get exactly the jobs that fit),
+# spend on completion is recorded once, 100 % refuses claims and leases
+# (403 budget_paused), a resume lets them through again.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_api.sh"
+. "$(dirname "$0")/lib_broker.sh"
 
 SPEND=$BOS_TESTBIN/spend_tool
 PW="budget test $(canary pw)"
@@ -44,7 +49,7 @@ metric() { api GET /metrics | sed -n "s/^$1 //p"; }
 # has JSON FILTER [jq args]: FILTER is true of JSON, which must not be empty.
 has() { local in=$1; shift; [ -n "$in" ] && jq -e "$@" <<<"$in" >/dev/null; }
 
-api_up "$T/s" >/dev/null 2>&1 || { notok "vault starts"; finish; }
+api_up "$T/s" "broker_uid_outreach = $(id -u)" >/dev/null 2>&1 || { notok "vault starts"; finish; }
 check "admin created and signed in" admin_setup alice "$PW"
 
 # ---- set and list ---------------------------------------------------------------------
@@ -62,7 +67,11 @@ out=$(api GET /budgets)
 check "GET /budgets: total first, then by service" jq -e '[.budgets[].service] ==
 	["total","sendgrid","twilio"]' <<<"$out"
 aexp 200 "daily 2^63 - 1 is the largest amount" PUT /budgets/mailgun \
-	'{"daily":9223372036854775807,"currency":"JPY"}'
+	'{"daily":9223372036854775807,"currency":"USD"}'
+aexp 400 "a service budget in JPY while the total is in USD" PUT /budgets/stripe \
+	'{"daily":500,"currency":"JPY"}'
+aexp 400 "the total in EUR while services are in USD" PUT /budgets/total \
+	'{"monthly":100000,"currency":"EUR"}'
 check "  and is kept exactly" has "$(budget mailgun)" '.daily == 9223372036854775807'
 aexp 200 "a budget of 0" PUT /budgets/openai '{"daily":0,"currency":"USD"}'
 check "  pauses at once" has "$(budget openai)" '.state == "paused"'
@@ -193,5 +202,96 @@ check "audit: the bad ones are recorded as invalid" jq -e '[.records[] |
 out=$(api GET "/credentials/audit?action=budget_resume&limit=1000")
 check "audit: the resume, allowed, and the refused ones" jq -e '[.records[] | select(.decision ==
 	"allow")] | length == 1' <<<"$out"
+# ---- real jobs: estimates, two brokers in parallel, spend on completion ---------------------
+B1=$(broker_add outreach b-one); B2=$(broker_add outreach b-two)
+check "two outreach brokers" bash -c "[[ '$B1' == bos_b_* && '$B2' == bos_b_* ]]"
+aexp 200 "mailgun: a daily budget of 10.00 USD" PUT /budgets/mailgun '{"daily":1000,"currency":"USD"}'
+N=10
+for i in $(seq $N); do
+	J[$i]=$(job_add mailgun "\"estimate\":{\"amount\":150,\"currency\":\"USD\"}")
+done
+check "$N verify jobs for mailgun, each estimated at 1.50 USD" bash -c "[ \$(printf '%s\n' ${J[*]} |
+	grep -c '^jb_') = $N ]"
+# claimer TOKEN FILE: claim until the vault hands out nothing (204), one status a line.
+claimer() {
+	local tok=$1 out=$2 st
+	for _ in $(seq $((N + 2))); do
+		st=$(curl -s -o "$out.$RANDOM$RANDOM" -w '%{http_code}' --max-time 20 \
+			--unix-socket "$S/vault.sock" -H "Authorization: Bearer $tok" \
+			-H 'Content-Type: application/json' -X POST \
+			--data-binary '{"kinds":["verify"],"wait":0}' http://vault/jobs/claim)
+		echo "$st" >>"$out"
+		[ "$st" = 200 ] || break
+	done
+}
+mkdir -p "$T/c1" "$T/c2"
+claimer "$B1" "$T/c1/st" & p1=$!
+claimer "$B2" "$T/c2/st" & p2=$!
+wait $p1 $p2
+got=$(cat "$T/c1/st" "$T/c2/st" | grep -c '^200$')
+check "two brokers claiming in parallel got exactly 6 jobs (6 x 1.50 <= 10.00 < 7 x 1.50), got $got" \
+	test "$got" = 6
+check "  both brokers stopped on 204 (nothing that fits), none got an error" bash -c \
+	"test \$(cat '$T/c1/st' '$T/c2/st' | grep -vc '^200$') = 2 && ! grep -qv '^20[04]$' '$T/c1/st' '$T/c2/st'"
+check "  each claim was handed out once" bash -c "test \$(cat '$T'/c[12]/st.* | jq -r '.job.id // empty' |
+	sort -u | wc -l) = 6"
+check "  the vault agrees: 6 claimed" has "$(api GET "/jobs?state=claimed")" \
+	'[.jobs[] | select(.service == "mailgun")] | length == 6'
+check "  and 4 queued" has "$(api GET "/jobs?state=queued")" \
+	'[.jobs[] | select(.service == "mailgun")] | length == 4'
+check "  the log says why the others were not handed out" grep -q 'not handed out: budget' "$T/vault.log"
+
+# Complete five of the claimed jobs with their real cost; keep one claimed for a lease later.
+mapfile -t CL < <(cat "$T"/c[12]/st.* | jq -r 'select(.job) | "\(.job.id) \(.job.claim)"')
+tok_of() { grep -qx "$1" < <(cat "$T"/c1/st.* | jq -r '.job.id // empty') && echo "$B1" || echo "$B2"; }
+for k in 0 1 2 3 4; do
+	read -r jid cl <<<"${CL[$k]:-}"
+	code=$(breq "$(tok_of "$jid")" POST "/jobs/$jid/complete" \
+		"{\"claim\":\"$cl\",\"result\":{\"ok\":true},\"spend\":{\"amount\":160,\"currency\":\"USD\"}}")
+	echo "$code" >>"$T/complete.st"
+done
+check "five completions with 1.60 USD spend each: 200" test "$(grep -c '^200$' "$T/complete.st")" = 5
+read -r jid cl <<<"${CL[0]}"
+code=$(breq "$(tok_of "$jid")" POST "/jobs/$jid/complete" \
+	"{\"claim\":\"$cl\",\"result\":{\"ok\":true},\"spend\":{\"amount\":160,\"currency\":\"USD\"}}")
+check "completing the first again: 200, duplicate" has "$code $(cat "$T/b.json")" \
+	--raw-input 'startswith("200 ") and (.[4:] | fromjson | .duplicate == true)'
+check "  spent today 8.00 USD, not 9.60: recorded once" has "$(budget mailgun)" '.spent_today == 800'
+check "  80 %: the budget_warning alert for mailgun" has "$(alerts open)" --arg k \
+	"budget80:mailgun:daily:$DAY" '[.alerts[] | select(.dedup_key == $k)] | length == 1'
+read -r jid cl <<<"${CL[4]}"
+code=$(breq "$B1" POST /jobs/claim '{"kinds":["verify"],"wait":0}')
+check "the queued jobs still do not fit (8.00 spent + 1.50 claimed + 1.50 > 10.00): 204" \
+	test "$code" = 204
+read -r jid cl <<<"${CL[5]}"
+code=$(breq "$(tok_of "$jid")" POST "/jobs/$jid/complete" \
+	"{\"claim\":\"$cl\",\"result\":{\"ok\":true},\"spend\":{\"amount\":5,\"currency\":\"EUR\"}}")
+check "completion with spend in EUR: 400" test "$code" = 400
+check "  currency_mismatch, conversion does not exist yet" has "$(cat "$T/b.json")" \
+	'.error.code == "currency_mismatch" and (.error.message | test("conversion does not exist yet"))'
+check "  the job is still claimed" test "$(jstate "$jid")" = claimed
+check "  nothing spent" has "$(budget mailgun)" '.spent_today == 800'
+MG=$(api POST /credentials '{"name":"mailgun-main","type":"api_key","service":"mailgun","secret":"mg-secret"}' | jq -r .id)
+code=$(breq "$(tok_of "$jid")" POST /leases "{\"credential\":\"$MG\",\"purpose\":\"verify\",\"job\":\"$jid\"}")
+check "a lease for the claimed job while mailgun is under its budget: 201" test "$code" = 201
+# A job without an estimate fits any budget that is not paused: it is handed out past the
+# queued ones that do not fit, and its completion takes mailgun to 100 %.
+JX=$(job_add mailgun)
+claim "$B1" 0
+check "a job without an estimate is handed out (past the ones that do not fit)" \
+	test "$CST $JOB" = "200 $JX"
+code=$(breq "$B1" POST "/jobs/$JX/complete" \
+	"{\"claim\":\"$CLAIM\",\"result\":{\"ok\":true},\"spend\":{\"amount\":200,\"currency\":\"USD\"}}")
+check "its completion spends 2.00 USD: 200" test "$code" = 200
+check "  mailgun paused" has "$(budget mailgun)" '.state == "paused" and .day_percent == 100'
+code=$(breq "$(tok_of "$jid")" POST /leases "{\"credential\":\"$MG\",\"purpose\":\"verify\",\"job\":\"$jid\"}")
+check "  a lease now: 403 budget_paused" test "$code $(bcode)" = "403 budget_paused"
+code=$(breq "$B2" POST /jobs/claim '{"kinds":["verify"],"wait":0}')
+check "  a claim now: 204, nothing handed out" test "$code" = 204
+aexp 200 "resume mailgun" POST /budgets/mailgun/resume
+code=$(breq "$(tok_of "$jid")" POST /leases "{\"credential\":\"$MG\",\"purpose\":\"verify\",\"job\":\"$jid\"}")
+check "  a lease again: 201" test "$code" = 201
+code=$(breq "$B2" POST /jobs/claim '{"kinds":["verify"],"wait":0}')
+check "  and the queued jobs are handed out again (the day is resumed)" test "$code" = 200
 check "no error in the vault's log" bash -c "! grep -E 'error:|internal' '$T/vault.log'"
 finish

@@ -193,6 +193,30 @@ test_currency_codes(void **state)
 	assert_int_equal(currency_format(1234, 2, buf, 4), -1);
 }
 
+/* format then parse gives the amount back, for every exponent, over random amounts. */
+static void
+test_amount_round_trip(void **state)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	char buf[32];
+	int64_t v, back;
+	int i, exp;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		v = (int64_t)(x >> (i % 63 + 1));   /* every magnitude, 0 .. 2^63 - 1 */
+		exp = i % 5;
+		assert_int_equal(currency_format(v, exp, buf, sizeof(buf)), 0);
+		back = -1;
+		if (currency_parse_amount(buf, exp, &back) != 0 || back != v)
+			fail_msg("amount %lld, exponent %d: formatted '%s', parsed back %lld",
+			    (long long)v, exp, buf, (long long)back);
+	}
+}
+
 static void
 test_percent(void **state)
 {
@@ -323,6 +347,39 @@ test_currency_mismatch(void **state)
 		b.service = BUDGET_TOTAL;
 		assert_int_equal(budget_put(t->s, &b, T0, &err), -1);
 	}
+}
+
+/* A service's budget and the total's share one currency, whichever is set first. */
+static void
+test_budget_total_currency(void **state)
+{
+	struct test_ctx *t = *state;
+	struct budget_set b = { "sendgrid", 100, BUDGET_NONE, "EUR", "alice" };
+	struct bos_err err = { 0 };
+	struct budget_info info;
+	char reason[BUDGET_REASON_SIZE];
+
+	budget_ok(t->s, BUDGET_TOTAL, 1000, BUDGET_NONE, "USD", T0);
+	assert_int_equal(budget_put(t->s, &b, T0, &err), -1);
+	assert_int_equal(err.code, BOS_E_INVALID);
+	assert_non_null(strstr(err.msg, "the total budget is in USD"));
+	assert_int_equal(budget_get(t->s, "sendgrid", T0, &info, &err), -1);
+	budget_ok(t->s, "sendgrid", 100, BUDGET_NONE, "USD", T0);
+	b.service = BUDGET_TOTAL;
+	assert_int_equal(budget_put(t->s, &b, T0, &err), -1);
+	assert_non_null(strstr(err.msg, "the sendgrid budget is in USD"));
+	/* The total alone may change its amounts; a service alone, its own. */
+	budget_ok(t->s, BUDGET_TOTAL, 2000, BUDGET_NONE, "USD", T0);
+	budget_ok(t->s, "sendgrid", 200, BUDGET_NONE, "USD", T0);
+	/* Paused by the total: resuming the service says to resume the total. */
+	budget_ok(t->s, BUDGET_TOTAL, 100, BUDGET_NONE, "USD", T0);
+	assert_int_equal(spend(t->s, "tc1", "twilio", 100, "USD", T0), SPEND_RECORDED);
+	assert_int_equal(budget_paused(t->s, "sendgrid", T0, reason, sizeof(reason), &err), 1);
+	assert_int_equal(budget_resume(t->s, "sendgrid", "alice", T0, &err), -1);
+	assert_int_equal(err.code, BOS_E_EXISTS);
+	assert_non_null(strstr(err.msg, "resume total"));
+	assert_int_equal(budget_resume(t->s, BUDGET_TOTAL, "alice", T0, &err), 0);
+	assert_int_equal(budget_paused(t->s, "sendgrid", T0, reason, sizeof(reason), &err), 0);
 }
 
 static void
@@ -525,6 +582,13 @@ test_claim_check(void **state)
 	assert_int_equal(budget_claim_check(t->s, "mailgun", 1, "USD", T0, reason, sizeof(reason),
 	    &err), 1);
 	assert_non_null(strstr(reason, "total daily"));
+	/* Claimed estimates whose sum passes int64: refused, not an error. */
+	job_claimed(t, "jb_aaaaaaaaaaaaaaaaaaaaaaaaa4", "sendgrid", INT64_MAX, "USD", "claimed");
+	job_claimed(t, "jb_aaaaaaaaaaaaaaaaaaaaaaaaa5", "sendgrid", INT64_MAX, "USD", "claimed");
+	assert_int_equal(budget_claim_check(t->s, "sendgrid", 1, "USD", T0, reason,
+	    sizeof(reason), &err), 1);
+	assert_int_equal(budget_claim_check(t->s, "mailgun", 1, "USD", T0, reason,
+	    sizeof(reason), &err), 1);
 	/* Paused: refused even without an estimate. */
 	assert_int_equal(spend(t->s, "c1", "sendgrid", 500, "USD", T0), SPEND_RECORDED);
 	assert_int_equal(budget_claim_check(t->s, "sendgrid", 0, NULL, T0, reason,
@@ -612,6 +676,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_currency_codes),
+		cmocka_unit_test(test_amount_round_trip),
 		cmocka_unit_test(test_percent),
 		cmocka_unit_test(test_days),
 		cmocka_unit_test_setup_teardown(test_spend_bad_input, setup, teardown),
@@ -619,6 +684,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_spend_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_currency_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_put_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_budget_total_currency, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_warn_pause_raise, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_monthly_and_total, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),

@@ -140,7 +140,6 @@ api_alert_move(struct vault *v, struct http_req *r, const char *verb)
 		return api_alert_fail(r, &err);
 	if (o == NULL)
 		return -1;
-	http_req_audit_resource(r, "/alerts/%s", id);
 	return http_reply_json(r, 200, o);
 }
 

@@ -8,6 +8,7 @@
  */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "api/api.h"
@@ -395,29 +396,36 @@ api_cost_range(struct vault *v, struct http_req *r, char from[SPEND_DAY_SIZE],
 	return 0;
 }
 
-/* The entries by service, then currency (the keys sort so). */
+static int
+api_cost_key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The entries by service, then currency (the keys "SERVICE CURRENCY" sort so). */
 static json_t *
 api_cost_sorted(json_t *by_key)
 {
-	const char *keys[1024];
-	size_t n = 0, i, j;
-	const char *k, *tmp;
-	json_t *e, *arr = json_array();
+	size_t n = json_object_size(by_key), i = 0;
+	const char **keys, *k;
+	json_t *e, *arr;
 
+	if ((arr = json_array()) == NULL || n == 0)
+		return arr;
+	if ((keys = calloc(n, sizeof(*keys))) == NULL) {
+		json_decref(arr);
+		return NULL;
+	}
 	json_object_foreach(by_key, k, e)
-		if (n < BOS_ARRAY_LEN(keys))
-			keys[n++] = k;
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
-			tmp = keys[j];
-			keys[j] = keys[j - 1];
-			keys[j - 1] = tmp;
-		}
-	for (i = 0; arr != NULL && i < n; i++)
+		keys[i++] = k;
+	qsort(keys, n, sizeof(*keys), api_cost_key_cmp);
+	for (i = 0; i < n; i++)
 		if (json_array_append(arr, json_object_get(by_key, keys[i])) != 0) {
 			json_decref(arr);
-			return NULL;
+			arr = NULL;
+			break;
 		}
+	free(keys);
 	return arr;
 }
 

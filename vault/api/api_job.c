@@ -20,6 +20,7 @@
 #include "auth/auth.h"
 #include "auth/authz.h"
 #include "clock.h"
+#include "store/broker.h"
 #include "store/cred.h"
 #include "store/job.h"
 #include "json_alloc.h"
@@ -402,6 +403,25 @@ api_job_claim_parse(struct http_req *r, struct api_claim *c)
 }
 
 /*
+ * A broker revoked while its claim waited gets nothing from then on: the
+ * long poll looks at the broker row again under the lock of each look, so no
+ * claim starts after a revocation committed (the next request is refused by
+ * auth_check anyway). 0 live, -1 with BOS_E_REVOKED (or a database error).
+ */
+static int
+api_job_broker_live(struct vault *v, const char *broker_id, struct bos_err *err)
+{
+	struct broker_info b;
+
+	if (broker_get(v->st.store, broker_id, &b, err) != 0)
+		return -1;
+	if (b.revoked_at != 0)
+		return bos_err_set(err, BOS_E_REVOKED, "broker %s was revoked while it waited",
+		    broker_id);
+	return 0;
+}
+
+/*
  * One look: 1 a job was claimed (*j), 0 none is there, -1 the answer (an
  * error) was queued. A claimable job found by the dry run is claimed inside
  * the request's audit transaction; once joined, the request ends with this
@@ -418,7 +438,8 @@ api_job_claim_try(struct api_claim *c, struct job_claim_req *q, struct job_info 
 	bos_err_clear(&err);
 	q->dry_run = 1;
 	vault_db_lock(v);
-	rc = job_claim(v->st.store, q, vault_now(v), j, &err);
+	if ((rc = api_job_broker_live(v, q->broker_id, &err)) == 0)
+		rc = job_claim(v->st.store, q, vault_now(v), j, &err);
 	vault_db_unlock(v);
 	if (rc == 1) {
 		if (http_req_audit_join(c->r) != 0)
@@ -426,11 +447,16 @@ api_job_claim_try(struct api_claim *c, struct job_claim_req *q, struct job_info 
 		*joined = 1;
 		q->dry_run = 0;
 		vault_db_lock(v);
-		rc = job_claim(v->st.store, q, vault_now(v), j, &err);
+		if ((rc = api_job_broker_live(v, q->broker_id, &err)) == 0)
+			rc = job_claim(v->st.store, q, vault_now(v), j, &err);
 		vault_db_unlock(v);
 	}
-	if (rc < 0)
+	if (rc < 0 && err.code == BOS_E_REVOKED) {
+		if (http_reply_error(c->r, 401, "unauthenticated", "this broker was revoked") != 0)
+			log_err("request %s: cannot answer 401", http_req_id(c->r));
+	} else if (rc < 0) {
 		(void)api_job_fail_err(c->r, &err);
+	}
 	return rc;
 }
 

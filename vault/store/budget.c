@@ -212,25 +212,37 @@ budget_paused(struct store *s, const char *service, int64_t now, char *reason, s
 	return 0;
 }
 
-/* Estimates of the jobs in state 'claimed' of service (NULL: all) in currency. */
+/*
+ * Estimates of the jobs in state 'claimed' of service (NULL: all) in currency,
+ * added here and saturated at INT64_MAX: estimates are not bounded the way the
+ * ledger is, and SQLite's sum() would fail the claim on an overflow instead of
+ * refusing it.
+ */
 static int
 budget_claimed(struct store *s, const char *service, const char *currency, int64_t *out,
     struct bos_err *err)
 {
 	sqlite3_stmt *st;
+	int rc;
 
-	if (store_stmt(s, "SELECT coalesce(sum(estimate_amount), 0) FROM jobs WHERE state = "
-	    "'claimed' AND estimate_currency = ?2 AND (?1 IS NULL OR service = ?1)", &st, err) != 0)
+	*out = 0;
+	if (store_stmt(s, "SELECT estimate_amount FROM jobs WHERE state = 'claimed' AND"
+	    " estimate_currency = ?2 AND (?1 IS NULL OR service = ?1)", &st, err) != 0)
 		return -1;
 	if ((service != NULL ? sqlite3_bind_text(st, 1, service, -1, SQLITE_TRANSIENT) :
 	    sqlite3_bind_null(st, 1)) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 2, currency, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW) {
+	    sqlite3_bind_text(st, 2, currency, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+		store_stmt_done(s, st);
+		return store_err_db(s, "summing the estimates of claimed jobs", err);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (__builtin_add_overflow(*out, sqlite3_column_int64(st, 0), out))
+			*out = INT64_MAX;
+	if (rc != SQLITE_DONE) {
 		store_err_db(s, "summing the estimates of claimed jobs", err);
 		store_stmt_done(s, st);
 		return -1;
 	}
-	*out = sqlite3_column_int64(st, 0);
 	store_stmt_done(s, st);
 	return 0;
 }
@@ -464,6 +476,40 @@ budget_check_month_currency(struct store *s, const struct budget_set *b, int64_t
 	return 0;
 }
 
+/*
+ * The total and the services' budgets share one currency: a spend is checked
+ * against both, so two currencies would refuse every spend of that service.
+ */
+static int
+budget_check_total_currency(struct store *s, const struct budget_set *b, struct bos_err *err)
+{
+	char other[SPEND_SERVICE_MAX + 1], cur[8];
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_stmt(s, "SELECT service, currency FROM budgets WHERE currency != ?1 AND"
+	    " service != ?2 AND (?2 = 'total' OR service = 'total') LIMIT 1", &st, err) != 0)
+		return -1;
+	if (sqlite3_bind_text(st, 1, b->currency, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, b->service, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
+		store_err_db(s, "reading the budgets' currencies", err);
+		store_stmt_done(s, st);
+		return -1;
+	}
+	if (rc == SQLITE_ROW && (budget_copy_col(st, 0, other, sizeof(other)) != 0 ||
+	    budget_copy_col(st, 1, cur, sizeof(cur)) != 0)) {
+		store_stmt_done(s, st);
+		return bos_err_set(err, BOS_E_CORRUPT, "a stored budget does not fit its fields");
+	}
+	store_stmt_done(s, st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return bos_err_set(err, BOS_E_INVALID, "the %s budget is in %s: a budget in %s for %s "
+	    "could not be counted against it (conversion does not exist yet)", other, cur,
+	    b->currency, b->service);
+}
+
 static int
 budget_bind_limit(sqlite3_stmt *st, int i, int64_t v)
 {
@@ -512,8 +558,8 @@ budget_put(struct store *s, const struct budget_set *b, int64_t now, struct bos_
 
 	if (budget_check(b, err) != 0 || store_begin(s, err) != 0)
 		return -1;
-	r = budget_check_month_currency(s, b, now, err) != 0 || budget_write(s, b, now, err) != 0 ?
-	    -1 : 0;
+	r = budget_check_month_currency(s, b, now, err) != 0 ||
+	    budget_check_total_currency(s, b, err) != 0 || budget_write(s, b, now, err) != 0 ? -1 : 0;
 	return budget_finish(s, r, err);
 }
 
@@ -627,6 +673,10 @@ budget_resume(struct store *s, const char *service, const char *by, int64_t now,
 	budget_periods(&b, now, p);
 	day = b.daily != BUDGET_NONE && !p[0].resumed && info.spent_day >= b.daily;
 	month = b.monthly != BUDGET_NONE && !p[1].resumed && info.spent_month >= b.monthly;
+	if (!day && !month && !budget_is_total(service) &&
+	    (rc = budget_paused(s, service, now, NULL, 0, err)) != 0)
+		return rc < 0 ? -1 : bos_err_set(err, BOS_E_EXISTS, "the %s budget is not paused, "
+		    "the total budget is: resume total (or raise it)", service);
 	if (!day && !month)
 		return bos_err_set(err, BOS_E_EXISTS, "the %s budget is not paused", service);
 	if (store_stmt(s, "UPDATE budgets SET resumed_day = CASE WHEN ?2 THEN ?3 ELSE resumed_day"

@@ -27,7 +27,7 @@
 
 struct store;
 
-#define BUDGET_TOTAL "total"          /* the budget over every service */
+#define BUDGET_TOTAL SPEND_TOTAL       /* the budget over every service */
 #define BUDGET_REASON_SIZE 256
 #define BUDGET_WARN_PERCENT 80
 #define BUDGET_NONE (-1)              /* no daily or no monthly limit */

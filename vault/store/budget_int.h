@@ -1,6 +1,8 @@
 /*
  * What the ledger (spend.c) asks of budgets (budget.c) while it records a
- * spend, inside the spend's transaction. Nothing else includes this.
+ * spend, inside the spend's transaction. Nothing else includes this. It is
+ * a header of its own so that the ledger does not include budget.h, which
+ * includes spend.h: the include graph of vault/ stays without circles.
  */
 #ifndef BOS_BUDGET_INT_H
 #define BOS_BUDGET_INT_H

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "store/alert.h"
 #include "store/budget.h"
+#include "store/card.h"
 #include "store/spend.h"
 #include "json_alloc.h"
 #include "log.h"
@@ -194,6 +195,9 @@ job_idem_check(const char *k, struct bos_err *err)
 		    (k[i] >= '0' && k[i] <= '9') || strchr("._:-", k[i]) != NULL))
 			return bos_err_set(err, BOS_E_INVALID, "'idempotency_key' may contain only "
 			    "letters, digits and . _ : -");
+	if (card_text_has_pan(k))
+		return bos_err_set(err, BOS_E_INVALID, "'idempotency_key' must not contain a card "
+		    "number" CARD_TEXT_HINT);
 	return 0;
 }
 
@@ -205,6 +209,9 @@ job_params_check(const char *p, struct bos_err *err)
 	if (n > JOB_PARAMS_MAX || n < 2 || p[0] != '{')
 		return bos_err_set(err, BOS_E_INVALID, "'params' must be a JSON object of at most "
 		    "%d bytes", JOB_PARAMS_MAX);
+	if (card_text_has_pan(p))
+		return bos_err_set(err, BOS_E_INVALID, "'params' must not contain a card number"
+		    CARD_TEXT_HINT);
 	return 0;
 }
 
@@ -375,7 +382,7 @@ job_list(struct store *s, const char *state, const char *kind, unsigned limit,
 	if ((j = malloc(sizeof(*j))) == NULL)
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory listing jobs");
 	if (store_stmt(s, JOB_COLS "WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2)"
-	    " ORDER BY created_at DESC, id LIMIT ?7", &st, err) != 0)
+	    " ORDER BY created_at DESC, rowid DESC LIMIT ?7", &st, err) != 0)
 		goto out;
 	if (job_bind_text(st, 1, state) != SQLITE_OK || job_bind_text(st, 2, kind) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 7, limit) != SQLITE_OK) {
@@ -611,8 +618,8 @@ job_claim_locked(struct store *s, const struct job_claim_req *q, int64_t now,
 		goto out;
 	if (job_select(s, q->dry_run ?
 	    JOB_COLS "WHERE (state = 'queued' AND not_before <= ?7) OR (state = 'claimed'"
-	    " AND visible_until <= ?7) ORDER BY created_at, id" :
-	    JOB_COLS "WHERE state = 'queued' AND not_before <= ?7 ORDER BY created_at, id",
+	    " AND visible_until <= ?7) ORDER BY created_at, rowid" :
+	    JOB_COLS "WHERE state = 'queued' AND not_before <= ?7 ORDER BY created_at, rowid",
 	    now, &e, err) != 0)
 		goto out;
 	r = 0;
@@ -693,6 +700,9 @@ job_result_check(const char *result, struct bos_err *err)
 	if (n < 2 || n > JOB_RESULT_MAX || result[0] != '{')
 		return bos_err_set(err, BOS_E_INVALID, "'result' must be a JSON object of at most "
 		    "%d bytes", JOB_RESULT_MAX);
+	if (card_text_has_pan(result))
+		return bos_err_set(err, BOS_E_INVALID, "'result' must not contain a card number"
+		    CARD_TEXT_HINT);
 	return 0;
 }
 
@@ -761,6 +771,9 @@ job_error_check(const char *e, struct bos_err *err)
 	for (i = 0; i < n; i++)
 		if ((unsigned char)e[i] < 0x20 || e[i] == 0x7f)
 			return bos_err_set(err, BOS_E_INVALID, "'error' must be printable text");
+	if (card_text_has_pan(e))
+		return bos_err_set(err, BOS_E_INVALID, "'error' must not contain a card number"
+		    CARD_TEXT_HINT);
 	return 0;
 }
 

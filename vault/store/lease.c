@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include "store/card.h"
 #include "log.h"
 #include "randid.h"
 #include "store/store.h"
@@ -29,6 +30,9 @@ lease_purpose_check(const char *purpose, struct bos_err *err)
 	for (i = 0; i < n; i++)
 		if ((unsigned char)purpose[i] < 0x20 || (unsigned char)purpose[i] > 0x7e)
 			return bos_err_set(err, BOS_E_INVALID, "'purpose' must be printable ASCII");
+	if (card_text_has_pan(purpose))
+		return bos_err_set(err, BOS_E_INVALID, "'purpose' must not contain a card number"
+		    CARD_TEXT_HINT);
 	return 0;
 }
 

@@ -7,8 +7,6 @@
 #include <time.h>
 #include "currency.h"
 #include "log.h"
-#include "store/alert.h"
-#include "store/budget.h"
 #include "store/budget_int.h"
 #include "store/store.h"
 
@@ -270,9 +268,9 @@ spend_check_args(const char *job_id, const char *service, int64_t amount, const 
 {
 	if (spend_job_id_check(job_id, err) != 0 || spend_service_check(service, err) != 0)
 		return -1;
-	if (strcmp(service, BUDGET_TOTAL) == 0)
+	if (strcmp(service, SPEND_TOTAL) == 0)
 		return bos_err_set(err, BOS_E_INVALID, "service '%s' is reserved: it names the "
-		    "budget over every service", BUDGET_TOTAL);
+		    "budget over every service", SPEND_TOTAL);
 	if (amount <= 0)
 		return bos_err_set(err, BOS_E_INVALID, "a spend amount must be a positive integer "
 		    "of minor units");

@@ -22,6 +22,8 @@ struct store;
 #define SPEND_DAY_SIZE 11             /* "YYYY-MM-DD" + NUL */
 #define SPEND_MONTH_SIZE 8            /* "YYYY-MM" + NUL */
 #define SPEND_JOB_ID_MAX 64
+/* The name the budget over every service is kept under (budget.h): no service's. */
+#define SPEND_TOTAL "total"
 
 /* 1 when code is three upper-case letters naming an ISO 4217 currency, else 0. */
 int spend_currency_known(const char *code);
