@@ -7,7 +7,7 @@
 # oversized answer. Each job's end state in the vault is checked (done with
 # ok true/false and the status, queued again no sooner than Retry-After,
 # dead after its attempts with a job_dead alert, dead at once for a refused
-# redirect) and the stub's log shows each credential arrived in its
+# redirect or a credential revoked after the job was queued) and the stub's log shows each credential arrived in its
 # provider's exact form, as often as expected. Then the secrets (canaries)
 # are in neither broker's log, the vault's log, the audit trail, nor the
 # memory of either broker between jobs (tests/tools/memscan, as root).
@@ -93,14 +93,17 @@ for p in $PROVIDERS; do
 	cred "$p" ok ok && cred "$p" bad 401 && cred "$p" forbidden 403 && cred "$p" limited 429 120 &&
 		cred "$p" down 500 && made=$((made + 5))
 done
-cred sendgrid redirect 302 && cred sendgrid big big && cred sendgrid hour 429 3600 && made=$((made + 3))
-check "28 credentials stored, each secret a canary the stub knows ($made)" test "$made" -eq 28
+cred sendgrid redirect 302 && cred sendgrid big big && cred sendgrid hour 429 3600 &&
+	cred sendgrid revoked ok && made=$((made + 4))
+check "29 credentials stored, each secret a canary the stub knows ($made)" test "$made" -eq 29
 n=0
 for p in $PROVIDERS; do
 	job "$p" ok && job "$p" bad && job "$p" forbidden && job "$p" limited 3 && job "$p" down 2 && n=$((n + 5))
 done
-job sendgrid redirect && job sendgrid big && job sendgrid hour 3 && n=$((n + 3))
-check "28 verify jobs queued ($n)" test "$n" -eq 28
+job sendgrid redirect && job sendgrid big && job sendgrid hour 3 && job sendgrid revoked && n=$((n + 4))
+check "29 verify jobs queued ($n)" test "$n" -eq 29
+api DELETE "/credentials/${CRED[sendgrid.revoked]}" >/dev/null
+check "one of them names a credential revoked after the job was queued" test "$(st)" = 200
 
 # ---- the brokers run them ----------------------------------------------------------------
 "$BROKER" outreach --config "$T/out.conf" >"$T/out.log" 2>&1 & OPID=$!; bg_track $OPID
@@ -116,6 +119,7 @@ settled() {
 for _ in $(seq 120); do settled && break; sleep 0.5; done
 check "all jobs settled within 60 s" settled
 jget() { api GET "/jobs/${JOBS[$1]}" | jq -c .job; }
+kc() { local c=${SECRET[$1.$2]}; [ "$1" = twilio ] && c="$SID:$c"; stub_count ".key == \"$(stub_kid "$c")\" and .problems == []"; }
 for p in $PROVIDERS; do
 	j=$(jget "$p.ok")
 	check "$p ok: done, result {ok: true, status: 200, latency_ms}" jq -e \
@@ -141,6 +145,10 @@ check "sendgrid 302: dead at once (a redirect is refused, not retried)" jq -e \
 j=$(jget sendgrid.big)
 check "sendgrid oversized answer: dead at once" jq -e \
 	'.state == "dead" and (.error | test("larger than"))' <<<"$j" || echo "# $j"
+j=$(jget sendgrid.revoked)
+check "a revoked credential: the lease is refused (credential_revoked), the job dead at once" jq -e \
+	'.state == "dead" and .attempts == 1 and (.error | test("credential_revoked"))' <<<"$j" || echo "# $j"
+check "and nothing was sent to the provider with it" test "$(kc sendgrid revoked)" -eq 0
 j=$(jget sendgrid.hour)
 check "sendgrid 429 with Retry-After: 3600: the broker asks for the vault's longest backoff (300 s)" jq -e \
 	'.state == "queued" and ((.not_before | sub("\\.[0-9]+Z$"; "Z") | fromdate) - (.updated_at | sub("\\.[0-9]+Z$"; "Z") | fromdate) >= 299)' <<<"$j" ||
@@ -150,7 +158,6 @@ check "each dead job raised a job_dead alert (7)" \
 	test "$(jq '[.alerts[] | select(.kind == "job_dead")] | length' <<<"$al")" -ge 7
 
 # The stub saw each credential in its provider's exact form, as often as expected.
-kc() { local c=${SECRET[$1.$2]}; [ "$1" = twilio ] && c="$SID:$c"; stub_count ".key == \"$(stub_kid "$c")\" and .problems == []"; }
 for p in $PROVIDERS; do
 	check "$p: the stub got the ok, 401, 403 and 429 credentials once each, the 500 twice" \
 		test "$(kc $p ok)$(kc $p bad)$(kc $p forbidden)$(kc $p limited)$(kc $p down)" = 11112
