@@ -10,7 +10,10 @@
 # Positive: the real work runs under the filter: a thread, clone3 -> ENOSYS,
 # a signal handler, /etc/hosts, getaddrinfo in a thread (files, then a name
 # server), an HTTPS verify call against the provider stub, a claim over a
-# unix socket. The real bos-broker: filter mode and no new privileges in
+# unix socket. A provider's real host resolving to an internal address
+# (loopback, private, link-local, metadata, CGNAT, unspecified, IPv6 ULA and
+# link-local, v4-mapped loopback) is refused at connect time, with a control
+# at a public address. The real bos-broker: filter mode and no new privileges in
 # /proc/PID/status, the test base URLs logged as warnings, SIGTERM -> exit 0
 # with one line. Its configuration's refusals: plain http, a base URL off
 # loopback, a base URL without test_ca_file, a token file others can read,
@@ -70,6 +73,32 @@ VSOCK=$T/vault.sock
 "$STUB_PY" "$STUB_DIR_SRC/vault_no_job.py" "$VSOCK" & bg_track $!
 for _ in $(seq 50); do [ -S "$VSOCK" ] && break; sleep 0.1; done
 check "broker profile: a claim over the unix socket (HTTP, 204)" "$PROBE" claim "$VSOCK"
+
+# SSRF (SECURITY.md "Brokers and the outside world"): a provider's real host
+# that resolves to an internal address is refused at connect time, inside the
+# sandbox. /etc/hosts is replaced in a private mount namespace (root only).
+CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+if [ "$(id -u)" -eq 0 ] && [ -r "$CA_BUNDLE" ] && unshare -m true 2>/dev/null; then
+	# hosts_probe ADDRESS CONNECTOR: broker_probe prod with every provider host at ADDRESS.
+	hosts_probe() {
+		echo "$1 api.sendgrid.com api.twilio.com api.stripe.com api.mailgun.net api.openai.com" >"$T/hosts"
+		unshare -m bash -c "mount --bind '$T/hosts' /etc/hosts &&
+			timeout 30 '$PROBE' prod '$2' '$CA_BUNDLE' probe-key-0123" >"$T/p.out" 2>&1
+	}
+	set -- 127.0.0.1:sendgrid 10.1.2.3:twilio 172.16.0.9:stripe 192.168.1.1:mailgun \
+		169.254.169.254:openai 100.64.0.1:sendgrid 0.0.0.0:sendgrid ::1:stripe fe80::1:openai \
+		fd00::1:mailgun ::ffff:127.0.0.1:twilio
+	for pair in "$@"; do
+		hosts_probe "${pair%:*}" "${pair##*:}"; rc=$?
+		check "SSRF: ${pair##*:}'s host at ${pair%:*} is refused as internal (in the sandbox)" \
+			test "$rc" -eq 0 || sed 's/^/# /' "$T/p.out"
+	done
+	hosts_probe 192.0.2.10 sendgrid
+	check "control: at a public address (TEST-NET-1) the call is attempted (a network error, not refused)" \
+		bash -c "grep -q 'outcome 2 status 0 network error' '$T/p.out'" || sed 's/^/# /' "$T/p.out"
+else
+	ok "SSRF by name resolution: skipped (needs root, unshare -m and $CA_BUNDLE)"
+fi
 
 # The real bos-broker: its config, a token file, the stubs for every connector.
 TOK=$("$PROBE" new-token)

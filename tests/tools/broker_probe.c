@@ -18,6 +18,10 @@
  * (a SIGTERM handler runs and returns), resolve HOST (getaddrinfo in a
  * thread: /etc/hosts, then the name servers of /etc/resolv.conf).
  *
+ * SSRF: prod CONNECTOR CAFILE KEY (the connector's production host, no test
+ * base URL; exit 0 when the call is refused because that host resolved to
+ * an internal address).
+ *
  * Helpers: kind (prints sandbox_kind()), new-token (a well-formed bos_b_ token).
  *
  * Path confinement: read-etc (/etc/hostname, /etc/passwd: must fail with
@@ -244,6 +248,38 @@ pr_https(const char *url, const char *ca, size_t ca_len, const char *key)
 	return r.outcome == VERIFY_OK ? 0 : 1;
 }
 
+/*
+ * A connector with no test base URL: its production host, the CA bundle
+ * read before the sandbox. Prints the outcome and error; 0 when the call was
+ * refused because the host's address is internal (what the test expects
+ * after pointing the host at one through /etc/hosts).
+ */
+static int
+pr_prod(const char *name, const char *ca, size_t ca_len, const char *key)
+{
+	const struct connector *c = connector_find(name);
+	struct broker_config conf;
+	struct provider p;
+	struct verify_result r;
+	struct broker_lease l;
+	struct bos_err err;
+
+	if (c == NULL || broker_config_init(&conf, "outreach", &err) != 0)
+		return PROBE_USAGE;
+	p = (struct provider){ 3, 5, ca, ca_len, NULL, 0, &conf, NULL, NULL, 60 };
+	memset(&l, 0, sizeof(l));
+	(void)snprintf(l.account_sid, sizeof(l.account_sid), "AC0123456789abcdef0123456789abcdef");
+	l.secret_cap = strlen(key) + 1;
+	if ((l.secret = secmem_alloc(l.secret_cap)) == NULL)
+		return PROBE_SETUP;
+	memcpy(l.secret, key, l.secret_cap);
+	(void)c->verify(&p, c, &l, &r);
+	broker_lease_wipe(&l);
+	printf("broker_probe: prod %s: outcome %d status %ld %s\n", name, (int)r.outcome, r.status,
+	    r.error);
+	return r.outcome == VERIFY_ERROR && strstr(r.error, "internal") != NULL ? 0 : 1;
+}
+
 static int
 pr_claim(struct vault_link *v)
 {
@@ -335,6 +371,8 @@ main(int argc, char **argv)
 	/* What needs files is read before the sandbox, as bos-broker does. */
 	if (strcmp(a, "https") == 0 && (argc != 5 || (ca = pr_slurp(argv[3], &ca_len)) == NULL))
 		return PROBE_USAGE;
+	if (strcmp(a, "prod") == 0 && (argc != 5 || (ca = pr_slurp(argv[3], &ca_len)) == NULL))
+		return PROBE_USAGE;
 	if (strcmp(a, "claim") == 0 && (argc != 3 || vault_link_new(argv[2], tok, &v, &err) != 0))
 		return PROBE_USAGE;
 	json_object_seed(0);
@@ -351,6 +389,12 @@ main(int argc, char **argv)
 		return pr_read(argc > 2 ? argv[2] : "/etc/hostname");
 	if (strcmp(a, "https") == 0) {
 		int r = pr_https(argv[2], ca, ca_len, argv[4]);
+
+		free(ca);
+		return r;
+	}
+	if (strcmp(a, "prod") == 0) {
+		int r = pr_prod(argv[2], ca, ca_len, argv[4]);
 
 		free(ca);
 		return r;
