@@ -74,6 +74,7 @@ static int
 bc_override(struct broker_config *c, const char *name, const char *url, struct bos_err *err)
 {
 	struct broker_override *o;
+	size_t n;
 
 	if (provider_test_url_ok(url, err) != 0)
 		return bos_err_wrap(err, "base_url.%s", name);
@@ -83,6 +84,9 @@ bc_override(struct broker_config *c, const char *name, const char *url, struct b
 	if (bc_copy(o->connector, sizeof(o->connector), name) != 0 ||
 	    bc_copy(o->url, sizeof(o->url), url) != 0)
 		return bos_err_set(err, BOS_E_CONFIG, "base_url.%s: too long", name);
+	/* Paths start with '/': drop the base's trailing slashes. */
+	for (n = strlen(o->url); n > 8 && o->url[n - 1] == '/'; n--)
+		o->url[n - 1] = '\0';
 	c->noverrides++;
 	return 0;
 }

@@ -34,7 +34,8 @@ check "bosctl cred add: three credentials (one with metadata.account_sid)" test 
 
 {
 	echo "vault_socket = $S/vault.sock"; echo "test_ca_file = $STUB_CA"; echo "claim_wait = 2"
-	for p in sendgrid twilio stripe mailgun openai; do eval "echo \"base_url.$p = https://127.0.0.1:\$STUB_PORT_$p\""; done
+	# A trailing slash on a base URL is dropped (the stub checks the exact path).
+	for p in sendgrid twilio stripe mailgun openai; do eval "echo \"base_url.$p = https://127.0.0.1:\$STUB_PORT_$p/\""; done
 } >"$T/broker.conf"
 CREDENTIALS_DIRECTORY=$T/creds "$BROKER" outreach --config "$T/broker.conf" >"$T/broker.log" 2>&1 &
 BPID=$!; bg_track $BPID

@@ -111,7 +111,7 @@ conf() {  # conf FILE [extra lines...]: a complete test config, plus extra lines
 		echo "test_ca_file = $STUB_CA"
 		echo "claim_wait = 1"
 		for p in sendgrid twilio stripe mailgun openai; do
-			eval "echo \"base_url.$p = https://127.0.0.1:\$STUB_PORT_$p\""
+			eval "echo \"base_url.$p = https://127.0.0.1:\$STUB_PORT_$p/\""
 		done
 		for l in "$@"; do echo "$l"; done
 	} >"$f"
