@@ -150,7 +150,7 @@ check "ob-two completes it: 200" test "$s:$(jstate "$JV")" = 200:done
 # ---- long polls hold no slot --------------------------------------------------------------
 check "nothing is queued for outreach now" test "$(api GET '/jobs?state=queued' | jq '.jobs | length')" = 0
 pids=()
-for i in $(seq 8); do
+for i in $(seq 9); do
 	curl -s -o "$T/lp.$i" -w '%{http_code}' --max-time 30 --unix-socket "$S/vault.sock" -X POST \
 		-H "Authorization: Bearer $TOK" -H 'Content-Type: application/json' \
 		--data-binary '{"kinds":["verify"],"wait":2}' http://vault/jobs/claim >"$T/lp.$i.st" &
@@ -162,8 +162,8 @@ h=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --unix-socket "$S/vault.
 l=$(curl -s -o "$T/lj.json" -w '%{http_code}' --max-time 5 --unix-socket "$S/vault.sock" \
 	-H "Authorization: Bearer $SESSION" http://vault/jobs)
 d=$(since "$t0")
-check "8 claims waiting (4 slots): /health and an admin's GET /jobs on the socket answer 200 at once (${d} s)" \
-	bash -c "[ '$h:$l' = 200:200 ] && [ \$(echo '$d < 2' | bc) = 1 ]"
+check "8 claims waiting (4 slots, a 9th refused): /health and an admin's GET /jobs on the socket answer 200 at once (${d} s)" \
+	bash -c "[ '$h:$l' = 200:200 ] && [ \$(echo '$d < 3' | bc) = 1 ]"
 check "the vault counts 8 waiting claims as requests in progress, not as busy slots" \
 	bash -c "! grep -q '\"busy\"' '$T/lj.json'"
 t0=$(now)
@@ -174,8 +174,10 @@ check "a new job is claimed by a waiter within 1.5 s (${d} s)" \
 	bash -c "[ '$(jstate "$JW")' = claimed ] && [ \$(echo '$d < 1.5' | bc) = 1 ]"
 for p in "${pids[@]}"; do wait "$p"; done
 n200=$(cat "$T"/lp.*.st | grep -o 200 | wc -l); n204=$(cat "$T"/lp.*.st | grep -o 204 | wc -l)
-check "of the 8 long polls one got the job, 7 got 204 at the end of their wait" test "$n200:$n204" = 1:7
-for i in $(seq 8); do jq -r '.job.claim // empty' "$T/lp.$i" 2>/dev/null; done >"$T/lp.claim"
+n503=$(cat "$T"/lp.*.st | grep -o 503 | wc -l)
+check "of 9 long polls of one broker, 8 waited (one got the job, 7 got 204 at the end of their wait) and the 9th was told 503 busy (8 a broker)" \
+	test "$n200:$n204:$n503" = 1:7:1
+for i in $(seq 9); do jq -r '.job.claim // empty' "$T/lp.$i" 2>/dev/null; done >"$T/lp.claim"
 s=$(complete "$TOK" "$JW" "$(head -1 "$T/lp.claim")")
 check "its claim completes" test "$s" = 200
 

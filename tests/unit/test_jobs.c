@@ -335,6 +335,28 @@ test_claim_complete(void **state)
 	assert_int_equal(k.finished_at, T0 + 70);
 }
 
+/* Jobs a broker may not have cannot hide one it may: 40 older stripe jobs, then sendgrid. */
+static void
+test_claim_pages(void **state)
+{
+	struct test_ctx *t = *state;
+	const struct job_claim_req q = { verify_only, 1, t->b1, VIS, 0, refuse_stripe, NULL };
+	char id[JOB_ID_SIZE], key[32];
+	struct job_info j;
+	struct bos_err err = { 0 };
+	int i;
+
+	reset_queue(t->s);
+	for (i = 0; i < 40; i++) {
+		(void)snprintf(key, sizeof(key), "stripe-%d", i);
+		job_ok(t->s, "stripe", key, 0, id, T0);
+	}
+	job_ok(t->s, "sendgrid", "behind-40", 0, id, T0 + 1);
+	assert_int_equal(job_claim(t->s, &q, T0 + 2, &j, &err), 1);
+	assert_string_equal(j.id, id);
+	reset_queue(t->s);
+}
+
 /* A spend the ledger refuses rolls the completion back. */
 static void
 test_complete_rolls_back(void **state)
@@ -565,6 +587,7 @@ main(void)
 		cmocka_unit_test(test_brokers),
 		cmocka_unit_test(test_job_create),
 		cmocka_unit_test(test_claim_complete),
+		cmocka_unit_test(test_claim_pages),
 		cmocka_unit_test(test_complete_rolls_back),
 		cmocka_unit_test(test_claim_budget),
 		cmocka_unit_test(test_fail_backoff_dead),

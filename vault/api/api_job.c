@@ -498,19 +498,28 @@ api_job_claim(struct vault *v, struct http_req *r)
 			break;
 		/* Nothing yet: wait without the lock and without a slot (the one first). */
 		if (!waiting) {
-			if (vault_jobs_enter(v) != 0)
-				break;      /* too many waiting already: answered now, as empty */
+			if (vault_jobs_enter(v, q.broker_id) != 0) {
+				rc = 2;     /* too many waiting already */
+				break;
+			}
 			waiting = 1;
 			http_req_slot_release(r);
 		}
 		vault_jobs_wait(v, gen, now + 1000 < deadline ? now + 1000 : deadline);
 	}
 	if (waiting)
-		vault_jobs_leave(v);
-	if (rc >= 0)
+		vault_jobs_leave(v, q.broker_id);
+	if (rc == 2) {
+		/* A broker that asks again at once would spin: it is told when to come back. */
+		http_req_add_header(r, "Retry-After", "1");
+		rc = http_reply_error(r, 503, "busy", "too many claims are waiting (at most %d, %d "
+		    "of one broker); retry in a second", VAULT_JOB_WAITERS_MAX,
+		    VAULT_JOB_WAITERS_PER_BROKER);
+	} else if (rc >= 0) {
 		rc = api_job_claim_answer(r, j, rc == 1);
-	else
+	} else {
 		rc = 0;     /* the error was answered */
+	}
 	free(j);
 	return rc;
 }

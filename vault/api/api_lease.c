@@ -222,6 +222,24 @@ api_lease_answer(struct http_req *r, const struct cred_meta *m, const char *id,
 	return http_reply_json_secret(r, 201, o);
 }
 
+/*
+ * The secret could not be read (the HSM, or the batch rolled back while it
+ * was decrypted): a lease that handed nothing out is ended at once, so that
+ * no record says a secret left when it did not. When the batch rolled back
+ * the row is gone already and this finds nothing, which is fine.
+ */
+static void
+api_lease_void(struct vault *v, const char *id, int64_t now)
+{
+	struct bos_err err;
+
+	bos_err_clear(&err);
+	vault_db_lock(v);
+	if (lease_end(v->st.store, id, NULL, "vault: the secret was not read", now, &err) != 0)
+		log_info("lease %s: not ended after the failed read: %s", id, err.msg);
+	vault_db_unlock(v);
+}
+
 int
 api_lease_create(struct vault *v, struct http_req *r)
 {
@@ -249,9 +267,10 @@ api_lease_create(struct vault *v, struct http_req *r)
 	    q.ttl);
 	bos_err_clear(&err);
 	if (api_cred_decrypt(v, r, m.id, 0, &secret, &len, &err) != 0) {
-		cred_meta_free(&m);
+		api_lease_void(v, id, now);
 		http_req_audit_reason(r, "lease %s of credential %s for job %s: not read: %s", id,
 		    m.id, q.job, err.msg);
+		cred_meta_free(&m);
 		return http_reply_bos_err(r, &err);
 	}
 	log_info("request %s: broker %s leased credential %s for job %s (lease %s, %u s)",

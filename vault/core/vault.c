@@ -2,7 +2,9 @@
 #include "core/vault.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include "clock.h"
 #include "log.h"
@@ -58,13 +60,38 @@ vault_jobs_gen(struct vault *v)
 	return g;
 }
 
-int
-vault_jobs_enter(struct vault *v)
+/* Under mu: broker's entry, or a free one when add (NULL when there is none). */
+static struct job_waiter *
+vault_jobs_who(struct job_waiters *w, const char *broker, int add)
 {
+	struct job_waiter *free_one = NULL;
+	size_t i;
+
+	for (i = 0; i < VAULT_JOB_WAITERS_MAX; i++) {
+		if (w->who[i].n > 0 && strcmp(w->who[i].broker, broker) == 0)
+			return &w->who[i];
+		if (free_one == NULL && w->who[i].n == 0)
+			free_one = &w->who[i];
+	}
+	if (!add || free_one == NULL)
+		return NULL;
+	(void)snprintf(free_one->broker, sizeof(free_one->broker), "%s", broker);
+	return free_one;
+}
+
+int
+vault_jobs_enter(struct vault *v, const char *broker)
+{
+	struct job_waiter *e;
 	int r = -1;
 
+	if (strlen(broker) >= VAULT_JOB_WAITER_ID_SIZE)
+		return -1;
 	pthread_mutex_lock(&v->jobs.mu);
-	if (v->jobs.n < VAULT_JOB_WAITERS_MAX) {
+	if (v->jobs.n < VAULT_JOB_WAITERS_MAX &&
+	    (e = vault_jobs_who(&v->jobs, broker, 1)) != NULL &&
+	    e->n < VAULT_JOB_WAITERS_PER_BROKER) {
+		e->n++;
 		v->jobs.n++;
 		r = 0;
 	}
@@ -73,11 +100,15 @@ vault_jobs_enter(struct vault *v)
 }
 
 void
-vault_jobs_leave(struct vault *v)
+vault_jobs_leave(struct vault *v, const char *broker)
 {
+	struct job_waiter *e;
+
 	pthread_mutex_lock(&v->jobs.mu);
-	if (v->jobs.n > 0)
+	if ((e = vault_jobs_who(&v->jobs, broker, 0)) != NULL) {
+		e->n--;
 		v->jobs.n--;
+	}
 	pthread_mutex_unlock(&v->jobs.mu);
 }
 

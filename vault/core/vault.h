@@ -37,11 +37,21 @@ struct batches {
  * here, holding neither the database lock nor an in-flight slot, until a
  * job may have come (vault_jobs_signal) or a second passes.
  */
+#define VAULT_JOB_WAITERS_MAX 64      /* claims waiting at once, in all */
+#define VAULT_JOB_WAITERS_PER_BROKER 8 /* ... and of one broker */
+#define VAULT_JOB_WAITER_ID_SIZE 32
+
+struct job_waiter {
+	char broker[VAULT_JOB_WAITER_ID_SIZE]; /* "" when the entry is free */
+	unsigned n;
+};
+
 struct job_waiters {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;         /* CLOCK_MONOTONIC */
 	uint64_t gen;              /* under mu: one more at each signal */
-	unsigned n;                /* under mu: brokers waiting */
+	unsigned n;                /* under mu: claims waiting */
+	struct job_waiter who[VAULT_JOB_WAITERS_MAX]; /* under mu: per broker */
 };
 
 struct vault {
@@ -83,16 +93,17 @@ struct vault {
 void vault_clock_start(struct vault *v);
 int64_t vault_now(const struct vault *v);
 
-/* At most this many brokers wait in POST /jobs/claim at once; more are answered at once. */
-#define VAULT_JOB_WAITERS_MAX 64
-
 /* A job may have become claimable: wake every waiting broker. */
 void vault_jobs_signal(struct vault *v);
 /* The signal count now: pass it to vault_jobs_wait so that no signal is missed. */
 uint64_t vault_jobs_gen(struct vault *v);
-/* Count a waiter in (0), or -1 when VAULT_JOB_WAITERS_MAX wait already; and out. */
-int vault_jobs_enter(struct vault *v) BOS_WUR;
-void vault_jobs_leave(struct vault *v);
+/*
+ * Count a waiting claim of broker in (0), or -1 when VAULT_JOB_WAITERS_MAX
+ * wait already, or VAULT_JOB_WAITERS_PER_BROKER of that broker: one broker
+ * cannot take every place; and out again.
+ */
+int vault_jobs_enter(struct vault *v, const char *broker) BOS_WUR;
+void vault_jobs_leave(struct vault *v, const char *broker);
 /* Wait until a signal after gen, or until the monotonic clock reaches until_ms. */
 void vault_jobs_wait(struct vault *v, uint64_t gen, int64_t until_ms);
 

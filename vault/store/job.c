@@ -20,6 +20,8 @@
 #define JOB_IDEM_PREFIX "idem_"
 #define JOB_IDEM_CHARS 26
 
+_Static_assert(JOB_CANDIDATES_MAX == 32, "the claim's pages say LIMIT 32");
+
 /* The vault's job kinds: the same list as the CHECK of jobs.kind. */
 static const char *const job_kinds[] = { "verify" };
 
@@ -469,9 +471,9 @@ struct job_expired {
 	size_t n;
 };
 
-/* Collect up to JOB_CANDIDATES_MAX rows of sql (?7 = now). */
+/* Collect up to JOB_CANDIDATES_MAX rows of sql (?7 = now, ?8 = offset when it has one). */
 static int
-job_select(struct store *s, const char *sql, int64_t now, struct job_expired *e,
+job_select(struct store *s, const char *sql, int64_t now, int64_t offset, struct job_expired *e,
     struct bos_err *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -480,7 +482,9 @@ job_select(struct store *s, const char *sql, int64_t now, struct job_expired *e,
 	e->n = 0;
 	if (store_stmt(s, sql, &st, err) != 0)
 		return -1;
-	if (sqlite3_bind_int64(st, 7, now) != SQLITE_OK) {
+	if (sqlite3_bind_int64(st, 7, now) != SQLITE_OK ||
+	    (sqlite3_bind_parameter_count(st) >= 8 &&
+	    sqlite3_bind_int64(st, 8, offset) != SQLITE_OK)) {
 		store_err_db(s, "reading jobs", err);
 		goto out;
 	}
@@ -508,19 +512,25 @@ job_expire_locked(struct store *s, int64_t now, unsigned *requeued, unsigned *de
 	size_t i;
 	int d;
 
+	unsigned page;
+
 	if ((e.list = calloc(JOB_CANDIDATES_MAX, sizeof(*e.list))) == NULL)
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory taking back claims");
-	if (job_select(s, JOB_COLS "WHERE state = 'claimed' AND visible_until <= ?7"
-	    " ORDER BY visible_until, id", now, &e, err) != 0) {
-		free(e.list);
-		return -1;
-	}
-	for (i = 0; i < e.n; i++) {
-		if (job_expire_one(s, &e.list[i], now, &d, err) != 0) {
+	/* Each page taken back leaves the selection: the next one starts at 0 again. */
+	for (page = 0, e.n = JOB_CANDIDATES_MAX; page < JOB_SCAN_PAGES &&
+	    e.n == JOB_CANDIDATES_MAX; page++) {
+		if (job_select(s, JOB_COLS "WHERE state = 'claimed' AND visible_until <= ?7"
+		    " ORDER BY visible_until, id", now, 0, &e, err) != 0) {
 			free(e.list);
 			return -1;
 		}
-		(*(d ? dead : requeued))++;
+		for (i = 0; i < e.n; i++) {
+			if (job_expire_one(s, &e.list[i], now, &d, err) != 0) {
+				free(e.list);
+				return -1;
+			}
+			(*(d ? dead : requeued))++;
+		}
 	}
 	free(e.list);
 	return 0;
@@ -608,7 +618,7 @@ job_claim_locked(struct store *s, const struct job_claim_req *q, int64_t now,
     struct job_info *out, struct bos_err *err)
 {
 	struct job_expired e;
-	unsigned rq = 0, dd = 0;
+	unsigned rq = 0, dd = 0, page;
 	size_t i;
 	int ok, r = -1;
 
@@ -616,19 +626,29 @@ job_claim_locked(struct store *s, const struct job_claim_req *q, int64_t now,
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory claiming a job");
 	if (!q->dry_run && job_expire_locked(s, now, &rq, &dd, err) != 0)
 		goto out;
-	if (job_select(s, q->dry_run ?
-	    JOB_COLS "WHERE (state = 'queued' AND not_before <= ?7) OR (state = 'claimed'"
-	    " AND visible_until <= ?7) ORDER BY created_at, rowid" :
-	    JOB_COLS "WHERE state = 'queued' AND not_before <= ?7 ORDER BY created_at, rowid",
-	    now, &e, err) != 0)
-		goto out;
+	/*
+	 * Page through the queue, oldest first, so that jobs this broker may not
+	 * have (another role's services, a paused budget) cannot hide the ones it
+	 * may: at most JOB_SCAN_PAGES pages under the lock.
+	 */
 	r = 0;
-	for (i = 0; i < e.n && r == 0; i++) {
-		if ((ok = job_candidate_ok(s, q, &e.list[i], now, err)) < 0) {
+	for (page = 0, e.n = JOB_CANDIDATES_MAX; r == 0 && page < JOB_SCAN_PAGES &&
+	    e.n == JOB_CANDIDATES_MAX; page++) {
+		if (job_select(s, q->dry_run ?
+		    JOB_COLS "WHERE (state = 'queued' AND not_before <= ?7) OR (state = 'claimed'"
+		    " AND visible_until <= ?7) ORDER BY created_at, rowid LIMIT 32 OFFSET ?8" :
+		    JOB_COLS "WHERE state = 'queued' AND not_before <= ?7 ORDER BY created_at, rowid"
+		    " LIMIT 32 OFFSET ?8", now, (int64_t)page * JOB_CANDIDATES_MAX, &e, err) != 0) {
 			r = -1;
-		} else if (ok == 1) {
-			*out = e.list[i];
-			r = q->dry_run ? 1 : job_take(s, q, now, out, err) == 0 ? 1 : -1;
+			break;
+		}
+		for (i = 0; i < e.n && r == 0; i++) {
+			if ((ok = job_candidate_ok(s, q, &e.list[i], now, err)) < 0) {
+				r = -1;
+			} else if (ok == 1) {
+				*out = e.list[i];
+				r = q->dry_run ? 1 : job_take(s, q, now, out, err) == 0 ? 1 : -1;
+			}
 		}
 	}
  out:

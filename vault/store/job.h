@@ -45,7 +45,8 @@ struct store;
 #define JOB_ATTEMPTS_MAX 100
 #define JOB_BACKOFF_MAX 300           /* seconds */
 #define JOB_VISIBILITY_DEFAULT 120    /* seconds a claim is held without a heartbeat */
-#define JOB_CANDIDATES_MAX 32         /* jobs one claim looks at, oldest first */
+#define JOB_CANDIDATES_MAX 32         /* jobs read at a time (the LIMIT of job.c's pages) */
+#define JOB_SCAN_PAGES 32             /* a claim looks at most at 32 pages: 1024 jobs */
 
 /* 1 when kind is one of the vault's job kinds (a fixed list: "verify"). */
 int job_kind_valid(const char *kind);
