@@ -54,8 +54,10 @@ check "the broker is undumpable: its /proc files belong to root" test "$(stat -c
 echo "$KEY" >"$T/b/canary" && chmod 0644 "$T/b/canary"
 "${AS[@]}" "$BOS_TESTBIN/memscan" "$SL" "$T/b/canary" >/dev/null 2>&1; rc=$?
 check "control: nobody can scan its own plain process's memory (memscan rc $rc)" test "$rc" -le 1
-"${AS[@]}" "$BOS_TESTBIN/memscan" "$BPID" "$T/b/canary" >/dev/null 2>&1; rc=$?
-check "nobody cannot read the broker's memory (memscan rc $rc: no permission)" test "$rc" -eq 2
+# (detect_leaks=0: an ASan memscan leaks on its error path and would exit 1.)
+ASAN_OPTIONS=detect_leaks=0 "${AS[@]}" "$BOS_TESTBIN/memscan" "$BPID" "$T/b/canary" >"$T/ms.out" 2>&1; rc=$?
+check "nobody cannot read the broker's memory (memscan rc $rc: permission denied)" \
+	bash -c "[ $rc -eq 2 ] && grep -q 'Permission denied' '$T/ms.out'"
 check "control: nobody can read its own process's environment" \
 	"${AS[@]}" cat "/proc/$SL/environ"
 check "nobody cannot read the broker's environment" bash -c "! ${AS[*]} cat /proc/$BPID/environ >/dev/null 2>&1"
