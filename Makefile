@@ -308,7 +308,7 @@ install: $(BINS)
 		    systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
 	install -m 0644 systemd/sysusers.d/bos.conf $(DESTDIR)$(SYSUSERSDIR)/bos.conf
-	install -m 0644 systemd/bos.conf.example $(DESTDIR)$(DATADIR)/
+	install -m 0644 systemd/bos.conf.example systemd/broker.conf.example $(DESTDIR)$(DATADIR)/
 	install -m 0644 systemd/dropins/*.conf $(DESTDIR)$(DATADIR)/dropins/
 	install -m 0644 docs/DEPLOY.md $(DESTDIR)$(DOCDIR)/
 

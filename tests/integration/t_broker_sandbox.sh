@@ -180,4 +180,11 @@ timeout 10 "$BROKER" sales --config "$T/broker.conf" --once >"$T/bad.log" 2>&1; 
 check "refused: an unknown role (rc $rc)" bash -c "[ $rc -eq 1 ] && grep -q 'unknown role' '$T/bad.log'"
 "$BROKER" >/dev/null 2>&1; rc=$?
 check "usage: no role is exit 2" test "$rc" -eq 2
+# systemd/broker.conf.example with its settings uncommented (the test-only ones and token_file
+# left out) is accepted: the broker gets as far as looking for its token.
+sed -e 's/^#\([a-z_]* = \)/\1/' -e '/^base_url\|^test_ca_file\|^token_file/d' \
+	systemd/broker.conf.example >"$T/example.conf"
+timeout 10 env -u CREDENTIALS_DIRECTORY "$BROKER" outreach --config "$T/example.conf" --once >"$T/ex.log" 2>&1
+check "systemd/broker.conf.example's settings are all accepted" \
+	bash -c "grep -q 'no token' '$T/ex.log' && [ \$(grep -c '^[a-z]' '$T/example.conf') -ge 8 ]"
 finish
