@@ -227,6 +227,12 @@ check "the ledger has exactly 5 x 7 for them (twilio +35)" test "$(spent twilio)
 vcurl -H "Authorization: Bearer $SESSION" "$URL/credentials/audit/export" >"$T/export"
 vcurl -H "Authorization: Bearer $SESSION" "$URL/credentials/audit/pubkey" | jq -r '.keys[0].pem' >"$T/pub.pem"
 check "bosctl audit verify: the chain verifies after the kill" "$BOSCTL" audit verify "$T/export" --pubkey "$T/pub.pem"
+api GET /metrics >"$T/metrics"
+for st in queued claimed done dead; do
+	want=$(api GET "/jobs?state=$st" | jq '.jobs | length')
+	check "/metrics: bos_jobs{state=\"$st\"} is what GET /jobs lists ($want)" \
+		grep -qx "bos_jobs{state=\"$st\"} $want" "$T/metrics"
+done
 n=$(grep '"action":"job_claim"' "$T/export" | grep -c "$K2")
 check "every claim of a job has its audit record (job $K2: $n, at least 2)" test "$n" -ge 2
 finish

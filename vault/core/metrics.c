@@ -48,6 +48,7 @@ struct metrics {
 	uint64_t commits, commit_requests;
 	struct histogram commit_seconds;
 	long long alerts_open;
+	long long jobs[METRICS_JOB_STATES];
 };
 
 /* A growing text buffer; any failure sticks and makes render return NULL. */
@@ -186,6 +187,19 @@ metrics_set_alerts_open(struct metrics *m, long long n)
 	pthread_mutex_unlock(&m->mu);
 }
 
+void
+metrics_set_jobs(struct metrics *m, const long long n[METRICS_JOB_STATES])
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->mu);
+	for (i = 0; i < METRICS_JOB_STATES; i++)
+		m->jobs[i] = n[i];
+	pthread_mutex_unlock(&m->mu);
+}
+
 /* ---- rendering ---- */
 
 static void BOS_PRINTF(2, 3)
@@ -310,6 +324,10 @@ metrics_render(struct metrics *m)
 	    "request to its durable commit.", &m->commit_seconds);
 	text_add(&t, "# HELP bos_alerts_open Alerts open (neither acknowledged nor resolved).\n"
 	    "# TYPE bos_alerts_open gauge\nbos_alerts_open %lld\n", m->alerts_open);
+	text_add(&t, "# HELP bos_jobs Jobs in the vault's queue, by state.\n# TYPE bos_jobs gauge\n"
+	    "bos_jobs{state=\"queued\"} %lld\nbos_jobs{state=\"claimed\"} %lld\n"
+	    "bos_jobs{state=\"done\"} %lld\nbos_jobs{state=\"dead\"} %lld\n", m->jobs[0], m->jobs[1],
+	    m->jobs[2], m->jobs[3]);
 	pthread_mutex_unlock(&m->mu);
 	if (t.failed) {
 		free(t.p);

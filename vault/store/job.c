@@ -409,6 +409,34 @@ job_list(struct store *s, const char *state, const char *kind, unsigned limit,
 	return r;
 }
 
+int
+job_count_states(struct store *s, long long n[4], struct bos_err *err)
+{
+	static const char *const states[4] = { "queued", "claimed", "done", "dead" };
+	sqlite3_stmt *st = NULL;
+	const char *state;
+	int r = -1, rc, i;
+
+	n[0] = n[1] = n[2] = n[3] = 0;
+	if (store_stmt(s, "SELECT state, count(*) FROM jobs GROUP BY state", &st, err) != 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		state = (const char *)sqlite3_column_text(st, 0);
+		for (i = 0; state != NULL && i < 4; i++)
+			if (strcmp(state, states[i]) == 0)
+				n[i] = sqlite3_column_int64(st, 1);
+	}
+	if (rc != SQLITE_DONE) {
+		store_err_db(s, "counting jobs", err);
+		goto out;
+	}
+	/* success */
+	r = 0;
+ out:
+	store_stmt_done(s, st);
+	return r;
+}
+
 /* ---- dead jobs ------------------------------------------------------------------- */
 
 /* Alert job_dead for j, inside the caller's transaction. */

@@ -100,6 +100,9 @@ struct job_info {
 /* BOS_E_NOTFOUND for an unknown id. */
 int job_get(struct store *s, const char *id, struct job_info *out, struct bos_err *err) BOS_WUR;
 
+/* How many jobs are queued, claimed, done and dead (in that order), for /metrics. */
+int job_count_states(struct store *s, long long n[4], struct bos_err *err) BOS_WUR;
+
 /* Jobs, newest first, at most limit, filtered by state and kind (NULL: any). */
 int job_list(struct store *s, const char *state, const char *kind, unsigned limit,
     int (*cb)(const struct job_info *, void *), void *arg, struct bos_err *err) BOS_WUR;
