@@ -78,6 +78,8 @@ bc_override(struct broker_config *c, const char *name, const char *url, struct b
 
 	if (provider_test_url_ok(url, err) != 0)
 		return bos_err_wrap(err, "base_url.%s", name);
+	if (broker_config_base_url(c, name) != NULL)
+		return bos_err_set(err, BOS_E_CONFIG, "base_url.%s is set twice", name);
 	if (c->noverrides == BOS_ARRAY_LEN(c->overrides))
 		return bos_err_set(err, BOS_E_CONFIG, "too many base_url settings");
 	o = &c->overrides[c->noverrides];

@@ -99,6 +99,7 @@ test_refused(void **state)
 		"base_url.sendgrid = https://10.0.0.1\ntest_ca_file = /x\n",
 		"base_url.sendgrid = https://127.0.0.1:1/?a=b\ntest_ca_file = /x\n",
 		"base_url.sendgrid = https://127.0.0.1:1\n",
+		"test_ca_file = /x\nbase_url.stripe = https://127.0.0.1:1\nbase_url.stripe = https://127.0.0.1:2\n",
 	};
 	struct broker_config c;
 	struct bos_err err;
