@@ -1,5 +1,5 @@
 # BOS: a hardened secrets appliance. Plain GNU make, automatic dependencies.
-#   make            build bos-vaultd, bos-hsmd and bosctl into $(BUILD)/bin
+#   make            build bos-vaultd, bos-hsmd, bosctl and bos-broker into $(BUILD)/bin
 #   make deps       install missing Debian packages (sudo when not root)
 #   make run        start a development vault with state in ./var/dev
 #                   (LISTEN=ADDR:PORT serves HTTPS there instead of 127.0.0.1:8025)
@@ -49,6 +49,9 @@ VAULT_PKGS := sqlcipher libcrypto jansson libmicrohttpd libargon2
 # bosctl alone talks HTTPS as a client and draws QR codes; the vault never links libcurl.
 # bosctl is only a client (issue #13): no SQLCipher, no HSM client, no vault code.
 CLI_PKGS   := libcurl libqrencode libcrypto jansson
+# bos-broker (broker/, docs/BROKERS.md): libcurl to the vault's socket and to
+# providers, jansson, the seccomp sandbox; no vault code.
+BROKER_PKGS := libcurl libcrypto jansson
 pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 # Include paths only; what each program links is chosen per program below.
@@ -81,6 +84,7 @@ HSM_SRCS    := $(filter-out hsm/hsmd_main.c,$(wildcard hsm/*.c))
 # vaultd_main.c alone stays at the top and is linked by bos-vaultd only.
 VAULT_SRCS  := $(wildcard vault/*/*.c)
 CLI_SRCS    := $(wildcard cli/*.c)
+BROKER_SRCS := $(filter-out broker/broker_main.c,$(wildcard broker/*.c))
 TEST_SUPPORT_SRCS := $(wildcard tests/unit/support/*.c)
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 TOOL_SRCS   := $(wildcard tests/tools/*.c)
@@ -99,8 +103,15 @@ LIBPOLICY := $(BUILD)/lib/libpolicy.a
 LIBHSM    := $(BUILD)/lib/libhsm.a
 LIBVAULT  := $(BUILD)/lib/libvault.a
 LIBSANDBOX := $(BUILD)/lib/libsandbox.a
+LIBBROKER := $(BUILD)/lib/libbroker.a
 
-BINS  := $(BUILD)/bin/bos-vaultd $(BUILD)/bin/bos-hsmd $(BUILD)/bin/bosctl
+# bos-broker's sources see common/ and sandbox/ headers only (no vault, policy
+# or shared/ code); the unit tests and tools that call the connectors see broker/.
+$(call obj,$(BROKER_SRCS) broker/broker_main.c): CPPFLAGS := $(filter-out -Ivault -Ipolicy -Ishared \
+	-Itests/unit/support -DSQLITE_HAS_CODEC,$(CPPFLAGS))
+$(call obj,$(UNIT_SRCS) $(TOOL_SRCS)): CPPFLAGS += -Ibroker
+
+BINS  := $(BUILD)/bin/bos-vaultd $(BUILD)/bin/bos-hsmd $(BUILD)/bin/bosctl $(BUILD)/bin/bos-broker
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRCS))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
@@ -139,6 +150,7 @@ $(LIBPOLICY): $(call obj,$(POLICY_SRCS))
 $(LIBHSM): $(call obj,$(HSM_SRCS))
 $(LIBVAULT): $(call obj,$(VAULT_SRCS))
 $(LIBSANDBOX): $(call obj,$(SANDBOX_SRCS))
+$(LIBBROKER): $(call obj,$(BROKER_SRCS))
 $(BUILD)/lib/%.a:
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
@@ -160,12 +172,18 @@ $(BUILD)/bin/bosctl: $(call obj,$(CLI_SRCS)) $(LIBSHARED) $(LIBCOMMON)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(CLI_PKGS))
 
-# Unit tests and test tools link every library; they are not shipped.
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(TEST_SUPPORT_SRCS)) $(LIBVAULT) $(LIBPOLICY) $(LIBSHARED) $(LIBHSM) $(LIBSANDBOX) $(LIBCOMMON)
+# bos-broker links common/ and sandbox/ only (tools/house-rules.sh checks it).
+$(BUILD)/bin/bos-broker: $(call obj,broker/broker_main.c) $(LIBBROKER) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) $(SANDBOX_LIBS) -ldl
-$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBSHARED) $(LIBHSM) $(LIBSANDBOX) $(LIBCOMMON)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(BROKER_PKGS)) $(SANDBOX_LIBS)
+
+# Unit tests and test tools link every library; they are not shipped.
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(TEST_SUPPORT_SRCS)) $(LIBVAULT) $(LIBPOLICY) $(LIBSHARED) $(LIBHSM) $(LIBBROKER) $(LIBSANDBOX) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS) $(BROKER_PKGS)) $(SANDBOX_LIBS) -ldl
+$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBSHARED) $(LIBHSM) $(LIBBROKER) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS) $(CLI_PKGS) libssl) $(SANDBOX_LIBS) -ldl
@@ -211,6 +229,7 @@ BENCH_LIBS_hello_https   = $(call pkg_libs,libmicrohttpd)
 BENCH_LIBS_openloop      = $(call pkg_libs,gnutls) -lpthread
 BENCH_LIBS_argon2_verify = $(call pkg_libs,libargon2)
 BENCH_LIBS_startup       :=
+BENCH_LIBS_lease_rate    = $(call pkg_libs,libcurl) -lpthread
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
@@ -280,7 +299,7 @@ DATADIR     ?= $(PREFIX)/share/bos
 DOCDIR      ?= $(PREFIX)/share/doc/bos
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
-	install -m 0755 $(BUILD)/bin/bos-vaultd $(BUILD)/bin/bosctl $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BUILD)/bin/bos-vaultd $(BUILD)/bin/bosctl $(BUILD)/bin/bos-broker $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(BUILD)/bin/bos-hsmd $(DESTDIR)$(LIBEXECDIR)/
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DATADIR)/dropins $(DESTDIR)$(DOCDIR)
 	for u in bos-vaultd.service bos-vaultd.socket bos-hsmd.service bos-broker@.service; do \
@@ -289,7 +308,7 @@ install: $(BINS)
 		    systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
 	install -m 0644 systemd/sysusers.d/bos.conf $(DESTDIR)$(SYSUSERSDIR)/bos.conf
-	install -m 0644 systemd/bos.conf.example $(DESTDIR)$(DATADIR)/
+	install -m 0644 systemd/bos.conf.example systemd/broker.conf.example $(DESTDIR)$(DATADIR)/
 	install -m 0644 systemd/dropins/*.conf $(DESTDIR)$(DATADIR)/dropins/
 	install -m 0644 docs/DEPLOY.md $(DESTDIR)$(DOCDIR)/
 

@@ -35,6 +35,7 @@ OL_SECONDS=${BENCH_OL_SECONDS:-10}
 OL_CONNS=${BENCH_OL_CONNS:-16}
 NCREDS=${BENCH_CREDS:-100000}
 STARTS=${BENCH_STARTS:-5}
+LEASE_SECONDS=${BENCH_LEASE_SECONDS:-4}
 STRICT=${BENCH_STRICT:-0}
 LUA=$ROOT/bench/wrk.lua
 SOFTHSM_MODULE=${BENCH_PKCS11_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
@@ -46,7 +47,7 @@ SOFTHSM_MODULE=${BENCH_PKCS11_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
 for p in bos-vaultd bos-hsmd bosctl; do
 	[ -x "$BOS_BIN/$p" ] || { echo "bench: $BOS_BIN/$p missing (make all)" >&2; exit 2; }
 done
-for p in p11_unwrap fsync_append hello_https openloop argon2_verify startup; do
+for p in p11_unwrap fsync_append hello_https openloop argon2_verify startup lease_rate; do
 	[ -x "$BENCHBIN/$p" ] || { echo "bench: $BENCHBIN/$p missing" >&2; exit 2; }
 done
 for p in wrk jq curl oathtool softhsm2-util; do
@@ -129,6 +130,8 @@ umask 077
 PORT=$(free_port) || die "no free port"
 URL=https://127.0.0.1:$PORT
 echo "listen = 127.0.0.1:$PORT" >>"$S/bos.conf"
+# A broker of role outreach signs in from this uid (the lease row).
+echo "broker_uid_outreach = $(id -u)" >>"$S/bos.conf"
 
 # ---- limits -----------------------------------------------------------------------
 mkdir -p "$T/hsm/tokens"
@@ -215,6 +218,27 @@ say "sign-ins (password step, argon2id), wrk 5s, 4 connections"
 BENCH_MODE=login BENCH_BODY_FILE=$T/login.json \
 	run_wrk signins 1 4 5 "$URL" --timeout 10s
 
+# Leases, as bos-broker takes them: a broker, a sendgrid credential, a verify
+# job claimed by the broker, then POST /leases on the unix socket in a closed
+# loop (one keep-alive connection, then 4). Each lease's audit record is durable
+# before its secret leaves.
+say "broker leases over the unix socket, ${LEASE_SECONDS}s with 1 and with 4 connections"
+api POST /brokers '{"role":"outreach","name":"bench"}' | jq -r .token >"$T/broker.token"
+grep -q '^bos_b_' "$T/broker.token" || die "POST /brokers: no token"
+LCID=$(api POST /credentials '{"name":"bench-lease","type":"api_key","service":"sendgrid","secret":"SG.bench-lease-0123456789"}' | jq -r .id)
+api POST /jobs "{\"kind\":\"verify\",\"service\":\"sendgrid\",\"credential\":\"$LCID\"}" >/dev/null
+out=$(curl -sS --unix-socket "$S/vault.sock" -X POST -H 'Content-Type: application/json' \
+	-H "Authorization: Bearer $(cat "$T/broker.token")" --data-binary '{"kinds":["verify"],"wait":0}' \
+	http://vault/jobs/claim)
+JID=$(jq -r '.job.id // empty' <<<"$out")
+[ -n "$JID" ] || die "the bench broker could not claim its job: $out"
+printf '{"credential":"%s","purpose":"bench","job":"%s","ttl":30}' "$LCID" "$JID" >"$T/lease.json"
+"$BENCHBIN/lease_rate" "$S/vault.sock" "$T/broker.token" "$T/lease.json" 1 "$LEASE_SECONDS" \
+	>"$T/leases1.json" || die "lease_rate, 1 connection: $(cat "$T/leases1.json")"
+"$BENCHBIN/lease_rate" "$S/vault.sock" "$T/broker.token" "$T/lease.json" 4 "$LEASE_SECONDS" \
+	>"$T/leases4.json" || die "lease_rate, 4 connections: $(cat "$T/leases4.json")"
+say "leases: $(jq -r '"\(.rate)/s, p99 \(.p99_ms) ms"' "$T/leases1.json") (1), $(jq -r '"\(.rate)/s"' "$T/leases4.json") (4)"
+
 have=$((1 + $(jq .requests "$T/writes.json")))
 left=$((NCREDS - have))
 # In runs as long as the last write rate says the rest takes (wrk has no
@@ -265,6 +289,7 @@ jq -n --slurpfile hsm "$T/hsm.json" --slurpfile fs "$T/fsync.json" \
 	--slurpfile reads "$T/reads.json" --slurpfile ol "$T/openloop.json" \
 	--slurpfile writes "$T/writes.json" --slurpfile si "$T/signins.json" \
 	--slurpfile rf "$T/reads_full.json" --slurpfile st "$T/startup.json" \
+	--slurpfile l1 "$T/leases1.json" --slurpfile l4 "$T/leases4.json" \
 	--argjson rss_v "$RSS_V" --argjson rss_h "$RSS_H" --argjson creds "$have" \
 	--argjson wall "$WALL" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 	--arg host "$(uname -srm)" --argjson cpus "$(nproc)" \
@@ -289,6 +314,8 @@ def r(n; lim; tgt; op; unit): {name: n, value: lim, target: tgt, op: op, unit: u
     reads_per_s: $rd.rate, reads_p50_ms: $rd.p50_ms, reads_p99_ms: $rd.p99_ms,
     writes_per_s: $w.rate, writes_p99_ms: $w.p99_ms,
     signins_per_s: $s.rate, signins_p50_ms: $s.p50_ms,
+    leases_per_s: $l1[0].rate, leases_p50_ms: $l1[0].p50_ms, leases_p99_ms: $l1[0].p99_ms,
+    leases4_per_s: $l4[0].rate, leases4_p99_ms: $l4[0].p99_ms,
     half_load: {rate: $o.rate_target, achieved: $o.rate_achieved, conns: $o.conns,
                 p50_ms: $o.p50_ms, p90_ms: $o.p90_ms, p99_ms: $o.p99_ms,
                 p999_ms: $o.p999_ms, max_ms: $o.max_ms},
@@ -320,6 +347,7 @@ row("argon2id verify (t=3, 64 MiB, p=1)"; "\(.limits.argon2id_verify_ms | n) ms"
 row("vault reads (helper token)"; "\(.vault.reads_per_s | n)/s"; "p50 \(.vault.reads_p50_ms | n) ms, p99 \(.vault.reads_p99_ms | n) ms (closed loop)"),
 row("vault writes (admin)"; "\(.vault.writes_per_s | n)/s"; "p99 \(.vault.writes_p99_ms | n) ms"),
 row("vault sign-ins (password step)"; "\(.vault.signins_per_s | n)/s"; "p50 \(.vault.signins_p50_ms | n) ms"),
+row("broker leases (unix socket)"; "\(.vault.leases_per_s | n)/s"; "1 conn, p99 \(.vault.leases_p99_ms | n) ms; 4 conns: \(.vault.leases4_per_s | n)/s, p99 \(.vault.leases4_p99_ms | n) ms"),
 row("reads at half load, open loop"; "p50 \(.vault.half_load.p50_ms | n) ms"; "p99 \(.vault.half_load.p99_ms | n) ms at \(.vault.half_load.achieved | n)/s, \(.vault.half_load.conns) conns"),
 row("reads with \(.vault.credentials) credentials"; "\(.vault.reads_full_per_s | n)/s"; ""),
 row("RSS bos-vaultd"; "\(.vault.rss_vaultd_kib / 1024 | n) MiB"; "\(.vault.credentials) credentials"),

@@ -46,6 +46,11 @@ static const struct bosctl_command bosctl_commands[] = {
 	{ "grant", bosctl_cmd_grant, "give a helper a scoped, expiring token; list, revoke", 0 },
 	{ "token", bosctl_cmd_token, "check a token's format offline", 0 },
 	{ "audit", bosctl_cmd_audit, "read, export and verify (offline) the audit trail", 0 },
+	{ "budget", bosctl_cmd_budget, "set, list and resume the spending limits of services", 0 },
+	{ "cost", bosctl_cmd_cost, "what each service spent on a day or in a range", 0 },
+	{ "alerts", bosctl_cmd_alerts, "list, acknowledge and resolve the vault's alerts", 0 },
+	{ "broker", bosctl_cmd_broker, "register, list and revoke brokers (job runners)", 0 },
+	{ "jobs", bosctl_cmd_jobs, "list and show the jobs of the vault's queue", 0 },
 };
 
 static void

@@ -19,6 +19,7 @@ struct cred_opts {
 	const char *dir, *name, *type, *service, *metadata, *target;
 	int json, reveal;
 	unsigned long version;
+	long wait;           /* verify --wait SECONDS; -1: not given (the default, 60) */
 };
 
 int bosctl_cmd_cred(int argc, char **argv);
@@ -29,11 +30,16 @@ int bosctl_cmd_helper(int argc, char **argv);
 int bosctl_cmd_grant(int argc, char **argv);
 int bosctl_cmd_token(int argc, char **argv);
 int bosctl_cmd_audit(int argc, char **argv);
+int bosctl_cmd_budget(int argc, char **argv);
+int bosctl_cmd_cost(int argc, char **argv);
+int bosctl_cmd_alerts(int argc, char **argv);
+int bosctl_cmd_broker(int argc, char **argv);
+int bosctl_cmd_jobs(int argc, char **argv);
 
 /* What a 'bosctl cred' subcommand does (cmd_cred.c's table names them). */
 enum bosctl_cred_op {
 	BOSCTL_CRED_ADD, BOSCTL_CRED_LIST, BOSCTL_CRED_SHOW, BOSCTL_CRED_UPDATE,
-	BOSCTL_CRED_REVOKE, BOSCTL_CRED_VERSIONS,
+	BOSCTL_CRED_REVOKE, BOSCTL_CRED_VERSIONS, BOSCTL_CRED_VERIFY,
 };
 
 /* 'bosctl cred SUB' (op, named sub) over the vault's API. Returns an exit status. */

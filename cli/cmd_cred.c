@@ -20,6 +20,7 @@ credcmd_usage(FILE *f)
 	    "       bosctl cred update ID|NAME\n"
 	    "       bosctl cred revoke ID|NAME\n"
 	    "       bosctl cred versions ID|NAME\n"
+	    "       bosctl cred verify ID|NAME [--wait SECONDS] [--json]\n"
 	    "\n"
 	    "The commands go through the vault's API ($BOS_ADDR, default\n"
 	    "https://127.0.0.1:8025, or unix:DIR/vault.sock) as the admin signed in with\n"
@@ -31,7 +32,11 @@ credcmd_usage(FILE *f)
 	    "command line. For a card the secret is the card number; only brand, first 6 and\n"
 	    "last 4 digits are kept in clear, and a CVV is refused. 'show' prints metadata;\n"
 	    "'show --reveal' prints only the secret (of --version N, default the current one)\n"
-	    "on standard output.\n"
+	    "on standard output. 'verify' queues a verify job for the credential's service;\n"
+	    "a broker of a role that may claim it (bos-broker, docs/BROKERS.md) makes the\n"
+	    "provider's cheapest authenticated call with it, and bosctl waits for the\n"
+	    "result: it prints ok or failed, the provider's HTTP status and the latency, and\n"
+	    "exits 0 (ok) or 1 (failed, the job died, or no result in time).\n"
 	    "\n"
 	    "  --name NAME         name of the new credential (add)\n"
 	    "  --type TYPE         type of the new credential (add); filter (list)\n"
@@ -39,6 +44,7 @@ credcmd_usage(FILE *f)
 	    "  --metadata JSON     clear-text metadata, a JSON object (add); never a secret\n"
 	    "  --reveal            print the secret alone (show)\n"
 	    "  --version N         which version to reveal (show --reveal)\n"
+	    "  --wait SECONDS      how long verify waits for the result (1-3600, default 60)\n"
 	    "  --json              machine-readable output: one JSON object per line\n");
 }
 
@@ -50,12 +56,14 @@ credcmd_parse(int argc, char **argv, struct cred_opts *o)
 		{ "type", required_argument, NULL, 't' }, { "service", required_argument, NULL, 's' },
 		{ "metadata", required_argument, NULL, 'm' }, { "version", required_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' }, { "reveal", no_argument, NULL, 'r' },
+		{ "wait", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->wait = -1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -69,6 +77,11 @@ credcmd_parse(int argc, char **argv, struct cred_opts *o)
 		case 'v':
 			o->version = strtoul(optarg, &end, 10);
 			if (*end != '\0' || o->version == 0 || o->version > UINT32_MAX)
+				return -1;
+			break;
+		case 'w':
+			o->wait = strtol(optarg, &end, 10);
+			if (*end != '\0' || end == optarg || o->wait < 1 || o->wait > 3600)
 				return -1;
 			break;
 		case 'h': return 1;
@@ -103,6 +116,7 @@ static const struct credcmd_sub credcmd_subs[] = {
 	{ "add", BOSCTL_CRED_ADD }, { "list", BOSCTL_CRED_LIST }, { "show", BOSCTL_CRED_SHOW },
 	{ "get", BOSCTL_CRED_SHOW }, { "update", BOSCTL_CRED_UPDATE },
 	{ "revoke", BOSCTL_CRED_REVOKE }, { "versions", BOSCTL_CRED_VERSIONS },
+	{ "verify", BOSCTL_CRED_VERIFY },
 };
 
 static const struct bosctl_subcmds credcmd_cmd =
@@ -124,5 +138,7 @@ bosctl_cmd_cred(int argc, char **argv)
 		return credcmd_local_gone("--state-dir");
 	if (env != NULL && *env != '\0')
 		return credcmd_local_gone("$BOS_STATE_DIR is set");
+	if (o.wait >= 0 && sub->op != BOSCTL_CRED_VERIFY)
+		return bosctl_usage_fail("cred", "--wait is for 'verify'");
 	return bosctl_cred_api(sub->op, sub->name, &o);
 }

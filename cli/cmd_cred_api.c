@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "bosctl.h"
 #include "cred_name.h"
@@ -449,6 +450,123 @@ credapi_versions(struct http_client *hc, const struct cred_opts *o, struct bos_e
 	return 0;
 }
 
+/* ---- verify (docs/BROKERS.md "bos-broker") -------------------------------------------- */
+
+#define CREDAPI_VERIFY_WAIT_DEFAULT 60
+#define CREDAPI_VERIFY_POLL_MS 500
+
+static int64_t
+credapi_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Queue a verify job for credential m; *id receives the job id. */
+static int
+credapi_verify_queue(struct http_client *hc, const json_t *m, char *id, size_t n,
+    struct bos_err *err)
+{
+	json_t *body = json_pack("{s:s, s:s, s:s}", "kind", "verify", "service",
+	    credapi_str(m, "service"), "credential", credapi_str(m, "id"));
+	struct http_resp resp;
+	int r, k;
+
+	if (body == NULL)
+		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
+	r = http_client_call_ok(hc, "POST", "/jobs", body, &resp, err);
+	json_decref(body);
+	if (r != 0)
+		return -1;
+	k = snprintf(id, n, "%s", bosctl_json_str(json_object_get(resp.json, "job"), "id"));
+	http_resp_free(&resp);
+	return k <= 3 || (size_t)k >= n ? bos_err_set(err, BOS_E_INVALID, "the vault's answer "
+	    "has no job id") : 0;
+}
+
+/* GET /jobs/ID until it is done or dead or the time is up; *job a new reference. */
+static int
+credapi_verify_wait(struct http_client *hc, const char *id, long wait_s, json_t **job,
+    struct bos_err *err)
+{
+	int64_t deadline = credapi_mono_ms() + (int64_t)wait_s * 1000;
+	const struct timespec pause = { 0, CREDAPI_VERIFY_POLL_MS * 1000000L };
+	char path[CRED_API_PATH_MAX];
+	struct http_resp resp;
+	const char *state;
+
+	*job = NULL;
+	if (snprintf(path, sizeof(path), "/jobs/%s", id) >= (int)sizeof(path))
+		return bos_err_set(err, BOS_E_INVALID, "the job id is too long");
+	for (;;) {
+		if (http_client_call_ok(hc, "GET", path, NULL, &resp, err) != 0)
+			return -1;
+		json_decref(*job);
+		*job = json_incref(json_object_get(resp.json, "job"));
+		http_resp_free(&resp);
+		state = bosctl_json_str(*job, "state");
+		if (strcmp(state, "done") == 0 || strcmp(state, "dead") == 0 ||
+		    credapi_mono_ms() >= deadline)
+			return 0;
+		(void)nanosleep(&pause, NULL);
+	}
+}
+
+/* Print the outcome; 0 ok, 1 failed (printed). */
+static int
+credapi_verify_report(const json_t *m, const json_t *job, long wait_s, int json)
+{
+	const json_t *res = json_object_get(job, "result");
+	const char *state = bosctl_json_str(job, "state");
+	int ok = strcmp(state, "done") == 0 && json_is_true(json_object_get(res, "ok"));
+
+	if (json) {
+		bosctl_json_print(job);
+		return ok ? 0 : 1;
+	}
+	if (strcmp(state, "done") == 0)
+		printf("%s: HTTP %lld, %lld ms (credential %s, service %s, job %s)\n",
+		    ok ? "ok" : "failed", credapi_int(res, "status"), credapi_int(res, "latency_ms"),
+		    credapi_str(m, "name"), credapi_str(m, "service"), credapi_str(job, "id"));
+	else if (strcmp(state, "dead") == 0)
+		printf("failed: the job died after %lld attempt(s): %s (job %s)\n",
+		    credapi_int(job, "attempts"), credapi_str(job, "error"), credapi_str(job, "id"));
+	else
+		printf("failed: no result within %ld s: job %s is %s (is a broker running whose role "
+		    "may claim jobs/verify/%s?)\n", wait_s, credapi_str(job, "id"), state,
+		    credapi_str(m, "service"));
+	return ok ? 0 : 1;
+}
+
+static int
+credapi_verify(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
+{
+	long wait_s = o->wait > 0 ? o->wait : CREDAPI_VERIFY_WAIT_DEFAULT;
+	char id[64];
+	json_t *m, *job = NULL;
+	int r;
+
+	if (credapi_find(hc, o->target, &m, err) != 0)
+		return -1;
+	if (strcmp(credapi_str(m, "status"), "active") != 0) {
+		json_decref(m);
+		return bos_err_set(err, BOS_E_INVALID, "credential '%s' is revoked: nothing to verify",
+		    o->target);
+	}
+	if (credapi_verify_queue(hc, m, id, sizeof(id), err) != 0 ||
+	    credapi_verify_wait(hc, id, wait_s, &job, err) != 0) {
+		json_decref(m);
+		json_decref(job);
+		return -1;
+	}
+	r = credapi_verify_report(m, job, wait_s, o->json);
+	json_decref(m);
+	json_decref(job);
+	return r;
+}
+
 /*
  * What each operation runs, whether it needs an ID or NAME, and what a
  * helper token may do: read a secret (show --reveal), write a new version.
@@ -467,6 +585,7 @@ static const struct credapi_op credapi_ops[] = {
 	[BOSCTL_CRED_UPDATE] = { credapi_update, 1, CREDAPI_HELPER },
 	[BOSCTL_CRED_REVOKE] = { credapi_revoke, 1, CREDAPI_ADMIN_ONLY },
 	[BOSCTL_CRED_VERSIONS] = { credapi_versions, 1, CREDAPI_ADMIN_ONLY },
+	[BOSCTL_CRED_VERIFY] = { credapi_verify, 1, CREDAPI_ADMIN_ONLY },
 };
 
 static int
@@ -497,6 +616,8 @@ bosctl_cred_api(enum bosctl_cred_op which, const char *sub, const struct cred_op
 	else
 		r = op->run(hc, o, &err);
 	http_client_free(hc);
+	if (r > 0)
+		return BOSCTL_EXIT_FAIL;     /* verify: "failed" was printed */
 	if (r != 0)
 		return bosctl_fail("%s", err.msg);
 	return BOSCTL_EXIT_OK;

@@ -19,7 +19,7 @@
 #define REASON_ITEM_MAX 72
 
 static const char *const policy_action_names[] = {
-	"read", "create", "update", "delete", "list", "grant", "lease", "audit",
+	"read", "create", "update", "delete", "list", "grant", "lease", "audit", "claim",
 };
 
 const char policy_default_text[] =
@@ -30,12 +30,14 @@ const char policy_default_text[] =
     "#   allow ACTIONS PATTERN [from NETWORKS]\n"
     "#   deny  ACTIONS PATTERN [from NETWORKS]\n"
     "#\n"
-    "# ACTIONS   read, create, update, delete, list, grant, lease, audit, comma-separated,\n"
-    "#           or * for all of them.\n"
+    "# ACTIONS   read, create, update, delete, list, grant, lease, audit, claim,\n"
+    "#           comma-separated, or * for all of them.\n"
     "# PATTERN   a resource path, compared segment by segment:\n"
     "#             credentials/SERVICE/NAME, credentials (the list itself),\n"
     "#             helpers/ID, grants/ACCESSOR, audit, admins/NAME, metrics,\n"
-    "#             session (docs/POLICY.md lists what each route asks).\n"
+    "#             session, brokers/ID, jobs/KIND/SERVICE, leases/ID,\n"
+    "#             budgets/SERVICE, alerts/ID, cost\n"
+    "#             (docs/POLICY.md lists what each route asks).\n"
     "#           * is any one segment, or any part of one (credentials/send*/main);\n"
     "#           ** as the last segment is everything below (credentials/**).\n"
     "#           Put a pattern in double quotes when it has a space.\n"
@@ -46,6 +48,25 @@ const char policy_default_text[] =
     "# Nothing is allowed unless a rule allows it, and a deny that matches wins over\n"
     "# every allow, wherever it is written. Grants that an admin hands to helpers can\n"
     "# never reach further than the admin's own rules.\n"
+    "\n"
+    "# Brokers (docs/BROKERS.md): each role leases the keys of its services and\n"
+    "# claims the verify jobs of the same services, on the local socket only.\n"
+    "[role outreach]\n"
+    "allow lease  credentials/sendgrid/**  from unix\n"
+    "allow lease  credentials/twilio/**    from unix\n"
+    "allow lease  credentials/mailgun/**   from unix\n"
+    "allow claim  jobs/verify/sendgrid     from unix\n"
+    "allow claim  jobs/verify/twilio       from unix\n"
+    "allow claim  jobs/verify/mailgun      from unix\n"
+    "\n"
+    "[role monitor]\n"
+    "allow lease  credentials/stripe/**    from unix\n"
+    "allow lease  credentials/openai/**    from unix\n"
+    "allow claim  jobs/verify/stripe       from unix\n"
+    "allow claim  jobs/verify/openai       from unix\n"
+    "\n"
+    "# Nothing yet.\n"
+    "[role hiring]\n"
     "\n"
     "[role admin]\n"
     "allow *    credentials\n"
@@ -59,6 +80,17 @@ const char policy_default_text[] =
     "allow *    admins/**\n"
     "allow *    metrics\n"
     "allow *    session\n"
+    "allow *    budgets\n"
+    "allow *    budgets/**\n"
+    "allow *    alerts\n"
+    "allow *    alerts/**\n"
+    "allow *    cost\n"
+    "allow *    brokers\n"
+    "allow *    brokers/**\n"
+    "allow *    jobs\n"
+    "allow *    jobs/**\n"
+    "allow *    leases\n"
+    "allow *    leases/**\n"
     "\n"
     "# Examples (remove the # to use one):\n"
     "# Nobody, not even an admin session, reads or leases the payment keys:\n"
@@ -67,8 +99,8 @@ const char policy_default_text[] =
     "# credentials/** above):\n"
     "#   allow *                   credentials/** from 192.0.2.0/24, 2001:db8::/32\n"
     "#\n"
-    "# A broker role: the outreach broker may lease the mail and SMS keys, over the\n"
-    "# local socket only.\n"
+    "# A narrower broker role (each role is defined once: in place of the one\n"
+    "# above): only the mail and SMS keys, and not their verify jobs.\n"
     "# [role outreach]\n"
     "# allow lease                 credentials/sendgrid/* from unix\n"
     "# allow lease                 credentials/twilio/* from unix\n";
@@ -360,7 +392,7 @@ policy_decide(const struct policy_set *ps, const struct policy_principal *p,
 
 /* ---- narrowing ---- */
 
-/* "read, lease": the names of the action bits; buf holds all eight. */
+/* "read, lease": the names of the action bits; buf holds all nine. */
 static void
 actions_text(unsigned actions, char *buf, size_t len)
 {
@@ -371,7 +403,7 @@ actions_text(unsigned actions, char *buf, size_t len)
 		if ((actions & (1u << i)) == 0)
 			continue;
 		n = strlen(policy_action_names[i]);
-		/* 8 names of at most 6 bytes and 7 separators fit in far less than len. */
+		/* 9 names of at most 6 bytes and 8 separators fit in far less than len. */
 		if (used + n + 3 > len)
 			return;
 		if (used > 0) {

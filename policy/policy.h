@@ -33,8 +33,9 @@ enum policy_action {
 	POLICY_GRANT = 1 << 5,
 	POLICY_LEASE = 1 << 6,
 	POLICY_AUDIT = 1 << 7,
+	POLICY_CLAIM = 1 << 8,        /* a broker takes a job: jobs/KIND/SERVICE */
 };
-#define POLICY_ACTIONS_ALL 0xffu
+#define POLICY_ACTIONS_ALL 0x1ffu
 
 /* "read" -> POLICY_READ; 0 when unknown. */
 unsigned policy_action_parse(const char *s, size_t n) BOS_WUR;

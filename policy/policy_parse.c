@@ -36,7 +36,7 @@ struct parse {
 };
 
 static const char parse_action_names[] =
-    "read, create, update, delete, list, grant, lease, audit";
+    "read, create, update, delete, list, grant, lease, audit, claim";
 
 /* "name:line:column: message"; column is 1-based; always returns -1. */
 static int parse_err(struct parse *p, size_t col0, const char *fmt, ...) BOS_PRINTF(3, 4);

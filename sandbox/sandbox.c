@@ -17,6 +17,7 @@ sandbox_profile_name(enum sandbox_profile p)
 	switch (p) {
 	case SANDBOX_VAULT: return "vault";
 	case SANDBOX_HSMD: return "hsmd";
+	case SANDBOX_BROKER: return "broker";
 	}
 	return "unknown";
 }

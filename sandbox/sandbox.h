@@ -23,6 +23,7 @@
 enum sandbox_profile {
 	SANDBOX_VAULT,   /* bos-vaultd after start-up: listeners, bos-hsmd, threads running */
 	SANDBOX_HSMD,    /* bos-hsmd after module load and login, before its request loop */
+	SANDBOX_BROKER,  /* bos-broker after its config, token and CA bundle are read */
 };
 
 /*
@@ -55,7 +56,13 @@ enum sandbox_profile {
 #define SANDBOX_HSMD_TOKENS_KEYGEN (SANDBOX_FS_READ | SANDBOX_FS_WRITE | SANDBOX_FS_TRUNCATE | \
 	SANDBOX_FS_CREATE | SANDBOX_FS_REMOVE)
 
-#define SANDBOX_PATHS_MAX 4
+/*
+ * SANDBOX_BROKER: name resolution's files (/etc/resolv.conf, hosts,
+ * nsswitch.conf, gai.conf, host.conf), read only; nothing else by path.
+ */
+#define SANDBOX_BROKER_DNS_ACCESS SANDBOX_FS_READ
+
+#define SANDBOX_PATHS_MAX 8
 
 struct sandbox_path {
 	int fd;             /* the directory or file, opened before (O_PATH is enough) */
@@ -117,7 +124,7 @@ int sandbox_enter(enum sandbox_profile p, const struct sandbox_args *a, struct b
 /* "seccomp", "seccomp-debug", "seccomp-log" or "null": what sandbox_enter installs. */
 const char *sandbox_kind(void);
 
-/* The profile's name, for messages: "vault", "hsmd". */
+/* The profile's name, for messages: "vault", "hsmd", "broker". */
 const char *sandbox_profile_name(enum sandbox_profile p);
 
 #endif

@@ -11,6 +11,7 @@
 #include "sandbox_impl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <malloc.h>
 #include <sched.h>
@@ -186,6 +187,51 @@ static const struct sb_rule sb_hsmd_rules[] = {
 	{ SCMP_SYS(getsockopt), 2, { SB_EQK(1, SOL_SOCKET), SB_EQK(2, SO_PEERCRED) }, 0 },
 };
 
+/*
+ * bos-broker after start-up (broker/broker_sandbox.c): HTTPS to providers
+ * and plain HTTP to the vault's unix socket through libcurl and OpenSSL,
+ * with libcurl's resolver thread (glibc's getaddrinfo: its files and a UDP
+ * or TCP socket to the name server). No file is opened for writing, no
+ * process is started, no other socket family is made.
+ */
+/* The type bits of socket(2)'s second argument, without SOCK_CLOEXEC and SOCK_NONBLOCK. */
+#define SB_SOCK_TYPE 0xfu
+
+static const int sb_broker[] = {
+	/* libcurl: connections to the vault's socket and to providers, name servers */
+	SCMP_SYS(connect), SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(sendmsg),
+	SCMP_SYS(recvmsg), SCMP_SYS(sendmmsg), SCMP_SYS(getsockopt), SCMP_SYS(setsockopt),
+	SCMP_SYS(getsockname), SCMP_SYS(getpeername), SCMP_SYS(shutdown),
+	/* SIGTERM and SIGINT set a flag in a handler (the loop ends after its job) */
+	SCMP_SYS(rt_sigreturn),
+	/* a leased secret is copied into locked pages (secmem_alloc) and released */
+	SCMP_SYS(mlock), SCMP_SYS(munlock),
+};
+
+static const struct sb_rule sb_broker_rules[] = {
+	/*
+	 * The vault's unix socket and providers over IPv4 and IPv6 (streams),
+	 * name servers (datagrams); every other family or type (raw, packet,
+	 * netlink) kills. The type's flags (SOCK_CLOEXEC, SOCK_NONBLOCK) are
+	 * masked off.
+	 */
+	{ SCMP_SYS(socket), 2, { SB_EQK(0, AF_UNIX), SB_MASK(1, SB_SOCK_TYPE, SOCK_STREAM) }, 0 },
+	{ SCMP_SYS(socket), 2, { SB_EQK(0, AF_INET), SB_MASK(1, SB_SOCK_TYPE, SOCK_STREAM) }, 0 },
+	{ SCMP_SYS(socket), 2, { SB_EQK(0, AF_INET6), SB_MASK(1, SB_SOCK_TYPE, SOCK_STREAM) }, 0 },
+	{ SCMP_SYS(socket), 2, { SB_EQK(0, AF_INET), SB_MASK(1, SB_SOCK_TYPE, SOCK_DGRAM) }, 0 },
+	{ SCMP_SYS(socket), 2, { SB_EQK(0, AF_INET6), SB_MASK(1, SB_SOCK_TYPE, SOCK_DGRAM) }, 0 },
+	/* glibc's resolver sizes a name server's UDP answer with FIONREAD before reading it. */
+	{ SCMP_SYS(ioctl), 1, { SB_EQK(1, FIONREAD) }, 0 },
+	/* libcurl's threaded resolver wakes its caller through a socketpair. */
+	{ SCMP_SYS(socketpair), 1, { SB_EQK(0, AF_UNIX) }, 0 },
+	/*
+	 * Reading only (getaddrinfo: resolv.conf, hosts, nsswitch.conf, gai.conf):
+	 * an open for writing, creating, truncating or appending kills. Which
+	 * files can be read is Landlock's to say (broker_sandbox.c).
+	 */
+	{ SCMP_SYS(openat), 1, { SB_MASK(2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, 0) }, 0 },
+};
+
 struct sb_profile {
 	const int *calls;
 	size_t ncalls;
@@ -198,6 +244,8 @@ static const struct sb_profile sb_profiles[] = {
 	    BOS_ARRAY_LEN(sb_vault_rules) },
 	[SANDBOX_HSMD] = { sb_hsmd, BOS_ARRAY_LEN(sb_hsmd), sb_hsmd_rules,
 	    BOS_ARRAY_LEN(sb_hsmd_rules) },
+	[SANDBOX_BROKER] = { sb_broker, BOS_ARRAY_LEN(sb_broker), sb_broker_rules,
+	    BOS_ARRAY_LEN(sb_broker_rules) },
 };
 
 const char *

@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config libssl-dev libp11-dev libp11-kit-dev softhsm2 o
 libseccomp-dev libsqlcipher-dev sqlcipher libmicrohttpd-dev libgnutls28-dev liboath-dev
 oathtool libargon2-dev libjansson-dev libcurl4-openssl-dev libcmocka-dev libqrencode-dev
 jq curl wrk clang libclang-rt-14-dev binutils strace systemd util-linux openssl
-bsdextrautils iproute2 procps expect"
+bsdextrautils iproute2 procps expect python3"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -11,7 +11,9 @@
 #     symbol (with a control run on bos-vaultd, which must fail the rule);
 #  7. vault/ in rooms: no include circle, and rooms include only rooms below
 #     them (tools/include-graph.sh), with controls showing the check can fail;
-#  8. no test hook in the daemons.
+#  8. no test hook in the daemons;
+#  9. bos-broker links common/ and sandbox/ only: no vault, policy or shared/
+#     code, no SQLCipher, libmicrohttpd or PKCS#11 (with a control on bos-vaultd).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BIN=${BOS_BIN:-build/bin}
@@ -53,7 +55,7 @@ for f in -pie -Wl,-z,relro,-z,now,-z,noexecstack; do
 done
 
 # 3. What the ELF files show.
-for b in bos-vaultd bos-hsmd bosctl; do
+for b in bos-vaultd bos-hsmd bosctl bos-broker; do
 	f=$BIN/$b
 	if [ ! -x "$f" ]; then notok "$b is built"; continue; fi
 	check "$b is PIE" grep -q 'DYN' <<<"$(readelf -h "$f" | grep Type:)"
@@ -91,14 +93,15 @@ check "bos-hsmd links no database library" \
 
 # 5. The sandbox (docs/SANDBOX.md): both daemons enter it, and a plain build
 #    links the seccomp implementation (the null one only with SAN=1 / FUZZ=1).
-for m in vault/vaultd_main.c:SANDBOX_VAULT hsm/hsmd_main.c:SANDBOX_HSMD; do
+for m in vault/vaultd_main.c:SANDBOX_VAULT hsm/hsmd_main.c:SANDBOX_HSMD \
+	broker/broker_sandbox.c:SANDBOX_BROKER; do
 	check "${m%%:*} enters the sandbox (sandbox_enter(${m##*:}, ...))" \
 		grep -q "sandbox_enter(${m##*:}," "${m%%:*}"
 done
 if grep -q -- '-fsanitize' "$BUILD/flags" 2>/dev/null; then
 	ok "daemons link libseccomp: not checked in a sanitizer build (null sandbox)"
 else
-	for b in bos-vaultd bos-hsmd; do
+	for b in bos-vaultd bos-hsmd bos-broker; do
 		[ -x "$BIN/$b" ] || continue
 		check "$b links the seccomp sandbox, not the null one" \
 			bash -c "nm -D '$BIN/$b' | grep -q ' U seccomp_load'"
@@ -167,6 +170,33 @@ done
 if [ -x "$BUILD/tests/test_hsm_client" ]; then
 	check "control: the test-hook look finds hsm_client_send_raw in test_hsm_client" \
 		bash -c "nm '$BUILD/tests/test_hsm_client' | grep -qE ' hsm_client_send_raw$'"
+fi
+
+# 9. bos-broker (broker/) links common/ and sandbox/ only, like bosctl is only a
+#    client: every secret it sees came through a lease (policy, audit). What
+#    breaks that: a library of the vault's, or a symbol of vault/, policy/ or
+#    shared/ code (vault_link_ is the broker's own client of the vault).
+broker_only() {
+	local f=$1 syms
+	[ -f "$f" ] || { echo "$f is missing"; return; }
+	needed "$f" | grep -Ei 'sqlcipher|sqlite|microhttpd|gnutls|p11|argon2' | sed 's/^/needs /'
+	syms=$(nm "$f" 2>/dev/null | awk 'NF >= 2 {print $NF}')
+	[ -n "$syms" ] || { echo "$f has no symbol table (stripped?)"; return; }
+	grep -E '^(store_|cred_|credname_|hsm_client_|policy_|api_|http_|auditor_|audit_|session_|admin_|vault_)' \
+		<<<"$syms" | grep -v '^vault_link_' | sed 's/\..*//' | sort -u | sed 's/^/symbol /'
+}
+if [ -x "$BIN/bos-broker" ]; then
+	bad=$(broker_only "$BIN/bos-broker")
+	check "bos-broker links common/ and sandbox/ only (no vault, policy or shared/ code or libraries)" \
+		test -z "$bad"
+	[ -z "$bad" ] || echo "$bad" | head -20 | sed 's/^/    /'
+	ctl=$(broker_only "$BIN/bos-vaultd")
+	check "control: the broker-only check fails on bos-vaultd (libraries and vault symbols)" \
+		bash -c "grep -q '^needs ' <<<'$ctl' && grep -q '^symbol store_' <<<'$ctl'"
+	hits=$(grep -nE '#include "(vault|store|api|http|policy|audit|cred_name|auditor)[a-z_/]*\.h"' broker/*.[ch] |
+		grep -v '#include "vault_link.h"' || true)
+	check "broker/ includes no vault, policy or shared/ header" test -z "$hits"
+	[ -z "$hits" ] || echo "$hits" | sed 's/^/    /'
 fi
 
 echo "house-rules: $pass passed, $fail failed"

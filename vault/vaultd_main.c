@@ -498,8 +498,10 @@ vaultd_policy_load(struct vault *v, const char *dir, int dev, struct bos_err *er
 		return -1;
 	if (policy_parse(STATE_POLICY, text, len, &v->policy, msg, sizeof(msg)) != 0)
 		r = bos_err_set(err, BOS_E_CONFIG, "%s", msg);
-	else
+	else {
 		api_policy_warn(v->policy);
+		api_broker_warn_roles(v->policy);
+	}
 	free(text);
 	return r;
 }
@@ -759,6 +761,25 @@ vaultd_maintenance_passed(struct http_passed *lp)
 	lp->tcp_fd = -1;
 }
 
+/*
+ * --dev: a broker role without broker_uid_ROLE in bos.conf may sign in from
+ * the vault's own uid (docs/CONFIG.md), so that a development vault and its
+ * brokers run as one user. Production leaves unset roles unable to sign in.
+ */
+static void
+vaultd_dev_broker_uids(struct vault *v, int dev)
+{
+	size_t i;
+
+	for (i = 0; dev && i < CONFIG_BROKER_ROLES; i++)
+		if (v->st.conf.broker_uid[i] == CONFIG_UID_UNSET) {
+			v->st.conf.broker_uid[i] = v->uid;
+			log_info("--dev: broker_uid_%s is unset: brokers of that role sign in from "
+			    "uid %u, the vault's", i == 0 ? "outreach" : i == 1 ? "monitor" : "hiring",
+			    (unsigned)v->uid);
+		}
+}
+
 static int
 vaultd_open(struct vault *v, const char *dir, const struct vaultd_opts *o,
     const struct http_passed *lp, size_t *count, struct bos_err *err)
@@ -781,6 +802,7 @@ vaultd_open(struct vault *v, const char *dir, const struct vaultd_opts *o,
 	c = &v->st.conf;
 	v->cc = (struct cred_ctx){ v->st.store, v->st.hsm, v->st.kek_version };
 	v->uid = geteuid();
+	vaultd_dev_broker_uids(v, o->dev);
 	if (metrics_new(&v->metrics) != 0 ||
 	    sessions_new(&v->sessions, c->session_idle_seconds, c->session_absolute_seconds) != 0)
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory");

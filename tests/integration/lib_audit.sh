@@ -2,8 +2,9 @@
 # need S, URL, T and, to read the trail, an admin SESSION).
 #
 #   areq METHOD PATH TOKEN [BODY]
-#       one request; TOKEN is a bearer token, "" for none, or "@sock" for the
-#       unix socket without a token. Sets ARS (HTTP status, 000 when curl
+#       one request; TOKEN is a bearer token, "" for none, "@sock" for the
+#       unix socket without a token, or "@sock:TOKEN" for the unix socket with
+#       one (a broker's). Sets ARS (HTTP status, 000 when curl
 #       failed) and ARID (the X-Request-Id response header, "" when none);
 #       the body is in $T/areq.body, the headers in $T/areq.hdr.
 #   audit_fetch FILE
@@ -19,8 +20,9 @@ areq() {
 	local m=$1 p=$2 tok=$3 body=${4-}
 	local a=(-sS -X "$m" -o "$T/areq.body" -D "$T/areq.hdr" -w '%{http_code}' --max-time 30)
 	[ -n "$body" ] && a+=(-H 'Content-Type: application/json' --data-binary "$body")
-	if [ "$tok" = @sock ]; then
+	if [ "${tok%%:*}" = @sock ]; then
 		a+=(--unix-socket "$S/vault.sock")
+		[ "$tok" != @sock ] && a+=(-H "Authorization: Bearer ${tok#@sock:}")
 		p="http://vault$p"
 	else
 		[ -n "$tok" ] && a+=(-H "Authorization: Bearer $tok")

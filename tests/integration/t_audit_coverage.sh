@@ -220,6 +220,127 @@ TABLE=(
 	"DELETE /grants/{accessor}|failed|/grants/@GRANTREV@|admin||500|error|admin|rename:grants"
 	"DELETE /grants/{accessor}|allowed|/grants/@GRANTREV@|admin||200|allow|admin|"
 
+	"GET /budgets|allowed|/budgets|admin||200|allow|admin|"
+	"GET /budgets|denied|/budgets|none||401|deny|anon|"
+	"GET /budgets|denied|/budgets|helper||403|deny|helper|"
+	"GET /budgets|invalid|/budgets?x=1|admin||400|invalid|anon|"
+	"GET /budgets|failed|/budgets|admin||500|error|admin|rename:budgets"
+
+	"PUT /budgets/{service}|allowed|/budgets/cov|admin|{\"daily\":100,\"currency\":\"USD\"}|200|allow|admin|"
+	"PUT /budgets/{service}|denied|/budgets/cov|none|{\"daily\":100,\"currency\":\"USD\"}|401|deny|anon|"
+	"PUT /budgets/{service}|denied|/budgets/cov|helper|{\"daily\":100,\"currency\":\"USD\"}|403|deny|helper|"
+	"PUT /budgets/{service}|invalid|/budgets/cov|admin|{\"daily\":-1,\"currency\":\"USD\"}|400|invalid|admin|"
+	"PUT /budgets/{service}|invalid|/budgets/@HTOK@|admin|{\"daily\":1,\"currency\":\"USD\"}|400|invalid|admin|"
+	"PUT /budgets/{service}|failed|/budgets/cov|admin|{\"daily\":100,\"currency\":\"USD\"}|500|error|admin|rename:budgets"
+
+	"POST /budgets/{service}/resume|denied|/budgets/covp/resume|none||401|deny|anon|"
+	"POST /budgets/{service}/resume|denied|/budgets/covp/resume|helper||403|deny|helper|"
+	"POST /budgets/{service}/resume|invalid|/budgets/nobudget/resume|admin||404|invalid|admin|"
+	"POST /budgets/{service}/resume|invalid|/budgets/@HTOK@/resume|admin||400|invalid|admin|"
+	"POST /budgets/{service}/resume|failed|/budgets/covp/resume|admin||500|error|admin|rename:budgets"
+	"POST /budgets/{service}/resume|allowed|/budgets/covp/resume|admin||200|allow|admin|"
+	"POST /budgets/{service}/resume|invalid|/budgets/covp/resume|admin||409|invalid|admin|"
+
+	"GET /outreach/cost|allowed|/outreach/cost|admin||200|allow|admin|"
+	"GET /outreach/cost|denied|/outreach/cost|none||401|deny|anon|"
+	"GET /outreach/cost|denied|/outreach/cost|helper||403|deny|helper|"
+	"GET /outreach/cost|invalid|/outreach/cost?day=bogus|admin||400|invalid|admin|"
+	"GET /outreach/cost|failed|/outreach/cost|admin||500|error|admin|rename:spend"
+
+	"GET /alerts|allowed|/alerts|admin||200|allow|admin|"
+	"GET /alerts|denied|/alerts|none||401|deny|anon|"
+	"GET /alerts|denied|/alerts|helper||403|deny|helper|"
+	"GET /alerts|invalid|/alerts?state=bogus|admin||400|invalid|admin|"
+	"GET /alerts|failed|/alerts|admin||500|error|admin|rename:alerts"
+
+	"POST /alerts/{id}/ack|denied|/alerts/@ALERT@/ack|none||401|deny|anon|"
+	"POST /alerts/{id}/ack|denied|/alerts/@ALERT@/ack|helper||403|deny|helper|"
+	"POST /alerts/{id}/ack|invalid|/alerts/al_aaaaaaaaaaaaaaaaaaaaaaaaaa/ack|admin||404|invalid|admin|"
+	"POST /alerts/{id}/ack|invalid|/alerts/@HTOK@/ack|admin||404|invalid|admin|"
+	"POST /alerts/{id}/ack|failed|/alerts/@ALERT@/ack|admin||500|error|admin|rename:alerts"
+	"POST /alerts/{id}/ack|allowed|/alerts/@ALERT@/ack|admin||200|allow|admin|"
+
+	"POST /alerts/{id}/resolve|denied|/alerts/@ALERT@/resolve|none||401|deny|anon|"
+	"POST /alerts/{id}/resolve|denied|/alerts/@ALERT@/resolve|helper||403|deny|helper|"
+	"POST /alerts/{id}/resolve|invalid|/alerts/al_aaaaaaaaaaaaaaaaaaaaaaaaaa/resolve|admin||404|invalid|admin|"
+	"POST /alerts/{id}/resolve|failed|/alerts/@ALERT@/resolve|admin||500|error|admin|rename:alerts"
+	"POST /alerts/{id}/resolve|allowed|/alerts/@ALERT@/resolve|admin||200|allow|admin|"
+	"POST /alerts/{id}/resolve|invalid|/alerts/@ALERT@/resolve|admin||409|invalid|admin|"
+
+	# Brokers, leases and jobs (issue #14). A broker (@BTOK@, outreach) talks on the unix
+	# socket; @JOB@ is a sendgrid job it holds with @CLAIM@, @JOB2@ another with @CLAIM2@,
+	# @LEASE@ a lease of it, @BREV@ a broker to revoke.
+	"POST /brokers|allowed|/brokers|admin|{\"role\":\"outreach\",\"name\":\"cov b\"}|201|allow|admin|"
+	"POST /brokers|denied|/brokers|none|{\"role\":\"outreach\"}|401|deny|anon|"
+	"POST /brokers|denied|/brokers|helper|{\"role\":\"outreach\"}|403|deny|helper|"
+	"POST /brokers|invalid|/brokers|admin|{\"role\":\"root\"}|400|invalid|admin|"
+	"POST /brokers|failed|/brokers|admin|{\"role\":\"outreach\"}|500|error|admin|rename:brokers"
+
+	"GET /brokers|allowed|/brokers|admin||200|allow|admin|"
+	"GET /brokers|denied|/brokers|broker||403|deny|anon|"
+	"GET /brokers|invalid|/brokers?x=1|admin||400|invalid|anon|"
+	"GET /brokers|failed|/brokers|admin||500|error|admin|rename:brokers"
+
+	"DELETE /brokers/{id}|denied|/brokers/@BREV@|none||401|deny|anon|"
+	"DELETE /brokers/{id}|invalid|/brokers/bk_aaaaaaaaaaaaaaaaaaaaaaaaaa|admin||404|invalid|admin|"
+	"DELETE /brokers/{id}|invalid|/brokers/@HTOK@|admin||404|invalid|admin|"
+	"DELETE /brokers/{id}|failed|/brokers/@BREV@|admin||500|error|admin|rename:brokers"
+	"DELETE /brokers/{id}|allowed|/brokers/@BREV@|admin||200|allow|admin|"
+
+	"POST /leases|allowed|/leases|broker|{\"credential\":\"c-sg\",\"purpose\":\"cov\",\"job\":\"@JOB@\"}|201|allow|broker|"
+	"POST /leases|denied|/leases|broker|{\"credential\":\"c-a\",\"purpose\":\"cov\",\"job\":\"@JOB@\"}|403|deny|broker|"
+	"POST /leases|denied|/leases|none|{\"credential\":\"c-sg\",\"purpose\":\"cov\",\"job\":\"@JOB@\"}|401|deny|anon|"
+	"POST /leases|invalid|/leases|broker|{\"credential\":\"c-sg\",\"purpose\":\"cov\",\"job\":\"@JOB@\",\"ttl\":0}|400|invalid|broker|"
+	"POST /leases|failed|/leases|broker|{\"credential\":\"c-sg\",\"purpose\":\"cov\",\"job\":\"@JOB@\"}|500|error|broker|rename:leases"
+
+	"GET /leases|allowed|/leases|admin||200|allow|admin|"
+	"GET /leases|denied|/leases|helper||403|deny|helper|"
+	"GET /leases|invalid|/leases?x=1|admin||400|invalid|anon|"
+	"GET /leases|failed|/leases|admin||500|error|admin|rename:leases"
+
+	"DELETE /leases/{id}|denied|/leases/@LEASE@|none||401|deny|anon|"
+	"DELETE /leases/{id}|invalid|/leases/ls_aaaaaaaaaaaaaaaaaaaaaaaaaa|admin||404|invalid|admin|"
+	"DELETE /leases/{id}|failed|/leases/@LEASE@|admin||500|error|admin|rename:leases"
+	"DELETE /leases/{id}|allowed|/leases/@LEASE@|broker||200|allow|broker|"
+
+	"POST /jobs|allowed|/jobs|admin|{\"kind\":\"verify\",\"service\":\"sendgrid\"}|201|allow|admin|"
+	"POST /jobs|denied|/jobs|none|{\"kind\":\"verify\",\"service\":\"sendgrid\"}|401|deny|anon|"
+	"POST /jobs|denied|/jobs|helper|{\"kind\":\"verify\",\"service\":\"sendgrid\"}|403|deny|helper|"
+	"POST /jobs|invalid|/jobs|admin|{\"kind\":\"nope\",\"service\":\"sendgrid\"}|400|invalid|admin|"
+	"POST /jobs|failed|/jobs|admin|{\"kind\":\"verify\",\"service\":\"sendgrid\"}|500|error|admin|rename:jobs"
+
+	"GET /jobs|allowed|/jobs|admin||200|allow|admin|"
+	"GET /jobs|denied|/jobs|helper||403|deny|helper|"
+	"GET /jobs|invalid|/jobs?state=sleeping|admin||400|invalid|admin|"
+	"GET /jobs|failed|/jobs|admin||500|error|admin|rename:jobs"
+
+	"GET /jobs/{id}|allowed|/jobs/@JOB@|admin||200|allow|admin|"
+	"GET /jobs/{id}|denied|/jobs/@JOB@|none||401|deny|anon|"
+	"GET /jobs/{id}|invalid|/jobs/jb_aaaaaaaaaaaaaaaaaaaaaaaaaa|admin||404|invalid|admin|"
+	"GET /jobs/{id}|failed|/jobs/@JOB@|admin||500|error|admin|rename:jobs"
+
+	"POST /jobs/claim|allowed|/jobs/claim|broker|{\"kinds\":[\"verify\"],\"wait\":0}|200|allow|broker|"
+	"POST /jobs/claim|allowed|/jobs/claim|broker|{\"kinds\":[\"verify\"],\"wait\":0}|204|allow|broker|"
+	"POST /jobs/claim|denied|/jobs/claim|admin|{\"kinds\":[\"verify\"],\"wait\":0}|403|deny|anon|"
+	"POST /jobs/claim|invalid|/jobs/claim|broker|{\"kinds\":[\"nope\"]}|400|invalid|broker|"
+	"POST /jobs/claim|failed|/jobs/claim|broker|{\"kinds\":[\"verify\"],\"wait\":0}|500|error|broker|rename:jobs"
+
+	"POST /jobs/{id}/heartbeat|allowed|/jobs/@JOB@/heartbeat|broker|{\"claim\":\"@CLAIM@\"}|200|allow|broker|"
+	"POST /jobs/{id}/heartbeat|denied|/jobs/@JOB@/heartbeat|none|{\"claim\":\"@CLAIM@\"}|401|deny|anon|"
+	"POST /jobs/{id}/heartbeat|invalid|/jobs/@JOB@/heartbeat|broker|{\"claim\":\"x\"}|400|invalid|broker|"
+	"POST /jobs/{id}/heartbeat|invalid|/jobs/@JOB@/heartbeat|broker|{\"claim\":\"@CLAIM2@\"}|409|invalid|broker|"
+	"POST /jobs/{id}/heartbeat|failed|/jobs/@JOB@/heartbeat|broker|{\"claim\":\"@CLAIM@\"}|500|error|broker|rename:jobs"
+
+	"POST /jobs/{id}/complete|denied|/jobs/@JOB@/complete|none|{\"claim\":\"@CLAIM@\",\"result\":{}}|401|deny|anon|"
+	"POST /jobs/{id}/complete|invalid|/jobs/@JOB@/complete|broker|{\"claim\":\"@CLAIM@\"}|400|invalid|broker|"
+	"POST /jobs/{id}/complete|failed|/jobs/@JOB@/complete|broker|{\"claim\":\"@CLAIM@\",\"result\":{}}|500|error|broker|rename:jobs"
+	"POST /jobs/{id}/complete|allowed|/jobs/@JOB@/complete|broker|{\"claim\":\"@CLAIM@\",\"result\":{\"ok\":true}}|200|allow|broker|"
+
+	"POST /jobs/{id}/fail|denied|/jobs/@JOB2@/fail|none|{\"claim\":\"@CLAIM2@\",\"error\":\"e\"}|401|deny|anon|"
+	"POST /jobs/{id}/fail|invalid|/jobs/@JOB2@/fail|broker|{\"claim\":\"@CLAIM2@\"}|400|invalid|broker|"
+	"POST /jobs/{id}/fail|failed|/jobs/@JOB2@/fail|broker|{\"claim\":\"@CLAIM2@\",\"error\":\"e\"}|500|error|broker|rename:jobs"
+	"POST /jobs/{id}/fail|allowed|/jobs/@JOB2@/fail|broker|{\"claim\":\"@CLAIM2@\",\"error\":\"provider 503\"}|200|allow|broker|"
+
 	# Last: a reset of alice ends every session of hers, the admin's included.
 	"POST /admins/{name}/reset|allowed|/admins/alice/reset|admin||200|allow|admin|"
 )
@@ -263,7 +384,7 @@ call() {
 	areq "$@"
 	echo "${ARID:-none} $aud $what" >>"$T/calls"
 }
-init_dev "$T/s" >/dev/null 2>&1 || { notok "init"; finish; }
+init_dev "$T/s" "broker_uid_outreach = $MYUID" >/dev/null 2>&1 || { notok "init"; finish; }
 S=$T/s
 start_vault "$S" "$T/vault.log" || { notok "vault starts"; finish; }
 PW="pw $(canary pw)"; secret "$PW"
@@ -307,6 +428,34 @@ setup_after_admin() {
 		"{\"helper\":\"$HELPER\",\"credentials\":[\"$CRED\"],\"actions\":[\"read\",\"update\"]}"
 	HTOK=$(jq -r '.token // empty' "$T/areq.body"); HACC=$(jq -r '.accessor // empty' "$T/areq.body")
 	secret "$HTOK"
+	# A budget of 0 is paused at once (budget_resume); spend at 100 % of another raises alerts.
+	call "setup: a budget of 0" 1 PUT /budgets/covp "$SESSION" '{"daily":0,"currency":"USD"}'
+	call "setup: a budget" 1 PUT /budgets/cova "$SESSION" '{"daily":100,"currency":"USD"}'
+	"$BOS_TESTBIN/spend_tool" "$S" jb_cov cova 100 USD >/dev/null 2>>"$T/dbtool.err"
+	call "setup: the alerts" 1 GET /alerts "$SESSION"
+	ALERT=$(jq -r '.alerts[0].id // empty' "$T/areq.body")
+	check "setup: a paused budget and an alert" bash -c "[[ '$ALERT' == al_* ]]"
+	# A broker holding two sendgrid jobs and a lease, and a broker to revoke (issue #14).
+	SSG=$(canary ssg); secret "$SSG"
+	call "setup: a sendgrid credential" 1 POST /credentials "$SESSION" \
+		"{\"name\":\"c-sg\",\"type\":\"api_key\",\"service\":\"sendgrid\",\"secret\":\"$SSG\"}"
+	call "setup: a broker" 1 POST /brokers "$SESSION" '{"role":"outreach","name":"cov broker"}'
+	BTOK=$(jq -r '.token // empty' "$T/areq.body"); BACC=$(jq -r '.accessor // empty' "$T/areq.body")
+	secret "$BTOK"
+	call "setup: a broker to revoke" 1 POST /brokers "$SESSION" '{"role":"outreach","name":"cov rev"}'
+	BREV=$(jq -r '.id // empty' "$T/areq.body"); secret "$(jq -r '.token // empty' "$T/areq.body")"
+	for v in 1 2; do
+		call "setup: job $v" 1 POST /jobs "$SESSION" "{\"kind\":\"verify\",\"service\":\"sendgrid\",\"idempotency_key\":\"cov-$v\"}"
+		call "setup: claim $v" 1 POST /jobs/claim "@sock:$BTOK" '{"kinds":["verify"],"wait":0}'
+		printf -v "JOBV$v" '%s' "$(jq -r '.job.id // empty' "$T/areq.body")"
+		printf -v "CLAIMV$v" '%s' "$(jq -r '.job.claim // empty' "$T/areq.body")"
+	done
+	JOB=$JOBV1 CLAIM=$CLAIMV1 JOB2=$JOBV2 CLAIM2=$CLAIMV2
+	call "setup: a lease" 1 POST /leases "@sock:$BTOK" "{\"credential\":\"c-sg\",\"purpose\":\"cov\",\"job\":\"$JOB\",\"ttl\":300}"
+	LEASE=$(jq -r '.lease // empty' "$T/areq.body")
+	check "setup: a broker, two claimed jobs, a lease, a broker to revoke" bash -c \
+		"[[ '$BTOK' == bos_b_* && '$BACC' == acc_* && '$BREV' == bk_* && '$JOB' == jb_* && '$JOB2' == jb_* &&
+		   '$CLAIM' == cl_* && '$CLAIM2' == cl_* && '$LEASE' == ls_* ]]"
 	call "setup: grant to revoke" 1 POST /credentials/grant "$SESSION" \
 		"{\"helper\":\"$HELPER\",\"credentials\":[\"$CRED\"],\"actions\":[\"read\"]}"
 	GRANTREV=$(jq -r '.accessor // empty' "$T/areq.body"); secret "$(jq -r '.token // empty' "$T/areq.body")"
@@ -335,17 +484,21 @@ subst() {
 	s=${s//@CREDREV@/${CREDREV:-}}; s=${s//@CREDBAD@/${CREDBAD:-}}; s=${s//@CRED2@/${CRED2:-}}
 	s=${s//@CRED@/${CRED:-}}; s=${s//@HELPERREV@/${HELPERREV:-}}; s=${s//@HELPER@/${HELPER:-}}
 	s=${s//@GRANTREV@/${GRANTREV:-}}; s=${s//@HTOK@/${HTOK:-}}
+	s=${s//@ALERT@/${ALERT:-}}
+	s=${s//@JOB2@/${JOB2:-}}; s=${s//@JOB@/${JOB:-}}; s=${s//@CLAIM2@/${CLAIM2:-}}
+	s=${s//@CLAIM@/${CLAIM:-}}; s=${s//@LEASE@/${LEASE:-}}; s=${s//@BREV@/${BREV:-}}
 	printf '%s' "$s"
 }
 token_of() {
 	case $1 in
 	admin) echo "$SESSION" ;; none) echo "" ;; bad) echo "$BADTOK" ;; helper) echo "$HTOK" ;;
 	p1) echo "$P1" ;; p2) echo "$P2" ;; p3) echo "$P3" ;; sock) echo @sock ;;
+	broker) echo "@sock:$BTOK" ;;
 	esac
 }
 principal_of() {
 	case $1 in
-	admin) echo "$ACC" ;; helper) echo "$HACC" ;; p1) echo "$P1ACC" ;; p2) echo "$P2ACC" ;;
+	admin) echo "$ACC" ;; helper) echo "$HACC" ;; broker) echo "$BACC" ;; p1) echo "$P1ACC" ;; p2) echo "$P2ACC" ;;
 	p3) echo "$P3ACC" ;; local) echo "local:uid=$MYUID" ;; anon) echo anonymous ;; =*) echo "${1#=}" ;;
 	esac
 }
@@ -368,7 +521,7 @@ for row in "${TABLE[@]}"; do
 	else
 		notok "$key $outcome ($auth${faultspec:+, $faultspec}): want $status, got $ARS $(head -c 300 "$T/areq.body")"
 	fi
-	[ "$auth" = sock ] && client=unix || client=127.0.0.1
+	[ "$auth" = sock ] || [ "$auth" = broker ] && client=unix || client=127.0.0.1
 	echo "$ARID|$key|$outcome|$decision|$pkind|$client|$p" >>"$T/rows"
 	COUNT[$key|$outcome]=$(( ${COUNT[$key|$outcome]:-0} + 1 ))
 	case "$key|$outcome" in

@@ -54,7 +54,7 @@ scan() {
 
 # ---- 1. canaries through the API, then a scan of both processes ----------------------
 PW="correct horse battery $(canary pw)"
-api_up "$T/s" >/dev/null 2>&1 || { notok "vault starts"; finish; }
+api_up "$T/s" "broker_uid_outreach = $(id -u)" >/dev/null 2>&1 || { notok "vault starts"; finish; }
 check "admin created and signed in" admin_setup alice "$PW"
 K1=$(canary key1); K2=$(canary key2); P1=$(canary pass); PAN=$(luhn_pan)
 ID_K=$(api POST /credentials "{\"name\":\"k\",\"type\":\"api_key\",\"service\":\"mem\",\"secret\":\"$K1\"}" | jq -r .id)
@@ -84,6 +84,17 @@ curl -s --unix-socket "$S/vault.sock" -H "Authorization: Bearer $SESSION" -H 'Co
 	--next --unix-socket "$S/vault.sock" -H "Authorization: Bearer $SESSION" \
 	"http://vault/credentials/$ID_P" -o "$T/u.json"
 check "PUT then GET over the unix socket" test "$(jq -r .secret "$T/u.json")" = "$K4"
+# A broker's lease (issue #14): the secret leaves in a lease's answer, the broker token in
+# every broker request (both over the unix socket).
+K5=$(canary key5)
+api POST /credentials "{\"name\":\"sg\",\"type\":\"api_key\",\"service\":\"sendgrid\",\"secret\":\"$K5\"}" >/dev/null
+BTOK=$(api POST /brokers '{"role":"outreach"}' | jq -r .token)
+JOB=$(api POST /jobs '{"kind":"verify","service":"sendgrid"}' | jq -r .job.id)
+bsock() { curl -s --unix-socket "$S/vault.sock" -H "Authorization: Bearer $BTOK" -H 'Content-Type: application/json' "$@"; }
+bsock --data-binary '{"kinds":["verify"],"wait":0}' http://vault/jobs/claim -o "$T/claim.json"
+bsock --data-binary "{\"credential\":\"sg\",\"purpose\":\"mem\",\"job\":\"$JOB\"}" http://vault/leases -o "$T/lease.json"
+check "a broker leased the canary for its claimed job" test "$(jq -r .secret "$T/lease.json")" = "$K5"
+rm -f "$T/claim.json" "$T/lease.json"
 # Refused requests that carry secrets: the error paths must wipe too.
 BAD=$(canary bad1); CVV=$(canary cvv1); UNK=$(canary unk1); TOKX=bos_s_$(canary tok)
 api POST /credentials "{\"name\":\"x\",\"type\":\"api_key\",\"service\":\"mem\",\"secret\":\"$BAD\"" >/dev/null
@@ -114,10 +125,10 @@ rm -f "$T/h.json" "$T/api.body" "$T/u.json"
 # HSM PINs are wiped once bos-hsmd has logged in; the TLS key's PEM text once
 # libmicrohttpd has loaded it (its first base64 line stands for it).
 printf '%s\n' "$K1" "$K2" "$K3" "$K4" "$P1" "$PAN" "$PW" "$SESSION" "$HTOK" "$BAD" "$CVV" "$UNK" \
-	"$TOKX" "$WPW" "$CUT" >"$T/canaries"
+	"$TOKX" "$WPW" "$CUT" "$K5" "$BTOK" >"$T/canaries"
 for f in hsm-pin hsm-so-pin; do tr -d '\n' <"$S/$f"; echo; done >>"$T/canaries"
 sed -n 2p "$S/tls/key.pem" >>"$T/canaries"
-check "canaries written" test "$(grep -c . "$T/canaries")" -eq 18
+check "canaries written" test "$(grep -c . "$T/canaries")" -eq 20
 
 VH=$(hsmd_pid_of "$VPID")
 check "bos-hsmd runs" test -n "$VH"

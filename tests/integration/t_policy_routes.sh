@@ -82,6 +82,21 @@ ROWS=(
 	"helper_revoke|DELETE|/helpers/@H2@||delete helpers/{id}|helpers/*|200"
 	"grant_list|GET|/grants||list grants|grants|200"
 	"grant_revoke|DELETE|/grants/@G@||delete grants/{accessor}|grants/*|200"
+	"budget_list|GET|/budgets||list budgets|budgets|200"
+	"budget_set|PUT|/budgets/pol|{\"daily\":200,\"currency\":\"USD\"}|update budgets/{service}|budgets/pol|200"
+	"budget_resume|POST|/budgets/polp/resume||update budgets/{service}/resume|budgets/*/resume|200"
+	"cost_read|GET|/outreach/cost||read cost|cost|200"
+	"alert_list|GET|/alerts||list alerts|alerts|200"
+	"alert_ack|POST|/alerts/@AL@/ack||update alerts/{id}/ack|alerts/*/ack|200"
+	"alert_resolve|POST|/alerts/@AL@/resolve||update alerts/{id}/resolve|alerts/*/resolve|200"
+	"broker_create|POST|/brokers|{\"role\":\"outreach\",\"name\":\"pol\"}|create brokers|brokers|201"
+	"broker_list|GET|/brokers||list brokers|brokers|200"
+	"job_create|POST|/jobs|{\"kind\":\"verify\",\"service\":\"pol\"}|create jobs/{kind}/{service}|jobs/verify/pol|201"
+	"job_list|GET|/jobs||list jobs|jobs|200"
+	"job_get|GET|/jobs/@J@||read jobs/{id}|jobs/*|200"
+	"lease_list|GET|/leases||list leases|leases|200"
+	"lease_end|DELETE|/leases/@L@||delete leases/{id}|leases/*|200"
+	"broker_revoke|DELETE|/brokers/@B@||delete brokers/{id}|brokers/*|200"
 	"admin_reset|POST|/admins/bob/reset||update admins/{name}|admins/bob|200"
 )
 declare -A HAVE
@@ -91,6 +106,13 @@ for row in "${ROWS[@]}"; do
 	[ "${ASKS[$name]:-}" = "$asks" ] ||
 		notok "route $name: the test asks '$asks', routes.c says '${ASKS[$name]:-nothing}'"
 done
+# Broker routes ask their role's rules, on the unix socket only (no address to deny
+# from): t_brokers.sh and t_leases.sh show their refusals (403 policy, default deny).
+for r in "lease_create|lease credentials/{service}/{name}" "job_claim|claim jobs/{kind}/{service}"; do
+	HAVE[${r%%|*}]=1
+	[ "${ASKS[${r%%|*}]:-}" = "${r#*|}" ] ||
+		notok "route ${r%%|*}: the test asks '${r#*|}', routes.c says '${ASKS[${r%%|*}]:-nothing}'"
+done
 for name in "${RT_NAMES[@]}"; do
 	[ -n "${EXEMPT[$name]:-}" ] || [ -n "${HAVE[$name]:-}" ] ||
 		notok "route $name of routes.c has no row in t_policy_routes.sh"
@@ -99,6 +121,7 @@ done
 # ---- 1. deny * audit --------------------------------------------------------------------
 init_dev "$T/s" >/dev/null 2>&1 || { notok "init"; finish; }
 S=$T/s
+echo "broker_uid_outreach = $(id -u)" >>"$S/bos.conf"
 cp "$S/roles.policy" "$T/default.policy"
 { cat "$T/default.policy"; echo "deny * audit"; } >"$S/roles.policy"
 check "vault starts with 'deny * audit' in the admin role" start_vault "$S" "$T/vault.log"
@@ -143,9 +166,27 @@ H2=$(mk /helpers '{"name":"Pol Two","contact":"two@example.com","kind":"setup"}'
 G=$(mk /credentials/grant "{\"helper\":\"$H1\",\"credentials\":[\"$C3\"],\"actions\":[\"read\"]}" .accessor)
 check "setup: 3 credentials, 2 helpers, a grant" bash -c \
 	"[[ '$C1' == cr_* && '$C2' == cr_* && '$C3' == cr_* && '$H1' == hl_* && '$H2' == hl_* && '$G' == acc_* ]]"
+# A budget of 0 is paused at once (for budget_resume); spend at 100 % of another raises alerts.
+preq 127.0.0.1 PUT /budgets/polp '{"daily":0,"currency":"USD"}'
+preq 127.0.0.1 PUT /budgets/pol '{"daily":100,"currency":"USD"}'
+"$BOS_TESTBIN/spend_tool" "$S" jb_pol pol 100 USD >/dev/null 2>&1
+preq 127.0.0.1 GET /alerts
+AL=$(jq -r '.alerts[0].id // empty' "$T/preq.body")
+check "setup: a paused budget and an alert" bash -c "[[ '$AL' == al_* ]]"
+# A broker holding a lease of a sendgrid key for a claimed job (lease_end, broker_revoke).
+mk /credentials '{"name":"pol-sg","type":"api_key","service":"sendgrid","secret":"sg"}' .id >/dev/null
+J=$(mk /jobs '{"kind":"verify","service":"sendgrid"}' .job.id)
+BT=$(mk /brokers '{"role":"outreach","name":"pol-b"}' .token)
+B=$(jq -r '.id // empty' "$T/preq.body")
+curl -s -o /dev/null --unix-socket "$S/vault.sock" -H "Authorization: Bearer $BT" -H 'Content-Type: application/json' \
+	--data-binary '{"kinds":["verify"],"wait":0}' http://vault/jobs/claim
+L=$(curl -s --unix-socket "$S/vault.sock" -H "Authorization: Bearer $BT" -H 'Content-Type: application/json' \
+	--data-binary "{\"credential\":\"pol-sg\",\"purpose\":\"policy routes\",\"job\":\"$J\"}" \
+	http://vault/leases | jq -r '.lease // empty')
+check "setup: a job, a broker and its lease" bash -c "[[ '$J' == jb_* && '$B' == bk_* && '$L' == ls_* ]]"
 subst() {
 	local s=$1
-	s=${s//@TOTP@/$(totp_code 1)}; s=${s//@C1@/$C1}; s=${s//@C2@/$C2}; s=${s//@C3@/$C3}; s=${s//@H1@/$H1}; s=${s//@H2@/$H2}; s=${s//@G@/$G}
+	s=${s//@TOTP@/$(totp_code 1)}; s=${s//@C1@/$C1}; s=${s//@C2@/$C2}; s=${s//@C3@/$C3}; s=${s//@H1@/$H1}; s=${s//@H2@/$H2}; s=${s//@G@/$G}; s=${s//@AL@/$AL}; s=${s//@J@/$J}; s=${s//@L@/$L}; s=${s//@B@/$B}
 	printf '%s' "$s"
 }
 

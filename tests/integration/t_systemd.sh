@@ -33,7 +33,8 @@ gate_fails() {
 }
 
 for f in bos-vaultd.service bos-vaultd.socket bos-hsmd.service bos-broker@.service dropins/socket-activation.conf \
-	dropins/plain-credential.conf sysusers.d/bos.conf bos.conf.example; do
+	dropins/plain-credential.conf dropins/broker-plain-credential.conf sysusers.d/bos.conf \
+	bos.conf.example; do
 	check "systemd/$f exists" test -s "$SD/$f"
 done
 
@@ -49,6 +50,8 @@ cat "$SD/bos-vaultd.service" "$SD/dropins/socket-activation.conf" >"$U/bos-vault
 gate "bos-vaultd.service + socket-activation.conf" "$U/bos-vaultd-sa.service" $VAULT_MAX
 cat "$SD/bos-hsmd.service" "$SD/dropins/plain-credential.conf" >"$U/bos-hsmd-plain.service"
 gate "bos-hsmd.service + plain-credential.conf" "$U/bos-hsmd-plain.service" $VAULT_MAX
+cat "$SD/bos-broker@.service" "$SD/dropins/broker-plain-credential.conf" >"$U/bos-broker-plain@test.service"
+gate "bos-broker@.service + broker-plain-credential.conf" "$U/bos-broker-plain@test.service" $BROKER_MAX
 sa=$(exposure "$U/bos-vaultd-sa.service") plain=$(exposure "$U/bos-vaultd.service")
 check "socket activation lowers the vault's exposure ($plain -> $sa)" \
 	awk -v a="$sa" -v b="$plain" 'BEGIN { exit !(a + 0 < b + 0) }'
@@ -74,6 +77,18 @@ for d in User=bos Group=bos StateDirectory=bos StateDirectoryMode=0700 UMask=007
 	'ExecStart=/usr/local/bin/bos-vaultd --state-dir /var/lib/bos'; do
 	check "bos-vaultd.service has $d" grep -qx -- "$d" "$SD/bos-vaultd.service"
 done
+# bos-broker@ROLE (docs/BROKERS.md "bos-broker"): its own program and user, the
+# token only as a credential, its own filter and Landlock allowed.
+for d in 'ExecStart=/usr/local/bin/bos-broker %i' User=bos-%i Group=bos-%i SupplementaryGroups=bos-api \
+	'LoadCredentialEncrypted=broker-token:/etc/credstore.encrypted/bos-broker-%i.token' NoNewPrivileges=yes CapabilityBoundingSet= \
+	'SystemCallFilter=@system-service seccomp' \
+	'SystemCallFilter=landlock_create_ruleset landlock_add_rule landlock_restrict_self' LimitCORE=0; do
+	check "bos-broker@.service has $d" grep -qx -- "$d" "$SD/bos-broker@.service"
+done
+check "the broker's plain-credential drop-in swaps the encrypted credential for a 0400 file" bash -c \
+	"grep -qx 'LoadCredentialEncrypted=' '$SD/dropins/broker-plain-credential.conf' &&
+	 grep -qx 'LoadCredential=broker-token:/etc/bos/broker-%i.token' '$SD/dropins/broker-plain-credential.conf'"
+check "bos-broker@.service carries no token (bos_b_)" bash -c "! grep -q 'bos_b_[0-9A-Za-z]' '$SD/bos-broker@.service'"
 # bos-hsmd as its own user (docs/HSM.md, "Its own user").
 for d in User=bos-hsm Group=bos-hsm StateDirectory=bos-hsm StateDirectoryMode=0700 \
 	RuntimeDirectory=bos-hsm RuntimeDirectoryMode=0755 UMask=0077 LimitCORE=0 NoNewPrivileges=yes \
@@ -117,11 +132,11 @@ cp "$SD/bos-vaultd.service" "$SD/bos-vaultd.socket" "$SD/bos-hsmd.service" "$SD/
 cp "$VAULTD" "$BOSCTL" "$R/usr/local/bin/"
 cp "$BOS_BIN/bos-hsmd" "$R/usr/local/libexec/bos/"
 cp -a /usr/lib/systemd/system "$R/usr/lib/systemd/"
-# The broker program is not written yet; a stand-in lets verify check the rest.
-printf '#!/bin/sh\nexit 0\n' >"$R/usr/local/bin/bos-broker"
-chmod 0755 "$R/usr/local/bin/bos-broker"
+cp "$BOS_BIN/bos-broker" "$R/usr/local/bin/"
 cp "$SD/dropins/socket-activation.conf" "$R/etc/systemd/system/bos-vaultd.service.d/"
 cp "$SD/dropins/plain-credential.conf" "$R/etc/systemd/system/bos-hsmd.service.d/"
+mkdir -p "$R/etc/systemd/system/bos-broker@.service.d" &&
+	cp "$SD/dropins/broker-plain-credential.conf" "$R/etc/systemd/system/bos-broker@.service.d/plain-credential.conf"
 out=$(systemd-analyze verify --man=no --root="$R" bos-vaultd.service bos-vaultd.socket \
 	bos-hsmd.service bos-broker@test.service 2>&1); rc=$?
 [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# verify: /'

@@ -72,6 +72,40 @@ test_config_hsm_socket(void **state)
 	rmdir(dir);
 }
 
+/* broker_uid_ROLE (issue #14): unset by default, any uid but (uid_t)-1, nothing else. */
+static void
+test_config_broker_uids(void **state)
+{
+	static const char *const bad[] = { "broker_uid_outreach = -1",
+		"broker_uid_outreach = 4294967295", "broker_uid_outreach = 12x",
+		"broker_uid_outreach = 99999999999", "broker_uid_admin = 1000",
+		"job_visibility_seconds = 0", "job_visibility_seconds = 3601" };
+	struct config c;
+	struct bos_err err;
+	char line[64];
+	size_t i;
+
+	(void)state;
+	config_defaults(&c);
+	for (i = 0; i < CONFIG_BROKER_ROLES; i++)
+		assert_int_equal(c.broker_uid[i], CONFIG_UID_UNSET);
+	assert_int_equal(c.job_visibility_seconds, 120);
+	(void)snprintf(line, sizeof(line), "broker_uid_monitor = 0");
+	assert_int_equal(config_parse_line(&c, "/st", line, &err), 0);
+	(void)snprintf(line, sizeof(line), "broker_uid_hiring = 4294967294");
+	assert_int_equal(config_parse_line(&c, "/st", line, &err), 0);
+	assert_int_equal(c.broker_uid[0], CONFIG_UID_UNSET);
+	assert_int_equal(c.broker_uid[1], 0);
+	assert_int_equal(c.broker_uid[2], 4294967294LL);
+	for (i = 0; i < BOS_ARRAY_LEN(bad); i++) {
+		(void)snprintf(line, sizeof(line), "%s", bad[i]);
+		if (config_parse_line(&c, "/st", line, &err) == 0)
+			fail_msg("'%s' was accepted", bad[i]);
+	}
+	assert_int_equal(c.broker_uid[0], CONFIG_UID_UNSET);
+	assert_int_equal(c.job_visibility_seconds, 120);
+}
+
 static void
 test_config_file_round_trip(void **state)
 {
@@ -161,6 +195,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_lines),
 		cmocka_unit_test(test_config_hsm_socket),
+		cmocka_unit_test(test_config_broker_uids),
 		cmocka_unit_test(test_config_file_round_trip),
 		cmocka_unit_test(test_keyfile_round_trip_and_damage),
 	};

@@ -49,7 +49,18 @@ test_render(void **state)
 	assert_non_null(strstr(t, "bos_hsm_call_duration_seconds_bucket{le=\"0.001\"} 1\n"));
 	assert_non_null(strstr(t, "bos_hsm_call_duration_seconds_count 1\n"));
 	assert_non_null(strstr(t, "bos_admin_lockouts_total 2\n"));
+	assert_non_null(strstr(t, "bos_jobs{state=\"queued\"} 0\n"));
 	free(t);
+	{
+		const long long jobs[METRICS_JOB_STATES] = { 3, 1, 7, 2 };
+
+		metrics_set_jobs(m, jobs);
+		assert_non_null(t = metrics_render(m));
+		assert_non_null(strstr(t, "# TYPE bos_jobs gauge\n"));
+		assert_non_null(strstr(t, "bos_jobs{state=\"queued\"} 3\nbos_jobs{state=\"claimed\"} 1\n"
+		    "bos_jobs{state=\"done\"} 7\nbos_jobs{state=\"dead\"} 2\n"));
+		free(t);
+	}
 	metrics_free(m);
 }
 

@@ -20,8 +20,8 @@
 
 #define NOW 1700000000
 
-static const char *const action_names[8] = {
-	"read", "create", "update", "delete", "list", "grant", "lease", "audit",
+static const char *const action_names[9] = {
+	"read", "create", "update", "delete", "list", "grant", "lease", "audit", "claim",
 };
 
 /* The test policy; expect_role() knows each rule by its line. */
@@ -398,7 +398,7 @@ run_one(const struct policy_set *ps, const struct policy_principal *p, enum who 
 	size_t ri, ai, n = 0;
 	int a, allow;
 
-	for (a = 0; a < 8; a++)
+	for (a = 0; a < 9; a++)
 		for (ri = 0; ri < BOS_ARRAY_LEN(resources); ri++)
 			for (ai = 0; ai < BOS_ARRAY_LEN(addrs); ai++) {
 				res.path = resources[ri].path;
@@ -453,7 +453,7 @@ test_decision_table(void **state)
 		n += run_one(ps, &p, W_HELPER, (enum grant_kind)k, &allowed);
 		n += run_one(NULL, &p, W_HELPER, (enum grant_kind)k, &allowed);
 	}
-	assert_int_equal(n, (6 + 2 * G_KINDS) * 8 * BOS_ARRAY_LEN(resources) *
+	assert_int_equal(n, (6 + 2 * G_KINDS) * 9 * BOS_ARRAY_LEN(resources) *
 	    BOS_ARRAY_LEN(addrs));
 	/* Both outcomes occur plenty, so the table cannot pass by always denying. */
 	assert_true(allowed > n / 20 && allowed < n / 2);
@@ -482,7 +482,7 @@ test_helper_existence_not_revealed(void **state)
 	for (k = 0; k < G_KINDS; k++) {
 		make_grant((enum grant_kind)k, &g);
 		p.grant = &g;
-		for (a = 0; a < 8; a++)
+		for (a = 0; a < 9; a++)
 			for (ai = 0; ai < BOS_ARRAY_LEN(addrs); ai++) {
 				ctx.client_addr = addrs[ai];
 				policy_decide(NULL, &p, 1u << a, &exists, &ctx, &d1);
@@ -586,7 +586,7 @@ test_decide_fails_closed(void **state)
 	struct policy_context ctx = { NOW, "unix" };
 	struct policy_grant g;
 	struct policy_decision d;
-	static const unsigned bad_actions[] = { 0, 3, 0x100, 0x80000000u, POLICY_ACTIONS_ALL };
+	static const unsigned bad_actions[] = { 0, 3, 0x200, 0x80000000u, POLICY_ACTIONS_ALL };
 	size_t i;
 
 	(void)state;
@@ -759,7 +759,7 @@ static const struct narrow_case narrow_cases[] = {
 	/* nonsense */
 	{ "ghost", R, "credentials/**", 0, "no role ghost" },
 	{ "admin", 0, "credentials/**", 0, "invalid actions" },
-	{ "admin", 0x100, "credentials/**", 0, "invalid actions" },
+	{ "admin", 0x200, "credentials/**", 0, "invalid actions" },
 	{ "admin", R, "credentials//x", 0, "invalid pattern credentials//x" },
 	{ "admin", R, "", 0, "invalid pattern " },
 	{ "admin", R, NULL, 0, "invalid pattern (none)" },
@@ -825,7 +825,7 @@ test_may_delegate_implies_decide(void **state)
 	(void)state;
 	for (ri = 0; ri < 2; ri++)
 		for (pi = 0; pi < BOS_ARRAY_LEN(patterns); pi++)
-			for (a = 0; a < 8; a++) {
+			for (a = 0; a < 9; a++) {
 				if (!policy_may_delegate(ps, roles[ri], 1u << a, patterns[pi], &d))
 					continue;
 				yes++;
@@ -855,7 +855,7 @@ test_actions_and_roles(void **state)
 	int i;
 
 	(void)state;
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < 9; i++) {
 		assert_int_equal(policy_action_parse(action_names[i], strlen(action_names[i])),
 		    1u << i);
 		assert_string_equal(policy_action_name(1u << i), action_names[i]);
@@ -869,7 +869,8 @@ test_actions_and_roles(void **state)
 	assert_int_equal(policy_action_parse("", 0), 0);
 	assert_string_equal(policy_action_name(0), "unknown");
 	assert_string_equal(policy_action_name(3), "unknown");
-	assert_string_equal(policy_action_name(0x100), "unknown");
+	assert_string_equal(policy_action_name(0x200), "unknown");
+	assert_string_equal(policy_action_name(POLICY_CLAIM), "claim");
 	ps = parse_or_fail(test_text);
 	assert_int_equal(policy_has_role(ps, "admin"), 1);
 	assert_int_equal(policy_has_role(ps, "outreach"), 1);

@@ -13,7 +13,7 @@
 #include "policy.h"
 #include "policy_int.h"
 
-#define ACTIONS "read, create, update, delete, list, grant, lease, audit"
+#define ACTIONS "read, create, update, delete, list, grant, lease, audit, claim"
 #define BADCHAR "invalid character (expected letters, digits, . _ - space, * and /)"
 
 static int
@@ -362,13 +362,29 @@ test_default_text(void **state)
 	if (policy_parse("roles.policy", policy_default_text, strlen(policy_default_text), &ps,
 	    err, sizeof(err)) != 0)
 		fail_msg("%s", err);
-	assert_int_equal(ps->n_roles, 1);
-	assert_string_equal(ps->roles[0].name, "admin");
-	assert_int_equal(ps->roles[0].n_rules, 11);
+	/* The broker roles first (issue #14), the admin role last. */
+	assert_int_equal(ps->n_roles, 4);
+	assert_string_equal(ps->roles[0].name, "outreach");
+	assert_int_equal(ps->roles[0].n_rules, 6);
+	assert_string_equal(ps->roles[1].name, "monitor");
+	assert_int_equal(ps->roles[1].n_rules, 4);
+	assert_string_equal(ps->roles[2].name, "hiring");
+	assert_int_equal(ps->roles[2].n_rules, 0);
+	assert_string_equal(ps->roles[3].name, "admin");
+	assert_int_equal(ps->roles[3].n_rules, 22);
 	for (i = 0; i < ps->n_rules; i++) {
 		assert_int_equal(ps->rules[i].deny, 0);
-		assert_int_equal(ps->rules[i].actions, POLICY_ACTIONS_ALL);
-		assert_int_equal(ps->rules[i].n_from, 0);
+		if (i >= ps->roles[3].first_rule) {
+			assert_int_equal(ps->rules[i].actions, POLICY_ACTIONS_ALL);
+			assert_int_equal(ps->rules[i].n_from, 0);
+			assert_int_equal(ps->rules[i].from_unix, 0);
+		} else {
+			/* A broker rule: one action, from the unix socket only. */
+			assert_true(ps->rules[i].actions == POLICY_LEASE ||
+			    ps->rules[i].actions == POLICY_CLAIM);
+			assert_int_equal(ps->rules[i].n_from, 0);
+			assert_int_equal(ps->rules[i].from_unix, 1);
+		}
 	}
 	policy_free(ps);
 	/* The commented examples are valid rules once uncommented. */

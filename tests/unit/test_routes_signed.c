@@ -30,6 +30,9 @@ static const char *const signed_routes[] = {
 	"cred_revoke",      /* crypto-shreds a credential */
 	"helper_revoke",    /* revokes a helper and its grants */
 	"grant_revoke",     /* revokes a grant's token */
+	"budget_set",       /* a lowered budget: a copy from before would lift it silently */
+	"broker_revoke",    /* revokes a broker's token */
+	"lease_end",        /* ends a lease (every DELETE is signed) */
 	NULL,
 };
 
@@ -40,6 +43,11 @@ static const char *const signed_routes[] = {
  */
 static const char *const unsigned_changes[] = {
 	"auth_login", "auth_totp", "cred_create", "cred_update", "grant_create", "helper_create",
+	/* a resume only lifts a pause (a copy from before pauses again); alerts are notes */
+	"budget_resume", "alert_ack", "alert_resolve",
+	/* brokers, leases and jobs: what they create or move, a copy from before lacks */
+	"broker_create", "lease_create", "job_create", "job_claim", "job_heartbeat", "job_complete",
+	"job_fail",
 	NULL,
 };
 

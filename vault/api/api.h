@@ -30,6 +30,21 @@ int api_cred_update(struct vault *v, struct http_req *r);  /* PUT /credentials/{
 int api_cred_revoke(struct vault *v, struct http_req *r);  /* DELETE /credentials/{id} */
 int api_cred_versions(struct vault *v, struct http_req *r); /* GET /credentials/{id}/versions */
 /*
+ * The secret of version (0: current) of credential id, read exactly as GET
+ * /credentials/{id} reads it (POST /leases uses it): the stored blobs copied
+ * in the caller's transaction, the HSM's part without the database lock
+ * (http_req_pause), the read marked for the stale report. For an AUDIT_TXN
+ * handler that has decided the read. *secret is wiped and freed by the
+ * caller (secmem_freezero).
+ */
+int api_cred_decrypt(struct vault *v, struct http_req *r, const char *id, uint32_t version,
+    uint8_t **secret, size_t *len, struct bos_err *err) BOS_WUR;
+struct cred_meta;
+/* What may be shown of a credential (no secret), as GET /credentials lists it. */
+json_t *api_cred_meta_json(const struct cred_meta *m);
+/* Put the secret into o as "secret" (UTF-8) or "secret_base64". 0 or -1. */
+int api_cred_put_secret(json_t *o, const uint8_t *secret, size_t len) BOS_WUR;
+/*
  * At start-up: log a warning for each credential stored under a name that a
  * route shadows ("audit" from before such names were refused): it is still
  * reached by its id. Takes the database lock.
@@ -43,6 +58,39 @@ int api_helper_revoke(struct vault *v, struct http_req *r); /* DELETE /helpers/{
 int api_grant_create(struct vault *v, struct http_req *r);  /* POST /credentials/grant */
 int api_grant_list(struct vault *v, struct http_req *r);    /* GET /grants */
 int api_grant_revoke(struct vault *v, struct http_req *r);  /* DELETE /grants/{accessor} */
+
+/* api_broker.c: brokers (docs/BROKERS.md "Principals: brokers") */
+int api_broker_create(struct vault *v, struct http_req *r); /* POST /brokers */
+int api_broker_list(struct vault *v, struct http_req *r);   /* GET /brokers */
+int api_broker_revoke(struct vault *v, struct http_req *r); /* DELETE /brokers/{id} */
+/* At start-up: warn when the role file has none of the broker roles (outreach ...). */
+struct policy_set;
+void api_broker_warn_roles(const struct policy_set *ps);
+
+/* api_lease.c: leases of secrets to brokers (docs/BROKERS.md "Leases") */
+int api_lease_create(struct vault *v, struct http_req *r);  /* POST /leases (broker) */
+int api_lease_list(struct vault *v, struct http_req *r);    /* GET /leases */
+int api_lease_end(struct vault *v, struct http_req *r);     /* DELETE /leases/{id} */
+
+/* api_job.c: the job queue (docs/BROKERS.md "Jobs") */
+int api_job_create(struct vault *v, struct http_req *r);    /* POST /jobs */
+int api_job_list(struct vault *v, struct http_req *r);      /* GET /jobs */
+int api_job_get(struct vault *v, struct http_req *r);       /* GET /jobs/{id} */
+int api_job_claim(struct vault *v, struct http_req *r);     /* POST /jobs/claim (broker) */
+int api_job_heartbeat(struct vault *v, struct http_req *r); /* POST /jobs/{id}/heartbeat */
+int api_job_complete(struct vault *v, struct http_req *r);  /* POST /jobs/{id}/complete */
+int api_job_fail(struct vault *v, struct http_req *r);      /* POST /jobs/{id}/fail */
+
+/* api_budget.c: budgets and the cost report (docs/BROKERS.md "Spend and budgets") */
+int api_budget_list(struct vault *v, struct http_req *r);   /* GET /budgets */
+int api_budget_set(struct vault *v, struct http_req *r);    /* PUT /budgets/{service} (or total) */
+int api_budget_resume(struct vault *v, struct http_req *r); /* POST /budgets/{service}/resume */
+int api_cost_read(struct vault *v, struct http_req *r);     /* GET /outreach/cost */
+
+/* api_alert.c: alerts (docs/BROKERS.md "Alerts") */
+int api_alert_list(struct vault *v, struct http_req *r);    /* GET /alerts */
+int api_alert_ack(struct vault *v, struct http_req *r);     /* POST /alerts/{id}/ack */
+int api_alert_resolve(struct vault *v, struct http_req *r); /* POST /alerts/{id}/resolve */
 
 /* api_audit.c: the audit trail (admins only) */
 int api_audit_list(struct vault *v, struct http_req *r);    /* GET /credentials/audit */

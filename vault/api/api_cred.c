@@ -46,7 +46,7 @@ api_cred_time(int64_t t)
 	return json_string(s);
 }
 
-static json_t *
+json_t *
 api_cred_meta_json(const struct cred_meta *m)
 {
 	json_t *o = json_object(), *md;
@@ -543,7 +543,7 @@ api_cred_version(struct http_req *r)
  * The secret as JSON: a string when it is valid UTF-8 (every secret given
  * through the API is), else base64 under "secret_base64".
  */
-static int
+int
 api_cred_put_secret(json_t *o, const uint8_t *secret, size_t len)
 {
 	json_t *s = json_stringn((const char *)secret, len);
@@ -604,6 +604,23 @@ api_cred_open_stored(struct vault *v, struct http_req *r, const char *id,
 		*len = 0;
 		return -1;
 	}
+	return rc;
+}
+
+int
+api_cred_decrypt(struct vault *v, struct http_req *r, const char *id, uint32_t version,
+    uint8_t **secret, size_t *len, struct bos_err *err)
+{
+	struct cred_stored stored;
+	int rc;
+
+	*secret = NULL;
+	*len = 0;
+	memset(&stored, 0, sizeof(stored));
+	if (cred_read_stored(&v->cc, id, version, &stored, err) != 0)
+		return -1;
+	rc = api_cred_open_stored(v, r, id, &stored, secret, len, err);
+	cred_stored_free(&stored);
 	return rc;
 }
 

@@ -102,6 +102,18 @@ api_policy_sample(const char *tmpl, char *out, size_t cap)
 	return 0;
 }
 
+/* A route only brokers call: what role admin may do there says nothing. */
+static int
+api_policy_broker_route(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < api_routes_n; i++)
+		if (strcmp(api_routes[i].name, name) == 0)
+			return api_routes[i].auth == ROUTE_BROKER;
+	return 0;
+}
+
 void
 api_policy_warn(const struct policy_set *ps)
 {
@@ -115,7 +127,8 @@ api_policy_warn(const struct policy_set *ps)
 	for (i = 0; i < api_route_policies_n; i++) {
 		const struct api_route_policy *p = &api_route_policies[i];
 
-		if (p->action == NULL || api_policy_sample(p->resource, path, sizeof(path)) != 0)
+		if (p->action == NULL || api_policy_broker_route(p->route) ||
+		    api_policy_sample(p->resource, path, sizeof(path)) != 0)
 			continue;
 		res.path = path;
 		policy_decide(ps, &admin, policy_action_parse(p->action, strlen(p->action)), &res,

@@ -20,6 +20,18 @@ static const char *const f_grant_create[] = { "helper", "credentials", "actions"
 	"cidrs", "note", NULL };
 static const char *const q_grant_list[] = { "helper", "state", NULL };
 static const char *const q_cred_get[] = { "version", NULL };
+static const char *const f_budget_set[] = { "daily", "monthly", "currency", NULL };
+static const char *const q_cost[] = { "day", "from", "to", NULL };
+static const char *const q_alert_list[] = { "state", NULL };
+static const char *const f_broker_create[] = { "role", "name", NULL };
+static const char *const f_lease_create[] = { "credential", "purpose", "job", "ttl", NULL };
+static const char *const f_job_create[] = { "kind", "service", "credential", "params",
+	"idempotency_key", "estimate", "max_attempts", NULL };
+static const char *const q_job_list[] = { "state", "kind", NULL };
+static const char *const f_job_claim[] = { "kinds", "wait", NULL };
+static const char *const f_job_heartbeat[] = { "claim", NULL };
+static const char *const f_job_complete[] = { "claim", "result", "spend", NULL };
+static const char *const f_job_fail[] = { "claim", "error", "retry", "retry_after", NULL };
 static const char *const q_audit[] = { "since", "until", "principal", "resource", "action",
 	"outcome", "order", "cursor", "limit", NULL };
 
@@ -53,6 +65,30 @@ const struct http_route api_routes[] = {
 	{ HTTP_DELETE, "/helpers/{id}", ROUTE_ADMIN, api_helper_revoke, "helper_revoke", NULL, NULL, AUDIT_SIGNED },
 	{ HTTP_GET, "/grants", ROUTE_ADMIN, api_grant_list, "grant_list", NULL, q_grant_list, AUDIT_TXN },
 	{ HTTP_DELETE, "/grants/{accessor}", ROUTE_ADMIN, api_grant_revoke, "grant_revoke", NULL, NULL, AUDIT_SIGNED },
+
+	/* Brokers, their leases and the job queue (docs/BROKERS.md). */
+	{ HTTP_POST, "/brokers", ROUTE_ADMIN, api_broker_create, "broker_create", f_broker_create, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/brokers", ROUTE_ADMIN, api_broker_list, "broker_list", NULL, NULL, AUDIT_TXN },
+	{ HTTP_DELETE, "/brokers/{id}", ROUTE_ADMIN, api_broker_revoke, "broker_revoke", NULL, NULL, AUDIT_SIGNED },
+	{ HTTP_POST, "/leases", ROUTE_BROKER, api_lease_create, "lease_create", f_lease_create, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/leases", ROUTE_ADMIN, api_lease_list, "lease_list", NULL, NULL, AUDIT_TXN },
+	{ HTTP_DELETE, "/leases/{id}", ROUTE_ADMIN_OR_BROKER, api_lease_end, "lease_end", NULL, NULL, AUDIT_SIGNED },
+	{ HTTP_POST, "/jobs", ROUTE_ADMIN, api_job_create, "job_create", f_job_create, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/jobs", ROUTE_ADMIN, api_job_list, "job_list", NULL, q_job_list, AUDIT_TXN },
+	{ HTTP_POST, "/jobs/claim", ROUTE_BROKER, api_job_claim, "job_claim", f_job_claim, NULL, AUDIT_LATE },
+	{ HTTP_GET, "/jobs/{id}", ROUTE_ADMIN, api_job_get, "job_get", NULL, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/jobs/{id}/heartbeat", ROUTE_BROKER, api_job_heartbeat, "job_heartbeat", f_job_heartbeat, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/jobs/{id}/complete", ROUTE_BROKER, api_job_complete, "job_complete", f_job_complete, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/jobs/{id}/fail", ROUTE_BROKER, api_job_fail, "job_fail", f_job_fail, NULL, AUDIT_TXN },
+
+	/* Budgets, the cost report and alerts (docs/BROKERS.md); "total" is a {service}. */
+	{ HTTP_GET, "/budgets", ROUTE_ADMIN, api_budget_list, "budget_list", NULL, NULL, AUDIT_TXN },
+	{ HTTP_PUT, "/budgets/{service}", ROUTE_ADMIN, api_budget_set, "budget_set", f_budget_set, NULL, AUDIT_SIGNED },
+	{ HTTP_POST, "/budgets/{service}/resume", ROUTE_ADMIN, api_budget_resume, "budget_resume", f_none, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/outreach/cost", ROUTE_ADMIN, api_cost_read, "cost_read", NULL, q_cost, AUDIT_TXN },
+	{ HTTP_GET, "/alerts", ROUTE_ADMIN, api_alert_list, "alert_list", NULL, q_alert_list, AUDIT_TXN },
+	{ HTTP_POST, "/alerts/{id}/ack", ROUTE_ADMIN, api_alert_ack, "alert_ack", f_none, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/alerts/{id}/resolve", ROUTE_ADMIN, api_alert_resolve, "alert_resolve", f_none, NULL, AUDIT_TXN },
 };
 
 const size_t api_routes_n = BOS_ARRAY_LEN(api_routes);
@@ -92,6 +128,26 @@ const struct api_route_policy api_route_policies[] = {
 	{ "helper_revoke", "delete", "helpers/{id}", NULL },
 	{ "grant_list", "list", "grants", NULL },
 	{ "grant_revoke", "delete", "grants/{accessor}", NULL },
+	{ "broker_create", "create", "brokers", NULL },
+	{ "broker_list", "list", "brokers", NULL },
+	{ "broker_revoke", "delete", "brokers/{id}", NULL },
+	{ "lease_create", "lease", "credentials/{service}/{name}", NULL },
+	{ "lease_list", "list", "leases", NULL },
+	{ "lease_end", "delete", "leases/{id}", NULL },
+	{ "job_create", "create", "jobs/{kind}/{service}", NULL },
+	{ "job_list", "list", "jobs", NULL },
+	{ "job_claim", "claim", "jobs/{kind}/{service}", NULL },
+	{ "job_get", "read", "jobs/{id}", NULL },
+	{ "job_heartbeat", NULL, NULL, "the claim id, which only a claim the policy allowed hands out, is the authority: only the broker that holds it may report" },
+	{ "job_complete", NULL, NULL, "the claim id, which only a claim the policy allowed hands out, is the authority: only the broker that holds it may complete the job" },
+	{ "job_fail", NULL, NULL, "the claim id, which only a claim the policy allowed hands out, is the authority: only the broker that holds it may fail the job" },
+	{ "budget_list", "list", "budgets", NULL },
+	{ "budget_set", "update", "budgets/{service}", NULL },
+	{ "budget_resume", "update", "budgets/{service}/resume", NULL },
+	{ "cost_read", "read", "cost", NULL },
+	{ "alert_list", "list", "alerts", NULL },
+	{ "alert_ack", "update", "alerts/{id}/ack", NULL },
+	{ "alert_resolve", "update", "alerts/{id}/resolve", NULL },
 };
 
 const size_t api_route_policies_n = BOS_ARRAY_LEN(api_route_policies);

@@ -7,6 +7,7 @@
 #include "auth/auth.h"
 
 #include <string.h>
+#include "store/broker.h"
 #include "store/helper.h"
 #include "log.h"
 #include "auth/session.h"
@@ -14,6 +15,7 @@
 #include "core/vault.h"
 
 #define AUTH_HELPER_PREFIX "bos_h_"
+#define AUTH_BROKER_PREFIX "bos_b_"
 
 static int
 auth_deny(unsigned st, const char *c, const char *m, unsigned *status, const char **code,
@@ -142,6 +144,97 @@ _Static_assert(sizeof(((struct principal *)0)->accessor) >= TOKEN_ACCESSOR_SIZE,
 _Static_assert(sizeof(((struct principal *)0)->helper_id) >= HELPER_ID_SIZE,
     "principal helper_id too small");
 
+static int
+auth_is_broker_token(const char *bearer)
+{
+	return bearer != NULL &&
+	    strncmp(bearer, AUTH_BROKER_PREFIX, sizeof(AUTH_BROKER_PREFIX) - 1) == 0;
+}
+
+_Static_assert(sizeof(((struct principal *)0)->broker_id) >= BROKER_ID_SIZE,
+    "principal broker_id too small");
+_Static_assert(sizeof(((struct principal *)0)->role) >= BROKER_ROLE_SIZE,
+    "principal role too small");
+_Static_assert(BROKER_ROLES_N == CONFIG_BROKER_ROLES, "bos.conf has a uid for each broker role");
+
+/* The broker of a well-formed token, revoked ones included: 0, or -1 answered. */
+static int
+auth_broker_find(struct vault *v, const char *bearer, struct broker_info *b, unsigned *status,
+    const char **code, const char **message)
+{
+	struct bos_err err;
+	int r;
+
+	if (v->st.store == NULL)
+		return auth_deny(401, "unauthenticated", "unknown broker token", status, code,
+		    message);
+	bos_err_clear(&err);
+	vault_db_lock(v);
+	r = broker_find_token(v->st.store, bearer, b, &err);
+	vault_db_unlock(v);
+	if (r == 0)
+		return 0;
+	if (err.code == BOS_E_NOTFOUND) {
+		log_info("broker token lookup: no broker has this token");
+		return auth_deny(401, "unauthenticated", "unknown broker token", status, code,
+		    message);
+	}
+	log_err("broker token lookup failed: %s", err.msg);
+	if (err.code == BOS_E_BUSY)
+		return auth_deny(503, "busy", "the database is busy; retry shortly", status, code,
+		    message);
+	return auth_deny(500, "internal", "internal error (the vault log says why)", status, code,
+	    message);
+}
+
+/*
+ * Broker routes (docs/BROKERS.md "Principals: brokers"): a broker token, on
+ * the unix socket, from the uid bos.conf gives its role, of a broker that is
+ * not revoked. The transport is checked before the token is looked at, so a
+ * broker token sent over TCP costs no lookup. A refused broker keeps its
+ * accessor for the audit record of the refusal.
+ */
+static int
+auth_broker(struct vault *v, const char *bearer, enum http_transport transport, uid_t peer_uid,
+    struct principal *p, unsigned *status, const char **code, const char **message)
+{
+	struct broker_info b;
+	int role;
+
+	if (!auth_is_broker_token(bearer))
+		return bearer == NULL ? auth_deny(401, "unauthenticated", "send the broker's token "
+		    "as 'Authorization: Bearer bos_b_...'", status, code, message) :
+		    auth_deny(403, "forbidden", "this route is for brokers only: admin sessions and "
+		    "helper tokens cannot use it", status, code, message);
+	if (transport != HTTP_UNIX)
+		return auth_deny(403, "broker_unix_only", "broker tokens are accepted only on the "
+		    "vault's unix socket", status, code, message);
+	if (token_check(bearer, TOKEN_BROKER) != 0) {
+		log_info("malformed broker token refused (checksum or form; not looked up)");
+		return auth_deny(401, "unauthenticated", "malformed broker token: check that it "
+		    "was copied whole (bos_b_ and 49 letters and digits)", status, code, message);
+	}
+	if (auth_broker_find(v, bearer, &b, status, code, message) != 0)
+		return -1;
+	memcpy(p->accessor, b.accessor, sizeof(b.accessor));
+	if (b.revoked_at != 0 || (role = broker_role_parse(b.role)) < 0) {
+		log_info("broker %s (%s): token refused, the broker is revoked", b.id, b.accessor);
+		return auth_deny(401, "unauthenticated", "this broker was revoked", status, code,
+		    message);
+	}
+	if (v->st.conf.broker_uid[role] == CONFIG_UID_UNSET || peer_uid == (uid_t)-1 ||
+	    (int64_t)peer_uid != v->st.conf.broker_uid[role]) {
+		log_info("broker %s (%s, role %s): refused from uid %u (bos.conf broker_uid_%s)",
+		    b.id, b.accessor, b.role, (unsigned)peer_uid, b.role);
+		return auth_deny(403, "broker_uid", "this broker's role is not accepted from this "
+		    "user (bos.conf broker_uid_ROLE)", status, code, message);
+	}
+	p->kind = PRINCIPAL_BROKER;
+	memcpy(p->broker_id, b.id, sizeof(b.id));
+	memcpy(p->role, b.role, sizeof(b.role));
+	return 0;
+}
+
 /* Admin routes: a valid helper token is told why it cannot pass, anything else is a session. */
 static int
 auth_admin(struct vault *v, const char *bearer, struct principal *p, unsigned *status,
@@ -149,6 +242,9 @@ auth_admin(struct vault *v, const char *bearer, struct principal *p, unsigned *s
 {
 	char acc[sizeof(p->accessor)];
 
+	if (auth_is_broker_token(bearer))
+		return auth_deny(403, "forbidden", "broker tokens cannot use this route: it is for "
+		    "admins only", status, code, message);
 	if (!auth_is_helper_token(bearer))
 		return auth_session(v, ROUTE_ADMIN, bearer, p, status, code, message);
 	if (auth_helper(v, bearer, p, status, code, message) != 0)
@@ -176,7 +272,16 @@ auth_check(struct vault *v, enum route_auth need, const char *bearer, enum http_
 		return auth_session(v, need, bearer, p, status, code, message);
 	case ROUTE_ADMIN:
 		return auth_admin(v, bearer, p, status, code, message);
+	case ROUTE_BROKER:
+		return auth_broker(v, bearer, transport, peer_uid, p, status, code, message);
+	case ROUTE_ADMIN_OR_BROKER:
+		if (auth_is_broker_token(bearer))
+			return auth_broker(v, bearer, transport, peer_uid, p, status, code, message);
+		return auth_admin(v, bearer, p, status, code, message);
 	case ROUTE_PRINCIPAL:
+		if (auth_is_broker_token(bearer))
+			return auth_deny(403, "forbidden", "broker tokens cannot use this route: "
+			    "brokers lease secrets with POST /leases", status, code, message);
 		if (auth_is_helper_token(bearer))
 			return auth_helper(v, bearer, p, status, code, message);
 		return auth_session(v, ROUTE_ADMIN, bearer, p, status, code, message);

@@ -1,6 +1,6 @@
 /*
- * Authentication of HTTP requests: admin sessions and helper tokens (broker
- * tokens later). The HTTP core calls auth_check() for every route that is
+ * Authentication of HTTP requests: admin sessions, helper tokens and broker
+ * tokens. The HTTP core calls auth_check() for every route that is
  * not public, before the handler runs. Authentication says who is asking;
  * what a helper may do is decided per request by the policy engine against
  * the grant as it is in the database at that moment (helper.h).
@@ -23,6 +23,10 @@ enum route_auth {
 	ROUTE_LOCAL_VAULT_UID, /* unix socket only, peer uid == the vault's uid */
 	ROUTE_PRINCIPAL,     /* a full admin session or a helper token; the handler then asks
 	                      * the policy engine (policy/policy.h) and answers 403 with its reason */
+	ROUTE_BROKER,        /* a broker token "bos_b_...", unix socket only, from the uid that
+	                      * bos.conf gives the broker's role (docs/BROKERS.md) */
+	ROUTE_ADMIN_OR_BROKER, /* ROUTE_ADMIN, or ROUTE_BROKER for a broker token (ending one's
+	                      * own lease) */
 };
 
 /* How a request arrived. */
@@ -34,7 +38,9 @@ enum http_transport { HTTP_TCP_TLS, HTTP_UNIX };
  * *p and returns 0. On failure returns -1 and sets *status, and code/message
  * for the error shape: 401 (no, unknown, malformed or expired token; TOTP
  * still pending) or 403 (wrong transport or uid; a helper token on an admin
- * route). ROUTE_PRINCIPAL accepts a full admin session or a helper token
+ * route; 403 broker_unix_only / broker_uid for a broker token over TCP or
+ * from another uid than its role's; a broker token on any other route, or
+ * anything else on a broker route). ROUTE_PRINCIPAL accepts a full admin session or a helper token
  * whose grant exists (revoked, expired and used-up grants included: the
  * handler's policy check refuses those with the reason). Never reveals more
  * than needed; never logs the token.

@@ -24,6 +24,7 @@ grant_authorize(struct store *s, const struct grant_use *u, struct policy_decisi
     struct policy_decision *told, struct bos_err *err)
 {
 	struct policy_principal admin = { POLICY_ADMIN, GRANT_ADMIN_ROLE, NULL };
+	struct policy_principal broker = { POLICY_BROKER, NULL, NULL };
 	int r = 0;
 
 	memset(d, 0, sizeof(*d));
@@ -38,6 +39,11 @@ grant_authorize(struct store *s, const struct grant_use *u, struct policy_decisi
 		break;
 	case PRINCIPAL_HELPER:
 		authz_helper(s, u, d, told, err, &r);
+		break;
+	case PRINCIPAL_BROKER:
+		broker.role = u->who->role;
+		policy_decide(u->ps, &broker, u->action, u->res != NULL ? u->res : u->shown, u->ctx,
+		    d);
 		break;
 	default:
 		break;

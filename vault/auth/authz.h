@@ -3,7 +3,8 @@
  * request reaches the policy engine (policy/policy.h). Authentication
  * (auth.h) says who is asking; grant_authorize decides what that principal
  * may do, per request, with nothing cached. Admins are decided by role
- * "admin"; helpers by their grant as it is in the database now
+ * "admin"; brokers by the rules of their role (outreach, monitor, hiring);
+ * helpers by their grant as it is in the database now
  * (store/helper.h grant_use_check); anyone else is refused. A grant being
  * made is narrowed by authz_may_delegate.
  *
@@ -33,7 +34,8 @@ struct grant_use {
 };
 
 /*
- * Decide one request. Admins: policy_decide with role "admin". Helpers:
+ * Decide one request. Admins: policy_decide with role "admin"; brokers:
+ * policy_decide with their role (an empty role is no role: denied). Helpers:
  * grant_use_check (store/helper.h): the grant row read now, revoked first
  * when idle too long, policy_decide with the grant inline, then
  * policy_may_delegate for the admin role, and on "allow" the use counted.

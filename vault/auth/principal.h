@@ -17,6 +17,8 @@ struct principal {
 	                       * the only thing logged */
 	enum session_state state;
 	char helper_id[48];   /* helpers: "hl_..." of the grant's helper */
+	char broker_id[48];   /* brokers: "bk_..." */
+	char role[16];        /* brokers: their role in roles.policy (outreach, monitor, hiring) */
 };
 
 #endif

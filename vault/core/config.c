@@ -39,6 +39,8 @@ config_defaults(struct config *c)
 	c->sweep_interval_seconds = 60;
 	c->audit_checkpoint_records = 1000;
 	c->audit_checkpoint_seconds = 60;
+	c->broker_uid[0] = c->broker_uid[1] = c->broker_uid[2] = CONFIG_UID_UNSET;
+	c->job_visibility_seconds = 120;
 }
 
 /* "ADDR:PORT" for an IPv4 address; port 0 turns the TCP listener off. */
@@ -96,7 +98,12 @@ static const struct config_u32 config_u32s[] = {
 	{ "audit_checkpoint_records", offsetof(struct config, audit_checkpoint_records), 1, 1000000 },
 	{ "audit_checkpoint_seconds", offsetof(struct config, audit_checkpoint_seconds), 1, 86400 },
 	{ "sandbox_unconfined_paths", offsetof(struct config, sandbox_unconfined_paths), 0, 1 },
+	{ "job_visibility_seconds", offsetof(struct config, job_visibility_seconds), 1, 3600 },
 };
+
+/* broker_uid_ROLE, in the order of struct config's broker_uid. */
+static const char *const config_broker_uid_keys[CONFIG_BROKER_ROLES] = {
+	"broker_uid_outreach", "broker_uid_monitor", "broker_uid_hiring" };
 
 static char *
 config_trim(char *s)
@@ -154,6 +161,24 @@ config_set_u32(uint32_t *dst, const char *v, uint32_t min, uint32_t max)
 	return 0;
 }
 
+/* 1 and sets *r when key is a broker_uid_ROLE: a uid, 0 .. 2^32 - 2 ((uid_t)-1 is no uid). */
+static int
+config_try_broker_uid(struct config *c, const char *key, const char *val, int *r)
+{
+	uint32_t uid;
+	size_t i;
+
+	for (i = 0; i < CONFIG_BROKER_ROLES; i++) {
+		if (strcmp(key, config_broker_uid_keys[i]) == 0) {
+			*r = config_set_u32(&uid, val, 0, UINT32_MAX - 1);
+			if (*r == 0)
+				c->broker_uid[i] = uid;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* 1 and sets *r when key is one of the integer settings. */
 static int
 config_try_u32(struct config *c, const char *key, const char *val, int *r)
@@ -205,7 +230,7 @@ config_parse_line(struct config *c, const char *state_dir, char *line, struct bo
 		r = config_set_path(c->tls_key, sizeof(c->tls_key), state_dir, val);
 	else if (strcmp(key, "listen") == 0)
 		r = config_set_listen(c, val);
-	else if (!config_try_u32(c, key, val, &r))
+	else if (!config_try_u32(c, key, val, &r) && !config_try_broker_uid(c, key, val, &r))
 		return bos_err_set(err, BOS_E_CONFIG, "unknown setting '%s'", key);
 	if (r != 0)
 		return bos_err_set(err, BOS_E_CONFIG, "value of '%s' is out of range, too long or "

@@ -12,6 +12,8 @@
 
 #define CONFIG_PATH_MAX 512
 #define CONFIG_SOCKET_MAX 108   /* sizeof(sockaddr_un.sun_path) */
+#define CONFIG_BROKER_ROLES 3   /* outreach, monitor, hiring */
+#define CONFIG_UID_UNSET (-1)
 
 struct config {
 	char pkcs11_module[CONFIG_PATH_MAX];
@@ -55,6 +57,15 @@ struct config {
 	/* Audit: sign the chain head after this many records or seconds (docs/AUDIT.md). */
 	uint32_t audit_checkpoint_records;    /* 1000 */
 	uint32_t audit_checkpoint_seconds;    /* 60 */
+
+	/*
+	 * Brokers (docs/BROKERS.md): the uid a broker of each role must connect
+	 * from on the unix socket (outreach, monitor, hiring, in broker.h's
+	 * order); -1: unset, that role cannot sign in (bos-vaultd --dev makes
+	 * unset ones the vault's own uid).
+	 */
+	int64_t broker_uid[CONFIG_BROKER_ROLES];
+	uint32_t job_visibility_seconds;      /* 120: a claim's hold without a heartbeat */
 
 	/* 1: run with file paths unconfined where the kernel has no Landlock (docs/SANDBOX.md). */
 	uint32_t sandbox_unconfined_paths;    /* 0: refuse to start instead */

@@ -47,6 +47,8 @@ struct metrics {
 	uint64_t audit_records, audit_failures, audit_checkpoints;
 	uint64_t commits, commit_requests;
 	struct histogram commit_seconds;
+	long long alerts_open;
+	long long jobs[METRICS_JOB_STATES];
 };
 
 /* A growing text buffer; any failure sticks and makes render return NULL. */
@@ -175,6 +177,29 @@ metrics_count_audit(struct metrics *m, enum metrics_audit what, unsigned n)
 	pthread_mutex_unlock(&m->mu);
 }
 
+void
+metrics_set_alerts_open(struct metrics *m, long long n)
+{
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->mu);
+	m->alerts_open = n;
+	pthread_mutex_unlock(&m->mu);
+}
+
+void
+metrics_set_jobs(struct metrics *m, const long long n[METRICS_JOB_STATES])
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->mu);
+	for (i = 0; i < METRICS_JOB_STATES; i++)
+		m->jobs[i] = n[i];
+	pthread_mutex_unlock(&m->mu);
+}
+
 /* ---- rendering ---- */
 
 static void BOS_PRINTF(2, 3)
@@ -297,6 +322,12 @@ metrics_render(struct metrics *m)
 	    (unsigned long long)m->commit_requests);
 	render_histogram(&t, "bos_commit_batch_duration_seconds", "Time from a batch's first "
 	    "request to its durable commit.", &m->commit_seconds);
+	text_add(&t, "# HELP bos_alerts_open Alerts open (neither acknowledged nor resolved).\n"
+	    "# TYPE bos_alerts_open gauge\nbos_alerts_open %lld\n", m->alerts_open);
+	text_add(&t, "# HELP bos_jobs Jobs in the vault's queue, by state.\n# TYPE bos_jobs gauge\n"
+	    "bos_jobs{state=\"queued\"} %lld\nbos_jobs{state=\"claimed\"} %lld\n"
+	    "bos_jobs{state=\"done\"} %lld\nbos_jobs{state=\"dead\"} %lld\n", m->jobs[0], m->jobs[1],
+	    m->jobs[2], m->jobs[3]);
 	pthread_mutex_unlock(&m->mu);
 	if (t.failed) {
 		free(t.p);

@@ -21,6 +21,11 @@ void metrics_count_lockout(struct metrics *m);
 void metrics_observe_batch(struct metrics *m, unsigned requests, double seconds);
 enum metrics_audit { METRICS_AUDIT_RECORD, METRICS_AUDIT_FAILURE, METRICS_AUDIT_CHECKPOINT };
 void metrics_count_audit(struct metrics *m, enum metrics_audit what, unsigned n);
+/* Alerts in state open (alert.h), read from the database when /metrics is asked. */
+void metrics_set_alerts_open(struct metrics *m, long long n);
+/* Jobs by state (job.h: queued, claimed, done, dead), read from the database at /metrics. */
+#define METRICS_JOB_STATES 4
+void metrics_set_jobs(struct metrics *m, const long long n[METRICS_JOB_STATES]);
 /* malloc'd text; the caller frees it. NULL on allocation failure. */
 char *metrics_render(struct metrics *m);
 

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <sys/types.h>
 #include <stdint.h>
+#include "compiler.h"
 #include "store/cred.h"
 #include "core/state.h"
 
@@ -31,6 +32,28 @@ struct batches {
 	uint64_t seq;              /* batches opened (for the log) */
 };
 
+/*
+ * Brokers waiting in POST /jobs/claim (docs/BROKERS.md "Jobs"): they wait
+ * here, holding neither the database lock nor an in-flight slot, until a
+ * job may have come (vault_jobs_signal) or a second passes.
+ */
+#define VAULT_JOB_WAITERS_MAX 64      /* claims waiting at once, in all */
+#define VAULT_JOB_WAITERS_PER_BROKER 8 /* ... and of one broker */
+#define VAULT_JOB_WAITER_ID_SIZE 32
+
+struct job_waiter {
+	char broker[VAULT_JOB_WAITER_ID_SIZE]; /* "" when the entry is free */
+	unsigned n;
+};
+
+struct job_waiters {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;         /* CLOCK_MONOTONIC */
+	uint64_t gen;              /* under mu: one more at each signal */
+	unsigned n;                /* under mu: claims waiting */
+	struct job_waiter who[VAULT_JOB_WAITERS_MAX]; /* under mu: per broker */
+};
+
 struct vault {
 	struct state st;          /* dir, settings (st.conf), bos-hsmd, database */
 	struct cred_ctx cc;
@@ -47,6 +70,7 @@ struct vault {
 	int lock_member;           /* under db_lock: the owner is in a batch (batch.h) */
 	int64_t lock_changes;      /* under db_lock: row changes at the outermost lock */
 	struct batches batches;    /* group commit (batch.h) */
+	struct job_waiters jobs;   /* long polls of POST /jobs/claim */
 	struct sessions *sessions; /* in-memory session table (session.h) */
 	struct metrics *metrics;   /* counters and histograms (metrics.h) */
 	struct http_server *http;
@@ -69,7 +93,21 @@ struct vault {
 void vault_clock_start(struct vault *v);
 int64_t vault_now(const struct vault *v);
 
-/* Make db_lock (recursive) and the group-commit state. */
+/* A job may have become claimable: wake every waiting broker. */
+void vault_jobs_signal(struct vault *v);
+/* The signal count now: pass it to vault_jobs_wait so that no signal is missed. */
+uint64_t vault_jobs_gen(struct vault *v);
+/*
+ * Count a waiting claim of broker in (0), or -1 when VAULT_JOB_WAITERS_MAX
+ * wait already, or VAULT_JOB_WAITERS_PER_BROKER of that broker: one broker
+ * cannot take every place; and out again.
+ */
+int vault_jobs_enter(struct vault *v, const char *broker) BOS_WUR;
+void vault_jobs_leave(struct vault *v, const char *broker);
+/* Wait until a signal after gen, or until the monotonic clock reaches until_ms. */
+void vault_jobs_wait(struct vault *v, uint64_t gen, int64_t until_ms);
+
+/* Make db_lock (recursive), the group-commit state and the job waiters'. */
 int vault_db_lock_init(struct vault *v);
 void vault_db_lock(struct vault *v);
 /*

@@ -834,6 +834,12 @@ http_req_bearer(const struct http_req *r)
 	return r->bearer;
 }
 
+void
+http_req_slot_release(struct http_req *r)
+{
+	http_req_slot_give(r);
+}
+
 uid_t
 http_req_peer_uid(const struct http_req *r)
 {

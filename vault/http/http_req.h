@@ -31,6 +31,13 @@ const struct principal *http_req_principal(const struct http_req *r);
 const char *http_req_bearer(const struct http_req *r);
 /* Peer uid on the unix socket, or (uid_t)-1 on TCP. */
 uid_t http_req_peer_uid(const struct http_req *r);
+/*
+ * A handler about to wait for something that is not work (a long poll:
+ * POST /jobs/claim) gives its in-flight slot back first, so that waiting
+ * requests never take the slots of working ones (docs/HTTP.md "Requests in
+ * flight"). Call it without the database lock held.
+ */
+void http_req_slot_release(struct http_req *r);
 
 /* ---- the server's side (http.c) ---- */
 enum MHD_Result http_req_access(void *cls, struct MHD_Connection *c, const char *url,

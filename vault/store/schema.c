@@ -209,6 +209,145 @@ static const char schema_v6[] =
 	"INSERT INTO credential_reseal SELECT v.cred_id, v.version FROM credential_versions AS v"
 	"  JOIN credentials AS c ON c.id = v.cred_id WHERE c.revoked_at IS NULL;";
 
+/*
+ * Version 7 (issue #14, docs/BROKERS.md): brokers, the jobs they claim and
+ * the leases of secrets they take for them.
+ *
+ * A broker's token is stored only as its SHA-256, like a grant's; its
+ * accessor is its public name. A job's claim ("cl_...") is new per claim and
+ * kept once the job is done, so that the same completion sent again is known
+ * as a duplicate; a claimed job always has its claim, its broker and its
+ * visibility deadline. Leases are records only: the secret was handed out
+ * once, in the response that made the lease. Times are wall-clock Unix
+ * seconds (a claim and a lease outlive a restart).
+ */
+static const char schema_v7[] =
+	"CREATE TABLE brokers ("
+	"  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 29 AND substr(id, 1, 3) = 'bk_'),"
+	"  role TEXT NOT NULL CHECK (role IN ('outreach', 'monitor', 'hiring')),"
+	"  name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64"
+	"    AND name NOT GLOB '*[^A-Za-z0-9 ._-]*'),"
+	"  accessor TEXT NOT NULL UNIQUE CHECK (length(accessor) = 24"
+	"    AND substr(accessor, 1, 4) = 'acc_'),"
+	"  token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),"
+	"  created_by TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER,"
+	"  revoked_by TEXT,"
+	"  CHECK ((revoked_at IS NULL) = (revoked_by IS NULL))"
+	");"
+	"CREATE TABLE jobs ("
+	"  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 29 AND substr(id, 1, 3) = 'jb_'),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('verify')),"
+	"  service TEXT NOT NULL CHECK (length(service) BETWEEN 1 AND 64"
+	"    AND service NOT GLOB '*[^a-z0-9._-]*'),"
+	"  credential TEXT REFERENCES credentials (id),"
+	"  params TEXT NOT NULL CHECK (substr(params, 1, 1) = '{' AND length(params) <= 4096),"
+	"  idempotency_key TEXT NOT NULL UNIQUE CHECK (length(idempotency_key) BETWEEN 1 AND 128),"
+	"  state TEXT NOT NULL CHECK (state IN ('queued', 'claimed', 'done', 'dead')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0 AND attempts <= max_attempts),"
+	"  max_attempts INTEGER NOT NULL CHECK (max_attempts BETWEEN 1 AND 100),"
+	"  not_before INTEGER NOT NULL,"
+	"  claimed_by TEXT REFERENCES brokers (id),"
+	"  claim TEXT CHECK (claim IS NULL OR (length(claim) = 29 AND substr(claim, 1, 3) = 'cl_')),"
+	"  visible_until INTEGER,"
+	"  estimate_amount INTEGER CHECK (estimate_amount IS NULL OR estimate_amount >= 0),"
+	"  estimate_currency TEXT CHECK (estimate_currency IS NULL OR (length(estimate_currency) = 3"
+	"    AND estimate_currency NOT GLOB '*[^A-Z]*')),"
+	"  result TEXT CHECK (result IS NULL OR (substr(result, 1, 1) = '{'"
+	"    AND length(result) <= 4096)),"
+	"  error TEXT CHECK (error IS NULL OR length(error) <= 512),"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  finished_at INTEGER,"
+	"  created_by TEXT NOT NULL,"
+	"  CHECK ((estimate_amount IS NULL) = (estimate_currency IS NULL)),"
+	"  CHECK (state <> 'claimed' OR (claimed_by IS NOT NULL AND claim IS NOT NULL"
+	"    AND visible_until IS NOT NULL)),"
+	"  CHECK ((state IN ('done', 'dead')) = (finished_at IS NOT NULL))"
+	");"
+	"CREATE INDEX jobs_queue ON jobs (state, not_before, created_at);"
+	"CREATE TABLE leases ("
+	"  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 29 AND substr(id, 1, 3) = 'ls_'),"
+	"  broker_id TEXT NOT NULL REFERENCES brokers (id),"
+	"  credential_id TEXT NOT NULL REFERENCES credentials (id),"
+	"  job_id TEXT NOT NULL REFERENCES jobs (id),"
+	"  purpose TEXT NOT NULL CHECK (length(purpose) BETWEEN 1 AND 128),"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL CHECK (expires_at > created_at"
+	"    AND expires_at - created_at <= 300),"
+	"  ended_at INTEGER,"
+	"  ended_by TEXT,"
+	"  CHECK ((ended_at IS NULL) = (ended_by IS NULL))"
+	");"
+	"CREATE INDEX leases_by_expiry ON leases (expires_at);";
+
+/*
+ * Version 8 (issue #14, docs/BROKERS.md "Spend and budgets", "Alerts"): the
+ * spend ledger, budgets and alerts.
+ *
+ * Amounts are integers of minor units (cents), never floating point; a
+ * currency is three upper-case letters (spend.c checks it against ISO 4217).
+ * A job's spend is recorded once: job_id is unique. A budget row per service,
+ * and one for "total" over every service, with a daily and/or a monthly
+ * limit; whether a service is paused is computed from the ledger (budget.h),
+ * only an admin's resume of a period is stored (resumed_day, resumed_month).
+ * An alert's dedup key is unique among the alerts not resolved, which is how
+ * a raise with the key of an open one only counts.
+ */
+static const char schema_v8[] =
+	"CREATE TABLE spend ("
+	"  id INTEGER PRIMARY KEY NOT NULL,"
+	"  day TEXT NOT NULL CHECK (length(day) = 10"
+	"    AND day GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),"
+	"  service TEXT NOT NULL CHECK (length(service) BETWEEN 1 AND 64"
+	"    AND service NOT GLOB '*[^a-z0-9._-]*' AND service <> 'total'),"
+	"  amount INTEGER NOT NULL CHECK (typeof(amount) = 'integer' AND amount > 0),"
+	"  currency TEXT NOT NULL CHECK (length(currency) = 3 AND currency NOT GLOB '*[^A-Z]*'),"
+	"  job_id TEXT NOT NULL UNIQUE CHECK (length(job_id) BETWEEN 1 AND 64),"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX spend_by_day ON spend (day, service);"
+	"CREATE INDEX spend_by_service ON spend (service, day);"
+	"CREATE TABLE budgets ("
+	"  service TEXT PRIMARY KEY NOT NULL CHECK (length(service) BETWEEN 1 AND 64"
+	"    AND service NOT GLOB '*[^a-z0-9._-]*'),"
+	"  daily INTEGER CHECK (daily IS NULL OR (typeof(daily) = 'integer' AND daily >= 0)),"
+	"  monthly INTEGER CHECK (monthly IS NULL OR (typeof(monthly) = 'integer'"
+	"    AND monthly >= 0)),"
+	"  currency TEXT NOT NULL CHECK (length(currency) = 3 AND currency NOT GLOB '*[^A-Z]*'),"
+	"  resumed_day TEXT CHECK (resumed_day IS NULL OR length(resumed_day) = 10),"
+	"  resumed_month TEXT CHECK (resumed_month IS NULL OR length(resumed_month) = 7),"
+	"  updated_by TEXT NOT NULL CHECK (length(updated_by) BETWEEN 1 AND 64),"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  CHECK (daily IS NOT NULL OR monthly IS NOT NULL)"
+	");"
+	"CREATE TABLE alerts ("
+	"  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 29 AND substr(id, 1, 3) = 'al_'),"
+	"  kind TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND 32 AND kind NOT GLOB '*[^a-z0-9_]*'),"
+	"  severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),"
+	"  subject TEXT NOT NULL CHECK (length(subject) BETWEEN 1 AND 256),"
+	"  details TEXT NOT NULL CHECK (substr(details, 1, 1) = '{' AND length(details) <= 4096),"
+	"  actions TEXT NOT NULL CHECK (substr(actions, 1, 1) = '[' AND length(actions) <= 4096),"
+	"  dedup_key TEXT CHECK (dedup_key IS NULL OR length(dedup_key) BETWEEN 1 AND 128),"
+	"  count INTEGER NOT NULL CHECK (count >= 1),"
+	"  state TEXT NOT NULL CHECK (state IN ('open', 'acked', 'resolved')),"
+	"  first_at INTEGER NOT NULL,"
+	"  last_at INTEGER NOT NULL CHECK (last_at >= first_at),"
+	"  acked_at INTEGER,"
+	"  acked_by TEXT,"
+	"  resolved_at INTEGER,"
+	"  resolved_by TEXT,"
+	"  CHECK ((acked_at IS NULL) = (acked_by IS NULL)),"
+	"  CHECK ((resolved_at IS NULL) = (resolved_by IS NULL)),"
+	"  CHECK ((state = 'resolved') = (resolved_at IS NOT NULL)),"
+	"  CHECK (state <> 'acked' OR acked_at IS NOT NULL)"
+	");"
+	"CREATE UNIQUE INDEX alerts_unresolved_key ON alerts (dedup_key)"
+	"  WHERE dedup_key IS NOT NULL AND state <> 'resolved';"
+	"CREATE INDEX alerts_by_state ON alerts (state, last_at);";
+
 static const struct schema_migration schema_all[] = {
 	{ 1, "credentials and credential versions", schema_v1 },
 	{ 2, "admin accounts and recovery codes", schema_v2 },
@@ -216,6 +355,8 @@ static const struct schema_migration schema_all[] = {
 	{ 4, "audit log and signed checkpoints", schema_v4 },
 	{ 5, "audit decisions include invalid; audit time index", schema_v5 },
 	{ 6, "credential versions to seal with their clear columns bound", schema_v6 },
+	{ 7, "brokers, jobs and leases", schema_v7 },
+	{ 8, "spend ledger, budgets and alerts", schema_v8 },
 };
 
 const struct schema_migration *

@@ -1,0 +1,77 @@
+/*
+ * Calls to providers (libcurl): HTTPS only (CURLOPT_PROTOCOLS_STR "https"),
+ * no redirects, no proxy, the peer and its host name verified against a CA
+ * bundle held in memory (CURLOPT_CAINFO_BLOB: no file is read after the
+ * sandbox), the URL's host checked against the connector's allow-list before
+ * the call and the address against private, loopback, link-local and
+ * metadata ranges at connect time, connect and total timeouts, a bounded
+ * response. One libcurl handle per call, cleaned up after it, so that none
+ * of its buffers (the Authorization header among them) outlives the call;
+ * every block it frees is wiped (wipe_alloc.h).
+ *
+ * A test-only base URL (base_url.NAME in the broker's config) replaces a
+ * connector's: https on a loopback address, verified against test_ca_file
+ * alone; its host is then the only one allowed for that connector.
+ */
+#ifndef BOS_PROVIDER_H
+#define BOS_PROVIDER_H
+
+#include <stddef.h>
+#include "broker.h"
+#include "compiler.h"
+#include "err.h"
+
+struct connector;
+
+#define PROVIDER_CONNECTORS 5            /* connector_count() */
+#define PROVIDER_RESPONSE_MAX (256 * 1024)
+#define PROVIDER_URL_MAX 512
+
+/* How a connector authenticates (docs/BROKERS.md, CONNECTORS.md F.3). */
+enum provider_auth_kind { PROVIDER_AUTH_BEARER, PROVIDER_AUTH_BASIC };
+
+struct provider_auth {
+	enum provider_auth_kind kind;
+	const char *user;      /* BASIC: the user part (Twilio's account SID, Mailgun's "api") */
+	const char *secret;    /* the leased secret, NUL-terminated */
+};
+
+/* Called about every interval seconds while a call runs (a job's heartbeat). */
+typedef void (*provider_tick_fn)(void *arg);
+
+struct provider {
+	long connect_timeout;            /* s */
+	long call_timeout;               /* s */
+	const char *ca;                  /* production CA bundle (PEM), may be NULL */
+	size_t ca_len;
+	const char *test_ca;             /* test_ca_file's PEM */
+	size_t test_ca_len;
+	const struct broker_config *conf; /* base_url.* overrides */
+	provider_tick_fn tick;
+	void *tick_arg;
+	long tick_interval;              /* s */
+};
+
+/*
+ * GET base + path with the given authorization, and classify the answer
+ * into r (2xx ok, 401/403 rejected, 429 and 5xx and network errors retry,
+ * anything else an error). The allow-list and scheme are checked first:
+ * then r says VERIFY_ERROR and nothing was sent.
+ */
+void provider_get(struct provider *p, const struct connector *c, const char *path,
+    const struct provider_auth *a, struct verify_result *r);
+
+/* A test base URL's form: https://LOOPBACK[:PORT][/], nothing else. 0 or -1. */
+int provider_test_url_ok(const char *url, struct bos_err *err) BOS_WUR;
+
+/*
+ * 0 when url is https and its host is on c's allow-list (or, with test set,
+ * a loopback address); -1 with why in err.
+ */
+int provider_url_allowed(const struct connector *c, const char *url, int test,
+    struct bos_err *err) BOS_WUR;
+
+/* 1 when s is fit for a header or a URL path segment: [A-Za-z0-9._~+/=-], 1..n bytes. */
+int provider_token_chars_ok(const char *s, size_t max);
+
+#endif

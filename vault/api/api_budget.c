@@ -1,0 +1,470 @@
+/*
+ * Budgets and the cost report (docs/BROKERS.md "Spend and budgets"):
+ * GET /budgets, PUT /budgets/{service} (the service "total" is the budget
+ * over every service), POST /budgets/{service}/resume and
+ * GET /outreach/cost. The decisions and sums are budget.c's and spend.c's;
+ * this file maps them to requests and responses. Amounts are integers of
+ * minor units and are not secret: the audit reason names them.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "api/api.h"
+#include "auth/auth.h"
+#include "log.h"
+#include "policy.h"
+#include "store/budget.h"
+#include "store/spend.h"
+#include "core/vault.h"
+
+#define API_BUDGETS_PATH "budgets"
+#define API_COST_PATH "cost"
+#define API_COST_MAX_DAYS 366
+#define API_BUDGET_PATH_SIZE (sizeof(API_BUDGETS_PATH "/" "/resume") + SPEND_SERVICE_MAX)
+
+static json_t *
+api_budget_time(int64_t t)
+{
+	char s[32];
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return json_null();
+	return json_string(s);
+}
+
+/* An amount or a percent that may be absent: null for BUDGET_NONE / -1. */
+static json_t *
+api_budget_opt(int64_t v)
+{
+	return v < 0 ? json_null() : json_integer((json_int_t)v);
+}
+
+static int
+api_budget_fail(struct http_req *r, const struct bos_err *err)
+{
+	if (err->code != BOS_E_INVALID && err->code != BOS_E_NOTFOUND &&
+	    err->code != BOS_E_EXISTS)
+		log_err("request %s: %s", http_req_id(r), err->msg);
+	return http_reply_bos_err(r, err);
+}
+
+static json_t *
+api_budget_json(const struct budget_info *b)
+{
+	return json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:o, s:o, s:s, s:{s:b, s:b}, s:s, s:o}",
+	    "service", b->service, "currency", b->currency, "daily", api_budget_opt(b->daily),
+	    "monthly", api_budget_opt(b->monthly), "spent_today", (json_int_t)b->spent_day,
+	    "spent_this_month", (json_int_t)b->spent_month,
+	    "day_percent", api_budget_opt(b->day_percent),
+	    "month_percent", api_budget_opt(b->month_percent), "state", b->state,
+	    "resumed", "daily", b->day_resumed, "monthly", b->month_resumed,
+	    "updated_by", b->updated_by, "updated_at", api_budget_time(b->updated_at));
+}
+
+/* The service of the path: a service name or "total". 0, or -1 with the 400 answered. */
+static int
+api_budget_service(struct http_req *r, const char **out)
+{
+	const char *svc = http_req_param(r, "service");
+	struct bos_err err;
+
+	bos_err_clear(&err);
+	*out = svc;
+	if (svc != NULL && strcmp(svc, BUDGET_TOTAL) == 0)
+		return 0;
+	if (spend_service_check(svc, &err) == 0)
+		return 0;
+	return http_reply_error(r, 400, "bad_path", "%s (or 'total' for the budget over every "
+	    "service)", err.msg) == 0 ? -1 : -2;
+}
+
+static int
+api_budget_reply(struct vault *v, struct http_req *r, const char *service)
+{
+	struct budget_info b;
+	struct bos_err err;
+	int rc;
+
+	bos_err_clear(&err);
+	vault_db_lock(v);
+	rc = budget_get(v->st.store, service, vault_now(v), &b, &err);
+	vault_db_unlock(v);
+	if (rc != 0)
+		return api_budget_fail(r, &err);
+	return http_reply_json(r, 200, api_budget_json(&b));
+}
+
+static int
+api_budget_list_cb(const struct budget_info *b, void *arg)
+{
+	json_t *o = api_budget_json(b);
+
+	return o == NULL || json_array_append_new(arg, o) != 0 ? -1 : 0;
+}
+
+int
+api_budget_list(struct vault *v, struct http_req *r)
+{
+	struct bos_err err;
+	json_t *arr;
+	int rc;
+
+	if ((rc = api_allow(v, r, POLICY_LIST, API_BUDGETS_PATH, NULL)) != 0)
+		return rc > 0 ? 0 : -1;
+	if ((arr = json_array()) == NULL)
+		return -1;
+	bos_err_clear(&err);
+	vault_db_lock(v);
+	rc = budget_list(v->st.store, vault_now(v), api_budget_list_cb, arr, &err);
+	vault_db_unlock(v);
+	if (rc != 0) {
+		json_decref(arr);
+		return api_budget_fail(r, &err);
+	}
+	return http_reply_json(r, 200, json_pack("{s:o}", "budgets", arr));
+}
+
+/*
+ * "daily" or "monthly" of the body: absent or null is BUDGET_NONE; else an
+ * integer 0..INT64_MAX (a larger one is refused by the JSON parser already).
+ */
+static int
+api_budget_amount(struct http_req *r, const char *key, int64_t *out)
+{
+	json_t *f = json_object_get(http_req_body(r), key);
+
+	*out = BUDGET_NONE;
+	if (f == NULL || json_is_null(f))
+		return 0;
+	if (!json_is_integer(f) || json_integer_value(f) < 0)
+		return -1;
+	*out = (int64_t)json_integer_value(f);
+	return 0;
+}
+
+int
+api_budget_set(struct vault *v, struct http_req *r)
+{
+	struct budget_set b = { NULL, BUDGET_NONE, BUDGET_NONE, NULL,
+	    http_req_principal(r)->name };
+	char path[API_BUDGET_PATH_SIZE];
+	json_t *cur;
+	struct bos_err err;
+	int rc;
+
+	if ((rc = api_budget_service(r, &b.service)) != 0)
+		return rc == -1 ? 0 : -1;
+	(void)snprintf(path, sizeof(path), API_BUDGETS_PATH "/%s", b.service);
+	if ((rc = api_allow(v, r, POLICY_UPDATE, path, NULL)) != 0)
+		return rc > 0 ? 0 : -1;
+	if (api_budget_amount(r, "daily", &b.daily) != 0 ||
+	    api_budget_amount(r, "monthly", &b.monthly) != 0)
+		return http_reply_error(r, 400, "invalid", "'daily' and 'monthly' must be integers "
+		    "of minor units (cents for USD), 0 or more");
+	cur = json_object_get(http_req_body(r), "currency");
+	if (!json_is_string(cur) || strlen(json_string_value(cur)) != json_string_length(cur))
+		return http_reply_error(r, 400, "invalid", "'currency' must be an ISO 4217 code "
+		    "such as USD");
+	b.currency = json_string_value(cur);
+	if (b.daily == BUDGET_NONE && b.monthly == BUDGET_NONE)
+		return http_reply_error(r, 400, "invalid", "give 'daily', 'monthly' or both");
+	if (!spend_currency_known(b.currency))
+		return http_reply_error(r, 400, "invalid", "unknown currency: give an ISO 4217 code "
+		    "such as USD or EUR");
+	bos_err_clear(&err);
+	vault_db_lock(v);
+	rc = budget_put(v->st.store, &b, vault_now(v), &err);
+	vault_db_unlock(v);
+	if (rc != 0)
+		return api_budget_fail(r, &err);
+	http_req_audit_reason(r, "budget %s set: daily %lld, monthly %lld, %s", b.service,
+	    (long long)b.daily, (long long)b.monthly, b.currency);
+	log_info("request %s: %s set the budget of %s", http_req_id(r),
+	    http_req_principal(r)->accessor, b.service);
+	return api_budget_reply(v, r, b.service);
+}
+
+int
+api_budget_resume(struct vault *v, struct http_req *r)
+{
+	char path[API_BUDGET_PATH_SIZE];
+	const char *service;
+	struct bos_err err;
+	int rc;
+
+	if ((rc = api_budget_service(r, &service)) != 0)
+		return rc == -1 ? 0 : -1;
+	(void)snprintf(path, sizeof(path), API_BUDGETS_PATH "/%s/resume", service);
+	if ((rc = api_allow(v, r, POLICY_UPDATE, path, NULL)) != 0)
+		return rc > 0 ? 0 : -1;
+	bos_err_clear(&err);
+	vault_db_lock(v);
+	rc = budget_resume(v->st.store, service, http_req_principal(r)->name, vault_now(v), &err);
+	vault_db_unlock(v);
+	if (rc != 0)
+		return api_budget_fail(r, &err);
+	http_req_audit_reason(r, "budget %s resumed for the rest of its period", service);
+	return api_budget_reply(v, r, service);
+}
+
+/* ---- GET /outreach/cost --------------------------------------------------------- */
+
+/* What the cost report gathers: budgets first, then the ledger's sums. */
+struct api_cost {
+	json_t *by_key;               /* "service currency" -> entry */
+	json_t *budgets;              /* service -> budget_info as JSON (current) */
+	json_t *total_budget;         /* the total's, or NULL */
+	int days, months;             /* the range's days and calendar months */
+	int fail;
+};
+
+static int
+api_cost_budget_cb(const struct budget_info *b, void *arg)
+{
+	struct api_cost *c = arg;
+	json_t *o = api_budget_json(b);
+
+	if (o == NULL)
+		return c->fail = -1;
+	if (strcmp(b->service, BUDGET_TOTAL) == 0) {
+		c->total_budget = o;
+		return 0;
+	}
+	return json_object_set_new(c->budgets, b->service, o) != 0 ? (c->fail = -1) : 0;
+}
+
+/* percent of spent against a budget scaled to the range; null without one. */
+static json_t *
+api_cost_percent(const struct api_cost *c, json_t *budget, const char *currency, int64_t spent)
+{
+	json_t *d, *m;
+	__int128 limit;
+
+	if (budget == NULL || strcmp(json_string_value(json_object_get(budget, "currency")),
+	    currency) != 0)
+		return json_null();
+	d = json_object_get(budget, "daily");
+	m = json_object_get(budget, "monthly");
+	if (json_is_integer(d))
+		limit = (__int128)json_integer_value(d) * c->days;
+	else if (json_is_integer(m))
+		limit = (__int128)json_integer_value(m) * c->months;
+	else
+		return json_null();
+	if (limit > INT64_MAX)
+		limit = INT64_MAX;
+	return json_integer(budget_percent(spent, (int64_t)limit));
+}
+
+static json_t *
+api_cost_entry(const struct api_cost *c, const char *service, json_t *budget,
+    const char *currency, int64_t spent)
+{
+	int same = budget != NULL && strcmp(json_string_value(json_object_get(budget,
+	    "currency")), currency) == 0;
+
+	return json_pack("{s:s, s:s, s:I, s:O, s:O, s:o, s:s}", "service", service,
+	    "currency", currency, "spent", (json_int_t)spent,
+	    "daily_budget", same ? json_object_get(budget, "daily") : json_null(),
+	    "monthly_budget", same ? json_object_get(budget, "monthly") : json_null(),
+	    "percent", api_cost_percent(c, budget, currency, spent),
+	    "state", budget != NULL ? json_string_value(json_object_get(budget, "state")) : "ok");
+}
+
+static int
+api_cost_spend_cb(const char *service, const char *currency, int64_t sum, void *arg)
+{
+	struct api_cost *c = arg;
+	char key[SPEND_SERVICE_MAX + SPEND_CURRENCY_SIZE + 2];
+	json_t *e;
+
+	(void)snprintf(key, sizeof(key), "%s %s", service, currency);
+	e = api_cost_entry(c, service, json_object_get(c->budgets, service), currency, sum);
+	if (e == NULL || json_object_set_new(c->by_key, key, e) != 0)
+		return c->fail = -1;
+	return 0;
+}
+
+/* Services with a budget and no spend in the range appear with 0. */
+static int
+api_cost_fill_budgets(struct api_cost *c)
+{
+	char key[SPEND_SERVICE_MAX + SPEND_CURRENCY_SIZE + 2];
+	const char *svc;
+	json_t *b, *e;
+
+	json_object_foreach(c->budgets, svc, b) {
+		(void)snprintf(key, sizeof(key), "%s %s", svc,
+		    json_string_value(json_object_get(b, "currency")));
+		if (json_object_get(c->by_key, key) != NULL)
+			continue;
+		e = api_cost_entry(c, svc, b, json_string_value(json_object_get(b, "currency")), 0);
+		if (e == NULL || json_object_set_new(c->by_key, key, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The total: in the total budget's currency, else the one currency spent, else null. */
+static json_t *
+api_cost_total(struct api_cost *c, json_t *services)
+{
+	const char *cur = NULL;
+	int64_t sum = 0;
+	int mixed = 0;
+	size_t i;
+	json_t *e;
+
+	if (c->total_budget != NULL)
+		cur = json_string_value(json_object_get(c->total_budget, "currency"));
+	json_array_foreach(services, i, e) {
+		const char *ec = json_string_value(json_object_get(e, "currency"));
+
+		if (json_integer_value(json_object_get(e, "spent")) == 0)
+			continue;
+		if (cur == NULL)
+			cur = ec;
+		if (strcmp(cur, ec) != 0) {
+			mixed = 1;
+			continue;
+		}
+		if (__builtin_add_overflow(sum, (int64_t)json_integer_value(json_object_get(e,
+		    "spent")), &sum))
+			mixed = 1;
+	}
+	if (c->total_budget == NULL && (mixed || cur == NULL))
+		return json_pack("{s:n, s:o, s:n, s:n, s:n, s:s}", "currency", "spent",
+		    mixed ? json_null() : json_integer(0), "daily_budget", "monthly_budget",
+		    "percent", "state", "ok");
+	return api_cost_entry(c, BUDGET_TOTAL, c->total_budget, cur, sum);
+}
+
+/* Days from..to (both valid, from <= to), and the calendar months they touch. */
+static int
+api_cost_span(const char *from, const char *to, int *days, int *months)
+{
+	struct tm a, b;
+	time_t ta, tb;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	if (strptime(from, "%Y-%m-%d", &a) == NULL || strptime(to, "%Y-%m-%d", &b) == NULL)
+		return -1;
+	ta = timegm(&a);
+	tb = timegm(&b);
+	if (tb < ta)
+		return -1;
+	*days = (int)((tb - ta) / 86400) + 1;
+	*months = (b.tm_year - a.tm_year) * 12 + (b.tm_mon - a.tm_mon) + 1;
+	return 0;
+}
+
+/* The range of the query: ?day=D, or ?from=D&to=D, or today. 0, or -1 with the 400 answered. */
+static int
+api_cost_range(struct vault *v, struct http_req *r, char from[SPEND_DAY_SIZE],
+    char to[SPEND_DAY_SIZE], int *days, int *months)
+{
+	const char *d = http_req_query(r, "day"), *f = http_req_query(r, "from"),
+	    *t = http_req_query(r, "to");
+
+	if (d != NULL && (f != NULL || t != NULL))
+		return http_reply_error(r, 400, "bad_query", "give 'day', or 'from' and 'to', not "
+		    "both") == 0 ? -1 : -2;
+	if ((f == NULL) != (t == NULL))
+		return http_reply_error(r, 400, "bad_query", "'from' and 'to' go together") == 0 ?
+		    -1 : -2;
+	if (d != NULL)
+		f = t = d;
+	if (f == NULL) {
+		spend_day(vault_now(v), from);
+		memcpy(to, from, SPEND_DAY_SIZE);
+	} else if (!spend_day_valid(f) || !spend_day_valid(t)) {
+		return http_reply_error(r, 400, "bad_query", "days are YYYY-MM-DD (UTC)") == 0 ?
+		    -1 : -2;
+	} else {
+		memcpy(from, f, SPEND_DAY_SIZE);
+		memcpy(to, t, SPEND_DAY_SIZE);
+	}
+	if (api_cost_span(from, to, days, months) != 0 || *days > API_COST_MAX_DAYS)
+		return http_reply_error(r, 400, "bad_query", "'from' must not be after 'to', and "
+		    "a range is at most %d days", API_COST_MAX_DAYS) == 0 ? -1 : -2;
+	return 0;
+}
+
+static int
+api_cost_key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The entries by service, then currency (the keys "SERVICE CURRENCY" sort so). */
+static json_t *
+api_cost_sorted(json_t *by_key)
+{
+	size_t n = json_object_size(by_key), i = 0;
+	const char **keys, *k;
+	json_t *e, *arr;
+
+	if ((arr = json_array()) == NULL || n == 0)
+		return arr;
+	if ((keys = calloc(n, sizeof(*keys))) == NULL) {
+		json_decref(arr);
+		return NULL;
+	}
+	json_object_foreach(by_key, k, e)
+		keys[i++] = k;
+	qsort(keys, n, sizeof(*keys), api_cost_key_cmp);
+	for (i = 0; i < n; i++)
+		if (json_array_append(arr, json_object_get(by_key, keys[i])) != 0) {
+			json_decref(arr);
+			arr = NULL;
+			break;
+		}
+	free(keys);
+	return arr;
+}
+
+int
+api_cost_read(struct vault *v, struct http_req *r)
+{
+	struct api_cost c = { json_object(), json_object(), NULL, 0, 0, 0 };
+	char from[SPEND_DAY_SIZE], to[SPEND_DAY_SIZE];
+	struct bos_err err;
+	json_t *services = NULL, *total;
+	int rc = -1;
+
+	if ((rc = api_allow(v, r, POLICY_READ, API_COST_PATH, NULL)) != 0)
+		goto out;
+	if ((rc = api_cost_range(v, r, from, to, &c.days, &c.months)) != 0) {
+		rc = rc == -1 ? 1 : -1;
+		goto out;
+	}
+	rc = -1;
+	if (c.by_key == NULL || c.budgets == NULL)
+		goto out;
+	bos_err_clear(&err);
+	vault_db_lock(v);
+	if (budget_list(v->st.store, vault_now(v), api_cost_budget_cb, &c, &err) != 0 ||
+	    spend_by_service(v->st.store, from, to, api_cost_spend_cb, &c, &err) != 0) {
+		vault_db_unlock(v);
+		rc = api_budget_fail(r, &err) == 0 ? 1 : -1;
+		goto out;
+	}
+	vault_db_unlock(v);
+	if (c.fail || api_cost_fill_budgets(&c) != 0 || (services = api_cost_sorted(c.by_key)) ==
+	    NULL || (total = api_cost_total(&c, services)) == NULL)
+		goto out;
+	rc = http_reply_json(r, 200, json_pack("{s:s, s:s, s:O, s:o}", "from", from, "to", to,
+	    "services", services, "total", total));
+out:
+	json_decref(services);
+	json_decref(c.by_key);
+	json_decref(c.budgets);
+	json_decref(c.total_budget);
+	return rc > 0 ? 0 : rc;
+}
