@@ -2,9 +2,9 @@
  * Wiping allocators for libcurl and OpenSSL, installed before either
  * allocates anything: libcurl copies the Authorization header and the
  * broker's token into its own buffers, OpenSSL holds decrypted records, and
- * the vault's lease answer carries a secret. Every block they free is wiped
- * whole (each carries its size in a header). The same design as bosctl's
- * (cli/http_client.c), which the broker does not link.
+ * the vault's answers carry a password, a token or a leased secret. Every
+ * block they free is wiped whole (each carries its size in a header). Used
+ * by bosctl (cli/http_client.c) and bos-broker; the daemons do not link it.
  */
 #ifndef BOS_WIPE_ALLOC_H
 #define BOS_WIPE_ALLOC_H
