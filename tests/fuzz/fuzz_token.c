@@ -2,7 +2,8 @@
  * libFuzzer target: the parsers of untrusted sign-in input. The input, made
  * a C string, is checked as a bearer token of each type (common/token.c),
  * passed to auth_check() as the Authorization token of an admin route with a
- * live session table (vault/auth/auth.c, vault/auth/session.c), and checked as a TOTP
+ * live session table (vault/auth/auth.c, vault/auth/session.c) and of the
+ * broker routes over TCP and the unix socket, and checked as a TOTP
  * code (vault/auth/totp.c). Nothing the fuzzer makes may authenticate, and only
  * well-formed text may pass the format checks.
  */
@@ -69,7 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *code, *msg;
 	uint64_t step;
 	char *s;
-	int rc;
+	int rc, broker;
 
 	if ((s = malloc(size + 1)) == NULL)
 		return 0;
@@ -78,9 +79,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_token_shape(s, TOKEN_SESSION);
 	fuzz_token_shape(s, TOKEN_HELPER);
 	fuzz_token_shape(s, TOKEN_BROKER);
-	/* The one real session's token is unknown to the fuzzer: nothing gets in. */
+	/*
+	 * The one real session's token is unknown to the fuzzer: nothing gets in.
+	 * Anything shaped like a broker token is refused on an admin route with
+	 * 403 (brokers never use one), the rest with 401.
+	 */
+	broker = strncmp(s, "bos_b_", 6) == 0;
 	if (auth_check(v, ROUTE_ADMIN, s, HTTP_TCP_TLS, (uid_t)-1, &p, &status, &code, &msg) == 0 ||
-	    status != 401)
+	    status != (broker ? 403u : 401u))
+		__builtin_trap();
+	/* Broker routes: over TCP never, and no made-up token on the unix socket either. */
+	if (auth_check(v, ROUTE_BROKER, s, HTTP_TCP_TLS, 4242, &p, &status, &code, &msg) == 0 ||
+	    (broker && strcmp(code, "broker_unix_only") != 0))
+		__builtin_trap();
+	if (auth_check(v, ROUTE_BROKER, s, HTTP_UNIX, 4242, &p, &status, &code, &msg) == 0 ||
+	    (status != 401 && status != 403))
 		__builtin_trap();
 	if (auth_check(v, ROUTE_LOCAL_VAULT_UID, s, HTTP_TCP_TLS, 4242, &p, &status, &code,
 	    &msg) == 0 || status != 403)
