@@ -253,7 +253,7 @@ unit: $(BINS) $(UNITS) $(TOOLS)
 # build tree (the daemons the integration tests start are sanitized too).
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 -j$(JOBS) programs
-	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 unit integration
+	@BOS_SANITIZED=1 $(MAKE) --no-print-directory BUILD=build-asan SAN=1 unit integration
 
 # The durability test (tests/integration/t_durability.sh, issue #7) at soak
 # size: SOAK_ROUNDS rounds of SIGKILL and restart under SOAK_WRITERS concurrent

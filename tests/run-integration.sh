@@ -10,6 +10,9 @@
 # A script whose header has the line "# runner: alone" runs by itself, after
 # the others: it measures latency under load or races the clock (kill -9 at a
 # chosen moment) and must not share the machine with another test.
+# A script whose header has the line "# sanitizer: skip" is left out when
+# BOS_SANITIZED=1 (make asan): it builds its own plain binaries, so the
+# sanitized run would test the same thing twice; the plain stage runs it.
 # BOS_ONLY=substring runs the matching scripts only.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -25,6 +28,10 @@ pass=0 fail=0 failed=""
 shared=() alone=()
 for t in tests/integration/t_*.sh; do
 	[ -n "${BOS_ONLY:-}" ] && [[ "$t" != *"$BOS_ONLY"* ]] && continue
+	if [ "${BOS_SANITIZED:-0}" = 1 ] && head -40 "$t" | grep -q '^# sanitizer: skip'; then
+		echo "$(basename "$t"): left out of the sanitizer stage (# sanitizer: skip)"
+		continue
+	fi
 	if head -40 "$t" | grep -q '^# runner: alone'; then alone+=("$t"); else shared+=("$t"); fi
 done
 

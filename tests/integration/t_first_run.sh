@@ -1,5 +1,6 @@
 #!/bin/bash
 # runner: alone — it builds a fresh clone (CPU-bound, with a 9-minute limit)
+# sanitizer: skip — the clone builds the same plain binaries in both stages
 # A newcomer's first session (#12 item 1), as the README tells it: clone the
 # repository into an empty directory, `make run` (nothing built, no var/),
 # then, at a terminal (expect drives real prompts on a pty), `bosctl admin
