@@ -453,7 +453,10 @@ credapi_versions(struct http_client *hc, const struct cred_opts *o, struct bos_e
 /* ---- verify (docs/BROKERS.md "bos-broker") -------------------------------------------- */
 
 #define CREDAPI_VERIFY_WAIT_DEFAULT 60
-#define CREDAPI_VERIFY_POLL_MS 500
+/* Polls start quick (a verify takes about a second) and slow down to one every 2 s, so
+ * that waiting for a broker that is not running costs few audited requests. */
+#define CREDAPI_VERIFY_POLL_MS 250
+#define CREDAPI_VERIFY_POLL_MAX_MS 2000
 
 static int64_t
 credapi_mono_ms(void)
@@ -492,7 +495,8 @@ credapi_verify_wait(struct http_client *hc, const char *id, long wait_s, json_t 
     struct bos_err *err)
 {
 	int64_t deadline = credapi_mono_ms() + (int64_t)wait_s * 1000;
-	const struct timespec pause = { 0, CREDAPI_VERIFY_POLL_MS * 1000000L };
+	long pause_ms = CREDAPI_VERIFY_POLL_MS;
+	struct timespec pause;
 	char path[CRED_API_PATH_MAX];
 	struct http_resp resp;
 	const char *state;
@@ -510,7 +514,11 @@ credapi_verify_wait(struct http_client *hc, const char *id, long wait_s, json_t 
 		if (strcmp(state, "done") == 0 || strcmp(state, "dead") == 0 ||
 		    credapi_mono_ms() >= deadline)
 			return 0;
+		pause.tv_sec = pause_ms / 1000;
+		pause.tv_nsec = (pause_ms % 1000) * 1000000L;
 		(void)nanosleep(&pause, NULL);
+		if (pause_ms < CREDAPI_VERIFY_POLL_MAX_MS)
+			pause_ms *= 2;
 	}
 }
 
