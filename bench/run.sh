@@ -327,6 +327,8 @@ def r(n; lim; tgt; op; unit): {name: n, value: lim, target: tgt, op: op, unit: u
     r("reads / min(HSM unwrap, HTTPS hello)"; $rd.rate / $floor; 0.5; ">="; "x"),
     r("reads / fdatasync rate"; $rd.rate / $f.ops_per_s; 3; ">="; "x"),
     r("writes / fdatasync rate"; $w.rate / $f.ops_per_s; null; ">="; "x"),
+    r("leases (4 conns) / min(HSM unwrap, HTTPS hello)"; $l4[0].rate / $floor; null; ">="; "x"),
+    r("leases (4 conns) / fdatasync rate"; $l4[0].rate / $f.ops_per_s; null; ">="; "x"),
     r("sign-ins / (2 / argon2id time)"; $s.rate / (2 * 1000 / $a.median_ms); null; ">="; "x"),
     r("p99 at half load / 5 ms"; $o.p99_ms / 5; 1; "<="; "x"),
     r("RSS bos-vaultd / 64 MiB"; $rss_v / 65536; 1; "<="; "x"),
