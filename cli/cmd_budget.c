@@ -300,7 +300,7 @@ bosctl_cmd_budget(int argc, char **argv)
 /* ---- bosctl cost ---- */
 
 static void
-cost_print_row(const json_t *e)
+cost_print_row(const json_t *e, const char *name)
 {
 	const char *cur = json_is_string(json_object_get(e, "currency")) ?
 	    json_string_value(json_object_get(e, "currency")) : "-";
@@ -310,7 +310,8 @@ cost_print_row(const json_t *e)
 	if (json_is_integer(pct))
 		(void)snprintf(p, sizeof(p), "%lld %%", (long long)json_integer_value(pct));
 	printf("%-16s %-3s spent %12s   daily %12s   monthly %12s   %7s  %s\n",
-	    bosctl_json_str(e, "service"), cur, budget_fmt(json_object_get(e, "spent"), cur, s),
+	    name != NULL ? name : bosctl_json_str(e, "service"), cur,
+	    budget_fmt(json_object_get(e, "spent"), cur, s),
 	    budget_fmt(json_object_get(e, "daily_budget"), cur, d),
 	    budget_fmt(json_object_get(e, "monthly_budget"), cur, m), p,
 	    bosctl_json_str(e, "state"));
@@ -362,8 +363,8 @@ cost_read(struct http_client *hc, const struct budget_opts *o, struct bos_err *e
 		printf("cost from %s to %s (UTC)\n", bosctl_json_str(resp.json, "from"),
 		    bosctl_json_str(resp.json, "to"));
 		json_array_foreach(list, i, e)
-			cost_print_row(e);
-		cost_print_row(json_object_get(resp.json, "total"));
+			cost_print_row(e, NULL);
+		cost_print_row(json_object_get(resp.json, "total"), "total");
 	}
 	http_resp_free(&resp);
 	return 0;

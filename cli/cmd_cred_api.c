@@ -541,6 +541,11 @@ credapi_verify_report(const json_t *m, const json_t *job, long wait_s, int json)
 	else if (strcmp(state, "dead") == 0)
 		printf("failed: the job died after %lld attempt(s): %s (job %s)\n",
 		    credapi_int(job, "attempts"), credapi_str(job, "error"), credapi_str(job, "id"));
+	else if (credapi_int(job, "attempts") > 0)
+		printf("failed: no result within %ld s: job %s is %s after %lld attempt(s), the last "
+		    "one: %s (it is retried until its last attempt; 'bosctl jobs show %s')\n", wait_s,
+		    credapi_str(job, "id"), state, credapi_int(job, "attempts"),
+		    credapi_str(job, "error"), credapi_str(job, "id"));
 	else
 		printf("failed: no result within %ld s: job %s is %s (is a broker running whose role "
 		    "may claim jobs/verify/%s?)\n", wait_s, credapi_str(job, "id"), state,
