@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include "compiler.h"
 
+/* How many connectors the table has (connector_count()). */
+#define BROKER_CONNECTORS 5
+
 #define BROKER_ID_MAX 64          /* job, claim, lease and credential ids */
 #define BROKER_NAME_MAX 128       /* service, kind, credential name */
 #define BROKER_META_MAX 128       /* one metadata value (a Twilio account_sid) */

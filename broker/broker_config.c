@@ -10,7 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "provider.h"
+#include "broker.h"
+#include "url.h"
 #include "secmem.h"
 #include "token.h"
 
@@ -76,7 +77,10 @@ bc_override(struct broker_config *c, const char *name, const char *url, struct b
 	struct broker_override *o;
 	size_t n;
 
-	if (provider_test_url_ok(url, err) != 0)
+	if (strlen(url) >= BROKER_CONF_URL_MAX)
+		return bos_err_set(err, BOS_E_CONFIG, "base_url.%s: '%s' must be https://HOST[:PORT] "
+		    "(no plain http, no user, query or fragment)", name, url);
+	if (url_test_base_ok(url, err) != 0)
 		return bos_err_wrap(err, "base_url.%s", name);
 	if (broker_config_base_url(c, name) != NULL)
 		return bos_err_set(err, BOS_E_CONFIG, "base_url.%s is set twice", name);
@@ -336,7 +340,7 @@ broker_config_load_secrets(struct broker_config *c, struct bos_err *err)
 	if (bc_load_token(c, err) != 0)
 		return -1;
 	/* Every connector overridden: the production bundle is not needed. */
-	if (c->noverrides < PROVIDER_CONNECTORS && bc_slurp(c->ca_file, &c->ca, &c->ca_len, err) != 0)
+	if (c->noverrides < BROKER_CONNECTORS && bc_slurp(c->ca_file, &c->ca, &c->ca_len, err) != 0)
 		return -1;
 	if (c->test_ca_file[0] != '\0' &&
 	    bc_slurp(c->test_ca_file, &c->test_ca, &c->test_ca_len, err) != 0)

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include "broker_config.h"
+#include "url.h"
 #include "connector.h"
 #include "log.h"
 #include "secmem.h"
@@ -51,24 +52,6 @@ provider_token_chars_ok(const char *s, size_t max)
 	return n > 0;
 }
 
-/* Loopback: 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104. */
-static int
-pv_loopback(int family, const void *addr)
-{
-	const uint8_t *b = addr;
-
-	if (family == AF_INET)
-		return b[0] == 127;
-	if (family == AF_INET6) {
-		static const uint8_t one[16] = { [15] = 1 };
-		static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-		return memcmp(b, one, 16) == 0 ||   /* not secret */
-		    (memcmp(b, mapped, 12) == 0 && b[12] == 127);   /* not secret */
-	}
-	return 0;
-}
-
 /*
  * Addresses a provider's public API never has (SECURITY.md "SSRF"): this
  * host, private networks, link-local (cloud metadata at 169.254.169.254),
@@ -80,7 +63,7 @@ pv_address_internal(int family, const void *addr)
 {
 	const uint8_t *b = addr;
 
-	if (pv_loopback(family, addr))
+	if (url_addr_loopback(family, addr))
 		return 1;
 	if (family == AF_INET)
 		return b[0] == 0 || b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
@@ -112,7 +95,7 @@ pv_opensocket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 		addr = &((const struct sockaddr_in *)(const void *)&a->addr)->sin_addr;
 	else if (a->family == AF_INET6 && a->addrlen >= sizeof(struct sockaddr_in6))
 		addr = &((const struct sockaddr_in6 *)(const void *)&a->addr)->sin6_addr;
-	bad = addr == NULL || (call->test ? !pv_loopback(a->family, addr) :
+	bad = addr == NULL || (call->test ? !url_addr_loopback(a->family, addr) :
 	    pv_address_internal(a->family, addr));
 	if (bad) {
 		call->refused_addr = 1;
@@ -150,54 +133,6 @@ pv_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t u
 	return 0;
 }
 
-/* The host part of url (curl's URL parser), or -1; host freed by the caller. */
-static int
-pv_url_parts(const char *url, char **scheme, char **host, struct bos_err *err)
-{
-	CURLU *u = curl_url();
-	char *extra = NULL;
-	int r = -1;
-
-	*scheme = *host = NULL;
-	if (u == NULL)
-		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
-	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, host, 0) != CURLUE_OK) {
-		bos_err_set(err, BOS_E_INVALID, "'%s' is not a URL", url);
-		goto out;
-	}
-	if (curl_url_get(u, CURLUPART_USER, &extra, 0) == CURLUE_OK) {
-		bos_err_set(err, BOS_E_INVALID, "a URL with a user name is refused");
-		goto out;
-	}
-	/* success */
-	r = 0;
- out:
-	curl_free(extra);
-	curl_url_cleanup(u);
-	return r;
-}
-
-static int
-pv_host_loopback(const char *host)
-{
-	uint8_t a[16];
-	char h[64];
-	size_t n = strlen(host);
-
-	if (strcmp(host, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, host, a) == 1)
-		return pv_loopback(AF_INET, a);
-	if (n > 2 && n < sizeof(h) && host[0] == '[' && host[n - 1] == ']') {
-		memcpy(h, host + 1, n - 2);
-		h[n - 2] = '\0';
-		return inet_pton(AF_INET6, h, a) == 1 && pv_loopback(AF_INET6, a);
-	}
-	return 0;
-}
-
 int
 provider_url_allowed(const struct connector *c, const char *url, int test, struct bos_err *err)
 {
@@ -205,14 +140,14 @@ provider_url_allowed(const struct connector *c, const char *url, int test, struc
 	size_t i;
 	int r = -1;
 
-	if (pv_url_parts(url, &scheme, &host, err) != 0)
+	if (url_parts(url, &scheme, &host, err) != 0)
 		goto out;
 	if (strcmp(scheme, "https") != 0) {
 		bos_err_set(err, BOS_E_INVALID, "%s: only https is spoken to providers (not %s)",
 		    c->name, scheme);
 		goto out;
 	}
-	if (test && pv_host_loopback(host)) {
+	if (test && url_host_loopback(host)) {
 		r = 0;
 		goto out;
 	}
@@ -223,33 +158,6 @@ provider_url_allowed(const struct connector *c, const char *url, int test, struc
 		}
 	bos_err_set(err, BOS_E_INVALID, "%s: host '%s' is not on the connector's allow-list",
 	    c->name, host);
- out:
-	curl_free(scheme);
-	curl_free(host);
-	return r;
-}
-
-int
-provider_test_url_ok(const char *url, struct bos_err *err)
-{
-	char *scheme = NULL, *host = NULL;
-	int r = -1;
-
-	if (strncmp(url, "https://", 8) != 0 || strlen(url) >= BROKER_CONF_URL_MAX ||
-	    strpbrk(url + 8, "?#@") != NULL) {
-		bos_err_set(err, BOS_E_CONFIG, "'%s' must be https://HOST[:PORT] (no plain http, no "
-		    "user, query or fragment)", url);
-		goto out;
-	}
-	if (pv_url_parts(url, &scheme, &host, err) != 0)
-		goto out;
-	if (!pv_host_loopback(host)) {
-		bos_err_set(err, BOS_E_CONFIG, "a test base URL must point at a loopback address "
-		    "(127.0.0.0/8, [::1], localhost), not '%s'", host);
-		goto out;
-	}
-	/* success */
-	r = 0;
  out:
 	curl_free(scheme);
 	curl_free(host);

@@ -23,7 +23,7 @@
 
 struct connector;
 
-#define PROVIDER_CONNECTORS 5            /* connector_count() */
+#define PROVIDER_CONNECTORS BROKER_CONNECTORS
 #define PROVIDER_RESPONSE_MAX (256 * 1024)
 #define PROVIDER_URL_MAX 512
 
@@ -61,8 +61,6 @@ struct provider {
 void provider_get(struct provider *p, const struct connector *c, const char *path,
     const struct provider_auth *a, struct verify_result *r);
 
-/* A test base URL's form: https://LOOPBACK[:PORT][/], nothing else. 0 or -1. */
-int provider_test_url_ok(const char *url, struct bos_err *err) BOS_WUR;
 
 /*
  * 0 when url is https and its host is on c's allow-list (or, with test set,

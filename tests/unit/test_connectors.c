@@ -27,6 +27,7 @@
 #include "connector.h"
 #include "json_alloc.h"
 #include "provider.h"
+#include "url.h"
 #include "secmem.h"
 #include "wipe_alloc.h"
 
@@ -349,16 +350,16 @@ test_test_url_form(void **state)
 	struct bos_err err;
 
 	(void)state;
-	assert_int_equal(provider_test_url_ok("https://127.0.0.1:8443", &err), 0);
-	assert_int_equal(provider_test_url_ok("https://[::1]:8443", &err), 0);
-	assert_int_equal(provider_test_url_ok("https://localhost:8443", &err), 0);
-	assert_int_equal(provider_test_url_ok("http://127.0.0.1:8443", &err), -1);
+	assert_int_equal(url_test_base_ok("https://127.0.0.1:8443", &err), 0);
+	assert_int_equal(url_test_base_ok("https://[::1]:8443", &err), 0);
+	assert_int_equal(url_test_base_ok("https://localhost:8443", &err), 0);
+	assert_int_equal(url_test_base_ok("http://127.0.0.1:8443", &err), -1);
 	assert_non_null(strstr(err.msg, "plain http"));
-	assert_int_equal(provider_test_url_ok("https://api.sendgrid.com", &err), -1);
-	assert_int_equal(provider_test_url_ok("https://169.254.169.254", &err), -1);
-	assert_int_equal(provider_test_url_ok("https://127.0.0.1:1/?x=1", &err), -1);
-	assert_int_equal(provider_test_url_ok("https://u:p@127.0.0.1:1", &err), -1);
-	assert_int_equal(provider_test_url_ok("ftp://127.0.0.1", &err), -1);
+	assert_int_equal(url_test_base_ok("https://api.sendgrid.com", &err), -1);
+	assert_int_equal(url_test_base_ok("https://169.254.169.254", &err), -1);
+	assert_int_equal(url_test_base_ok("https://127.0.0.1:1/?x=1", &err), -1);
+	assert_int_equal(url_test_base_ok("https://u:p@127.0.0.1:1", &err), -1);
+	assert_int_equal(url_test_base_ok("ftp://127.0.0.1", &err), -1);
 }
 
 /* A connector without a test base URL goes to its production host: no CA bundle, no call. */
