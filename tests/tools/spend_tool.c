@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include "core/state.h"
+#include "store/budget.h"
 #include "store/spend.h"
 #include "store/store.h"
 

@@ -9,7 +9,6 @@
 #include "currency.h"
 #include "log.h"
 #include "store/alert.h"
-#include "store/budget_int.h"
 #include "store/store.h"
 
 #define BUDGET_AMOUNT_SIZE 32         /* "-92233720368547758.07" and more */
@@ -317,7 +316,7 @@ budget_claim_check(struct store *s, const char *service, int64_t est_amount,
 	return 0;
 }
 
-int
+static int
 budget_currency_match(struct store *s, const char *service, const char *currency,
     struct bos_err *err)
 {
@@ -400,7 +399,7 @@ budget_row_after(struct store *s, const struct budget_row *b, int64_t amount, in
 	return 0;
 }
 
-int
+static int
 budget_after_spend(struct store *s, const char *service, int64_t amount, int64_t now,
     struct bos_err *err)
 {
@@ -415,6 +414,47 @@ budget_after_spend(struct store *s, const char *service, int64_t amount, int64_t
 			return -1;
 	}
 	return 0;
+}
+
+/* A spend in the ledger (spend.c) with what it does to budgets; see budget.h. */
+/* The body of spend_record, inside its savepoint. */
+static int
+spend_record_txn(struct store *s, const char *job_id, const char *service, int64_t amount,
+    const char *currency, int64_t now, struct bos_err *err)
+{
+	int rc;
+
+	if ((rc = spend_ledger_seen(s, job_id, err)) != 0)
+		return rc < 0 ? -1 : SPEND_DUPLICATE;
+	if ((rc = budget_currency_match(s, service, currency, err)) != 0)
+		return rc < 0 ? -1 : SPEND_CURRENCY_MISMATCH;
+	if (spend_ledger_add(s, job_id, service, amount, currency, now, err) != 0 ||
+	    budget_after_spend(s, service, amount, now, err) != 0)
+		return -1;
+	return SPEND_RECORDED;
+}
+
+int
+spend_record(struct store *s, const char *job_id, const char *service, int64_t amount,
+    const char *currency, int64_t now, struct bos_err *err)
+{
+	int r;
+
+	if (spend_ledger_check(job_id, service, amount, currency, err) != 0)
+		return -1;
+	if (store_begin(s, err) != 0)
+		return -1;
+	r = spend_record_txn(s, job_id, service, amount, currency, now, err);
+	if (r == SPEND_RECORDED || r == SPEND_DUPLICATE) {
+		if (store_commit(s, err) != 0)
+			return -1;
+		if (r == SPEND_DUPLICATE)
+			log_info("spend of job %s was recorded before: not counted again", job_id);
+		return r;
+	}
+	if (store_rollback(s, NULL) != 0)
+		log_err("spend: rollback failed");
+	return r;
 }
 
 /* ---- setting, listing, resuming ---- */

@@ -101,4 +101,26 @@ int budget_resume(struct store *s, const char *service, const char *by, int64_t 
 /* floor(spent * 100 / limit) without overflow; 100 for limit 0; -1 for BUDGET_NONE. */
 int budget_percent(int64_t spent, int64_t limit);
 
+/*
+ * Record amount (minor units, > 0) of currency spent by job job_id on
+ * service at time now, inside the caller's transaction. The currency must be
+ * known (else -1, BOS_E_INVALID) and, when the service or the total has a
+ * budget, the budget's (else SPEND_CURRENCY_MISMATCH). A sum that would pass
+ * INT64_MAX is refused (-1, BOS_E_INVALID). The job_id is unique in the
+ * ledger: a second record of the same job is SPEND_DUPLICATE and changes
+ * nothing, whatever its amount.
+ *
+ * After the row is written (spend.c, the ledger), the budgets of the service and the total are
+ * looked at: crossing 80 % of a daily or monthly budget raises alert
+ * budget_warning (dedup key budget80:SERVICE:daily:YYYY-MM-DD or
+ * budget80:SERVICE:monthly:YYYY-MM, SERVICE "total" for the total, once
+ * per period); reaching 100 % raises budget_paused (budget100:...), and the
+ * service is paused from then on (budget.h). Alerts are in the same
+ * transaction.
+ *
+ * Returns SPEND_RECORDED, SPEND_DUPLICATE, SPEND_CURRENCY_MISMATCH or -1.
+ */
+int spend_record(struct store *s, const char *job_id, const char *service, int64_t amount,
+    const char *currency, int64_t now, struct bos_err *err) BOS_WUR;
+
 #endif

@@ -7,7 +7,6 @@
 #include <time.h>
 #include "currency.h"
 #include "log.h"
-#include "store/budget_int.h"
 #include "store/store.h"
 
 int
@@ -197,8 +196,8 @@ spend_by_service(struct store *s, const char *from, const char *to,
 }
 
 /* 1 when job_id is in the ledger, 0 when not, -1 on error. */
-static int
-spend_job_seen(struct store *s, const char *job_id, struct bos_err *err)
+int
+spend_ledger_seen(struct store *s, const char *job_id, struct bos_err *err)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -262,8 +261,8 @@ spend_insert(struct store *s, const char *job_id, const char *service, int64_t a
 	return 0;
 }
 
-static int
-spend_check_args(const char *job_id, const char *service, int64_t amount, const char *currency,
+int
+spend_ledger_check(const char *job_id, const char *service, int64_t amount, const char *currency,
     struct bos_err *err)
 {
 	if (spend_job_id_check(job_id, err) != 0 || spend_service_check(service, err) != 0)
@@ -280,43 +279,12 @@ spend_check_args(const char *job_id, const char *service, int64_t amount, const 
 	return 0;
 }
 
-/* The body of spend_record, inside its savepoint. */
-static int
-spend_record_txn(struct store *s, const char *job_id, const char *service, int64_t amount,
-    const char *currency, int64_t now, struct bos_err *err)
-{
-	int rc;
-
-	if ((rc = spend_job_seen(s, job_id, err)) != 0)
-		return rc < 0 ? -1 : SPEND_DUPLICATE;
-	if ((rc = budget_currency_match(s, service, currency, err)) != 0)
-		return rc < 0 ? -1 : SPEND_CURRENCY_MISMATCH;
-	if (spend_check_overflow(s, amount, now, err) != 0 ||
-	    spend_insert(s, job_id, service, amount, currency, now, err) != 0 ||
-	    budget_after_spend(s, service, amount, now, err) != 0)
-		return -1;
-	return SPEND_RECORDED;
-}
-
 int
-spend_record(struct store *s, const char *job_id, const char *service, int64_t amount,
+spend_ledger_add(struct store *s, const char *job_id, const char *service, int64_t amount,
     const char *currency, int64_t now, struct bos_err *err)
 {
-	int r;
-
-	if (spend_check_args(job_id, service, amount, currency, err) != 0)
+	if (spend_check_overflow(s, amount, now, err) != 0 ||
+	    spend_insert(s, job_id, service, amount, currency, now, err) != 0)
 		return -1;
-	if (store_begin(s, err) != 0)
-		return -1;
-	r = spend_record_txn(s, job_id, service, amount, currency, now, err);
-	if (r == SPEND_RECORDED || r == SPEND_DUPLICATE) {
-		if (store_commit(s, err) != 0)
-			return -1;
-		if (r == SPEND_DUPLICATE)
-			log_info("spend of job %s was recorded before: not counted again", job_id);
-		return r;
-	}
-	if (store_rollback(s, NULL) != 0)
-		log_err("spend: rollback failed");
-	return r;
+	return 0;
 }

@@ -45,27 +45,6 @@ int spend_day_valid(const char *s);
                                        * (BOS_E_INVALID, "... conversion does not exist yet"):
                                        * answer 400 currency_mismatch */
 
-/*
- * Record amount (minor units, > 0) of currency spent by job job_id on
- * service at time now, inside the caller's transaction. The currency must be
- * known (else -1, BOS_E_INVALID) and, when the service or the total has a
- * budget, the budget's (else SPEND_CURRENCY_MISMATCH). A sum that would pass
- * INT64_MAX is refused (-1, BOS_E_INVALID). The job_id is unique in the
- * ledger: a second record of the same job is SPEND_DUPLICATE and changes
- * nothing, whatever its amount.
- *
- * After the row is written, the budgets of the service and the total are
- * looked at: crossing 80 % of a daily or monthly budget raises alert
- * budget_warning (dedup key budget80:SERVICE:daily:YYYY-MM-DD or
- * budget80:SERVICE:monthly:YYYY-MM, SERVICE "total" for the total, once
- * per period); reaching 100 % raises budget_paused (budget100:...), and the
- * service is paused from then on (budget.h). Alerts are in the same
- * transaction.
- *
- * Returns SPEND_RECORDED, SPEND_DUPLICATE, SPEND_CURRENCY_MISMATCH or -1.
- */
-int spend_record(struct store *s, const char *job_id, const char *service, int64_t amount,
-    const char *currency, int64_t now, struct bos_err *err) BOS_WUR;
 
 /*
  * Sum of spend of service (NULL: every service) in currency, on days from..to
@@ -83,5 +62,18 @@ int spend_sum(struct store *s, const char *service, const char *currency, const 
 int spend_by_service(struct store *s, const char *from, const char *to,
     int (*cb)(const char *service, const char *currency, int64_t sum, void *arg), void *arg,
     struct bos_err *err) BOS_WUR;
+
+/*
+ * The ledger's steps, for spend_record (budget.h), which runs them in one
+ * transaction with the budgets' checks and alerts. spend_ledger_check: the
+ * arguments' form (0 or -1 with err). spend_ledger_seen: 1 when job_id was
+ * recorded before, 0 not, -1 error. spend_ledger_add: refuse a spend that
+ * would take a month's total past INT64_MAX, then write the row (0 or -1).
+ */
+int spend_ledger_check(const char *job_id, const char *service, int64_t amount,
+    const char *currency, struct bos_err *err) BOS_WUR;
+int spend_ledger_seen(struct store *s, const char *job_id, struct bos_err *err) BOS_WUR;
+int spend_ledger_add(struct store *s, const char *job_id, const char *service, int64_t amount,
+    const char *currency, int64_t now, struct bos_err *err) BOS_WUR;
 
 #endif
