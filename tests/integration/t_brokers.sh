@@ -134,6 +134,7 @@ for body in '{"kind":"nope","service":"sendgrid"}' '{"kind":"verify"}' '{"kind":
 	'{"kind":"verify","service":"sendgrid","surprise":true}' '{"kind":"verify","service":"sendgrid","params":[1]}' \
 	'{"kind":"verify","service":"sendgrid","max_attempts":0}' '{"kind":"verify","service":"sendgrid","estimate":{"amount":-1,"currency":"USD"}}' \
 	'{"kind":"verify","service":"sendgrid","estimate":{"amount":5,"currency":"usd"}}' \
+	'{"kind":"verify","service":"sendgrid","estimate":{"amount":5,"currency":"ZZZ"}}' \
 	'{"kind":"verify","service":"sendgrid","idempotency_key":"has space"}' \
 	'{"kind":"verify","service":"sendgrid","params":{"note":"4111 1111 1111 1111"}}' \
 	"{\"kind\":\"verify\",\"service\":\"sendgrid\",\"credential\":\"$SID\"}" \

@@ -10,6 +10,7 @@
 #include "store/budget.h"
 #include "store/card.h"
 #include "store/spend.h"
+#include "currency.h"
 #include "json_alloc.h"
 #include "log.h"
 #include "randid.h"
@@ -235,10 +236,10 @@ job_check_new(const struct job_new *n, struct bos_err *err)
 	if ((n->est_amount >= 0) != (n->est_currency != NULL) || n->est_amount < -1)
 		return bos_err_set(err, BOS_E_INVALID, "'estimate' needs both an amount >= 0 and "
 		    "a currency");
-	if (n->est_currency != NULL && (strlen(n->est_currency) != 3 ||
-	    strspn(n->est_currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3))
+	/* The code table of spend and budgets: a code they do not know would fail every claim. */
+	if (n->est_currency != NULL && !currency_known(n->est_currency))
 		return bos_err_set(err, BOS_E_INVALID, "'estimate.currency' must be an ISO 4217 "
-		    "code (three capital letters)");
+		    "code (three capital letters, such as USD or EUR)");
 	if (n->created_by == NULL || strlen(n->created_by) >= JOB_BY_SIZE)
 		return bos_err_set(err, BOS_E_INVALID, "a job needs the admin who queues it");
 	return 0;
