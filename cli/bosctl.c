@@ -8,11 +8,13 @@
 #include "bosctl.h"
 
 #include <stdarg.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "compiler.h"
 #include "http_client.h"
+#include "io.h"
 #include "json_alloc.h"
 #include "log.h"
 #include "secmem.h"
@@ -175,6 +177,40 @@ bosctl_json_print(const json_t *o)
 {
 	json_dumpf(o, stdout, JSON_COMPACT);
 	fputc('\n', stdout);
+}
+
+#define BOSCTL_SECRET_LINE_MAX 4096
+
+/* See bosctl.h: a line that carries a secret, past stdio's buffer. */
+int
+bosctl_write_secret(const char *fmt, ...)
+{
+	char line[BOSCTL_SECRET_LINE_MAX];
+	va_list ap;
+	int k, r = -1;
+
+	va_start(ap, fmt);
+	k = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (k >= 0 && (size_t)k < sizeof(line) && fflush(stdout) == 0)
+		r = io_write_full(STDOUT_FILENO, line, (size_t)k);
+	secmem_wipe(line, sizeof(line));
+	return r;
+}
+
+/* See bosctl.h: a JSON answer that holds a secret, from jansson's wiping allocator. */
+int
+bosctl_write_json(const json_t *ans)
+{
+	char *text = json_dumps(ans, JSON_COMPACT);
+	int r = -1;
+
+	if (text == NULL)
+		return -1;
+	if (fflush(stdout) == 0 && io_write_full(STDOUT_FILENO, text, strlen(text)) == 0)
+		r = io_write_full(STDOUT_FILENO, "\n", 1);
+	json_alloc_release(text);
+	return r;
 }
 
 const char *

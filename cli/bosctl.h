@@ -103,6 +103,15 @@ int bosctl_api_open(struct http_client **out, struct bos_err *err) BOS_WUR;
 
 /* One compact JSON object and a newline on standard output. */
 void bosctl_json_print(const json_t *o);
+/*
+ * Output that holds a secret (a token shown once), written past stdio's
+ * buffer, which is never wiped: bosctl_write_secret formats one line (at
+ * most 4 KiB) on the stack, writes it and wipes it; bosctl_write_json
+ * writes o compactly and a newline from jansson's wiping allocator. Both
+ * flush stdout first. 0 or -1.
+ */
+int bosctl_write_secret(const char *fmt, ...) __attribute__((format(printf, 1, 2))) BOS_WUR;
+int bosctl_write_json(const json_t *o) BOS_WUR;
 /* The string at key, or "-" when absent or not a string. */
 const char *bosctl_json_str(const json_t *o, const char *key);
 

@@ -166,13 +166,9 @@ brokercmd_add(struct http_client *hc, const struct brokercmd_opts *o, struct bos
 	    "output and is shown this once: the vault keeps only its hash.\n",
 	    bosctl_json_str(resp.json, "id"), bosctl_json_str(resp.json, "role"),
 	    bosctl_json_str(resp.json, "accessor"));
-	if (o->json)
-		bosctl_json_print(resp.json);
-	else
-		printf("%s\n", tok);
-	fflush(stdout);
+	r = o->json ? bosctl_write_json(resp.json) : bosctl_write_secret("%s\n", tok);
 	http_resp_free(&resp);
-	return 0;
+	return r == 0 ? 0 : bos_err_set(err, BOS_E_IO, "cannot write the token to standard output");
 }
 
 static void

@@ -261,41 +261,6 @@ grant_create_body(const struct grant_opts *o, struct bos_err *err)
 	return NULL;
 }
 
-/*
- * printf for lines that carry the token: formatted into a buffer that is
- * wiped, written with write(2) after whatever stdio holds.
- */
-static int BOS_PRINTF(1, 2)
-grant_write_secret(const char *fmt, ...)
-{
-	char line[GRANT_LINE_MAX];
-	va_list ap;
-	int k, r = -1;
-
-	va_start(ap, fmt);
-	k = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (k >= 0 && (size_t)k < sizeof(line) && fflush(stdout) == 0)
-		r = io_write_full(STDOUT_FILENO, line, (size_t)k);
-	secmem_wipe(line, sizeof(line));
-	return r;
-}
-
-/* The JSON answer of create (it holds the token), from jansson's wiping allocator. */
-static int
-grant_write_json(const json_t *ans)
-{
-	char *text = json_dumps(ans, JSON_COMPACT);
-	int r = -1;
-
-	if (text == NULL)
-		return -1;
-	if (fflush(stdout) == 0 && io_write_full(STDOUT_FILENO, text, strlen(text)) == 0)
-		r = io_write_full(STDOUT_FILENO, "\n", 1);
-	json_alloc_release(text);
-	return r;
-}
-
 /* s as one shell word: itself when plain, else in single quotes. */
 static int
 grant_shell_word(char *out, size_t n, const char *s)
@@ -433,7 +398,7 @@ grant_print_howto(const struct http_client *hc, const json_t *ans, const struct 
 		return -1;
 	printf("\nFor the helper%s:\n", ex != NULL ? "" : " (ID: one of the credentials of the "
 	    "grant)");
-	if (grant_write_secret("  curl -H \"Authorization: Bearer %s\" %s\n", token, target) != 0)
+	if (bosctl_write_secret("  curl -H \"Authorization: Bearer %s\" %s\n", token, target) != 0)
 		return -1;
 	printf("or with bosctl, the token saved alone in a file of mode 0600 "
 	    "(umask 077; cat > %s):\n", GRANT_TOKEN_FILE);
@@ -483,7 +448,7 @@ grant_print_created(const struct http_client *hc, const json_t *ans,
 	    "recovered: hand it to the helper now, over a private channel (if it is lost, revoke\n"
 	    "the grant and create another).\n\n", bosctl_json_str(ans, "accessor"),
 	    bosctl_json_str(ans, "helper"));
-	if (grant_write_secret("    %s\n\n", token) != 0)
+	if (bosctl_write_secret("    %s\n\n", token) != 0)
 		return bos_err_set(err, BOS_E_IO, "cannot write the token to standard output");
 	grant_print_summary(ans);
 	if (grant_print_howto(hc, ans, o, token) != 0)
@@ -506,7 +471,7 @@ grant_create(struct http_client *hc, const struct grant_opts *o, struct bos_err 
 	if (r != 0)
 		return -1;
 	if (o->json)
-		r = grant_write_json(resp.json) == 0 ? 0 : bos_err_set(err, BOS_E_IO, "cannot write "
+		r = bosctl_write_json(resp.json) == 0 ? 0 : bos_err_set(err, BOS_E_IO, "cannot write "
 		    "the answer to standard output");
 	else
 		r = grant_print_created(hc, resp.json, o, err);
