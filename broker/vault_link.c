@@ -256,6 +256,7 @@ vault_link_claim(struct vault_link *v, const char *const *kinds, long wait,
 	int r = -1;
 	size_t i;
 
+	memset(ans, 0, sizeof(*ans));   /* read by the caller also when nothing was sent */
 	for (i = 0; kinds[i] != NULL; i++)
 		(void)json_array_append_new(k, json_string(kinds[i]));
 	if (body == NULL || k == NULL || json_object_set(body, "kinds", k) != 0 ||
@@ -336,6 +337,7 @@ vault_link_lease(struct vault_link *v, const struct broker_job *job, const char 
 	int r = -1;
 
 	memset(l, 0, sizeof(*l));
+	memset(ans, 0, sizeof(*ans));   /* read by the caller also when nothing was sent */
 	if (body == NULL) {
 		bos_err_set(err, BOS_E_NOMEM, "out of memory");
 		goto out;
@@ -370,6 +372,7 @@ vl_report(struct vault_link *v, const char *what, const struct broker_job *job, 
 	json_t *res = NULL;
 	int r = -1;
 
+	memset(ans, 0, sizeof(*ans));   /* read by the caller also when nothing was sent */
 	if (body == NULL)
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
 	(void)snprintf(path, sizeof(path), "/jobs/%s/%s", job->id, what);
