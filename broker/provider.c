@@ -73,8 +73,16 @@ pv_address_internal(int family, const void *addr)
 		static const uint8_t zero[16];
 		static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
 
-		if (memcmp(b, mapped, 12) == 0)   /* not secret */
+		static const uint8_t nat64[12] = { 0x00, 0x64, 0xff, 0x9b };
+
+		/* IPv4 inside IPv6: mapped, NAT64 64:ff9b::/96, IPv4-compatible ::/96, 6to4 2002::/16. */
+		if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0 ||   /* not secret */
+		    (memcmp(b, zero, 12) == 0 && memcmp(b, zero, 16) != 0))   /* not secret */
 			return pv_address_internal(AF_INET, b + 12);
+		if (b[0] == 0x20 && b[1] == 0x02)
+			return pv_address_internal(AF_INET, b + 2);
+		if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)   /* fec0::/10 site-local */
+			return 1;
 		return memcmp(b, zero, 16) == 0 ||   /* not secret */
 		    (b[0] & 0xfe) == 0xfc ||                 /* fc00::/7 unique local */
 		    (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || /* fe80::/10 link-local */
