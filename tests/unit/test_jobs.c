@@ -580,6 +580,51 @@ test_leases_active(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* Revoking a broker ends its live leases and takes back its claims; another broker's stay. */
+static void
+test_revoke_ends_leases_claims(void **state)
+{
+	struct test_ctx *t = *state;
+	char b3[BROKER_ID_SIZE], tok[TOKEN_SIZE], acc[TOKEN_ACCESSOR_SIZE];
+	char job[JOB_ID_SIZE], l3[LEASE_ID_SIZE], l1[LEASE_ID_SIZE];
+	const int64_t now = T0 + 1000;
+	struct lease_new n = { NULL, "cr_aaaaaaaaaaaaaaaaaaaaaaaaaa", NULL, "verify", 60 };
+	struct lease_info l;
+	struct job_info j;
+	struct bos_err err = { 0 };
+	int k = 0;
+
+	assert_int_equal(sqlite3_exec(store_db(t->s), "UPDATE jobs SET state = 'dead',"
+	    " finished_at = 1, claim = NULL, visible_until = NULL WHERE state IN ('queued', 'claimed')", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(broker_create(t->s, "outreach", "ob three", "alice", now, b3, tok, acc,
+	    &err), 0);
+	job_ok(t->s, "sendgrid", "rv-1", 0, job, now);
+	assert_int_equal(claim(t->s, b3, now, &j), 1);
+	assert_string_equal(j.id, job);
+	n.broker_id = b3;
+	n.job_id = job;
+	assert_int_equal(lease_create(t->s, &n, now, l3, &err), 0);
+	n.broker_id = t->b1;
+	assert_int_equal(lease_create(t->s, &n, now, l1, &err), 0);
+	assert_int_equal(lease_list_active(t->s, now + 1, lease_count_cb, &k, &err), 0);
+	assert_int_equal(k, 2);
+
+	assert_int_equal(broker_revoke(t->s, b3, "alice", now + 1, &err), 0);
+	assert_int_equal(lease_get(t->s, l3, &l, &err), 0);
+	assert_int_equal(l.ended_at, now + 1);
+	assert_int_equal(lease_get(t->s, l1, &l, &err), 0);
+	assert_int_equal(l.ended_at, 0);
+	k = 0;
+	assert_int_equal(lease_list_active(t->s, now + 2, lease_count_cb, &k, &err), 0);
+	assert_int_equal(k, 1);
+	assert_int_equal(job_get(t->s, job, &j, &err), 0);
+	assert_int_equal(j.visible_until, now + 1);
+	/* Another broker gets the job at once, not after the visibility timeout. */
+	assert_int_equal(claim(t->s, t->b1, now + 2, &j), 1);
+	assert_string_equal(j.id, job);
+	assert_string_equal(j.claimed_by, t->b1);
+}
+
 int
 main(void)
 {
@@ -594,6 +639,7 @@ main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_leases),
 		cmocka_unit_test(test_leases_active),
+		cmocka_unit_test(test_revoke_ends_leases_claims),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

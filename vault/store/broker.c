@@ -262,6 +262,34 @@ broker_list(struct store *s, int (*cb)(const struct broker_info *, void *), void
 	return r;
 }
 
+/* One statement over ?1 id, ?2 now and, when it has it, ?3 by (what: for an error). */
+static int
+broker_exec(struct store *s, const char *sql, const char *id, int64_t now, const char *by,
+    const char *what, struct bos_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -1;
+
+	if (store_stmt(s, sql, &st, err) != 0)
+		return -1;
+	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, now) != SQLITE_OK ||
+	    (sqlite3_bind_parameter_count(st) >= 3 &&
+	    sqlite3_bind_text(st, 3, by, -1, SQLITE_TRANSIENT) != SQLITE_OK) ||
+	    sqlite3_step(st) != SQLITE_DONE)
+		store_err_db(s, what, err);
+	else
+		r = 0;
+	store_stmt_done(s, st);
+	return r;
+}
+
+/*
+ * Revoke a broker, end its live leases and take back its claims in the same
+ * transaction: a claim's visible_until becomes now, so the next claim or
+ * sweep treats it as an expired claim (queued again, or dead after its last
+ * attempt), and no lease of a revoked broker stays listed as active.
+ */
 static int
 broker_revoke_locked(struct store *s, const char *id, const char *by, int64_t now,
     struct bos_err *err)
@@ -288,6 +316,13 @@ broker_revoke_locked(struct store *s, const char *id, const char *by, int64_t no
 		bos_err_set(err, BOS_E_DB, "revoking broker %s changed no row", id);
 		goto out;
 	}
+	if (broker_exec(s, "UPDATE leases SET ended_at = ?2, ended_by = ?3 WHERE broker_id = ?1"
+	    " AND ended_at IS NULL AND expires_at > ?2", id, now, by, "ending a revoked broker's "
+	    "leases", err) != 0 ||
+	    broker_exec(s, "UPDATE jobs SET visible_until = ?2, updated_at = ?2 WHERE claimed_by = ?1"
+	    " AND state = 'claimed' AND visible_until > ?2", id, now, by,
+	    "taking back a revoked broker's claims", err) != 0)
+		goto out;
 	/* success */
 	r = 0;
  out:

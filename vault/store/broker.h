@@ -67,7 +67,10 @@ int broker_get(struct store *s, const char *id, struct broker_info *out,
 int broker_list(struct store *s, int (*cb)(const struct broker_info *, void *), void *arg,
     struct bos_err *err) BOS_WUR;
 
-/* Revoke a broker. BOS_E_NOTFOUND, or BOS_E_REVOKED when it already was. */
+/*
+ * Revoke a broker; its live leases end and its claims are taken back in the
+ * same transaction. BOS_E_NOTFOUND, or BOS_E_REVOKED when it already was.
+ */
 int broker_revoke(struct store *s, const char *id, const char *by, int64_t now,
     struct bos_err *err) BOS_WUR;
 
