@@ -192,7 +192,7 @@ api_job_body_parse(struct http_req *r, struct api_job_body *b, struct bos_err *e
 
 /* The credential named by the job: an id or a name, active, of the job's service. */
 static int
-api_job_credential(struct vault *v, struct job_new *n, char id[JOB_ID_SIZE],
+api_job_credential(struct vault *v, struct job_new *n, char id[CRED_ID_LEN + 1],
     struct bos_err *err)
 {
 	struct cred_meta m;
@@ -201,12 +201,13 @@ api_job_credential(struct vault *v, struct job_new *n, char id[JOB_ID_SIZE],
 	if (n->credential == NULL)
 		return 0;
 	if (cred_get(&v->cc, n->credential, &m, err) != 0)
-		return bos_err_set(err, BOS_E_INVALID, "'credential' names no credential");
+		return err->code == BOS_E_NOTFOUND ? bos_err_set(err, BOS_E_INVALID,
+		    "'credential' names no credential") : -1;
 	if (m.revoked_at != 0 || strcmp(m.service, n->service) != 0)
 		r = bos_err_set(err, BOS_E_INVALID, "'credential' %s is %s", m.id,
 		    m.revoked_at != 0 ? "revoked" : "of another service than the job's");
 	else
-		(void)snprintf(id, JOB_ID_SIZE, "%s", m.id);
+		(void)snprintf(id, CRED_ID_LEN + 1, "%s", m.id);
 	cred_meta_free(&m);
 	n->credential = r == 0 ? id : NULL;
 	return r;
@@ -246,7 +247,7 @@ int
 api_job_create(struct vault *v, struct http_req *r)
 {
 	struct api_job_body b;
-	char path[128], cred[JOB_ID_SIZE], id[JOB_ID_SIZE];
+	char path[128], cred[CRED_ID_LEN + 1], id[JOB_ID_SIZE];
 	struct bos_err err;
 	int existed = 0, rc;
 
