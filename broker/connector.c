@@ -18,12 +18,6 @@ connector_find(const char *name)
 	return NULL;
 }
 
-const struct connector *
-connector_at(size_t i)
-{
-	return i < BOS_ARRAY_LEN(connectors) ? connectors[i] : NULL;
-}
-
 size_t
 connector_count(void)
 {

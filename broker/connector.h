@@ -29,8 +29,7 @@ struct connector {
 /* The connector for a service name, or NULL. */
 const struct connector *connector_find(const char *name);
 
-/* The whole table, for the start-up log and config checks. */
-const struct connector *connector_at(size_t i);
+/* How many connectors there are, for the start-up log. */
 size_t connector_count(void);
 
 /* Each provider's table entry (conn_*.c). */

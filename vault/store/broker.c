@@ -28,12 +28,6 @@ broker_role_parse(const char *s)
 	return -1;
 }
 
-const char *
-broker_role_name(enum broker_role r)
-{
-	return (unsigned)r < BROKER_ROLES_N ? broker_roles[r] : "unknown";
-}
-
 int
 broker_id_valid(const char *s)
 {

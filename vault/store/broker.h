@@ -34,7 +34,6 @@ enum broker_role { BROKER_OUTREACH, BROKER_MONITOR, BROKER_HIRING, BROKER_ROLES_
 
 /* "outreach" -> BROKER_OUTREACH; -1 for anything else. */
 int broker_role_parse(const char *s);
-const char *broker_role_name(enum broker_role r);
 
 /* 1 when s has the form of a broker id. */
 int broker_id_valid(const char *s);
