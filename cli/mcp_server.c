@@ -184,7 +184,11 @@ mcp_tool_run(struct mcp_server *s, const struct bos_tool *t, const json_t *args)
 	s->env->close(hc);
 	if (r != 0) {
 		json_decref(out);
-		log_info("mcp: tool %s failed: %s", t->name, err.msg);
+		/* The message goes to the log only when the guard would let it through. */
+		if (mcp_rpc_has_token(err.msg, strlen(err.msg), NULL))
+			log_err("mcp: tool %s failed; its message held a token shape", t->name);
+		else
+			log_info("mcp: tool %s failed: %s", t->name, err.msg);
 		return mcp_tool_error(mcp_failure_text(&err));
 	}
 	if (!json_is_object(out)) {
