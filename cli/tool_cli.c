@@ -58,3 +58,33 @@ tool_cli_run(const char *name, const json_t *args, int json)
 	json_decref(out);
 	return r;
 }
+
+int
+tool_cli_print_key(const char *name, const json_t *out, int json, const char *key)
+{
+	const json_t *v = key != NULL ? json_object_get(out, key) : NULL, *e;
+	size_t i;
+
+	if (!json || v == NULL)
+		return tool_cli_print(name, out, json);
+	if (json_is_array(v))
+		json_array_foreach(v, i, e)
+			bosctl_json_print(e);
+	else
+		bosctl_json_print(v);
+	return fflush(stdout) == 0 ? BOSCTL_EXIT_OK : bosctl_fail("cannot write to standard "
+	    "output");
+}
+
+int
+tool_cli_cmd(const char *name, const json_t *args, int json, const char *key)
+{
+	json_t *out;
+	int r;
+
+	if ((r = tool_cli_call(name, args, &out)) != BOSCTL_EXIT_OK)
+		return r;
+	r = tool_cli_print_key(name, out, json, key);
+	json_decref(out);
+	return r;
+}

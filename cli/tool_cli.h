@@ -17,4 +17,13 @@ int tool_cli_call(const char *name, const json_t *args, json_t **out) BOS_WUR;
 /* Print out as compact JSON (json) or the tool's text. An exit status. */
 int tool_cli_print(const char *name, const json_t *out, int json);
 
+/*
+ * The output as the bosctl commands have always printed it with --json:
+ * out[key] alone (an array: one object per line), or all of out when it
+ * has no key (a 202's pending approval); without json the tool's text.
+ */
+int tool_cli_print_key(const char *name, const json_t *out, int json, const char *key);
+/* tool_cli_call, then tool_cli_print_key. An exit status. */
+int tool_cli_cmd(const char *name, const json_t *args, int json, const char *key);
+
 #endif
