@@ -64,6 +64,7 @@ tool_alerts_list_render(const json_t *out)
 		return NULL;
 	json_array_foreach(json_object_get(out, "alerts"), i, a)
 		tool_alert_row(t.f, a);
+	tool_text_none(t.f, json_object_get(out, "alerts"), "no alerts (in that state)");
 	return tool_text_close(&t);
 }
 

@@ -50,5 +50,6 @@ tool_approvals_list_render(const json_t *out)
 		tool_approval_row(t.f, a);
 	if (json_array_size(json_object_get(out, "approvals")) > 0)
 		fprintf(t.f, "approve one with 'bosctl approve ID' in a terminal\n");
+	tool_text_none(t.f, json_object_get(out, "approvals"), "no approvals waiting");
 	return tool_text_close(&t);
 }

@@ -143,6 +143,7 @@ tool_audit_render(const json_t *out)
 	}
 	if (json_is_string(json_object_get(out, "next_cursor")))
 		fprintf(t.f, "more: next_cursor %s\n", tool_str(out, "next_cursor"));
+	tool_text_none(t.f, json_object_get(out, "records"), "no audit records");
 	return tool_text_close(&t);
 }
 

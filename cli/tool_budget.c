@@ -82,6 +82,7 @@ tool_budgets_get_render(const json_t *out)
 		return NULL;
 	json_array_foreach(json_object_get(out, "budgets"), i, b)
 		tool_budget_row(t.f, b);
+	tool_text_none(t.f, json_object_get(out, "budgets"), "no budgets");
 	return tool_text_close(&t);
 }
 

@@ -82,6 +82,7 @@ tool_credentials_list_render(const json_t *out)
 		return NULL;
 	json_array_foreach(json_object_get(out, "credentials"), i, m)
 		tool_cred_row(t.f, m);
+	tool_text_none(t.f, json_object_get(out, "credentials"), "no credentials");
 	return tool_text_close(&t);
 }
 

@@ -115,6 +115,7 @@ tool_grants_list_render(const json_t *out)
 		return NULL;
 	json_array_foreach(json_object_get(out, "grants"), i, g)
 		tool_grant_row(t.f, g);
+	tool_text_none(t.f, json_object_get(out, "grants"), "no grants");
 	return tool_text_close(&t);
 }
 

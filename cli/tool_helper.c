@@ -43,6 +43,7 @@ tool_helpers_list_render(const json_t *out)
 		return NULL;
 	json_array_foreach(json_object_get(out, "helpers"), i, h)
 		tool_helper_row(t.f, h);
+	tool_text_none(t.f, json_object_get(out, "helpers"), "no helpers");
 	return tool_text_close(&t);
 }
 
