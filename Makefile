@@ -116,7 +116,7 @@ $(call obj,$(BROKER_SRCS) broker/broker_main.c): CPPFLAGS := $(filter-out -Ivaul
 $(call obj,$(UNIT_SRCS) $(TOOL_SRCS)): CPPFLAGS += -Ibroker
 # Unit tests and fuzzers of bosctl's code: they link bosctl's libraries only
 # (LIBCLI, shared/, common/), as bosctl does, and see its headers.
-CLI_UNIT_SRCS := $(wildcard tests/unit/test_mcp_*.c tests/unit/test_tool_*.c)
+CLI_UNIT_SRCS := $(wildcard tests/unit/test_mcp_*.c tests/unit/test_tool*.c)
 CLI_FUZZ_SRCS := tests/fuzz/fuzz_mcp_rpc.c
 $(call obj,$(CLI_UNIT_SRCS) $(CLI_FUZZ_SRCS)): CPPFLAGS += -Icli
 
@@ -197,7 +197,7 @@ CLI_UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(CLI_UNIT_SRCS))
 $(CLI_UNITS): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBCLI) $(LIBSHARED) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(call pkg_libs,$(CLI_PKGS))
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(call pkg_libs,$(CLI_PKGS)) -lpthread
 $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBSHARED) $(LIBHSM) $(LIBBROKER) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
