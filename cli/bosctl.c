@@ -53,6 +53,7 @@ static const struct bosctl_command bosctl_commands[] = {
 	{ "alerts", bosctl_cmd_alerts, "list, acknowledge and resolve the vault's alerts", 0 },
 	{ "broker", bosctl_cmd_broker, "register, list and revoke brokers (job runners)", 0 },
 	{ "jobs", bosctl_cmd_jobs, "list and show the jobs of the vault's queue", 0 },
+	{ "approve", bosctl_cmd_approve, "approve or reject a budget raise or resume (TOTP code)", 0 },
 };
 
 static void
