@@ -45,7 +45,7 @@ static const struct bosctl_command bosctl_commands[] = {
 	{ "logout", bosctl_cmd_logout, "end the session and delete the session file", 0 },
 	{ "cred", bosctl_cmd_cred, "add, list, show, update and revoke credentials", 1 },
 	{ "helper", bosctl_cmd_helper, "add, list and revoke helpers (contractors)", 0 },
-	{ "grant", bosctl_cmd_grant, "give a helper a scoped, expiring token; list, revoke", 0 },
+	{ "grant", bosctl_cmd_grant, "give a helper a scoped, expiring token; list, revoke, pickup", 0 },
 	{ "token", bosctl_cmd_token, "check a token's format offline", 0 },
 	{ "audit", bosctl_cmd_audit, "read, export and verify (offline) the audit trail", 0 },
 	{ "budget", bosctl_cmd_budget, "set, list and resume the spending limits of services", 0 },
@@ -56,6 +56,7 @@ static const struct bosctl_command bosctl_commands[] = {
 	{ "mcp", bosctl_cmd_mcp, "serve MCP on stdio for an AI assistant (no secrets)", 0 },
 	{ "status", bosctl_cmd_status, "the vault at a glance: health, counts, alerts, spend", 0 },
 	{ "approvals", bosctl_cmd_approvals, "list what waits for an admin's 'bosctl approve'", 0 },
+	{ "approve", bosctl_cmd_approve, "approve or reject a budget raise or resume (TOTP code)", 0 },
 };
 
 static void
@@ -67,7 +68,7 @@ bosctl_usage(FILE *f)
 	    "       bosctl --token-file FILE | --token - | --token TOKEN  cred show|update ...\n"
 	    "\nCommands:\n");
 	for (i = 0; i < BOS_ARRAY_LEN(bosctl_commands); i++)
-		fprintf(f, "  %-7s %s\n", bosctl_commands[i].name, bosctl_commands[i].summary);
+		fprintf(f, "  %-9s %s\n", bosctl_commands[i].name, bosctl_commands[i].summary);
 	fprintf(f, "\nRun 'bosctl COMMAND --help' for a command's options.\n"
 	    "\n"
 	    "'bosctl cred' talks to the running vault as the admin signed in with 'bosctl login'.\n"

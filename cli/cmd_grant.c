@@ -54,6 +54,7 @@ grant_usage(FILE *f)
 	    "           [--note TEXT] [--pickup] [--json]\n"
 	    "       bosctl grant list [--helper ID] [--state active|ended] [--json]\n"
 	    "       bosctl grant revoke ACCESSOR [--json]\n"
+	    "       bosctl grant pickup ACCESSOR [--out FILE] [--json]\n"
 	    "\n"
 	    "Give the helper ID (see 'bosctl helper list') a token (bos_h_...) that may read\n"
 	    "(--read) and/or write new versions of (--update) the credentials named, for a\n"
@@ -78,9 +79,14 @@ grant_usage(FILE *f)
 	    "                  the token is shown once by 'bosctl grant pickup ACCESSOR' (with\n"
 	    "                  a TOTP code) within 10 minutes (create)\n"
 	    "  --state STATE   active or ended grants only (list)\n"
+
 	    "  --json          the vault's answer as JSON (create: it holds the token;\n"
 	    "                  list: one object per line, never a token)\n"
-	    "  --help          this text\n");
+	    "  --help          this text\n"
+	    "\n"
+	    "'pickup' (in the admin's terminal) asks for a fresh TOTP code and prints the\n"
+	    "token of a grant created with --pickup (or by the assistant), once; see\n"
+	    "'bosctl grant pickup --help'.\n");
 }
 
 static int
@@ -580,10 +586,11 @@ static const struct grant_sub grant_subs[] = {
 	{ "create", grant_create, NULL },
 	{ "list", grant_list, NULL },
 	{ "revoke", grant_revoke, grant_check_accessor },
+	{ "pickup", NULL, NULL },   /* its own options: bosctl_grant_pickup (cmd_pickup.c) */
 };
 
 static const struct bosctl_subcmds grant_cmd =
-	BOSCTL_SUBCMDS("grant", grant_usage, grant_subs, "create, list or revoke", 0);
+	BOSCTL_SUBCMDS("grant", grant_usage, grant_subs, "create, list, revoke or pickup", 0);
 
 static int
 grant_run(const struct grant_sub *sub, const struct grant_opts *o)
@@ -609,6 +616,8 @@ bosctl_cmd_grant(int argc, char **argv)
 
 	if ((sub = bosctl_subcmd_find(&grant_cmd, argc, argv, &r)) == NULL)
 		return r;
+	if (sub->run == NULL)
+		return bosctl_grant_pickup(argc - 1, argv + 1);
 	if ((r = grant_parse(argc - 1, argv + 1, &o)) != 0)
 		return bosctl_subcmd_parsed(&grant_cmd, r);
 	if ((r = grant_check_opts(sub->name, &o)) != 0)
