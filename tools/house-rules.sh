@@ -199,6 +199,19 @@ if [ -x "$BIN/bos-broker" ]; then
 	[ -z "$hits" ] || echo "$hits" | sed 's/^/    /'
 fi
 
+# 10. docs/MCP.md's tool reference is what `bosctl mcp` lists (tools/mcp-doc.sh
+#     writes it): a tool added, renamed or given another schema fails here until
+#     the document says so.
+if [ -x "$BIN/bosctl" ]; then
+	want=$(tools/mcp-doc.sh "$BIN/bosctl")
+	have=$(sed -n '/^<!-- tool reference: tools\/mcp-doc.sh -->$/,/^<!-- end of tool reference -->$/p' docs/MCP.md |
+		sed '1d;$d')
+	check "docs/MCP.md's tool reference is tools/mcp-doc.sh's output (run it to update)" \
+		test -n "$want" -a "$want" = "$have"
+	check "control: the reference lists every tool (21 or more)" \
+		test "$(grep -c '^### `' <<<"$want")" -ge 21
+fi
+
 echo "house-rules: $pass passed, $fail failed"
 [ -n "${BOS_COUNTS:-}" ] && echo "$pass $fail" >> "$BOS_COUNTS"
 [ "$fail" -eq 0 ]
