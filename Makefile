@@ -1,6 +1,7 @@
 # BOS: a hardened secrets appliance. Plain GNU make, automatic dependencies.
 #   make            build bos-vaultd, bos-hsmd, bosctl and bos-broker into $(BUILD)/bin
-#   make deps       install missing Debian packages (sudo when not root)
+#   make deps       install missing Debian packages (sudo when not root) and the
+#                   tests' pinned Node packages (npm ci into tests/node_modules)
 #   make run        start a development vault with state in ./var/dev
 #                   (LISTEN=ADDR:PORT serves HTTPS there instead of 127.0.0.1:8025)
 #   make check      house rules, unit tests, sanitizer unit tests, integration tests
@@ -241,6 +242,7 @@ bench: deps
 
 deps:
 	@tools/deps.sh
+	@tools/npm-deps.sh
 
 run: deps
 	@$(MAKE) --no-print-directory all
