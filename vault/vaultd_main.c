@@ -25,7 +25,9 @@
 #include "audit/batch.h"
 #include "store/cred.h"
 #include "err.h"
+#include "store/approval.h"
 #include "store/helper.h"
+#include "store/pickup.h"
 #include "http/http.h"
 #include "io.h"
 #include "json_alloc.h"
@@ -506,6 +508,36 @@ vaultd_policy_load(struct vault *v, const char *dir, int dev, struct bos_err *er
 	return r;
 }
 
+/*
+ * In the sweep's transaction: pickups and approvals past their time end, and
+ * the trail says how many (docs/MCP.md). A pickup's wrapped token is deleted.
+ */
+static int
+vaultd_sweep_expired(struct vault *v, struct bos_err *err)
+{
+	char reason[AUDIT_FIELD_MAX];
+	unsigned np = 0, na = 0;
+
+	if (pickup_sweep_expired(v->st.store, vault_now(v), &np, err) != 0 ||
+	    approval_sweep_expired(v->st.store, vault_now(v), &na, err) != 0)
+		return -1;
+	if (np > 0) {
+		snprintf(reason, sizeof(reason), "%u grant token(s) not picked up in time deleted "
+		    "(the grants stay)", np);
+		if (auditor_append_event(v, "pickup_sweep", "/grants", "allow", reason, err) != 0)
+			return -1;
+		log_info("sweep: %u grant token(s) not picked up in time deleted", np);
+	}
+	if (na > 0) {
+		snprintf(reason, sizeof(reason), "%u approval(s) expired unapproved", na);
+		if (auditor_append_event(v, "approval_sweep", "/approvals", "allow", reason,
+		    err) != 0)
+			return -1;
+		log_info("sweep: %u approval(s) expired unapproved", na);
+	}
+	return 0;
+}
+
 /* Under the lock: revoke idle grants and record it, in one transaction. */
 static int
 vaultd_sweep_txn(struct vault *v, unsigned *n, struct bos_err *err)
@@ -524,6 +556,8 @@ vaultd_sweep_txn(struct vault *v, unsigned *n, struct bos_err *err)
 		    v->st.conf.grant_idle_revoke_seconds);
 		r = auditor_append_event(v, "grant_sweep", "/grants", "allow", reason, err);
 	}
+	if (r == 0)
+		r = vaultd_sweep_expired(v, err);
 	if (r != 0) {
 		if (store_rollback(v->st.store, NULL) != 0)
 			log_err("audit: rollback failed");

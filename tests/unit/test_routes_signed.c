@@ -33,6 +33,9 @@ static const char *const signed_routes[] = {
 	"budget_set",       /* a lowered budget: a copy from before would lift it silently */
 	"broker_revoke",    /* revokes a broker's token */
 	"lease_end",        /* ends a lease (every DELETE is signed) */
+	"grant_pickup",     /* ends a pickup: a copy from before would hand the token out again */
+	"approval_approve", /* widens a budget: as budget_set */
+	"approval_reject",  /* a copy from before would bring back an approval to approve */
 	NULL,
 };
 

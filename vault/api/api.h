@@ -21,6 +21,12 @@ int api_admin_create(struct vault *v, struct http_req *r); /* POST /admins (loca
 int api_admin_add(struct vault *v, struct http_req *r);    /* POST /admins/{name} (signed in) */
 int api_admin_list(struct vault *v, struct http_req *r);   /* GET /admins */
 int api_admin_reset(struct vault *v, struct http_req *r);  /* POST /admins/{name}/reset */
+/*
+ * The signed-in admin's fresh TOTP code confirming an action (approve, pick
+ * up): 0 accepted; 1 refused and answered (403 totp_invalid, totp_replayed,
+ * 429 locked), -1 error. Without the lock, outside any transaction.
+ */
+int api_auth_totp_fresh(struct vault *v, struct http_req *r, const char *totp) BOS_WUR;
 
 /* api_cred.c */
 int api_cred_create(struct vault *v, struct http_req *r);  /* POST /credentials */
@@ -59,6 +65,9 @@ int api_grant_create(struct vault *v, struct http_req *r);  /* POST /credentials
 int api_grant_list(struct vault *v, struct http_req *r);    /* GET /grants */
 int api_grant_revoke(struct vault *v, struct http_req *r);  /* DELETE /grants/{accessor} */
 
+/* api_pickup.c: a grant's token picked up once (docs/MCP.md "Vault: grant pickup") */
+int api_grant_pickup(struct vault *v, struct http_req *r);  /* POST /grants/{accessor}/pickup */
+
 /* api_broker.c: brokers (docs/BROKERS.md "Principals: brokers") */
 int api_broker_create(struct vault *v, struct http_req *r); /* POST /brokers */
 int api_broker_list(struct vault *v, struct http_req *r);   /* GET /brokers */
@@ -86,6 +95,37 @@ int api_budget_list(struct vault *v, struct http_req *r);   /* GET /budgets */
 int api_budget_set(struct vault *v, struct http_req *r);    /* PUT /budgets/{service} (or total) */
 int api_budget_resume(struct vault *v, struct http_req *r); /* POST /budgets/{service}/resume */
 int api_cost_read(struct vault *v, struct http_req *r);     /* GET /outreach/cost */
+/*
+ * What an approved approval runs (api_approval.c), with the parameters stored
+ * when it was asked for, as admin by, under the database lock in the
+ * approving request's transaction: the checks of the route again (its
+ * policy question for the approving admin, the budget's rules), then the
+ * change. 0 with *result (the budget as GET /budgets shows it); 1 refused,
+ * with the refusal's status, code and message in *fail; -1 error (err).
+ */
+struct api_refusal {
+	unsigned status;
+	char code[32];
+	char msg[256];
+};
+int api_budget_set_approved(struct vault *v, struct http_req *r, const json_t *params,
+    json_t **result, struct api_refusal *fail, struct bos_err *err) BOS_WUR;
+int api_budget_resume_approved(struct vault *v, struct http_req *r, const json_t *params,
+    json_t **result, struct api_refusal *fail, struct bos_err *err) BOS_WUR;
+
+/* api_approval.c: approvals (docs/MCP.md "Vault: approvals") */
+int api_approval_list(struct vault *v, struct http_req *r);    /* GET /approvals */
+int api_approval_get(struct vault *v, struct http_req *r);     /* GET /approvals/{id} */
+int api_approval_approve(struct vault *v, struct http_req *r); /* POST /approvals/{id}/approve */
+int api_approval_reject(struct vault *v, struct http_req *r);  /* POST /approvals/{id}/reject */
+/*
+ * Ask for an approval instead of doing an action (an AUDIT_TXN handler, under
+ * the lock): kind, its params (stolen) and the summary a person reads; the
+ * answer 202 {approval} is queued and the audit reason names it. 0 answered,
+ * -1 error.
+ */
+int api_approval_ask(struct vault *v, struct http_req *r, const char *kind, json_t *params,
+    const char *summary) BOS_WUR;
 
 /* api_alert.c: alerts (docs/BROKERS.md "Alerts") */
 int api_alert_list(struct vault *v, struct http_req *r);    /* GET /alerts */
@@ -106,6 +146,14 @@ int api_audit_pubkey(struct vault *v, struct http_req *r);  /* GET /credentials/
  */
 int api_allow(struct vault *v, struct http_req *r, unsigned action, const char *path,
     const char *id) BOS_WUR;
+/*
+ * The decision alone, answering nothing (an approval re-asks the question of
+ * the route it stands for, for the approving admin): 0 with *d, -1 error.
+ * Admins only: anyone else is denied.
+ */
+struct policy_decision;
+int api_allow_decide(struct vault *v, struct http_req *r, unsigned action, const char *path,
+    struct policy_decision *d, struct bos_err *err) BOS_WUR;
 /* The same for an AUDIT_OFF route: a denial writes its own audit record first. */
 int api_allow_unaudited(struct vault *v, struct http_req *r, unsigned action,
     const char *path) BOS_WUR;

@@ -236,6 +236,49 @@ api_auth_login(struct vault *v, struct http_req *r)
 	return api_auth_refuse(v, r, &res, API_AUTH_WRONG);
 }
 
+/*
+ * A fresh TOTP code of the signed-in admin, confirming an action (approving,
+ * picking up a grant's token): accepted once, its step later than every one
+ * this admin used before, sign-ins included. A wrong or replayed code counts
+ * toward the lockout like a failed sign-in (admin_second_factor) and is
+ * answered 403 totp_invalid or totp_replayed; a locked account 429. The code
+ * is never logged or recorded. Call it without the database lock and outside
+ * any transaction (an AUDIT_LATE route, before http_req_audit_join).
+ */
+int
+api_auth_totp_fresh(struct vault *v, struct http_req *r, const char *totp)
+{
+	const struct principal *p = http_req_principal(r);
+	struct admin_result res;
+	struct admin_ctx c;
+	struct bos_err err = { 0 };
+
+	if (p == NULL || p->kind != PRINCIPAL_ADMIN)
+		return http_reply_error(r, 403, "forbidden", "only a signed-in admin confirms with "
+		    "a TOTP code") == 0 ? 1 : -1;
+	api_auth_ctx(v, &c);
+	if (admin_second_factor(&c, p->id, totp, vault_now(v), &res, &err) != 0)
+		return api_auth_internal(r, "TOTP check", &err) == 0 ? 1 : -1;
+	if (res.outcome == ADMIN_OK_FULL)
+		return 0;
+	if (res.outcome != ADMIN_BAD)
+		return api_auth_refuse(v, r, &res, API_AUTH_WRONG) == 0 ? 1 : -1;
+	if (res.locked_now)
+		(void)sessions_end_admin(v->sessions, res.id, 1);
+	http_req_audit_reason(r, "%s%s%s", res.replayed ? "TOTP code replayed (its step was used "
+	    "before)" : "wrong TOTP code", res.locked_now ? "; this failure locked the account" : "",
+	    res.disabled_now ? "; this failure disabled the account" : "");
+	log_info("request %s: %s: %s TOTP code refused", http_req_id(r), p->accessor,
+	    res.replayed ? "replayed" : "wrong");
+	api_auth_delay();
+	if (res.replayed)
+		return http_reply_error(r, 403, "totp_replayed", "this TOTP code (or a later one) "
+		    "was used already: wait for the next code of your authenticator app") == 0 ?
+		    1 : -1;
+	return http_reply_error(r, 403, "totp_invalid", "the TOTP code is wrong: send the "
+	    "current code of your authenticator app") == 0 ? 1 : -1;
+}
+
 int
 api_auth_totp(struct vault *v, struct http_req *r)
 {

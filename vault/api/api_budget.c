@@ -15,6 +15,8 @@
 #include "auth/auth.h"
 #include "log.h"
 #include "policy.h"
+#include "currency.h"
+#include "store/approval.h"
 #include "store/budget.h"
 #include "store/spend.h"
 #include "core/vault.h"
@@ -130,13 +132,13 @@ api_budget_list(struct vault *v, struct http_req *r)
 }
 
 /*
- * "daily" or "monthly" of the body: absent or null is BUDGET_NONE; else an
- * integer 0..INT64_MAX (a larger one is refused by the JSON parser already).
+ * "daily" or "monthly" of o: absent or null is BUDGET_NONE; else an integer
+ * 0..INT64_MAX (a larger one is refused by the JSON parser already).
  */
 static int
-api_budget_amount(struct http_req *r, const char *key, int64_t *out)
+api_budget_amount(const json_t *o, const char *key, int64_t *out)
 {
-	json_t *f = json_object_get(http_req_body(r), key);
+	json_t *f = json_object_get(o, key);
 
 	*out = BUDGET_NONE;
 	if (f == NULL || json_is_null(f))
@@ -147,14 +149,171 @@ api_budget_amount(struct http_req *r, const char *key, int64_t *out)
 	return 0;
 }
 
+/* daily, monthly and currency of o (a body, or an approval's params) into b; NULL or why. */
+static const char *
+api_budget_fields(const json_t *o, struct budget_set *b)
+{
+	json_t *cur;
+
+	if (api_budget_amount(o, "daily", &b->daily) != 0 ||
+	    api_budget_amount(o, "monthly", &b->monthly) != 0)
+		return "'daily' and 'monthly' must be integers of minor units (cents for USD), 0 or "
+		    "more";
+	cur = json_object_get(o, "currency");
+	if (!json_is_string(cur) || strlen(json_string_value(cur)) != json_string_length(cur))
+		return "'currency' must be an ISO 4217 code such as USD";
+	b->currency = json_string_value(cur);
+	if (b->daily == BUDGET_NONE && b->monthly == BUDGET_NONE)
+		return "give 'daily', 'monthly' or both";
+	if (!spend_currency_known(b->currency))
+		return "unknown currency: give an ISO 4217 code such as USD or EUR";
+	return NULL;
+}
+
+/* "12.50 USD" */
+static void
+api_budget_money(int64_t amount, const char *currency, char *out, size_t n)
+{
+	char num[32];
+
+	if (currency_format(amount, currency_exponent(currency), num, sizeof(num)) != 0)
+		(void)snprintf(num, sizeof(num), "%lld", (long long)amount);
+	(void)snprintf(out, n, "%s %s", num, currency);
+}
+
+/* Does a period go from cur to next widen it: raised, or dropped? */
+static int
+api_budget_period_widens(int64_t cur, int64_t next)
+{
+	return cur != BUDGET_NONE && (next == BUDGET_NONE || next > cur);
+}
+
+/*
+ * Does b widen the budget there is (cur)? Raising a period above its amount,
+ * or dropping a period that had one, does; so does a change of currency,
+ * whose amounts cannot be compared. A lower amount, or a period where none
+ * was, narrows.
+ */
+static int
+api_budget_widens(const struct budget_info *cur, const struct budget_set *b)
+{
+	return strcmp(cur->currency, b->currency) != 0 ||
+	    api_budget_period_widens(cur->daily, b->daily) ||
+	    api_budget_period_widens(cur->monthly, b->monthly);
+}
+
+/* The budget's name in a sentence: " of sendgrid", " over every service (total)". */
+static const char *
+api_budget_of(const char *service, char *out, size_t n)
+{
+	if (strcmp(service, BUDGET_TOTAL) == 0)
+		(void)snprintf(out, n, " over every service (total)");
+	else
+		(void)snprintf(out, n, " of %s", service);
+	return out;
+}
+
+/* One period's change as words, appended to out: "raise the daily budget of X from A to B". */
+static void
+api_budget_phrase(char *out, size_t n, const char *period, int64_t cur, int64_t next,
+    const char *currency, const char *of)
+{
+	char a[48], b[48], *end = out + strlen(out);
+	size_t left = n - strlen(out);
+	const char *sep = out[0] != '\0' ? ", and " : "";
+
+	if (cur == next)
+		return;
+	api_budget_money(cur, currency, a, sizeof(a));
+	api_budget_money(next, currency, b, sizeof(b));
+	if (cur == BUDGET_NONE)
+		(void)snprintf(end, left, "%sset the %s budget%s to %s (there was none)", sep,
+		    period, of, b);
+	else if (next == BUDGET_NONE)
+		(void)snprintf(end, left, "%sremove the %s budget%s (it was %s)", sep, period, of,
+		    a);
+	else
+		(void)snprintf(end, left, "%s%s the %s budget%s from %s to %s", sep,
+		    next > cur ? "raise" : "lower", period, of, a, b);
+}
+
+/* What approving would do, in one line a person reads before approving. */
+static void
+api_budget_summary(const struct budget_info *cur, const struct budget_set *b, char *out,
+    size_t n)
+{
+	char of[96], was[128], now[128], d[48], m[48];
+
+	api_budget_of(b->service, of, sizeof(of));
+	out[0] = '\0';
+	if (strcmp(cur->currency, b->currency) != 0) {
+		api_budget_money(cur->daily, cur->currency, d, sizeof(d));
+		api_budget_money(cur->monthly, cur->currency, m, sizeof(m));
+		(void)snprintf(was, sizeof(was), "daily %s, monthly %s",
+		    cur->daily == BUDGET_NONE ? "none" : d, cur->monthly == BUDGET_NONE ? "none" : m);
+		api_budget_money(b->daily, b->currency, d, sizeof(d));
+		api_budget_money(b->monthly, b->currency, m, sizeof(m));
+		(void)snprintf(now, sizeof(now), "daily %s, monthly %s",
+		    b->daily == BUDGET_NONE ? "none" : d, b->monthly == BUDGET_NONE ? "none" : m);
+		(void)snprintf(out, n, "replace the budget%s (%s) with one in %s (%s)", of, was,
+		    b->currency, now);
+		return;
+	}
+	api_budget_phrase(out, n, "daily", cur->daily, b->daily, b->currency, of);
+	api_budget_phrase(out, n, "monthly", cur->monthly, b->monthly, b->currency,
+	    out[0] != '\0' ? "" : of);
+}
+
+/* The params an approval keeps for a budget_set: the request's own fields. */
+static json_t *
+api_budget_params(const struct budget_set *b)
+{
+	return json_pack("{s:s, s:o, s:o, s:s}", "service", b->service,
+	    "daily", api_budget_opt(b->daily), "monthly", api_budget_opt(b->monthly),
+	    "currency", b->currency);
+}
+
+/*
+ * Under the lock: put b now, or ask for an approval when it widens the
+ * budget there is. 0 answered (200 or 202), or -1.
+ */
+static int
+api_budget_set_locked(struct vault *v, struct http_req *r, struct budget_set *b)
+{
+	char summary[APPROVAL_SUMMARY_MAX + 1];
+	struct budget_info cur;
+	struct bos_err err;
+	json_t *params;
+
+	bos_err_clear(&err);
+	if (budget_get(v->st.store, b->service, vault_now(v), &cur, &err) != 0) {
+		if (err.code != BOS_E_NOTFOUND)
+			return api_budget_fail(r, &err);
+	} else if (api_budget_widens(&cur, b)) {
+		if (budget_put_check(v->st.store, b, vault_now(v), &err) != 0)
+			return api_budget_fail(r, &err);
+		api_budget_summary(&cur, b, summary, sizeof(summary));
+		if ((params = api_budget_params(b)) == NULL)
+			return -1;
+		return api_approval_ask(v, r, "budget_set", params, summary);
+	}
+	bos_err_clear(&err);
+	if (budget_put(v->st.store, b, vault_now(v), &err) != 0)
+		return api_budget_fail(r, &err);
+	http_req_audit_reason(r, "budget %s set: daily %lld, monthly %lld, %s", b->service,
+	    (long long)b->daily, (long long)b->monthly, b->currency);
+	log_info("request %s: %s set the budget of %s", http_req_id(r),
+	    http_req_principal(r)->accessor, b->service);
+	return api_budget_reply(v, r, b->service);
+}
+
 int
 api_budget_set(struct vault *v, struct http_req *r)
 {
 	struct budget_set b = { NULL, BUDGET_NONE, BUDGET_NONE, NULL,
 	    http_req_principal(r)->name };
 	char path[API_BUDGET_PATH_SIZE];
-	json_t *cur;
-	struct bos_err err;
+	const char *why;
 	int rc;
 
 	if ((rc = api_budget_service(r, &b.service)) != 0)
@@ -162,39 +321,58 @@ api_budget_set(struct vault *v, struct http_req *r)
 	(void)snprintf(path, sizeof(path), API_BUDGETS_PATH "/%s", b.service);
 	if ((rc = api_allow(v, r, POLICY_UPDATE, path, NULL)) != 0)
 		return rc > 0 ? 0 : -1;
-	if (api_budget_amount(r, "daily", &b.daily) != 0 ||
-	    api_budget_amount(r, "monthly", &b.monthly) != 0)
-		return http_reply_error(r, 400, "invalid", "'daily' and 'monthly' must be integers "
-		    "of minor units (cents for USD), 0 or more");
-	cur = json_object_get(http_req_body(r), "currency");
-	if (!json_is_string(cur) || strlen(json_string_value(cur)) != json_string_length(cur))
-		return http_reply_error(r, 400, "invalid", "'currency' must be an ISO 4217 code "
-		    "such as USD");
-	b.currency = json_string_value(cur);
-	if (b.daily == BUDGET_NONE && b.monthly == BUDGET_NONE)
-		return http_reply_error(r, 400, "invalid", "give 'daily', 'monthly' or both");
-	if (!spend_currency_known(b.currency))
-		return http_reply_error(r, 400, "invalid", "unknown currency: give an ISO 4217 code "
-		    "such as USD or EUR");
-	bos_err_clear(&err);
+	if ((why = api_budget_fields(http_req_body(r), &b)) != NULL)
+		return http_reply_error(r, 400, "invalid", "%s", why);
 	vault_db_lock(v);
-	rc = budget_put(v->st.store, &b, vault_now(v), &err);
+	rc = api_budget_set_locked(v, r, &b);
 	vault_db_unlock(v);
-	if (rc != 0)
-		return api_budget_fail(r, &err);
-	http_req_audit_reason(r, "budget %s set: daily %lld, monthly %lld, %s", b.service,
-	    (long long)b.daily, (long long)b.monthly, b.currency);
-	log_info("request %s: %s set the budget of %s", http_req_id(r),
-	    http_req_principal(r)->accessor, b.service);
-	return api_budget_reply(v, r, b.service);
+	return rc;
 }
 
+/* "resume spending of sendgrid for the rest of the day (daily budget 10.00 USD, spent 10.00 USD)" */
+static void
+api_budget_resume_summary(const struct budget_info *b, int day, int month, char *out, size_t n)
+{
+	char of[96], bd[48], sd[48], bm[48], sm[48], dpart[160] = "", mpart[160] = "";
+
+	api_budget_money(b->daily, b->currency, bd, sizeof(bd));
+	api_budget_money(b->spent_day, b->currency, sd, sizeof(sd));
+	api_budget_money(b->monthly, b->currency, bm, sizeof(bm));
+	api_budget_money(b->spent_month, b->currency, sm, sizeof(sm));
+	if (day)
+		(void)snprintf(dpart, sizeof(dpart), "daily budget %s, %s spent today", bd, sd);
+	if (month)
+		(void)snprintf(mpart, sizeof(mpart), "monthly budget %s, %s spent this month", bm, sm);
+	(void)snprintf(out, n, "resume spending%s for the rest of the %s, past its budget (%s%s%s)",
+	    api_budget_of(b->service, of, sizeof(of)), day && month ? "day and month" : day ?
+	    "day" : "month", dpart, day && month ? "; " : "", mpart);
+}
+
+static int
+api_budget_resume_locked(struct vault *v, struct http_req *r, const char *service)
+{
+	char summary[APPROVAL_SUMMARY_MAX + 1];
+	struct budget_info cur;
+	struct bos_err err;
+	json_t *params;
+	int day, month;
+
+	bos_err_clear(&err);
+	if (budget_resume_check(v->st.store, service, vault_now(v), &day, &month, &err) != 0 ||
+	    budget_get(v->st.store, service, vault_now(v), &cur, &err) != 0)
+		return api_budget_fail(r, &err);
+	api_budget_resume_summary(&cur, day, month, summary, sizeof(summary));
+	if ((params = json_pack("{s:s}", "service", service)) == NULL)
+		return -1;
+	return api_approval_ask(v, r, "budget_resume", params, summary);
+}
+
+/* Every resume lets spending past a budget: it waits for an admin's approval. */
 int
 api_budget_resume(struct vault *v, struct http_req *r)
 {
 	char path[API_BUDGET_PATH_SIZE];
 	const char *service;
-	struct bos_err err;
 	int rc;
 
 	if ((rc = api_budget_service(r, &service)) != 0)
@@ -202,14 +380,123 @@ api_budget_resume(struct vault *v, struct http_req *r)
 	(void)snprintf(path, sizeof(path), API_BUDGETS_PATH "/%s/resume", service);
 	if ((rc = api_allow(v, r, POLICY_UPDATE, path, NULL)) != 0)
 		return rc > 0 ? 0 : -1;
-	bos_err_clear(&err);
 	vault_db_lock(v);
-	rc = budget_resume(v->st.store, service, http_req_principal(r)->name, vault_now(v), &err);
+	rc = api_budget_resume_locked(v, r, service);
 	vault_db_unlock(v);
-	if (rc != 0)
-		return api_budget_fail(r, &err);
-	http_req_audit_reason(r, "budget %s resumed for the rest of its period", service);
-	return api_budget_reply(v, r, service);
+	return rc;
+}
+
+/* ---- what an approval runs (api_approval.c) -------------------------------------- */
+
+static int
+api_budget_refuse(struct api_refusal *f, unsigned status, const char *code, const char *msg)
+{
+	f->status = status;
+	(void)snprintf(f->code, sizeof(f->code), "%s", code);
+	(void)snprintf(f->msg, sizeof(f->msg), "%s", msg);
+	return 1;
+}
+
+/* A refusal of the budget's rules, or -1 for what is the vault's fault. */
+static int
+api_budget_refuse_err(struct api_refusal *f, const struct bos_err *e, struct bos_err *err)
+{
+	switch (e->code) {
+	case BOS_E_INVALID:
+		return api_budget_refuse(f, 400, "invalid", e->msg);
+	case BOS_E_NOTFOUND:
+		return api_budget_refuse(f, 404, "not_found", e->msg);
+	case BOS_E_EXISTS:
+		return api_budget_refuse(f, 409, "conflict", e->msg);
+	default:
+		*err = *e;
+		return -1;
+	}
+}
+
+/* The approving admin's policy question of the route: 0 allowed, 1 refused, -1. */
+static int
+api_budget_allowed(struct vault *v, struct http_req *r, const char *path,
+    struct api_refusal *f, struct bos_err *err)
+{
+	struct policy_decision d;
+
+	if (api_allow_decide(v, r, POLICY_UPDATE, path, &d, err) != 0)
+		return -1;
+	return d.allow ? 0 : api_budget_refuse(f, 403, "forbidden", d.reason);
+}
+
+/* The service of an approval's params, checked as the route checks its path. */
+static const char *
+api_budget_param_service(const json_t *params)
+{
+	const char *svc = json_string_value(json_object_get(params, "service"));
+	struct bos_err e;
+
+	bos_err_clear(&e);
+	if (svc == NULL || (strcmp(svc, BUDGET_TOTAL) != 0 && spend_service_check(svc, &e) != 0))
+		return NULL;
+	return svc;
+}
+
+static int
+api_budget_result(struct vault *v, const char *service, json_t **result, struct bos_err *err)
+{
+	struct budget_info b;
+
+	if (budget_get(v->st.store, service, vault_now(v), &b, err) != 0)
+		return -1;
+	return (*result = api_budget_json(&b)) != NULL ? 0 : bos_err_set(err, BOS_E_NOMEM,
+	    "out of memory");
+}
+
+int
+api_budget_set_approved(struct vault *v, struct http_req *r, const json_t *params,
+    json_t **result, struct api_refusal *fail, struct bos_err *err)
+{
+	struct budget_set b = { NULL, BUDGET_NONE, BUDGET_NONE, NULL,
+	    http_req_principal(r)->name };
+	char path[API_BUDGET_PATH_SIZE];
+	struct bos_err e;
+	const char *why;
+	int rc;
+
+	*result = NULL;
+	if ((b.service = api_budget_param_service(params)) == NULL)
+		return api_budget_refuse(fail, 400, "invalid", "the approval names no service");
+	(void)snprintf(path, sizeof(path), API_BUDGETS_PATH "/%s", b.service);
+	if ((rc = api_budget_allowed(v, r, path, fail, err)) != 0)
+		return rc;
+	if ((why = api_budget_fields(params, &b)) != NULL)
+		return api_budget_refuse(fail, 400, "invalid", why);
+	bos_err_clear(&e);
+	if (budget_put(v->st.store, &b, vault_now(v), &e) != 0)
+		return api_budget_refuse_err(fail, &e, err);
+	log_info("request %s: %s set the budget of %s (approved)", http_req_id(r),
+	    http_req_principal(r)->accessor, b.service);
+	return api_budget_result(v, b.service, result, err);
+}
+
+int
+api_budget_resume_approved(struct vault *v, struct http_req *r, const json_t *params,
+    json_t **result, struct api_refusal *fail, struct bos_err *err)
+{
+	char path[API_BUDGET_PATH_SIZE];
+	const char *service;
+	struct bos_err e;
+	int rc;
+
+	*result = NULL;
+	if ((service = api_budget_param_service(params)) == NULL)
+		return api_budget_refuse(fail, 400, "invalid", "the approval names no service");
+	(void)snprintf(path, sizeof(path), API_BUDGETS_PATH "/%s/resume", service);
+	if ((rc = api_budget_allowed(v, r, path, fail, err)) != 0)
+		return rc;
+	bos_err_clear(&e);
+	if (budget_resume(v->st.store, service, http_req_principal(r)->name, vault_now(v),
+	    &e) != 0)
+		return api_budget_refuse_err(fail, &e, err);
+	return api_budget_result(v, service, result, err);
 }
 
 /* ---- GET /outreach/cost --------------------------------------------------------- */

@@ -18,6 +18,9 @@
 #include "store/cred.h"
 #include "auth/authz.h"
 #include "store/helper.h"
+#include "store/pickup.h"
+#include "store/store.h"
+#include "hsmc/hsm_client.h"
 #include "log.h"
 #include "secmem.h"
 #include "core/vault.h"
@@ -201,6 +204,7 @@ struct api_grant_req {
 	const char *cidrs[POLICY_GRANT_MAX_CIDRS];
 	size_t n_cidrs;
 	const char *note;
+	int pickup;                   /* delivery "pickup": the token waits for its admin */
 };
 
 /* An array of at most max strings into out. 0, or -1 with a message in why. */
@@ -300,6 +304,22 @@ api_grant_parse_lists(json_t *body, struct api_grant_req *g, char *why, size_t w
 	return 0;
 }
 
+/* "delivery": "response" (the default: the token in the answer) or "pickup". */
+static int
+api_grant_delivery(struct http_req *r, struct api_grant_req *g, char *why, size_t whylen)
+{
+	const char *d;
+
+	if (api_helper_str(r, "delivery", &d) != 0 || (d != NULL &&
+	    strcmp(d, "response") != 0 && strcmp(d, "pickup") != 0)) {
+		(void)snprintf(why, whylen, "'delivery' is \"response\" (the token in this answer) "
+		    "or \"pickup\" (the token waits for 'bosctl grant pickup' with a TOTP code)");
+		return -1;
+	}
+	g->pickup = d != NULL && strcmp(d, "pickup") == 0;
+	return 0;
+}
+
 static int
 api_grant_parse(struct vault *v, struct http_req *r, struct api_grant_req *g, char *why,
     size_t whylen)
@@ -329,7 +349,7 @@ api_grant_parse(struct vault *v, struct http_req *r, struct api_grant_req *g, ch
 		(void)snprintf(why, whylen, "'note' must not contain a card number" CARD_TEXT_HINT);
 		return -1;
 	}
-	return 0;
+	return api_grant_delivery(r, g, why, whylen);
 }
 
 /* ---- grants: narrowing and creation ------------------------------------------------- */
@@ -388,10 +408,13 @@ api_grant_max_json(uint32_t max_uses)
 	return max_uses == 0 ? json_null() : json_integer(max_uses);
 }
 
-/* The one answer that carries the token. */
+/*
+ * The one answer that carries the token; for a pickup grant (pickup_until
+ * not 0) it carries pickup {expires_at} instead, and nothing secret.
+ */
 static int
 api_grant_reply_new(struct http_req *r, const struct grant_new *gn, const char *token,
-    const char *accessor)
+    const char *accessor, int64_t pickup_until)
 {
 	json_t *o, *items = json_array(), *cidrs = json_array();
 	size_t i;
@@ -400,12 +423,48 @@ api_grant_reply_new(struct http_req *r, const struct grant_new *gn, const char *
 		json_array_append_new(items, json_string(gn->items[i]));
 	for (i = 0; cidrs != NULL && i < gn->n_cidrs; i++)
 		json_array_append_new(cidrs, json_string(gn->cidrs[i]));
-	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s}", "accessor", accessor,
-	    "token", token, "helper", gn->helper_id, "credentials", items, "actions",
+	o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s}", "accessor", accessor,
+	    "helper", gn->helper_id, "credentials", items, "actions",
 	    api_grant_actions_json(gn->actions), "expires_at", api_helper_time(gn->expires_at),
 	    "max_uses", api_grant_max_json(gn->max_uses), "cidrs", cidrs, "note",
 	    gn->note != NULL ? gn->note : "");
-	return o == NULL ? -1 : http_reply_json_secret(r, 201, o);
+	if (o == NULL)
+		return -1;
+	if (pickup_until != 0) {
+		if (json_object_set_new(o, "pickup", json_pack("{s:o}", "expires_at",
+		    api_helper_time(pickup_until))) != 0) {
+			json_decref(o);
+			return -1;
+		}
+		return http_reply_json(r, 201, o);
+	}
+	if (json_object_set_new(o, "token", json_string(token)) != 0) {
+		json_decref(o);
+		return -1;
+	}
+	return http_reply_json_secret(r, 201, o);
+}
+
+/*
+ * A pickup grant: its token wrapped by the current KEK (AAD "bos-pickup:v1:"
+ * + accessor) and stored in the grant's transaction, for its admin to pick
+ * up once (api_pickup.c). 0, or -1 with err.
+ */
+static int
+api_grant_pickup_store(struct vault *v, struct http_req *r, const char *token,
+    const char *accessor, int64_t now, int64_t until, struct bos_err *err)
+{
+	uint8_t aad[PICKUP_AAD_MAX], blob[PICKUP_BLOB_MAX];
+	size_t aad_len = pickup_aad(accessor, aad), blob_len = 0;
+	int rc;
+
+	if (hsm_wrap(v->st.hsm, v->st.kek_version, aad, aad_len, (const uint8_t *)token,
+	    strlen(token), blob, sizeof(blob), &blob_len, err) != 0)
+		return -1;
+	rc = pickup_store(v->st.store, accessor, v->st.kek_version, blob, blob_len,
+	    http_req_principal(r)->name, now, until, err);
+	secmem_wipe(blob, sizeof(blob));
+	return rc;
 }
 
 /* Under the lock: narrow, then store. 0 with token and accessor, else answered (1/-1). */
@@ -415,7 +474,7 @@ api_grant_store(struct vault *v, struct http_req *r, const struct api_grant_req 
 {
 	struct api_grant_items it;
 	struct bos_err err;
-	int64_t now = vault_now(v);
+	int64_t now = vault_now(v), until = 0;
 	int rc;
 
 	if ((rc = api_grant_narrow(v, r, g, &it)) != 0)
@@ -423,9 +482,27 @@ api_grant_store(struct vault *v, struct http_req *r, const struct api_grant_req 
 	*gn = (struct grant_new){ g->helper, it.ptr, g->n_items, g->actions, now + g->ttl,
 	    g->max_uses, g->cidrs, g->n_cidrs, g->note, http_req_principal(r)->name };
 	bos_err_clear(&err);
-	if (grant_create(v->st.store, gn, now, token, accessor, &err) != 0)
+	if (!g->pickup) {
+		if (grant_create(v->st.store, gn, now, token, accessor, &err) != 0)
+			return api_helper_fail(r, &err) == 0 ? 1 : -1;
+		return api_grant_reply_new(r, gn, token, accessor, 0) == 0 ? 1 : -1;
+	}
+	/* The grant and its pickup are stored together or not at all. */
+	until = now + (int64_t)v->st.conf.grant_pickup_seconds;
+	if (store_begin(v->st.store, &err) != 0)
 		return api_helper_fail(r, &err) == 0 ? 1 : -1;
-	return api_grant_reply_new(r, gn, token, accessor) == 0 ? 1 : -1;
+	if (grant_create(v->st.store, gn, now, token, accessor, &err) != 0 ||
+	    api_grant_pickup_store(v, r, token, accessor, now, until, &err) != 0) {
+		if (store_rollback(v->st.store, NULL) != 0)
+			log_err("request %s: rollback failed", http_req_id(r));
+		accessor[0] = '\0';
+		return api_helper_fail(r, &err) == 0 ? 1 : -1;
+	}
+	if (store_commit(v->st.store, &err) != 0) {
+		accessor[0] = '\0';
+		return api_helper_fail(r, &err) == 0 ? 1 : -1;
+	}
+	return api_grant_reply_new(r, gn, token, accessor, until) == 0 ? 1 : -1;
 }
 
 int
@@ -445,10 +522,12 @@ api_grant_create(struct vault *v, struct http_req *r)
 	rc = api_grant_store(v, r, &g, &gn, token, accessor);
 	vault_db_unlock(v);
 	if (accessor[0] != '\0') {
-		log_info("request %s: %s granted helper %s access as %s", http_req_id(r),
-		    http_req_principal(r)->accessor, g.helper, accessor);
+		log_info("request %s: %s granted helper %s access as %s%s", http_req_id(r),
+		    http_req_principal(r)->accessor, g.helper, accessor, g.pickup ?
+		    " (token waits for pickup)" : "");
 		http_req_audit_resource(r, "/grants/%s", accessor);
-		http_req_audit_reason(r, "helper %s", g.helper);
+		http_req_audit_reason(r, "helper %s%s", g.helper, g.pickup ? "; token wrapped for "
+		    "pickup by its admin within grant_pickup_seconds" : "");
 	}
 	secmem_wipe(token, sizeof(token));
 	return rc > 0 ? 0 : -1;

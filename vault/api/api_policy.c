@@ -64,6 +64,31 @@ api_allow_do(struct vault *v, struct http_req *r, unsigned action, const char *p
 }
 
 int
+api_allow_decide(struct vault *v, struct http_req *r, unsigned action, const char *path,
+    struct policy_decision *d, struct bos_err *err)
+{
+	struct policy_resource res = { path, NULL };
+	struct policy_context ctx = { vault_now(v), http_req_client(r) };
+	struct grant_use u = { v->policy, http_req_principal(r), action, &res, NULL, &ctx,
+	    v->st.conf.grant_idle_revoke_seconds };
+	struct policy_decision told;
+	int rc;
+
+	if (u.who == NULL || u.who->kind != PRINCIPAL_ADMIN) {
+		d->allow = 0;
+		(void)snprintf(d->reason, sizeof(d->reason), "only an admin may do this");
+		return 0;
+	}
+	vault_db_lock(v);
+	rc = grant_authorize(v->st.store, &u, d, &told, err);
+	vault_db_unlock(v);
+	if (rc == 0 && !d->allow)
+		log_info("request %s: %s denied %s on %s: %s", http_req_id(r), u.who->accessor,
+		    policy_action_name(action), path, d->reason);
+	return rc;
+}
+
+int
 api_allow(struct vault *v, struct http_req *r, unsigned action, const char *path,
     const char *id)
 {

@@ -17,12 +17,13 @@ static const char *const f_cred_update[] = { "secret", NULL };
 static const char *const q_cred_list[] = { "service", "type", "stale", NULL };
 static const char *const f_helper_create[] = { "name", "contact", "kind", NULL };
 static const char *const f_grant_create[] = { "helper", "credentials", "actions", "ttl", "max_uses",
-	"cidrs", "note", NULL };
+	"cidrs", "note", "delivery", NULL };
 static const char *const q_grant_list[] = { "helper", "state", NULL };
 static const char *const q_cred_get[] = { "version", NULL };
 static const char *const f_budget_set[] = { "daily", "monthly", "currency", NULL };
 static const char *const q_cost[] = { "day", "from", "to", NULL };
 static const char *const q_alert_list[] = { "state", NULL };
+static const char *const q_approval_list[] = { "state", NULL };
 static const char *const f_broker_create[] = { "role", "name", NULL };
 static const char *const f_lease_create[] = { "credential", "purpose", "job", "ttl", NULL };
 static const char *const f_job_create[] = { "kind", "service", "credential", "params",
@@ -65,6 +66,8 @@ const struct http_route api_routes[] = {
 	{ HTTP_DELETE, "/helpers/{id}", ROUTE_ADMIN, api_helper_revoke, "helper_revoke", NULL, NULL, AUDIT_SIGNED },
 	{ HTTP_GET, "/grants", ROUTE_ADMIN, api_grant_list, "grant_list", NULL, q_grant_list, AUDIT_TXN },
 	{ HTTP_DELETE, "/grants/{accessor}", ROUTE_ADMIN, api_grant_revoke, "grant_revoke", NULL, NULL, AUDIT_SIGNED },
+	/* A fresh TOTP code first (written on its own, as a sign-in's), then the pickup's transaction. */
+	{ HTTP_POST, "/grants/{accessor}/pickup", ROUTE_ADMIN, api_grant_pickup, "grant_pickup", f_totp, NULL, AUDIT_LATE_SIGNED },
 
 	/* Brokers, their leases and the job queue (docs/BROKERS.md). */
 	{ HTTP_POST, "/brokers", ROUTE_ADMIN, api_broker_create, "broker_create", f_broker_create, NULL, AUDIT_TXN },
@@ -89,6 +92,12 @@ const struct http_route api_routes[] = {
 	{ HTTP_GET, "/alerts", ROUTE_ADMIN, api_alert_list, "alert_list", NULL, q_alert_list, AUDIT_TXN },
 	{ HTTP_POST, "/alerts/{id}/ack", ROUTE_ADMIN, api_alert_ack, "alert_ack", f_none, NULL, AUDIT_TXN },
 	{ HTTP_POST, "/alerts/{id}/resolve", ROUTE_ADMIN, api_alert_resolve, "alert_resolve", f_none, NULL, AUDIT_TXN },
+
+	/* Approvals of widened spending (docs/MCP.md); approving needs a fresh TOTP code. */
+	{ HTTP_GET, "/approvals", ROUTE_ADMIN, api_approval_list, "approval_list", NULL, q_approval_list, AUDIT_TXN },
+	{ HTTP_GET, "/approvals/{id}", ROUTE_ADMIN, api_approval_get, "approval_get", NULL, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/approvals/{id}/approve", ROUTE_ADMIN, api_approval_approve, "approval_approve", f_totp, NULL, AUDIT_LATE_SIGNED },
+	{ HTTP_POST, "/approvals/{id}/reject", ROUTE_ADMIN, api_approval_reject, "approval_reject", f_none, NULL, AUDIT_SIGNED },
 };
 
 const size_t api_routes_n = BOS_ARRAY_LEN(api_routes);
@@ -128,6 +137,7 @@ const struct api_route_policy api_route_policies[] = {
 	{ "helper_revoke", "delete", "helpers/{id}", NULL },
 	{ "grant_list", "list", "grants", NULL },
 	{ "grant_revoke", "delete", "grants/{accessor}", NULL },
+	{ "grant_pickup", "read", "grants/{accessor}/pickup", NULL },
 	{ "broker_create", "create", "brokers", NULL },
 	{ "broker_list", "list", "brokers", NULL },
 	{ "broker_revoke", "delete", "brokers/{id}", NULL },
@@ -148,6 +158,10 @@ const struct api_route_policy api_route_policies[] = {
 	{ "alert_list", "list", "alerts", NULL },
 	{ "alert_ack", "update", "alerts/{id}/ack", NULL },
 	{ "alert_resolve", "update", "alerts/{id}/resolve", NULL },
+	{ "approval_list", "list", "approvals", NULL },
+	{ "approval_get", "read", "approvals/{id}", NULL },
+	{ "approval_approve", "update", "approvals/{id}", NULL },
+	{ "approval_reject", "update", "approvals/{id}", NULL },
 };
 
 const size_t api_route_policies_n = BOS_ARRAY_LEN(api_route_policies);

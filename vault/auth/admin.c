@@ -757,8 +757,10 @@ admin_decide_totp(struct admin_ctx *c, const struct admin_row *row,
 
 	if (at->totp_ok && (fresh = admin_totp_accept(c, row->id, at->totp_step, err)) < 0)
 		return -1;
-	if (!fresh)
+	if (!fresh) {
+		res->replayed = at->totp_ok;
 		return admin_fail(c, row, now, res, err);
+	}
 	res->outcome = ADMIN_OK_FULL;
 	return admin_clear(c, row->id, 0, err);
 }

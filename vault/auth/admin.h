@@ -134,6 +134,8 @@ struct admin_result {
 	int locked_now;                  /* this failure locked the account */
 	int disabled_now;                /* this failure disabled the account */
 	int recovered;                   /* a recovery code was consumed */
+	int replayed;                    /* ADMIN_BAD: the TOTP code was right but its step was
+	                                  * used before (a replay), not a wrong code */
 };
 
 /*
@@ -144,7 +146,14 @@ struct admin_result {
 int admin_login(struct admin_ctx *c, const struct admin_login *in, int64_t now,
     struct admin_result *res, struct bos_err *err) BOS_WUR;
 
-/* The TOTP step after a password-only sign-in of admin_id. Same returns. */
+/*
+ * The TOTP step after a password-only sign-in of admin_id. Same returns.
+ * Also the check of a fresh code that a signed-in admin gives to confirm an
+ * action (adding an admin, approving, picking a token up): the code's step
+ * must be later than every step this admin used before, sign-ins included,
+ * and a wrong or replayed code counts toward the lockout like a failed
+ * sign-in (res->replayed tells the two apart).
+ */
 int admin_second_factor(struct admin_ctx *c, const char *admin_id, const char *totp,
     int64_t now, struct admin_result *res, struct bos_err *err) BOS_WUR;
 

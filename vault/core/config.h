@@ -53,6 +53,10 @@ struct config {
 	uint32_t grant_idle_revoke_seconds;   /* 2592000: unused grants are revoked */
 	uint32_t credential_stale_seconds;    /* 2592000: credentials not read are stale */
 	uint32_t sweep_interval_seconds;      /* 60: how often idle grants are swept */
+	uint32_t grant_pickup_seconds;        /* 600: a pickup grant's token waits this long */
+
+	/* Approvals of widened spending (docs/MCP.md "Vault: approvals"). */
+	uint32_t approval_seconds;            /* 900: a pending approval's lifetime */
 
 	/* Audit: sign the chain head after this many records or seconds (docs/AUDIT.md). */
 	uint32_t audit_checkpoint_records;    /* 1000 */

@@ -592,14 +592,22 @@ budget_finish(struct store *s, int r, struct bos_err *err)
 }
 
 int
+budget_put_check(struct store *s, const struct budget_set *b, int64_t now, struct bos_err *err)
+{
+	if (budget_check(b, err) != 0 || budget_check_month_currency(s, b, now, err) != 0 ||
+	    budget_check_total_currency(s, b, err) != 0)
+		return -1;
+	return 0;
+}
+
+int
 budget_put(struct store *s, const struct budget_set *b, int64_t now, struct bos_err *err)
 {
 	int r;
 
 	if (budget_check(b, err) != 0 || store_begin(s, err) != 0)
 		return -1;
-	r = budget_check_month_currency(s, b, now, err) != 0 ||
-	    budget_check_total_currency(s, b, err) != 0 || budget_write(s, b, now, err) != 0 ? -1 : 0;
+	r = budget_put_check(s, b, now, err) != 0 || budget_write(s, b, now, err) != 0 ? -1 : 0;
 	return budget_finish(s, r, err);
 }
 
@@ -693,17 +701,15 @@ out:
 }
 
 int
-budget_resume(struct store *s, const char *service, const char *by, int64_t now,
+budget_resume_check(struct store *s, const char *service, int64_t now, int *day, int *month,
     struct bos_err *err)
 {
 	struct budget_info info;
 	struct budget_period p[2];
 	struct budget_row b;
-	sqlite3_stmt *st;
-	int rc, day, month;
+	int rc;
 
-	if (by == NULL || strlen(by) >= BUDGET_BY_SIZE)
-		return bos_err_set(err, BOS_E_INVALID, "a budget is resumed by an admin");
+	*day = *month = 0;
 	if ((rc = budget_load(s, service, &b, err)) < 0)
 		return -1;
 	if (rc == 1)
@@ -711,14 +717,32 @@ budget_resume(struct store *s, const char *service, const char *by, int64_t now,
 	if (budget_info_fill(s, &b, now, &info, err) != 0)
 		return -1;
 	budget_periods(&b, now, p);
-	day = b.daily != BUDGET_NONE && !p[0].resumed && info.spent_day >= b.daily;
-	month = b.monthly != BUDGET_NONE && !p[1].resumed && info.spent_month >= b.monthly;
-	if (!day && !month && !budget_is_total(service) &&
+	*day = b.daily != BUDGET_NONE && !p[0].resumed && info.spent_day >= b.daily;
+	*month = b.monthly != BUDGET_NONE && !p[1].resumed && info.spent_month >= b.monthly;
+	if (!*day && !*month && !budget_is_total(service) &&
 	    (rc = budget_paused(s, service, now, NULL, 0, err)) != 0)
 		return rc < 0 ? -1 : bos_err_set(err, BOS_E_EXISTS, "the %s budget is not paused, "
 		    "the total budget is: resume total (or raise it)", service);
-	if (!day && !month)
+	if (!*day && !*month)
 		return bos_err_set(err, BOS_E_EXISTS, "the %s budget is not paused", service);
+	return 0;
+}
+
+int
+budget_resume(struct store *s, const char *service, const char *by, int64_t now,
+    struct bos_err *err)
+{
+	struct budget_period p[2];
+	struct budget_row b;
+	sqlite3_stmt *st;
+	int day, month;
+
+	if (by == NULL || strlen(by) >= BUDGET_BY_SIZE)
+		return bos_err_set(err, BOS_E_INVALID, "a budget is resumed by an admin");
+	if (budget_resume_check(s, service, now, &day, &month, err) != 0 ||
+	    budget_load(s, service, &b, err) != 0)
+		return -1;
+	budget_periods(&b, now, p);
 	if (store_stmt(s, "UPDATE budgets SET resumed_day = CASE WHEN ?2 THEN ?3 ELSE resumed_day"
 	    " END, resumed_month = CASE WHEN ?4 THEN ?5 ELSE resumed_month END, updated_by = ?6,"
 	    " updated_at = ?7 WHERE service = ?1", &st, err) != 0)

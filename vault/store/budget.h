@@ -69,6 +69,9 @@ struct budget_set {
  */
 int budget_put(struct store *s, const struct budget_set *b, int64_t now,
     struct bos_err *err) BOS_WUR;
+/* budget_put's checks alone, writing nothing (an approval is asked for first). */
+int budget_put_check(struct store *s, const struct budget_set *b, int64_t now,
+    struct bos_err *err) BOS_WUR;
 
 /* Where a budget stands at a time. */
 struct budget_info {
@@ -97,6 +100,12 @@ int budget_list(struct store *s, int64_t now, int (*cb)(const struct budget_info
  */
 int budget_resume(struct store *s, const char *service, const char *by, int64_t now,
     struct bos_err *err) BOS_WUR;
+/*
+ * budget_resume's checks alone, writing nothing: 0 with *day and *month set
+ * to the periods a resume would let through; the same errors.
+ */
+int budget_resume_check(struct store *s, const char *service, int64_t now, int *day,
+    int *month, struct bos_err *err) BOS_WUR;
 
 /* floor(spent * 100 / limit) without overflow; 100 for limit 0; -1 for BUDGET_NONE. */
 int budget_percent(int64_t spent, int64_t limit);

@@ -348,6 +348,59 @@ static const char schema_v8[] =
 	"  WHERE dedup_key IS NOT NULL AND state <> 'resolved';"
 	"CREATE INDEX alerts_by_state ON alerts (state, last_at);";
 
+/*
+ * Version 9 (issue #15, docs/MCP.md "Vault: approvals", "Vault: grant
+ * pickup"): approvals of actions that widen spending, and grant tokens that
+ * wait, wrapped by the HSM's KEK, to be picked up once.
+ *
+ * An approval is pending until an admin decides it (approved, rejected:
+ * decided_by and decided_at) or it expires (decided_at only). Its params
+ * are the request's (never a secret); result is what approving did, or the
+ * error that rejected it.
+ *
+ * A pickup's blob is the token wrapped under kek_version (IV + token + tag,
+ * AAD "bos-pickup:v1:" + accessor). When it ends (picked up, expired, or
+ * its grant revoked) the blob is deleted and the row stays, so that a late
+ * request can be told why. The trigger ends a pickup in the statement that
+ * revokes its grant, whichever path revokes it.
+ */
+static const char schema_v9[] =
+	"CREATE TABLE approvals ("
+	"  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 29 AND substr(id, 1, 3) = 'ap_'),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('budget_set', 'budget_resume')),"
+	"  params TEXT NOT NULL CHECK (substr(params, 1, 1) = '{' AND length(params) <= 4096),"
+	"  summary TEXT NOT NULL CHECK (length(summary) BETWEEN 1 AND 512),"
+	"  state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected', 'expired')),"
+	"  created_by TEXT NOT NULL CHECK (length(created_by) BETWEEN 1 AND 64),"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL CHECK (expires_at > created_at),"
+	"  decided_by TEXT CHECK (decided_by IS NULL OR length(decided_by) BETWEEN 1 AND 64),"
+	"  decided_at INTEGER,"
+	"  result TEXT CHECK (result IS NULL OR (substr(result, 1, 1) = '{'"
+	"    AND length(result) <= 4096)),"
+	"  CHECK ((state = 'pending') = (decided_at IS NULL)),"
+	"  CHECK ((state IN ('approved', 'rejected')) = (decided_by IS NOT NULL))"
+	");"
+	"CREATE INDEX approvals_by_state ON approvals (state, expires_at);"
+	"CREATE TABLE grant_pickups ("
+	"  accessor TEXT PRIMARY KEY NOT NULL REFERENCES grants (accessor),"
+	"  kek_version INTEGER NOT NULL CHECK (kek_version >= 1),"
+	"  blob BLOB CHECK (blob IS NULL OR length(blob) BETWEEN 29 AND 128),"
+	"  created_by TEXT NOT NULL CHECK (length(created_by) BETWEEN 1 AND 64),"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL CHECK (expires_at > created_at),"
+	"  ended_at INTEGER,"
+	"  end_reason TEXT CHECK (end_reason IS NULL"
+	"    OR end_reason IN ('picked_up', 'expired', 'revoked')),"
+	"  CHECK ((blob IS NULL) = (ended_at IS NOT NULL)),"
+	"  CHECK ((ended_at IS NULL) = (end_reason IS NULL))"
+	");"
+	"CREATE TRIGGER grant_pickups_end_on_revoke AFTER UPDATE OF revoked_at ON grants"
+	"  WHEN NEW.revoked_at IS NOT NULL BEGIN"
+	"  UPDATE grant_pickups SET blob = NULL, ended_at = NEW.revoked_at, end_reason = 'revoked'"
+	"    WHERE accessor = NEW.accessor AND ended_at IS NULL;"
+	"  END;";
+
 static const struct schema_migration schema_all[] = {
 	{ 1, "credentials and credential versions", schema_v1 },
 	{ 2, "admin accounts and recovery codes", schema_v2 },
@@ -357,6 +410,7 @@ static const struct schema_migration schema_all[] = {
 	{ 6, "credential versions to seal with their clear columns bound", schema_v6 },
 	{ 7, "brokers, jobs and leases", schema_v7 },
 	{ 8, "spend ledger, budgets and alerts", schema_v8 },
+	{ 9, "approvals and grant pickups", schema_v9 },
 };
 
 const struct schema_migration *
