@@ -105,12 +105,21 @@ LIBHSM    := $(BUILD)/lib/libhsm.a
 LIBVAULT  := $(BUILD)/lib/libvault.a
 LIBSANDBOX := $(BUILD)/lib/libsandbox.a
 LIBBROKER := $(BUILD)/lib/libbroker.a
+# bosctl's modules without its main (cli/bosctl.c), for the unit tests and
+# fuzzers of its parsers (tests/unit/test_mcp_*.c, tests/fuzz/fuzz_mcp_rpc.c).
+CLI_LIB_SRCS := $(filter-out cli/bosctl.c,$(CLI_SRCS))
+LIBCLI    := $(BUILD)/lib/libcli.a
 
 # bos-broker's sources see common/ and sandbox/ headers only (no vault, policy
 # or shared/ code); the unit tests and tools that call the connectors see broker/.
 $(call obj,$(BROKER_SRCS) broker/broker_main.c): CPPFLAGS := $(filter-out -Ivault -Ipolicy -Ishared \
 	-Itests/unit/support -DSQLITE_HAS_CODEC,$(CPPFLAGS))
 $(call obj,$(UNIT_SRCS) $(TOOL_SRCS)): CPPFLAGS += -Ibroker
+# Unit tests and fuzzers of bosctl's code: they link bosctl's libraries only
+# (LIBCLI, shared/, common/), as bosctl does, and see its headers.
+CLI_UNIT_SRCS := $(wildcard tests/unit/test_mcp_*.c tests/unit/test_tool_*.c)
+CLI_FUZZ_SRCS := tests/fuzz/fuzz_mcp_rpc.c
+$(call obj,$(CLI_UNIT_SRCS) $(CLI_FUZZ_SRCS)): CPPFLAGS += -Icli
 
 BINS  := $(BUILD)/bin/bos-vaultd $(BUILD)/bin/bos-hsmd $(BUILD)/bin/bosctl $(BUILD)/bin/bos-broker
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -152,6 +161,7 @@ $(LIBHSM): $(call obj,$(HSM_SRCS))
 $(LIBVAULT): $(call obj,$(VAULT_SRCS))
 $(LIBSANDBOX): $(call obj,$(SANDBOX_SRCS))
 $(LIBBROKER): $(call obj,$(BROKER_SRCS))
+$(LIBCLI): $(call obj,$(CLI_LIB_SRCS))
 $(BUILD)/lib/%.a:
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
@@ -184,6 +194,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(TEST_SUPPORT_SRCS)) $
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS) $(BROKER_PKGS)) $(SANDBOX_LIBS) -ldl
+CLI_UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(CLI_UNIT_SRCS))
+$(CLI_UNITS): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBCLI) $(LIBSHARED) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(call pkg_libs,$(CLI_PKGS))
 $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBSHARED) $(LIBHSM) $(LIBBROKER) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
@@ -208,6 +223,12 @@ $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBSHARE
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(call pkg_libs,$(VAULT_PKGS) $(HSM_PKGS)) -ldl
+
+CLI_FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(CLI_FUZZ_SRCS))
+$(CLI_FUZZERS): $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBCLI) $(LIBSHARED) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(call pkg_libs,$(CLI_PKGS))
 
 fuzzers: $(FUZZERS)
 fuzz-run: $(FUZZERS)

@@ -53,6 +53,7 @@ static const struct bosctl_command bosctl_commands[] = {
 	{ "alerts", bosctl_cmd_alerts, "list, acknowledge and resolve the vault's alerts", 0 },
 	{ "broker", bosctl_cmd_broker, "register, list and revoke brokers (job runners)", 0 },
 	{ "jobs", bosctl_cmd_jobs, "list and show the jobs of the vault's queue", 0 },
+	{ "mcp", bosctl_cmd_mcp, "serve MCP on stdio for an AI assistant (no secrets)", 0 },
 };
 
 static void

@@ -35,6 +35,7 @@ int bosctl_cmd_cost(int argc, char **argv);
 int bosctl_cmd_alerts(int argc, char **argv);
 int bosctl_cmd_broker(int argc, char **argv);
 int bosctl_cmd_jobs(int argc, char **argv);
+int bosctl_cmd_mcp(int argc, char **argv);
 
 /* What a 'bosctl cred' subcommand does (cmd_cred.c's table names them). */
 enum bosctl_cred_op {
