@@ -54,6 +54,8 @@ static const struct bosctl_command bosctl_commands[] = {
 	{ "broker", bosctl_cmd_broker, "register, list and revoke brokers (job runners)", 0 },
 	{ "jobs", bosctl_cmd_jobs, "list and show the jobs of the vault's queue", 0 },
 	{ "mcp", bosctl_cmd_mcp, "serve MCP on stdio for an AI assistant (no secrets)", 0 },
+	{ "status", bosctl_cmd_status, "the vault at a glance: health, counts, alerts, spend", 0 },
+	{ "approvals", bosctl_cmd_approvals, "list what waits for an admin's 'bosctl approve'", 0 },
 };
 
 static void

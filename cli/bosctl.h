@@ -36,6 +36,8 @@ int bosctl_cmd_alerts(int argc, char **argv);
 int bosctl_cmd_broker(int argc, char **argv);
 int bosctl_cmd_jobs(int argc, char **argv);
 int bosctl_cmd_mcp(int argc, char **argv);
+int bosctl_cmd_status(int argc, char **argv);
+int bosctl_cmd_approvals(int argc, char **argv);
 
 /* What a 'bosctl cred' subcommand does (cmd_cred.c's table names them). */
 enum bosctl_cred_op {

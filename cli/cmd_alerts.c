@@ -8,9 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "bosctl.h"
-#include "http_client.h"
-
-#define ALERTS_PATH_MAX 256
+#include "tool_cli.h"
 
 struct alerts_opts {
 	const char *state, *target;
@@ -85,93 +83,15 @@ alerts_check_opts(const char *sub, const struct alerts_opts *o)
 	return BOSCTL_EXIT_OK;
 }
 
-static void
-alerts_print_row(const json_t *a)
-{
-	const json_t *acts = json_object_get(a, "actions"), *act;
-	size_t i;
-
-	printf("%-29s %-8s %-15s x%-4lld %-8s %s  %s\n", bosctl_json_str(a, "id"),
-	    bosctl_json_str(a, "severity"), bosctl_json_str(a, "kind"),
-	    (long long)json_integer_value(json_object_get(a, "count")),
-	    bosctl_json_str(a, "state"), bosctl_json_str(a, "last_at"),
-	    bosctl_json_str(a, "subject"));
-	json_array_foreach(acts, i, act)
-		if (json_is_string(act))
-			printf("    -> %s\n", json_string_value(act));
-}
-
-static int
-alerts_list(struct http_client *hc, const struct alerts_opts *o, struct bos_err *err)
-{
-	char path[ALERTS_PATH_MAX];
-	struct http_resp resp;
-	json_t *list, *a;
-	size_t i;
-
-	(void)snprintf(path, sizeof(path), "/alerts?state=%s", o->state ? o->state : "open");
-	if (http_client_call_ok(hc, "GET", path, NULL, &resp, err) != 0)
-		return -1;
-	list = json_object_get(resp.json, "alerts");
-	if (!json_is_array(list)) {
-		http_resp_free(&resp);
-		return bos_err_set(err, BOS_E_INVALID, "the vault's answer has no \"alerts\" array");
-	}
-	json_array_foreach(list, i, a) {
-		if (o->json)
-			bosctl_json_print(a);
-		else
-			alerts_print_row(a);
-	}
-	http_resp_free(&resp);
-	return 0;
-}
-
-/* POST /alerts/ID/VERB. */
-static int
-alerts_move(struct http_client *hc, const struct alerts_opts *o, const char *verb,
-    struct bos_err *err)
-{
-	char path[ALERTS_PATH_MAX];
-	struct http_resp resp;
-	char *id = http_client_escape(o->target);
-	int k;
-
-	if (id == NULL)
-		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
-	k = snprintf(path, sizeof(path), "/alerts/%s/%s", id, verb);
-	http_client_free_str(id);
-	if (k < 0 || (size_t)k >= sizeof(path))
-		return bos_err_set(err, BOS_E_INVALID, "the alert id is too long");
-	if (http_client_call_ok(hc, "POST", path, NULL, &resp, err) != 0)
-		return -1;
-	if (o->json)
-		bosctl_json_print(resp.json);
-	else
-		printf("alert %s %s\n", o->target, bosctl_json_str(resp.json, "state"));
-	http_resp_free(&resp);
-	return 0;
-}
-
-static int
-alerts_ack(struct http_client *hc, const struct alerts_opts *o, struct bos_err *err)
-{
-	return alerts_move(hc, o, "ack", err);
-}
-
-static int
-alerts_resolve(struct http_client *hc, const struct alerts_opts *o, struct bos_err *err)
-{
-	return alerts_move(hc, o, "resolve", err);
-}
-
+/* What each subcommand runs (a tool, cli/tool_alerts.c) and what --json prints of it. */
 struct alerts_sub {
 	const char *name;
-	int (*run)(struct http_client *hc, const struct alerts_opts *o, struct bos_err *err);
+	const char *tool, *key;
 };
 
 static const struct alerts_sub alerts_subs[] = {
-	{ "list", alerts_list }, { "ack", alerts_ack }, { "resolve", alerts_resolve },
+	{ "list", "alerts_list", "alerts" }, { "ack", "alert_ack", "alert" },
+	{ "resolve", "alert_resolve", "alert" },
 };
 
 static const struct bosctl_subcmds alerts_cmd =
@@ -182,8 +102,7 @@ bosctl_cmd_alerts(int argc, char **argv)
 {
 	const struct alerts_sub *sub;
 	struct alerts_opts o;
-	struct http_client *hc;
-	struct bos_err err;
+	json_t *args;
 	int r;
 
 	if ((sub = bosctl_subcmd_find(&alerts_cmd, argc, argv, &r)) == NULL)
@@ -192,10 +111,13 @@ bosctl_cmd_alerts(int argc, char **argv)
 		return bosctl_subcmd_parsed(&alerts_cmd, r);
 	if ((r = alerts_check_opts(sub->name, &o)) != 0)
 		return r;
-	bos_err_clear(&err);
-	if (bosctl_api_open(&hc, &err) != 0)
-		return bosctl_fail("%s", err.msg);
-	r = sub->run(hc, &o, &err);
-	http_client_free(hc);
-	return r == 0 ? BOSCTL_EXIT_OK : bosctl_fail("%s", err.msg);
+	if (strcmp(sub->name, "list") == 0)
+		args = json_pack("{s:s}", "state", o.state != NULL ? o.state : "open");
+	else
+		args = json_pack("{s:s}", "id", o.target);
+	if (args == NULL)
+		return bosctl_fail("the alert id must be UTF-8 text");
+	r = tool_cli_cmd(sub->tool, args, o.json, sub->key);
+	json_decref(args);
+	return r;
 }

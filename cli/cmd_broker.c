@@ -14,6 +14,7 @@
 #include <string.h>
 #include "bosctl.h"
 #include "http_client.h"
+#include "tool_cli.h"
 #include "json_alloc.h"
 
 #define BROKERCMD_PATH_MAX 1024
@@ -262,27 +263,26 @@ jobscmd_int(const json_t *o, const char *key)
 	return json_is_integer(v) ? json_integer_value(v) : -1;
 }
 
-static void
-jobscmd_row(const json_t *j)
-{
-	printf("%-29s %-7s %-12s %-8s %lld/%lld created %s\n", bosctl_json_str(j, "id"),
-	    bosctl_json_str(j, "kind"), bosctl_json_str(j, "service"), bosctl_json_str(j, "state"),
-	    jobscmd_int(j, "attempts"), jobscmd_int(j, "max_attempts"),
-	    bosctl_json_str(j, "created_at"));
-}
-
+/* The jobs_list tool (cli/tool_jobs.c) over hc; --json: one job per line. */
 static int
 jobscmd_list(struct http_client *hc, const struct brokercmd_opts *o, struct bos_err *err)
 {
-	char path[BROKERCMD_PATH_MAX];
-	int k;
+	json_t *args = json_object(), *out = NULL;
+	int r = args != NULL ? 0 : bos_err_set(err, BOS_E_NOMEM, "out of memory");
 
-	k = snprintf(path, sizeof(path), "/jobs%s%s%s%s%s", o->state || o->kind ? "?" : "",
-	    o->state ? "state=" : "", o->state ? o->state : "", o->state && o->kind ? "&" : "",
-	    o->kind ? "kind=verify" : "");
-	if (k < 0 || (size_t)k >= sizeof(path))
-		return bos_err_set(err, BOS_E_INVALID, "the filter is too long");
-	return brokercmd_each(hc, path, "jobs", o->json, jobscmd_row, err);
+	if (r == 0 && o->state != NULL)
+		r = json_object_set_new(args, "state", json_string(o->state));
+	if (r == 0 && o->kind != NULL)
+		r = json_object_set_new(args, "kind", json_string(o->kind));
+	if (r != 0)
+		r = bos_err_set(err, BOS_E_NOMEM, "out of memory");
+	else
+		r = tool_find("jobs_list")->run(hc, args, &out, err);
+	json_decref(args);
+	if (r == 0 && tool_cli_print_key("jobs_list", out, o->json, "jobs") != BOSCTL_EXIT_OK)
+		r = bos_err_set(err, BOS_E_IO, "cannot write the jobs");
+	json_decref(out);
+	return r;
 }
 
 static int

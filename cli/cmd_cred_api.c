@@ -24,6 +24,7 @@
 #include "json_alloc.h"
 #include "secmem.h"
 #include "secret_input.h"
+#include "tool_cli.h"
 
 #define CRED_API_PATH_MAX 1024
 
@@ -61,40 +62,6 @@ static long long
 credapi_int(const json_t *o, const char *key)
 {
 	return json_integer_value(json_object_get(o, key));
-}
-
-/* Print what is there; fields the vault did not send show as "-". */
-static void
-credapi_print_meta(const json_t *m, int json)
-{
-	const json_t *md = json_object_get(m, "metadata"), *card = json_object_get(m, "card");
-	char *mds = md != NULL ? json_dumps(md, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-
-	if (json) {
-		credapi_print_json(m);
-		json_alloc_release(mds);
-		return;
-	}
-	printf("id:       %s\nname:     %s\ntype:     %s\nservice:  %s\nversion:  %lld\n"
-	    "status:   %s\nmetadata: %s\n", credapi_str(m, "id"), credapi_str(m, "name"),
-	    credapi_str(m, "type"), credapi_str(m, "service"), credapi_int(m, "version"),
-	    credapi_str(m, "status"), mds != NULL ? mds : "{}");
-	if (json_is_object(card))
-		printf("card:     %s %s******%s\n", credapi_str(card, "brand"),
-		    credapi_str(card, "first6"), credapi_str(card, "last4"));
-	printf("created:  %s\nupdated:  %s\n", credapi_str(m, "created_at"),
-	    credapi_str(m, "updated_at"));
-	if (json_object_get(m, "revoked_at") != NULL)
-		printf("revoked:  %s\n", credapi_str(m, "revoked_at"));
-	json_alloc_release(mds);
-}
-
-static void
-credapi_print_row(const json_t *m)
-{
-	printf("%-28s %-13s %-12s v%-4lld %-8s %s\n", credapi_str(m, "id"), credapi_str(m, "type"),
-	    credapi_str(m, "service"), credapi_int(m, "version"), credapi_str(m, "status"),
-	    credapi_str(m, "name"));
 }
 
 /* "/credentials" with the list filters as a query string. */
@@ -279,26 +246,51 @@ credapi_add(struct http_client *hc, const struct cred_opts *o, struct bos_err *e
 	return 0;
 }
 
+/* The arguments of a tool: key: value for each pair whose value is not NULL. */
+static json_t *
+credapi_args(const char *k1, const char *v1, const char *k2, const char *v2,
+    struct bos_err *err)
+{
+	json_t *a = json_object();
+	int bad = a == NULL;
+
+	if (!bad && v1 != NULL)
+		bad |= json_object_set_new(a, k1, json_string(v1));
+	if (!bad && v2 != NULL)
+		bad |= json_object_set_new(a, k2, json_string(v2));
+	if (!bad)
+		return a;
+	json_decref(a);
+	bos_err_set(err, BOS_E_INVALID, "the arguments must be UTF-8 text");
+	return NULL;
+}
+
+/* Run the named tool over hc and print its output (--json: out[key]). */
+static int
+credapi_tool(struct http_client *hc, const char *name, json_t *args, const char *key,
+    int json, struct bos_err *err)
+{
+	json_t *out = NULL;
+	int r;
+
+	if (args == NULL)
+		return -1;
+	r = tool_find(name)->run(hc, args, &out, err);
+	json_decref(args);
+	if (r == 0 && tool_cli_print_key(name, out, json, key) != BOSCTL_EXIT_OK)
+		r = bos_err_set(err, BOS_E_IO, "cannot write to standard output");
+	json_decref(out);
+	return r;
+}
+
 static int
 credapi_list(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
 {
-	struct http_resp resp;
-	json_t *list, *m;
-	size_t i;
-
 	if (o->target != NULL)
 		return bos_err_set(err, BOS_E_INVALID, "list takes no ID or NAME (filter with "
 		    "--service and --type)");
-	if (credapi_get_list(hc, o->service, o->type, &resp, &list, err) != 0)
-		return -1;
-	json_array_foreach(list, i, m) {
-		if (o->json)
-			credapi_print_json(m);
-		else
-			credapi_print_row(m);
-	}
-	http_resp_free(&resp);
-	return 0;
+	return credapi_tool(hc, "credentials_list", credapi_args("service", o->service, "type",
+	    o->type, err), "credentials", o->json, err);
 }
 
 /* base64 of a secret that is not UTF-8 ("secret_base64"), decoded into *out. */
@@ -368,15 +360,11 @@ credapi_reveal(struct http_client *hc, const struct cred_opts *o, struct bos_err
 static int
 credapi_show(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
 {
-	json_t *m;
-
 	if (o->reveal)
 		return credapi_reveal(hc, o, err);
-	if (credapi_find(hc, o->target, &m, err) != 0)
-		return -1;
-	credapi_print_meta(m, o->json);
-	json_decref(m);
-	return 0;
+	/* Metadata from the list: the credential_show tool never reads the secret. */
+	return credapi_tool(hc, "credential_show", credapi_args("id", o->target, NULL, NULL, err),
+	    "credential", o->json, err);
 }
 
 static int
@@ -450,133 +438,29 @@ credapi_versions(struct http_client *hc, const struct cred_opts *o, struct bos_e
 	return 0;
 }
 
-/* ---- verify (docs/BROKERS.md "bos-broker") -------------------------------------------- */
+/* ---- verify (docs/BROKERS.md "bos-broker"): the credential_verify tool ---- */
 
 #define CREDAPI_VERIFY_WAIT_DEFAULT 60
-/* Polls start quick (a verify takes about a second) and slow down to one every 2 s, so
- * that waiting for a broker that is not running costs few audited requests. */
-#define CREDAPI_VERIFY_POLL_MS 250
-#define CREDAPI_VERIFY_POLL_MAX_MS 2000
 
-static int64_t
-credapi_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Queue a verify job for credential m; *id receives the job id. */
-static int
-credapi_verify_queue(struct http_client *hc, const json_t *m, char *id, size_t n,
-    struct bos_err *err)
-{
-	json_t *body = json_pack("{s:s, s:s, s:s}", "kind", "verify", "service",
-	    credapi_str(m, "service"), "credential", credapi_str(m, "id"));
-	struct http_resp resp;
-	int r, k;
-
-	if (body == NULL)
-		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
-	r = http_client_call_ok(hc, "POST", "/jobs", body, &resp, err);
-	json_decref(body);
-	if (r != 0)
-		return -1;
-	k = snprintf(id, n, "%s", bosctl_json_str(json_object_get(resp.json, "job"), "id"));
-	http_resp_free(&resp);
-	return k <= 3 || (size_t)k >= n ? bos_err_set(err, BOS_E_INVALID, "the vault's answer "
-	    "has no job id") : 0;
-}
-
-/* GET /jobs/ID until it is done or dead or the time is up; *job a new reference. */
-static int
-credapi_verify_wait(struct http_client *hc, const char *id, long wait_s, json_t **job,
-    struct bos_err *err)
-{
-	int64_t deadline = credapi_mono_ms() + (int64_t)wait_s * 1000;
-	long pause_ms = CREDAPI_VERIFY_POLL_MS;
-	struct timespec pause;
-	char path[CRED_API_PATH_MAX];
-	struct http_resp resp;
-	const char *state;
-
-	*job = NULL;
-	if (snprintf(path, sizeof(path), "/jobs/%s", id) >= (int)sizeof(path))
-		return bos_err_set(err, BOS_E_INVALID, "the job id is too long");
-	for (;;) {
-		if (http_client_call_ok(hc, "GET", path, NULL, &resp, err) != 0)
-			return -1;
-		json_decref(*job);
-		*job = json_incref(json_object_get(resp.json, "job"));
-		http_resp_free(&resp);
-		state = bosctl_json_str(*job, "state");
-		if (strcmp(state, "done") == 0 || strcmp(state, "dead") == 0 ||
-		    credapi_mono_ms() >= deadline)
-			return 0;
-		pause.tv_sec = pause_ms / 1000;
-		pause.tv_nsec = (pause_ms % 1000) * 1000000L;
-		(void)nanosleep(&pause, NULL);
-		if (pause_ms < CREDAPI_VERIFY_POLL_MAX_MS)
-			pause_ms *= 2;
-	}
-}
-
-/* Print the outcome; 0 ok, 1 failed (printed). */
-static int
-credapi_verify_report(const json_t *m, const json_t *job, long wait_s, int json)
-{
-	const json_t *res = json_object_get(job, "result");
-	const char *state = bosctl_json_str(job, "state");
-	int ok = strcmp(state, "done") == 0 && json_is_true(json_object_get(res, "ok"));
-
-	if (json) {
-		bosctl_json_print(job);
-		return ok ? 0 : 1;
-	}
-	if (strcmp(state, "done") == 0)
-		printf("%s: HTTP %lld, %lld ms (credential %s, service %s, job %s)\n",
-		    ok ? "ok" : "failed", credapi_int(res, "status"), credapi_int(res, "latency_ms"),
-		    credapi_str(m, "name"), credapi_str(m, "service"), credapi_str(job, "id"));
-	else if (strcmp(state, "dead") == 0)
-		printf("failed: the job died after %lld attempt(s): %s (job %s)\n",
-		    credapi_int(job, "attempts"), credapi_str(job, "error"), credapi_str(job, "id"));
-	else if (credapi_int(job, "attempts") > 0)
-		printf("failed: no result within %ld s: job %s is %s after %lld attempt(s), the last "
-		    "one: %s (it is retried until its last attempt; 'bosctl jobs show %s')\n", wait_s,
-		    credapi_str(job, "id"), state, credapi_int(job, "attempts"),
-		    credapi_str(job, "error"), credapi_str(job, "id"));
-	else
-		printf("failed: no result within %ld s: job %s is %s (is a broker running whose role "
-		    "may claim jobs/verify/%s?)\n", wait_s, credapi_str(job, "id"), state,
-		    credapi_str(m, "service"));
-	return ok ? 0 : 1;
-}
-
+/* 0 ok, 1 failed (printed: the job with --json, else the outcome), -1 error. */
 static int
 credapi_verify(struct http_client *hc, const struct cred_opts *o, struct bos_err *err)
 {
-	long wait_s = o->wait > 0 ? o->wait : CREDAPI_VERIFY_WAIT_DEFAULT;
-	char id[64];
-	json_t *m, *job = NULL;
+	json_t *args = json_pack("{s:s, s:I}", "id", o->target, "wait_seconds",
+	    (json_int_t)(o->wait > 0 ? o->wait : CREDAPI_VERIFY_WAIT_DEFAULT));
+	json_t *out = NULL;
 	int r;
 
-	if (credapi_find(hc, o->target, &m, err) != 0)
-		return -1;
-	if (strcmp(credapi_str(m, "status"), "active") != 0) {
-		json_decref(m);
-		return bos_err_set(err, BOS_E_INVALID, "credential '%s' is revoked: nothing to verify",
-		    o->target);
-	}
-	if (credapi_verify_queue(hc, m, id, sizeof(id), err) != 0 ||
-	    credapi_verify_wait(hc, id, wait_s, &job, err) != 0) {
-		json_decref(m);
-		json_decref(job);
-		return -1;
-	}
-	r = credapi_verify_report(m, job, wait_s, o->json);
-	json_decref(m);
-	json_decref(job);
+	if (args == NULL)
+		return bos_err_set(err, BOS_E_INVALID, "the credential's name must be UTF-8 text");
+	r = tool_find("credential_verify")->run(hc, args, &out, err);
+	json_decref(args);
+	if (r == 0 && tool_cli_print_key("credential_verify", out, o->json, "job") !=
+	    BOSCTL_EXIT_OK)
+		r = bos_err_set(err, BOS_E_IO, "cannot write to standard output");
+	if (r == 0 && strcmp(bosctl_json_str(out, "outcome"), "ok") != 0)
+		r = 1;
+	json_decref(out);
 	return r;
 }
 

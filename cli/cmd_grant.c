@@ -25,6 +25,7 @@
 #include "io.h"
 #include "json_alloc.h"
 #include "secmem.h"
+#include "tool_cli.h"
 
 #define GRANT_MAX_CREDS 64
 #define GRANT_MAX_CIDRS 32
@@ -40,7 +41,7 @@ struct grant_opts {
 	const char *creds[GRANT_MAX_CREDS];
 	const char *cidrs[GRANT_MAX_CIDRS];
 	size_t ncreds, ncidrs;
-	int read, update, json, too_many;
+	int read, update, json, too_many, pickup;
 	long long ttl, max_uses;  /* 0: the vault's default; unlimited */
 };
 
@@ -50,7 +51,7 @@ grant_usage(FILE *f)
 	fprintf(f,
 	    "usage: bosctl grant create --helper ID --cred CRED [--cred CRED ...] [--read]\n"
 	    "           [--update] [--ttl DURATION] [--max-uses N] [--cidr NET ...]\n"
-	    "           [--note TEXT] [--json]\n"
+	    "           [--note TEXT] [--pickup] [--json]\n"
 	    "       bosctl grant list [--helper ID] [--state active|ended] [--json]\n"
 	    "       bosctl grant revoke ACCESSOR [--json]\n"
 	    "\n"
@@ -73,6 +74,9 @@ grant_usage(FILE *f)
 	    "  --cidr NET      only from this network, e.g. 203.0.113.0/24; repeat for more\n"
 	    "                  (default: from anywhere)\n"
 	    "  --note TEXT     why the grant exists, shown in lists (not a secret)\n"
+	    "  --pickup        the vault keeps the token: 'create' prints the accessor only, and\n"
+	    "                  the token is shown once by 'bosctl grant pickup ACCESSOR' (with\n"
+	    "                  a TOTP code) within 10 minutes (create)\n"
 	    "  --state STATE   active or ended grants only (list)\n"
 	    "  --json          the vault's answer as JSON (create: it holds the token;\n"
 	    "                  list: one object per line, never a token)\n"
@@ -98,6 +102,7 @@ grant_parse(int argc, char **argv, struct grant_opts *o)
 		{ "ttl", required_argument, NULL, 't' }, { "max-uses", required_argument, NULL, 'm' },
 		{ "cidr", required_argument, NULL, 'n' }, { "note", required_argument, NULL, 'N' },
 		{ "state", required_argument, NULL, 's' }, { "json", no_argument, NULL, 'j' },
+		{ "pickup", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -118,6 +123,7 @@ grant_parse(int argc, char **argv, struct grant_opts *o)
 		case 'N': o->note = optarg; break;
 		case 's': o->state = optarg; break;
 		case 'j': o->json = 1; break;
+		case 'p': o->pickup = 1; break;
 		case 'h': return 1;
 		default: return -1;
 		}
@@ -191,9 +197,10 @@ grant_check_opts(const char *sub, struct grant_opts *o)
 
 	if (strcmp(sub, "create") == 0)
 		return grant_check_create(o);
-	if (o->ncreds || o->ncidrs || o->read || o->update || o->ttl_s || o->max_uses_s || o->note)
+	if (o->ncreds || o->ncidrs || o->read || o->update || o->ttl_s || o->max_uses_s || o->note ||
+	    o->pickup)
 		return bosctl_usage_fail("grant", "--cred, --read, --update, --ttl, --max-uses, "
-		    "--cidr and --note are for 'create'");
+		    "--cidr, --note and --pickup are for 'create'");
 	if (!list && (o->helper != NULL || o->state != NULL))
 		return bosctl_usage_fail("grant", "--helper and --state are for 'create' and "
 		    "'list'");
@@ -457,6 +464,29 @@ grant_print_created(const struct http_client *hc, const json_t *ans,
 	    "output");
 }
 
+/*
+ * create --pickup: the grant_create tool (cli/tool_grant.c), which asks the
+ * vault to keep the token and prints the accessor and what to run next.
+ */
+static int
+grant_create_pickup(struct http_client *hc, json_t *args, const struct grant_opts *o,
+    struct bos_err *err)
+{
+	json_t *ttl = json_object_get(args, "ttl"), *out = NULL;
+	int r = 0;
+
+	if (ttl != NULL && (json_object_set(args, "ttl_seconds", ttl) != 0 ||
+	    json_object_del(args, "ttl") != 0))
+		r = bos_err_set(err, BOS_E_NOMEM, "out of memory");
+	if (r == 0)
+		r = tool_find("grant_create")->run(hc, args, &out, err);
+	json_decref(args);
+	if (r == 0 && tool_cli_print("grant_create", out, o->json) != BOSCTL_EXIT_OK)
+		r = bos_err_set(err, BOS_E_IO, "cannot write to standard output");
+	json_decref(out);
+	return r;
+}
+
 static int
 grant_create(struct http_client *hc, const struct grant_opts *o, struct bos_err *err)
 {
@@ -466,6 +496,8 @@ grant_create(struct http_client *hc, const struct grant_opts *o, struct bos_err 
 
 	if (body == NULL)
 		return -1;
+	if (o->pickup)
+		return grant_create_pickup(hc, body, o, err);
 	r = http_client_call_ok(hc, "POST", "/credentials/grant", body, &resp, err);
 	json_decref(body);
 	if (r != 0)
@@ -479,127 +511,44 @@ grant_create(struct http_client *hc, const struct grant_opts *o, struct bos_err 
 	return r;
 }
 
-/* "/grants" with the list filters as a query string. */
+/* Run the named tool over hc and print its output (--json: out[key]). */
 static int
-grant_list_path(char *out, size_t n, const struct grant_opts *o, struct bos_err *err)
+grant_tool(struct http_client *hc, const char *name, json_t *args, const char *key, int json,
+    struct bos_err *err)
 {
-	char *h = o->helper != NULL ? http_client_escape(o->helper) : NULL;
-	char *s = o->state != NULL ? http_client_escape(o->state) : NULL;
-	int k = -1;
+	json_t *out = NULL;
+	int r;
 
-	if ((o->helper == NULL || h != NULL) && (o->state == NULL || s != NULL))
-		k = snprintf(out, n, "/grants%s%s%s%s%s%s", h || s ? "?" : "", h ? "helper=" : "",
-		    h ? h : "", h && s ? "&" : "", s ? "state=" : "", s ? s : "");
-	http_client_free_str(h);
-	http_client_free_str(s);
-	return k < 0 || (size_t)k >= n ? bos_err_set(err, BOS_E_INVALID, "the filters are too "
-	    "long") : 0;
+	if (args == NULL)
+		return bos_err_set(err, BOS_E_INVALID, "the arguments must be UTF-8 text");
+	r = tool_find(name)->run(hc, args, &out, err);
+	json_decref(args);
+	if (r == 0 && tool_cli_print_key(name, out, json, key) != BOSCTL_EXIT_OK)
+		r = bos_err_set(err, BOS_E_IO, "cannot write to standard output");
+	json_decref(out);
+	return r;
 }
 
-/* "2026-11-28T19:13:30Z" (fractions allowed) to seconds; 0 when it is not one. */
-static time_t
-grant_time(const char *s)
-{
-	struct tm tm;
-	const char *end;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || (end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		return 0;
-	/* The vault writes "...Z" (UTC); anything after it is not a time. */
-	if (*end == 'Z')
-		end++;
-	if (*end != '\0')
-		return 0;
-	return timegm(&tm);
-}
-
-/* The vault's state of a grant, or one read off its fields. */
-static const char *
-grant_state(const json_t *g)
-{
-	const json_t *mu = json_object_get(g, "max_uses"), *uses = json_object_get(g, "uses");
-	time_t exp = grant_time(json_string_value(json_object_get(g, "expires_at")));
-
-	if (json_is_string(json_object_get(g, "state")))
-		return json_string_value(json_object_get(g, "state"));
-	if (json_is_string(json_object_get(g, "revoked_at")))
-		return "revoked";
-	if (exp != 0 && exp <= time(NULL))
-		return "expired";
-	if (json_is_integer(mu) && json_integer_value(uses) >= json_integer_value(mu))
-		return "used-up";
-	return "active";
-}
-
-static void
-grant_print_row(const json_t *g)
-{
-	const json_t *mu = json_object_get(g, "max_uses"), *why = json_object_get(g, "revoke_reason");
-	char creds[GRANT_LINE_MAX], acts[64], uses[64];
-
-	grant_join(json_object_get(g, "credentials"), ",", creds, sizeof(creds));
-	grant_join(json_object_get(g, "actions"), ",", acts, sizeof(acts));
-	if (json_is_integer(mu))
-		(void)snprintf(uses, sizeof(uses), "%lld/%lld", (long long)json_integer_value(
-		    json_object_get(g, "uses")), (long long)json_integer_value(mu));
-	else
-		(void)snprintf(uses, sizeof(uses), "%lld", (long long)json_integer_value(
-		    json_object_get(g, "uses")));
-	printf("%-24s %-29s %-8s uses %-7s expires %-20s %-11s %s", bosctl_json_str(g, "accessor"),
-	    bosctl_json_str(g, "helper"), grant_state(g), uses, bosctl_json_str(g, "expires_at"),
-	    acts, creds);
-	if (json_is_string(why))
-		printf(" (revoked: %s)", json_string_value(why));
-	printf("\n");
-}
-
+/* The grants_list tool: a list never shows a token, whatever the vault sends. */
 static int
 grant_list(struct http_client *hc, const struct grant_opts *o, struct bos_err *err)
 {
-	char path[GRANT_PATH_MAX];
-	struct http_resp resp;
-	json_t *list, *g;
-	size_t i;
+	json_t *args = json_object();
 
-	if (grant_list_path(path, sizeof(path), o, err) != 0 ||
-	    http_client_call_ok(hc, "GET", path, NULL, &resp, err) != 0)
-		return -1;
-	list = json_object_get(resp.json, "grants");
-	if (!json_is_array(list)) {
-		http_resp_free(&resp);
-		return bos_err_set(err, BOS_E_INVALID, "the vault's answer has no \"grants\" array");
-	}
-	json_array_foreach(list, i, g) {
-		/* A list never shows a token, whatever the vault sends. */
-		(void)json_object_del(g, "token");
-		if (o->json)
-			bosctl_json_print(g);
-		else
-			grant_print_row(g);
-	}
-	http_resp_free(&resp);
-	return 0;
+	if (args != NULL && o->helper != NULL &&
+	    json_object_set_new(args, "helper", json_string(o->helper)) != 0)
+		args = (json_decref(args), NULL);
+	if (args != NULL && o->state != NULL &&
+	    json_object_set_new(args, "state", json_string(o->state)) != 0)
+		args = (json_decref(args), NULL);
+	return grant_tool(hc, "grants_list", args, "grants", o->json, err);
 }
 
 static int
 grant_revoke(struct http_client *hc, const struct grant_opts *o, struct bos_err *err)
 {
-	char path[GRANT_PATH_MAX];
-	struct http_resp resp;
-
-	/* The accessor was checked: acc_ and base32, nothing to escape. */
-	(void)snprintf(path, sizeof(path), "/grants/%s", o->target);
-	if (http_client_call_ok(hc, "DELETE", path, NULL, &resp, err) != 0)
-		return -1;
-	if (o->json && resp.json != NULL)
-		bosctl_json_print(resp.json);
-	else if (o->json)
-		printf("{}\n");
-	else
-		printf("revoked grant %s; its token no longer works\n", o->target);
-	http_resp_free(&resp);
-	return 0;
+	return grant_tool(hc, "grant_revoke", json_pack("{s:s}", "accessor", o->target), "grant",
+	    o->json, err);
 }
 
 /*

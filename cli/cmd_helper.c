@@ -9,9 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "bosctl.h"
-#include "http_client.h"
-
-#define HELPER_PATH_MAX 1024
+#include "tool_cli.h"
 
 struct helper_opts {
 	const char *name, *contact, *kind, *target;
@@ -104,143 +102,38 @@ helper_check_opts(const char *sub, const struct helper_opts *o)
 	return BOSCTL_EXIT_OK;
 }
 
-static int
-helper_add(struct http_client *hc, const struct helper_opts *o, struct bos_err *err)
+/* The tool's arguments from the options; NULL when out of memory or not UTF-8. */
+static json_t *
+helper_args(const char *sub, const struct helper_opts *o)
 {
-	struct http_resp resp;
-	json_t *body;
-	int r;
-
-	body = json_pack("{s:s, s:s, s:s}", "name", o->name, "contact", o->contact,
-	    "kind", o->kind);
-	if (body == NULL)
-		return bos_err_set(err, BOS_E_INVALID, "the name and the contact must be UTF-8 text");
-	r = http_client_call_ok(hc, "POST", "/helpers", body, &resp, err);
-	json_decref(body);
-	if (r != 0)
-		return -1;
-	if (o->json)
-		bosctl_json_print(resp.json);
-	else
-		printf("%s\n", bosctl_json_str(resp.json, "id"));
-	http_resp_free(&resp);
-	return 0;
+	if (strcmp(sub, "add") == 0)
+		return json_pack("{s:s, s:s, s:s}", "name", o->name, "contact", o->contact,
+		    "kind", o->kind);
+	if (strcmp(sub, "revoke") == 0)
+		return json_pack("{s:s}", "id", o->target);
+	return json_object();
 }
 
-static void
-helper_print_row(const json_t *h)
-{
-	printf("%-29s %-10s %-8s %s <%s> created %s\n", bosctl_json_str(h, "id"),
-	    bosctl_json_str(h, "kind"), bosctl_json_str(h, "status"), bosctl_json_str(h, "name"),
-	    bosctl_json_str(h, "contact"), bosctl_json_str(h, "created_at"));
-}
-
-static int
-helper_list(struct http_client *hc, const struct helper_opts *o, struct bos_err *err)
-{
-	struct http_resp resp;
-	json_t *list, *h;
-	size_t i;
-
-	if (http_client_call_ok(hc, "GET", "/helpers", NULL, &resp, err) != 0)
-		return -1;
-	list = json_object_get(resp.json, "helpers");
-	if (!json_is_array(list)) {
-		http_resp_free(&resp);
-		return bos_err_set(err, BOS_E_INVALID, "the vault's answer has no \"helpers\" array");
-	}
-	json_array_foreach(list, i, h) {
-		if (o->json)
-			bosctl_json_print(h);
-		else
-			helper_print_row(h);
-	}
-	http_resp_free(&resp);
-	return 0;
-}
-
-/* How many grants the revocation ended, when the vault says; -1 otherwise. */
-static long long
-helper_grants_ended(const json_t *ans)
-{
-	static const char *const keys[] = { "grants_revoked", "grants_ended", "revoked_grants",
-		"ended_grants" };
-	const json_t *v;
-	size_t i;
-
-	for (i = 0; i < BOS_ARRAY_LEN(keys); i++) {
-		v = json_object_get(ans, keys[i]);
-		if (json_is_integer(v))
-			return json_integer_value(v);
-		if (json_is_array(v))
-			return (long long)json_array_size(v);
-	}
-	return -1;
-}
-
-static int
-helper_revoke(struct http_client *hc, const struct helper_opts *o, struct bos_err *err)
-{
-	char path[HELPER_PATH_MAX];
-	struct http_resp resp;
-	char *id = http_client_escape(o->target);
-	long long n;
-	int k;
-
-	if (id == NULL)
-		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
-	k = snprintf(path, sizeof(path), "/helpers/%s", id);
-	http_client_free_str(id);
-	if (k < 0 || (size_t)k >= sizeof(path))
-		return bos_err_set(err, BOS_E_INVALID, "the helper id is too long");
-	if (http_client_call_ok(hc, "DELETE", path, NULL, &resp, err) != 0)
-		return -1;
-	n = helper_grants_ended(resp.json);
-	if (o->json && resp.json != NULL)
-		bosctl_json_print(resp.json);
-	else if (o->json)
-		printf("{}\n");
-	else if (n >= 0)
-		printf("revoked helper %s; also ended %lld grant%s\n", o->target, n, n == 1 ? "" : "s");
-	else
-		printf("revoked helper %s and ended its grants\n", o->target);
-	http_resp_free(&resp);
-	return 0;
-}
-
-/* What each subcommand runs, as the signed-in admin. */
+/* What each subcommand runs (a tool, cli/tool_helper.c) and what --json prints of it. */
 struct helper_sub {
 	const char *name;
-	int (*run)(struct http_client *hc, const struct helper_opts *o, struct bos_err *err);
+	const char *tool, *key;
 };
 
 static const struct helper_sub helper_subs[] = {
-	{ "add", helper_add }, { "list", helper_list }, { "revoke", helper_revoke },
+	{ "add", "helper_add", "helper" }, { "list", "helpers_list", "helpers" },
+	{ "revoke", "helper_revoke", "helper" },
 };
 
 static const struct bosctl_subcmds helper_cmd =
 	BOSCTL_SUBCMDS("helper", helper_usage, helper_subs, "add, list or revoke", 0);
-
-static int
-helper_run(const struct helper_sub *sub, const struct helper_opts *o)
-{
-	struct http_client *hc;
-	struct bos_err err;
-	int r;
-
-	bos_err_clear(&err);
-	if (bosctl_api_open(&hc, &err) != 0)
-		return bosctl_fail("%s", err.msg);
-	r = sub->run(hc, o, &err);
-	http_client_free(hc);
-	return r == 0 ? BOSCTL_EXIT_OK : bosctl_fail("%s", err.msg);
-}
 
 int
 bosctl_cmd_helper(int argc, char **argv)
 {
 	const struct helper_sub *sub;
 	struct helper_opts o;
+	json_t *args;
 	int r;
 
 	if ((sub = bosctl_subcmd_find(&helper_cmd, argc, argv, &r)) == NULL)
@@ -249,5 +142,9 @@ bosctl_cmd_helper(int argc, char **argv)
 		return bosctl_subcmd_parsed(&helper_cmd, r);
 	if ((r = helper_check_opts(sub->name, &o)) != 0)
 		return r;
-	return helper_run(sub, &o);
+	if ((args = helper_args(sub->name, &o)) == NULL)
+		return bosctl_fail("the name and the contact must be UTF-8 text");
+	r = tool_cli_cmd(sub->tool, args, o.json, sub->key);
+	json_decref(args);
+	return r;
 }

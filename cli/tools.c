@@ -1,54 +1,283 @@
 /*
- * PLACEHOLDER tool table (replaced by i15-tools): one trivial tool so that
- * bosctl mcp links and can be tested on its own branch. The real table of
- * docs/MCP.md "Tools" is cli/tools.c and cli/tool_*.c of branch i15-tools;
- * the integrator takes that file instead of this one.
+ * The tools' table (docs/MCP.md "Tools"): names, descriptions for the
+ * model, and input and output schemas as JSON text. The output schemas
+ * describe exactly what the run functions (cli/tool_*.c) copy from the
+ * vault's answers: every field a type (with null where the vault sends
+ * null), and none required that an answer can lack, since the SDK client
+ * rejects a structuredContent its outputSchema does not accept.
  */
 #include <string.h>
-#include "http_client.h"
-#include "tool.h"
+#include "tool_impl.h"
 
-/* GET /health: the vault's own view of itself (public, no secret in it). */
-static int
-tool_ping_vault_run(struct http_client *hc, const json_t *args, json_t **out, struct bos_err *err)
-{
-	struct http_resp resp;
-	const char *st;
+/* ---- schema pieces ---- */
+#define J_STR "{\"type\":\"string\"}"
+#define J_STRN "{\"type\":[\"string\",\"null\"]}"
+#define J_INT "{\"type\":\"integer\"}"
+#define J_INTN "{\"type\":[\"integer\",\"null\"]}"
+#define J_BOOL "{\"type\":\"boolean\"}"
+#define J_STRS "{\"type\":\"array\",\"items\":{\"type\":\"string\"}}"
+#define J_TIME "{\"type\":[\"string\",\"null\"],\"description\":\"UTC, RFC 3339\"}"
+#define J_ARRAY_OF(item) "{\"type\":\"array\",\"items\":" item "}"
+#define J_OBJECT(props) "{\"type\":\"object\",\"properties\":{" props "}}"
+#define J_OBJECT_REQ(props, req) "{\"type\":\"object\",\"properties\":{" props "},\"required\":[" req "]}"
+#define J_INPUT(props, req) "{\"type\":\"object\",\"properties\":{" props "},\"required\":[" req \
+	"],\"additionalProperties\":false}"
+#define J_NOARGS "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}"
+#define J_ARG_ID(what) "{\"type\":\"string\",\"minLength\":1,\"maxLength\":256,\"description\":\"" what "\"}"
 
-	(void)args;
-	*out = NULL;
-	if (http_client_call(hc, "GET", "/health", NULL, &resp, err) != 0)
-		return -1;
-	st = json_string_value(json_object_get(resp.json, "status"));
-	if (st == NULL) {
-		http_resp_free(&resp);
-		return bos_err_set(err, BOS_E_CORRUPT, "the vault's /health answer has no status");
-	}
-	*out = json_pack("{s:s}", "status", st);
-	http_resp_free(&resp);
-	return *out != NULL ? 0 : bos_err_set(err, BOS_E_NOMEM, "out of memory");
-}
+#define S_CARD J_OBJECT("\"brand\":" J_STR ",\"first6\":" J_STR ",\"last4\":" J_STR)
+#define S_CRED J_OBJECT("\"id\":" J_STR ",\"name\":" J_STR ",\"type\":" J_STR ",\"service\":" J_STR \
+	",\"version\":" J_INT ",\"status\":" J_STR ",\"created_at\":" J_TIME ",\"updated_at\":" J_TIME \
+	",\"revoked_at\":" J_TIME ",\"metadata\":{\"type\":\"object\",\"description\":\"clear-text " \
+	"labels the admin set\"},\"card\":" S_CARD ",\"last_read_at\":" J_TIME ",\"stale\":" J_BOOL)
+#define S_HELPER_PROPS "\"id\":" J_STR ",\"name\":" J_STR ",\"contact\":" J_STR ",\"kind\":" J_STR \
+	",\"status\":" J_STR ",\"created_by\":" J_STR ",\"created_at\":" J_TIME ",\"removed_at\":" J_TIME
+#define S_HELPER J_OBJECT(S_HELPER_PROPS)
+#define S_GRANT J_OBJECT("\"accessor\":" J_STR ",\"helper\":" J_STR ",\"credentials\":" J_STRS \
+	",\"actions\":" J_STRS ",\"cidrs\":" J_STRS ",\"note\":" J_STRN ",\"issued_by\":" J_STR \
+	",\"created_at\":" J_TIME ",\"expires_at\":" J_TIME ",\"max_uses\":" J_INTN ",\"uses\":" J_INT \
+	",\"last_used_at\":" J_TIME ",\"state\":" J_STR ",\"revoked_at\":" J_TIME \
+	",\"revoke_reason\":" J_STRN)
+#define S_ALERT J_OBJECT("\"id\":" J_STR ",\"kind\":" J_STR ",\"severity\":" J_STR ",\"subject\":" \
+	J_STR ",\"details\":{\"type\":\"object\"},\"actions\":" J_STRS ",\"dedup_key\":" J_STRN \
+	",\"count\":" J_INT ",\"state\":" J_STR ",\"first_at\":" J_TIME ",\"last_at\":" J_TIME \
+	",\"acked_at\":" J_TIME ",\"acked_by\":" J_STRN ",\"resolved_at\":" J_TIME ",\"resolved_by\":" \
+	J_STRN)
+#define S_BUDGET J_OBJECT("\"service\":" J_STR ",\"currency\":" J_STR ",\"daily\":" J_INTN \
+	",\"monthly\":" J_INTN ",\"spent_today\":" J_INT ",\"spent_this_month\":" J_INT \
+	",\"day_percent\":" J_INTN ",\"month_percent\":" J_INTN ",\"state\":" J_STR ",\"resumed\":" \
+	J_OBJECT("\"daily\":" J_BOOL ",\"monthly\":" J_BOOL) ",\"updated_by\":" J_STRN \
+	",\"updated_at\":" J_TIME)
+#define S_COST J_OBJECT("\"service\":" J_STR ",\"currency\":" J_STRN ",\"spent\":" J_INTN \
+	",\"daily_budget\":" J_INTN ",\"monthly_budget\":" J_INTN ",\"percent\":" J_INTN \
+	",\"state\":" J_STR)
+#define S_JOB J_OBJECT("\"id\":" J_STR ",\"kind\":" J_STR ",\"service\":" J_STR ",\"credential\":" \
+	J_STRN ",\"idempotency_key\":" J_STR ",\"state\":" J_STR ",\"attempts\":" J_INT \
+	",\"max_attempts\":" J_INT ",\"not_before\":" J_TIME ",\"claimed_by\":" J_STRN \
+	",\"visible_until\":" J_TIME ",\"estimate\":{\"type\":[\"object\",\"null\"],\"properties\":{" \
+	"\"amount\":" J_INT ",\"currency\":" J_STR "}},\"result\":{\"type\":[\"object\",\"null\"]," \
+	"\"properties\":{\"ok\":" J_BOOL ",\"status\":" J_INT ",\"latency_ms\":" J_INT "}}," \
+	"\"error\":" J_STRN ",\"created_at\":" J_TIME ",\"updated_at\":" J_TIME ",\"finished_at\":" \
+	J_TIME ",\"created_by\":" J_STRN)
+#define S_AUDIT J_OBJECT("\"seq\":" J_INT ",\"time\":" J_STR ",\"principal\":" J_STR ",\"action\":" \
+	J_STR ",\"resource\":" J_STR ",\"decision\":" J_STR ",\"reason\":" J_STR ",\"client\":" J_STR \
+	",\"request_id\":" J_STR ",\"hash\":" J_STR)
+#define S_APPROVAL J_OBJECT("\"id\":" J_STR ",\"kind\":" J_STR ",\"summary\":" J_STR ",\"state\":" \
+	J_STR ",\"created_by\":" J_STRN ",\"created_at\":" J_TIME ",\"expires_at\":" J_TIME \
+	",\"decided_by\":" J_STRN ",\"decided_at\":" J_TIME)
+/* budget_set, budget_resume: applied at once, or waiting for the admin's TOTP. */
+#define S_BUDGET_CHANGE J_OBJECT_REQ("\"status\":{\"type\":\"string\",\"enum\":[\"applied\"," \
+	"\"pending_approval\"]},\"budget\":" S_BUDGET ",\"approval\":" S_APPROVAL ",\"next\":" \
+	"{\"type\":\"string\",\"description\":\"what the admin must do in a terminal\"}", "\"status\"")
 
-static const struct bos_tool tool_list[] = {
-	{
-		.name = "ping_vault",
-		.title = "Ping the vault",
-		.description = "Whether the vault answers and its HSM is up (GET /health). Returns "
-		    "{status: \"ok\" | \"degraded\"}; never a secret.",
-		.input_schema = "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}",
-		.output_schema = "{\"type\":\"object\",\"properties\":{\"status\":{\"type\":\"string\","
-		    "\"enum\":[\"ok\",\"degraded\"]}},\"required\":[\"status\"]}",
-		.flags = TOOL_READ_ONLY,
-		.run = tool_ping_vault_run,
-		.render = NULL,
-	},
+#define NO_SECRETS " It returns metadata only, never a secret or a token."
+#define LOGIN_HINT " If it says the session expired, ask the admin to run 'bosctl login NAME' in " \
+	"a terminal; never ask for a password or a TOTP code."
+
+static const struct bos_tool tools[] = {
+	{ "status", "Vault status",
+	  "The state of the BOS vault at a glance: health (vault and HSM), how many credentials, "
+	  "helpers, active grants, brokers and queued jobs there are, how many alerts are open, "
+	  "and what each service spent today (amounts in minor units, e.g. cents)." NO_SECRETS
+	  LOGIN_HINT,
+	  J_NOARGS,
+	  J_OBJECT("\"vault\":" J_STR ",\"hsm\":" J_STR ",\"counts\":" J_OBJECT("\"credentials\":"
+	  J_INT ",\"helpers\":" J_INT ",\"active_grants\":" J_INT ",\"brokers\":" J_INT
+	  ",\"queued_jobs\":" J_INT) ",\"open_alerts\":" J_INT ",\"spend_today\":" J_OBJECT(
+	  "\"day\":" J_STR ",\"services\":" J_ARRAY_OF(S_COST) ",\"total\":" S_COST)),
+	  TOOL_READ_ONLY, tool_status_run, tool_status_render },
+	{ "credentials_list", "List credentials",
+	  "Lists the credentials the vault holds: id, name, type, service, version, status, "
+	  "clear-text metadata, when each was last read and whether it looks stale; cards show "
+	  "brand, first 6 and last 4 digits only." NO_SECRETS " Adding or changing a secret is "
+	  "done by the admin in a terminal ('bosctl cred add/update')." LOGIN_HINT,
+	  J_INPUT("\"service\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128,"
+	  "\"description\":\"only this service's credentials\"},\"type\":{\"type\":\"string\","
+	  "\"enum\":[\"api_key\",\"password\",\"card\",\"bank_account\",\"secret\"],\"description\":"
+	  "\"only credentials of this type\"}", ""),
+	  J_OBJECT_REQ("\"credentials\":" J_ARRAY_OF(S_CRED), "\"credentials\""),
+	  TOOL_READ_ONLY, tool_credentials_list_run, tool_credentials_list_render },
+	{ "credential_show", "Show a credential's metadata",
+	  "Shows one credential's metadata by id (cr_...) or name: type, service, version, status, "
+	  "metadata, dates; a card's brand, first 6 and last 4 digits." NO_SECRETS " Only the "
+	  "admin can reveal a secret, in a terminal." LOGIN_HINT,
+	  J_INPUT("\"id\":" J_ARG_ID("the credential's id (cr_...) or name"), "\"id\""),
+	  J_OBJECT_REQ("\"credential\":" S_CRED, "\"credential\""),
+	  TOOL_READ_ONLY, tool_credential_show_run, tool_credential_show_render },
+	{ "credential_verify", "Verify a credential",
+	  "Checks that a credential still works: queues a verify job that a broker runs (the "
+	  "provider's cheapest authenticated call) and waits up to wait_seconds for the result: "
+	  "ok or failed, the provider's HTTP status and latency. With no result in time the job "
+	  "stays queued: look at it later with jobs_list." NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"id\":" J_ARG_ID("the credential's id (cr_...) or name") ",\"wait_seconds\":"
+	  "{\"type\":\"integer\",\"minimum\":0,\"maximum\":60,\"default\":30,\"description\":"
+	  "\"how long to wait for the result (0: queue only)\"}", "\"id\""),
+	  J_OBJECT_REQ("\"outcome\":{\"type\":\"string\",\"enum\":[\"ok\",\"failed\",\"dead\","
+	  "\"pending\"]},\"credential\":" J_OBJECT("\"id\":" J_STR ",\"name\":" J_STR
+	  ",\"service\":" J_STR) ",\"job\":" S_JOB ",\"message\":" J_STR, "\"outcome\",\"job\""),
+	  0, tool_credential_verify_run, tool_credential_verify_render },
+	{ "helpers_list", "List helpers",
+	  "Lists the helpers (contractors) the admin gives scoped, expiring grants to: id, name, "
+	  "contact, kind, status, created." NO_SECRETS LOGIN_HINT,
+	  J_NOARGS,
+	  J_OBJECT_REQ("\"helpers\":" J_ARRAY_OF(S_HELPER), "\"helpers\""),
+	  TOOL_READ_ONLY, tool_helpers_list_run, tool_helpers_list_render },
+	{ "helper_add", "Add a helper",
+	  "Registers a helper (a person who may later get a grant). Returns its id (hl_...). "
+	  "It gives the helper no access by itself." NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":200,\"description\":"
+	  "\"the helper's name\"},\"contact\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":200,"
+	  "\"description\":\"how to reach them, e.g. an e-mail address\"},\"kind\":{\"type\":"
+	  "\"string\",\"enum\":[\"setup\",\"monitor\",\"outreach\",\"support\",\"developer\"]}",
+	  "\"name\",\"contact\",\"kind\""),
+	  J_OBJECT_REQ("\"helper\":" S_HELPER, "\"helper\""),
+	  0, tool_helper_add_run, tool_helper_add_render },
+	{ "helper_revoke", "Revoke a helper",
+	  "Revokes a helper and ends every grant it has: its tokens stop working at once. "
+	  "Cannot be undone." NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"id\":" J_ARG_ID("the helper's id (hl_...)"), "\"id\""),
+	  J_OBJECT_REQ("\"helper\":" J_OBJECT(S_HELPER_PROPS ",\"grants_revoked\":" J_INT),
+	  "\"helper\""),
+	  TOOL_DESTRUCTIVE, tool_helper_revoke_run, tool_helper_revoke_render },
+	{ "grants_list", "List grants",
+	  "Lists grants (a helper's scoped, expiring access to credentials) by accessor (acc_...): "
+	  "helper, credentials, actions, expiry, uses, state." NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"helper\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128,"
+	  "\"description\":\"only this helper's grants (hl_...)\"},\"state\":{\"type\":\"string\","
+	  "\"enum\":[\"active\",\"ended\"]}", ""),
+	  J_OBJECT_REQ("\"grants\":" J_ARRAY_OF(S_GRANT), "\"grants\""),
+	  TOOL_READ_ONLY, tool_grants_list_run, tool_grants_list_render },
+	{ "grant_create", "Create a grant (token picked up by the admin)",
+	  "Gives a helper access to some credentials (read and/or update) for a while. The vault "
+	  "keeps the grant's token: this tool returns the accessor only, never the token. To "
+	  "hand the token over, the admin runs 'bosctl grant pickup ACCESSOR' in a terminal "
+	  "within 10 minutes (with a TOTP code); tell the admin so." LOGIN_HINT,
+	  J_INPUT("\"helper\":" J_ARG_ID("the helper's id (hl_...)") ",\"credentials\":{\"type\":"
+	  "\"array\",\"maxItems\":64,\"items\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256},"
+	  "\"description\":\"credential ids or names (at least one)\"},\"actions\":{\"type\":\"array\","
+	  "\"maxItems\":2,\"items\":{\"type\":\"string\",\"enum\":[\"read\",\"update\"]},"
+	  "\"description\":\"what the helper may do (at least one)\"},\"ttl_seconds\":{\"type\":"
+	  "\"integer\",\"minimum\":60,\"maximum\":2592000,\"description\":\"lifetime (default: the "
+	  "vault's)\"},\"max_uses\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000000000},"
+	  "\"cidrs\":{\"type\":\"array\",\"maxItems\":32,\"items\":{\"type\":\"string\","
+	  "\"minLength\":1,\"maxLength\":64},\"description\":\"networks the token may be used "
+	  "from\"},\"note\":{\"type\":\"string\",\"maxLength\":200}",
+	  "\"helper\",\"credentials\",\"actions\""),
+	  J_OBJECT_REQ("\"accessor\":" J_STR ",\"helper\":" J_STR ",\"credentials\":" J_STRS
+	  ",\"actions\":" J_STRS ",\"expires_at\":" J_TIME ",\"max_uses\":" J_INTN ",\"cidrs\":"
+	  J_STRS ",\"note\":" J_STRN ",\"pickup\":" J_OBJECT("\"expires_at\":" J_TIME) ",\"next\":"
+	  J_STR, "\"accessor\",\"next\""),
+	  0, tool_grant_create_run, tool_grant_create_render },
+	{ "grant_revoke", "Revoke a grant",
+	  "Ends a grant by its accessor (acc_...): its token stops working at once." NO_SECRETS
+	  LOGIN_HINT,
+	  J_INPUT("\"accessor\":{\"type\":\"string\",\"minLength\":24,\"maxLength\":24,"
+	  "\"description\":\"the grant's accessor (acc_ and 20 letters and digits)\"}",
+	  "\"accessor\""),
+	  J_OBJECT_REQ("\"grant\":" S_GRANT, "\"grant\""),
+	  TOOL_DESTRUCTIVE, tool_grant_revoke_run, tool_grant_revoke_render },
+	{ "audit_tail", "Recent audit records",
+	  "The newest records of the vault's audit trail, oldest first: time, principal, action, "
+	  "resource, decision, reason, client." NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"lines\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000,\"default\":20}",
+	  ""),
+	  J_OBJECT_REQ("\"records\":" J_ARRAY_OF(S_AUDIT), "\"records\""),
+	  TOOL_READ_ONLY, tool_audit_tail_run, tool_audit_tail_render },
+	{ "audit_search", "Search the audit trail",
+	  "Audit records matching every filter given, oldest first, one page at a time (give "
+	  "next_cursor back as cursor for the next page)." NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"since\":{\"type\":\"string\",\"minLength\":20,\"maxLength\":40,\"description\":"
+	  "\"records at or after this UTC time, e.g. 2026-11-28T22:00:00Z\"},\"until\":{\"type\":"
+	  "\"string\",\"minLength\":20,\"maxLength\":40,\"description\":\"records before this UTC "
+	  "time\"},\"principal\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128,"
+	  "\"description\":\"an accessor (acc_...)\"},\"resource\":{\"type\":\"string\","
+	  "\"minLength\":1,\"maxLength\":256,\"description\":\"a prefix of the resource\"},"
+	  "\"action\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64,\"description\":"
+	  "\"e.g. cred_get\"},\"outcome\":{\"type\":\"string\",\"enum\":[\"allow\",\"deny\","
+	  "\"invalid\",\"error\"]},\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000,"
+	  "\"default\":100},\"cursor\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":24}", ""),
+	  J_OBJECT_REQ("\"records\":" J_ARRAY_OF(S_AUDIT) ",\"next_cursor\":" J_STRN, "\"records\""),
+	  TOOL_READ_ONLY, tool_audit_search_run, tool_audit_search_render },
+	{ "budgets_get", "Budgets",
+	  "The spending limits per service (and 'total'): daily and monthly limits and what was "
+	  "spent, in minor units of the currency (cents), percentages, and state (ok, warning, "
+	  "paused)." NO_SECRETS LOGIN_HINT,
+	  J_NOARGS,
+	  J_OBJECT_REQ("\"budgets\":" J_ARRAY_OF(S_BUDGET), "\"budgets\""),
+	  TOOL_READ_ONLY, tool_budgets_get_run, tool_budgets_get_render },
+	{ "budget_set", "Set a budget",
+	  "Sets a service's budget (amounts in minor units: 5000 is 50.00 USD). Lowering or "
+	  "creating one applies at once (status applied). Raising or dropping a limit only "
+	  "creates an approval (status pending_approval): it takes effect when the admin runs "
+	  "'bosctl approve ID' in a terminal with a TOTP code; tell the admin." LOGIN_HINT,
+	  J_INPUT("\"service\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64,"
+	  "\"description\":\"the service, or total\"},\"currency\":{\"type\":\"string\","
+	  "\"minLength\":3,\"maxLength\":3,\"description\":\"ISO 4217, e.g. USD\"},\"daily\":{"
+	  "\"type\":\"integer\",\"minimum\":0,\"maximum\":1000000000000000,\"description\":"
+	  "\"daily limit in minor units\"},\"monthly\":{\"type\":\"integer\",\"minimum\":0,"
+	  "\"maximum\":1000000000000000,\"description\":\"monthly limit in minor units\"}",
+	  "\"service\",\"currency\""),
+	  S_BUDGET_CHANGE,
+	  0, tool_budget_set_run, tool_budget_change_render },
+	{ "budget_resume", "Resume a paused service",
+	  "Asks to lift a budget pause for the rest of its day or month. This always needs the "
+	  "admin's approval: it returns status pending_approval, and takes effect when the admin "
+	  "runs 'bosctl approve ID' in a terminal; tell the admin." LOGIN_HINT,
+	  J_INPUT("\"service\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64,"
+	  "\"description\":\"the service, or total\"}", "\"service\""),
+	  S_BUDGET_CHANGE,
+	  0, tool_budget_resume_run, tool_budget_change_render },
+	{ "spend_report", "Spend report",
+	  "What each service spent on a UTC day (default today) or in a range of at most 366 "
+	  "days, against its budget, and the total; amounts in minor units." NO_SECRETS
+	  LOGIN_HINT,
+	  J_INPUT("\"day\":{\"type\":\"string\",\"minLength\":10,\"maxLength\":10,\"description\":"
+	  "\"YYYY-MM-DD\"},\"from\":{\"type\":\"string\",\"minLength\":10,\"maxLength\":10,"
+	  "\"description\":\"YYYY-MM-DD, with to\"},\"to\":{\"type\":\"string\",\"minLength\":10,"
+	  "\"maxLength\":10,\"description\":\"YYYY-MM-DD, with from\"}", ""),
+	  J_OBJECT_REQ("\"from\":" J_STR ",\"to\":" J_STR ",\"services\":" J_ARRAY_OF(S_COST)
+	  ",\"total\":" S_COST, "\"services\""),
+	  TOOL_READ_ONLY, tool_spend_report_run, tool_spend_report_render },
+	{ "alerts_list", "List alerts",
+	  "What the vault wants looked at (budgets near or over their limit, dead jobs ...): "
+	  "severity, kind, subject, count, state and suggested actions." NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"state\":{\"type\":\"string\",\"enum\":[\"open\",\"acked\",\"resolved\","
+	  "\"all\"],\"default\":\"open\"}", ""),
+	  J_OBJECT_REQ("\"alerts\":" J_ARRAY_OF(S_ALERT), "\"alerts\""),
+	  TOOL_READ_ONLY, tool_alerts_list_run, tool_alerts_list_render },
+	{ "alert_ack", "Acknowledge an alert",
+	  "Marks an alert (al_...) as seen and being handled." NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"id\":" J_ARG_ID("the alert's id (al_...)"), "\"id\""),
+	  J_OBJECT_REQ("\"alert\":" S_ALERT, "\"alert\""),
+	  0, tool_alert_ack_run, tool_alert_ack_render },
+	{ "alert_resolve", "Resolve an alert",
+	  "Marks an alert (al_...) as done; the same problem later raises a new one." NO_SECRETS
+	  LOGIN_HINT,
+	  J_INPUT("\"id\":" J_ARG_ID("the alert's id (al_...)"), "\"id\""),
+	  J_OBJECT_REQ("\"alert\":" S_ALERT, "\"alert\""),
+	  0, tool_alert_resolve_run, tool_alert_resolve_render },
+	{ "jobs_list", "List jobs",
+	  "The vault's job queue (verify jobs run by brokers): kind, service, state, attempts, "
+	  "result." NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"state\":{\"type\":\"string\",\"enum\":[\"queued\",\"claimed\",\"done\","
+	  "\"dead\"]},\"kind\":{\"type\":\"string\",\"enum\":[\"verify\"]}", ""),
+	  J_OBJECT_REQ("\"jobs\":" J_ARRAY_OF(S_JOB), "\"jobs\""),
+	  TOOL_READ_ONLY, tool_jobs_list_run, tool_jobs_list_render },
+	{ "approvals_list", "List approvals",
+	  "The actions waiting for the admin's approval (budget raises, resumes), each with a "
+	  "one-line summary. Only the admin can approve, in a terminal: 'bosctl approve ID'."
+	  NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"state\":{\"type\":\"string\",\"enum\":[\"pending\",\"all\"],\"default\":"
+	  "\"pending\"}", ""),
+	  J_OBJECT_REQ("\"approvals\":" J_ARRAY_OF(S_APPROVAL), "\"approvals\""),
+	  TOOL_READ_ONLY, tool_approvals_list_run, tool_approvals_list_render },
 };
 
 const struct bos_tool *
 tool_table(size_t *n)
 {
-	*n = BOS_ARRAY_LEN(tool_list);
-	return tool_list;
+	*n = BOS_ARRAY_LEN(tools);
+	return tools;
 }
 
 const struct bos_tool *
@@ -56,8 +285,8 @@ tool_find(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < BOS_ARRAY_LEN(tool_list); i++)
-		if (strcmp(tool_list[i].name, name) == 0)
-			return &tool_list[i];
+	for (i = 0; name != NULL && i < BOS_ARRAY_LEN(tools); i++)
+		if (strcmp(tools[i].name, name) == 0)
+			return &tools[i];
 	return NULL;
 }

@@ -1,0 +1,29 @@
+/*
+ * The bosctl commands' side of the tools (tool.h's tool_cli_run, in two
+ * steps for commands that print a tool's output their own way).
+ */
+#ifndef BOS_TOOL_CLI_H
+#define BOS_TOOL_CLI_H
+
+#include <jansson.h>
+#include "compiler.h"
+#include "tool.h"
+
+/*
+ * Open the session's client and run the named tool: BOSCTL_EXIT_OK with
+ * *out (a new reference), or an exit status with the error printed.
+ */
+int tool_cli_call(const char *name, const json_t *args, json_t **out) BOS_WUR;
+/* Print out as compact JSON (json) or the tool's text. An exit status. */
+int tool_cli_print(const char *name, const json_t *out, int json);
+
+/*
+ * The output as the bosctl commands have always printed it with --json:
+ * out[key] alone (an array: one object per line), or all of out when it
+ * has no key (a 202's pending approval); without json the tool's text.
+ */
+int tool_cli_print_key(const char *name, const json_t *out, int json, const char *key);
+/* tool_cli_call, then tool_cli_print_key. An exit status. */
+int tool_cli_cmd(const char *name, const json_t *args, int json, const char *key);
+
+#endif
