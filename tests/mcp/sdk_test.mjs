@@ -26,6 +26,7 @@ const ID_RE = (p) => new RegExp(`^${p}_[a-z2-7]{26}$`);
 const ACC_RE = /^acc_[a-z2-7]{20}$/;
 const TOKEN_RE = /bos_h_[0-9A-Za-z]{49}/;
 const sc = (r) => r?.structuredContent;
+const NOT_FOUND = /not found|no such|\bno [a-z]+ with\b|unknown|does not exist/i;
 
 // ---- TOTP, as the admin's authenticator app: each code once, steps rising ----
 // The vault takes the codes of the previous, current and next 30 s step and
@@ -299,26 +300,6 @@ async function main() {
 	r = await T('budget_set', { service: 'twilio', currency: 'USD', daily: 1500 }, 'lower');
 	check('budget_set lowering it: applied at once', good(r) && sc(r).status === 'applied' &&
 		sc(r).budget?.daily === 1500, why(r));
-	r = await T('budget_set', { service: P.budget.service, currency: 'USD', daily: P.budget.raise }, 'raise');
-	ids.ap1 = sc(r)?.approval?.id;
-	check('budget_set raising a budget: pending_approval with an ap_ id, a summary and what to do', good(r) &&
-		sc(r).status === 'pending_approval' && ID_RE('ap').test(ids.ap1 ?? '') &&
-		sc(r).approval.kind === 'budget_set' && /sendgrid/.test(sc(r).approval.summary ?? '') &&
-		typeof sc(r).approval.expires_at === 'string' && (sc(r).next ?? '').includes(`bosctl approve ${ids.ap1}`),
-		why(r));
-	check('  the summary says from what to what, in dollars', /10\.00 USD.*50\.00 USD/.test(sc(r)?.approval?.summary ?? ''),
-		sc(r)?.approval?.summary);
-	r = await T('budgets_get', {}, 'after the raise');
-	check('  the budget is unchanged until approved', good(r) && budget(r, P.budget.service)?.daily === P.budget.daily, why(r));
-	r = await T('budget_resume', { service: P.paused });
-	ids.ap2 = sc(r)?.approval?.id;
-	check(`budget_resume of the paused ${P.paused}: pending_approval, kind budget_resume`, good(r) &&
-		sc(r).status === 'pending_approval' && ID_RE('ap').test(ids.ap2 ?? '') &&
-		sc(r).approval.kind === 'budget_resume', why(r));
-	r = await T('approvals_list', {});
-	check('approvals_list: both pending', good(r) && [ids.ap1, ids.ap2].every((id) =>
-		sc(r).approvals.some((a) => a.id === id && a.state === 'pending')), why(r));
-
 	r = await T('spend_report', {});
 	const sp = sc(r)?.services?.find((s) => s.service === P.budget.service);
 	check(`spend_report: ${P.budget.service} spent ${P.spent} today`, good(r) && sp?.spent === P.spent, why(r));
@@ -340,18 +321,16 @@ async function main() {
 	r = await T('alerts_list', { state: 'resolved' }, 'resolved');
 	check('  alerts_list {state: resolved} shows it', good(r) && sc(r).alerts.some((a) => a.id === ids.alert), why(r));
 
-	const missing = names.filter((n) => !called.has(n));
-	check(`every listed tool was called (${called.size} of ${names.length})`, missing.length === 0, missing);
 
 	// ---- 4. errors: unknown ids and invalid arguments are tool errors the model can read ----
 	r = await T('credential_show', { id: 'cr_aaaaaaaaaaaaaaaaaaaaaaaaaa' }, 'unknown');
-	check('credential_show of an unknown id: isError, says it was not found', refused(r, /not found|no such|unknown|does not exist/i), why(r));
+	check('credential_show of an unknown id: isError, says it was not found', refused(r, NOT_FOUND), why(r));
 	r = await T('alert_ack', { id: 'al_aaaaaaaaaaaaaaaaaaaaaaaaaa' }, 'unknown');
-	check('alert_ack of an unknown alert: isError, says so', refused(r, /not found|no such|unknown|does not exist/i), why(r));
+	check('alert_ack of an unknown alert: isError, says so', refused(r, NOT_FOUND), why(r));
 	r = await T('alert_ack', { id: ids.alert ?? 'al_none' }, 'resolved');
 	check('alert_ack of a resolved alert: isError', refused(r, /resolved|already|state/i), why(r));
 	r = await T('grant_revoke', { accessor: 'acc_aaaaaaaaaaaaaaaaaaaa' }, 'unknown');
-	check('grant_revoke of an unknown accessor: isError', refused(r, /not found|no such|unknown|does not exist/i), why(r));
+	check('grant_revoke of an unknown accessor: isError', refused(r, NOT_FOUND), why(r));
 	for (const [name, args, field] of [
 		['credential_show', {}, 'id'],
 		['credential_show', { id: 5 }, 'id'],
@@ -396,7 +375,29 @@ async function main() {
 		check('  a new login makes it work again', t.rc === 0 && good(r), why(r));
 	}
 
-	// ---- 6. grant pickup: the token is shown in the terminal only, once ----
+	// ---- 6. widening spending: the vault answers with an approval, nothing changes yet ----
+	r = await T('budget_set', { service: P.budget.service, currency: 'USD', daily: P.budget.raise }, 'raise');
+	ids.ap1 = sc(r)?.approval?.id;
+	check('budget_set raising a budget: pending_approval with an ap_ id, a summary and what to do', good(r) &&
+		sc(r).status === 'pending_approval' && ID_RE('ap').test(ids.ap1 ?? '') &&
+		sc(r).approval.kind === 'budget_set' && /sendgrid/.test(sc(r).approval.summary ?? '') &&
+		typeof sc(r).approval.expires_at === 'string' && (sc(r).next ?? '').includes(`bosctl approve ${ids.ap1}`),
+		why(r));
+	check('  the summary says from what to what, in dollars', /10\.00 USD.*50\.00 USD/.test(sc(r)?.approval?.summary ?? ''),
+		sc(r)?.approval?.summary);
+	r = await T('budgets_get', {}, 'after the raise');
+	check('  the budget is unchanged until approved', good(r) && budget(r, P.budget.service)?.daily === P.budget.daily, why(r));
+	r = await T('budget_resume', { service: P.paused });
+	ids.ap2 = sc(r)?.approval?.id;
+	check(`budget_resume of the paused ${P.paused}: pending_approval, kind budget_resume`, good(r) &&
+		sc(r).status === 'pending_approval' && ID_RE('ap').test(ids.ap2 ?? '') &&
+		sc(r).approval.kind === 'budget_resume', why(r));
+	r = await T('approvals_list', {});
+	check('approvals_list: both pending', good(r) && [ids.ap1, ids.ap2].every((id) =>
+		sc(r).approvals.some((a) => a.id === id && a.state === 'pending')), why(r));
+
+
+	// ---- 7. grant pickup: the token is shown in the terminal only, once ----
 	const [a1, a2] = await codes(A, 2);
 	r = await T('grant_create', { helper: P.helper.id, credentials: [P.creds.api.id], actions: ['read'], ttl_seconds: 3600 }, 'pickup');
 	const acc = sc(r)?.accessor ?? 'acc_none';
@@ -423,7 +424,7 @@ async function main() {
 	check('  grants_list shows the picked-up grant, and no token', good(r) && sc(r).grants.some((g) => g.accessor === acc) &&
 		!TOKEN_RE.test(JSON.stringify(r)), why(r));
 
-	// ---- 7. approval: a raise applies only after bosctl approve with a fresh code ----
+	// ---- 8. approval: a raise applies only after bosctl approve with a fresh code ----
 	const [b2] = await codes(B, 1);
 	r = await T('budget_set', { service: 'twilio', currency: 'USD', daily: 4000 }, 'raise twilio');
 	const apA = sc(r)?.approval?.id ?? 'ap_none';
@@ -445,7 +446,7 @@ async function main() {
 	r = await T('approvals_list', {}, 'after the replay');
 	check('  that approval stays pending', good(r) && sc(r).approvals.some((a) => a.id === apB && a.state === 'pending'), why(r));
 
-	// ---- 8. past their time: pickups and approvals expire ----
+	// ---- 9. past their time: pickups and approvals expire ----
 	if (short) {
 		const waitUntil = short.created + P.short.seconds + 2;
 		const now = Date.now() / 1000;
@@ -454,7 +455,7 @@ async function main() {
 		check(`a pickup past grant_pickup_seconds (${P.short.seconds}): refused, expired, no token`, t.rc !== 0 &&
 			/expired/i.test(t.out + t.err) && !TOKEN_RE.test(t.out), t.out + t.err);
 		t = term(B, ['approve', ids.ap1 ?? 'ap_none'], `${await B.code()}\n`);
-		check(`the raise of section 3 past approval_seconds (${P.short.seconds}): refused, expired`, t.rc !== 0 &&
+		check(`the raise of section 6 past approval_seconds (${P.short.seconds}): refused, expired`, t.rc !== 0 &&
 			/expired/i.test(t.out + t.err), t.out + t.err);
 		r = await T('budgets_get', {}, 'after the expired approval');
 		check('  it changed nothing', good(r) && budget(r, P.budget.service)?.daily === P.budget.daily, why(r));
@@ -462,6 +463,9 @@ async function main() {
 		check('  approvals_list {state: all} shows it expired', good(r) && sc(r).approvals.some((a) =>
 			a.id === ids.ap1 && a.state === 'expired'), why(r));
 	}
+
+	const missing = names.filter((n) => !called.has(n));
+	check(`every listed tool was called (${called.size} of ${names.length})`, missing.length === 0, missing);
 
 	await client.close();
 }
