@@ -126,7 +126,7 @@ UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRCS))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: FORCE all deps run check unit asan integration house-rules fuzz fuzzers fuzz-run install clean bench soak programs
+.PHONY: FORCE all deps deps-system run check unit asan integration house-rules fuzz fuzzers fuzz-run install clean bench soak programs
 all: $(BINS)
 
 # Everything the unit and integration stages run, built JOBS at a time
@@ -257,15 +257,18 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BENCH_LIBS_$*)
 
-bench: deps
+bench: deps-system
 	@$(MAKE) --no-print-directory all $(BENCH_TOOLS)
 	@BOS_BIN=$(BUILD)/bin BOS_BENCHBIN=$(BUILD)/bench bench/run.sh
 
-deps:
-	@tools/deps.sh
+# deps-system alone for what only builds and runs the programs (make run, bench):
+# the Node packages serve the tests only.
+deps: deps-system
 	@tools/npm-deps.sh
+deps-system:
+	@tools/deps.sh
 
-run: deps
+run: deps-system
 	@$(MAKE) --no-print-directory all
 	exec $(BUILD)/bin/bos-vaultd --state-dir $(STATE) --dev$(if $(LISTEN), --listen $(LISTEN))
 
