@@ -17,6 +17,7 @@
 #include <time.h>
 #include "api/api.h"
 #include "auth/auth.h"
+#include "json_alloc.h"
 #include "log.h"
 #include "policy.h"
 #include "store/approval.h"
@@ -116,7 +117,7 @@ api_approval_ask(struct vault *v, struct http_req *r, const char *kind, json_t *
 	vault_db_lock(v);
 	rc = approval_create(v->st.store, &a, now, id, &err);
 	vault_db_unlock(v);
-	free(pj);
+	json_alloc_release(pj);
 	if (rc != 0)
 		return api_approval_fail(r, &err);
 	http_req_audit_reason(r, "approval %s (%s) asked for, nothing changed yet: %s", id, kind,
@@ -339,7 +340,7 @@ api_approval_refused(struct vault *v, struct http_req *r, struct api_approval *a
 	bos_err_clear(&err);
 	rc = approval_decide(v->st.store, ap->info.id, "rejected", http_req_principal(r)->name,
 	    rj, ap->now, &err);
-	free(rj);
+	json_alloc_release(rj);
 	if (rc != 0)
 		return api_approval_fail(r, &err);
 	http_req_audit_reason(r, "approval %s (%s) approved, but its action was refused now, so "
@@ -374,7 +375,7 @@ api_approval_run(struct vault *v, struct http_req *r, struct api_approval *ap)
 	rj = json_dumps(result, JSON_COMPACT);
 	rc = rj == NULL ? -1 : approval_decide(v->st.store, ap->info.id, "approved",
 	    http_req_principal(r)->name, rj, ap->now, &err);
-	free(rj);
+	json_alloc_release(rj);
 	if (rc != 0 || api_approval_load(v, ap->info.id, ap, &err) != 0) {
 		json_decref(result);
 		return api_approval_fail(r, &err);
