@@ -11,6 +11,7 @@
 #include "log.h"
 #include "mcp_rpc.h"
 #include "secmem.h"
+#include "tool_schema.h"
 
 /* What the model reads once, at initialize (docs/MCP.md "Server"). */
 static const char mcp_instructions[] =
@@ -95,6 +96,7 @@ mcp_tools_list(struct mcp_server *s, const struct mcp_msg *m)
 {
 	const struct bos_tool *tab;
 	json_t *tools = json_array(), *e;
+	struct bos_err err;
 	size_t i, n;
 
 	if (m->params != NULL && !json_is_object(m->params)) {
@@ -105,6 +107,13 @@ mcp_tools_list(struct mcp_server *s, const struct mcp_msg *m)
 	for (i = 0; tools != NULL && i < n; i++) {
 		if ((e = mcp_tool_entry(&tab[i])) == NULL || json_array_append_new(tools, e) != 0) {
 			log_err("mcp: tools/list: the schemas of tool %s are not JSON objects", tab[i].name);
+			json_decref(tools);
+			return mcp_rpc_error(m->id, MCP_E_INTERNAL, "internal error: the tool table "
+			    "is broken");
+		}
+		/* A schema the server cannot enforce in full is a bug to see at once. */
+		if (tool_schema_valid(json_object_get(e, "inputSchema"), &err) != 0) {
+			log_err("mcp: tools/list: tool %s: %s", tab[i].name, err.msg);
 			json_decref(tools);
 			return mcp_rpc_error(m->id, MCP_E_INTERNAL, "internal error: the tool table "
 			    "is broken");

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "json_alloc.h"
 #include "tool.h"
+#include "tool_schema.h"
 
 #define TOOL_PATH_MAX 160
 
@@ -261,12 +262,114 @@ tool_check_value(const json_t *schema, const json_t *v, const char *path, struct
 	    "not checked", *path ? path : "arguments", type);
 }
 
+/* Where a schema problem is: "arguments" at the top. */
+static const char *
+tool_where(const char *path)
+{
+	return *path ? path : "arguments";
+}
+
+static int
+tool_valid_count(const json_t *schema, const char *key, const char *path, struct bos_err *err)
+{
+	const json_t *v = json_object_get(schema, key);
+
+	if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0))
+		return bos_err_set(err, BOS_E_CONFIG, "the tool's schema of '%s': %s must be an "
+		    "integer >= 0", tool_where(path), key);
+	return 0;
+}
+
+static int tool_valid_at(const json_t *schema, const char *path, int depth, struct bos_err *err);
+
+/* properties, required and additionalProperties of an object schema. */
+static int
+tool_valid_object(const json_t *schema, const char *path, int depth, struct bos_err *err)
+{
+	const json_t *props = json_object_get(schema, "properties"), *req = json_object_get(schema, "required");
+	const json_t *ap = json_object_get(schema, "additionalProperties");
+	char sub[TOOL_PATH_MAX];
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (props != NULL && !json_is_object(props))
+		return bos_err_set(err, BOS_E_CONFIG, "the tool's schema of '%s': properties must be "
+		    "an object", tool_where(path));
+	if (ap != NULL && !json_is_boolean(ap))
+		return bos_err_set(err, BOS_E_CONFIG, "the tool's schema of '%s': additionalProperties "
+		    "must be true or false", tool_where(path));
+	for (i = 0; i < json_array_size(req); i++) {
+		k = json_string_value(json_array_get(req, i));
+		if (k == NULL || json_object_get(props, k) == NULL)
+			return bos_err_set(err, BOS_E_CONFIG, "the tool's schema of '%s': required "
+			    "names a property it does not declare", tool_where(path));
+	}
+	if (req != NULL && !json_is_array(req))
+		return bos_err_set(err, BOS_E_CONFIG, "the tool's schema of '%s': required must be "
+		    "an array", tool_where(path));
+	json_object_foreach((json_t *)(uintptr_t)props, k, v) {
+		snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", k);
+		if (tool_valid_at(v, sub, depth + 1, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+tool_valid_at(const json_t *schema, const char *path, int depth, struct bos_err *err)
+{
+	static const char *const types[] = { "object", "string", "integer", "boolean", "array" };
+	static const char *const counts[] = { "minLength", "maxLength", "minItems", "maxItems" };
+	const char *type;
+	char sub[TOOL_PATH_MAX];
+	size_t i;
+
+	if (depth > TOOL_SCHEMA_DEPTH_MAX)
+		return bos_err_set(err, BOS_E_CONFIG, "the tool's schema nests too deep at '%s'",
+		    tool_where(path));
+	if (tool_schema_known(schema, path, err) != 0)
+		return -1;
+	type = json_string_value(json_object_get(schema, "type"));
+	for (i = 0; type != NULL && i < BOS_ARRAY_LEN(types); i++)
+		if (strcmp(type, types[i]) == 0)
+			break;
+	if (type == NULL || i == BOS_ARRAY_LEN(types))
+		return bos_err_set(err, BOS_E_CONFIG, "the tool's schema of '%s' has no type of "
+		    "object, string, integer, boolean or array", tool_where(path));
+	for (i = 0; i < BOS_ARRAY_LEN(counts); i++)
+		if (tool_valid_count(schema, counts[i], path, err) != 0)
+			return -1;
+	if ((json_object_get(schema, "minimum") != NULL && !json_is_number(json_object_get(schema,
+	    "minimum"))) || (json_object_get(schema, "maximum") != NULL &&
+	    !json_is_number(json_object_get(schema, "maximum"))) ||
+	    (json_object_get(schema, "enum") != NULL && json_array_size(json_object_get(schema,
+	    "enum")) == 0))
+		return bos_err_set(err, BOS_E_CONFIG, "the tool's schema of '%s': minimum and maximum "
+		    "must be numbers, enum a non-empty array", tool_where(path));
+	if (strcmp(type, "object") == 0)
+		return tool_valid_object(schema, path, depth, err);
+	if (json_object_get(schema, "items") != NULL) {
+		snprintf(sub, sizeof(sub), "%s[]", path);
+		return tool_valid_at(json_object_get(schema, "items"), sub, depth + 1, err);
+	}
+	return 0;
+}
+
 int
-tool_args_check(const json_t *schema, const json_t *args, struct bos_err *err)
+tool_schema_valid(const json_t *schema, struct bos_err *err)
 {
 	const char *type = json_string_value(json_object_get(schema, "type"));
 
 	if (type == NULL || strcmp(type, "object") != 0)
 		return bos_err_set(err, BOS_E_CONFIG, "the tool's inputSchema is not of type object");
+	return tool_valid_at(schema, "", 0, err);
+}
+
+int
+tool_args_check(const json_t *schema, const json_t *args, struct bos_err *err)
+{
+	if (tool_schema_valid(schema, err) != 0)
+		return -1;
 	return tool_check_value(schema, args, "", err);
 }

@@ -50,8 +50,9 @@ fuzz_naive_token(const uint8_t *d, size_t n)
 	size_t i, k;
 
 	for (i = 0; i + 6 <= n; i++) {
-		if (memcmp(d + i, "bos_", 4) != 0 || strchr("shb", d[i + 4]) == NULL || d[i + 4] == 0 ||
-		    d[i + 5] != '_')  /* not secret: fuzz input */
+		if (memcmp(d + i, "bos_", 4) != 0)  /* not secret: fuzz input */
+			continue;
+		if (strchr("shb", d[i + 4]) == NULL || d[i + 4] == 0 || d[i + 5] != '_')
 			continue;
 		for (k = 0; i + 6 + k < n && fuzz_b62(d[i + 6 + k]); k++)
 			;

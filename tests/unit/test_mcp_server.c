@@ -465,6 +465,46 @@ test_token_guard(void **state)
 	json_decref(a);
 }
 
+static const struct bos_tool bad_tools[] = {
+	{ "fine", "Fine", "fine", EMPTY_SCHEMA, OUT_SCHEMA, 0, run_ok, NULL },
+	{ "nullable", "Nullable", "a schema outside the subset",
+	  "{\"type\":\"object\",\"properties\":{\"p\":{\"type\":[\"string\",\"null\"]}}}",
+	  OUT_SCHEMA, 0, run_ok, NULL },
+};
+
+static const struct bos_tool *
+bad_table(size_t *n)
+{
+	*n = BOS_ARRAY_LEN(bad_tools);
+	return bad_tools;
+}
+
+static const struct bos_tool *
+bad_find(const char *name)
+{
+	return strcmp(name, "nullable") == 0 ? &bad_tools[1] : NULL;
+}
+
+/* A table with a schema the server cannot enforce: tools/list -32603; the call an internal error. */
+static void
+test_broken_table(void **state)
+{
+	static const struct mcp_env env = { bad_table, bad_find, fake_open, fake_close, "1" };
+	json_t *a;
+
+	(void)state;
+	mcp_server_init(&srv, &env);
+	init("2025-11-25");
+	a = ask("{\"jsonrpc\":\"2.0\",\"id\":50,\"method\":\"tools/list\"}", NULL);
+	assert_int_equal(err_code(a), MCP_E_INTERNAL);
+	json_decref(a);
+	a = call("nullable", "{}");
+	assert_true(json_is_true(json_object_get(a, "isError")));
+	assert_non_null(strstr(result_text(a), "internal error"));
+	json_decref(a);
+	assert_int_equal(opens, 0);
+}
+
 /* Run the loop over input (n bytes) from a file; *out gets what it wrote. */
 static int
 run_loop(const char *input, size_t n, char **out, size_t *out_len)
@@ -644,6 +684,7 @@ main(void)
 		cmocka_unit_test_setup(test_call, setup),
 		cmocka_unit_test_setup(test_session, setup),
 		cmocka_unit_test_setup(test_token_guard, setup),
+		cmocka_unit_test_setup(test_broken_table, setup),
 		cmocka_unit_test_setup(test_loop_long_lines, setup),
 		cmocka_unit_test_setup(test_loop_eof_mid_line, setup),
 		cmocka_unit_test_setup(test_loop_many_lines, setup),

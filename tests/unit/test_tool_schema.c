@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "tool.h"
+#include "tool_schema.h"
 
 static const char schema_text[] =
 	"{\"type\":\"object\",\"description\":\"test\",\"properties\":{"
@@ -213,6 +214,62 @@ test_long_names(void **state)
 	assert_true(strlen(err.msg) < sizeof(err.msg));
 }
 
+/* The whole schema is judged, also the parts these arguments do not reach. */
+static void
+test_schema_valid(void **state)
+{
+	static const char *const bad[] = {
+		"{\"type\":\"object\",\"properties\":{\"p\":{\"type\":\"string\",\"pattern\":\"x\"}}}",
+		"{\"type\":\"object\",\"properties\":{\"p\":{\"type\":\"array\",\"items\":"
+		"{\"type\":\"string\",\"format\":\"x\",\"const\":\"a\"}}}}",
+		"{\"type\":\"object\",\"properties\":{},\"required\":[\"p\"]}",
+		"{\"type\":\"object\",\"properties\":{\"p\":{\"type\":\"string\"}},\"required\":\"p\"}",
+		"{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}}",
+		"{\"type\":\"object\",\"properties\":[]}",
+		"{\"type\":\"object\",\"properties\":{\"p\":{\"type\":\"string\",\"maxLength\":-1}}}",
+		"{\"type\":\"object\",\"properties\":{\"p\":{\"type\":\"string\",\"maxLength\":\"3\"}}}",
+		"{\"type\":\"object\",\"properties\":{\"p\":{\"type\":\"integer\",\"minimum\":\"1\"}}}",
+		"{\"type\":\"object\",\"properties\":{\"p\":{\"type\":\"string\",\"enum\":[]}}}",
+		"{\"type\":\"object\",\"properties\":{\"p\":{\"type\":\"null\"}}}",
+		"{\"type\":\"object\",\"properties\":{\"p\":3}}",
+		"{\"type\":\"string\"}",
+		"[]",
+	};
+	char deep[2048];
+	struct bos_err err;
+	json_t *s;
+	size_t i;
+	int k, used;
+
+	(void)state;
+	assert_int_equal(tool_schema_valid(schema, &err), 0);
+	for (i = 0; i < BOS_ARRAY_LEN(bad); i++) {
+		s = json_loads(bad[i], JSON_DECODE_ANY, NULL);
+		assert_non_null(s);
+		if (tool_schema_valid(s, &err) == 0)
+			fail_msg("schema accepted: %s", bad[i]);
+		assert_int_equal(err.code, BOS_E_CONFIG);
+		/* tool_args_check refuses it before looking at the (valid) arguments. */
+		assert_int_equal(check_with(s, "{}", &err), -1);
+		assert_int_equal(err.code, BOS_E_CONFIG);
+		json_decref(s);
+	}
+	/* Nesting: TOOL_SCHEMA_DEPTH_MAX levels pass, one more does not. */
+	for (k = TOOL_SCHEMA_DEPTH_MAX; k <= TOOL_SCHEMA_DEPTH_MAX + 1; k++) {
+		used = snprintf(deep, sizeof(deep), "{\"type\":\"object\"");
+		for (i = 0; i < (size_t)k; i++)
+			used += snprintf(deep + used, sizeof(deep) - (size_t)used,
+			    ",\"properties\":{\"a\":{\"type\":\"object\"");
+		for (i = 0; i < (size_t)k; i++)
+			used += snprintf(deep + used, sizeof(deep) - (size_t)used, "}}");
+		snprintf(deep + used, sizeof(deep) - (size_t)used, "}");
+		s = json_loads(deep, 0, NULL);
+		assert_non_null(s);
+		assert_int_equal(tool_schema_valid(s, &err), k <= TOOL_SCHEMA_DEPTH_MAX ? 0 : -1);
+		json_decref(s);
+	}
+}
+
 int
 main(void)
 {
@@ -224,6 +281,7 @@ main(void)
 		cmocka_unit_test(test_arrays),
 		cmocka_unit_test(test_schema_outside_subset),
 		cmocka_unit_test(test_long_names),
+		cmocka_unit_test(test_schema_valid),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
