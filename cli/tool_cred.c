@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "json_alloc.h"
 #include "tool_impl.h"
 
 #define TOOL_CRED_PATH_MAX 1024
@@ -141,7 +142,7 @@ tool_credential_show_render(const json_t *out)
 	struct tool_text t;
 
 	if (tool_text_open(&t) != 0) {
-		free(mds);
+		json_alloc_release(mds);
 		return NULL;
 	}
 	fprintf(t.f, "id:       %s\nname:     ", tool_str(m, "id"));
@@ -158,7 +159,7 @@ tool_credential_show_render(const json_t *out)
 	    tool_str(m, "updated_at"));
 	if (json_object_get(m, "revoked_at") != NULL)
 		fprintf(t.f, "revoked:  %s\n", tool_str(m, "revoked_at"));
-	free(mds);
+	json_alloc_release(mds);
 	return tool_text_close(&t);
 }
 

@@ -19,10 +19,12 @@ tool_status_count(struct http_client *hc, const char *path, const char *key, jso
 		return -1;
 	list = json_object_get(resp.json, key);
 	n = json_array_size(list);
+	if (!json_is_array(list)) {
+		http_resp_free(&resp);
+		return bos_err_set(err, BOS_E_INVALID, "the vault's answer to %s has no \"%s\" "
+		    "array", path, key);
+	}
 	http_resp_free(&resp);
-	if (!json_is_array(list))
-		return bos_err_set(err, BOS_E_INVALID, "the vault's answer to %s has no \"%s\" array",
-		    path, key);
 	return json_object_set_new(counts, name, json_integer((json_int_t)n)) == 0 ? 0 :
 	    tool_nomem(err);
 }
