@@ -412,13 +412,13 @@ async function main() {
 	check('  the token works with curl: it reads the granted credential', cu.rc === 0 && got?.secret === P.creds.api.secret,
 		cu.out.replace(P.creds.api.secret, '<secret>') + cu.err);
 	t = term(A, ['grant', 'pickup', acc], `${a2}\n`);
-	check('  a second pickup (a fresh code) fails: already picked up, no token', t.rc !== 0 && !TOKEN_RE.test(t.out) &&
+	check('  a second pickup (a fresh code) fails: already picked up, no token', t.rc === 1 && !TOKEN_RE.test(t.out) &&
 		/used|already|picked/i.test(t.out + t.err), t.out + t.err);
 	const [b1] = await codes(B, 1);
 	r = await T('grant_create', { helper: P.helper.id, credentials: [P.creds.api.id], actions: ['read'] }, 'for bob');
 	const accB = sc(r)?.accessor ?? 'acc_none';
 	t = term(B, ['grant', 'pickup', accB], `${b1}\n`);
-	check('  another admin (bob) cannot pick up a grant alice made (not for expiry or use)', good(r) && t.rc !== 0 &&
+	check('  another admin (bob) cannot pick up a grant alice made (the vault refuses: exit 1, not for expiry or use)', good(r) && t.rc === 1 &&
 		!TOKEN_RE.test(t.out) && !/expired|used/i.test(t.out + t.err), t.out + t.err);
 	r = await T('grants_list', { state: 'active' }, 'after pickup');
 	check('  grants_list shows the picked-up grant, and no token', good(r) && sc(r).grants.some((g) => g.accessor === acc) &&
@@ -441,8 +441,8 @@ async function main() {
 	r = await T('budget_resume', { service: P.paused }, 'for the replay');
 	const apB = sc(r)?.approval?.id ?? 'ap_none';
 	t = term(B, ['approve', apB], `${b2}\n`);
-	check('bosctl approve with the code just used (replayed): refused', good(r) && t.rc !== 0 &&
-		/replay|used|fresh/i.test(t.out + t.err), t.out + t.err);
+	check('bosctl approve with the code just used (replayed): refused (exit 1), saying so', good(r) && t.rc === 1 &&
+		/replay|already used|was used/i.test(t.out + t.err), t.out + t.err);
 	r = await T('approvals_list', {}, 'after the replay');
 	check('  that approval stays pending', good(r) && sc(r).approvals.some((a) => a.id === apB && a.state === 'pending'), why(r));
 
@@ -452,10 +452,10 @@ async function main() {
 		const now = Date.now() / 1000;
 		if (now < waitUntil) await sleep((waitUntil - now) * 1000);
 		t = term(A, ['grant', 'pickup', short.accessor ?? 'acc_none'], `${await A.code()}\n`);
-		check(`a pickup past grant_pickup_seconds (${P.short.seconds}): refused, expired, no token`, t.rc !== 0 &&
+		check(`a pickup past grant_pickup_seconds (${P.short.seconds}): refused (exit 1), expired, no token`, t.rc === 1 &&
 			/expired/i.test(t.out + t.err) && !TOKEN_RE.test(t.out), t.out + t.err);
 		t = term(B, ['approve', ids.ap1 ?? 'ap_none'], `${await B.code()}\n`);
-		check(`the raise of section 6 past approval_seconds (${P.short.seconds}): refused, expired`, t.rc !== 0 &&
+		check(`the raise of section 6 past approval_seconds (${P.short.seconds}): refused (exit 1), expired`, t.rc === 1 &&
 			/expired/i.test(t.out + t.err), t.out + t.err);
 		r = await T('budgets_get', {}, 'after the expired approval');
 		check('  it changed nothing', good(r) && budget(r, P.budget.service)?.daily === P.budget.daily, why(r));
