@@ -365,19 +365,11 @@ async function main() {
 	check('terminal: bosctl login alice again', t.rc === 0, t.err);
 	r = await T('status', {}, 'after a new login');
 	check('the same server process works again after the new login', good(r) && sc(r).counts?.credentials === 3, why(r));
-	if (P.sessionIdle) {
-		await sleep((P.sessionIdle + 2) * 1000);
-		r = await T('status', {}, 'idle');
-		check(`after ${P.sessionIdle + 2} s idle (session_idle_seconds ${P.sessionIdle}): isError, bosctl login`,
-			refused(r, /bosctl login/), why(r));
-		t = login(A);
-		r = await T('status', {}, 'after idle and a new login');
-		check('  a new login makes it work again', t.rc === 0 && good(r), why(r));
-	}
 
 	// ---- 6. widening spending: the vault answers with an approval, nothing changes yet ----
 	r = await T('budget_set', { service: P.budget.service, currency: 'USD', daily: P.budget.raise }, 'raise');
 	ids.ap1 = sc(r)?.approval?.id;
+	const ap1Created = Date.now() / 1000;
 	check('budget_set raising a budget: pending_approval with an ap_ id, a summary and what to do', good(r) &&
 		sc(r).status === 'pending_approval' && ID_RE('ap').test(ids.ap1 ?? '') &&
 		sc(r).approval.kind === 'budget_set' && /sendgrid/.test(sc(r).approval.summary ?? '') &&
@@ -448,7 +440,7 @@ async function main() {
 
 	// ---- 9. past their time: pickups and approvals expire ----
 	if (short) {
-		const waitUntil = short.created + P.short.seconds + 2;
+		const waitUntil = Math.max(short.created, ap1Created) + P.short.seconds + 2;
 		const now = Date.now() / 1000;
 		if (now < waitUntil) await sleep((waitUntil - now) * 1000);
 		t = term(A, ['grant', 'pickup', short.accessor ?? 'acc_none'], `${await A.code()}\n`);
