@@ -64,9 +64,15 @@ const B = { ...P.bob, lastStep: 0 };
 A.code = totp(A); B.code = totp(B);
 const term = (who, args, input) => run(BOSCTL, args, {
 	input, env: { ...process.env, BOS_ADDR: P.url, BOS_CACERT: P.cacert, XDG_RUNTIME_DIR: who.xdg } });
+// bosctl login with the next recovery code; the new session token joins the canaries.
 function login(who) {
 	const code = who.recovery_left.shift();
-	return term(who, ['login', who.name, '--recovery-code'], `${who.password}\n${code}\n`);
+	const t = term(who, ['login', who.name, '--recovery-code'], `${who.password}\n${code}\n`);
+	try {
+		const tok = JSON.parse(readFileSync(`${who.xdg}/bos/session`, 'utf8')).session;
+		if (tok) appendFileSync(late, `${tok}\n`);
+	} catch { /* no session file: the check on t says why */ }
+	return t;
 }
 
 // ---- schemas: every one compiles (ajv, strict), results are checked against them ----
