@@ -56,6 +56,7 @@ static const struct bosctl_command bosctl_commands[] = {
 	{ "mcp", bosctl_cmd_mcp, "serve MCP on stdio for an AI assistant (no secrets)", 0 },
 	{ "status", bosctl_cmd_status, "the vault at a glance: health, counts, alerts, spend", 0 },
 	{ "approvals", bosctl_cmd_approvals, "list what waits for an admin's 'bosctl approve'", 0 },
+	{ "approve", bosctl_cmd_approve, "approve or reject a budget raise or resume (TOTP code)", 0 },
 };
 
 static void

@@ -38,6 +38,19 @@ int bosctl_cmd_jobs(int argc, char **argv);
 int bosctl_cmd_mcp(int argc, char **argv);
 int bosctl_cmd_status(int argc, char **argv);
 int bosctl_cmd_approvals(int argc, char **argv);
+int bosctl_cmd_approve(int argc, char **argv);   /* cmd_approve.c */
+/* 'bosctl grant pickup ACCESSOR ...' (cmd_pickup.c); argv[0] is "pickup". */
+int bosctl_grant_pickup(int argc, char **argv);
+
+/*
+ * A TOTP code confirming an action (approve, pickup): from the terminal with
+ * echo off (prompt "TOTP code WHY: "), or the first line of standard input
+ * when it is not a terminal; spaces dropped, exactly 6 digits. Never from
+ * argv or the environment. The caller wipes code (secmem_wipe). 0 or -1.
+ */
+#define BOSCTL_TOTP_SIZE 7
+int bosctl_totp_read(const char *why, char code[static BOSCTL_TOTP_SIZE],
+    struct bos_err *err) BOS_WUR;
 
 /* What a 'bosctl cred' subcommand does (cmd_cred.c's table names them). */
 enum bosctl_cred_op {

@@ -580,6 +580,7 @@ static const struct grant_sub grant_subs[] = {
 	{ "create", grant_create, NULL },
 	{ "list", grant_list, NULL },
 	{ "revoke", grant_revoke, grant_check_accessor },
+	{ "pickup", NULL, NULL },   /* its own options: bosctl_grant_pickup (cmd_pickup.c) */
 };
 
 static const struct bosctl_subcmds grant_cmd =
@@ -609,6 +610,8 @@ bosctl_cmd_grant(int argc, char **argv)
 
 	if ((sub = bosctl_subcmd_find(&grant_cmd, argc, argv, &r)) == NULL)
 		return r;
+	if (sub->run == NULL)
+		return bosctl_grant_pickup(argc - 1, argv + 1);
 	if ((r = grant_parse(argc - 1, argv + 1, &o)) != 0)
 		return bosctl_subcmd_parsed(&grant_cmd, r);
 	if ((r = grant_check_opts(sub->name, &o)) != 0)

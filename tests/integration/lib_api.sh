@@ -57,7 +57,8 @@ admin_setup() {
 # vault, as a signed-in admin, like everyone else.
 #   bosctl_admin NAME  on the running vault of S (URL): create the first admin
 #                      NAME over the unix socket with bosctl and sign bosctl in
-#                      (session file under $T/run; BOS_ADDR, BOS_CACERT set)
+#                      (session file under $T/run; BOS_ADDR, BOS_CACERT set;
+#                      TOTP_SECRET exported, for approvals and pickups)
 #   bosctl_signin      sign bosctl in again, as a restart ends sessions: with
 #                      the next unused recovery code (10 in all), since a TOTP
 #                      code is accepted once per 30 s step
@@ -71,6 +72,8 @@ bosctl_admin() {
 		return 1
 	BOSCTL_NAME=$1
 	BOSCTL_CODES=$(jq -r '.recovery_codes[]' <<<"$ans") || return 1
+	# For totp_code: sign-ins here use recovery codes, so every TOTP step is still fresh.
+	TOTP_SECRET=$(jq -r '.totp_secret' <<<"$ans") && export TOTP_SECRET
 	bosctl_signin
 }
 bosctl_signin() {

@@ -10,8 +10,9 @@
 #
 # Alerts come from the ledger (spend_tool records spend as a completed job
 # does): crossing 80 % of a daily budget raises budget_warning with the dedup
-# key budget80:SERVICE:daily:DAY; lowering and raising the budget between
-# spends makes the same key cross again within the day.
+# key budget80:SERVICE:daily:DAY; raising the budget between spends (each raise
+# approved with a fresh TOTP code, docs/MCP.md) makes the same key cross again
+# within the day.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_api.sh"
 
@@ -26,6 +27,27 @@ has() { local in=$1; shift; [ -n "$in" ] && jq -e "$@" <<<"$in" >/dev/null; }
 b() { OUT=$("$BOSCTL" "$@" 2>&1); RC=$?; }
 # rc_says STATUS REGEX: the last bosctl exited STATUS and said something matching REGEX.
 rc_says() { [ "$RC" = "$1" ] && grep -qE -- "$2" <<<"$OUT"; }
+# totp_fresh: a TOTP code whose step is later than any this test used (bosctl signed
+# in with a recovery code), waiting for the next step when the vault's window (now
+# and the next step, to stay clear of a boundary) has none left.
+totp_fresh() {
+	local step=$(( $(cat "$T/last_step" 2>/dev/null || echo 0) + 1 ))
+	[ "$step" -lt $(( $(date +%s) / 30 )) ] && step=$(( $(date +%s) / 30 ))
+	while [ "$step" -gt $(( $(date +%s) / 30 + 1 )) ]; do sleep 1; done
+	echo "$step" >"$T/last_step"   # a file: the callers run it in $(...)
+	oathtool --totp -b "$TOTP_SECRET" -N "@$((step * 30))"
+}
+# raise SERVICE DAILY: a raised budget waits for an approval (202, docs/MCP.md), which
+# is then approved with a fresh TOTP code (200).
+raise() {
+	local out
+	out=$(api PUT "/budgets/$1" "{\"daily\":$2,\"currency\":\"USD\"}")
+	[ "$(st)" = 202 ] || return 1
+	api POST "/approvals/$(jq -r .approval.id <<<"$out")/approve" \
+		"{\"totp\":\"$(totp_fresh)\"}" >/dev/null
+	[ "$(st)" = 200 ] && has "$(api GET /budgets)" --arg s "$1" --argjson d "$2" \
+		'.budgets[] | select(.service == $s) | .daily == $d'
+}
 warnings() { api GET "/alerts?state=${1:-all}" | jq -c --arg k "$KEY" '[.alerts[] | select(.dedup_key == $k)]'; }
 
 api_up "$T/s" >/dev/null 2>&1 || { notok "vault starts"; finish; }
@@ -83,7 +105,7 @@ check "  with what to do" rc_says 0 "^    -> bosctl "
 b alerts list --json
 check "bosctl alerts list --json: one object a line" has "$OUT" --arg id "$ID" \
 	'.id == $id and .count == 1 and (.details.percent == 80)'
-b budget set sendgrid --daily 20 --currency USD
+check "raise sendgrid's daily budget to 20.00 USD: 202, approved with a fresh code" raise sendgrid 2000
 check "spend 8.00 USD more against 20.00: 80 % again, the same key" \
 	test "$(spend jb_a2 sendgrid 800 USD)" = recorded
 check "  still one row, count 2" has "$(warnings)" --arg id "$ID" 'length == 1 and .[0].id == $id
@@ -101,7 +123,7 @@ b alerts ack "$ID"
 check "bosctl alerts ack again: exit 1, already acked" rc_says 1 "already"
 api POST "/alerts/$ID/ack" >/dev/null
 check "POST /alerts/ID/ack again: 409" test "$(st)" = 409
-b budget set sendgrid --daily 40 --currency USD
+check "raise sendgrid's daily budget to 40.00 USD: 202, approved with a fresh code" raise sendgrid 4000
 check "spend 16.00 USD more against 40.00: 80 % again while acked" \
 	test "$(spend jb_a3 sendgrid 1600 USD)" = recorded
 check "  counted on the acked alert (count 3), not reopened" has "$(warnings)" 'length == 1 and
@@ -115,7 +137,7 @@ b alerts resolve "$ID"
 check "bosctl alerts resolve again: exit 1" test "$RC" = 1
 api POST "/alerts/$ID/ack" >/dev/null
 check "POST /alerts/ID/ack of a resolved alert: 409" test "$(st)" = 409
-b budget set sendgrid --daily 80 --currency USD
+check "raise sendgrid's daily budget to 80.00 USD: 202, approved with a fresh code" raise sendgrid 8000
 check "spend 32.00 USD more against 80.00: 80 % again after resolve" \
 	test "$(spend jb_a4 sendgrid 3200 USD)" = recorded
 w=$(warnings)

@@ -238,8 +238,9 @@ TABLE=(
 	"POST /budgets/{service}/resume|invalid|/budgets/nobudget/resume|admin||404|invalid|admin|"
 	"POST /budgets/{service}/resume|invalid|/budgets/@HTOK@/resume|admin||400|invalid|admin|"
 	"POST /budgets/{service}/resume|failed|/budgets/covp/resume|admin||500|error|admin|rename:budgets"
-	"POST /budgets/{service}/resume|allowed|/budgets/covp/resume|admin||200|allow|admin|"
-	"POST /budgets/{service}/resume|invalid|/budgets/covp/resume|admin||409|invalid|admin|"
+	# A resume asks for an approval (202, docs/MCP.md); one of a budget not paused is 409.
+	"POST /budgets/{service}/resume|allowed|/budgets/covp/resume|admin||202|allow|admin|"
+	"POST /budgets/{service}/resume|invalid|/budgets/cov/resume|admin||409|invalid|admin|"
 
 	"GET /outreach/cost|allowed|/outreach/cost|admin||200|allow|admin|"
 	"GET /outreach/cost|denied|/outreach/cost|none||401|deny|anon|"
@@ -340,6 +341,41 @@ TABLE=(
 	"POST /jobs/{id}/fail|invalid|/jobs/@JOB2@/fail|broker|{\"claim\":\"@CLAIM2@\"}|400|invalid|broker|"
 	"POST /jobs/{id}/fail|failed|/jobs/@JOB2@/fail|broker|{\"claim\":\"@CLAIM2@\",\"error\":\"e\"}|500|error|broker|rename:jobs"
 	"POST /jobs/{id}/fail|allowed|/jobs/@JOB2@/fail|broker|{\"claim\":\"@CLAIM2@\",\"error\":\"provider 503\"}|200|allow|broker|"
+
+	# Approvals and grant pickup (issue #15): @APPROVAL@ and @APPROVAL2@ are pending
+	# approvals of raises of cova, @PICKUP@ a grant whose token waits for alice. Approving
+	# and picking up need fresh TOTP codes (@TOTPFRESH@: a step after every one used).
+	"GET /approvals|allowed|/approvals|admin||200|allow|admin|"
+	"GET /approvals|denied|/approvals|helper||403|deny|helper|"
+	"GET /approvals|invalid|/approvals?state=bogus|admin||400|invalid|admin|"
+	"GET /approvals|failed|/approvals|admin||500|error|admin|rename:approvals"
+
+	"GET /approvals/{id}|allowed|/approvals/@APPROVAL@|admin||200|allow|admin|"
+	"GET /approvals/{id}|denied|/approvals/@APPROVAL@|none||401|deny|anon|"
+	"GET /approvals/{id}|invalid|/approvals/ap_aaaaaaaaaaaaaaaaaaaaaaaaaa|admin||404|invalid|admin|"
+	"GET /approvals/{id}|invalid|/approvals/@HTOK@|admin||404|invalid|admin|"
+	"GET /approvals/{id}|failed|/approvals/@APPROVAL@|admin||500|error|admin|rename:approvals"
+
+	"POST /approvals/{id}/reject|denied|/approvals/@APPROVAL2@/reject|helper||403|deny|helper|"
+	"POST /approvals/{id}/reject|invalid|/approvals/ap_aaaaaaaaaaaaaaaaaaaaaaaaaa/reject|admin||404|invalid|admin|"
+	"POST /approvals/{id}/reject|failed|/approvals/@APPROVAL2@/reject|admin||500|error|admin|rename:approvals"
+	"POST /approvals/{id}/reject|allowed|/approvals/@APPROVAL2@/reject|admin||200|allow|admin|"
+	"POST /approvals/{id}/reject|invalid|/approvals/@APPROVAL2@/reject|admin||409|invalid|admin|"
+
+	"POST /approvals/{id}/approve|denied|/approvals/@APPROVAL@/approve|none|{\"totp\":\"123456\"}|401|deny|anon|"
+	"POST /approvals/{id}/approve|denied|/approvals/@APPROVAL@/approve|admin|{\"totp\":\"@BADTOTP@\"}|403|deny|admin|"
+	"POST /approvals/{id}/approve|invalid|/approvals/@APPROVAL@/approve|admin|{\"totp\":123456}|400|invalid|admin|"
+	"POST /approvals/{id}/approve|invalid|/approvals/@HTOK@/approve|admin|{\"totp\":\"123456\"}|404|invalid|admin|"
+	"POST /approvals/{id}/approve|failed|/approvals/@APPROVAL@/approve|admin|{\"totp\":\"123456\"}|500|error|admin|rename:approvals"
+	"POST /approvals/{id}/approve|allowed|/approvals/@APPROVAL@/approve|admin|{\"totp\":\"@TOTPFRESH@\"}|200|allow|admin|"
+	"POST /approvals/{id}/approve|invalid|/approvals/@APPROVAL2@/approve|admin|{\"totp\":\"123456\"}|409|invalid|admin|"
+
+	"POST /grants/{accessor}/pickup|denied|/grants/@PICKUP@/pickup|helper|{\"totp\":\"123456\"}|403|deny|helper|"
+	"POST /grants/{accessor}/pickup|invalid|/grants/$NOACC/pickup|admin|{\"totp\":\"123456\"}|404|invalid|admin|"
+	"POST /grants/{accessor}/pickup|invalid|/grants/@HTOK@/pickup|admin|{\"totp\":\"123456\"}|404|invalid|admin|"
+	"POST /grants/{accessor}/pickup|failed|/grants/@PICKUP@/pickup|admin|{\"totp\":\"123456\"}|500|error|admin|rename:grant_pickups"
+	"POST /grants/{accessor}/pickup|allowed|/grants/@PICKUP@/pickup|admin|{\"totp\":\"@TOTPFRESH@\"}|200|allow|admin|"
+	"POST /grants/{accessor}/pickup|invalid|/grants/@PICKUP@/pickup|admin|{\"totp\":\"123456\"}|410|invalid|admin|"
 
 	# Last: a reset of alice ends every session of hers, the admin's included.
 	"POST /admins/{name}/reset|allowed|/admins/alice/reset|admin||200|allow|admin|"
@@ -468,6 +504,17 @@ setup_after_admin() {
 		length(ciphertext) - 16) || zeroblob(16) WHERE cred_id = '$CREDBAD'" >/dev/null 2>"$T/dbtool.err"
 	check "setup: CREDBAD's ciphertext damaged with bos_dbtool" test $? -eq 0
 	BADTOK=bos_s_$(printf 'x%.0s' $(seq 40))
+	# Two raises waiting for approval and a grant whose token waits for pickup (issue #15).
+	for v in APPROVAL APPROVAL2; do
+		call "setup: a raise of cova ($v)" 1 PUT /budgets/cova "$SESSION" \
+			"{\"daily\":$([ $v = APPROVAL ] && echo 200 || echo 300),\"currency\":\"USD\"}"
+		printf -v "$v" '%s' "$(jq -r '.approval.id // empty' "$T/areq.body")"
+	done
+	call "setup: a pickup grant" 1 POST /credentials/grant "$SESSION" \
+		"{\"helper\":\"$HELPER\",\"credentials\":[\"$CRED\"],\"actions\":[\"read\"],\"delivery\":\"pickup\"}"
+	PICKUP=$(jq -r '.accessor // empty' "$T/areq.body")
+	check "setup: two pending approvals and a pickup grant" bash -c \
+		"[[ '$APPROVAL' == ap_* && '$APPROVAL2' == ap_* && '$PICKUP' == acc_* ]]"
 	# The trail now: the row checks below compare with it.
 	audit_fetch "$T/trail0.json" >"$T/fetch_rids" || notok "reading the trail after setup"
 }
@@ -478,7 +525,11 @@ subst() {
 		c=$(totp_code 0)
 		s=${s//@TOTP@/$c}; s=${s//@BADTOTP@/$(printf '%06d' $(( (10#$c + 500000) % 1000000 )))}
 	fi
-	[[ "$s" == *@TOTPNEXT@* ]] && s=${s//@TOTPNEXT@/$(totp_code 1)}
+	if [[ "$s" == *@TOTPNEXT@* ]]; then
+		s=${s//@TOTPNEXT@/$(totp_code 1)}
+		echo $(( $(date +%s) / 30 + 1 )) >"$T/last_step"
+	fi
+	[[ "$s" == *@TOTPFRESH@* ]] && s=${s//@TOTPFRESH@/$(totp_fresh)}
 	s=${s//@PW@/$PW}
 	s=${s//@SECRET_NEW@/$SNEW}; s=${s//@SECRET_V2@/$SV2}; s=${s//@SECRET_V3@/$SV3}
 	s=${s//@CREDREV@/${CREDREV:-}}; s=${s//@CREDBAD@/${CREDBAD:-}}; s=${s//@CRED2@/${CRED2:-}}
@@ -487,7 +538,17 @@ subst() {
 	s=${s//@ALERT@/${ALERT:-}}
 	s=${s//@JOB2@/${JOB2:-}}; s=${s//@JOB@/${JOB:-}}; s=${s//@CLAIM2@/${CLAIM2:-}}
 	s=${s//@CLAIM@/${CLAIM:-}}; s=${s//@LEASE@/${LEASE:-}}; s=${s//@BREV@/${BREV:-}}
+	s=${s//@APPROVAL2@/${APPROVAL2:-}}; s=${s//@APPROVAL@/${APPROVAL:-}}; s=${s//@PICKUP@/${PICKUP:-}}
 	printf '%s' "$s"
+}
+# totp_fresh: a code of a step after every one used (in $T/last_step: subst runs in a
+# subshell), waiting for the next step when the vault's window has none left.
+totp_fresh() {
+	local step=$(( $(cat "$T/last_step" 2>/dev/null || echo 0) + 1 ))
+	[ "$step" -lt $(( $(date +%s) / 30 )) ] && step=$(( $(date +%s) / 30 ))
+	while [ "$step" -gt $(( $(date +%s) / 30 + 1 )) ]; do sleep 1; done
+	echo "$step" >"$T/last_step"
+	oathtool --totp -b "$TOTP_SECRET" -N "@$((step * 30))"
 }
 token_of() {
 	case $1 in
@@ -531,6 +592,7 @@ for row in "${TABLE[@]}"; do
 		secret "$P1" ;;
 	"POST /credentials|allowed") NEWCRED=$(jq -r '.id // empty' "$T/areq.body") ;;
 	"POST /credentials/grant|allowed") secret "$(jq -r '.token // empty' "$T/areq.body")" ;;
+	"POST /grants/{accessor}/pickup|allowed") secret "$(jq -r '.token // empty' "$T/areq.body")" ;;
 	"GET /credentials/audit/export|allowed") cp "$T/areq.body" "$T/export1" ;;
 	esac
 done

@@ -5,6 +5,7 @@
 # wrong content type, bad service) answers 4xx and changes nothing (GET
 # /budgets before and after); spend recorded by the ledger raises the 80 %
 # alert once per period and pauses at 100 %; a resume and a raised budget
+# (each approved with a fresh TOTP code: they answer 202 first, docs/MCP.md)
 # lift the pause, a lowered one brings it back; the cost report sums a day or
 # a range; every change has its audit record with the amounts.
 #
@@ -49,8 +50,36 @@ metric() { api GET /metrics | sed -n "s/^$1 //p"; }
 # has JSON FILTER [jq args]: FILTER is true of JSON, which must not be empty.
 has() { local in=$1; shift; [ -n "$in" ] && jq -e "$@" <<<"$in" >/dev/null; }
 
+# totp_fresh: a TOTP code whose step is later than any this test used ($T/last_step; the
+# sign-in's was the step before), waiting for the next step when the vault's window
+# (now and the next step, to stay clear of a boundary) has none left.
+totp_fresh() {
+	local step=$(( $(cat "$T/last_step" 2>/dev/null || echo 0) + 1 ))
+	[ "$step" -lt $(( $(date +%s) / 30 )) ] && step=$(( $(date +%s) / 30 ))
+	while [ "$step" -gt $(( $(date +%s) / 30 + 1 )) ]; do sleep 1; done
+	echo "$step" >"$T/last_step"   # a file: the callers run it in $(...)
+	oathtool --totp -b "$TOTP_SECRET" -N "@$((step * 30))"
+}
+# approved DESCRIPTION METHOD PATH [BODY]: a change that widens spending answers 202
+# with an approval (docs/MCP.md), approved then with a fresh TOTP code (200); the
+# approval's result (the budget) is left in APPROVED.
+approved() {
+	local d=$1 out id; shift
+	APPROVED=
+	out=$(api "$@")
+	id=$(jq -r '.approval.id // empty' <<<"$out" 2>/dev/null)
+	if [ "$(st)" != 202 ] || [ -z "$id" ]; then
+		notok "$d: want 202 and an approval, got $(st) $out"
+		return 1
+	fi
+	out=$(api POST "/approvals/$id/approve" "{\"totp\":\"$(totp_fresh)\"}")
+	if [ "$(st)" = 200 ]; then ok "$d: 202, then approved: 200"; else notok "$d: approve: $(st) $out"; fi
+	APPROVED=$(jq -c '.result' <<<"$out")
+}
+
 api_up "$T/s" "broker_uid_outreach = $(id -u)" >/dev/null 2>&1 || { notok "vault starts"; finish; }
 check "admin created and signed in" admin_setup alice "$PW"
+echo $(( $(date +%s) / 30 - 1 )) >"$T/last_step"
 
 # ---- set and list ---------------------------------------------------------------------
 out=$(api GET /budgets)
@@ -172,22 +201,28 @@ aexp 400 "cost: more than 366 days" GET "/outreach/cost?from=2024-01-01&to=2026-
 aexp 400 "cost: unknown parameter" GET "/outreach/cost?week=1"
 
 # ---- lifting the pause -------------------------------------------------------------------
+before=$(budget sendgrid)
 out=$(api POST /budgets/sendgrid/resume)
-check "POST /budgets/sendgrid/resume: 200" test "$(st)" = 200
+check "POST /budgets/sendgrid/resume: 202, a budget_resume approval" bash -c "test '$(st)' = 202 &&
+	jq -e '.approval.kind == \"budget_resume\"' <<<'$out'"
+check "  nothing changed until it is approved: still paused" bash -c "test '$(budget sendgrid)' = '$before' &&
+	jq -e '.state == \"paused\"' <<<'$before'"
+out=$(api POST "/approvals/$(jq -r .approval.id <<<"$out")/approve" "{\"totp\":\"$(totp_fresh)\"}")
+check "  approved with a fresh TOTP code: 200" test "$(st)" = 200
+out=$(jq -c .result <<<"$out")
 check "  resumed for today, no longer paused" has "$out" '.resumed.daily == true and
 	.state != "paused"'
-echo "$out" >"$T/resume.json"
 aexp 409 "resume it again: not paused" POST /budgets/sendgrid/resume
 check "spend on while resumed" test "$(spend jb_s5 sendgrid 500 USD)" = recorded
 check "  still not paused (the rest of the day)" has "$(budget sendgrid)" '.state !=
 	"paused" and .spent_today == 5500'
 check "twilio: spend 10.00 USD (its daily budget)" test "$(spend jb_t1 twilio 1000 USD)" = recorded
 check "  twilio paused" has "$(budget twilio)" '.state == "paused"'
-aexp 200 "raise twilio's daily budget above the spend" PUT /budgets/twilio \
+approved "raise twilio's daily budget above the spend" PUT /budgets/twilio \
 	'{"daily":4000,"monthly":20000,"currency":"USD"}'
 check "  lifts the pause" has "$(budget twilio)" '.state == "ok" and .day_percent == 25'
-aexp 200 "lower it to the spend again" PUT /budgets/twilio '{"daily":1000,"currency":"USD"}'
-check "  pauses it again" has "$(budget twilio)" '.state == "paused" and .monthly == null'
+aexp 200 "lower it to the spend again" PUT /budgets/twilio '{"daily":1000,"monthly":20000,"currency":"USD"}'
+check "  pauses it again" has "$(budget twilio)" '.state == "paused" and .monthly == 20000'
 aexp 400 "a budget in EUR for twilio, which spent USD this month" PUT /budgets/twilio \
 	'{"daily":1000,"currency":"EUR"}'
 check "  refused: twilio keeps USD" has "$(budget twilio)" '.currency == "USD"'
@@ -288,7 +323,7 @@ code=$(breq "$(tok_of "$jid")" POST /leases "{\"credential\":\"$MG\",\"purpose\"
 check "  a lease now: 403 budget_paused" test "$code $(bcode)" = "403 budget_paused"
 code=$(breq "$B2" POST /jobs/claim '{"kinds":["verify"],"wait":0}')
 check "  a claim now: 204, nothing handed out" test "$code" = 204
-aexp 200 "resume mailgun" POST /budgets/mailgun/resume
+approved "resume mailgun" POST /budgets/mailgun/resume
 code=$(breq "$(tok_of "$jid")" POST /leases "{\"credential\":\"$MG\",\"purpose\":\"verify\",\"job\":\"$jid\"}")
 check "  a lease again: 201" test "$code" = 201
 code=$(breq "$B2" POST /jobs/claim '{"kinds":["verify"],"wait":0}')

@@ -95,7 +95,10 @@ api PUT /budgets/sendgrid '{"daily":0,"currency":"USD"}' >/dev/null
 check "a daily budget of 0 pauses sendgrid" test "$(st)" = 200
 s=$(lease "$TOK2" sendgrid-main "$JR")
 check "a paused service: 403 budget_paused" test "$s:$(bcode)" = 403:budget_paused
-api PUT /budgets/sendgrid '{"daily":100000,"currency":"USD"}' >/dev/null
+out=$(api PUT /budgets/sendgrid '{"daily":100000,"currency":"USD"}')
+check "raising the budget waits for an approval: 202" test "$(st)" = 202
+api POST "/approvals/$(jq -r '.approval.id' <<<"$out")/approve" "{\"totp\":\"$(totp_code 0)\"}" >/dev/null
+check "  approved with a fresh TOTP code: 200" test "$(st)" = 200
 s=$(lease "$TOK2" sendgrid-main "$JR")
 check "the budget raised: 201" test "$s" = 201
 

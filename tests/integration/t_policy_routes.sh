@@ -58,6 +58,10 @@ check "routes.c parsed: ${#RT_NAMES[@]} routes, each asking or exempt (${#ASKS[@
 
 # ---- the walk's table ------------------------------------------------------------------
 # ROUTE | METHOD | PATH | BODY | ACTION RESOURCE (as routes.c says) | DENY PATTERN | SERVED STATUS
+# (Approving and picking up need a fresh TOTP code, which the policy's answer comes before:
+# served, they are asked of an approval rejected just before (409) and of a revoked grant's
+# pickup (409), answers given only past the policy. @AP@, @AP2@: pending approvals; @GP@: a
+# pickup grant, revoked.)
 # @C1@, @C2@, @C3@: credentials pol/c1, pol/c2 and pol/c3 (granted); @H1@ a helper; @H2@ a helper to remove;
 # @G@ a grant to revoke; @TOTP@ a fresh code of alice's (her session's was the step before).
 # Destructive rows come after the rows that need what they remove; bob, whom
@@ -83,8 +87,8 @@ ROWS=(
 	"grant_list|GET|/grants||list grants|grants|200"
 	"grant_revoke|DELETE|/grants/@G@||delete grants/{accessor}|grants/*|200"
 	"budget_list|GET|/budgets||list budgets|budgets|200"
-	"budget_set|PUT|/budgets/pol|{\"daily\":200,\"currency\":\"USD\"}|update budgets/{service}|budgets/pol|200"
-	"budget_resume|POST|/budgets/polp/resume||update budgets/{service}/resume|budgets/*/resume|200"
+	"budget_set|PUT|/budgets/pol|{\"daily\":50,\"currency\":\"USD\"}|update budgets/{service}|budgets/pol|200"
+	"budget_resume|POST|/budgets/polp/resume||update budgets/{service}/resume|budgets/*/resume|202"
 	"cost_read|GET|/outreach/cost||read cost|cost|200"
 	"alert_list|GET|/alerts||list alerts|alerts|200"
 	"alert_ack|POST|/alerts/@AL@/ack||update alerts/{id}/ack|alerts/*/ack|200"
@@ -97,6 +101,11 @@ ROWS=(
 	"lease_list|GET|/leases||list leases|leases|200"
 	"lease_end|DELETE|/leases/@L@||delete leases/{id}|leases/*|200"
 	"broker_revoke|DELETE|/brokers/@B@||delete brokers/{id}|brokers/*|200"
+	"approval_list|GET|/approvals||list approvals|approvals|200"
+	"approval_get|GET|/approvals/@AP@||read approvals/{id}|approvals/*|200"
+	"approval_reject|POST|/approvals/@AP2@/reject||update approvals/{id}|approvals/*|200"
+	"approval_approve|POST|/approvals/@AP2@/approve|{\"totp\":\"000000\"}|update approvals/{id}|approvals/*|409"
+	"grant_pickup|POST|/grants/@GP@/pickup|{\"totp\":\"000000\"}|read grants/{accessor}/pickup|grants/*/pickup|409"
 	"admin_reset|POST|/admins/bob/reset||update admins/{name}|admins/bob|200"
 )
 declare -A HAVE
@@ -173,6 +182,15 @@ preq 127.0.0.1 PUT /budgets/pol '{"daily":100,"currency":"USD"}'
 preq 127.0.0.1 GET /alerts
 AL=$(jq -r '.alerts[0].id // empty' "$T/preq.body")
 check "setup: a paused budget and an alert" bash -c "[[ '$AL' == al_* ]]"
+# Two raises of pol waiting for approval, and a pickup grant revoked (issue #15).
+preq 127.0.0.1 PUT /budgets/pol '{"daily":300,"currency":"USD"}'
+AP=$(jq -r '.approval.id // empty' "$T/preq.body")
+preq 127.0.0.1 PUT /budgets/pol '{"daily":400,"currency":"USD"}'
+AP2=$(jq -r '.approval.id // empty' "$T/preq.body")
+GP=$(mk /credentials/grant "{\"helper\":\"$H1\",\"credentials\":[\"$C3\"],\"actions\":[\"read\"],\"delivery\":\"pickup\"}" .accessor)
+preq 127.0.0.1 DELETE "/grants/$GP"
+check "setup: two pending approvals, a revoked pickup grant" bash -c \
+	"[[ '$AP' == ap_* && '$AP2' == ap_* && '$GP' == acc_* && '$PS' == 200 ]]"
 # A broker holding a lease of a sendgrid key for a claimed job (lease_end, broker_revoke).
 mk /credentials '{"name":"pol-sg","type":"api_key","service":"sendgrid","secret":"sg"}' .id >/dev/null
 J=$(mk /jobs '{"kind":"verify","service":"sendgrid"}' .job.id)
@@ -186,7 +204,7 @@ L=$(curl -s --unix-socket "$S/vault.sock" -H "Authorization: Bearer $BT" -H 'Con
 check "setup: a job, a broker and its lease" bash -c "[[ '$J' == jb_* && '$B' == bk_* && '$L' == ls_* ]]"
 subst() {
 	local s=$1
-	s=${s//@TOTP@/$(totp_code 1)}; s=${s//@C1@/$C1}; s=${s//@C2@/$C2}; s=${s//@C3@/$C3}; s=${s//@H1@/$H1}; s=${s//@H2@/$H2}; s=${s//@G@/$G}; s=${s//@AL@/$AL}; s=${s//@J@/$J}; s=${s//@L@/$L}; s=${s//@B@/$B}
+	s=${s//@TOTP@/$(totp_code 1)}; s=${s//@C1@/$C1}; s=${s//@C2@/$C2}; s=${s//@C3@/$C3}; s=${s//@H1@/$H1}; s=${s//@H2@/$H2}; s=${s//@G@/$G}; s=${s//@AL@/$AL}; s=${s//@J@/$J}; s=${s//@L@/$L}; s=${s//@B@/$B}; s=${s//@AP2@/$AP2}; s=${s//@AP@/$AP}; s=${s//@GP@/$GP}
 	printf '%s' "$s"
 }
 
