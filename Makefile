@@ -199,6 +199,15 @@ $(CLI_UNITS): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBCLI) $(LIBSHARE
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(call pkg_libs,$(CLI_PKGS))
+# test_tools links the tools (cli/tools.c, cli/tool_*.c but tool_cli.c, which
+# needs bosctl.c) and the HTTP client they call; its own rule, as unit tests
+# link no cli/ code otherwise.
+TEST_TOOLS_OBJS := $(call obj,$(filter-out cli/tool_cli.c,$(wildcard cli/tool*.c)) cli/http_client.c)
+$(BUILD)/obj/tests/unit/test_tools.o: CPPFLAGS += -Icli
+$(BUILD)/tests/test_tools: $(BUILD)/obj/tests/unit/test_tools.o $(TEST_TOOLS_OBJS) $(LIBSHARED) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(call pkg_libs,$(CLI_PKGS)) -lpthread
 $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBVAULT) $(LIBPOLICY) $(LIBSHARED) $(LIBHSM) $(LIBBROKER) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"

@@ -5,7 +5,7 @@
 
 #define TOOL_ALERTS_PATH_MAX 256
 
-static const struct tool_field alert_f[] = {
+static const struct tool_field fields_alert_f[] = {
 	{ "id", TF_STR, NULL }, { "kind", TF_STR, NULL }, { "severity", TF_STR, NULL },
 	{ "subject", TF_STR, NULL }, { "details", TF_OBJ, NULL }, { "actions", TF_STRS, NULL },
 	{ "dedup_key", TF_STR | TF_NULL, NULL }, { "count", TF_INT, NULL },
@@ -14,7 +14,7 @@ static const struct tool_field alert_f[] = {
 	{ "acked_by", TF_STR | TF_NULL, NULL }, { "resolved_at", TF_STR | TF_NULL, NULL },
 	{ "resolved_by", TF_STR | TF_NULL, NULL },
 };
-static const struct tool_fields alert_fs = TOOL_FIELDS(alert_f);
+static const struct tool_fields fields_alert_fs = TOOL_FIELDS(fields_alert_f);
 
 int
 tool_alerts_list_run(struct http_client *hc, const json_t *args, json_t **out,
@@ -32,7 +32,7 @@ tool_alerts_list_run(struct http_client *hc, const json_t *args, json_t **out,
 	if (state != NULL && i == BOS_ARRAY_LEN(states))
 		return bos_err_set(err, BOS_E_INVALID, "state is open, acked, resolved or all");
 	(void)snprintf(path, sizeof(path), "/alerts?state=%s", state != NULL ? state : "open");
-	return tool_get_list(hc, path, "alerts", &alert_fs, out, err);
+	return tool_get_list(hc, path, "alerts", &fields_alert_fs, out, err);
 }
 
 void
@@ -64,6 +64,7 @@ tool_alerts_list_render(const json_t *out)
 		return NULL;
 	json_array_foreach(json_object_get(out, "alerts"), i, a)
 		tool_alert_row(t.f, a);
+	tool_text_none(t.f, json_object_get(out, "alerts"), "no alerts (in that state)");
 	return tool_text_close(&t);
 }
 
@@ -83,7 +84,7 @@ tool_alert_move(struct http_client *hc, const json_t *args, const char *verb, js
 	if (tool_path(path, sizeof(path), "/alerts", tool_arg_str(args, "id"), suffix, "alert id",
 	    err) != 0 || http_client_call_ok(hc, "POST", path, NULL, &resp, err) != 0)
 		return -1;
-	a = json_is_object(resp.json) ? tool_pick(resp.json, &alert_fs) : NULL;
+	a = json_is_object(resp.json) ? tool_pick(resp.json, &fields_alert_fs) : NULL;
 	http_resp_free(&resp);
 	if (a == NULL)
 		return bos_err_set(err, BOS_E_INVALID, "the vault's answer is not an alert");

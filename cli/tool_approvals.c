@@ -6,13 +6,13 @@
 #include <string.h>
 #include "tool_impl.h"
 
-static const struct tool_field approval_f[] = {
+static const struct tool_field fields_approval_f[] = {
 	{ "id", TF_STR, NULL }, { "kind", TF_STR, NULL }, { "summary", TF_STR, NULL },
 	{ "state", TF_STR, NULL }, { "created_by", TF_STR | TF_NULL, NULL },
 	{ "created_at", TF_STR | TF_NULL, NULL }, { "expires_at", TF_STR | TF_NULL, NULL },
 	{ "decided_by", TF_STR | TF_NULL, NULL }, { "decided_at", TF_STR | TF_NULL, NULL },
 };
-const struct tool_fields tool_approval_fields = TOOL_FIELDS(approval_f);
+const struct tool_fields tool_approval_fields = TOOL_FIELDS(fields_approval_f);
 
 int
 tool_approvals_list_run(struct http_client *hc, const json_t *args, json_t **out,
@@ -50,5 +50,6 @@ tool_approvals_list_render(const json_t *out)
 		tool_approval_row(t.f, a);
 	if (json_array_size(json_object_get(out, "approvals")) > 0)
 		fprintf(t.f, "approve one with 'bosctl approve ID' in a terminal\n");
+	tool_text_none(t.f, json_object_get(out, "approvals"), "no approvals waiting");
 	return tool_text_close(&t);
 }

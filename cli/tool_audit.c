@@ -11,13 +11,13 @@
 #define TOOL_AUDIT_TAIL_DEFAULT 20
 #define TOOL_AUDIT_LIMIT_DEFAULT 100
 
-static const struct tool_field audit_f[] = {
+static const struct tool_field fields_audit_f[] = {
 	{ "seq", TF_INT, NULL }, { "time", TF_STR, NULL }, { "principal", TF_STR, NULL },
 	{ "action", TF_STR, NULL }, { "resource", TF_STR, NULL }, { "decision", TF_STR, NULL },
 	{ "reason", TF_STR, NULL }, { "client", TF_STR, NULL }, { "request_id", TF_STR, NULL },
 	{ "hash", TF_STR, NULL },
 };
-static const struct tool_fields audit_fs = TOOL_FIELDS(audit_f);
+static const struct tool_fields fields_audit_fs = TOOL_FIELDS(fields_audit_f);
 
 /* A path with a query string, built a parameter at a time. */
 struct tool_qs {
@@ -61,7 +61,7 @@ tool_audit_page(struct http_client *hc, const struct tool_qs *q, json_t **out,
 	if (http_client_call_ok(hc, "GET", q->s, NULL, &resp, err) != 0)
 		return -1;
 	nc = json_object_get(resp.json, "next_cursor");
-	if (tool_pick_list(resp.json, "records", &audit_fs, &recs, err) != 0) {
+	if (tool_pick_list(resp.json, "records", &fields_audit_fs, &recs, err) != 0) {
 		http_resp_free(&resp);
 		return -1;
 	}
@@ -143,6 +143,7 @@ tool_audit_render(const json_t *out)
 	}
 	if (json_is_string(json_object_get(out, "next_cursor")))
 		fprintf(t.f, "more: next_cursor %s\n", tool_str(out, "next_cursor"));
+	tool_text_none(t.f, json_object_get(out, "records"), "no audit records");
 	return tool_text_close(&t);
 }
 

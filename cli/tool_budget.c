@@ -13,27 +13,27 @@
 #define TOOL_BUDGET_PATH_MAX 256
 #define TOOL_AMOUNT_SIZE 32
 
-static const struct tool_field resumed_f[] = {
+static const struct tool_field fields_resumed_f[] = {
 	{ "daily", TF_BOOL, NULL }, { "monthly", TF_BOOL, NULL },
 };
-static const struct tool_fields resumed_fs = TOOL_FIELDS(resumed_f);
-static const struct tool_field budget_f[] = {
+static const struct tool_fields fields_resumed_fs = TOOL_FIELDS(fields_resumed_f);
+static const struct tool_field fields_budget_f[] = {
 	{ "service", TF_STR, NULL }, { "currency", TF_STR, NULL },
 	{ "daily", TF_INT | TF_NULL, NULL }, { "monthly", TF_INT | TF_NULL, NULL },
 	{ "spent_today", TF_INT, NULL }, { "spent_this_month", TF_INT, NULL },
 	{ "day_percent", TF_INT | TF_NULL, NULL }, { "month_percent", TF_INT | TF_NULL, NULL },
-	{ "state", TF_STR, NULL }, { "resumed", TF_OBJ, &resumed_fs },
+	{ "state", TF_STR, NULL }, { "resumed", TF_OBJ, &fields_resumed_fs },
 	{ "updated_by", TF_STR | TF_NULL, NULL }, { "updated_at", TF_STR | TF_NULL, NULL },
 };
-static const struct tool_fields budget_fs = TOOL_FIELDS(budget_f);
+static const struct tool_fields fields_budget_fs = TOOL_FIELDS(fields_budget_f);
 
-static const struct tool_field cost_f[] = {
+static const struct tool_field fields_cost_f[] = {
 	{ "service", TF_STR, NULL }, { "currency", TF_STR | TF_NULL, NULL },
 	{ "spent", TF_INT | TF_NULL, NULL }, { "daily_budget", TF_INT | TF_NULL, NULL },
 	{ "monthly_budget", TF_INT | TF_NULL, NULL }, { "percent", TF_INT | TF_NULL, NULL },
 	{ "state", TF_STR, NULL },
 };
-static const struct tool_fields cost_fs = TOOL_FIELDS(cost_f);
+static const struct tool_fields fields_cost_fs = TOOL_FIELDS(fields_cost_f);
 
 /* amount (minor units) of currency in its major unit ("12.34"); "-" when not an integer. */
 static const char *
@@ -52,7 +52,7 @@ tool_budgets_get_run(struct http_client *hc, const json_t *args, json_t **out,
     struct bos_err *err)
 {
 	(void)args;
-	return tool_get_list(hc, "/budgets", "budgets", &budget_fs, out, err);
+	return tool_get_list(hc, "/budgets", "budgets", &fields_budget_fs, out, err);
 }
 
 void
@@ -82,6 +82,7 @@ tool_budgets_get_render(const json_t *out)
 		return NULL;
 	json_array_foreach(json_object_get(out, "budgets"), i, b)
 		tool_budget_row(t.f, b);
+	tool_text_none(t.f, json_object_get(out, "budgets"), "no budgets");
 	return tool_text_close(&t);
 }
 
@@ -105,7 +106,7 @@ tool_budget_answer(struct http_resp *resp, json_t **out, struct bos_err *err)
 		    tool_pick(ap, &tool_approval_fields), "next", next);
 	} else if (resp->status == 200 && json_is_object(resp->json)) {
 		*out = json_pack("{s:s, s:o}", "status", "applied", "budget",
-		    tool_pick(resp->json, &budget_fs));
+		    tool_pick(resp->json, &fields_budget_fs));
 	} else {
 		http_resp_free(resp);
 		return bos_err_set(err, BOS_E_INVALID, "the vault's answer (HTTP %ld) is neither a "
@@ -227,7 +228,7 @@ tool_spend_pick(const json_t *ans, json_t **out, struct bos_err *err)
 	json_t *services;
 
 	*out = NULL;
-	if (tool_pick_list(ans, "services", &cost_fs, &services, err) != 0)
+	if (tool_pick_list(ans, "services", &fields_cost_fs, &services, err) != 0)
 		return -1;
 	*out = json_pack("{s:o}", "services", services);
 	if (*out != NULL && json_is_string(json_object_get(ans, "from")))
@@ -235,7 +236,7 @@ tool_spend_pick(const json_t *ans, json_t **out, struct bos_err *err)
 	if (*out != NULL && json_is_string(json_object_get(ans, "to")))
 		json_object_set(*out, "to", json_object_get(ans, "to"));
 	if (*out != NULL && json_is_object(total) &&
-	    json_object_set_new(*out, "total", tool_pick(total, &cost_fs)) != 0) {
+	    json_object_set_new(*out, "total", tool_pick(total, &fields_cost_fs)) != 0) {
 		json_decref(*out);
 		*out = NULL;
 	}

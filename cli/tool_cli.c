@@ -65,6 +65,9 @@ tool_cli_print_key(const char *name, const json_t *out, int json, const char *ke
 	const json_t *v = key != NULL ? json_object_get(out, key) : NULL, *e;
 	size_t i;
 
+	/* A list command prints nothing for an empty list, as it always has. */
+	if (!json && json_is_array(v) && json_array_size(v) == 0)
+		return BOSCTL_EXIT_OK;
 	if (!json || v == NULL)
 		return tool_cli_print(name, out, json);
 	if (json_is_array(v))

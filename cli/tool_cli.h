@@ -20,7 +20,8 @@ int tool_cli_print(const char *name, const json_t *out, int json);
 /*
  * The output as the bosctl commands have always printed it with --json:
  * out[key] alone (an array: one object per line), or all of out when it
- * has no key (a 202's pending approval); without json the tool's text.
+ * has no key (a 202's pending approval); without json the tool's text,
+ * or nothing for an empty list.
  */
 int tool_cli_print_key(const char *name, const json_t *out, int json, const char *key);
 /* tool_cli_call, then tool_cli_print_key. An exit status. */

@@ -16,20 +16,20 @@
 #define TOOL_VERIFY_POLL_MS 250
 #define TOOL_VERIFY_POLL_MAX_MS 2000
 
-static const struct tool_field card_f[] = {
+static const struct tool_field fields_card_f[] = {
 	{ "brand", TF_STR, NULL }, { "first6", TF_STR, NULL }, { "last4", TF_STR, NULL },
 };
-static const struct tool_fields card_fs = TOOL_FIELDS(card_f);
+static const struct tool_fields fields_card_fs = TOOL_FIELDS(fields_card_f);
 
-static const struct tool_field cred_f[] = {
+static const struct tool_field fields_cred_f[] = {
 	{ "id", TF_STR, NULL }, { "name", TF_STR, NULL }, { "type", TF_STR, NULL },
 	{ "service", TF_STR, NULL }, { "version", TF_INT, NULL }, { "status", TF_STR, NULL },
 	{ "created_at", TF_STR | TF_NULL, NULL }, { "updated_at", TF_STR | TF_NULL, NULL },
 	{ "revoked_at", TF_STR | TF_NULL, NULL }, { "metadata", TF_OBJ, NULL },
-	{ "card", TF_OBJ, &card_fs }, { "last_read_at", TF_STR | TF_NULL, NULL },
+	{ "card", TF_OBJ, &fields_card_fs }, { "last_read_at", TF_STR | TF_NULL, NULL },
 	{ "stale", TF_BOOL, NULL },
 };
-const struct tool_fields tool_cred_fields = TOOL_FIELDS(cred_f);
+const struct tool_fields tool_cred_fields = TOOL_FIELDS(fields_cred_f);
 
 /* "/credentials" with the list filters as a query string. */
 static int
@@ -82,6 +82,7 @@ tool_credentials_list_render(const json_t *out)
 		return NULL;
 	json_array_foreach(json_object_get(out, "credentials"), i, m)
 		tool_cred_row(t.f, m);
+	tool_text_none(t.f, json_object_get(out, "credentials"), "no credentials");
 	return tool_text_close(&t);
 }
 
@@ -272,31 +273,31 @@ tool_verify_message(char *buf, size_t n, const json_t *m, const json_t *job, lon
 	    tool_str(job, "state"), tool_str(m, "service"));
 }
 
-static const struct tool_field estimate_f[] = {
+static const struct tool_field fields_estimate_f[] = {
 	{ "amount", TF_INT, NULL }, { "currency", TF_STR, NULL },
 };
-static const struct tool_fields estimate_fs = TOOL_FIELDS(estimate_f);
-static const struct tool_field result_f[] = {
+static const struct tool_fields fields_estimate_fs = TOOL_FIELDS(fields_estimate_f);
+static const struct tool_field fields_result_f[] = {
 	{ "ok", TF_BOOL, NULL }, { "status", TF_INT, NULL }, { "latency_ms", TF_INT, NULL },
 };
-static const struct tool_fields result_fs = TOOL_FIELDS(result_f);
-static const struct tool_field job_f[] = {
+static const struct tool_fields fields_result_fs = TOOL_FIELDS(fields_result_f);
+static const struct tool_field fields_job_f[] = {
 	{ "id", TF_STR, NULL }, { "kind", TF_STR, NULL }, { "service", TF_STR, NULL },
 	{ "credential", TF_STR | TF_NULL, NULL }, { "idempotency_key", TF_STR, NULL },
 	{ "state", TF_STR, NULL }, { "attempts", TF_INT, NULL }, { "max_attempts", TF_INT, NULL },
 	{ "not_before", TF_STR | TF_NULL, NULL }, { "claimed_by", TF_STR | TF_NULL, NULL },
 	{ "visible_until", TF_STR | TF_NULL, NULL },
-	{ "estimate", TF_OBJ | TF_NULL, &estimate_fs }, { "result", TF_OBJ | TF_NULL, &result_fs },
+	{ "estimate", TF_OBJ | TF_NULL, &fields_estimate_fs }, { "result", TF_OBJ | TF_NULL, &fields_result_fs },
 	{ "error", TF_STR | TF_NULL, NULL }, { "created_at", TF_STR | TF_NULL, NULL },
 	{ "updated_at", TF_STR | TF_NULL, NULL }, { "finished_at", TF_STR | TF_NULL, NULL },
 	{ "created_by", TF_STR | TF_NULL, NULL },
 };
-const struct tool_fields tool_job_fields = TOOL_FIELDS(job_f);
+const struct tool_fields tool_job_fields = TOOL_FIELDS(fields_job_f);
 
-static const struct tool_field cred_ref_f[] = {
+static const struct tool_field fields_cred_ref_f[] = {
 	{ "id", TF_STR, NULL }, { "name", TF_STR, NULL }, { "service", TF_STR, NULL },
 };
-static const struct tool_fields cred_ref_fs = TOOL_FIELDS(cred_ref_f);
+static const struct tool_fields fields_cred_ref_fs = TOOL_FIELDS(fields_cred_ref_f);
 
 static int
 tool_verify_result(const json_t *m, const json_t *job, long long wait_s, json_t **out,
@@ -306,7 +307,7 @@ tool_verify_result(const json_t *m, const json_t *job, long long wait_s, json_t 
 
 	(void)tool_verify_message(msg, sizeof(msg), m, job, wait_s);
 	*out = json_pack("{s:s, s:o, s:o, s:s}", "outcome", tool_verify_outcome(job),
-	    "credential", tool_pick(m, &cred_ref_fs), "job", tool_pick(job, &tool_job_fields),
+	    "credential", tool_pick(m, &fields_cred_ref_fs), "job", tool_pick(job, &tool_job_fields),
 	    "message", msg);
 	return *out != NULL ? 0 : tool_nomem(err);
 }

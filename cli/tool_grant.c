@@ -13,7 +13,7 @@
 #define TOOL_GRANT_PATH_MAX 1024
 #define TOOL_GRANT_LINE_MAX 4096
 
-static const struct tool_field grant_f[] = {
+static const struct tool_field fields_grant_f[] = {
 	{ "accessor", TF_STR, NULL }, { "helper", TF_STR, NULL }, { "credentials", TF_STRS, NULL },
 	{ "actions", TF_STRS, NULL }, { "cidrs", TF_STRS, NULL }, { "note", TF_STR | TF_NULL, NULL },
 	{ "issued_by", TF_STR, NULL }, { "created_at", TF_STR | TF_NULL, NULL },
@@ -22,17 +22,17 @@ static const struct tool_field grant_f[] = {
 	{ "state", TF_STR, NULL }, { "revoked_at", TF_STR | TF_NULL, NULL },
 	{ "revoke_reason", TF_STR | TF_NULL, NULL },
 };
-static const struct tool_fields grant_fs = TOOL_FIELDS(grant_f);
+static const struct tool_fields fields_grant_fs = TOOL_FIELDS(fields_grant_f);
 
-static const struct tool_field pickup_f[] = { { "expires_at", TF_STR | TF_NULL, NULL } };
-static const struct tool_fields pickup_fs = TOOL_FIELDS(pickup_f);
-static const struct tool_field created_f[] = {
+static const struct tool_field fields_pickup_f[] = { { "expires_at", TF_STR | TF_NULL, NULL } };
+static const struct tool_fields fields_pickup_fs = TOOL_FIELDS(fields_pickup_f);
+static const struct tool_field fields_created_f[] = {
 	{ "accessor", TF_STR, NULL }, { "helper", TF_STR, NULL }, { "credentials", TF_STRS, NULL },
 	{ "actions", TF_STRS, NULL }, { "expires_at", TF_STR | TF_NULL, NULL },
 	{ "max_uses", TF_INT | TF_NULL, NULL }, { "cidrs", TF_STRS, NULL },
-	{ "note", TF_STR | TF_NULL, NULL }, { "pickup", TF_OBJ, &pickup_fs },
+	{ "note", TF_STR | TF_NULL, NULL }, { "pickup", TF_OBJ, &fields_pickup_fs },
 };
-static const struct tool_fields created_fs = TOOL_FIELDS(created_f);
+static const struct tool_fields fields_created_fs = TOOL_FIELDS(fields_created_f);
 
 /* "/grants" with the list filters as a query string. */
 static int
@@ -62,7 +62,7 @@ tool_grants_list_run(struct http_client *hc, const json_t *args, json_t **out,
 	if (tool_grants_path(path, sizeof(path), tool_arg_str(args, "helper"),
 	    tool_arg_str(args, "state"), err) != 0)
 		return -1;
-	return tool_get_list(hc, path, "grants", &grant_fs, out, err);
+	return tool_get_list(hc, path, "grants", &fields_grant_fs, out, err);
 }
 
 /* The strings of arr joined by sep, cleaned; "-" when there are none. */
@@ -115,6 +115,7 @@ tool_grants_list_render(const json_t *out)
 		return NULL;
 	json_array_foreach(json_object_get(out, "grants"), i, g)
 		tool_grant_row(t.f, g);
+	tool_text_none(t.f, json_object_get(out, "grants"), "no grants");
 	return tool_text_close(&t);
 }
 
@@ -203,7 +204,7 @@ tool_grant_created(struct http_client *hc, struct http_resp *resp, json_t **out,
 		http_resp_free(resp);   /* wipes the answer, token included */
 		return tool_grant_refuse(hc, acc, err);
 	}
-	*out = tool_pick(resp->json, &created_fs);
+	*out = tool_pick(resp->json, &fields_created_fs);
 	http_resp_free(resp);
 	if (*out == NULL)
 		return tool_nomem(err);
@@ -270,7 +271,7 @@ tool_grant_revoke_run(struct http_client *hc, const json_t *args, json_t **out,
 	(void)snprintf(path, sizeof(path), "/grants/%s", acc);
 	if (http_client_call_ok(hc, "DELETE", path, NULL, &resp, err) != 0)
 		return -1;
-	g = json_is_object(resp.json) ? tool_pick(resp.json, &grant_fs) : json_object();
+	g = json_is_object(resp.json) ? tool_pick(resp.json, &fields_grant_fs) : json_object();
 	http_resp_free(&resp);
 	if (g != NULL && json_object_get(g, "accessor") == NULL &&
 	    json_object_set_new(g, "accessor", json_string(acc)) != 0) {

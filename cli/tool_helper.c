@@ -5,20 +5,20 @@
 
 #define TOOL_HELPER_PATH_MAX 1024
 
-static const struct tool_field helper_f[] = {
+static const struct tool_field fields_helper_f[] = {
 	{ "id", TF_STR, NULL }, { "name", TF_STR, NULL }, { "contact", TF_STR, NULL },
 	{ "kind", TF_STR, NULL }, { "status", TF_STR, NULL }, { "created_by", TF_STR, NULL },
 	{ "created_at", TF_STR | TF_NULL, NULL }, { "removed_at", TF_STR | TF_NULL, NULL },
 	{ "grants_revoked", TF_INT, NULL },
 };
-static const struct tool_fields helper_fs = TOOL_FIELDS(helper_f);
+static const struct tool_fields fields_helper_fs = TOOL_FIELDS(fields_helper_f);
 
 int
 tool_helpers_list_run(struct http_client *hc, const json_t *args, json_t **out,
     struct bos_err *err)
 {
 	(void)args;
-	return tool_get_list(hc, "/helpers", "helpers", &helper_fs, out, err);
+	return tool_get_list(hc, "/helpers", "helpers", &fields_helper_fs, out, err);
 }
 
 void
@@ -43,6 +43,7 @@ tool_helpers_list_render(const json_t *out)
 		return NULL;
 	json_array_foreach(json_object_get(out, "helpers"), i, h)
 		tool_helper_row(t.f, h);
+	tool_text_none(t.f, json_object_get(out, "helpers"), "no helpers");
 	return tool_text_close(&t);
 }
 
@@ -50,7 +51,7 @@ tool_helpers_list_render(const json_t *out)
 static int
 tool_helper_answer(struct http_resp *resp, json_t **out, struct bos_err *err)
 {
-	json_t *h = json_is_object(resp->json) ? tool_pick(resp->json, &helper_fs) : NULL;
+	json_t *h = json_is_object(resp->json) ? tool_pick(resp->json, &fields_helper_fs) : NULL;
 
 	http_resp_free(resp);
 	if (h == NULL)

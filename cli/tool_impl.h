@@ -77,6 +77,8 @@ int tool_text_open(struct tool_text *t);
 char *tool_text_close(struct tool_text *t);
 /* Print s with control bytes replaced by '?', so no vault value can drive a terminal. */
 void tool_text_clean(FILE *f, const char *s);
+/* "WHAT" and a newline when list is empty, so the model reads more than nothing. */
+void tool_text_none(FILE *f, const json_t *list, const char *what);
 
 /* The tools, by area (cli/tool_*.c): their run and render functions. */
 #define TOOL_DECL(n) \

@@ -52,5 +52,6 @@ tool_jobs_list_render(const json_t *out)
 		return NULL;
 	json_array_foreach(json_object_get(out, "jobs"), i, j)
 		tool_job_row(t.f, j);
+	tool_text_none(t.f, json_object_get(out, "jobs"), "no jobs");
 	return tool_text_close(&t);
 }

@@ -205,3 +205,10 @@ tool_text_clean(FILE *f, const char *s)
 	for (; *s != '\0'; s++)
 		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
 }
+
+void
+tool_text_none(FILE *f, const json_t *list, const char *what)
+{
+	if (json_array_size(list) == 0)
+		fprintf(f, "%s\n", what);
+}

@@ -1,0 +1,598 @@
+/*
+ * Unit tests: the tools (cli/tools.c, cli/tool_*.c). Every tool's schemas
+ * parse and have the shape MCP clients expect; every tool runs against a
+ * canned vault (HTTP on a unix socket, answers that carry extra fields and
+ * canary secrets) and its output matches its outputSchema (a small
+ * validator of the subset the schemas use) and holds no canary.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "http_client.h"
+#include "tool.h"
+
+#define CANARY "CANARY7f3a"
+#define REQ_MAX 65536
+#define WHY_MAX 512
+
+/* ---- a canned vault ---- */
+
+struct canned {
+	const char *method, *path;   /* path: up to '?' */
+	int status;
+	const char *body;
+};
+
+static const char cred_card[] = "{\"id\":\"cr_card\",\"name\":\"corp-card\",\"type\":\"card\","
+	"\"service\":\"ads\",\"version\":1,\"status\":\"active\",\"created_at\":\"2026-12-07T10:00:00Z\","
+	"\"updated_at\":\"2026-12-07T10:00:00Z\",\"metadata\":{\"env\":\"prod\"},\"card\":{\"brand\":"
+	"\"visa\",\"first6\":\"411111\",\"last4\":\"1111\",\"pan\":\"" CANARY "\"},\"last_read_at\":null,"
+	"\"stale\":false,\"secret\":\"" CANARY "\"}";
+static const char cred_revoked[] = "{\"id\":\"cr_old\",\"name\":\"old\",\"type\":\"api_key\","
+	"\"service\":\"sendgrid\",\"version\":2,\"status\":\"revoked\",\"created_at\":null,"
+	"\"updated_at\":null,\"revoked_at\":\"2026-12-07T11:00:00Z\",\"metadata\":{},"
+	"\"last_read_at\":\"2026-12-07T10:30:00Z\",\"stale\":true,\"future_field\":\"" CANARY "\"}";
+static const char job_done[] = "{\"id\":\"jb_1\",\"kind\":\"verify\",\"service\":\"ads\","
+	"\"credential\":\"cr_card\",\"params\":{\"x\":\"" CANARY "\"},\"idempotency_key\":\"k\","
+	"\"state\":\"done\",\"attempts\":1,\"max_attempts\":5,\"not_before\":null,\"claimed_by\":null,"
+	"\"visible_until\":null,\"estimate\":null,\"result\":{\"ok\":true,\"status\":200,"
+	"\"latency_ms\":42,\"raw\":\"" CANARY "\"},\"error\":null,\"created_at\":\"2026-12-07T10:00:00Z\","
+	"\"updated_at\":\"2026-12-07T10:00:01Z\",\"finished_at\":\"2026-12-07T10:00:01Z\","
+	"\"created_by\":\"alice\"}";
+static const char job_queued[] = "{\"id\":\"jb_2\",\"kind\":\"verify\",\"service\":\"ads\","
+	"\"credential\":null,\"params\":null,\"idempotency_key\":\"k2\",\"state\":\"queued\","
+	"\"attempts\":0,\"max_attempts\":5,\"not_before\":\"2026-12-07T10:00:00Z\",\"claimed_by\":null,"
+	"\"visible_until\":null,\"estimate\":{\"amount\":3,\"currency\":\"USD\"},\"result\":null,"
+	"\"error\":null,\"created_at\":null,\"updated_at\":null,\"finished_at\":null,\"created_by\":\"alice\"}";
+static const char helper[] = "{\"id\":\"hl_1\",\"name\":\"Bob\",\"contact\":\"bob@example.com\","
+	"\"kind\":\"setup\",\"status\":\"active\",\"created_by\":\"alice\",\"created_at\":"
+	"\"2026-12-07T10:00:00Z\"}";
+static const char grant[] = "{\"accessor\":\"acc_abcdefghijklmnopqrst\",\"helper\":\"hl_1\","
+	"\"credentials\":[\"cr_card\",7],\"actions\":[\"read\"],\"cidrs\":[],\"note\":\"\",\"issued_by\":"
+	"\"alice\",\"created_at\":\"2026-12-07T10:00:00Z\",\"expires_at\":\"2026-12-08T10:00:00Z\","
+	"\"max_uses\":null,\"uses\":0,\"last_used_at\":null,\"state\":\"active\",\"token\":\"bos_h_"
+	CANARY "\"}";
+static const char alert[] = "{\"id\":\"al_1\",\"kind\":\"budget_warning\",\"severity\":\"warning\","
+	"\"subject\":\"sendgrid at 80 %\",\"details\":{\"percent\":80},\"actions\":[\"bosctl budget list\"],"
+	"\"dedup_key\":null,\"count\":1,\"state\":\"acked\",\"first_at\":\"2026-12-07T10:00:00Z\","
+	"\"last_at\":\"2026-12-07T10:00:00Z\",\"acked_at\":null,\"acked_by\":null,\"resolved_at\":null,"
+	"\"resolved_by\":null}";
+static const char budget[] = "{\"service\":\"sendgrid\",\"currency\":\"USD\",\"daily\":1000,"
+	"\"monthly\":null,\"spent_today\":0,\"spent_this_month\":0,\"day_percent\":0,\"month_percent\":null,"
+	"\"state\":\"ok\",\"resumed\":{\"daily\":false,\"monthly\":false},\"updated_by\":\"alice\","
+	"\"updated_at\":\"2026-12-07T10:00:00Z\"}";
+#define APPROVAL_OBJ "{\"id\":\"ap_1\",\"kind\":\"budget_set\",\"summary\":" \
+	"\"raise the daily budget of sendgrid from 10.00 USD to 50.00 USD\",\"state\":\"pending\"," \
+	"\"created_at\":\"2026-12-07T10:00:00Z\",\"expires_at\":\"2026-12-07T10:15:00Z\",\"params\":" \
+	"{\"daily\":5000},\"decided_by\":null,\"decided_at\":null}"
+static const char approval[] = "{\"approval\":" APPROVAL_OBJ "}";
+static const char cost[] = "{\"from\":\"2026-12-07\",\"to\":\"2026-12-07\",\"services\":[{\"service\":"
+	"\"sendgrid\",\"currency\":\"USD\",\"spent\":800,\"daily_budget\":1000,\"monthly_budget\":null,"
+	"\"percent\":80,\"state\":\"warning\"}],\"total\":{\"currency\":null,\"spent\":null,"
+	"\"daily_budget\":null,\"monthly_budget\":null,\"percent\":null,\"state\":\"ok\"}}";
+static const char audit[] = "{\"records\":[{\"seq\":2,\"time\":\"2026-12-07T10:00:01.000Z\","
+	"\"principal\":\"alice\",\"action\":\"cred_list\",\"resource\":\"credentials\",\"decision\":"
+	"\"allow\",\"reason\":\"\",\"client\":\"127.0.0.1\",\"request_id\":\"r2\",\"hash\":\"ab\"},"
+	"{\"seq\":1,\"time\":\"2026-12-07T10:00:00.000Z\",\"principal\":\"alice\",\"action\":\"login\","
+	"\"resource\":\"auth\",\"decision\":\"allow\",\"reason\":\"\",\"client\":\"127.0.0.1\","
+	"\"request_id\":\"r1\",\"hash\":\"cd\"}],\"next_cursor\":\"1\"}";
+
+struct vault_fake {
+	int fd;
+	char path[108];
+	pthread_t thread;
+	int grant_with_token;        /* POST /credentials/grant answers with a token */
+	char seen[64][160];          /* "METHOD PATH" of each request */
+	size_t nseen;
+};
+
+static char *
+body_join(const char *fmt, ...)
+{
+	static char buf[16][16384];
+	static int k;
+	va_list ap;
+	char *b = buf[k++ % 16];
+
+	va_start(ap, fmt);
+	vsnprintf(b, sizeof(buf[0]), fmt, ap);
+	va_end(ap);
+	return b;
+}
+
+/* The canned answer to method path (no query), or a 404. */
+static struct canned
+vault_answer(struct vault_fake *v, const char *method, const char *path)
+{
+	const struct canned table[] = {
+		{ "GET", "/health", 200, "{\"status\":\"ok\",\"hsm\":\"ok\"}" },
+		{ "GET", "/credentials", 200, body_join("{\"credentials\":[%s,%s]}", cred_card,
+		    cred_revoked) },
+		{ "GET", "/credentials/audit", 200, audit },
+		{ "POST", "/jobs", 201, body_join("{\"job\":%s}", job_done) },
+		{ "GET", "/jobs/jb_1", 200, body_join("{\"job\":%s}", job_done) },
+		{ "GET", "/jobs", 200, body_join("{\"jobs\":[%s,%s]}", job_done, job_queued) },
+		{ "GET", "/helpers", 200, body_join("{\"helpers\":[%s]}", helper) },
+		{ "POST", "/helpers", 201, helper },
+		{ "DELETE", "/helpers/hl_1", 200, "{\"id\":\"hl_1\",\"name\":\"Bob\",\"contact\":"
+		    "\"bob@example.com\",\"kind\":\"setup\",\"status\":\"removed\",\"created_by\":\"alice\","
+		    "\"created_at\":null,\"removed_at\":\"2026-12-07T11:00:00Z\",\"grants_revoked\":2}" },
+		{ "GET", "/grants", 200, body_join("{\"grants\":[%s]}", grant) },
+		{ "DELETE", "/grants/acc_abcdefghijklmnopqrst", 200, grant },
+		{ "POST", "/credentials/grant", 201, v->grant_with_token ? grant :
+		    "{\"accessor\":\"acc_abcdefghijklmnopqrst\",\"helper\":\"hl_1\",\"credentials\":"
+		    "[\"cr_card\"],\"actions\":[\"read\"],\"expires_at\":\"2026-12-08T10:00:00Z\","
+		    "\"max_uses\":null,\"cidrs\":[],\"note\":\"\",\"pickup\":{\"expires_at\":"
+		    "\"2026-12-07T10:10:00Z\"}}" },
+		{ "GET", "/budgets", 200, body_join("{\"budgets\":[%s]}", budget) },
+		{ "PUT", "/budgets/sendgrid", 202, approval },
+		{ "PUT", "/budgets/lower", 200, budget },
+		{ "POST", "/budgets/sendgrid/resume", 202, approval },
+		{ "GET", "/outreach/cost", 200, cost },
+		{ "GET", "/alerts", 200, body_join("{\"alerts\":[%s]}", alert) },
+		{ "POST", "/alerts/al_1/ack", 200, alert },
+		{ "POST", "/alerts/al_1/resolve", 200, alert },
+		{ "GET", "/brokers", 200, "{\"brokers\":[]}" },
+		{ "GET", "/approvals", 200, "{\"approvals\":[" APPROVAL_OBJ "]}" },
+	};
+	struct canned none = { method, path, 404, "{\"error\":{\"code\":\"not_found\","
+	    "\"message\":\"no such thing\"}}" };
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (strcmp(table[i].method, method) == 0 && strcmp(table[i].path, path) == 0)
+			return table[i];
+	return none;
+}
+
+/* Read one request (headers and a Content-Length body), answer it, close. */
+static void
+vault_serve_one(struct vault_fake *v, int c)
+{
+	char req[REQ_MAX], method[16], path[1024], out[REQ_MAX], *end, *q;
+	size_t len = 0, want = 0;
+	ssize_t n;
+	struct canned a;
+	int k;
+
+	while (len < sizeof(req) - 1 && (n = read(c, req + len, sizeof(req) - 1 - len)) > 0) {
+		len += (size_t)n;
+		req[len] = '\0';
+		if ((end = strstr(req, "\r\n\r\n")) == NULL)
+			continue;
+		q = strcasestr(req, "Content-Length:");
+		want = (size_t)(end + 4 - req) + (q != NULL && q < end ? strtoul(q + 15, NULL, 10) : 0);
+		if (len >= want)
+			break;
+	}
+	if (sscanf(req, "%15s %1023s", method, path) != 2)
+		return;
+	if ((q = strchr(path, '?')) != NULL)
+		*q = '\0';
+	if (v->nseen < 64)
+		snprintf(v->seen[v->nseen++], sizeof(v->seen[0]), "%s %.140s", method, path);
+	a = vault_answer(v, method, path);
+	k = snprintf(out, sizeof(out), "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", a.status, strlen(a.body), a.body);
+	if (k > 0 && (size_t)k < sizeof(out))
+		(void)!write(c, out, (size_t)k);
+}
+
+static void *
+vault_thread(void *arg)
+{
+	struct vault_fake *v = arg;
+	int c;
+
+	while ((c = accept(v->fd, NULL, NULL)) >= 0) {
+		vault_serve_one(v, c);
+		close(c);
+	}
+	return NULL;
+}
+
+static struct vault_fake fake;
+
+static int
+setup(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	(void)state;
+	snprintf(fake.path, sizeof(fake.path), "/tmp/bos-test-tools.%d.sock", (int)getpid());
+	unlink(fake.path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", fake.path);
+	fake.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fake.fd < 0 || bind(fake.fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(fake.fd, 8) != 0)
+		return -1;
+	return pthread_create(&fake.thread, NULL, vault_thread, &fake) == 0 ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	shutdown(fake.fd, SHUT_RDWR);
+	close(fake.fd);
+	pthread_join(fake.thread, NULL);
+	unlink(fake.path);
+	return 0;
+}
+
+/* ---- a validator of the schema subset the tools use ---- */
+
+static int
+type_ok(const char *t, const json_t *v)
+{
+	if (strcmp(t, "object") == 0) return json_is_object(v);
+	if (strcmp(t, "array") == 0) return json_is_array(v);
+	if (strcmp(t, "string") == 0) return json_is_string(v);
+	if (strcmp(t, "integer") == 0) return json_is_integer(v);
+	if (strcmp(t, "number") == 0) return json_is_number(v);
+	if (strcmp(t, "boolean") == 0) return json_is_boolean(v);
+	if (strcmp(t, "null") == 0) return json_is_null(v);
+	return 0;
+}
+
+/* 0 when v matches schema s; else -1 with where in why. */
+static int
+validate(const json_t *s, json_t *v, const char *at, char *why, size_t n)
+{
+	const json_t *t = json_object_get(s, "type"), *props = json_object_get(s, "properties");
+	const json_t *e;
+	json_t *x;
+	const char *k;
+	char sub[256];
+	size_t i;
+	int ok = 0;
+
+	if (json_is_string(t))
+		ok = type_ok(json_string_value(t), v);
+	else if (json_is_array(t))
+		json_array_foreach(t, i, e)
+			ok |= type_ok(json_string_value(e), v);
+	else
+		ok = 1;
+	if (!ok)
+		return snprintf(why, n, "%s: wrong type", at), -1;
+	if ((e = json_object_get(s, "enum")) != NULL) {
+		ok = 0;
+		json_array_foreach(e, i, x)
+			ok |= json_equal(x, v);
+		if (!ok)
+			return snprintf(why, n, "%s: not in enum", at), -1;
+	}
+	json_array_foreach(json_object_get(s, "required"), i, e)
+		if (json_object_get(v, json_string_value(e)) == NULL)
+			return snprintf(why, n, "%s: no %s", at, json_string_value(e)), -1;
+	if (json_is_object(v))
+		json_object_foreach(v, k, x) {
+			snprintf(sub, sizeof(sub), "%.120s.%.100s", at, k);
+			if (json_object_get(props, k) != NULL) {
+				if (validate(json_object_get(props, k), x, sub, why, n) != 0)
+					return -1;
+			} else if (json_is_false(json_object_get(s, "additionalProperties"))) {
+				return snprintf(why, n, "%s: not allowed", sub), -1;
+			}
+		}
+	if (json_is_array(v) && json_object_get(s, "items") != NULL)
+		json_array_foreach(v, i, x) {
+			snprintf(sub, sizeof(sub), "%.200s[%zu]", at, i);
+			if (validate(json_object_get(s, "items"), x, sub, why, n) != 0)
+				return -1;
+		}
+	return 0;
+}
+
+/* The validator itself rejects what it should, so a pass above means something. */
+static void
+test_validator_rejects(void **state)
+{
+	json_t *s = json_loads("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":"
+	    "[\"string\",\"null\"]},\"b\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"}},"
+	    "\"c\":{\"type\":\"string\",\"enum\":[\"x\"]}},\"required\":[\"a\"],"
+	    "\"additionalProperties\":false}", 0, NULL);
+	static const char *const bad[] = { "{}", "{\"a\":1}", "{\"a\":null,\"b\":[\"1\"]}",
+		"{\"a\":\"s\",\"c\":\"y\"}", "{\"a\":\"s\",\"d\":1}", "[]" };
+	static const char *const good[] = { "{\"a\":null}", "{\"a\":\"s\",\"b\":[1,2],\"c\":\"x\"}" };
+	char why[WHY_MAX];
+	json_t *v;
+	size_t i;
+
+	(void)state;
+	assert_non_null(s);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = json_loads(bad[i], JSON_DECODE_ANY, NULL);
+		assert_int_equal(validate(s, v, "v", why, sizeof(why)), -1);
+		json_decref(v);
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		v = json_loads(good[i], 0, NULL);
+		assert_int_equal(validate(s, v, "v", why, sizeof(why)), 0);
+		json_decref(v);
+	}
+	json_decref(s);
+}
+
+/* ---- the table ---- */
+
+static int
+name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz_") == n;
+}
+
+/* required names only properties (recursively, through properties and items). */
+static void
+check_required(const json_t *s, const char *tool)
+{
+	json_t *props = json_object_get(s, "properties"), *e;
+	const char *k;
+	size_t i;
+
+	json_array_foreach(json_object_get(s, "required"), i, e) {
+		if (json_object_get(props, json_string_value(e)) == NULL)
+			fail_msg("%s: required '%s' is not a property", tool, json_string_value(e));
+	}
+	json_object_foreach(props, k, e)
+		check_required(e, tool);
+	if (json_object_get(s, "items") != NULL)
+		check_required(json_object_get(s, "items"), tool);
+}
+
+static void
+test_table_shapes(void **state)
+{
+	const struct bos_tool *t;
+	json_error_t je;
+	json_t *in, *out;
+	size_t n, i, k;
+
+	(void)state;
+	t = tool_table(&n);
+	assert_int_equal(n, 21);
+	for (i = 0; i < n; i++) {
+		assert_true(name_ok(t[i].name));
+		for (k = 0; k < i; k++)
+			assert_string_not_equal(t[i].name, t[k].name);
+		assert_true(tool_find(t[i].name) == &t[i]);
+		assert_true(t[i].title != NULL && t[i].title[0] != '\0');
+		assert_true(t[i].description != NULL && strlen(t[i].description) > 40);
+		assert_non_null(strstr(t[i].description, "bosctl"));
+		assert_non_null(t[i].run);
+		assert_non_null(t[i].render);
+		if ((in = json_loads(t[i].input_schema, JSON_REJECT_DUPLICATES, &je)) == NULL)
+			fail_msg("%s: inputSchema: %s at %d", t[i].name, je.text, je.position);
+		if ((out = json_loads(t[i].output_schema, JSON_REJECT_DUPLICATES, &je)) == NULL)
+			fail_msg("%s: outputSchema: %s at %d", t[i].name, je.text, je.position);
+		assert_string_equal(json_string_value(json_object_get(in, "type")), "object");
+		assert_true(json_is_object(json_object_get(in, "properties")));
+		assert_true(json_is_false(json_object_get(in, "additionalProperties")));
+		assert_string_equal(json_string_value(json_object_get(out, "type")), "object");
+		check_required(in, t[i].name);
+		check_required(out, t[i].name);
+		json_decref(in);
+		json_decref(out);
+	}
+	assert_null(tool_find("credential_reveal"));
+	assert_null(tool_find(NULL));
+}
+
+/* ---- the tools against the canned vault ---- */
+
+struct call {
+	const char *tool, *args;
+	int ok;
+};
+
+static const struct call calls[] = {
+	{ "status", "{}", 1 },
+	{ "credentials_list", "{}", 1 },
+	{ "credentials_list", "{\"service\":\"ads\",\"type\":\"card\"}", 1 },
+	{ "credential_show", "{\"id\":\"corp-card\"}", 1 },
+	{ "credential_show", "{\"id\":\"cr_old\"}", 1 },
+	{ "credential_show", "{\"id\":\"cr_nope\"}", 0 },
+	{ "credential_verify", "{\"id\":\"cr_card\",\"wait_seconds\":0}", 1 },
+	{ "credential_verify", "{\"id\":\"cr_old\"}", 0 },
+	{ "helpers_list", "{}", 1 },
+	{ "helper_add", "{\"name\":\"Bob\",\"contact\":\"bob@example.com\",\"kind\":\"setup\"}", 1 },
+	{ "helper_revoke", "{\"id\":\"hl_1\"}", 1 },
+	{ "helper_revoke", "{\"id\":\"hl_nope\"}", 0 },
+	{ "grants_list", "{\"helper\":\"hl_1\",\"state\":\"active\"}", 1 },
+	{ "grant_create", "{\"helper\":\"hl_1\",\"credentials\":[\"cr_card\"],\"actions\":[\"read\"],"
+	  "\"ttl_seconds\":3600,\"max_uses\":3,\"cidrs\":[\"10.0.0.0/8\"],\"note\":\"n\"}", 1 },
+	{ "grant_create", "{\"helper\":\"hl_1\",\"credentials\":[],\"actions\":[\"read\"]}", 0 },
+	{ "grant_revoke", "{\"accessor\":\"acc_abcdefghijklmnopqrst\"}", 1 },
+	{ "grant_revoke", "{\"accessor\":\"bos_h_notanaccessor12345\"}", 0 },
+	{ "audit_tail", "{\"lines\":2}", 1 },
+	{ "audit_search", "{\"action\":\"login\",\"since\":\"2026-12-07T00:00:00Z\",\"limit\":5}", 1 },
+	{ "budgets_get", "{}", 1 },
+	{ "budget_set", "{\"service\":\"sendgrid\",\"currency\":\"USD\",\"daily\":5000}", 1 },
+	{ "budget_set", "{\"service\":\"lower\",\"currency\":\"USD\",\"daily\":100}", 1 },
+	{ "budget_set", "{\"service\":\"nosuch\",\"currency\":\"USD\",\"daily\":100}", 0 },
+	{ "budget_resume", "{\"service\":\"sendgrid\"}", 1 },
+	{ "spend_report", "{}", 1 },
+	{ "spend_report", "{\"from\":\"2026-12-01\"}", 0 },
+	{ "alerts_list", "{\"state\":\"all\"}", 1 },
+	{ "alert_ack", "{\"id\":\"al_1\"}", 1 },
+	{ "alert_resolve", "{\"id\":\"al_1\"}", 1 },
+	{ "jobs_list", "{\"state\":\"done\",\"kind\":\"verify\"}", 1 },
+	{ "approvals_list", "{\"state\":\"all\"}", 1 },
+};
+
+static struct http_client *
+client(void)
+{
+	struct http_client *hc = NULL;
+	struct bos_err err;
+	char addr[128];
+
+	snprintf(addr, sizeof(addr), "unix:%s", fake.path);
+	assert_int_equal(http_client_new(addr, NULL, &hc, &err), 0);
+	return hc;
+}
+
+/* Run one call; its output validated, or its error message non-empty. */
+static json_t *
+run_call(const struct call *c)
+{
+	const struct bos_tool *t = tool_find(c->tool);
+	struct http_client *hc = client();
+	json_t *args = json_loads(c->args, 0, NULL), *out = NULL, *schema;
+	struct bos_err err;
+	char why[WHY_MAX], *text, *dump;
+	int r;
+
+	assert_non_null(t);
+	assert_non_null(args);
+	bos_err_clear(&err);
+	r = t->run(hc, args, &out, &err);
+	http_client_free(hc);
+	json_decref(args);
+	if (!c->ok) {
+		if (r == 0)
+			fail_msg("%s %s: succeeded, expected a failure", c->tool, c->args);
+		assert_null(out);
+		assert_true(err.msg[0] != '\0');
+		assert_null(strstr(err.msg, CANARY));
+		return NULL;
+	}
+	if (r != 0)
+		fail_msg("%s %s: %s", c->tool, c->args, err.msg);
+	schema = json_loads(t->output_schema, 0, NULL);
+	if (validate(schema, out, c->tool, why, sizeof(why)) != 0)
+		fail_msg("%s: output does not match its schema: %s", c->tool, why);
+	json_decref(schema);
+	dump = json_dumps(out, JSON_COMPACT);
+	if (strstr(dump, CANARY) != NULL || strstr(dump, "bos_h_") != NULL)
+		fail_msg("%s: a canary in the output: %s", c->tool, dump);
+	free(dump);
+	text = t->render(out);
+	assert_non_null(text);
+	assert_null(strstr(text, CANARY));
+	free(text);
+	return out;
+}
+
+static void
+test_each_tool_output_matches_schema(void **state)
+{
+	const struct bos_tool *t;
+	size_t i, k, n;
+	int seen;
+
+	(void)state;
+	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		json_decref(run_call(&calls[i]));
+	/* Every tool was called at least once with success. */
+	t = tool_table(&n);
+	for (k = 0; k < n; k++) {
+		seen = 0;
+		for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+			seen |= calls[i].ok && strcmp(calls[i].tool, t[k].name) == 0;
+		if (!seen)
+			fail_msg("tool %s is not exercised", t[k].name);
+	}
+}
+
+static void
+test_outputs(void **state)
+{
+	static const struct call show = { "credential_show", "{\"id\":\"corp-card\"}", 1 };
+	static const struct call set = { "budget_set",
+		"{\"service\":\"sendgrid\",\"currency\":\"USD\",\"daily\":5000}", 1 };
+	static const struct call lower = { "budget_set",
+		"{\"service\":\"lower\",\"currency\":\"USD\",\"monthly\":100}", 1 };
+	static const struct call grant_c = { "grant_create", "{\"helper\":\"hl_1\",\"credentials\":"
+		"[\"cr_card\"],\"actions\":[\"read\"]}", 1 };
+	static const struct call tail = { "audit_tail", "{}", 1 };
+	json_t *o;
+
+	(void)state;
+	o = run_call(&show);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(o,
+	    "credential"), "card"), "last4")), "1111");
+	assert_null(json_object_get(json_object_get(o, "credential"), "secret"));
+	json_decref(o);
+	o = run_call(&set);
+	assert_string_equal(json_string_value(json_object_get(o, "status")), "pending_approval");
+	assert_string_equal(json_string_value(json_object_get(o, "next")),
+	    "ask the admin to run 'bosctl approve ap_1' in a terminal");
+	assert_null(json_object_get(json_object_get(o, "approval"), "params"));
+	json_decref(o);
+	o = run_call(&lower);
+	assert_string_equal(json_string_value(json_object_get(o, "status")), "applied");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "budget"),
+	    "daily")), 1000);
+	json_decref(o);
+	o = run_call(&grant_c);
+	assert_string_equal(json_string_value(json_object_get(o, "next")), "the admin runs 'bosctl "
+	    "grant pickup acc_abcdefghijklmnopqrst' in a terminal within 10 minutes");
+	json_decref(o);
+	o = run_call(&tail);  /* newest first from the vault, oldest first out */
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(o,
+	    "records"), 0), "seq")), 1);
+	json_decref(o);
+}
+
+/* A vault that answers a pickup grant with its token: refused, and the grant revoked. */
+static void
+test_grant_create_refuses_a_token(void **state)
+{
+	static const struct call c = { "grant_create", "{\"helper\":\"hl_1\",\"credentials\":"
+		"[\"cr_card\"],\"actions\":[\"read\"]}", 0 };
+	size_t i, before = fake.nseen;
+	int revoked = 0;
+
+	(void)state;
+	fake.grant_with_token = 1;
+	assert_null(run_call(&c));
+	fake.grant_with_token = 0;
+	for (i = before; i < fake.nseen; i++)
+		revoked |= strcmp(fake.seen[i], "DELETE /grants/acc_abcdefghijklmnopqrst") == 0;
+	assert_true(revoked);
+}
+
+/* No tool ever asks for a credential's secret (GET /credentials/{id}). */
+static void
+test_no_secret_route(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < fake.nseen; i++)
+		if (strncmp(fake.seen[i], "GET /credentials/", 17) == 0 &&
+		    strcmp(fake.seen[i], "GET /credentials/audit") != 0)
+			fail_msg("a tool asked for %s", fake.seen[i]);
+	assert_true(fake.nseen > 30);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_validator_rejects),
+		cmocka_unit_test(test_table_shapes),
+		cmocka_unit_test(test_each_tool_output_matches_schema),
+		cmocka_unit_test(test_outputs),
+		cmocka_unit_test(test_grant_create_refuses_a_token),
+		cmocka_unit_test(test_no_secret_route),
+	};
+
+	if (http_client_global_init() != 0)
+		return 1;
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
