@@ -61,7 +61,7 @@ check "  the session token is read from the session file (a canary)" grep -q '^b
 # client so that her next codes are later ones.
 now=$(date +%s)
 step=$((now / 30))
-[ $((30 - now % 30)) -gt 5 ] && step=$((step - 1))
+[ $((30 - now % 30)) -gt 10 ] && step=$((step - 1))
 ans=$(printf '%s\n%s\n' "$PW_B" "$(oathtool --totp -b "$SEED_A" -N "@$((step * 30))")" |
 	"$BOSCTL" admin add bob --json 2>"$T/err")
 SEED_B=$(jq -r '.totp_secret // empty' <<<"$ans" 2>/dev/null)

@@ -31,12 +31,13 @@ const NOT_FOUND = /not found|no such|\bno [a-z]+ with\b|unknown|does not exist/i
 // ---- TOTP, as the admin's authenticator app: each code once, steps rising ----
 // The vault takes the codes of the previous, current and next 30 s step and
 // wants each later than the last one that admin used; a previous-step code is
-// not used in the last 5 s of a step (it could be two steps old on arrival).
+// not used in the last 10 s of a step (on a loaded machine it could be two
+// steps old when it arrives).
 function totp(who) {
 	return async () => {
 		for (;;) {
 			const now = Date.now() / 1000, step = Math.floor(now / 30), left = 30 - (now % 30);
-			let s = Math.max(who.lastStep + 1, left > 5 ? step - 1 : step);
+			let s = Math.max(who.lastStep + 1, left > 10 ? step - 1 : step);
 			if (s <= step + 1) {
 				who.lastStep = s;
 				return run('oathtool', ['--totp', '-b', who.totp_secret, '-N', `@${s * 30}`]).out.trim();
@@ -50,7 +51,7 @@ function totp(who) {
 async function codes(who, n) {
 	for (;;) {
 		const now = Date.now() / 1000, step = Math.floor(now / 30), left = 30 - (now % 30);
-		const first = Math.max(who.lastStep + 1, left > 5 ? step - 1 : step);
+		const first = Math.max(who.lastStep + 1, left > 10 ? step - 1 : step);
 		if (first + n - 1 <= step + 1) {
 			const out = [];
 			for (let i = 0; i < n; i++) out.push(await who.code());
