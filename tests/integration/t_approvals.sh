@@ -18,9 +18,18 @@ PW="approval test $(canary pw)"
 budget() { api GET /budgets | jq -c --arg s "$1" '.budgets[] | select(.service == $s)'; }
 # has JSON FILTER [jq args]: FILTER is true of JSON, which must not be empty.
 has() { local in=$1; shift; [ -n "$in" ] && jq -e "$@" <<<"$in" >/dev/null; }
+# totp_fresh: a code of a step after the one in $T/last_step (the last one used), waiting for the
+# next step when the vault's window (now and the next step) has none left.
+totp_fresh() {
+	local step=$(( $(cat "$T/last_step" 2>/dev/null || echo 0) + 1 ))
+	[ "$step" -lt $(( $(date +%s) / 30 )) ] && step=$(( $(date +%s) / 30 ))
+	while [ "$step" -gt $(( $(date +%s) / 30 + 1 )) ]; do sleep 1; done
+	echo "$step" >"$T/last_step"   # a file: the callers run it in $(...)
+	oathtool --totp -b "$TOTP_SECRET" -N "@$((step * 30))" | tee -a "$T/codes"
+}
 # Every TOTP code sent in this test, to look for afterwards.
 CODES=()
-code() { local c; c=$(totp_code "$1"); CODES+=("$c"); printf '%s' "$c"; }
+code() { local c; c=$(totp_code "$1"); echo "$c" >>"$T/codes"; printf "%s" "$c"; }
 
 api_up "$T/s" "approval_seconds = 10" >/dev/null 2>&1 || { notok "vault starts"; finish; }
 check "admin created and signed in" admin_setup alice "$PW"
@@ -129,6 +138,7 @@ check "resume of a budget that is not paused: 409, no approval" test "$(st)" = 4
 api POST /budgets/nobudget/resume >/dev/null
 check "resume without a budget: 404" test "$(st)" = 404
 out=$(api POST "/approvals/$AP_RES/approve" "{\"totp\":\"$(code 1)\"}")
+echo $(( $(date +%s) / 30 + 1 )) >"$T/last_step"   # at least the step just used
 check "approve the resume with the next step's code: 200" bash -c "test '$(st)' = 200 &&
 	jq -e '.approval.state == \"approved\" and .result.resumed.daily == true' <<<'$out'"
 check "  mailgun is let through now" has "$(budget mailgun)" '.state != "paused" and .resumed.daily'
@@ -151,6 +161,40 @@ out=$(api GET "/approvals?state=all")
 check "GET /approvals?state=all lists every one with its state" has "$out" --arg e "$AP_EXP" \
 	--arg a "$AP1" '([.approvals[] | select(.id == $e)][0].state == "expired") and
 	([.approvals[] | select(.id == $a)][0].state == "approved")'
+
+# ---- bosctl approve ----------------------------------------------------------------------
+export XDG_RUNTIME_DIR=$T/run HOME=$T/home BOS_ADDR=$URL BOS_CACERT=$S/tls/cert.pem
+mkdir -p -m 700 "$XDG_RUNTIME_DIR" "$HOME"
+printf '%s\n%s\n' "$PW" "$(totp_fresh)" | "$BOSCTL" login alice >/dev/null 2>&1
+check "bosctl login alice" test $? = 0
+# The code first (it may wait for the next step): approvals live 10 s here.
+CB=$(totp_fresh)
+out=$(api PUT /budgets/sendgrid '{"daily":7000,"monthly":30000,"currency":"USD"}')
+AP_B=$(jq -r '.approval.id' <<<"$out")
+out=$(api PUT /budgets/sendgrid '{"daily":8000,"monthly":30000,"currency":"USD"}')
+AP_C=$(jq -r '.approval.id' <<<"$out")
+"$BOSCTL" approve "$AP_B" 123456 >"$T/b.out" 2>"$T/b.err"
+check "bosctl approve ID CODE: a code on the command line is a usage error (exit 2)" test $? = 2
+echo 000000 | "$BOSCTL" approve "$AP_B" >"$T/b.out" 2>"$T/b.err"
+check "bosctl approve with a wrong code: exit 1, the vault's totp_invalid" bash -c \
+	"test $? = 1 && grep -q totp_invalid '$T/b.err'"
+check "  still pending, nothing changed" has "$(budget sendgrid)" '.daily == 5000'
+printf '%s\n' "$CB" | "$BOSCTL" approve "$AP_B" >"$T/b.out" 2>"$T/b.err"
+check "bosctl approve ID (code on stdin): exit 0" test $? = 0
+check "  the summary was shown first (stderr)" grep -q \
+	"raise the daily budget of sendgrid from 50.00 USD to 70.00 USD" "$T/b.err"
+check "  it says approved" grep -q "^approved and done: raise the daily budget" "$T/b.out"
+check "  the budget is raised" has "$(budget sendgrid)" '.daily == 7000'
+echo 000000 | "$BOSCTL" approve "$AP_B" >"$T/b.out" 2>"$T/b.err"
+check "bosctl approve it again: exit 1, approved already" bash -c \
+	"test $? = 1 && grep -q 'is approved' '$T/b.err'"
+"$BOSCTL" approve "$AP_C" --reject >"$T/b.out" 2>"$T/b.err" </dev/null
+check "bosctl approve ID --reject: exit 0, rejected, no code asked" bash -c \
+	"test $? = 0 && grep -q 'rejected $AP_C' '$T/b.out'"
+check "  rejected in the vault" has "$(api GET "/approvals/$AP_C")" '.approval.state == "rejected"'
+"$BOSCTL" approve not-an-id >"$T/b.out" 2>"$T/b.err"
+check "bosctl approve not-an-id: exit 2" test $? = 2
+CODES+=($(cat "$T/codes"))
 
 # ---- policy -----------------------------------------------------------------------------
 check "the default role file lets admins use approvals" grep -q '^allow \*    approvals/\*\*' \

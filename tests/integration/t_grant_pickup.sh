@@ -125,6 +125,48 @@ check "the sweep deleted the expired pickup and said so" grep -q \
 out=$(pickup "$ACC4" "$(totp_code 1)")
 check "pickup after the sweep: 410 pickup_expired" test "$(st)" = 410
 
+# ---- bosctl grant pickup ------------------------------------------------------------------
+echo $(( $(date +%s) / 30 + 1 )) >"$T/last_step"   # alice's last code: at most the next step
+totp_fresh() {
+	local step=$(( $(cat "$T/last_step" 2>/dev/null || echo 0) + 1 ))
+	[ "$step" -lt $(( $(date +%s) / 30 )) ] && step=$(( $(date +%s) / 30 ))
+	while [ "$step" -gt $(( $(date +%s) / 30 + 1 )) ]; do sleep 1; done
+	echo "$step" >"$T/last_step"   # a file: the callers run it in $(...)
+	oathtool --totp -b "$TOTP_SECRET" -N "@$((step * 30))"
+}
+export XDG_RUNTIME_DIR=$T/run HOME=$T/home BOS_ADDR=$URL BOS_CACERT=$S/tls/cert.pem
+mkdir -p -m 700 "$XDG_RUNTIME_DIR" "$HOME"
+printf '%s\n%s\n' "$PW" "$(totp_fresh)" | "$BOSCTL" login alice >/dev/null 2>&1
+check "bosctl login alice" test $? = 0
+# The codes first (they may wait for the next step): pickups live 10 s here.
+C5=$(totp_fresh); C6=$(totp_fresh)
+ACC5=$(pgrant '"pickup"' | jq -r .accessor)
+ACC6=$(pgrant '"pickup"' | jq -r .accessor)
+"$BOSCTL" grant pickup "$ACC5" 123456 >"$T/b.out" 2>"$T/b.err" </dev/null
+check "bosctl grant pickup ACC CODE: a code on the command line is a usage error (exit 2)" test $? = 2
+touch "$T/exists"
+echo 000000 | "$BOSCTL" grant pickup "$ACC5" --out "$T/exists" >"$T/b.out" 2>"$T/b.err"
+check "bosctl grant pickup --out over an existing file: exit 1 before anything is sent" \
+	bash -c "test $? = 1 && grep -q 'exists' '$T/b.err' && test ! -s '$T/exists'"
+printf '%s\n' "$C5" | "$BOSCTL" grant pickup "$ACC5" --out "$T/tok5" >"$T/b.out" 2>"$T/b.err"
+check "bosctl grant pickup ACC --out FILE (code on stdin): exit 0" test $? = 0
+TOK5=$(cat "$T/tok5" 2>/dev/null)
+check "  FILE has the token alone, mode 0600" bash -c "[[ '$TOK5' =~ $TOKEN_RE ]] &&
+	test \"\$(stat -c %a '$T/tok5')\" = 600"
+check "  the token is not on stdout or stderr" bash -c "! grep -q bos_h_ '$T/b.out' '$T/b.err'"
+st=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$S/tls/cert.pem" \
+	-H "Authorization: Bearer $TOK5" "$URL/credentials/$C")
+check "  and it reads the credential" test "$st" = 200
+printf '%s\n' "$C6" | "$BOSCTL" grant pickup "$ACC6" >"$T/b.out" 2>"$T/b.err"
+check "bosctl grant pickup ACC: exit 0, the token printed once" bash -c "test $? = 0 &&
+	test \"\$(grep -cE 'bos_h_[0-9A-Za-z]{49}' '$T/b.out')\" = 1"
+TOK6=$(grep -oE 'bos_h_[0-9A-Za-z]{49}' "$T/b.out")
+echo 000000 | "$BOSCTL" grant pickup "$ACC6" >"$T/b.out" 2>"$T/b.err"
+check "bosctl grant pickup again: exit 1, pickup_used" bash -c "test $? = 1 && grep -q pickup_used '$T/b.err'"
+"$BOSCTL" grant pickup "$TOK6" >"$T/b.out" 2>"$T/b.err" </dev/null
+check "bosctl grant pickup TOKEN: exit 2, the token not echoed" bash -c "test $? = 2 &&
+	! grep -q bos_h_ '$T/b.out' '$T/b.err'"
+
 # ---- the trail and the secrets ------------------------------------------------------------
 audit_fetch "$T/trail.json" >/dev/null || notok "reading the audit trail"
 check "audit: the grant's record says its token waits for pickup" jq -e --arg a "/grants/$ACC" \
@@ -140,9 +182,11 @@ check "audit: the sweep's record" jq -e '[.[] | select(.action == "pickup_sweep"
 	"$T/trail.json"
 n=0
 for f in "$T/vault.log" "$S/bos.db" "$S/bos.db-wal" "$T/trail.json" "$T/lists"; do
-	n=$((n + $(count_in "$TOK" "$f") + $(count_in "${TOK:6:43}" "$f")))
+	for t in "$TOK" "$TOK5" "$TOK6"; do
+		n=$((n + $(count_in "$t" "$f") + $(count_in "${t:6:43}" "$f")))
+	done
 done
-check "the token (whole, and its random part) is in no log, database file, trail or list" \
+check "the tokens (whole, and their random part) are in no log, database file, trail or list" \
 	test "$n" = 0
 check "the TOTP codes are in no log" bash -c "! grep -q -w -F -e '$wrong' -e '$LOGIN_CODE' '$T/vault.log'"
 finish

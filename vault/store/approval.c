@@ -185,7 +185,7 @@ approval_list(struct store *s, enum approval_filter f, int64_t now,
 	int found;
 
 	return approval_query(s, APPROVAL_COLS "WHERE ?1 IS NULL OR (state = 'pending' AND"
-	    " expires_at > ?2) ORDER BY created_at DESC, id LIMIT 1000",
+	    " expires_at > ?2) ORDER BY created_at DESC, rowid DESC LIMIT 1000",
 	    f == APPROVAL_ALL ? NULL : "pending", now, cb, arg, &found, err);
 }
 
