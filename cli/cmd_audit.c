@@ -32,13 +32,13 @@
 #include "audit_chain.h"
 #include "bosctl.h"
 #include "http_client.h"
+#include "tool_cli.h"
 #include "io.h"
 
 #define AUDIT_TAIL_DEFAULT 20
 #define AUDIT_COUNT_MAX 1000000LL          /* -n and --limit */
 #define AUDIT_PAGE_DEFAULT 100             /* the vault's default page */
 #define AUDIT_PAGE_MAX 1000                /* the vault's largest page */
-#define AUDIT_QUERY_MAX 4096
 #define AUDIT_TIME_MAX 40                  /* "YYYY-MM-DDTHH:MM:SS.fffffffffZ" */
 #define AUDIT_FILE_MAX (1024LL * 1024 * 1024)  /* an export, read or downloaded */
 #define AUDIT_KEYFILE_MAX (64 * 1024)
@@ -368,83 +368,31 @@ audit_check_opts(const struct audit_sub *sub, struct audit_opts *o)
 
 /* ---- reading: tail and search ---- */
 
-/* A path with a query string, built a parameter at a time. */
-struct audit_qs {
-	char s[AUDIT_QUERY_MAX];
-	size_t len;
-	int bad;
-};
-
-static void
-audit_qs_add(struct audit_qs *q, const char *key, const char *val)
+/* The filters given, as the audit tools take them (times already in UTC); NULL: no memory. */
+static json_t *
+audit_filters(const struct audit_opts *o)
 {
-	char *e;
-	int k;
+	const char *vals[] = { o->since != NULL ? o->since_utc : NULL,
+		o->until != NULL ? o->until_utc : NULL, o->principal, o->resource, o->action,
+		o->outcome };
+	static const char *const keys[] = { "since", "until", "principal", "resource", "action",
+		"outcome" };
+	json_t *f = json_object();
+	size_t i;
 
-	if (val == NULL || q->bad)
-		return;
-	if ((e = http_client_escape(val)) == NULL) {
-		q->bad = 1;
-		return;
-	}
-	k = snprintf(q->s + q->len, sizeof(q->s) - q->len, "%s%s=%s",
-	    strchr(q->s, '?') != NULL ? "&" : "?", key, e);
-	http_client_free_str(e);
-	if (k < 0 || (size_t)k >= sizeof(q->s) - q->len)
-		q->bad = 1;
-	else
-		q->len += (size_t)k;
+	for (i = 0; f != NULL && i < BOS_ARRAY_LEN(keys); i++)
+		if (vals[i] != NULL && json_object_set_new(f, keys[i], json_string(vals[i])) != 0) {
+			json_decref(f);
+			f = NULL;
+		}
+	return f;
 }
 
-/* GET /credentials/audit?FILTERS&order=&limit=&cursor= */
+/* Replace *cursor with the page's next_cursor: 1 when there is one, 0 at the end. */
 static int
-audit_page_path(struct audit_qs *q, const struct audit_opts *o, const char *order,
-    long long limit, const char *cursor)
+audit_cursor_take(const json_t *page, char **cursor, struct bos_err *err)
 {
-	char num[24];
-
-	memset(q, 0, sizeof(*q));
-	q->len = (size_t)snprintf(q->s, sizeof(q->s), "/credentials/audit");
-	(void)snprintf(num, sizeof(num), "%lld", limit);
-	audit_qs_add(q, "since", o->since != NULL ? o->since_utc : NULL);
-	audit_qs_add(q, "until", o->until != NULL ? o->until_utc : NULL);
-	audit_qs_add(q, "principal", o->principal);
-	audit_qs_add(q, "resource", o->resource);
-	audit_qs_add(q, "action", o->action);
-	audit_qs_add(q, "outcome", o->outcome);
-	audit_qs_add(q, "order", order);
-	audit_qs_add(q, "limit", num);
-	audit_qs_add(q, "cursor", cursor);
-	return q->bad ? -1 : 0;
-}
-
-/* One page of records in *resp (released by the caller), its shape checked. */
-static int
-audit_page_get(struct http_client *hc, const struct audit_opts *o, const char *order,
-    long long limit, const char *cursor, struct http_resp *resp, struct bos_err *err)
-{
-	struct audit_qs q;
-	json_t *nc;
-
-	if (audit_page_path(&q, o, order, limit, cursor) != 0)
-		return bos_err_set(err, BOS_E_INVALID, "the filters make too long a query");
-	if (http_client_call_ok(hc, "GET", q.s, NULL, resp, err) != 0)
-		return -1;
-	nc = json_object_get(resp->json, "next_cursor");
-	if (!json_is_array(json_object_get(resp->json, "records")) ||
-	    (nc != NULL && !json_is_null(nc) && !json_is_string(nc))) {
-		http_resp_free(resp);
-		return bos_err_set(err, BOS_E_INVALID, "the vault's answer has no \"records\" "
-		    "array or a bad \"next_cursor\"");
-	}
-	return 0;
-}
-
-/* Replace *cursor with the answer's next_cursor: 1 when there is one, 0 at the end. */
-static int
-audit_cursor_take(const struct http_resp *resp, char **cursor, struct bos_err *err)
-{
-	const char *nc = json_string_value(json_object_get(resp->json, "next_cursor"));
+	const char *nc = json_string_value(json_object_get(page, "next_cursor"));
 
 	free(*cursor);
 	*cursor = NULL;
@@ -466,20 +414,20 @@ static int
 audit_walk(struct http_client *hc, const struct audit_opts *o, const char *order,
     long long want, audit_rec_cb cb, void *arg, struct bos_err *err)
 {
-	struct http_resp resp;
+	json_t *filters = audit_filters(o), *page, *recs, *rec;
 	char *cursor = NULL;
 	long long got = 0, n;
-	json_t *recs, *rec;
-	int more = 1;
+	int more = filters != NULL ? 1 : bos_err_set(err, BOS_E_NOMEM, "out of memory");
 	size_t i;
 
 	while (more > 0 && (want == 0 || got < want)) {
 		n = want == 0 || want - got > o->page ? o->page : want - got;
-		if (audit_page_get(hc, o, order, n, cursor, &resp, err) != 0) {
+		/* The page the audit tools read (cli/tool_audit.c): the same query and fields. */
+		if (tool_audit_query(hc, filters, order, n, cursor, &page, err) != 0) {
 			more = -1;
 			break;
 		}
-		recs = json_object_get(resp.json, "records");
+		recs = json_object_get(page, "records");
 		json_array_foreach(recs, i, rec) {
 			if (want != 0 && got >= want)
 				break;
@@ -491,10 +439,11 @@ audit_walk(struct http_client *hc, const struct audit_opts *o, const char *order
 		}
 		/* An empty page ends the walk even with a cursor: it cannot loop forever. */
 		if (more >= 0)
-			more = json_array_size(recs) == 0 ? 0 : audit_cursor_take(&resp, &cursor, err);
-		http_resp_free(&resp);
+			more = json_array_size(recs) == 0 ? 0 : audit_cursor_take(page, &cursor, err);
+		json_decref(page);
 	}
 	free(cursor);
+	json_decref(filters);
 	return more < 0 ? -1 : 0;
 }
 

@@ -47,7 +47,7 @@ tool_qs_add(struct tool_qs *q, const char *key, const char *val)
 		q->len += (size_t)k;
 }
 
-/* One page: {records: [...] in the order asked, next_cursor}. */
+/* One page of the query q: {records: [...] in the order asked, next_cursor}. */
 static int
 tool_audit_page(struct http_client *hc, const struct tool_qs *q, json_t **out,
     struct bos_err *err)
@@ -61,32 +61,48 @@ tool_audit_page(struct http_client *hc, const struct tool_qs *q, json_t **out,
 	if (http_client_call_ok(hc, "GET", q->s, NULL, &resp, err) != 0)
 		return -1;
 	nc = json_object_get(resp.json, "next_cursor");
-	if (tool_pick_list(resp.json, "records", &fields_audit_fs, &recs, err) != 0) {
+	if ((nc != NULL && !json_is_null(nc) && !json_is_string(nc)) ||
+	    tool_pick_list(resp.json, "records", &fields_audit_fs, &recs, err) != 0) {
 		http_resp_free(&resp);
-		return -1;
+		return bos_err_set(err, BOS_E_INVALID, "the vault's answer has no \"records\" "
+		    "array or a bad \"next_cursor\"");
 	}
 	*out = json_pack("{s:o, s:O}", "records", recs, "next_cursor",
-	    json_is_string(nc) ? nc : json_null());
+	    json_is_string(nc) && json_string_length(nc) > 0 ? nc : json_null());
 	http_resp_free(&resp);
 	return *out != NULL ? 0 : tool_nomem(err);
+}
+
+int
+tool_audit_query(struct http_client *hc, const json_t *filters, const char *order,
+    long long limit, const char *cursor, json_t **out, struct bos_err *err)
+{
+	static const char *const keys[] = { "since", "until", "principal", "resource", "action",
+		"outcome" };
+	char num[24];
+	struct tool_qs q;
+	size_t i;
+
+	memset(&q, 0, sizeof(q));
+	q.len = (size_t)snprintf(q.s, sizeof(q.s), "/credentials/audit");
+	(void)snprintf(num, sizeof(num), "%lld", limit);
+	for (i = 0; i < BOS_ARRAY_LEN(keys); i++)
+		tool_qs_add(&q, keys[i], tool_arg_str(filters, keys[i]));
+	tool_qs_add(&q, "order", order);
+	tool_qs_add(&q, "limit", num);
+	tool_qs_add(&q, "cursor", cursor);
+	return tool_audit_page(hc, &q, out, err);
 }
 
 int
 tool_audit_tail_run(struct http_client *hc, const json_t *args, json_t **out,
     struct bos_err *err)
 {
-	char num[24];
-	struct tool_qs q;
 	json_t *page, *recs;
 	size_t i, n;
 
-	memset(&q, 0, sizeof(q));
-	q.len = (size_t)snprintf(q.s, sizeof(q.s), "/credentials/audit");
-	(void)snprintf(num, sizeof(num), "%lld", tool_arg_int(args, "lines",
-	    TOOL_AUDIT_TAIL_DEFAULT));
-	tool_qs_add(&q, "order", "desc");
-	tool_qs_add(&q, "limit", num);
-	if (tool_audit_page(hc, &q, &page, err) != 0)
+	if (tool_audit_query(hc, NULL, "desc", tool_arg_int(args, "lines",
+	    TOOL_AUDIT_TAIL_DEFAULT), NULL, &page, err) != 0)
 		return -1;
 	/* Fetched newest first, shown oldest first. */
 	recs = json_array();
@@ -105,21 +121,8 @@ int
 tool_audit_search_run(struct http_client *hc, const json_t *args, json_t **out,
     struct bos_err *err)
 {
-	static const char *const filters[] = { "since", "until", "principal", "resource",
-		"action", "outcome", "cursor" };
-	char num[24];
-	struct tool_qs q;
-	size_t i;
-
-	memset(&q, 0, sizeof(q));
-	q.len = (size_t)snprintf(q.s, sizeof(q.s), "/credentials/audit");
-	(void)snprintf(num, sizeof(num), "%lld", tool_arg_int(args, "limit",
-	    TOOL_AUDIT_LIMIT_DEFAULT));
-	for (i = 0; i < BOS_ARRAY_LEN(filters); i++)
-		tool_qs_add(&q, filters[i], tool_arg_str(args, filters[i]));
-	tool_qs_add(&q, "order", "asc");
-	tool_qs_add(&q, "limit", num);
-	return tool_audit_page(hc, &q, out, err);
+	return tool_audit_query(hc, args, "asc", tool_arg_int(args, "limit",
+	    TOOL_AUDIT_LIMIT_DEFAULT), tool_arg_str(args, "cursor"), out, err);
 }
 
 static char *

@@ -108,9 +108,10 @@ tool_budget_answer(struct http_resp *resp, json_t **out, struct bos_err *err)
 		*out = json_pack("{s:s, s:o}", "status", "applied", "budget",
 		    tool_pick(resp->json, &fields_budget_fs));
 	} else {
-		http_resp_free(resp);
-		return bos_err_set(err, BOS_E_INVALID, "the vault's answer (HTTP %ld) is neither a "
+		r = bos_err_set(err, BOS_E_INVALID, "the vault's answer (HTTP %ld) is neither a "
 		    "budget nor an approval", resp->status);
+		http_resp_free(resp);
+		return r;
 	}
 	r = *out != NULL ? 0 : tool_nomem(err);
 	http_resp_free(resp);

@@ -7,7 +7,10 @@
 
 #include <jansson.h>
 #include "compiler.h"
+#include "err.h"
 #include "tool.h"
+
+struct http_client;
 
 /*
  * Open the session's client and run the named tool: BOSCTL_EXIT_OK with
@@ -26,5 +29,15 @@ int tool_cli_print(const char *name, const json_t *out, int json);
 int tool_cli_print_key(const char *name, const json_t *out, int json, const char *key);
 /* tool_cli_call, then tool_cli_print_key. An exit status. */
 int tool_cli_cmd(const char *name, const json_t *args, int json, const char *key);
+
+/*
+ * One page of the audit trail as the audit tools read it (cli/tool_audit.c):
+ * the string filters of filters (since, until as UTC "...Z", principal,
+ * resource, action, outcome; NULL: none), order "asc" or "desc", at most
+ * limit records, after cursor (NULL: the start). *out is {records: [...]
+ * with the known fields of each, next_cursor: string or null}.
+ */
+int tool_audit_query(struct http_client *hc, const json_t *filters, const char *order,
+    long long limit, const char *cursor, json_t **out, struct bos_err *err) BOS_WUR;
 
 #endif

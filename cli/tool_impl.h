@@ -14,6 +14,7 @@
 #include "err.h"
 #include "http_client.h"
 #include "tool.h"
+#include "tool_cli.h"
 
 /* The JSON types a copied field may have; a value of another type is left out. */
 enum {
