@@ -9,7 +9,10 @@
 # (every schema compiled with ajv), calls every tool and checks its
 # structured result, then the error paths, a logout mid-conversation and a
 # new login picked up by the same server, a grant pickup and an approval in
-# the "terminal" (bosctl with a TOTP code from oathtool), and, when the vault
+# the "terminal" (bosctl with a TOTP code from oathtool; alice is the
+# assistant's session and picks up her grants, bob, a second admin, approves
+# and is refused alice's pickup, so each has TOTP steps of his own and the
+# test rarely waits for a step), and, when the vault
 # has grant_pickup_seconds and approval_seconds, their expiry. Every byte the
 # client received (stdout and stderr of every bosctl mcp it started) is then
 # searched for every canary: zero hits, with controls showing that the search
