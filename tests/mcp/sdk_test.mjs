@@ -141,6 +141,18 @@ async function main() {
 		await client.close();
 	}
 
+	// Without the settings (the transport's default environment alone, as a client
+	// configured without -e): the server still lists its tools, and a call says
+	// what to do instead of failing obscurely.
+	try {
+		const { client } = await connect(BOSCTL, {}, files('noenv'));
+		const l = await client.listTools();
+		const r = await tool(client, 'status', {});
+		check('without BOS_ADDR, BOS_CACERT and XDG_RUNTIME_DIR: tools/list works, a call is isError ' +
+			'saying to sign in', l.tools.length > 0 && refused(r, /bosctl login/), why(r));
+		await client.close();
+	} catch (e) { notok('without the settings: the SDK client connects', e); }
+
 	// ---- 2. the conversation: one server process for everything below ----
 	let conv;
 	try {
