@@ -492,6 +492,17 @@ setup_after_admin() {
 	check "setup: a broker, two claimed jobs, a lease, a broker to revoke" bash -c \
 		"[[ '$BTOK' == bos_b_* && '$BACC' == acc_* && '$BREV' == bk_* && '$JOB' == jb_* && '$JOB2' == jb_* &&
 		   '$CLAIM' == cl_* && '$CLAIM2' == cl_* && '$LEASE' == ls_* ]]"
+	# Two raises waiting for approval and a grant whose token waits for pickup (issue #15).
+	for v in APPROVAL APPROVAL2; do
+		call "setup: a raise of cova ($v)" 1 PUT /budgets/cova "$SESSION" \
+			"{\"daily\":$([ $v = APPROVAL ] && echo 200 || echo 300),\"currency\":\"USD\"}"
+		printf -v "$v" '%s' "$(jq -r '.approval.id // empty' "$T/areq.body")"
+	done
+	call "setup: a pickup grant" 1 POST /credentials/grant "$SESSION" \
+		"{\"helper\":\"$HELPER\",\"credentials\":[\"$CRED\"],\"actions\":[\"read\"],\"delivery\":\"pickup\"}"
+	PICKUP=$(jq -r '.accessor // empty' "$T/areq.body")
+	check "setup: two pending approvals and a pickup grant" bash -c \
+		"[[ '$APPROVAL' == ap_* && '$APPROVAL2' == ap_* && '$PICKUP' == acc_* ]]"
 	call "setup: grant to revoke" 1 POST /credentials/grant "$SESSION" \
 		"{\"helper\":\"$HELPER\",\"credentials\":[\"$CRED\"],\"actions\":[\"read\"]}"
 	GRANTREV=$(jq -r '.accessor // empty' "$T/areq.body"); secret "$(jq -r '.token // empty' "$T/areq.body")"
@@ -504,17 +515,6 @@ setup_after_admin() {
 		length(ciphertext) - 16) || zeroblob(16) WHERE cred_id = '$CREDBAD'" >/dev/null 2>"$T/dbtool.err"
 	check "setup: CREDBAD's ciphertext damaged with bos_dbtool" test $? -eq 0
 	BADTOK=bos_s_$(printf 'x%.0s' $(seq 40))
-	# Two raises waiting for approval and a grant whose token waits for pickup (issue #15).
-	for v in APPROVAL APPROVAL2; do
-		call "setup: a raise of cova ($v)" 1 PUT /budgets/cova "$SESSION" \
-			"{\"daily\":$([ $v = APPROVAL ] && echo 200 || echo 300),\"currency\":\"USD\"}"
-		printf -v "$v" '%s' "$(jq -r '.approval.id // empty' "$T/areq.body")"
-	done
-	call "setup: a pickup grant" 1 POST /credentials/grant "$SESSION" \
-		"{\"helper\":\"$HELPER\",\"credentials\":[\"$CRED\"],\"actions\":[\"read\"],\"delivery\":\"pickup\"}"
-	PICKUP=$(jq -r '.accessor // empty' "$T/areq.body")
-	check "setup: two pending approvals and a pickup grant" bash -c \
-		"[[ '$APPROVAL' == ap_* && '$APPROVAL2' == ap_* && '$PICKUP' == acc_* ]]"
 	# The trail now: the row checks below compare with it.
 	audit_fetch "$T/trail0.json" >"$T/fetch_rids" || notok "reading the trail after setup"
 }

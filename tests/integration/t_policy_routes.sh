@@ -103,8 +103,8 @@ ROWS=(
 	"broker_revoke|DELETE|/brokers/@B@||delete brokers/{id}|brokers/*|200"
 	"approval_list|GET|/approvals||list approvals|approvals|200"
 	"approval_get|GET|/approvals/@AP@||read approvals/{id}|approvals/*|200"
-	"approval_reject|POST|/approvals/@AP2@/reject||update approvals/{id}|approvals/*|200"
-	"approval_approve|POST|/approvals/@AP2@/approve|{\"totp\":\"000000\"}|update approvals/{id}|approvals/*|409"
+	"approval_reject|POST|/approvals/@AP2@/reject||update approvals/{id}/reject|approvals/*/reject|200"
+	"approval_approve|POST|/approvals/@AP2@/approve|{\"totp\":\"000000\"}|update approvals/{id}/approve|approvals/*/approve|409"
 	"grant_pickup|POST|/grants/@GP@/pickup|{\"totp\":\"000000\"}|read grants/{accessor}/pickup|grants/*/pickup|409"
 	"admin_reset|POST|/admins/bob/reset||update admins/{name}|admins/bob|200"
 )

@@ -106,6 +106,40 @@ test_config_broker_uids(void **state)
 	assert_int_equal(c.job_visibility_seconds, 120);
 }
 
+/* approval_seconds and grant_pickup_seconds (issue #15): defaults and ranges. */
+static void
+test_config_approval_pickup(void **state)
+{
+	static const char *const bad[] = { "approval_seconds = 9", "approval_seconds = 86401",
+		"grant_pickup_seconds = 9", "grant_pickup_seconds = 3601",
+		"grant_pickup_seconds = 600s" };
+	static const char *const good[] = { "approval_seconds = 10", "approval_seconds = 86400",
+		"grant_pickup_seconds = 10", "grant_pickup_seconds = 3600" };
+	struct config c;
+	struct bos_err err;
+	char line[64];
+	size_t i;
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.approval_seconds, 900);
+	assert_int_equal(c.grant_pickup_seconds, 600);
+	for (i = 0; i < BOS_ARRAY_LEN(bad); i++) {
+		(void)snprintf(line, sizeof(line), "%s", bad[i]);
+		if (config_parse_line(&c, "/st", line, &err) == 0)
+			fail_msg("'%s' was accepted", bad[i]);
+	}
+	assert_int_equal(c.approval_seconds, 900);
+	assert_int_equal(c.grant_pickup_seconds, 600);
+	for (i = 0; i < BOS_ARRAY_LEN(good); i++) {
+		(void)snprintf(line, sizeof(line), "%s", good[i]);
+		if (config_parse_line(&c, "/st", line, &err) != 0)
+			fail_msg("'%s' was refused: %s", good[i], err.msg);
+	}
+	assert_int_equal(c.approval_seconds, 86400);
+	assert_int_equal(c.grant_pickup_seconds, 3600);
+}
+
 static void
 test_config_file_round_trip(void **state)
 {
@@ -196,6 +230,7 @@ main(void)
 		cmocka_unit_test(test_config_lines),
 		cmocka_unit_test(test_config_hsm_socket),
 		cmocka_unit_test(test_config_broker_uids),
+		cmocka_unit_test(test_config_approval_pickup),
 		cmocka_unit_test(test_config_file_round_trip),
 		cmocka_unit_test(test_keyfile_round_trip_and_damage),
 	};

@@ -215,18 +215,25 @@ api_approval_load(struct vault *v, const char *id, struct api_approval *ap,
 	return -1;
 }
 
-/* The id of the path: an approval id, else 404 answered (1). */
+/*
+ * The id of the path: an approval id, else 404 answered (1); then the
+ * policy's question, action on approvals/ID, or approvals/ID/VERB for a
+ * decision (verb "approve", "reject"), as alerts/ID/ack: no two routes ask
+ * the same question, so one rule can refuse exactly one route.
+ */
 static int
-api_approval_id(struct vault *v, struct http_req *r, unsigned action, const char **id)
+api_approval_id(struct vault *v, struct http_req *r, unsigned action, const char *verb,
+    const char **id)
 {
-	char path[API_APPROVAL_PATH_SIZE];
+	char path[API_APPROVAL_PATH_SIZE + 16];
 	int rc;
 
 	*id = http_req_param(r, "id");
 	if (*id == NULL || !approval_id_valid(*id))
 		return http_reply_error(r, 404, "not_found", "no such approval: give its id "
 		    "(ap_...)") == 0 ? 1 : -1;
-	(void)snprintf(path, sizeof(path), API_APPROVALS_PATH "/%s", *id);
+	(void)snprintf(path, sizeof(path), API_APPROVALS_PATH "/%s%s%s", *id,
+	    verb != NULL ? "/" : "", verb != NULL ? verb : "");
 	if ((rc = api_allow(v, r, action, path, *id)) != 0)
 		return rc;
 	return 0;
@@ -240,7 +247,7 @@ api_approval_get(struct vault *v, struct http_req *r)
 	const char *id;
 	int rc;
 
-	if ((rc = api_approval_id(v, r, POLICY_READ, &id)) != 0)
+	if ((rc = api_approval_id(v, r, POLICY_READ, NULL, &id)) != 0)
 		return rc > 0 ? 0 : -1;
 	vault_db_lock(v);
 	rc = api_approval_load(v, id, &ap, &err);
@@ -291,7 +298,7 @@ api_approval_reject(struct vault *v, struct http_req *r)
 	const char *id;
 	int rc;
 
-	if ((rc = api_approval_id(v, r, POLICY_UPDATE, &id)) != 0)
+	if ((rc = api_approval_id(v, r, POLICY_UPDATE, "reject", &id)) != 0)
 		return rc > 0 ? 0 : -1;
 	vault_db_lock(v);
 	if ((rc = api_approval_load(v, id, &ap, &err)) != 0)
@@ -429,7 +436,7 @@ api_approval_approve(struct vault *v, struct http_req *r)
 	const char *id;
 	int rc;
 
-	if ((rc = api_approval_id(v, r, POLICY_UPDATE, &id)) != 0)
+	if ((rc = api_approval_id(v, r, POLICY_UPDATE, "approve", &id)) != 0)
 		return rc > 0 ? 0 : -1;
 	if (!json_is_string(totp))
 		return http_reply_error(r, 400, "invalid_request", "send a fresh code of your "

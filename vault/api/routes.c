@@ -160,8 +160,8 @@ const struct api_route_policy api_route_policies[] = {
 	{ "alert_resolve", "update", "alerts/{id}/resolve", NULL },
 	{ "approval_list", "list", "approvals", NULL },
 	{ "approval_get", "read", "approvals/{id}", NULL },
-	{ "approval_approve", "update", "approvals/{id}", NULL },
-	{ "approval_reject", "update", "approvals/{id}", NULL },
+	{ "approval_approve", "update", "approvals/{id}/approve", NULL },
+	{ "approval_reject", "update", "approvals/{id}/reject", NULL },
 };
 
 const size_t api_route_policies_n = BOS_ARRAY_LEN(api_route_policies);
