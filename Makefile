@@ -1,6 +1,7 @@
 # BOS: a hardened secrets appliance. Plain GNU make, automatic dependencies.
 #   make            build bos-vaultd, bos-hsmd, bosctl and bos-broker into $(BUILD)/bin
-#   make deps       install missing Debian packages (sudo when not root)
+#   make deps       install missing Debian packages (sudo when not root) and the
+#                   tests' pinned Node packages (npm ci into tests/node_modules)
 #   make run        start a development vault with state in ./var/dev
 #                   (LISTEN=ADDR:PORT serves HTTPS there instead of 127.0.0.1:8025)
 #   make check      house rules, unit tests, sanitizer unit tests, integration tests
@@ -125,7 +126,7 @@ UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRCS))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: FORCE all deps run check unit asan integration house-rules fuzz fuzzers fuzz-run install clean bench soak programs
+.PHONY: FORCE all deps deps-system run check unit asan integration house-rules fuzz fuzzers fuzz-run install clean bench soak programs
 all: $(BINS)
 
 # Everything the unit and integration stages run, built JOBS at a time
@@ -256,14 +257,18 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BENCH_LIBS_$*)
 
-bench: deps
+bench: deps-system
 	@$(MAKE) --no-print-directory all $(BENCH_TOOLS)
 	@BOS_BIN=$(BUILD)/bin BOS_BENCHBIN=$(BUILD)/bench bench/run.sh
 
-deps:
+# deps-system alone for what only builds and runs the programs (make run, bench):
+# the Node packages serve the tests only.
+deps: deps-system
+	@tools/npm-deps.sh
+deps-system:
 	@tools/deps.sh
 
-run: deps
+run: deps-system
 	@$(MAKE) --no-print-directory all
 	exec $(BUILD)/bin/bos-vaultd --state-dir $(STATE) --dev$(if $(LISTEN), --listen $(LISTEN))
 
