@@ -21,7 +21,11 @@ if [ -f "$stamp" ] && [ ! "$lock" -nt "$stamp" ] && [ ! tests/package.json -nt "
 	exit 0
 fi
 echo "make deps: npm ci --prefix tests"
-# --ignore-scripts: no package here needs an install script, and none may fetch.
+# --ignore-scripts: no install script may fetch anything.
 npm ci --prefix tests --no-audit --no-fund --ignore-scripts --loglevel=error
+# But one: Claude Code's install step links its native binary (the
+# platform's optional package, already in node_modules; nothing is fetched).
+# t_mcp_claude.sh runs the README's 'claude mcp add' with it.
+node tests/node_modules/@anthropic-ai/claude-code/install.cjs >/dev/null
 # npm ci keeps the lock file's time on its copy; mark the install as newer.
 touch "$stamp"
