@@ -25,6 +25,7 @@
 #include "secmem.h"
 #include "secret_input.h"
 #include "tool_cli.h"
+#include "tool_impl.h"
 
 #define CRED_API_PATH_MAX 1024
 
@@ -64,24 +65,6 @@ credapi_int(const json_t *o, const char *key)
 	return json_integer_value(json_object_get(o, key));
 }
 
-/* "/credentials" with the list filters as a query string. */
-static int
-credapi_list_path(char *out, size_t n, const char *service, const char *type,
-    struct bos_err *err)
-{
-	char *s = service != NULL ? http_client_escape(service) : NULL;
-	char *t = type != NULL ? http_client_escape(type) : NULL;
-	int k = -1;
-
-	if ((service == NULL || s != NULL) && (type == NULL || t != NULL))
-		k = snprintf(out, n, "/credentials%s%s%s%s%s%s", s || t ? "?" : "",
-		    s ? "service=" : "", s ? s : "", s && t ? "&" : "", t ? "type=" : "", t ? t : "");
-	http_client_free_str(s);
-	http_client_free_str(t);
-	return k < 0 || (size_t)k >= n ? bos_err_set(err, BOS_E_INVALID, "the filters are too "
-	    "long") : 0;
-}
-
 /* GET /credentials (filtered); *list borrows from *resp. */
 static int
 credapi_get_list(struct http_client *hc, const char *service, const char *type,
@@ -89,7 +72,7 @@ credapi_get_list(struct http_client *hc, const char *service, const char *type,
 {
 	char path[CRED_API_PATH_MAX];
 
-	if (credapi_list_path(path, sizeof(path), service, type, err) != 0 ||
+	if (tool_cred_list_path(path, sizeof(path), service, type, err) != 0 ||
 	    http_client_call_ok(hc, "GET", path, NULL, resp, err) != 0)
 		return -1;
 	*list = json_object_get(resp->json, "credentials");

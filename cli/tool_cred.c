@@ -31,8 +31,8 @@ static const struct tool_field fields_cred_f[] = {
 };
 const struct tool_fields tool_cred_fields = TOOL_FIELDS(fields_cred_f);
 
-/* "/credentials" with the list filters as a query string. */
-static int
+/* See tool_impl.h. */
+int
 tool_cred_list_path(char *out, size_t n, const char *service, const char *type,
     struct bos_err *err)
 {

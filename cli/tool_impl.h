@@ -123,6 +123,12 @@ void tool_approval_row(FILE *f, const json_t *a);
 int tool_spend_pick(const json_t *ans, json_t **out, struct bos_err *err) BOS_WUR;
 /* The fields of a credential's metadata (tool_cred.c), for the verify tool. */
 extern const struct tool_fields tool_cred_fields;
+/*
+ * "/credentials" with the list filters (service, type: NULL for none) as a
+ * query string, into out (n bytes). 0, or -1 when it does not fit.
+ */
+int tool_cred_list_path(char *out, size_t n, const char *service, const char *type,
+    struct bos_err *err) BOS_WUR;
 /* The fields of a job (tool_cred.c), for jobs_list. */
 extern const struct tool_fields tool_job_fields;
 /* The fields of an approval (tool_approvals.c), for budget_set and budget_resume. */
