@@ -439,8 +439,9 @@ api_job_claim_try(struct api_claim *c, struct job_claim_req *q, struct job_info 
 	bos_err_clear(&err);
 	q->dry_run = 1;
 	vault_db_lock(v);
+	q->now_ms = vault_now_ms(v);
 	if ((rc = api_job_broker_live(v, q->broker_id, &err)) == 0)
-		rc = job_claim(v->st.store, q, vault_now(v), j, &err);
+		rc = job_claim(v->st.store, q, q->now_ms / 1000, j, &err);
 	vault_db_unlock(v);
 	if (rc == 1) {
 		if (http_req_audit_join(c->r) != 0)
@@ -448,8 +449,9 @@ api_job_claim_try(struct api_claim *c, struct job_claim_req *q, struct job_info 
 		*joined = 1;
 		q->dry_run = 0;
 		vault_db_lock(v);
+		q->now_ms = vault_now_ms(v);
 		if ((rc = api_job_broker_live(v, q->broker_id, &err)) == 0)
-			rc = job_claim(v->st.store, q, vault_now(v), j, &err);
+			rc = job_claim(v->st.store, q, q->now_ms / 1000, j, &err);
 		vault_db_unlock(v);
 	}
 	if (rc < 0 && err.code == BOS_E_REVOKED) {
@@ -487,7 +489,7 @@ api_job_claim(struct vault *v, struct http_req *r)
 	if ((rc = api_job_claim_parse(r, &c)) != 0)
 		return rc > 0 ? 0 : -1;
 	q = (struct job_claim_req){ c.kinds, c.n_kinds, http_req_principal(r)->broker_id,
-	    v->st.conf.job_visibility_seconds, 1, api_job_eligible, &c };
+	    v->st.conf.job_visibility_seconds, 1, api_job_eligible, &c, 0 };
 	if ((j = malloc(sizeof(*j))) == NULL)
 		return -1;
 	deadline = clock_mono_ms() + (int64_t)c.wait_s * 1000;
