@@ -152,7 +152,7 @@ oc_insert_campaign(struct store *s, const struct outreach_campaign_new *n, const
 	    " list_id, provider, credential, from_addr, subject, text_body, html_body, per_minute,"
 	    " state, next_send_at, price_micros, currency, recipients, skipped, created_by,"
 	    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	    " ?13, ?14, 0, 0, ?15, ?16, ?16)", "tttttttttittitti", id, n->channel, n->list_id,
+	    " ?13, ?14, 0, 0, ?15, ?16, ?16)", "tttttttttitiitti", id, n->channel, n->list_id,
 	    n->provider, n->credential, n->from, n->subject, n->text, n->html,
 	    (int64_t)n->per_minute, n->start ? "running" : "draft", now_ms, n->price_micros,
 	    n->currency, n->created_by, now) == 1 ? 0 : -1;
