@@ -302,6 +302,37 @@ config_set_domain(char *dst, size_t cap, const char *v)
 	return 0;
 }
 
+/*
+ * A decimal amount with at most 6 decimals into micro-units ("0.0079" is
+ * 7900): digits, one optional point with digits after it, no sign, no
+ * overflow. currency_parse_amount stops at 4 decimals (minor units).
+ */
+static int
+config_parse_micros(const char *s, int64_t *out)
+{
+	int64_t v = 0;
+	int frac = -1;
+
+	if (*s == '\0' || *s == '.')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s == '.' && frac < 0) {
+			frac = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || (frac >= 0 && ++frac > CONFIG_PRICE_DECIMALS) ||
+		    __builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, *s - '0', &v))
+			return -1;
+	}
+	if (frac == 0)
+		return -1;
+	for (frac = frac < 0 ? 0 : frac; frac < CONFIG_PRICE_DECIMALS; frac++)
+		if (__builtin_mul_overflow(v, 10, &v))
+			return -1;
+	*out = v;
+	return 0;
+}
+
 /* outreach_price.PROVIDER = AMOUNT CUR: at most 6 decimals, an ISO 4217 currency. */
 static int
 config_set_price(struct config *c, const char *provider, const char *v, struct bos_err *err)
@@ -321,7 +352,7 @@ config_set_price(struct config *c, const char *provider, const char *v, struct b
 		    "CURRENCY' with an ISO 4217 currency, e.g. 0.0010 USD", provider);
 	memcpy(amount, v, (size_t)(sp - v));
 	amount[sp - v] = '\0';
-	if (currency_parse_amount(amount, CONFIG_PRICE_DECIMALS, &micros) != 0)
+	if (config_parse_micros(amount, &micros) != 0)
 		return bos_err_set(err, BOS_E_CONFIG, "the amount of 'outreach_price.%s' must be a "
 		    "decimal number >= 0 with at most %d decimals", provider, CONFIG_PRICE_DECIMALS);
 	c->outreach_price_micros[i] = micros;
