@@ -258,10 +258,11 @@ config_set_public_url(char *dst, size_t cap, const char *v)
 	if (!config_host_valid(host, (size_t)(end - host), 0))
 		return -1;
 	if (*end == ':') {
-		for (i = 1; isdigit((unsigned char)end[i]); i++)
-			;
-		if (i == 1 || i > 6 || (end[i] != '\0' && end[i] != '/') || atoi(end + 1) < 1 ||
-		    atoi(end + 1) > 65535)
+		unsigned long port = 0;
+
+		for (i = 1; isdigit((unsigned char)end[i]) && i <= 6; i++)
+			port = port * 10 + (unsigned long)(end[i] - '0');
+		if (i == 1 || i > 6 || (end[i] != '\0' && end[i] != '/') || port < 1 || port > 65535)
 			return -1;
 		end += i;
 	}

@@ -9,7 +9,7 @@
 #include "store/alert.h"
 #include "store/budget.h"
 #include "store/card.h"
-#include "store/outreach_campaign.h"
+#include "store/outreach_send.h"
 #include "store/spend.h"
 #include "currency.h"
 #include "json_alloc.h"
@@ -507,7 +507,8 @@ job_expire_one(struct store *s, const struct job_info *j, int64_t now, int *dead
 	log_info("job %s: claim by %s expired (attempt %u of %u): %s", j->id, j->claimed_by,
 	    j->attempts, j->max_attempts, *dead ? "dead" : "queued again");
 	/* A send that reached 'sending' stays so: its outcome is unknown (docs/OUTREACH.md). */
-	if (*dead && j->campaign[0] != '\0' && outreach_send_failed(s, j, 1, 0,
+	if (*dead && j->campaign[0] != '\0' && outreach_send_failed(s,
+	    &(struct outreach_send_job){ j->id, j->campaign, j->service }, 1, 0,
 	    "the claim expired on its last attempt", now, err) != 0)
 		return -1;
 	return *dead ? job_alert_dead(s, j, "its last claim expired", now, err) : 0;
@@ -818,7 +819,8 @@ job_complete_locked(struct store *s, const struct job_done *d, int64_t now,
 		return bos_err_set(err, BOS_E_DB, "completing job %s changed no row", d->id);
 	/* A send job's spend is the vault's: the campaign's price (or the provider's). */
 	if (j->campaign[0] != '\0')
-		return outreach_send_completed(s, j, now, mismatch, err);
+		return outreach_send_completed(s, &(struct outreach_send_job){ j->id, j->campaign,
+		    j->service }, now, mismatch, err);
 	if (d->spend_amount <= 0)
 		return 0;
 	sr = spend_record(s, d->id, j->service, d->spend_amount, d->spend_currency, now, err);
@@ -898,7 +900,8 @@ job_fail_locked(struct store *s, const struct job_failure *f, struct job_info *j
 		return bos_err_set(err, BOS_E_DB, "failing job %s changed no row", f->id);
 	(void)snprintf(state, 8, "%s", dead ? "dead" : "queued");
 	*not_before = dead ? 0 : a.n[1];
-	if (j->campaign[0] != '\0' && outreach_send_failed(s, j, dead, 1, f->error,
+	if (j->campaign[0] != '\0' && outreach_send_failed(s,
+	    &(struct outreach_send_job){ j->id, j->campaign, j->service }, dead, 1, f->error,
 	    f->now, err) != 0)
 		return -1;
 	if (!dead)

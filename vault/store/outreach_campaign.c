@@ -12,113 +12,13 @@
 #include "store/budget.h"
 #include "store/job.h"
 #include "store/outreach_render.h"
+#include "store/outreach_send.h"
 #include "currency.h"
 #include "log.h"
 #include "randid.h"
 #include "store/store.h"
 
 #define OC_ID_CHARS 26
-
-/* ---- statements ------------------------------------------------------------------ */
-
-/*
- * Bind ?1.. from types ('t' a string, NULL for null; 'i' an int64_t) and
- * step once: the number of rows changed, or -1.
- */
-static int
-oc_bindv(sqlite3_stmt *st, const char *types, va_list ap)
-{
-	const char *t;
-	int i;
-
-	for (i = 0; types[i] != '\0'; i++) {
-		if (types[i] == 't') {
-			t = va_arg(ap, const char *);
-			if ((t == NULL ? sqlite3_bind_null(st, i + 1) :
-			    sqlite3_bind_text(st, i + 1, t, -1, SQLITE_TRANSIENT)) != SQLITE_OK)
-				return -1;
-		} else if (sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t)) != SQLITE_OK) {
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int
-oc_run(struct store *s, const char *what, struct bos_err *err, const char *sql,
-    const char *types, ...)
-{
-	sqlite3_stmt *st = NULL;
-	va_list ap;
-	int r = -1;
-
-	if (store_stmt(s, sql, &st, err) != 0)
-		return -1;
-	va_start(ap, types);
-	if (oc_bindv(st, types, ap) == 0 && sqlite3_step(st) == SQLITE_DONE)
-		r = sqlite3_changes(store_db(s));
-	va_end(ap);
-	if (r < 0)
-		store_err_db(s, what, err);
-	store_stmt_done(s, st);
-	return r;
-}
-
-/* One integer from a query (*out; 0 when no row). 0 or -1. */
-static int
-oc_int(struct store *s, const char *what, int64_t *out, struct bos_err *err, const char *sql,
-    const char *types, ...)
-{
-	sqlite3_stmt *st = NULL;
-	va_list ap;
-	int r = -1, rc;
-
-	*out = 0;
-	if (store_stmt(s, sql, &st, err) != 0)
-		return -1;
-	va_start(ap, types);
-	if (oc_bindv(st, types, ap) == 0) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			*out = sqlite3_column_int64(st, 0);
-		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-			r = 0;
-	}
-	va_end(ap);
-	if (r < 0)
-		store_err_db(s, what, err);
-	store_stmt_done(s, st);
-	return r;
-}
-
-static int
-oc_finish(struct store *s, int r, struct bos_err *err)
-{
-	if (r >= 0)
-		return store_commit(s, err) == 0 ? r : -1;
-	if (store_rollback(s, NULL) != 0)
-		log_err("outreach: rollback failed");
-	return -1;
-}
-
-static int
-oc_copy(sqlite3_stmt *st, int col, char *dst, size_t cap)
-{
-	const char *v = (const char *)sqlite3_column_text(st, col);
-
-	return snprintf(dst, cap, "%s", v != NULL ? v : "") >= (int)cap ? -1 : 0;
-}
-
-static int
-oc_dup(sqlite3_stmt *st, int col, char **dst)
-{
-	const char *v = (const char *)sqlite3_column_text(st, col);
-
-	*dst = NULL;
-	if (v == NULL)
-		return 0;
-	return (*dst = strdup(v)) != NULL ? 0 : -1;
-}
 
 int
 outreach_token_new(char out[24])
@@ -148,7 +48,7 @@ static int
 oc_insert_campaign(struct store *s, const struct outreach_campaign_new *n, const char *id,
     int64_t now, int64_t now_ms, struct bos_err *err)
 {
-	return oc_run(s, "creating a campaign", err, "INSERT INTO outreach_campaigns (id, channel,"
+	return outreach_sql_run(s, "creating a campaign", err, "INSERT INTO outreach_campaigns (id, channel,"
 	    " list_id, provider, credential, from_addr, subject, text_body, html_body, per_minute,"
 	    " state, next_send_at, price_micros, currency, recipients, skipped, created_by,"
 	    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
@@ -169,7 +69,7 @@ oc_add_message(struct store *s, const struct outreach_campaign_new *n, const cha
 
 	if (randid_new("om_", OC_ID_CHARS, mid, sizeof(mid)) != 0 || outreach_token_new(token) != 0)
 		return bos_err_set(err, BOS_E_IO, "the random generator failed");
-	if (oc_run(s, "adding a message", err, "INSERT INTO outreach_messages (id, campaign_id,"
+	if (outreach_sql_run(s, "adding a message", err, "INSERT INTO outreach_messages (id, campaign_id,"
 	    " contact_id, to_addr, token, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	    "tttttti", mid, cid, contact, to, token, suppressed ? "suppressed" : "queued", now) != 1)
 		return -1;
@@ -191,7 +91,7 @@ oc_add_message(struct store *s, const struct outreach_campaign_new *n, const cha
 	j.not_before = n->start ? now : now + OUTREACH_PAUSED_HOLD;
 	if (job_create(s, &j, now, jid, &existed, err) != 0)
 		return -1;
-	return oc_run(s, "linking a message to its job", err, "UPDATE outreach_messages SET"
+	return outreach_sql_run(s, "linking a message to its job", err, "UPDATE outreach_messages SET"
 	    " job_id = ?1 WHERE id = ?2", "tt", jid, mid) == 1 ? 0 : -1;
 }
 
@@ -205,7 +105,7 @@ oc_create_locked(struct store *s, const struct outreach_campaign_new *n, const c
 	char contact[OUTREACH_ID_SIZE], to[256];
 	int r = -1, rc, has, consent, sup;
 
-	if (oc_int(s, "counting a list", &total, err, "SELECT count(*) FROM outreach_contacts"
+	if (outreach_sql_int(s, "counting a list", &total, err, "SELECT count(*) FROM outreach_contacts"
 	    " WHERE list_id = ?1", "t", n->list_id) != 0)
 		return -1;
 	if (total > OUTREACH_RECIPIENTS_MAX)
@@ -227,7 +127,7 @@ oc_create_locked(struct store *s, const struct outreach_campaign_new *n, const c
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (oc_copy(st, 0, contact, sizeof(contact)) != 0 || oc_copy(st, 1, to, sizeof(to)) != 0)
+		if (outreach_sql_copy(st, 0, contact, sizeof(contact)) != 0 || outreach_sql_copy(st, 1, to, sizeof(to)) != 0)
 			goto corrupt;
 		has = to[0] != '\0';
 		consent = sqlite3_column_int(st, 2);
@@ -247,7 +147,7 @@ oc_create_locked(struct store *s, const struct outreach_campaign_new *n, const c
 	(void)email;
 	store_stmt_done(s, st);
 	st = NULL;
-	if (oc_run(s, "counting a campaign", err, "UPDATE outreach_campaigns SET recipients = ?1,"
+	if (outreach_sql_run(s, "counting a campaign", err, "UPDATE outreach_campaigns SET recipients = ?1,"
 	    " skipped = ?2 WHERE id = ?3", "iit", recipients, skipped, id) != 1)
 		return -1;
 	/* success */
@@ -266,7 +166,7 @@ outreach_campaign_create(struct store *s, const struct outreach_campaign_new *n,
 {
 	if (randid_new("cp_", OC_ID_CHARS, id, OUTREACH_ID_SIZE) != 0)
 		return bos_err_set(err, BOS_E_IO, "the random generator failed");
-	if (store_begin(s, err) != 0 || oc_finish(s, oc_create_locked(s, n, id, now, now_ms, err),
+	if (store_begin(s, err) != 0 || outreach_sql_finish(s, oc_create_locked(s, n, id, now, now_ms, err),
 	    err) != 0) {
 		id[0] = '\0';
 		return -1;
@@ -307,17 +207,17 @@ static int
 oc_from_row(sqlite3_stmt *st, struct outreach_campaign *c, struct bos_err *err)
 {
 	memset(c, 0, sizeof(*c));
-	if (oc_copy(st, 0, c->id, sizeof(c->id)) != 0 ||
-	    oc_copy(st, 1, c->channel, sizeof(c->channel)) != 0 ||
-	    oc_copy(st, 2, c->list_id, sizeof(c->list_id)) != 0 ||
-	    oc_copy(st, 3, c->provider, sizeof(c->provider)) != 0 ||
-	    oc_copy(st, 4, c->credential, sizeof(c->credential)) != 0 ||
-	    oc_copy(st, 10, c->state, sizeof(c->state)) != 0 ||
-	    oc_copy(st, 13, c->currency, sizeof(c->currency)) != 0 ||
-	    oc_copy(st, 18, c->created_by, sizeof(c->created_by)) != 0)
+	if (outreach_sql_copy(st, 0, c->id, sizeof(c->id)) != 0 ||
+	    outreach_sql_copy(st, 1, c->channel, sizeof(c->channel)) != 0 ||
+	    outreach_sql_copy(st, 2, c->list_id, sizeof(c->list_id)) != 0 ||
+	    outreach_sql_copy(st, 3, c->provider, sizeof(c->provider)) != 0 ||
+	    outreach_sql_copy(st, 4, c->credential, sizeof(c->credential)) != 0 ||
+	    outreach_sql_copy(st, 10, c->state, sizeof(c->state)) != 0 ||
+	    outreach_sql_copy(st, 13, c->currency, sizeof(c->currency)) != 0 ||
+	    outreach_sql_copy(st, 18, c->created_by, sizeof(c->created_by)) != 0)
 		return bos_err_set(err, BOS_E_CORRUPT, "a campaign row is malformed");
-	if (oc_dup(st, 5, &c->from) != 0 || oc_dup(st, 6, &c->subject) != 0 ||
-	    oc_dup(st, 7, &c->text) != 0 || oc_dup(st, 8, &c->html) != 0) {
+	if (outreach_sql_dup(st, 5, &c->from) != 0 || outreach_sql_dup(st, 6, &c->subject) != 0 ||
+	    outreach_sql_dup(st, 7, &c->text) != 0 || outreach_sql_dup(st, 8, &c->html) != 0) {
 		outreach_campaign_free(c);
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory reading a campaign");
 	}
@@ -403,20 +303,6 @@ outreach_campaign_list(struct store *s, const char *state,
 
 /* ---- state changes --------------------------------------------------------------- */
 
-/* done when nothing is queued or sending (only from running or paused). */
-static int
-oc_maybe_done(struct store *s, const char *cid, int64_t now, struct bos_err *err)
-{
-	int n = oc_run(s, "finishing a campaign", err, "UPDATE outreach_campaigns SET state ="
-	    " 'done', finished_at = ?2, updated_at = ?2 WHERE id = ?1 AND state IN ('running',"
-	    " 'paused') AND NOT EXISTS (SELECT 1 FROM outreach_messages WHERE campaign_id = ?1"
-	    " AND state IN ('queued', 'sending'))", "ti", cid, now);
-
-	if (n == 1)
-		log_info("campaign %s is done", cid);
-	return n < 0 ? -1 : 0;
-}
-
 static int
 oc_act_locked(struct store *s, const char *id, const char *action, int64_t now, int64_t now_ms,
     struct bos_err *err)
@@ -443,25 +329,25 @@ oc_act_locked(struct store *s, const char *id, const char *action, int64_t now, 
 	if (!n)
 		return bos_err_set(err, BOS_E_EXISTS, "campaign %s is %s: it cannot %s", id, c.state,
 		    action);
-	if (oc_run(s, "changing a campaign", err, "UPDATE outreach_campaigns SET state = ?2,"
+	if (outreach_sql_run(s, "changing a campaign", err, "UPDATE outreach_campaigns SET state = ?2,"
 	    " updated_at = ?3, finished_at = CASE WHEN ?2 = 'cancelled' THEN ?3 END,"
 	    " next_send_at = CASE WHEN ?2 = 'running' THEN max(next_send_at, ?4) ELSE next_send_at"
 	    " END WHERE id = ?1", "ttii", id, to, now, now_ms) != 1)
 		return -1;
 	if (strcmp(to, "running") == 0)
-		return oc_run(s, "releasing a campaign's jobs", err, "UPDATE jobs SET not_before = ?2,"
+		return outreach_sql_run(s, "releasing a campaign's jobs", err, "UPDATE jobs SET not_before = ?2,"
 		    " updated_at = ?2 WHERE campaign = ?1 AND state = 'queued'", "ti", id, now) < 0 ?
 		    -1 : 0;
 	if (strcmp(to, "paused") == 0)
-		return oc_run(s, "holding a campaign's jobs", err, "UPDATE jobs SET not_before = ?2,"
+		return outreach_sql_run(s, "holding a campaign's jobs", err, "UPDATE jobs SET not_before = ?2,"
 		    " updated_at = ?3 WHERE campaign = ?1 AND state = 'queued'", "tii", id,
 		    now + OUTREACH_PAUSED_HOLD, now) < 0 ? -1 : 0;
 	/* cancel: the queued sends end; a claimed one finishes (or is refused when fetched). */
-	if (oc_run(s, "cancelling messages", err, "UPDATE outreach_messages SET state ="
+	if (outreach_sql_run(s, "cancelling messages", err, "UPDATE outreach_messages SET state ="
 	    " 'cancelled', updated_at = ?2 WHERE campaign_id = ?1 AND state = 'queued' AND job_id IN"
 	    " (SELECT id FROM jobs WHERE campaign = ?1 AND state = 'queued')", "ti", id, now) < 0)
 		return -1;
-	return oc_run(s, "cancelling jobs", err, "UPDATE jobs SET state = 'dead', error ="
+	return outreach_sql_run(s, "cancelling jobs", err, "UPDATE jobs SET state = 'dead', error ="
 	    " 'campaign cancelled', updated_at = ?2, finished_at = ?2 WHERE campaign = ?1 AND"
 	    " state = 'queued'", "ti", id, now) < 0 ? -1 : 0;
 }
@@ -471,197 +357,10 @@ outreach_campaign_act(struct store *s, const char *id, const char *action, int64
     int64_t now_ms, struct bos_err *err)
 {
 	if (store_begin(s, err) != 0 ||
-	    oc_finish(s, oc_act_locked(s, id, action, now, now_ms, err), err) != 0)
+	    outreach_sql_finish(s, oc_act_locked(s, id, action, now, now_ms, err), err) != 0)
 		return -1;
 	log_info("campaign %s: %s", id, action);
 	return 0;
-}
-
-/* ---- the claim's gate ------------------------------------------------------------ */
-
-int
-outreach_send_gate(struct store *s, const char *campaign, int64_t now_ms, int take,
-    struct bos_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t next = 0, per = 1, hold;
-	int running = 0, rc;
-
-	if (store_stmt(s, "SELECT state = 'running', next_send_at, per_minute FROM"
-	    " outreach_campaigns WHERE id = ?1", &st, err) != 0)
-		return -1;
-	if (sqlite3_bind_text(st, 1, campaign, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
-	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
-		store_err_db(s, "reading a campaign's rate", err);
-		store_stmt_done(s, st);
-		return -1;
-	}
-	if (rc == SQLITE_ROW) {
-		running = sqlite3_column_int(st, 0);
-		next = sqlite3_column_int64(st, 1);
-		per = sqlite3_column_int64(st, 2);
-	}
-	store_stmt_done(s, st);
-	if (per < 1)
-		per = 1;
-	if (running && now_ms >= next) {
-		/* 60 s / per_minute, kept in milliseconds: 6000 a minute is one every 10 ms. */
-		if (take && oc_run(s, "taking a campaign's send slot", err, "UPDATE"
-		    " outreach_campaigns SET next_send_at = ?2 WHERE id = ?1", "ti", campaign,
-		    (next > now_ms ? next : now_ms) + 60000 / per) != 1)
-			return -1;
-		return 1;
-	}
-	if (!take)
-		return 0;
-	/* Refused: the campaign's queued jobs wait out of the claim's scan until they are due. */
-	hold = running ? (next + 999) / 1000 : now_ms / 1000 + OUTREACH_PAUSED_HOLD;
-	return oc_run(s, "holding a campaign's jobs", err, "UPDATE jobs SET not_before = ?2"
-	    " WHERE campaign = ?1 AND state = 'queued' AND not_before < ?2", "ti", campaign, hold) <
-	    0 ? -1 : 0;
-}
-
-/* ---- completion and failure of a send job ---------------------------------------- */
-
-/* The message of job j: state and price (-1: none). 0, or -1 (NOTFOUND when none). */
-static int
-oc_message_of_job(struct store *s, const char *job_id, char mid[OUTREACH_ID_SIZE],
-    char state[16], int64_t *price, struct bos_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int r = -1, rc;
-
-	if (store_stmt(s, "SELECT id, state, coalesce(price_micros, -1) FROM outreach_messages"
-	    " WHERE job_id = ?1", &st, err) != 0)
-		return -1;
-	if (sqlite3_bind_text(st, 1, job_id, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
-	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
-		store_err_db(s, "reading a message", err);
-		goto out;
-	}
-	if (rc == SQLITE_DONE) {
-		bos_err_set(err, BOS_E_NOTFOUND, "job %s has no message", job_id);
-		goto out;
-	}
-	if (oc_copy(st, 0, mid, OUTREACH_ID_SIZE) != 0 || oc_copy(st, 1, state, 16) != 0) {
-		bos_err_set(err, BOS_E_CORRUPT, "a message row is malformed");
-		goto out;
-	}
-	*price = sqlite3_column_int64(st, 2);
-	/* success */
-	r = 0;
- out:
-	store_stmt_done(s, st);
-	return r;
-}
-
-/* 10^(6 - exp): micro-units per minor unit (USD: 10,000). */
-static int64_t
-oc_micros_per_minor(const char *currency)
-{
-	int exp = currency_exponent(currency), i;
-	int64_t m = 1;
-
-	for (i = exp < 0 ? 6 : exp; i < 6; i++)
-		m *= 10;
-	return m;
-}
-
-/* Add a sent message's price to its campaign; the ledger gets the whole minor units. */
-static int
-oc_spend(struct store *s, const struct job_info *j, int64_t price, int64_t now, int *mismatch,
-    struct bos_err *err)
-{
-	struct outreach_campaign c;
-	int64_t spend, units;
-	int sr;
-
-	if (outreach_campaign_get(s, j->campaign, &c, err) != 0)
-		return -1;
-	if (price < 0)
-		price = c.price_micros;
-	if (__builtin_add_overflow(c.spend_micros, price, &spend)) {
-		outreach_campaign_free(&c);
-		return bos_err_set(err, BOS_E_INVALID, "the campaign's spend would overflow");
-	}
-	units = spend / oc_micros_per_minor(c.currency) - c.spend_recorded;
-	if (oc_run(s, "recording a campaign's spend", err, "UPDATE outreach_campaigns SET"
-	    " spend_micros = ?2, spend_recorded = spend_recorded + ?3, updated_at = ?4 WHERE"
-	    " id = ?1", "tiii", c.id, spend, units > 0 ? units : 0, now) != 1) {
-		outreach_campaign_free(&c);
-		return -1;
-	}
-	sr = units > 0 ? spend_record(s, j->id, j->service, units, c.currency, now, err) :
-	    SPEND_RECORDED;
-	outreach_campaign_free(&c);
-	if (sr == SPEND_CURRENCY_MISMATCH)
-		*mismatch = 1;
-	return sr == SPEND_RECORDED || sr == SPEND_DUPLICATE ? 0 : -1;
-}
-
-int
-outreach_send_completed(struct store *s, const struct job_info *j, int64_t now,
-    int *mismatch, struct bos_err *err)
-{
-	char mid[OUTREACH_ID_SIZE], state[16];
-	int64_t price;
-
-	if (oc_message_of_job(s, j->id, mid, state, &price, err) != 0)
-		return -1;
-	if (strcmp(state, "sent") == 0 && oc_spend(s, j, price, now, mismatch, err) != 0)
-		return -1;
-	/* Completed without a send (suppressed, cancelled, already sent): nothing is spent. */
-	if (strcmp(state, "queued") == 0 && oc_run(s, "closing a message", err, "UPDATE"
-	    " outreach_messages SET state = 'cancelled', updated_at = ?2 WHERE id = ?1", "ti",
-	    mid, now) < 0)
-		return -1;
-	return oc_maybe_done(s, j->campaign, now, err);
-}
-
-static int
-oc_alert_unknown(struct store *s, const char *mid, const char *job_id, int64_t now,
-    struct bos_err *err)
-{
-	char subject[160], dedup[64], details[160];
-
-	(void)snprintf(subject, sizeof(subject), "message %s: an attempt to send it never "
-	    "reported; it is not sent again", mid);
-	(void)snprintf(dedup, sizeof(dedup), "outreach_unknown:%s", mid);
-	(void)snprintf(details, sizeof(details), "{\"message\":\"%s\",\"job\":\"%s\"}", mid,
-	    job_id);
-	log_warn("message %s (job %s): outcome unknown", mid, job_id);
-	return alert_raise(s, "outreach_unknown", "warning", subject, details,
-	    "[\"check the provider's log for the message\", \"send it again by hand if it was "
-	    "not sent\"]", dedup, now, err);
-}
-
-int
-outreach_send_failed(struct store *s, const struct job_info *j, int dead, int reported,
-    const char *error, int64_t now, struct bos_err *err)
-{
-	char mid[OUTREACH_ID_SIZE], state[16];
-	int64_t price;
-
-	if (oc_message_of_job(s, j->id, mid, state, &price, err) != 0)
-		return -1;
-	if (strcmp(state, "sending") == 0 && !reported) {
-		if (oc_run(s, "marking a message unknown", err, "UPDATE outreach_messages SET state ="
-		    " 'unknown', updated_at = ?2 WHERE id = ?1", "ti", mid, now) != 1 ||
-		    oc_alert_unknown(s, mid, j->id, now, err) != 0)
-			return -1;
-	} else if (dead && (strcmp(state, "queued") == 0 || strcmp(state, "sending") == 0)) {
-		if (oc_run(s, "failing a message", err, "UPDATE outreach_messages SET state ="
-		    " 'failed', error = ?2, updated_at = ?3 WHERE id = ?1", "tti", mid, error,
-		    now) != 1)
-			return -1;
-	} else if (!dead && strcmp(state, "sending") == 0) {
-		/* The broker reported a refusal (429, 5xx): not sent, so it may be tried again. */
-		if (oc_run(s, "queueing a message again", err, "UPDATE outreach_messages SET state ="
-		    " 'queued', error = ?2, updated_at = ?3 WHERE id = ?1", "tti", mid, error,
-		    now) != 1)
-			return -1;
-	}
-	return dead ? oc_maybe_done(s, j->campaign, now, err) : 0;
 }
 
 /* ---- the broker's send routes ---------------------------------------------------- */
@@ -719,12 +418,12 @@ oc_send_load(struct store *s, const char *job_id, struct outreach_send *o, int *
 		bos_err_set(err, BOS_E_NOTFOUND, "job %s is not a send job", job_id);
 		goto out;
 	}
-	if (oc_copy(st, 0, o->message_id, sizeof(o->message_id)) != 0 ||
-	    oc_copy(st, 1, o->token, sizeof(o->token)) != 0 ||
-	    oc_copy(st, 2, o->state, sizeof(o->state)) != 0 ||
-	    oc_copy(st, 3, o->to, sizeof(o->to)) != 0 || oc_copy(st, 4, cid, sizeof(cid)) != 0 ||
-	    oc_dup(st, 5, &o->name) != 0 || oc_dup(st, 6, &o->email) != 0 ||
-	    oc_dup(st, 7, &o->phone) != 0 || oc_dup(st, 8, &o->fields) != 0) {
+	if (outreach_sql_copy(st, 0, o->message_id, sizeof(o->message_id)) != 0 ||
+	    outreach_sql_copy(st, 1, o->token, sizeof(o->token)) != 0 ||
+	    outreach_sql_copy(st, 2, o->state, sizeof(o->state)) != 0 ||
+	    outreach_sql_copy(st, 3, o->to, sizeof(o->to)) != 0 || outreach_sql_copy(st, 4, cid, sizeof(cid)) != 0 ||
+	    outreach_sql_dup(st, 5, &o->name) != 0 || outreach_sql_dup(st, 6, &o->email) != 0 ||
+	    outreach_sql_dup(st, 7, &o->phone) != 0 || outreach_sql_dup(st, 8, &o->fields) != 0) {
 		bos_err_set(err, BOS_E_CORRUPT, "a message row is malformed");
 		goto out;
 	}
@@ -743,7 +442,7 @@ static int
 oc_set_state(struct store *s, const char *mid, const char *state, int64_t now,
     struct bos_err *err)
 {
-	return oc_run(s, "changing a message", err, "UPDATE outreach_messages SET state = ?2,"
+	return outreach_sql_run(s, "changing a message", err, "UPDATE outreach_messages SET state = ?2,"
 	    " updated_at = ?3 WHERE id = ?1", "tti", mid, state, now) == 1 ? 0 : -1;
 }
 
@@ -764,7 +463,7 @@ oc_prepare_locked(struct store *s, const char *job_id, int64_t now, struct outre
 		/* An earlier attempt reached the provider, maybe: never send it twice. */
 		*conflict = OUTREACH_SEND_OUTCOME_UNKNOWN;
 		if (oc_set_state(s, o->message_id, "unknown", now, err) != 0 ||
-		    oc_alert_unknown(s, o->message_id, job_id, now, err) != 0)
+		    outreach_send_alert_unknown(s, o->message_id, job_id, now, err) != 0)
 			return -1;
 	} else if (strcmp(o->state, "queued") != 0 || strcmp(o->c.state, "cancelled") == 0 ||
 	    strcmp(o->c.state, "draft") == 0) {
@@ -786,7 +485,7 @@ outreach_send_prepare(struct store *s, const char *job_id, int64_t now,
 {
 	if (store_begin(s, err) != 0)
 		return -1;
-	if (oc_finish(s, oc_prepare_locked(s, job_id, now, o, conflict, err), err) != 0) {
+	if (outreach_sql_finish(s, oc_prepare_locked(s, job_id, now, o, conflict, err), err) != 0) {
 		outreach_send_free(o);
 		return -1;
 	}
@@ -802,7 +501,7 @@ outreach_send_mark_sending(struct store *s, const char *job_id, int64_t now,
 	int n;
 
 	*conflict = OUTREACH_SEND_OK;
-	if (oc_message_of_job(s, job_id, mid, state, &price, err) != 0)
+	if (outreach_send_message_of_job(s, job_id, mid, state, &price, err) != 0)
 		return -1;
 	if (strcmp(state, "queued") != 0) {
 		*conflict = strcmp(state, "sent") == 0 ? OUTREACH_SEND_ALREADY_SENT :
@@ -811,7 +510,7 @@ outreach_send_mark_sending(struct store *s, const char *job_id, int64_t now,
 		    OUTREACH_SEND_SUPPRESSED : OUTREACH_SEND_CAMPAIGN_STATE;
 		return 0;
 	}
-	n = oc_run(s, "marking a message sending", err, "UPDATE outreach_messages SET state ="
+	n = outreach_sql_run(s, "marking a message sending", err, "UPDATE outreach_messages SET state ="
 	    " 'sending', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1 AND state ="
 	    " 'queued'", "ti", mid, now);
 	return n == 1 ? 0 : -1;
@@ -826,7 +525,7 @@ oc_sent_locked(struct store *s, const char *job_id, const char *provider_id, int
 	int64_t old;
 	int r;
 
-	if (oc_message_of_job(s, job_id, mid, state, &old, err) != 0)
+	if (outreach_send_message_of_job(s, job_id, mid, state, &old, err) != 0)
 		return -1;
 	if (strcmp(state, "sending") != 0) {
 		*conflict = strcmp(state, "sent") == 0 ? OUTREACH_SEND_ALREADY_SENT :
@@ -844,8 +543,8 @@ oc_sent_locked(struct store *s, const char *job_id, const char *provider_id, int
 			return -1;
 		q[0] = '\0';
 		if (sqlite3_bind_text(st, 1, mid, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
-		    sqlite3_step(st) == SQLITE_ROW)
-			(void)oc_copy(st, 0, q, sizeof(q));
+		    sqlite3_step(st) == SQLITE_ROW && outreach_sql_copy(st, 0, q, sizeof(q)) != 0)
+			q[0] = '\0';     /* then no such campaign: NOTFOUND below */
 		store_stmt_done(s, st);
 		if (outreach_campaign_get(s, q, &c, err) != 0)
 			return -1;
@@ -855,7 +554,7 @@ oc_sent_locked(struct store *s, const char *job_id, const char *provider_id, int
 		if (r != 0)
 			return -1;
 	}
-	return oc_run(s, "marking a message sent", err, "UPDATE outreach_messages SET state ="
+	return outreach_sql_run(s, "marking a message sent", err, "UPDATE outreach_messages SET state ="
 	    " 'sent', provider_id = ?2, price_micros = CASE WHEN ?3 >= 0 THEN ?3 END, sent_at = ?4,"
 	    " updated_at = ?4 WHERE id = ?1 AND state = 'sending'", "ttii", mid, provider_id, price,
 	    now) == 1 ? 0 : -1;
@@ -869,7 +568,7 @@ outreach_send_mark_sent(struct store *s, const char *job_id, const char *provide
 	*conflict = OUTREACH_SEND_OK;
 	if (store_begin(s, err) != 0)
 		return -1;
-	return oc_finish(s, oc_sent_locked(s, job_id, provider_id, price_micros, price_currency,
+	return outreach_sql_finish(s, oc_sent_locked(s, job_id, provider_id, price_micros, price_currency,
 	    now, conflict, err), err);
 }
 
@@ -899,10 +598,10 @@ oc_track_find(struct store *s, const char *token, struct oc_track *t, struct bos
 		bos_err_set(err, BOS_E_NOTFOUND, "unknown token");
 		goto out;
 	}
-	if (oc_copy(st, 0, t->mid, sizeof(t->mid)) != 0 ||
-	    oc_copy(st, 1, t->cid, sizeof(t->cid)) != 0 ||
-	    oc_copy(st, 2, t->to, sizeof(t->to)) != 0 ||
-	    oc_copy(st, 3, t->channel, sizeof(t->channel)) != 0 || oc_dup(st, 4, &t->html) != 0) {
+	if (outreach_sql_copy(st, 0, t->mid, sizeof(t->mid)) != 0 ||
+	    outreach_sql_copy(st, 1, t->cid, sizeof(t->cid)) != 0 ||
+	    outreach_sql_copy(st, 2, t->to, sizeof(t->to)) != 0 ||
+	    outreach_sql_copy(st, 3, t->channel, sizeof(t->channel)) != 0 || outreach_sql_dup(st, 4, &t->html) != 0) {
 		bos_err_set(err, BOS_E_CORRUPT, "a message row is malformed");
 		goto out;
 	}
@@ -941,13 +640,13 @@ oc_track_locked(struct store *s, const char *token, const char *kind, int64_t li
 		ev = strcmp(kind, "open") == 0 ? "opened" : "unsubscribed";
 		col = strcmp(kind, "open") == 0 ? "opened_at" : "unsubscribed_at";
 	}
-	if ((n = oc_run(s, "recording an event", err, "INSERT OR IGNORE INTO outreach_events"
+	if ((n = outreach_sql_run(s, "recording an event", err, "INSERT OR IGNORE INTO outreach_events"
 	    " (event_key, provider, kind, message_id, campaign_id, address, at, detail,"
 	    " received_at) VALUES (?1, 'bos', ?2, ?3, ?4, ?5, ?6, ?7, ?6)", "tttttit", key, ev,
 	    t.mid, t.cid, t.to, now, detail)) < 0)
 		goto out;
 	*duplicate = n == 0;
-	if (n == 1 && oc_run(s, "recording an event", err, strcmp(col, "opened_at") == 0 ?
+	if (n == 1 && outreach_sql_run(s, "recording an event", err, strcmp(col, "opened_at") == 0 ?
 	    "UPDATE outreach_messages SET opened_at = coalesce(opened_at, ?2) WHERE id = ?1" :
 	    strcmp(col, "clicked_at") == 0 ?
 	    "UPDATE outreach_messages SET clicked_at = coalesce(clicked_at, ?2) WHERE id = ?1" :
@@ -955,7 +654,7 @@ oc_track_locked(struct store *s, const char *token, const char *kind, int64_t li
 	    " WHERE id = ?1", "ti", t.mid, now) < 0)
 		goto out;
 	/* An unsubscribe suppresses the address, whatever came before (repeat or not). */
-	if (strcmp(kind, "unsubscribe") == 0 && oc_run(s, "suppressing an address", err,
+	if (strcmp(kind, "unsubscribe") == 0 && outreach_sql_run(s, "suppressing an address", err,
 	    "INSERT OR IGNORE INTO outreach_suppressions (address, channel, reason, source,"
 	    " created_at) VALUES (?1, ?2, 'unsubscribed', 'bos:unsubscribe', ?3)", "tti", t.to,
 	    t.channel, now) < 0)
@@ -979,7 +678,7 @@ outreach_track(struct store *s, const char *token, const char *kind, int64_t lin
 		return bos_err_set(err, BOS_E_INVALID, "'kind' must be open, click or unsubscribe");
 	if (store_begin(s, err) != 0)
 		return -1;
-	return oc_finish(s, oc_track_locked(s, token, kind, link, now, url, cap, duplicate, err),
+	return outreach_sql_finish(s, oc_track_locked(s, token, kind, link, now, url, cap, duplicate, err),
 	    err);
 }
 

@@ -22,13 +22,12 @@
 #include <stdint.h>
 #include "compiler.h"
 #include "err.h"
+#include "store/outreach_send.h"
 
 struct store;
-struct job_info;
 
 #define OUTREACH_ID_SIZE 30               /* cp_, om_, ol_, ct_ + 26 base32 + NUL */
 #define OUTREACH_RECIPIENTS_MAX 100000
-#define OUTREACH_PAUSED_HOLD 3600         /* seconds a paused campaign's jobs are held back */
 
 struct outreach_campaign_new {
 	const char *channel;          /* "email" or "sms" */
@@ -81,35 +80,6 @@ int outreach_campaign_list(struct store *s, const char *state,
  */
 int outreach_campaign_act(struct store *s, const char *id, const char *action, int64_t now,
     int64_t now_ms, struct bos_err *err) BOS_WUR;
-
-/*
- * The rate gate of a claim (job.c, in the claim's transaction): 1 when the
- * campaign is running and now_ms >= next_send_at; with take, next_send_at
- * becomes max(now_ms, next_send_at) + 60000 / per_minute. 0 otherwise; with
- * take, the campaign's queued jobs' not_before moves to next_send_at (or
- * now + OUTREACH_PAUSED_HOLD when not running). -1 on error.
- */
-int outreach_send_gate(struct store *s, const char *campaign, int64_t now_ms, int take,
-    struct bos_err *err) BOS_WUR;
-
-/*
- * A send job completed (job.c, in the completion's transaction): a sent
- * message's price is added to the campaign's spend_micros and the whole
- * minor units not yet in the ledger are recorded (spend_record, with the
- * job's id); the campaign is done when nothing is queued or sending.
- * *mismatch = 1 when the ledger refuses the currency.
- */
-int outreach_send_completed(struct store *s, const struct job_info *j, int64_t now,
-    int *mismatch, struct bos_err *err) BOS_WUR;
-/*
- * A send job failed (reported 1: by its broker; 0: its last claim expired).
- * Reported: a message in 'sending' was not sent (the provider refused), so it
- * is queued again on a retry; dead: a queued or sending message is 'failed'.
- * Not reported and dead: a 'sending' message is 'unknown' (alert
- * outreach_unknown). Then the campaign may be done.
- */
-int outreach_send_failed(struct store *s, const struct job_info *j, int dead, int reported,
-    const char *error, int64_t now, struct bos_err *err) BOS_WUR;
 
 /* What GET /outreach/sends/{job} refuses with (409 code). */
 enum outreach_send_conflict {
