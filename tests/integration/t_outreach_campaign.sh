@@ -95,6 +95,7 @@ bad "an unclosed merge field" "{\"list\":\"$LA\",\"from\":\"a@example.com\",\"su
 bad "a bad merge field name" "{\"list\":\"$LA\",\"from\":\"a@example.com\",\"subject\":\"{{9x}}\",\"text\":\"t\",\"provider\":\"smtp\"}"
 bad "CR LF in the subject" "{\"list\":\"$LA\",\"from\":\"a@example.com\",\"subject\":\"s\\r\\nBcc: x@example.com\",\"text\":\"t\",\"provider\":\"smtp\"}"
 bad "CR LF in from" "{\"list\":\"$LA\",\"from\":\"a@example.com\\r\\nBcc: x@example.com\",\"subject\":\"s\",\"text\":\"t\",\"provider\":\"smtp\"}"
+bad "a from with a comma in its name" "{\"list\":\"$LA\",\"from\":\"News, Inc <a@example.com>\",\"subject\":\"s\",\"text\":\"t\",\"provider\":\"smtp\"}"
 bad "a from with a quote in its name" "{\"list\":\"$LA\",\"from\":\"A\\\" <a@example.com>\",\"subject\":\"s\",\"text\":\"t\",\"provider\":\"smtp\"}"
 bad "an unknown field" "{\"list\":\"$LA\",\"from\":\"a@example.com\",\"subject\":\"s\",\"text\":\"t\",\"provider\":\"smtp\",\"bcc\":\"x@example.com\"}"
 bad "an SMS body of 1601 characters" "{\"list\":\"$LA\",\"from\":\"+15550000000\",\"body\":\"$(head -c 1601 /dev/zero | tr '\0' x)\",\"provider\":\"twilio\"}" "" /outreach/sms
@@ -305,8 +306,8 @@ check "... and not the smtp campaigns (nothing spent)" bash -c "jq -e --arg c '$
 
 # ---- SMS --------------------------------------------------------------------------------------------
 out=$(api POST /outreach/sms "{\"list\":\"budget\",\"from\":\"BOSNEWS\",\"body\":\"Hi {{name}}, news\",\"provider\":\"twilio\"}")
-check "an SMS campaign by list name with only email consents: 201, 0 recipients, 5 skipped" bash -c "test '$(st)' = 201 &&
-	jq -e '.campaign.recipients == 0 and .campaign.skipped == 5 and .campaign.state == \"running\"' <<<'$out'"
+check "an SMS campaign by list name with only email consents: 201, 0 recipients, 5 skipped, done" bash -c "test '$(st)' = 201 &&
+	jq -e '.campaign.recipients == 0 and .campaign.skipped == 5 and .campaign.state == \"done\"' <<<'$out'"
 out=$(api POST /outreach/sms "{\"list\":\"$LA\",\"from\":\"+15550000000\",\"body\":\"Hi {{name}}, news\",\"provider\":\"twilio\",\"per_minute\":6000}")
 check "an SMS campaign on list advisors: 201, 4 recipients" bash -c "test '$(st)' = 201 && jq -e '.campaign.recipients == 4' <<<'$out'"
 bclaim "$TOK" 1

@@ -302,6 +302,40 @@ test_create_consent_suppression_jobs(void **state)
 	assert_int_equal(err.code, BOS_E_NOTFOUND);
 }
 
+/* Nothing to send (no contact with consent, or all suppressed): done at once, or at start. */
+static void
+test_nothing_to_send_is_done(void **state)
+{
+	struct test_ctx *t = *state;
+	struct outreach_campaign_new n = { "email", "ol_bbbbbbbbbbbbbbbbbbbbbbbbbb", "sendgrid", CRED,
+	    "n@example.com", "S", "T", NULL, 60, 1, 0, "USD", -1, "alice" };
+	char id[OUTREACH_ID_SIZE], id2[OUTREACH_ID_SIZE];
+	struct outreach_campaign c;
+	struct bos_err err = { 0 };
+
+	exec_ok(t->s, "INSERT INTO outreach_lists (id, name, created_by, created_at, updated_at)"
+	    " VALUES ('ol_bbbbbbbbbbbbbbbbbbbbbbbbbb', 'only-bob', 'alice', 1, 1)");
+	exec_ok(t->s, "INSERT INTO outreach_contacts (id, list_id, email, name, fields,"
+	    " consent_email, consent_sms, created_at) VALUES ('ct_zzzzzzzzzzzzzzzzzzzzzzzzzz',"
+	    " 'ol_bbbbbbbbbbbbbbbbbbbbbbbbbb', 'b@example.com', 'Bob', '{}', 1, 0, 1)");
+	assert_int_equal(outreach_campaign_create(t->s, &n, T0, MS0, id, &err), 0);
+	assert_int_equal(outreach_campaign_get(t->s, id, &c, &err), 0);
+	assert_string_equal(c.state, "done");
+	assert_int_equal(c.n_suppressed, 1);
+	assert_true(c.finished_at > 0);
+	outreach_campaign_free(&c);
+	n.start = 0;
+	assert_int_equal(outreach_campaign_create(t->s, &n, T0, MS0, id2, &err), 0);
+	assert_int_equal(outreach_campaign_get(t->s, id2, &c, &err), 0);
+	assert_string_equal(c.state, "draft");
+	outreach_campaign_free(&c);
+	assert_int_equal(outreach_campaign_act(t->s, id2, "start", T0 + 1, MS0 + 1000, &err), 0);
+	assert_int_equal(outreach_campaign_get(t->s, id2, &c, &err), 0);
+	assert_string_equal(c.state, "done");
+	outreach_campaign_free(&c);
+	assert_int_equal(int_of(t->s, "SELECT count(*) FROM jobs"), 0);
+}
+
 /* ---- the rate gate --------------------------------------------------------------- */
 
 static void
@@ -651,6 +685,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_migrate_v9_keeps_jobs_and_leases),
 		cmocka_unit_test_setup_teardown(test_create_consent_suppression_jobs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nothing_to_send_is_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_gate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gated_campaign_hides_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_resume_cancel, setup, teardown),

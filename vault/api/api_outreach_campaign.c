@@ -69,7 +69,8 @@ api_oc_json(const struct outreach_campaign *c, int full)
 		return o;
 	if (strcmp(c->channel, "email") == 0) {
 		json_object_set_new(o, "text", json_string(c->text));
-		json_object_set_new(o, "html", c->html != NULL ? json_string(c->html) : json_null());
+		json_object_set_new(o, "html",
+		    c->html != NULL ? json_string(c->html) : json_null());
 	} else {
 		json_object_set_new(o, "body", json_string(c->text));
 	}
@@ -120,7 +121,8 @@ api_oc_email_ok(const char *a, size_t n)
 	size_t i;
 
 	if (n < 3 || n > 254 || at == NULL || at == a || memchr(at + 1, '@', n -
-	    (size_t)(at - a) - 1) != NULL || memchr(at + 1, '.', n - (size_t)(at - a) - 1) == NULL ||
+	    (size_t)(at - a) - 1) != NULL ||
+	    memchr(at + 1, '.', n - (size_t)(at - a) - 1) == NULL ||
 	    a[n - 1] == '.' || at[1] == '.')
 		return 0;
 	for (i = 0; i < n; i++)
@@ -152,8 +154,9 @@ api_oc_from_ok(const char *from, int email)
 		return api_oc_email_ok(from, n);
 	if (from[n - 1] != '>' || lt == from || lt[-1] != ' ' || (size_t)(lt - from) > 129)
 		return 0;
+	/* An unquoted display name: nothing that would end it or start another address. */
 	for (i = 0; from + i < lt; i++)
-		if (strchr("<>\"\\", from[i]) != NULL)
+		if (strchr("<>\"\\,;:()[]@", from[i]) != NULL)
 			return 0;
 	return api_oc_email_ok(lt + 1, (size_t)(from + n - 1 - (lt + 1)));
 }
@@ -186,12 +189,14 @@ api_oc_parse(json_t *body, int email, struct api_oc_req *q, struct bos_err *err)
 	    api_oc_str(body, "provider", &q->n.provider) != 0 ||
 	    api_oc_str(body, "credential", &q->credential) != 0 ||
 	    api_oc_str(body, "subject", &q->n.subject) != 0 ||
-	    api_oc_str(body, "text", &q->n.text) != 0 || api_oc_str(body, "html", &q->n.html) != 0 ||
+	    api_oc_str(body, "text", &q->n.text) != 0 ||
+	    api_oc_str(body, "html", &q->n.html) != 0 ||
 	    api_oc_str(body, "body", &body_sms) != 0)
 		return bos_err_set(err, BOS_E_INVALID, "'list', 'from', 'provider', 'credential', "
 		    "'subject', 'text', 'html' and 'body' must be strings");
 	if (q->list == NULL || q->n.from == NULL || q->n.provider == NULL)
-		return bos_err_set(err, BOS_E_INVALID, "'list', 'from' and 'provider' are required");
+		return bos_err_set(err, BOS_E_INVALID,
+		    "'list', 'from' and 'provider' are required");
 	if (email ? (strcmp(q->n.provider, "smtp") != 0 && strcmp(q->n.provider, "sendgrid") != 0 &&
 	    strcmp(q->n.provider, "mailgun") != 0 && strcmp(q->n.provider, "ses") != 0) :
 	    (strcmp(q->n.provider, "twilio") != 0 && strcmp(q->n.provider, "plivo") != 0))
@@ -199,7 +204,7 @@ api_oc_parse(json_t *body, int email, struct api_oc_req *q, struct bos_err *err)
 		    "smtp, sendgrid, mailgun or ses" : "twilio or plivo");
 	if (!api_oc_from_ok(q->n.from, email))
 		return bos_err_set(err, BOS_E_INVALID, "'from' must be %s", email ? "an address or "
-		    "'Name <address>' (no CR/LF, no quotes or brackets in the name)" :
+		    "'Name <address>' (no CR/LF; no quotes, brackets, @ , ; : in the name)" :
 		    "an E.164 number (+ and 7 to 15 digits) or a sender id of 1 to 11 letters and "
 		    "digits");
 	if (email) {
@@ -208,7 +213,8 @@ api_oc_parse(json_t *body, int email, struct api_oc_req *q, struct bos_err *err)
 			    "not 'body'");
 		if (q->n.subject == NULL || q->n.subject[0] == '\0' ||
 		    strlen(q->n.subject) > API_SUBJECT_MAX || strpbrk(q->n.subject, "\r\n") != NULL)
-			return bos_err_set(err, BOS_E_INVALID, "'subject' is required: 1 to %d bytes, "
+			return bos_err_set(err, BOS_E_INVALID,
+			    "'subject' is required: 1 to %d bytes, "
 			    "no CR or LF", API_SUBJECT_MAX);
 		if (q->n.text == NULL || q->n.text[0] == '\0' || strlen(q->n.text) > API_TEXT_MAX)
 			return bos_err_set(err, BOS_E_INVALID, "'text' is required: 1 to %d bytes",
@@ -233,7 +239,8 @@ api_oc_parse(json_t *body, int email, struct api_oc_req *q, struct bos_err *err)
 	}
 	if (pm != NULL && (!json_is_integer(pm) || json_integer_value(pm) < 1 ||
 	    json_integer_value(pm) > API_PER_MINUTE_MAX))
-		return bos_err_set(err, BOS_E_INVALID, "'per_minute' must be an integer from 1 to %d",
+		return bos_err_set(err, BOS_E_INVALID,
+		    "'per_minute' must be an integer from 1 to %d",
 		    API_PER_MINUTE_MAX);
 	if (st != NULL && !json_is_boolean(st))
 		return bos_err_set(err, BOS_E_INVALID, "'start' must be true or false");
@@ -284,7 +291,8 @@ api_oc_resolve(struct vault *v, struct api_oc_req *q, struct bos_err *err)
 	if (n < 0)
 		return -1;
 	if (n != 1)
-		return bos_err_set(err, BOS_E_INVALID, "'list' names no list (give its id or name)");
+		return bos_err_set(err, BOS_E_INVALID,
+		    "'list' names no list (give its id or name)");
 	q->n.list_id = q->list_id;
 	return 0;
 }
@@ -344,11 +352,13 @@ api_oc_price(struct vault *v, struct api_oc_req *q, struct bos_err *err)
 
 	if (i >= 0 && c->outreach_price_set[i]) {
 		q->n.price_micros = c->outreach_price_micros[i];
-		(void)snprintf(q->currency, sizeof(q->currency), "%s", c->outreach_price_currency[i]);
+		(void)snprintf(q->currency, sizeof(q->currency), "%s",
+		    c->outreach_price_currency[i]);
 	} else {
 		q->n.price_micros = 0;
 		(void)snprintf(q->currency, sizeof(q->currency), "USD");
-		if (store_stmt(v->st.store, "SELECT currency FROM budgets ORDER BY rowid LIMIT 1", &st,
+		if (store_stmt(v->st.store, "SELECT currency FROM budgets ORDER BY rowid LIMIT 1",
+		    &st,
 		    err) != 0)
 			return -1;
 		if (sqlite3_step(st) == SQLITE_ROW &&

@@ -48,7 +48,8 @@ static int
 oc_insert_campaign(struct store *s, const struct outreach_campaign_new *n, const char *id,
     int64_t now, int64_t now_ms, struct bos_err *err)
 {
-	return outreach_sql_run(s, "creating a campaign", err, "INSERT INTO outreach_campaigns (id, channel,"
+	return outreach_sql_run(s, "creating a campaign", err,
+	    "INSERT INTO outreach_campaigns (id, channel,"
 	    " list_id, provider, credential, from_addr, subject, text_body, html_body, per_minute,"
 	    " state, next_send_at, price_micros, currency, recipients, skipped, created_by,"
 	    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
@@ -69,13 +70,16 @@ oc_add_message(struct store *s, const struct outreach_campaign_new *n, const cha
 
 	if (randid_new("om_", OC_ID_CHARS, mid, sizeof(mid)) != 0 || outreach_token_new(token) != 0)
 		return bos_err_set(err, BOS_E_IO, "the random generator failed");
-	if (outreach_sql_run(s, "adding a message", err, "INSERT INTO outreach_messages (id, campaign_id,"
+	if (outreach_sql_run(s, "adding a message", err,
+	    "INSERT INTO outreach_messages (id, campaign_id,"
 	    " contact_id, to_addr, token, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	    "tttttti", mid, cid, contact, to, token, suppressed ? "suppressed" : "queued", now) != 1)
+	    "tttttti", mid, cid, contact, to, token, suppressed ? "suppressed" : "queued",
+	    now) != 1)
 		return -1;
 	if (suppressed)
 		return 0;
-	(void)snprintf(params, sizeof(params), "{\"campaign\":\"%s\",\"message\":\"%s\"}", cid, mid);
+	(void)snprintf(params, sizeof(params), "{\"campaign\":\"%s\",\"message\":\"%s\"}", cid,
+	    mid);
 	(void)snprintf(idem, sizeof(idem), "send:%s", mid);
 	memset(&j, 0, sizeof(j));
 	j.kind = strcmp(n->channel, "email") == 0 ? "send_email" : "send_sms";
@@ -91,7 +95,8 @@ oc_add_message(struct store *s, const struct outreach_campaign_new *n, const cha
 	j.not_before = n->start ? now : now + OUTREACH_PAUSED_HOLD;
 	if (job_create(s, &j, now, jid, &existed, err) != 0)
 		return -1;
-	return outreach_sql_run(s, "linking a message to its job", err, "UPDATE outreach_messages SET"
+	return outreach_sql_run(s, "linking a message to its job", err,
+	    "UPDATE outreach_messages SET"
 	    " job_id = ?1 WHERE id = ?2", "tt", jid, mid) == 1 ? 0 : -1;
 }
 
@@ -105,11 +110,13 @@ oc_create_locked(struct store *s, const struct outreach_campaign_new *n, const c
 	char contact[OUTREACH_ID_SIZE], to[256];
 	int r = -1, rc, has, consent, sup;
 
-	if (outreach_sql_int(s, "counting a list", &total, err, "SELECT count(*) FROM outreach_contacts"
+	if (outreach_sql_int(s, "counting a list", &total, err,
+	    "SELECT count(*) FROM outreach_contacts"
 	    " WHERE list_id = ?1", "t", n->list_id) != 0)
 		return -1;
 	if (total > OUTREACH_RECIPIENTS_MAX)
-		return bos_err_set(err, BOS_E_INVALID, "the list has %lld contacts: a campaign takes "
+		return bos_err_set(err, BOS_E_INVALID,
+		    "the list has %lld contacts: a campaign takes "
 		    "at most %d", (long long)total, OUTREACH_RECIPIENTS_MAX);
 	if (oc_insert_campaign(s, n, id, now, now_ms, err) != 0)
 		return -1;
@@ -127,7 +134,8 @@ oc_create_locked(struct store *s, const struct outreach_campaign_new *n, const c
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (outreach_sql_copy(st, 0, contact, sizeof(contact)) != 0 || outreach_sql_copy(st, 1, to, sizeof(to)) != 0)
+		if (outreach_sql_copy(st, 0, contact, sizeof(contact)) != 0 ||
+		    outreach_sql_copy(st, 1, to, sizeof(to)) != 0)
 			goto corrupt;
 		has = to[0] != '\0';
 		consent = sqlite3_column_int(st, 2);
@@ -147,8 +155,12 @@ oc_create_locked(struct store *s, const struct outreach_campaign_new *n, const c
 	(void)email;
 	store_stmt_done(s, st);
 	st = NULL;
-	if (outreach_sql_run(s, "counting a campaign", err, "UPDATE outreach_campaigns SET recipients = ?1,"
+	if (outreach_sql_run(s, "counting a campaign", err,
+	    "UPDATE outreach_campaigns SET recipients = ?1,"
 	    " skipped = ?2 WHERE id = ?3", "iit", recipients, skipped, id) != 1)
+		return -1;
+	/* Nothing to send (no recipient, or every one suppressed): done at once. */
+	if (outreach_campaign_finish_if_done(s, id, now, err) != 0)
 		return -1;
 	/* success */
 	r = 0;
@@ -166,7 +178,8 @@ outreach_campaign_create(struct store *s, const struct outreach_campaign_new *n,
 {
 	if (randid_new("cp_", OC_ID_CHARS, id, OUTREACH_ID_SIZE) != 0)
 		return bos_err_set(err, BOS_E_IO, "the random generator failed");
-	if (store_begin(s, err) != 0 || outreach_sql_finish(s, oc_create_locked(s, n, id, now, now_ms, err),
+	if (store_begin(s, err) != 0 ||
+	    outreach_sql_finish(s, oc_create_locked(s, n, id, now, now_ms, err),
 	    err) != 0) {
 		id[0] = '\0';
 		return -1;
@@ -327,19 +340,22 @@ oc_act_locked(struct store *s, const char *id, const char *action, int64_t now, 
 	    (from3 != NULL && strcmp(c.state, from3) == 0);
 	outreach_campaign_free(&c);
 	if (!n)
-		return bos_err_set(err, BOS_E_EXISTS, "campaign %s is %s: it cannot %s", id, c.state,
+		return bos_err_set(err, BOS_E_EXISTS, "campaign %s is %s: it cannot %s", id,
+		    c.state,
 		    action);
-	if (outreach_sql_run(s, "changing a campaign", err, "UPDATE outreach_campaigns SET state = ?2,"
+	if (outreach_sql_run(s, "changing a campaign", err,
+	    "UPDATE outreach_campaigns SET state = ?2,"
 	    " updated_at = ?3, finished_at = CASE WHEN ?2 = 'cancelled' THEN ?3 END,"
 	    " next_send_at = CASE WHEN ?2 = 'running' THEN max(next_send_at, ?4) ELSE next_send_at"
 	    " END WHERE id = ?1", "ttii", id, to, now, now_ms) != 1)
 		return -1;
 	if (strcmp(to, "running") == 0)
-		return outreach_sql_run(s, "releasing a campaign's jobs", err, "UPDATE jobs SET not_before = ?2,"
-		    " updated_at = ?2 WHERE campaign = ?1 AND state = 'queued'", "ti", id, now) < 0 ?
-		    -1 : 0;
+		return outreach_sql_run(s, "releasing a campaign's jobs", err, "UPDATE jobs SET"
+		    " not_before = ?2, updated_at = ?2 WHERE campaign = ?1 AND state = 'queued'",
+		    "ti", id, now) < 0 ? -1 : outreach_campaign_finish_if_done(s, id, now, err);
 	if (strcmp(to, "paused") == 0)
-		return outreach_sql_run(s, "holding a campaign's jobs", err, "UPDATE jobs SET not_before = ?2,"
+		return outreach_sql_run(s, "holding a campaign's jobs", err,
+		    "UPDATE jobs SET not_before = ?2,"
 		    " updated_at = ?3 WHERE campaign = ?1 AND state = 'queued'", "tii", id,
 		    now + OUTREACH_PAUSED_HOLD, now) < 0 ? -1 : 0;
 	/* cancel: the queued sends end; a claimed one finishes (or is refused when fetched). */
@@ -421,7 +437,8 @@ oc_send_load(struct store *s, const char *job_id, struct outreach_send *o, int *
 	if (outreach_sql_copy(st, 0, o->message_id, sizeof(o->message_id)) != 0 ||
 	    outreach_sql_copy(st, 1, o->token, sizeof(o->token)) != 0 ||
 	    outreach_sql_copy(st, 2, o->state, sizeof(o->state)) != 0 ||
-	    outreach_sql_copy(st, 3, o->to, sizeof(o->to)) != 0 || outreach_sql_copy(st, 4, cid, sizeof(cid)) != 0 ||
+	    outreach_sql_copy(st, 3, o->to, sizeof(o->to)) != 0 ||
+	    outreach_sql_copy(st, 4, cid, sizeof(cid)) != 0 ||
 	    outreach_sql_dup(st, 5, &o->name) != 0 || outreach_sql_dup(st, 6, &o->email) != 0 ||
 	    outreach_sql_dup(st, 7, &o->phone) != 0 || outreach_sql_dup(st, 8, &o->fields) != 0) {
 		bos_err_set(err, BOS_E_CORRUPT, "a message row is malformed");
@@ -442,7 +459,8 @@ static int
 oc_set_state(struct store *s, const char *mid, const char *state, int64_t now,
     struct bos_err *err)
 {
-	return outreach_sql_run(s, "changing a message", err, "UPDATE outreach_messages SET state = ?2,"
+	return outreach_sql_run(s, "changing a message", err,
+	    "UPDATE outreach_messages SET state = ?2,"
 	    " updated_at = ?3 WHERE id = ?1", "tti", mid, state, now) == 1 ? 0 : -1;
 }
 
@@ -510,7 +528,8 @@ outreach_send_mark_sending(struct store *s, const char *job_id, int64_t now,
 		    OUTREACH_SEND_SUPPRESSED : OUTREACH_SEND_CAMPAIGN_STATE;
 		return 0;
 	}
-	n = outreach_sql_run(s, "marking a message sending", err, "UPDATE outreach_messages SET state ="
+	n = outreach_sql_run(s, "marking a message sending", err,
+	    "UPDATE outreach_messages SET state ="
 	    " 'sending', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1 AND state ="
 	    " 'queued'", "ti", mid, now);
 	return n == 1 ? 0 : -1;
@@ -554,7 +573,8 @@ oc_sent_locked(struct store *s, const char *job_id, const char *provider_id, int
 		if (r != 0)
 			return -1;
 	}
-	return outreach_sql_run(s, "marking a message sent", err, "UPDATE outreach_messages SET state ="
+	return outreach_sql_run(s, "marking a message sent", err,
+	    "UPDATE outreach_messages SET state ="
 	    " 'sent', provider_id = ?2, price_micros = CASE WHEN ?3 >= 0 THEN ?3 END, sent_at = ?4,"
 	    " updated_at = ?4 WHERE id = ?1 AND state = 'sending'", "ttii", mid, provider_id, price,
 	    now) == 1 ? 0 : -1;
@@ -568,7 +588,8 @@ outreach_send_mark_sent(struct store *s, const char *job_id, const char *provide
 	*conflict = OUTREACH_SEND_OK;
 	if (store_begin(s, err) != 0)
 		return -1;
-	return outreach_sql_finish(s, oc_sent_locked(s, job_id, provider_id, price_micros, price_currency,
+	return outreach_sql_finish(s, oc_sent_locked(s, job_id, provider_id, price_micros,
+	    price_currency,
 	    now, conflict, err), err);
 }
 
@@ -601,7 +622,8 @@ oc_track_find(struct store *s, const char *token, struct oc_track *t, struct bos
 	if (outreach_sql_copy(st, 0, t->mid, sizeof(t->mid)) != 0 ||
 	    outreach_sql_copy(st, 1, t->cid, sizeof(t->cid)) != 0 ||
 	    outreach_sql_copy(st, 2, t->to, sizeof(t->to)) != 0 ||
-	    outreach_sql_copy(st, 3, t->channel, sizeof(t->channel)) != 0 || outreach_sql_dup(st, 4, &t->html) != 0) {
+	    outreach_sql_copy(st, 3, t->channel, sizeof(t->channel)) != 0 ||
+	    outreach_sql_dup(st, 4, &t->html) != 0) {
 		bos_err_set(err, BOS_E_CORRUPT, "a message row is malformed");
 		goto out;
 	}
@@ -640,7 +662,8 @@ oc_track_locked(struct store *s, const char *token, const char *kind, int64_t li
 		ev = strcmp(kind, "open") == 0 ? "opened" : "unsubscribed";
 		col = strcmp(kind, "open") == 0 ? "opened_at" : "unsubscribed_at";
 	}
-	if ((n = outreach_sql_run(s, "recording an event", err, "INSERT OR IGNORE INTO outreach_events"
+	if ((n = outreach_sql_run(s, "recording an event", err,
+	    "INSERT OR IGNORE INTO outreach_events"
 	    " (event_key, provider, kind, message_id, campaign_id, address, at, detail,"
 	    " received_at) VALUES (?1, 'bos', ?2, ?3, ?4, ?5, ?6, ?7, ?6)", "tttttit", key, ev,
 	    t.mid, t.cid, t.to, now, detail)) < 0)
@@ -678,7 +701,8 @@ outreach_track(struct store *s, const char *token, const char *kind, int64_t lin
 		return bos_err_set(err, BOS_E_INVALID, "'kind' must be open, click or unsubscribe");
 	if (store_begin(s, err) != 0)
 		return -1;
-	return outreach_sql_finish(s, oc_track_locked(s, token, kind, link, now, url, cap, duplicate, err),
+	return outreach_sql_finish(s, oc_track_locked(s, token, kind, link, now, url, cap,
+	    duplicate, err),
 	    err);
 }
 

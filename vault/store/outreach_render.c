@@ -142,7 +142,8 @@ or_merge_into(struct buf *b, const char *tpl, const struct outreach_vars *v,
 	while ((q = strstr(p, "{{")) != NULL) {
 		if (or_field(q, &name, &len, &end) != 0) {
 			buf_free(b);
-			return bos_err_set(err, BOS_E_INVALID, "a merge field is not closed or not a "
+			return bos_err_set(err, BOS_E_INVALID,
+			    "a merge field is not closed or not a "
 			    "name at byte %zu", (size_t)(q - tpl));
 		}
 		if (or_put(b, p, (size_t)(q - p)) != 0 ||

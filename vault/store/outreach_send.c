@@ -59,7 +59,8 @@ outreach_sql_run(struct store *s, const char *what, struct bos_err *err, const c
 
 /* One integer from a query (*out; 0 when no row). 0 or -1. */
 int
-outreach_sql_int(struct store *s, const char *what, int64_t *out, struct bos_err *err, const char *sql,
+outreach_sql_int(struct store *s, const char *what, int64_t *out, struct bos_err *err,
+    const char *sql,
     const char *types, ...)
 {
 	sqlite3_stmt *st = NULL;
@@ -117,7 +118,8 @@ outreach_sql_dup(sqlite3_stmt *st, int col, char **dst)
 int
 outreach_campaign_finish_if_done(struct store *s, const char *cid, int64_t now, struct bos_err *err)
 {
-	int n = outreach_sql_run(s, "finishing a campaign", err, "UPDATE outreach_campaigns SET state ="
+	int n = outreach_sql_run(s, "finishing a campaign", err,
+	    "UPDATE outreach_campaigns SET state ="
 	    " 'done', finished_at = ?2, updated_at = ?2 WHERE id = ?1 AND state IN ('running',"
 	    " 'paused') AND NOT EXISTS (SELECT 1 FROM outreach_messages WHERE campaign_id = ?1"
 	    " AND state IN ('queued', 'sending'))", "ti", cid, now);
@@ -166,7 +168,8 @@ outreach_send_gate(struct store *s, const char *campaign, int64_t now_ms, int ta
 		return 0;
 	/* Refused: the campaign's queued jobs wait out of the claim's scan until they are due. */
 	hold = running ? (next + 999) / 1000 : now_ms / 1000 + OUTREACH_PAUSED_HOLD;
-	return outreach_sql_run(s, "holding a campaign's jobs", err, "UPDATE jobs SET not_before = ?2"
+	return outreach_sql_run(s, "holding a campaign's jobs", err,
+	    "UPDATE jobs SET not_before = ?2"
 	    " WHERE campaign = ?1 AND state = 'queued' AND not_before < ?2", "ti", campaign, hold) <
 	    0 ? -1 : 0;
 }
@@ -193,7 +196,8 @@ outreach_send_message_of_job(struct store *s, const char *job_id, char mid[OUTRE
 		bos_err_set(err, BOS_E_NOTFOUND, "job %s has no message", job_id);
 		goto out;
 	}
-	if (outreach_sql_copy(st, 0, mid, OUTREACH_SEND_ID_SIZE) != 0 || outreach_sql_copy(st, 1, state, 16) != 0) {
+	if (outreach_sql_copy(st, 0, mid, OUTREACH_SEND_ID_SIZE) != 0 ||
+	    outreach_sql_copy(st, 1, state, 16) != 0) {
 		bos_err_set(err, BOS_E_CORRUPT, "a message row is malformed");
 		goto out;
 	}
@@ -302,18 +306,21 @@ outreach_send_failed(struct store *s, const struct outreach_send_job *j, int dea
 	if (outreach_send_message_of_job(s, j->id, mid, state, &price, err) != 0)
 		return -1;
 	if (strcmp(state, "sending") == 0 && !reported) {
-		if (outreach_sql_run(s, "marking a message unknown", err, "UPDATE outreach_messages SET state ="
+		if (outreach_sql_run(s, "marking a message unknown", err,
+		    "UPDATE outreach_messages SET state ="
 		    " 'unknown', updated_at = ?2 WHERE id = ?1", "ti", mid, now) != 1 ||
 		    outreach_send_alert_unknown(s, mid, j->id, now, err) != 0)
 			return -1;
 	} else if (dead && (strcmp(state, "queued") == 0 || strcmp(state, "sending") == 0)) {
-		if (outreach_sql_run(s, "failing a message", err, "UPDATE outreach_messages SET state ="
+		if (outreach_sql_run(s, "failing a message", err,
+		    "UPDATE outreach_messages SET state ="
 		    " 'failed', error = ?2, updated_at = ?3 WHERE id = ?1", "tti", mid, error,
 		    now) != 1)
 			return -1;
 	} else if (!dead && strcmp(state, "sending") == 0) {
 		/* The broker reported a refusal (429, 5xx): not sent, so it may be tried again. */
-		if (outreach_sql_run(s, "queueing a message again", err, "UPDATE outreach_messages SET state ="
+		if (outreach_sql_run(s, "queueing a message again", err,
+		    "UPDATE outreach_messages SET state ="
 		    " 'queued', error = ?2, updated_at = ?3 WHERE id = ?1", "tti", mid, error,
 		    now) != 1)
 			return -1;
