@@ -174,6 +174,15 @@ outreach_send_gate(struct store *s, const char *campaign, int64_t now_ms, int ta
 	    0 ? -1 : 0;
 }
 
+int
+outreach_send_next_due(struct store *s, int64_t *next_ms, struct bos_err *err)
+{
+	return outreach_sql_int(s, "reading when campaigns are due", next_ms, err,
+	    "SELECT coalesce(min(c.next_send_at), 0) FROM outreach_campaigns c WHERE"
+	    " c.state = 'running' AND EXISTS (SELECT 1 FROM jobs j WHERE j.campaign = c.id AND"
+	    " j.state = 'queued')", "");
+}
+
 /* ---- completion and failure of a send job ---------------------------------------- */
 
 /* The message of job j: state and price (-1: none). 0, or -1 (NOTFOUND when none). */

@@ -50,6 +50,13 @@ int outreach_campaign_finish_if_done(struct store *s, const char *cid, int64_t n
 int outreach_send_gate(struct store *s, const char *campaign, int64_t now_ms, int take,
     struct bos_err *err) BOS_WUR;
 
+/*
+ * The earliest next_send_at (wall-clock milliseconds) of a running campaign
+ * that has a queued job, so that a waiting claim looks again when a campaign
+ * becomes due rather than at its next one-second look. *next_ms = 0: none.
+ */
+int outreach_send_next_due(struct store *s, int64_t *next_ms, struct bos_err *err) BOS_WUR;
+
 /* What the send side needs of a send job. */
 struct outreach_send_job {
 	const char *id, *campaign, *service;
