@@ -339,5 +339,6 @@ bclaim "$TOK" 1
 s=$(sget "$JOB" "$CLAIM")
 check "its message: the body with the STOP line, no headers" bash -c "test '$s' = 200 && jq -e '
 	.message.channel == \"sms\" and (.message.body | test(\"^Hi adv [0-9], news Reply STOP to opt out.$\"))
-	and (.message.to | startswith(\"+1555000\")) and .message.headers == {}' '$T/b.json'"
+	and (.message.to | startswith(\"+1555000\")) and .message.headers == {}
+	and .message.status_callback == \"$PUB/hooks/twilio/status\"' '$T/b.json'"
 finish
