@@ -341,4 +341,15 @@ check "its message: the body with the STOP line, no headers" bash -c "test '$s' 
 	.message.channel == \"sms\" and (.message.body | test(\"^Hi adv [0-9], news Reply STOP to opt out.$\"))
 	and (.message.to | startswith(\"+1555000\")) and .message.headers == {}
 	and .message.status_callback == \"$PUB/hooks/twilio/status\"' '$T/b.json'"
+
+# ---- send jobs only from a campaign; a verify job has no message --------------------------------
+api POST /jobs '{"kind":"send_email","service":"smtp","params":{"campaign":"x"}}' >/dev/null
+check "POST /jobs with kind send_email: 400 (only a campaign queues send jobs)" test "$(st)" = 400
+JV=$(job_add sendgrid)
+claim "$TOK" 1
+check "a verify job claimed" test "$CST:$JOB" = "200:$JV"
+s=$(sget "$JV" "$CLAIM")
+check "GET /outreach/sends for a verify job: 404" test "$s" = 404
+s=$(ssending "$JV" "$CLAIM")
+check "sending for a verify job: 404, nothing changed" test "$s:$(jstate "$JV")" = 404:claimed
 finish
