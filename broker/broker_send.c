@@ -5,7 +5,7 @@
 #include <string.h>
 #include "connector.h"
 #include "log.h"
-#include "vault_send.h"
+#include "send_link.h"
 
 #define BS_PURPOSE "send"
 #define BS_CAMPAIGN_WAIT_S 60   /* a campaign not running: look again in a minute */
@@ -41,7 +41,7 @@ bs_complete(struct broker_run *b, const struct broker_job *job, const char *prov
 	struct vault_answer ans;
 	struct bos_err err;
 
-	if (vault_send_complete(b->vl, job, provider_id, skipped, &ans, &err) != 0)
+	if (send_link_complete(b->vl, job, provider_id, skipped, &ans, &err) != 0)
 		log_warn("job %s: could not complete (%s)", job->id, err.msg);
 	else if (skipped != NULL)
 		log_info("job %s: not sent (%s), completed", job->id, skipped);
@@ -122,7 +122,7 @@ bs_sent(struct broker_run *b, const struct broker_job *job, const struct send_re
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		if (vault_send_sent(b->vl, job, sr->provider_id, sr->has_price, sr->price_micros,
+		if (send_link_sent(b->vl, job, sr->provider_id, sr->has_price, sr->price_micros,
 		    sr->currency, &ans, &err) == 0)
 			return;
 		log_warn("job %s: the provider accepted the message but 'sent' was not recorded "
@@ -179,7 +179,7 @@ bs_send(struct broker_run *b, const struct broker_job *job, const struct connect
 	} else if (c->prepare(&b->prov, c, m, &l, &sp, &err) != 0) {
 		sr.r.outcome = VERIFY_ERROR;
 		(void)snprintf(sr.r.error, sizeof(sr.r.error), "not sent: %.200s", err.msg);
-	} else if (vault_send_sending(b->vl, job, &ans, &err) != 0) {
+	} else if (send_link_sending(b->vl, job, &ans, &err) != 0) {
 		/* Nothing was sent: a vault that did not answer passes, a refusal does not. */
 		sr.r.outcome = ans.status == 0 || ans.status >= 500 ? VERIFY_RETRY : VERIFY_ERROR;
 		(void)snprintf(sr.r.error, sizeof(sr.r.error), "not sent: 'sending' not recorded: "
@@ -218,7 +218,7 @@ broker_send_run(struct broker_run *b, const struct broker_job *job)
 	const char *why;
 	int r;
 
-	if (vault_send_fetch(b->vl, job, &m, &ans, &err) != 0) {
+	if (send_link_fetch(b->vl, job, &m, &ans, &err) != 0) {
 		if (ans.status == 200) {
 			bs_fail(b, job, "the vault's message cannot be used", 0, 0);
 			log_warn("job %s: %s", job->id, err.msg);

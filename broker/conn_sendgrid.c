@@ -15,7 +15,7 @@
 #include "json_alloc.h"
 #include "msg_mime.h"
 #include "provider.h"
-#include "vault_send.h"
+#include "send_link.h"
 
 #define SG_SEND_PATH "/v3/mail/send"
 #define SG_BODY_MAX (1024 * 1024)

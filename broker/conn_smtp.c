@@ -18,7 +18,7 @@
 #include "broker_config.h"
 #include "msg_mime.h"
 #include "provider.h"
-#include "vault_send.h"
+#include "send_link.h"
 
 #define SMTP_DEFAULT_PORT 587
 #define SMTP_SECRET_MAX 1024

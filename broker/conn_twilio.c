@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "provider.h"
-#include "vault_send.h"
+#include "send_link.h"
 
 #define TWILIO_SID_LEN 34
 #define TWILIO_FORM_MAX (16 * 1024)

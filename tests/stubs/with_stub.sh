@@ -1,7 +1,7 @@
 #!/bin/bash
 # with_stub.sh CMD ARGS...: run CMD with the provider stubs up (lib_stub.sh);
 # CMD sees STUB_TABLE, STUB_LOG, STUB_CA, STUB_CA_OTHER and STUB_PORT_<provider>,
-# and three SMTP sinks (smtp_sink.mjs) sharing SMTP_USER and SMTP_PASS_FILE:
+# and three SMTP sinks (smtp_sink.mjs) sharing SMTP_USER and SMTP_LOGIN_FILE:
 # SMTP_PORT (STARTTLS), SMTP_PORT_PLAIN (no STARTTLS), SMTP_PORT_FAIL (451 on
 # every DATA), their messages in SMTP_DIR/{sink,plain,fail}.mail and logs in
 # SMTP_DIR/{sink,plain,fail}.log.
@@ -31,5 +31,5 @@ for s in "sink" "plain --no-starttls" "fail --fail-next 1000 451"; do
 	esac
 done
 unset smtp_pass
-export SMTP_USER SMTP_PORT SMTP_PORT_PLAIN SMTP_PORT_FAIL SMTP_DIR=$T SMTP_PASS_FILE=$T/sink.pass
+export SMTP_USER SMTP_PORT SMTP_PORT_PLAIN SMTP_PORT_FAIL SMTP_DIR=$T SMTP_LOGIN_FILE=$T/sink.pass
 "${cmd[@]}"

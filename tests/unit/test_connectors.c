@@ -30,7 +30,7 @@
 #include "url.h"
 #include "secmem.h"
 #include "msg_mime.h"
-#include "vault_send.h"
+#include "send_link.h"
 #include "wipe_alloc.h"
 
 #define TC_SID "AC0123456789abcdef0123456789abcdef"
@@ -916,7 +916,7 @@ tc_setup(void **state)
 	}
 	{
 		struct broker_override *o = &tc_conf.overrides[tc_conf.noverrides++];
-		FILE *f = fopen(getenv("SMTP_PASS_FILE"), "re");
+		FILE *f = fopen(getenv("SMTP_LOGIN_FILE"), "re");
 
 		(void)snprintf(o->connector, sizeof(o->connector), "smtp");
 		(void)snprintf(o->url, sizeof(o->url), "smtp://127.0.0.1:%s", getenv("SMTP_PORT"));

@@ -1,5 +1,5 @@
-/* The vault's sending routes; see vault_send.h. */
-#include "vault_send.h"
+/* The vault's sending routes; see send_link.h. */
+#include "send_link.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -76,7 +76,7 @@ vs_parse(json_t *j, struct send_msg *m, struct bos_err *err)
 }
 
 int
-vault_send_fetch(struct vault_link *v, const struct broker_job *job, struct send_msg *m,
+send_link_fetch(struct vault_link *v, const struct broker_job *job, struct send_msg *m,
     struct vault_answer *ans, struct bos_err *err)
 {
 	char path[VS_PATH_MAX];
@@ -123,7 +123,7 @@ vs_post(struct vault_link *v, const char *path, json_t *body, struct vault_answe
 }
 
 int
-vault_send_sending(struct vault_link *v, const struct broker_job *job,
+send_link_sending(struct vault_link *v, const struct broker_job *job,
     struct vault_answer *ans, struct bos_err *err)
 {
 	char path[VS_PATH_MAX];
@@ -133,7 +133,7 @@ vault_send_sending(struct vault_link *v, const struct broker_job *job,
 }
 
 int
-vault_send_sent(struct vault_link *v, const struct broker_job *job, const char *provider_id,
+send_link_sent(struct vault_link *v, const struct broker_job *job, const char *provider_id,
     int has_price, long long price_micros, const char *currency, struct vault_answer *ans,
     struct bos_err *err)
 {
@@ -155,7 +155,7 @@ vault_send_sent(struct vault_link *v, const struct broker_job *job, const char *
 }
 
 int
-vault_send_complete(struct vault_link *v, const struct broker_job *job,
+send_link_complete(struct vault_link *v, const struct broker_job *job,
     const char *provider_id, const char *skipped, struct vault_answer *ans,
     struct bos_err *err)
 {

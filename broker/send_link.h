@@ -5,8 +5,8 @@
  * accepted, and the job's completion with the provider's id (or the reason
  * nothing was sent). The claim id is the authority on each. No secret.
  */
-#ifndef BOS_VAULT_SEND_H
-#define BOS_VAULT_SEND_H
+#ifndef BOS_SEND_LINK_H
+#define BOS_SEND_LINK_H
 
 #include <jansson.h>
 #include "broker.h"
@@ -35,15 +35,15 @@ void send_msg_free(struct send_msg *m);
  * code: suppressed, already_sent, outcome_unknown, campaign_state,
  * stale_claim) or, when the answer is not a message, ans->status 200 and err.
  */
-int vault_send_fetch(struct vault_link *v, const struct broker_job *job, struct send_msg *m,
+int send_link_fetch(struct vault_link *v, const struct broker_job *job, struct send_msg *m,
     struct vault_answer *ans, struct bos_err *err) BOS_WUR;
 
 /* POST /outreach/sends/{job}/sending {claim}: 0 when the vault answered 200. */
-int vault_send_sending(struct vault_link *v, const struct broker_job *job,
+int send_link_sending(struct vault_link *v, const struct broker_job *job,
     struct vault_answer *ans, struct bos_err *err) BOS_WUR;
 
 /* POST /outreach/sends/{job}/sent {claim, provider_id?, price?}: 0 on 200. */
-int vault_send_sent(struct vault_link *v, const struct broker_job *job, const char *provider_id,
+int send_link_sent(struct vault_link *v, const struct broker_job *job, const char *provider_id,
     int has_price, long long price_micros, const char *currency, struct vault_answer *ans,
     struct bos_err *err) BOS_WUR;
 
@@ -51,7 +51,7 @@ int vault_send_sent(struct vault_link *v, const struct broker_job *job, const ch
  * POST /jobs/{id}/complete {claim, result}: result {provider_id} after a
  * send, or {skipped: CODE} when the vault said not to send. 0 on 200.
  */
-int vault_send_complete(struct vault_link *v, const struct broker_job *job,
+int send_link_complete(struct vault_link *v, const struct broker_job *job,
     const char *provider_id, const char *skipped, struct vault_answer *ans,
     struct bos_err *err) BOS_WUR;
 
