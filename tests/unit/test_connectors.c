@@ -670,6 +670,18 @@ test_twilio_send_ok(void **state)
 	assert_int_equal(sr.r.outcome, VERIFY_OK);
 	assert_false(sr.has_price);
 	assert_int_equal(tc_seen("twilio", k, "\"status_callback\": null"), 1);
+	/* A price past micro-units, or not a number: not reported (the campaign's price stands). */
+	tc_key("twilio", "ok", "-0.0079001", k, sizeof(k));
+	assert_int_equal(tc_send("twilio", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_OK);
+	assert_false(sr.has_price);
+	tc_key("twilio", "ok", "-1.2.3", k, sizeof(k));
+	assert_int_equal(tc_send("twilio", k, &m, &sr, &err), 0);
+	assert_false(sr.has_price);
+	tc_key("twilio", "ok", "-12", k, sizeof(k));
+	assert_int_equal(tc_send("twilio", k, &m, &sr, &err), 0);
+	assert_true(sr.has_price);
+	assert_int_equal(sr.price_micros, 12000000);
 }
 
 /* Twilio: what cannot be sent is refused before a request. */
