@@ -62,6 +62,12 @@ struct verify_result {
 	long latency_ms;
 	long retry_after;             /* Retry-After in seconds, 0 when absent */
 	char error[BROKER_ERROR_MAX]; /* for VERIFY_RETRY and VERIFY_ERROR; never a secret */
+	/*
+	 * A send whose request went out whole and whose answer never came: the
+	 * provider may have accepted it. Never retried (docs/OUTREACH.md: the
+	 * message is left "sending" for the vault to call it unknown).
+	 */
+	int maybe_sent;
 };
 
 #endif

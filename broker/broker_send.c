@@ -121,13 +121,18 @@ bs_sent(struct broker_run *b, const struct broker_job *job, const struct send_re
 	struct bos_err err;
 	int i;
 
+	int price = sr->has_price;
+
 	for (i = 0; i < 2; i++) {
-		if (send_link_sent(b->vl, job, sr->provider_id, sr->has_price, sr->price_micros,
+		if (send_link_sent(b->vl, job, sr->provider_id, price, sr->price_micros,
 		    sr->currency, &ans, &err) == 0)
 			return;
 		log_warn("job %s: the provider accepted the message but 'sent' was not recorded "
 		    "(%s)%s", job->id, err.msg, i == 0 ? "; trying again" : "");
-		if (ans.status != 0 && ans.status < 500)
+		/* The provider's price refused (another currency than the campaign's): without it. */
+		if (ans.status == 400 && price)
+			price = 0;
+		else if (ans.status != 0 && ans.status < 500)
 			return;
 	}
 }
@@ -148,6 +153,16 @@ bs_report(struct broker_run *b, const struct broker_job *job, const struct send_
 		bs_fail(b, job, sr->r.error[0] != '\0' ? sr->r.error : why, 0, 0);
 		break;
 	case VERIFY_RETRY:
+		if (sr->r.maybe_sent) {
+			/*
+			 * Neither "sent" nor a refusal can be said: the message stays
+			 * "sending" and the claim runs out; the vault then calls the
+			 * message unknown (alert outreach_unknown), never sent twice.
+			 */
+			log_warn("job %s: the provider may have accepted the message (%s): left to "
+			    "the vault as outcome unknown", job->id, sr->r.error);
+			break;
+		}
 		bs_fail(b, job, sr->r.error, 1, sr->r.retry_after);
 		break;
 	case VERIFY_ERROR:

@@ -423,6 +423,23 @@ pv_failed(const struct pv_call *call, CURLcode rc, const char *errbuf, struct ve
 	}
 }
 
+/*
+ * A POST whose body went out whole before the connection failed or timed
+ * out: the provider may have taken it. A failure before that (no connection,
+ * TLS, a refused address) sent nothing.
+ */
+static void
+pv_maybe_sent(CURL *h, const struct provider_req *q, struct verify_result *r)
+{
+	curl_off_t up = 0;
+
+	if (q->body == NULL || r->outcome != VERIFY_RETRY)
+		return;
+	if (curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &up) == CURLE_OK &&
+	    (size_t)up >= q->body_len)
+		r->maybe_sent = 1;
+}
+
 static void
 pv_perform(struct pv_call *call, const struct provider_req *q, const char *url,
     const char *ca, size_t ca_len, const struct provider_auth *a, struct verify_result *r)
@@ -458,6 +475,7 @@ pv_perform(struct pv_call *call, const struct provider_req *q, const char *url,
 		pv_classify(r, status, pv_retry_after(h, call->rep));
 	} else {
 		pv_failed(call, rc, errbuf, r);
+		pv_maybe_sent(h, q, r);
 	}
  out:
 	curl_easy_cleanup(h);
@@ -628,6 +646,9 @@ provider_smtp_send(struct provider *p, const struct provider_smtp *m, struct ver
 		r->outcome = VERIFY_OK;
 	} else {
 		pv_smtp_failed(&call, h, rc, errbuf, r);
+		/* The whole message went out and no final reply came: it may be delivered. */
+		r->maybe_sent = r->outcome == VERIFY_RETRY && call.upload_off == m->len &&
+		    (r->status < 400 || r->status >= 600);
 	}
  out:
 	if (h != NULL)

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define VS_PATH_MAX 256
 
@@ -45,6 +46,18 @@ vs_headers(json_t *o, struct send_msg *m, struct bos_err *err)
 		if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
 			return bos_err_set(err, BOS_E_INVALID, "header %.64s: not a string without NUL "
 			    "(header injection refused)", k);
+		/*
+		 * The vault repeats the Message-ID among the headers: it is the message's
+		 * (message_id), built into the message once, never a second header.
+		 */
+		if (strcasecmp(k, "Message-ID") == 0) {
+			if (m->message_id == NULL)
+				m->message_id = json_string_value(v);
+			else if (strcmp(m->message_id, json_string_value(v)) != 0)
+				return bos_err_set(err, BOS_E_INVALID, "the message's headers name "
+				    "another Message-ID than its message_id");
+			continue;
+		}
 		m->headers[m->nheaders].name = k;
 		m->headers[m->nheaders].value = json_string_value(v);
 		m->nheaders++;

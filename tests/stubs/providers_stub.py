@@ -37,7 +37,8 @@ Sending (issue #16, CONNECTORS.md A1, A6), as strict:
             StatusCallback (https) optional, nothing else. 201 + the Message
             resource (sid SM..., price ARG when the behaviour ok has one).
 A missing or bad field is 400 with the provider's error body. Behaviours as
-above, plus 400 (the provider refuses this recipient) and 429reset (429 with
+above (slow: ARG seconds, then accepted), plus 400 (the provider refuses this
+recipient) and 429reset (429 with
 X-RateLimit-Reset: now + ARG and no Retry-After). Each accepted message is
 one log line with "sent": its recipient, sender, subject, custom_args,
 headers and part types (never a credential).
@@ -324,8 +325,11 @@ def make_handler(provider, keys, log, port_of):
                 log.write(rec)
                 self.send(400, *self.send_error(400, rec["problems"]))
                 return
+            if beh == "slow":
+                time.sleep(float(arg or 5))
             headers = []
-            status = {"ok": 202 if provider == "sendgrid" else 201, "429": 429, "429reset": 429,
+            status = {"ok": 202 if provider == "sendgrid" else 201, "slow": 202 if provider ==
+                      "sendgrid" else 201, "429": 429, "429reset": 429,
                       "500": 500, "503": 503}.get(beh, 500)
             if beh == "429":
                 headers.append(("Retry-After", arg or "7"))

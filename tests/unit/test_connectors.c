@@ -887,6 +887,48 @@ test_smtp_refused_before(void **state)
 	assert_true(tc_sink_log("sink", NULL) > before);
 }
 
+/*
+ * The answer never came after the whole request went out: maybe sent, so
+ * never retried; a connection that failed first sent nothing: retried.
+ */
+static void
+test_send_maybe_sent(void **state)
+{
+	struct send_msg m = tc_email("sendgrid");
+	struct send_result sr;
+	struct bos_err err;
+	char k[128];
+	size_t i;
+
+	(void)state;
+	tc_key("sendgrid", "slow", "3", k, sizeof(k));
+	tc_prov.call_timeout = 1;
+	assert_int_equal(tc_send("sendgrid", k, &m, &sr, &err), 0);
+	tc_prov.call_timeout = 10;
+	assert_int_equal(sr.r.outcome, VERIFY_RETRY);
+	assert_true(sr.r.maybe_sent);
+	/* The stub did take it (it logs the accepted message after its delay). */
+	usleep(2500000);
+	assert_int_equal(tc_seen("sendgrid", k, "\"status\": 202"), 1);
+	/* Nothing listens: no request went out, a plain retry. */
+	for (i = 0; i < tc_conf.noverrides; i++)
+		if (strcmp(tc_conf.overrides[i].connector, "sendgrid") == 0)
+			(void)snprintf(tc_conf.overrides[i].url, sizeof(tc_conf.overrides[i].url),
+			    "https://127.0.0.1:1");
+	assert_int_equal(tc_send("sendgrid", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_RETRY);
+	assert_false(sr.r.maybe_sent);
+	for (i = 0; i < tc_conf.noverrides; i++)
+		if (strcmp(tc_conf.overrides[i].connector, "sendgrid") == 0)
+			(void)snprintf(tc_conf.overrides[i].url, sizeof(tc_conf.overrides[i].url),
+			    "https://127.0.0.1:%s", getenv("STUB_PORT_sendgrid"));
+	/* A 5xx is an answer: not sent, retried. */
+	tc_key("sendgrid", "503", NULL, k, sizeof(k));
+	assert_int_equal(tc_send("sendgrid", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_RETRY);
+	assert_false(sr.r.maybe_sent);
+}
+
 /* provider_call refuses a content type or extra header with CR/LF before sending. */
 static void
 test_post_header_injection_refused(void **state)
@@ -971,6 +1013,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_smtp_send_outcomes),
 		cmocka_unit_test(test_smtp_refused_before),
 		cmocka_unit_test(test_post_header_injection_refused),
+		cmocka_unit_test(test_send_maybe_sent),
 	};
 
 	(void)argc;
