@@ -62,7 +62,7 @@ for i in 1 2 3 4 5; do
 done
 contacts+=']'
 api POST /outreach/lists "{\"name\":\"advisors\",\"format\":\"json\",\"contacts\":$contacts}" >"$T/list.json"
-check "a list of 5 contacts (201)" bash -c "[ $(st) = 201 ] && [ \"\$(jq -r .imported '$T/list.json')\" = 5 ]"
+check "a list of 5 contacts (201)" bash -c "[ $(st) = 201 ] && [ \"\$(jq -r .imported '$T/list.json')\" = 5 ]" || { cat "$T/list.json"; finish; }
 LIST=$(jq -r '.list.id // empty' "$T/list.json")
 
 # run_broker SECONDS: the real broker until SECONDS pass (SIGTERM then), its log appended.
