@@ -5,7 +5,7 @@
  * decode back to the input with no line over 76 bytes, a leading dot
  * encoded, the multipart boundary absent from the parts, and every header
  * injection (CR, LF, NUL in a name or value, a name that repeats one of
- * ours) refused with nothing built.
+ * ours) refused with nothing built; 3000 random inputs hold these invariants.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include "msg_mime.h"
 
 static const struct msg_header tm_hdrs[] = {
@@ -410,6 +411,117 @@ test_addr(void **state)
 	assert_int_equal(msg_mime_addr("a@b.c", out, 4, &err), -1);
 }
 
+/* A random string of n bytes from an alphabet rich in what breaks messages. */
+static void
+tm_random(char *out, size_t n)
+{
+	static const char *const pieces[] = { "\r", "\n", "\r\n", ".", "=", " ", "\t", "a", "Z",
+	    "0", "ü", "€", ":", "<", ">", "@", "--", "=_bos_", "\x01", "\x7f", "\xff", "Bcc: x@y.z",
+	    "\r\n.\r\n", "                                                                 " };
+	unsigned char r[64];
+	size_t o = 0, i = 0;
+
+	assert_int_equal(RAND_bytes(r, sizeof(r)), 1);
+	while (i < sizeof(r)) {
+		const char *p = pieces[r[i++] % BOS_ARRAY_LEN(pieces)];
+		size_t k = strlen(p);
+
+		if (o + k >= n)
+			break;
+		memcpy(out + o, p, k);
+		o += k;
+	}
+	out[o] = '\0';
+}
+
+/*
+ * Random subjects, names, header values and bodies: either refused, or a
+ * message whose lines all end in CRLF within 998 bytes, whose header block
+ * holds exactly the expected fields (every other line a folded
+ * continuation), whose body has no line that is a lone dot, and whose
+ * boundary occurs only as one. Refused exactly when a header field holds a
+ * control character.
+ */
+static void
+test_random_inputs(void **state)
+{
+	static const char *const want[] = { "From", "To", "Subject", "Date", "Message-ID",
+	    "List-Unsubscribe", "MIME-Version", "Content-Type", "Content-Transfer-Encoding" };
+	char subj[200], name[100], from[200], hv[200], text[2000], html[2000];
+	struct msg_header h[1];
+	struct msg_mime m;
+	struct bos_err err;
+	struct buf b;
+	int i, built = 0;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		char *s, *end, *line;
+		size_t nf = 0;
+		int ctl;
+
+		tm_random(subj, sizeof(subj));
+		tm_random(name, sizeof(name));
+		tm_random(hv, sizeof(hv));
+		tm_random(text, sizeof(text));
+		tm_random(html, sizeof(html));
+		if (i % 2 == 1) {
+			/* Half the time the header fields are clean: those must build. */
+			char *const f[] = { subj, name, hv };
+			size_t j, k;
+
+			for (j = 0; j < BOS_ARRAY_LEN(f); j++)
+				for (k = 0; f[j][k] != '\0'; k++)
+					if ((unsigned char)f[j][k] < 0x20 || f[j][k] == 0x7f ||
+					    (j == 1 && strchr("<>", f[j][k]) != NULL) ||
+					    (j == 2 && (unsigned char)f[j][k] >= 0x80))
+						f[j][k] = 'x';
+		}
+		(void)snprintf(from, sizeof(from), "%s <a@b.example>", name);
+		m = tm_msg();
+		m.subject = i % 3 == 0 ? "plain" : subj;
+		m.from = i % 5 == 0 ? "a@b.example" : from;
+		h[0] = (struct msg_header){ "List-Unsubscribe", i % 7 == 0 ? "<https://x/u/1>" : hv };
+		m.headers = h;
+		m.nheaders = 1;
+		m.text = text;
+		m.html = i % 2 == 0 ? html : NULL;
+		ctl = !msg_mime_value_ok(m.subject) || !msg_mime_value_ok(m.from) ||
+		    !msg_mime_value_ok(h[0].value);
+		if (msg_mime_build(&m, &b, &err) != 0) {
+			assert_int_equal(b.len, 0);
+			/* A clean one is refused only for a From name over 128 bytes. */
+			assert_true(ctl || i % 2 == 0 || strlen(name) > 128);
+			continue;
+		}
+		assert_false(ctl);
+		built++;
+		s = tm_str(&b);
+		tm_lines_ok(s, 998);
+		end = strstr(s, "\r\n\r\n");
+		assert_non_null(end);
+		end[2] = '\0';
+		for (line = s; *line != '\0'; line = strstr(line, "\r\n") + 2) {
+			if (*line == ' ' || *line == '\t')
+				continue;   /* a folded continuation */
+			assert_true(nf < BOS_ARRAY_LEN(want));
+			assert_int_equal(strncmp(line, want[nf], strlen(want[nf])), 0);
+			assert_int_equal(line[strlen(want[nf])], ':');
+			nf++;
+		}
+		/* multipart: its Content-Type; text only: the part's Content-Type and encoding. */
+		assert_int_equal(nf, m.html != NULL ? BOS_ARRAY_LEN(want) - 1 : BOS_ARRAY_LEN(want));
+		end[2] = '\r';
+		assert_null(strstr(end, "\r\n.\r\n"));
+		if (m.html != NULL)
+			assert_int_equal(tm_count(s, "=_bos_"), 4);
+		free(s);
+		buf_free(&b);
+	}
+	/* Most inputs are refused (controls everywhere); enough are built to mean something. */
+	assert_true(built > 100);
+}
+
 int
 main(void)
 {
@@ -422,6 +534,7 @@ main(void)
 		cmocka_unit_test(test_header_injection_refused),
 		cmocka_unit_test(test_limits_refused),
 		cmocka_unit_test(test_addr),
+		cmocka_unit_test(test_random_inputs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
