@@ -163,6 +163,32 @@ api GET "/jobs?kind=send_sms" >"$T/jobs2.json"
 check "5 send_sms jobs done with Twilio's SM… sid as provider_id" \
 	test "$(jq '[.jobs[] | select(.state=="done" and (.result.provider_id | test("^SM[0-9a-f]{32}$")))] | length' "$T/jobs2.json")" = 5
 
+# ---- Twilio refuses: 429 (retried no sooner than Retry-After), 400 (failed, not retried) -------
+TW429=$(canary tw429); TW400=$(canary tw400)
+stub_key twilio "$SID:$TW429" 429 40
+stub_key twilio "$SID:$TW400" 400
+for v in 429 400; do
+	sec=TW$v
+	cred_add "{\"name\":\"twilio-$v\",\"type\":\"api_key\",\"service\":\"twilio\",\"secret\":\"${!sec}\",\"metadata\":{\"account_sid\":\"$SID\"}}" >/dev/null
+	api POST /outreach/sms "{\"list\":\"advisors\",\"from\":\"+14155550100\",\"body\":\"Try $v\",\"provider\":\"twilio\",\"credential\":\"twilio-$v\",\"per_minute\":6000}" >"$T/cp$v.json"
+done
+C429=$(jq -r '.campaign.id // empty' "$T/cp429.json"); C400=$(jq -r '.campaign.id // empty' "$T/cp400.json")
+t0=$(date +%s)
+run_broker
+tw_tried() { [ "$(stub_count ".provider==\"twilio\" and .status==429")" -ge 5 ] && [ "$(stub_count ".provider==\"twilio\" and .status==400")" -ge 5 ]; }
+check "each message of both campaigns reached Twilio once" wait_for 60 tw_tried
+c400_failed() { [ "$(api GET "/outreach/campaigns/$C400" | jq -r '.campaign.failed')" = 5 ]; }
+check "400 (the number refused): 5 messages failed" wait_for 20 c400_failed
+sleep 2
+stop_broker
+check "… and not retried (5 requests, not more)" test "$(stub_count '.provider=="twilio" and .status==400')" = 5
+api GET "/jobs?kind=send_sms&state=queued" >"$T/q429.json"
+check "429: the 5 jobs are queued again, not before Retry-After (40 s)" bash -c "
+	[ \$(jq '[.jobs[] | select(.attempts == 1)] | length' '$T/q429.json') = 5 ] &&
+	[ \$(jq --argjson t $((t0 + 38)) '[.jobs[] | select((.not_before | fromdateiso8601) >= \$t)] | length' '$T/q429.json') = 5 ]"
+check "… their messages queued, none sent" test "$(api GET "/outreach/campaigns/$C429" | jq -r '.campaign.queued')" = 5
+api POST "/outreach/campaigns/$C429/cancel" >/dev/null
+
 # ---- suppression: at creation, and again when the broker fetches the message ---------------
 api POST /outreach/suppressions '{"address":"advisor1@example.org","reason":"admin"}' >/dev/null
 check "advisor1@example.org suppressed (201)" test "$(st)" = 201
