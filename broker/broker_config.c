@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "broker.h"
@@ -67,6 +68,64 @@ bc_long(const char *v, long lo, long hi, long *out)
 }
 
 /*
+ * Outreach sending's settings, in one block. smtp_hosts: the SMTP servers a
+ * credential may name, "host[,host...]" of DNS names or IP addresses.
+ */
+static int
+bc_smtp_hosts(struct broker_config *c, const char *v, struct bos_err *err)
+{
+	size_t i, run = 0;
+
+	for (i = 0; v[i] != '\0'; i++) {
+		if (v[i] == ',') {
+			if (run == 0)
+				break;
+			run = 0;
+			continue;
+		}
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+		    (v[i] >= '0' && v[i] <= '9') || v[i] == '.' || v[i] == '-' || v[i] == ':') ||
+		    ++run > 253)
+			break;
+	}
+	if (v[i] != '\0' || run == 0 || bc_copy(c->smtp_hosts, sizeof(c->smtp_hosts), v) != 0)
+		return bos_err_set(err, BOS_E_CONFIG, "smtp_hosts must be a comma-separated list of "
+		    "host names or addresses (letters, digits, '.', '-', ':'), no spaces, at most "
+		    "%d bytes", BROKER_CONF_SMTP_HOSTS_MAX - 1);
+	return 0;
+}
+
+int
+broker_config_smtp_host_ok(const struct broker_config *c, const char *host)
+{
+	const char *s = c->smtp_hosts, *e;
+	size_t n = strlen(host);
+
+	while (n > 0 && *s != '\0') {
+		e = strchr(s, ',');
+		if (e == NULL)
+			e = s + strlen(s);
+		if ((size_t)(e - s) == n && strncasecmp(s, host, n) == 0)
+			return 1;
+		s = *e == ',' ? e + 1 : e;
+	}
+	return 0;
+}
+
+/* A test base URL for smtp: smtp://LOOPBACK:PORT (the others are https). */
+static int
+bc_smtp_test_url(const char *url, struct bos_err *err)
+{
+	char https[BROKER_CONF_URL_MAX + 8];
+
+	if (strncmp(url, "smtp://", 7) != 0)
+		return bos_err_set(err, BOS_E_CONFIG, "'%s' must be smtp://LOOPBACK:PORT", url);
+	/* The same form as an https test URL once the scheme is set aside. */
+	(void)snprintf(https, sizeof(https), "https://%s", url + 7);
+	return url_test_base_ok(https, err);
+}
+
+/*
  * A test-only base URL: https, a loopback address, a port, nothing else
  * (SECURITY.md: "tests may point a connector at a local stub only through
  * an explicit test setting"). Production hosts come from the connector.
@@ -80,7 +139,7 @@ bc_override(struct broker_config *c, const char *name, const char *url, struct b
 	if (strlen(url) >= BROKER_CONF_URL_MAX)
 		return bos_err_set(err, BOS_E_CONFIG, "base_url.%s: '%s' must be https://HOST[:PORT] "
 		    "(no plain http, no user, query or fragment)", name, url);
-	if (url_test_base_ok(url, err) != 0)
+	if ((strcmp(name, "smtp") == 0 ? bc_smtp_test_url(url, err) : url_test_base_ok(url, err)) != 0)
 		return bos_err_wrap(err, "base_url.%s", name);
 	if (broker_config_base_url(c, name) != NULL)
 		return bos_err_set(err, BOS_E_CONFIG, "base_url.%s is set twice", name);
@@ -132,6 +191,8 @@ bc_set(struct broker_config *c, const char *k, const char *v, struct bos_err *er
 	}
 	if (strncmp(k, "base_url.", 9) == 0)
 		return bc_override(c, k + 9, v, err);
+	if (strcmp(k, "smtp_hosts") == 0)
+		return bc_smtp_hosts(c, v, err);
 	if (strcmp(k, "vault_socket") == 0 && v[0] == '/' &&
 	    bc_copy(c->vault_socket, sizeof(c->vault_socket), v) == 0)
 		return 0;

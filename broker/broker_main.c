@@ -124,7 +124,10 @@ bm_sleep(long s)
 static int
 bm_loop(struct broker_run *b, const struct broker_config *c, int once)
 {
-	static const char *const kinds[] = { "verify", NULL };
+	static const char *const verify_only[] = { "verify", NULL };
+	/* The outreach role also sends (docs/OUTREACH.md "The outreach broker"). */
+	static const char *const outreach[] = { "verify", "send_email", "send_sms", NULL };
+	const char *const *kinds = strcmp(c->role, "outreach") == 0 ? outreach : verify_only;
 	struct vault_answer ans;
 	struct broker_job job;
 	struct bos_err err;

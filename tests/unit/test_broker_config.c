@@ -128,6 +128,42 @@ test_overrides(void **state)
 	assert_null(broker_config_base_url(&c, "stripe"));
 }
 
+/* Outreach sending: smtp_hosts and the smtp:// test base URL. */
+static void
+test_smtp_settings(void **state)
+{
+	static const char *const bad[] = { "smtp_hosts = a.example, b.example\n",
+	    "smtp_hosts = a.example,,b.example\n", "smtp_hosts = ,a.example\n",
+	    "smtp_hosts = a.example,\n", "smtp_hosts = a_b.example\n", "smtp_hosts = a/b\n",
+	    "test_ca_file = /tmp/ca.pem\nbase_url.smtp = https://127.0.0.1:25\n",
+	    "test_ca_file = /tmp/ca.pem\nbase_url.smtp = smtp://10.0.0.1:25\n",
+	    "test_ca_file = /tmp/ca.pem\nbase_url.smtp = smtp://u@127.0.0.1:25\n",
+	    "test_ca_file = /tmp/ca.pem\nbase_url.smtp = smtps://127.0.0.1:25\n",
+	    "test_ca_file = /tmp/ca.pem\nbase_url.sendgrid = smtp://127.0.0.1:25\n",
+	    "base_url.smtp = smtp://127.0.0.1:25\n" };
+	struct broker_config c;
+	struct bos_err err;
+	size_t i;
+
+	(void)state;
+	/* Unset: no host is allowed. */
+	assert_int_equal(tbc_read(&c, "claim_wait = 1\n", &err), 0);
+	assert_false(broker_config_smtp_host_ok(&c, "smtp.example.com"));
+	assert_false(broker_config_smtp_host_ok(&c, ""));
+	assert_int_equal(tbc_read(&c, "smtp_hosts = smtp.example.com,mail.example.org\n"
+	    "test_ca_file = /tmp/ca.pem\nbase_url.smtp = smtp://127.0.0.1:2525\n", &err), 0);
+	assert_true(broker_config_smtp_host_ok(&c, "smtp.example.com"));
+	assert_true(broker_config_smtp_host_ok(&c, "MAIL.example.org"));
+	assert_false(broker_config_smtp_host_ok(&c, "example.com"));
+	assert_false(broker_config_smtp_host_ok(&c, "smtp.example.co"));
+	assert_false(broker_config_smtp_host_ok(&c, "smtp.example.com.evil"));
+	assert_false(broker_config_smtp_host_ok(&c, "smtp.example.com,mail.example.org"));
+	assert_false(broker_config_smtp_host_ok(&c, ""));
+	assert_string_equal(broker_config_base_url(&c, "smtp"), "smtp://127.0.0.1:2525");
+	for (i = 0; i < BOS_ARRAY_LEN(bad); i++)
+		assert_int_equal(tbc_read(&c, bad[i], &err), -1);
+}
+
 /* A config naming token_file TOKEN in tbc_dir; load the secrets (ca_file: the config's own file). */
 static int
 tbc_load(const char *tokname, struct bos_err *err)
@@ -225,6 +261,7 @@ main(void)
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_smtp_settings),
 		cmocka_unit_test(test_token_file),
 		cmocka_unit_test(test_credentials_directory_first),
 	};
