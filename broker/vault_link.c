@@ -437,3 +437,12 @@ vault_link_lease_end(struct vault_link *v, const char *lease_id, struct bos_err 
 		return bos_err_set(err, BOS_E_IO, "DELETE %s: %ld %s", path, ans.status, ans.code);
 	return r;
 }
+
+int
+vault_link_request(struct vault_link *v, const char *method, const char *path, json_t *body,
+    long timeout, json_t **out, struct vault_answer *ans, struct bos_err *err)
+{
+	struct vl_req q = { method, path, body, timeout, 0 };
+
+	return vl_call(v, &q, out, ans, err);
+}

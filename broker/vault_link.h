@@ -8,6 +8,7 @@
 #ifndef BOS_VAULT_LINK_H
 #define BOS_VAULT_LINK_H
 
+#include <jansson.h>
 #include "broker.h"
 #include "compiler.h"
 #include "err.h"
@@ -53,6 +54,15 @@ int vault_link_complete(struct vault_link *v, const struct broker_job *job,
  */
 int vault_link_fail(struct vault_link *v, const struct broker_job *job, const char *error,
     int retry, long retry_after, struct vault_answer *ans, struct bos_err *err) BOS_WUR;
+
+/*
+ * One request for the modules built on the link (vault_hooks.c): method,
+ * path, a JSON body or NULL, a timeout in seconds. 0 when the vault
+ * answered (ans->status; *out its JSON object or NULL, the caller's to
+ * release), -1 when no answer came (err says why).
+ */
+int vault_link_request(struct vault_link *v, const char *method, const char *path, json_t *body,
+    long timeout, json_t **out, struct vault_answer *ans, struct bos_err *err) BOS_WUR;
 
 /* POST /jobs/{id}/heartbeat {claim}. 0 or -1. */
 int vault_link_heartbeat(struct vault_link *v, const struct broker_job *job,

@@ -377,7 +377,7 @@ main(int argc, char **argv)
 		return PROBE_USAGE;
 	json_object_seed(0);
 	setvbuf(stdout, NULL, _IONBF, 0);
-	if (broker_sandbox_enter(0, &err) != 0) {
+	if (broker_sandbox_enter(0, -1, &err) != 0) {
 		fprintf(stderr, "broker_probe: %s\n", err.msg);
 		return PROBE_SETUP;
 	}
