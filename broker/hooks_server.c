@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "buf.h"
 #include "hooks.h"
+#include "json_alloc.h"
 #include "log.h"
 #include "secmem.h"
 #include "vault_hooks.h"
@@ -103,7 +104,7 @@ hs_error(struct MHD_Connection *c, unsigned st, const char *code, const char *ms
 	if (s == NULL)
 		return MHD_NO;
 	ok = hs_send(c, st, "application/json", s, strlen(s), NULL);
-	free(s);
+	json_alloc_release(s);
 	return ok;
 }
 
@@ -609,6 +610,7 @@ hooks_server_start(struct hooks_server *s, struct vault_link *vl, struct bos_err
 	s->vl = vl;
 	s->d = MHD_start_daemon(MHD_USE_TLS | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
 	    0, NULL, NULL, hs_handler, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, hs_mhd_log, s,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->fd,
 	    MHD_OPTION_HTTPS_MEM_KEY, s->key,
 	    MHD_OPTION_HTTPS_MEM_CERT, s->cert,
@@ -618,7 +620,6 @@ hooks_server_start(struct hooks_server *s, struct vault_link *vl, struct bos_err
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HS_CONN_TIMEOUT_S,
 	    MHD_OPTION_URI_LOG_CALLBACK, hs_uri, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, hs_done, s,
-	    MHD_OPTION_EXTERNAL_LOGGER, hs_mhd_log, s,
 	    MHD_OPTION_END);
 	if (s->d == NULL)
 		return bos_err_set(err, BOS_E_CONFIG, "hooks: libmicrohttpd did not start (see its "

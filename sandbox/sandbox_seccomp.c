@@ -237,6 +237,8 @@ static const struct sb_rule sb_broker_rules[] = {
 	 * listen still kill.
 	 */
 	{ SCMP_SYS(accept4), 1, { SB_EQ(0, SB_DIRFD) }, 0 },
+	/* libmicrohttpd names its thread (pthread_setname_np from the thread itself). */
+	{ SCMP_SYS(prctl), 1, { SB_EQK(0, PR_SET_NAME) }, 0 },
 };
 
 struct sb_profile {
