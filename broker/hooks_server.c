@@ -29,6 +29,7 @@
 #define HS_CONN_TIMEOUT_S 15    /* idle seconds before a connection is closed */
 #define HS_BACKLOG 64
 #define HS_PAGE_MAX 1024
+#define HS_MHD_LOG_PER_S 10
 /* TLS 1.3 and 1.2 only: providers' webhook senders do not all speak 1.3 yet. */
 #define HS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
@@ -460,14 +461,29 @@ hs_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTer
 	*con_cls = NULL;
 }
 
-static void
+/*
+ * libmicrohttpd's messages, from its one thread: at most HS_MHD_LOG_PER_S a
+ * second (a flood of bad handshakes must not flood the log), and never the
+ * request's path, which may hold a tracking token.
+ */
+static void BOS_PRINTF(2, 0)
 hs_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	char line[256];
+	static time_t window;
+	static unsigned in_window;
+	time_t now = time(NULL);
+	char line[256], *p;
 	size_t n;
 
 	(void)cls;
-	(void)vsnprintf(line, sizeof(line), fmt, ap);   /* house-rules: allow (MHD's format) */
+	if (now != window) {
+		window = now;
+		in_window = 0;
+	}
+	if (++in_window > HS_MHD_LOG_PER_S || vsnprintf(line, sizeof(line), fmt, ap) < 0)
+		return;
+	if ((p = strstr(line, "request for ")) != NULL)
+		(void)snprintf(p, sizeof(line) - (size_t)(p - line), "a request (path not logged)");
 	n = strlen(line);
 	while (n > 0 && line[n - 1] == '\n')
 		line[--n] = '\0';
