@@ -145,9 +145,9 @@ hm_parts(const uint8_t *body, size_t len, const char *delim, struct hooks_form *
 	int file;
 
 	for (;;) {
-		if (len - off >= 2 && memcmp(body + off, "--", 2) == 0)
+		if (len - off >= 2 && memcmp(body + off, "--", 2) == 0) /* not secret */
 			return 0;       /* the closing delimiter; an epilogue is ignored */
-		if (len - off < 2 || memcmp(body + off, "\r\n", 2) != 0)
+		if (len - off < 2 || memcmp(body + off, "\r\n", 2) != 0) /* not secret */
 			return -1;
 		off += 2;
 		file = 0;
@@ -175,7 +175,7 @@ hooks_multipart_parse(const char *content_type, const uint8_t *body, size_t len,
 		    "multipart/form-data with a boundary of 1 to %d characters", HM_BOUNDARY_MAX);
 	/* "\r\n--B": a part's end; the body starts with "--B" (no preamble). */
 	(void)snprintf(delim, sizeof(delim), "\r\n--%s", b);
-	if (len < strlen(delim) - 2 || memcmp(body, delim + 2, strlen(delim) - 2) != 0)
+	if (len < strlen(delim) - 2 || memcmp(body, delim + 2, strlen(delim) - 2) != 0) /* not secret */
 		return hooks_fail(HOOKS_BAD, err, BOS_E_INVALID, "%s", hm_bad);
 	if ((form->f = calloc(HOOKS_FIELDS_MAX, sizeof(*form->f))) == NULL)
 		return hooks_fail(HOOKS_BAD, err, BOS_E_NOMEM, "out of memory");

@@ -95,7 +95,7 @@ hooks_track_unsub_ok(const uint8_t *body, size_t len)
 {
 	static const char one_click[] = "List-Unsubscribe=One-Click";
 
-	return len == sizeof(one_click) - 1 && memcmp(body, one_click, len) == 0;
+	return len == sizeof(one_click) - 1 && memcmp(body, one_click, len) == 0; /* not secret */
 }
 
 int

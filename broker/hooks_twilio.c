@@ -122,7 +122,7 @@ ht_field_cmp(const void *a, const void *b)
 
 	if (c != 0)
 		return c;
-	if ((c = memcmp(x->value, y->value, n)) != 0)
+	if ((c = memcmp(x->value, y->value, n)) != 0) /* not secret: sorting */
 		return c;
 	return x->value_len < y->value_len ? -1 : x->value_len > y->value_len;
 }

@@ -46,7 +46,10 @@ vh_events_part(struct vault_link *v, const char *provider, json_t *events, size_
 		return 503;
 	}
 	json_decref(body);
-	if ((st = vh_status(ans.status)) == 200)
+	/* A 404 here is a vault without the route (an older one): retry later, never "gone". */
+	if ((st = vh_status(ans.status)) == 404)
+		st = 503;
+	if (st == 200)
 		log_info("hooks: %s: %zu events, %lld recorded, %lld duplicates, %lld unmatched",
 		    provider, to - from,
 		    (long long)json_integer_value(json_object_get(out, "recorded")),
