@@ -30,6 +30,7 @@
 #define HS_BACKLOG 64
 #define HS_PAGE_MAX 1024
 #define HS_MHD_LOG_PER_S 10
+#define HS_DRAIN_FACTOR 4       /* a chunked body past the limit: read at most this x more */
 /* TLS 1.3 and 1.2 only: providers' webhook senders do not all speak 1.3 yet. */
 #define HS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
@@ -60,7 +61,8 @@ struct hs_req {
 	char uri[HS_URI_MAX];           /* path and query, as received */
 	int uri_bad;                    /* too long */
 	int started;
-	int over;                       /* the body passed body_max */
+	int over;                       /* the body passed body_max: the rest is dropped */
+	size_t dropped;
 	enum hs_route route;
 	struct hooks_track track;
 	struct buf body;
@@ -412,8 +414,19 @@ hs_handler(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
+		/*
+		 * A chunked body past the limit is read and dropped so that the 413
+		 * reaches the peer (STACK-NOTES: a response queued with body pending
+		 * closes the connection), up to HS_DRAIN_FACTOR times the limit; past
+		 * that the 413 goes out at once and the connection is closed, so a
+		 * peer cannot stream without end.
+		 */
 		if (!q->over && buf_put(&q->body, upload, *upload_size) != 0)
 			q->over = 1;
+		if (q->over && (q->dropped += *upload_size) > HS_DRAIN_FACTOR * s->body_max) {
+			hs_log(q, 413, "body too large (connection closed)");
+			return hs_status(c, 413, "the body is larger than hooks_body_max");
+		}
 		*upload_size = 0;
 		return MHD_YES;
 	}

@@ -9,7 +9,7 @@
 # Negative: a bad, missing, stale or future SendGrid signature -> 401; a
 # Twilio callback without a signature -> 401, with a wrong one -> the
 # vault's 401; a body over hooks_body_max -> 413 (Content-Length and
-# chunked); malformed JSON (signed), form or multipart -> 400; two
+# chunked; a chunked stream far past it is cut off); malformed JSON (signed), form or multipart -> 400; two
 # Content-Length headers -> 400; unknown paths and bad tokens -> 404; a
 # wrong method -> 405; TLS 1.1 refused. Positive: TLS 1.2 and 1.3; the
 # pixel is the 43-byte GIF whatever the vault says, with no-store; the
@@ -140,6 +140,12 @@ st=$(sg_post "$T/big.json" "$NOW" "$SIG")
 check "a body over hooks_body_max (Content-Length): 413 ($st)" test "$st" = 413
 st=$(hk POST /hooks/sendgrid/events -H 'Transfer-Encoding: chunked' --data-binary "@$T/big.json")
 check "a body over hooks_body_max (chunked): 413 ($st)" test "$st" = 413
+head -c 2000000 /dev/zero >"$T/huge.json"
+st=$(hk POST /hooks/sendgrid/events -H 'Transfer-Encoding: chunked' --data-binary "@$T/huge.json")
+check "a chunked stream far past the limit is cut off (413, or closed after 100 Continue: $st)" \
+	bash -c "[ '$st' = 413 ] || [ '$st' = 000 ] || [ '$st' = 100 ]"
+st=$(hk GET /nope)
+check "the listener still serves after that ($st)" test "$st" = 404
 
 # Two Content-Length headers (request smuggling): refused, raw over TLS.
 printf 'POST /hooks/sendgrid/events HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n[]' |
