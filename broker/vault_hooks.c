@@ -5,8 +5,6 @@
 #include <string.h>
 #include "log.h"
 
-#define VH_TIMEOUT_S 10
-
 /* The vault's status into the provider's. */
 static int
 vh_status(long st)
@@ -40,8 +38,7 @@ vh_events_part(struct vault_link *v, const char *provider, json_t *events, size_
 		json_decref(body);
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory"), 503;
 	}
-	if (vault_link_request(v, "POST", "/outreach/events", body, VH_TIMEOUT_S, &out, &ans,
-	    err) != 0) {
+	if (vault_link_request(v, "POST", "/outreach/events", body, &out, &ans, err) != 0) {
 		json_decref(body);
 		return 503;
 	}
@@ -92,7 +89,7 @@ vault_hooks_track(struct vault_link *v, const char *token, const char *kind, lon
 	}
 	if (body == NULL)
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory"), 503;
-	k = vault_link_request(v, "POST", "/outreach/track", body, VH_TIMEOUT_S, &out, &ans, err);
+	k = vault_link_request(v, "POST", "/outreach/track", body, &out, &ans, err);
 	json_decref(body);
 	if (k != 0)
 		return 503;

@@ -198,6 +198,15 @@ vl_call(struct vault_link *v, const struct vl_req *q, json_t **out, struct vault
 	return r;
 }
 
+int
+vault_link_request(struct vault_link *v, const char *method, const char *path, json_t *body,
+    json_t **out, struct vault_answer *ans, struct bos_err *err)
+{
+	struct vl_req q = { method, path, body, VL_TIMEOUT_S, 0 };
+
+	return vl_call(v, &q, out, ans, err);
+}
+
 /* An id the vault gave, used in a path: [A-Za-z0-9_-], 1..max-1 bytes. */
 static int
 vl_id_copy(char *dst, size_t max, const char *s)
@@ -436,13 +445,4 @@ vault_link_lease_end(struct vault_link *v, const char *lease_id, struct bos_err 
 	if (r == 0 && ans.status != 200 && ans.status != 204)
 		return bos_err_set(err, BOS_E_IO, "DELETE %s: %ld %s", path, ans.status, ans.code);
 	return r;
-}
-
-int
-vault_link_request(struct vault_link *v, const char *method, const char *path, json_t *body,
-    long timeout, json_t **out, struct vault_answer *ans, struct bos_err *err)
-{
-	struct vl_req q = { method, path, body, timeout, 0 };
-
-	return vl_call(v, &q, out, ans, err);
 }

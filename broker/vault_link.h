@@ -56,13 +56,13 @@ int vault_link_fail(struct vault_link *v, const struct broker_job *job, const ch
     int retry, long retry_after, struct vault_answer *ans, struct bos_err *err) BOS_WUR;
 
 /*
- * One request for the modules built on the link (vault_hooks.c): method,
- * path, a JSON body or NULL, a timeout in seconds. 0 when the vault
- * answered (ans->status; *out its JSON object or NULL, the caller's to
- * release), -1 when no answer came (err says why).
+ * Any request to the vault on the kept handle: body (may be NULL) is sent,
+ * not consumed; *out gets the answer's JSON object or NULL (the caller
+ * decrefs it), ans its status and error code. -1 only when no HTTP answer
+ * came. For answers that carry no secret (vault_send.c).
  */
 int vault_link_request(struct vault_link *v, const char *method, const char *path, json_t *body,
-    long timeout, json_t **out, struct vault_answer *ans, struct bos_err *err) BOS_WUR;
+    json_t **out, struct vault_answer *ans, struct bos_err *err) BOS_WUR;
 
 /* POST /jobs/{id}/heartbeat {claim}. 0 or -1. */
 int vault_link_heartbeat(struct vault_link *v, const struct broker_job *job,
