@@ -30,7 +30,12 @@ hooks_sendgrid_key(const char *b64, void **key, struct bos_err *err)
 
 	*key = NULL;
 	n = hooks_b64_decode(b64, strlen(b64), der, sizeof(der));
-	if (n <= 0 || (k = d2i_PUBKEY(NULL, &p, n)) == NULL || p != der + n)
+	k = n > 0 ? d2i_PUBKEY(NULL, &p, n) : NULL;
+	if (k != NULL && p != der + n) {
+		EVP_PKEY_free(k);     /* bytes after the key: not the key SendGrid shows */
+		k = NULL;
+	}
+	if (k == NULL)
 		return bos_err_set(err, BOS_E_CONFIG, "sendgrid_webhook_key must be the base64 DER "
 		    "public key shown in SendGrid's Mail Settings (Signed Event Webhook)");
 	if (!EVP_PKEY_is_a(k, "EC") || EVP_PKEY_get_group_name(k, group, sizeof(group), NULL) != 1 ||

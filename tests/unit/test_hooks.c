@@ -122,6 +122,22 @@ test_sendgrid_kat_negative(void **state)
 	assert_int_equal(th_verify(key, th_sig, "", th_body, th_body_len, TH_TS), HOOKS_UNAUTH);
 	/* no key configured: never accepted */
 	assert_int_equal(th_verify(NULL, th_sig, th_ts, th_body, th_body_len, TH_TS), HOOKS_UNAUTH);
+	hooks_sendgrid_key_free(key);
+	/* the right key with a byte after it */
+	{
+		unsigned char der[200];
+		char longer[300];
+		long n = hooks_b64_decode(th_pub, strlen(th_pub), der, sizeof(der));
+
+		assert_int_equal(n, 91);
+		der[n] = 0;
+		(void)EVP_EncodeBlock((unsigned char *)longer, der, (int)n + 1);
+		assert_int_not_equal(hooks_sendgrid_key(longer, &key, &err), 0);
+		assert_null(key);
+		(void)EVP_EncodeBlock((unsigned char *)longer, der, (int)n);
+		assert_int_equal(hooks_sendgrid_key(longer, &key, &err), 0);   /* control */
+		hooks_sendgrid_key_free(key);
+	}
 	/* keys that are not base64 DER P-256 SPKI */
 	assert_int_not_equal(hooks_sendgrid_key("bm90IGEga2V5", &key, &err), 0);
 	assert_null(key);
