@@ -11,7 +11,8 @@
 # vault's 401; a body over hooks_body_max -> 413 (Content-Length and
 # chunked; a chunked stream far past it is cut off); malformed JSON (signed), form or multipart -> 400; two
 # Content-Length headers -> 400; unknown paths and bad tokens -> 404; a
-# wrong method -> 405; TLS 1.1 refused. Positive: TLS 1.2 and 1.3; the
+# wrong method -> 405; TLS 1.1 refused; a 17th connection from one address
+# refused until the idle ones time out. Positive: TLS 1.2 and 1.3; the
 # pixel is the 43-byte GIF whatever the vault says, with no-store; the
 # unsubscribe page is a POST form without script. Nothing of a body, no
 # whole token and no address reach the broker's log; the broker runs in
@@ -229,6 +230,23 @@ st=$(hk GET /nope --tlsv1.3)
 check "TLS 1.3 is accepted ($st)" test "$st" = 404
 st=$(hk GET /nope --tls-max 1.1 --tlsv1.1)
 check "TLS 1.1 is refused ($st)" test "$st" = 000
+
+# Connection limits: 16 idle connections from one address fill its share, the 17th is
+# refused; the idle ones are closed by the listener after its 15 s timeout, then it serves again.
+IDLE=()
+for _ in $(seq 16); do
+	openssl s_client -quiet -connect "127.0.0.1:$HP" -CAfile "$H/cert.pem" \
+		< <(exec sleep 30 2>/dev/null) >/dev/null 2>&1 & IDLE+=($!); bg_track $!
+done
+sleep 1.5
+st=$(hk GET /nope --max-time 5)
+check "a 17th connection from the same address is refused ($st)" test "$st" = 000
+t0=$(date +%s)
+for _ in $(seq 40); do st=$(hk GET /nope --max-time 5); [ "$st" = 404 ] && break; sleep 1; done
+t1=$(date +%s)
+check "idle connections are closed after the timeout, then it serves again ($st after $((t1 - t0)) s)" \
+	bash -c "[ '$st' = 404 ] && [ $((t1 - t0)) -le 25 ]"
+for p in "${IDLE[@]}"; do kill "$p" 2>/dev/null; done
 
 # What the log must not hold.
 sleep 0.3
