@@ -72,7 +72,7 @@ struct hs_req {
 
 static enum MHD_Result
 hs_send(struct MHD_Connection *c, unsigned st, const char *type, const void *p, size_t n,
-    const char *location)
+    const char *hname, const char *hvalue)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ok;
@@ -86,10 +86,8 @@ hs_send(struct MHD_Connection *c, unsigned st, const char *type, const void *p, 
 	(void)MHD_add_response_header(r, "Content-Security-Policy",
 	    "default-src 'none'; form-action 'self'; frame-ancestors 'none'");
 	(void)MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	if (location != NULL)
-		(void)MHD_add_response_header(r, "Location", location);
-	if (st == 405)
-		(void)MHD_add_response_header(r, "Allow", "GET, POST");
+	if (hname != NULL)
+		(void)MHD_add_response_header(r, hname, hvalue);
 	ok = MHD_queue_response(c, st, r);
 	MHD_destroy_response(r);
 	return ok;
@@ -97,7 +95,8 @@ hs_send(struct MHD_Connection *c, unsigned st, const char *type, const void *p, 
 
 /* {"error":{"code","message"}} (the message never holds request bytes). */
 static enum MHD_Result
-hs_error(struct MHD_Connection *c, unsigned st, const char *code, const char *msg)
+hs_error(struct MHD_Connection *c, unsigned st, const char *code, const char *msg,
+    const char *allow)
 {
 	json_t *j = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg);
 	char *s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -106,7 +105,7 @@ hs_error(struct MHD_Connection *c, unsigned st, const char *code, const char *ms
 	json_decref(j);
 	if (s == NULL)
 		return MHD_NO;
-	ok = hs_send(c, st, "application/json", s, strlen(s), NULL);
+	ok = hs_send(c, st, "application/json", s, strlen(s), allow != NULL ? "Allow" : NULL, allow);
 	json_alloc_release(s);
 	return ok;
 }
@@ -130,8 +129,8 @@ hs_status(struct MHD_Connection *c, int st, const char *msg)
 	static const char ok[] = "{\"ok\":true}";
 
 	if (st == 200)
-		return hs_send(c, 200, "application/json", ok, sizeof(ok) - 1, NULL);
-	return hs_error(c, (unsigned)st, hs_code(st), msg);
+		return hs_send(c, 200, "application/json", ok, sizeof(ok) - 1, NULL, NULL);
+	return hs_error(c, (unsigned)st, hs_code(st), msg, NULL);
 }
 
 /* The first characters of a token, for the log: never the whole value. */
@@ -338,7 +337,7 @@ hs_page(struct MHD_Connection *c, unsigned st, const char *text)
 
 	if (k < 0 || (size_t)k >= sizeof(page))
 		return MHD_NO;
-	return hs_send(c, st, "text/html; charset=utf-8", page, (size_t)k, NULL);
+	return hs_send(c, st, "text/html; charset=utf-8", page, (size_t)k, NULL, NULL);
 }
 
 static enum MHD_Result
@@ -354,7 +353,7 @@ hs_track(struct hooks_server *s, struct MHD_Connection *c, struct hs_req *q, con
 		/* The pixel whatever happens: a mail client shows no error. */
 		st = vault_hooks_track(s->vl, q->track.token, "open", -1, url, sizeof(url), &err);
 		hs_log(q, st, st == 200 ? "" : err.msg);
-		return hs_send(c, 200, "image/gif", hooks_gif, sizeof(hooks_gif), NULL);
+		return hs_send(c, 200, "image/gif", hooks_gif, sizeof(hooks_gif), NULL, NULL);
 	case HS_CLICK:
 		st = vault_hooks_track(s->vl, q->track.token, "click", q->track.link, url, sizeof(url),
 		    &err);
@@ -364,7 +363,7 @@ hs_track(struct hooks_server *s, struct MHD_Connection *c, struct hs_req *q, con
 		}
 		hs_log(q, st == 200 ? 302 : st, st == 200 ? "" : err.msg);
 		if (st == 200)
-			return hs_send(c, 302, "text/plain", "", 0, url);
+			return hs_send(c, 302, "text/plain", "", 0, "Location", url);
 		return hs_page(c, st == 404 ? 404 : 503, st == 404 ? "This link is not known." :
 		    "Please try again in a minute.");
 	default:
@@ -375,7 +374,7 @@ hs_track(struct hooks_server *s, struct MHD_Connection *c, struct hs_req *q, con
 		if (hooks_track_unsub_page(q->track.token, page, sizeof(page)) != 0)
 			return MHD_NO;
 		hs_log(q, 200, "page");
-		return hs_send(c, 200, "text/html; charset=utf-8", page, strlen(page), NULL);
+		return hs_send(c, 200, "text/html; charset=utf-8", page, strlen(page), NULL, NULL);
 	}
 	if (!hooks_track_unsub_ok(q->body.data, q->body.len)) {
 		hs_log(q, 400, "not List-Unsubscribe=One-Click");
@@ -385,7 +384,7 @@ hs_track(struct hooks_server *s, struct MHD_Connection *c, struct hs_req *q, con
 	hs_log(q, st, st == 200 ? "" : err.msg);
 	if (st == 200)
 		return hs_send(c, 200, "text/html; charset=utf-8", hooks_track_done_page,
-		    strlen(hooks_track_done_page), NULL);
+		    strlen(hooks_track_done_page), NULL, NULL);
 	return hs_page(c, st == 404 ? 404 : 503, st == 404 ? "This link is not known." :
 	    "Please try again in a minute.");
 }
@@ -407,9 +406,12 @@ hs_handler(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		if ((st = hs_first(s, c, q, method)) != 0) {
 			if (q->route != HS_NONE || st != 404)
 				hs_log(q, st, hs_code(st));
+			if (st == 405)
+				return hs_error(c, 405, hs_code(st), "wrong method for this path",
+				    q->route == HS_UNSUB ? "GET, POST" : q->route >= HS_OPEN ? "GET" :
+				    "POST");
 			return hs_status(c, st, st == 413 ? "the body is larger than hooks_body_max" :
-			    st == 404 ? "no such path" : st == 405 ? "wrong method for this path" :
-			    "malformed request (length headers or URI)");
+			    st == 404 ? "no such path" : "malformed request (length headers or URI)");
 		}
 		return MHD_YES;
 	}

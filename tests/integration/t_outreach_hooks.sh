@@ -251,11 +251,14 @@ for p in /nope /hooks/sendgrid /o/short.gif "/o/$TOK.png" "/c/$TOK/01" "/c/$TOK/
 	check "GET $p: 404 ($st)" test "$st" = 404
 done
 st=$(hk GET /hooks/sendgrid/events)
-check "GET on a POST path: 405 ($st)" test "$st" = 405
+check "GET on a POST path: 405, Allow: POST ($st $(hdr Allow))" \
+	bash -c "[ '$st' = 405 ] && [ '$(hdr Allow)' = POST ]"
 st=$(hk POST "/o/$TOK.gif" --data-binary x)
-check "POST on the pixel: 405 ($st)" test "$st" = 405
+check "POST on the pixel: 405, Allow: GET ($st $(hdr Allow))" \
+	bash -c "[ '$st' = 405 ] && [ '$(hdr Allow)' = GET ]"
 st=$(hk DELETE "/u/$TOK")
-check "DELETE on the unsubscribe path: 405 ($st)" test "$st" = 405
+check "DELETE on the unsubscribe path: 405, Allow: GET, POST ($st)" \
+	bash -c "[ '$st' = 405 ] && [ '$(hdr Allow)' = 'GET, POST' ]"
 
 # TLS versions.
 st=$(hk GET /nope --tls-max 1.2)
