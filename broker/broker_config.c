@@ -50,6 +50,7 @@ broker_config_init(struct broker_config *c, const char *role, struct bos_err *er
 	c->claim_wait = 25;
 	c->heartbeat_interval = 60;
 	c->lease_ttl = 30;
+	c->hooks_body_max = BROKER_HOOKS_BODY_DEFAULT;
 	return 0;
 }
 
@@ -169,14 +170,76 @@ static const struct bc_num bc_nums[] = {
 	{ "heartbeat_interval", offsetof(struct broker_config, heartbeat_interval), 1, 100 },
 	{ "lease_ttl", offsetof(struct broker_config, lease_ttl), 1, 300 },
 	{ "sandbox_unconfined_paths", offsetof(struct broker_config, unconfined_paths), 0, 1 },
+	{ "hooks_body_max", offsetof(struct broker_config, hooks_body_max), 1024, 16 * 1024 * 1024 },
 };
+
+/*
+ * The hooks listener's settings (docs/OUTREACH.md "The outreach broker").
+ * 1: not one of them; 0 set; -1 refused.
+ */
+static int
+bc_hooks(struct broker_config *c, const char *k, const char *v, struct bos_err *err)
+{
+	size_t n = strlen(v), i;
+
+	if (strcmp(k, "hooks_listen") == 0) {
+		if (bc_copy(c->hooks_listen, sizeof(c->hooks_listen), v) != 0 || strchr(v, ':') == NULL)
+			return bos_err_set(err, BOS_E_CONFIG, "hooks_listen must be ADDR:PORT");
+		return 0;
+	}
+	if (strcmp(k, "hooks_cert") == 0 || strcmp(k, "hooks_key") == 0) {
+		char *dst = k[6] == 'c' ? c->hooks_cert : c->hooks_key;
+
+		if (v[0] != '/' || bc_copy(dst, BROKER_CONF_PATH_MAX, v) != 0)
+			return bos_err_set(err, BOS_E_CONFIG, "%s must be an absolute path that fits", k);
+		return 0;
+	}
+	if (strcmp(k, "hooks_public_url") == 0) {
+		for (i = 0; i < n; i++)
+			if ((unsigned char)v[i] <= 0x20 || v[i] == 0x7f || v[i] == '?' || v[i] == '#')
+				break;
+		if (strncmp(v, "https://", 8) != 0 || n == 8 || i < n ||
+		    bc_copy(c->hooks_public_url, sizeof(c->hooks_public_url), v) != 0)
+			return bos_err_set(err, BOS_E_CONFIG, "hooks_public_url must be the https:// URL "
+			    "the providers are configured with (no query, no fragment, at most %d bytes)",
+			    BROKER_CONF_URL_MAX - 1);
+		/* Paths are appended: drop trailing slashes. */
+		for (n = strlen(c->hooks_public_url); n > 9 && c->hooks_public_url[n - 1] == '/'; n--)
+			c->hooks_public_url[n - 1] = '\0';
+		return 0;
+	}
+	if (strcmp(k, "sendgrid_webhook_key") == 0) {
+		if (bc_copy(c->sendgrid_webhook_key, sizeof(c->sendgrid_webhook_key), v) != 0)
+			return bos_err_set(err, BOS_E_CONFIG, "sendgrid_webhook_key is too long (a "
+			    "base64 P-256 public key is 124 characters)");
+		return 0;
+	}
+	return 1;
+}
+
+/* With hooks_listen: the rest of the listener's settings, and the outreach role. */
+static int
+bc_hooks_check(const struct broker_config *c, struct bos_err *err)
+{
+	if (c->hooks_listen[0] == '\0')
+		return 0;
+	if (strcmp(c->role, "outreach") != 0)
+		return bos_err_set(err, BOS_E_CONFIG, "hooks_listen is for bos-broker outreach only");
+	if (c->hooks_cert[0] == '\0' || c->hooks_key[0] == '\0' || c->hooks_public_url[0] == '\0')
+		return bos_err_set(err, BOS_E_CONFIG, "hooks_listen needs hooks_cert, hooks_key and "
+		    "hooks_public_url");
+	return 0;
+}
 
 static int
 bc_set(struct broker_config *c, const char *k, const char *v, struct bos_err *err)
 {
 	size_t i;
 	long n;
+	int h;
 
+	if ((h = bc_hooks(c, k, v, err)) <= 0)
+		return h;
 	for (i = 0; i < BOS_ARRAY_LEN(bc_nums); i++) {
 		if (strcmp(k, bc_nums[i].key) != 0)
 			continue;
@@ -270,6 +333,8 @@ broker_config_read(struct broker_config *c, const char *path, int required,
 		    "(the CA of the test stub's certificate)");
 		goto out;
 	}
+	if (bc_hooks_check(c, err) != 0)
+		goto out;
 	/* success */
 	r = 0;
  out:

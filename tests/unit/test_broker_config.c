@@ -253,6 +253,48 @@ tbc_cleanup(void)
 	(void)rmdir(tbc_dir);
 }
 
+/* The hooks listener's settings (docs/OUTREACH.md): one block, checked together. */
+static void
+test_hooks_settings(void **state)
+{
+	static const char *const bad[] = {
+		"hooks_listen = 127.0.0.1\n",
+		"hooks_public_url = http://h.test\n", "hooks_public_url = https://\n",
+		"hooks_public_url = https://h.test/?a=1\n", "hooks_public_url = https://h .test\n",
+		"hooks_cert = cert.pem\n", "hooks_key = key.pem\n",
+		"hooks_body_max = 1023\n", "hooks_body_max = 16777217\n",
+		"hooks_listen = 127.0.0.1:8443\nhooks_cert = /c\nhooks_key = /k\n",
+		"hooks_listen = 127.0.0.1:8443\nhooks_public_url = https://h.test\nhooks_key = /k\n",
+	};
+	struct broker_config c;
+	struct bos_err err;
+	char p[512];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(broker_config_init(&c, "outreach", &err), 0);
+	assert_int_equal(c.hooks_body_max, 1024 * 1024);
+	assert_string_equal(c.hooks_listen, "");
+	assert_int_equal(tbc_read(&c, "hooks_listen = [::1]:8443\nhooks_cert = /etc/c.pem\n"
+	    "hooks_key = /etc/k.pem\nhooks_public_url = https://hooks.example.test//\n"
+	    "sendgrid_webhook_key = MFkw\nhooks_body_max = 4096\n", &err), 0);
+	assert_string_equal(c.hooks_listen, "[::1]:8443");
+	assert_string_equal(c.hooks_public_url, "https://hooks.example.test");
+	assert_string_equal(c.sendgrid_webhook_key, "MFkw");
+	assert_int_equal(c.hooks_body_max, 4096);
+	for (i = 0; i < BOS_ARRAY_LEN(bad); i++) {
+		if (tbc_read(&c, bad[i], &err) != -1)
+			fail_msg("accepted: %s", bad[i]);
+	}
+	/* the listener is outreach's only */
+	assert_int_equal(broker_config_init(&c, "monitor", &err), 0);
+	tbc_write("m.conf", "hooks_listen = 127.0.0.1:8443\nhooks_cert = /c\nhooks_key = /k\n"
+	    "hooks_public_url = https://h.test\n", 0600);
+	(void)snprintf(p, sizeof(p), "%s/m.conf", tbc_dir);
+	assert_int_equal(broker_config_read(&c, p, 1, &err), -1);
+	assert_non_null(strstr(err.msg, "outreach only"));
+}
+
 int
 main(void)
 {
@@ -264,6 +306,7 @@ main(void)
 		cmocka_unit_test(test_smtp_settings),
 		cmocka_unit_test(test_token_file),
 		cmocka_unit_test(test_credentials_directory_first),
+		cmocka_unit_test(test_hooks_settings),
 	};
 	int r;
 
