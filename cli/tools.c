@@ -261,14 +261,17 @@ static const struct bos_tool tools[] = {
 	  0, tool_budget_resume_run, tool_budget_change_render },
 	{ "spend_report", "Spend report",
 	  "What each service spent on a UTC day (default today) or in a range of at most 366 "
-	  "days, against its budget, and the total; amounts in minor units." NO_SECRETS
-	  LOGIN_HINT,
+	  "days, against its budget, and the total; amounts in minor units. With outreach, what "
+	  "each campaign spent (messages, spent_micros in millionths, spent in minor units)."
+	  NO_SECRETS LOGIN_HINT,
 	  J_INPUT("\"day\":{\"type\":\"string\",\"minLength\":10,\"maxLength\":10,\"description\":"
 	  "\"YYYY-MM-DD\"},\"from\":{\"type\":\"string\",\"minLength\":10,\"maxLength\":10,"
 	  "\"description\":\"YYYY-MM-DD, with to\"},\"to\":{\"type\":\"string\",\"minLength\":10,"
 	  "\"maxLength\":10,\"description\":\"YYYY-MM-DD, with from\"}", ""),
 	  J_OBJECT_REQ("\"from\":" J_STR ",\"to\":" J_STR ",\"services\":" J_ARRAY_OF(S_COST)
-	  ",\"total\":" S_COST, "\"services\""),
+	  ",\"total\":" S_COST ",\"campaigns\":" J_ARRAY_OF(J_OBJECT("\"id\":" J_STR
+	  ",\"provider\":" J_STR ",\"currency\":" J_STRN ",\"messages\":" J_INT
+	  ",\"spent_micros\":" J_INT ",\"spent\":" J_INTN)), "\"services\""),
 	  TOOL_READ_ONLY, tool_spend_report_run, tool_spend_report_render },
 	{ "alerts_list", "List alerts",
 	  "What the vault wants looked at (budgets near or over their limit, dead jobs ...): "

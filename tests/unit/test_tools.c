@@ -79,7 +79,9 @@ static const char approval[] = "{\"approval\":" APPROVAL_OBJ "}";
 static const char cost[] = "{\"from\":\"2026-12-07\",\"to\":\"2026-12-07\",\"services\":[{\"service\":"
 	"\"sendgrid\",\"currency\":\"USD\",\"spent\":800,\"daily_budget\":1000,\"monthly_budget\":null,"
 	"\"percent\":80,\"state\":\"warning\"}],\"total\":{\"currency\":null,\"spent\":null,"
-	"\"daily_budget\":null,\"monthly_budget\":null,\"percent\":null,\"state\":\"ok\"}}";
+	"\"daily_budget\":null,\"monthly_budget\":null,\"percent\":null,\"state\":\"ok\"},\"campaigns\":"
+	"[{\"id\":\"cp_1\",\"provider\":\"sendgrid\",\"currency\":\"USD\",\"messages\":4,"
+	"\"spent_micros\":4000,\"spent\":0,\"recipients\":[\"" CANARY "\"]}]}";
 static const char audit[] = "{\"records\":[{\"seq\":2,\"time\":\"2026-12-07T10:00:01.000Z\","
 	"\"principal\":\"alice\",\"action\":\"cred_list\",\"resource\":\"credentials\",\"decision\":"
 	"\"allow\",\"reason\":\"\",\"client\":\"127.0.0.1\",\"request_id\":\"r2\",\"hash\":\"ab\"},"
@@ -773,6 +775,8 @@ test_outreach_campaigns(void **state)
 		"\"per_minute\":60,\"start\":false}", 1 };
 	static const struct call show = { "campaign_show", "{\"id\":\"cp_1\"}", 1 };
 	static const struct call stats_c = { "outreach_stats", "{\"campaign\":\"cp_1\"}", 1 };
+	static const struct call spend = { "spend_report", "{}", 1 };
+	static const struct call status = { "status", "{}", 1 };
 	static const struct call supp_c = { "outreach_suppress", "{\"address\":\"gone@example.com\","
 		"\"channel\":\"email\"}", 1 };
 	const json_t *c;
@@ -816,6 +820,18 @@ test_outreach_campaigns(void **state)
 	assert_true(json_is_true(json_object_get(o, "created")));
 	assert_string_equal(out_str(o, "suppression", "reason"), "unsubscribed");
 	assert_null(json_object_get(json_object_get(o, "suppression"), "token"));
+	json_decref(o);
+
+	/* The cost: each campaign's spend in spend_report, not in status's spend of today. */
+	o = run_call(&spend);
+	c = json_array_get(json_object_get(o, "campaigns"), 0);
+	assert_int_equal(json_integer_value(json_object_get(c, "spent_micros")), 4000);
+	assert_int_equal(json_integer_value(json_object_get(c, "messages")), 4);
+	assert_null(json_object_get(c, "recipients"));
+	json_decref(o);
+	o = run_call(&status);
+	assert_non_null(json_object_get(json_object_get(o, "spend_today"), "services"));
+	assert_null(json_object_get(json_object_get(o, "spend_today"), "campaigns"));
 	json_decref(o);
 
 	run_fail("campaign_resume", "{\"id\":\"cp_done\"}", msg, sizeof(msg));
