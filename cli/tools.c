@@ -58,7 +58,8 @@
 	"\"amount\":" J_INT ",\"currency\":" J_STR "}},\"result\":{\"type\":[\"object\",\"null\"]," \
 	"\"properties\":{\"ok\":" J_BOOL ",\"status\":" J_INT ",\"latency_ms\":" J_INT "}}," \
 	"\"error\":" J_STRN ",\"created_at\":" J_TIME ",\"updated_at\":" J_TIME ",\"finished_at\":" \
-	J_TIME ",\"created_by\":" J_STRN)
+	J_TIME ",\"created_by\":" J_STRN ",\"campaign\":{\"type\":[\"string\",\"null\"]," \
+	"\"description\":\"the campaign of a send job (cp_...)\"}")
 #define S_AUDIT J_OBJECT("\"seq\":" J_INT ",\"time\":" J_STR ",\"principal\":" J_STR ",\"action\":" \
 	J_STR ",\"resource\":" J_STR ",\"decision\":" J_STR ",\"reason\":" J_STR ",\"client\":" J_STR \
 	",\"request_id\":" J_STR ",\"hash\":" J_STR)
@@ -292,10 +293,11 @@ static const struct bos_tool tools[] = {
 	  J_OBJECT_REQ("\"alert\":" S_ALERT, "\"alert\""),
 	  0, tool_alert_resolve_run, tool_alert_resolve_render },
 	{ "jobs_list", "List jobs",
-	  "The vault's job queue (verify jobs run by brokers): kind, service, state, attempts, "
-	  "result." NO_SECRETS LOGIN_HINT,
+	  "The vault's job queue (verify jobs and outreach sends run by brokers): kind, service, "
+	  "state, attempts, result, and a send's campaign." NO_SECRETS LOGIN_HINT,
 	  J_INPUT("\"state\":{\"type\":\"string\",\"enum\":[\"queued\",\"claimed\",\"done\","
-	  "\"dead\"]},\"kind\":{\"type\":\"string\",\"enum\":[\"verify\"]}", ""),
+	  "\"dead\"]},\"kind\":{\"type\":\"string\",\"enum\":[\"verify\",\"send_email\","
+	  "\"send_sms\"]}", ""),
 	  J_OBJECT_REQ("\"jobs\":" J_ARRAY_OF(S_JOB), "\"jobs\""),
 	  TOOL_READ_ONLY, tool_jobs_list_run, tool_jobs_list_render },
 	{ "approvals_list", "List approvals",

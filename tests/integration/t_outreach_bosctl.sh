@@ -58,6 +58,7 @@ done
 rc_is 2 "campaign show (no ID)" campaign show
 rc_is 2 "campaign list --state sent" campaign list --state sent
 rc_is 2 "campaign pause A B" campaign pause a b
+rc_is 2 "jobs list --kind send_fax" jobs list --kind send_fax
 rc_is 1 "no session: outreach lists says how to sign in" outreach lists
 check "  with the login hint" has "bosctl login" "$ERR"
 rc_is 1 "outreach sms --body-file of a missing file" outreach sms --list a --from +15550100000 \
@@ -177,6 +178,10 @@ for v in start:running pause:paused resume:running cancel:cancelled; do
 		bash -c '[ "$0" = 0 ] && grep -q "^campaign $2 is $3 " <<<"$1"' "$RC" "$OUT" "$CP" "${v#*:}" ||
 		echo "# $OUT $ERR"
 done
+b jobs list --kind send_email --json
+check "jobs list --kind send_email --json: the campaign's send jobs, each with it, dead after the cancel" \
+	bash -c 'jq -e -s --arg cp "$1" "length >= 1 and all(.campaign == \$cp and .kind == \"send_email\" and .state == \"dead\")" <<<"$0"' \
+	"$OUT" "$CP" || echo "# $OUT $ERR"
 b campaign resume "$CP"
 check "campaign resume of a cancelled campaign: exit 1, campaign_state" \
 	bash -c '[ "$0" = 1 ] && grep -q "campaign_state" <<<"$1"' "$RC" "$ERR"

@@ -118,7 +118,7 @@ struct vault_fake {
 	int import_answer;           /* POST /outreach/lists: 0 created, 1 invalid rows, 2 exists */
 	char last_body[16384];       /* the body of the last request */
 	char last_req[160];          /* "METHOD PATH" of the last request */
-	char seen[64][160];          /* "METHOD PATH" of each request */
+	char seen[512][160];         /* "METHOD PATH" of each request */
 	size_t nseen;
 };
 
@@ -236,7 +236,7 @@ vault_serve_one(struct vault_fake *v, int c)
 	snprintf(v->last_body, sizeof(v->last_body), "%s", end != NULL ? end + 4 : "");
 	if ((q = strchr(path, '?')) != NULL)
 		*q = '\0';
-	if (v->nseen < 64)
+	if (v->nseen < sizeof(v->seen) / sizeof(v->seen[0]))
 		snprintf(v->seen[v->nseen++], sizeof(v->seen[0]), "%s %.140s", method, path);
 	snprintf(v->last_req, sizeof(v->last_req), "%s %.140s", method, path);
 	a = vault_answer(v, method, path);
@@ -488,6 +488,8 @@ static const struct call calls[] = {
 	{ "alert_ack", "{\"id\":\"al_1\"}", 1 },
 	{ "alert_resolve", "{\"id\":\"al_1\"}", 1 },
 	{ "jobs_list", "{\"state\":\"done\",\"kind\":\"verify\"}", 1 },
+	{ "jobs_list", "{\"kind\":\"send_sms\"}", 1 },
+	{ "jobs_list", "{\"kind\":\"send_fax\"}", 0 },
 	{ "approvals_list", "{\"state\":\"all\"}", 1 },
 	{ "outreach_lists", "{}", 1 },
 	{ "outreach_list_import", "{\"name\":\"advisors\",\"data\":\"email,consent\\na@b.example,"
@@ -900,6 +902,8 @@ static const struct refusal refusals[] = {
 	{ "campaign_resume", "{}", "'id' is required" },
 	{ "campaign_cancel", "{\"id\":null}", "'id' must be a string" },
 	{ "outreach_stats", "{}", NULL },
+	{ "jobs_list", "{\"kind\":\"send_email\"}", NULL },
+	{ "jobs_list", "{\"kind\":\"send_fax\"}", "'kind'" },
 	{ "outreach_stats", "{\"campaign\":5}", "'campaign' must be a string" },
 	{ "outreach_stats", "{\"campaign\":\"cp_1\",\"from\":\"2026-12-01\"}", "'from' is not known" },
 };
