@@ -136,6 +136,23 @@ body_join(const char *fmt, ...)
 	return b;
 }
 
+/* 400 invalid_rows with the 100 rows the vault reports at most, and 50 more. */
+static const char *
+rows_many(void)
+{
+	static char b[16384];
+	size_t n = 0;
+	int i;
+
+	n += (size_t)snprintf(b, sizeof(b), "{\"error\":{\"code\":\"invalid_rows\",\"message\":"
+	    "\"150 rows are invalid\"},\"rows\":[");
+	for (i = 1; i <= 100 && n < sizeof(b) - 128; i++)
+		n += (size_t)snprintf(b + n, sizeof(b) - n, "%s{\"row\":%d,\"field\":\"email\","
+		    "\"message\":\"not an e-mail address\"}", i > 1 ? "," : "", i * 2);
+	snprintf(b + n, sizeof(b) - n, "],\"more\":50}");
+	return b;
+}
+
 /* The canned answer to method path (no query), or a 404. */
 static struct canned
 vault_answer(struct vault_fake *v, const char *method, const char *path)
@@ -171,8 +188,9 @@ vault_answer(struct vault_fake *v, const char *method, const char *path)
 		{ "GET", "/brokers", 200, "{\"brokers\":[]}" },
 		{ "GET", "/approvals", 200, "{\"approvals\":[" APPROVAL_OBJ "]}" },
 		{ "GET", "/outreach/lists", 200, body_join("{\"lists\":[%s]}", olist) },
-		{ "POST", "/outreach/lists", v->import_answer == 1 ? 400 : v->import_answer == 2 ? 409 :
-		    201, v->import_answer == 1 ? "{\"error\":{\"code\":\"invalid_rows\",\"message\":"
+		{ "POST", "/outreach/lists", v->import_answer == 1 || v->import_answer == 3 ? 400 :
+		    v->import_answer == 2 ? 409 : 201, v->import_answer == 3 ? rows_many() :
+		    v->import_answer == 1 ? "{\"error\":{\"code\":\"invalid_rows\",\"message\":"
 		    "\"3 rows are invalid\"},\"rows\":[{\"row\":2,\"field\":\"email\",\"message\":"
 		    "\"not an e-mail address\"},{\"row\":5,\"field\":\"phone\",\"message\":\"not E.164\\r\\n"
 		    "\"}],\"more\":1}" : v->import_answer == 2 ? "{\"error\":{\"code\":\"exists\","
@@ -754,6 +772,27 @@ test_outreach_import(void **state)
 	assert_non_null(strstr(msg, "row 5 (phone): not E.164??;"));
 	assert_non_null(strstr(msg, "and 1 more"));
 	assert_null(strchr(msg, '\n'));
+	/* Many rows: as many as fit in one message (512 bytes), then how many more. */
+	fake.import_answer = 3;
+	run_fail("outreach_list_import", "{\"name\":\"x\",\"data\":\"email\\nbad\\n\"}", msg,
+	    sizeof(msg));
+	assert_non_null(strstr(msg, "150 rows are invalid; nothing was imported"));
+	assert_non_null(strstr(msg, "row 2 (email): not an e-mail address;"));
+	assert_non_null(strstr(msg, "row 4 (email)"));
+	assert_null(strstr(msg, "row 200 (email)"));
+	assert_true(strlen(msg) < 511);
+	{
+		const char *more = strstr(msg, "; and ");
+		int k = 0;
+
+		assert_non_null(more);
+		assert_int_equal(sscanf(more, "; and %d more", &k), 1);
+		assert_true(k > 50 && k < 150);
+		/* The rows named and the rows counted add up to 150. */
+		for (more = msg; (more = strstr(more, " row ")) != NULL; more++)
+			k++;
+		assert_int_equal(k, 150);
+	}
 	fake.import_answer = 2;
 	run_fail("outreach_list_import", "{\"name\":\"advisors\",\"data\":\"email\\n\"}", msg,
 	    sizeof(msg));
