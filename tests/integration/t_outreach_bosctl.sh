@@ -132,6 +132,10 @@ b outreach list ls
 check "outreach list ls: a row with the id, the count and the name" \
 	bash -c '[ "$0" = 0 ] && grep -q "^$2 .* 5 contacts .*advisors$" <<<"$1"' "$RC" "$OUT" "$LIST"
 
+b outreach list import from-stdin - --json <"$D/one.csv"
+check "list import NAME - (standard input, CSV by default): 1 imported" \
+	j '.imported == 1 and .list.name == "from-stdin" and .list.contacts == 1' "$OUT" || echo "# $OUT $ERR"
+
 # ---- suppressions ----
 b outreach suppress Bob@Example.com
 check "outreach suppress: stored lower-cased, email, nothing sent to it" \
