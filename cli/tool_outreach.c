@@ -194,6 +194,10 @@ tool_import_answer(const struct http_resp *resp, const char *name, int append, j
 	if (resp->status == 409 && strcmp(tool_str(err_o, "code"), "exists") == 0)
 		return bos_err_set(err, BOS_E_INVALID, "a contact list named '%s' exists: give "
 		    "append: true to add the contacts to it, or another name", name);
+	if (resp->status == 413)
+		return bos_err_set(err, BOS_E_INVALID, "the contacts are more than the vault takes in "
+		    "one request (its body_max_bytes): import them in parts, the first creating the "
+		    "list and the others with append: true");
 	if (http_resp_check(resp, err) != 0)
 		return -1;
 	if (!json_is_object(l))

@@ -189,7 +189,9 @@ vault_answer(struct vault_fake *v, const char *method, const char *path)
 		{ "GET", "/approvals", 200, "{\"approvals\":[" APPROVAL_OBJ "]}" },
 		{ "GET", "/outreach/lists", 200, body_join("{\"lists\":[%s]}", olist) },
 		{ "POST", "/outreach/lists", v->import_answer == 1 || v->import_answer == 3 ? 400 :
-		    v->import_answer == 2 ? 409 : 201, v->import_answer == 3 ? rows_many() :
+		    v->import_answer == 2 ? 409 : v->import_answer == 4 ? 413 : 201,
+		    v->import_answer == 4 ? "{\"error\":{\"code\":\"payload_too_large\"}}" :
+		    v->import_answer == 3 ? rows_many() :
 		    v->import_answer == 1 ? "{\"error\":{\"code\":\"invalid_rows\",\"message\":"
 		    "\"3 rows are invalid\"},\"rows\":[{\"row\":2,\"field\":\"email\",\"message\":"
 		    "\"not an e-mail address\"},{\"row\":5,\"field\":\"phone\",\"message\":\"not E.164\\r\\n"
@@ -793,6 +795,9 @@ test_outreach_import(void **state)
 			k++;
 		assert_int_equal(k, 150);
 	}
+	fake.import_answer = 4;
+	run_fail("outreach_list_import", "{\"name\":\"x\",\"data\":\"email\\n\"}", msg, sizeof(msg));
+	assert_non_null(strstr(msg, "import them in parts"));
 	fake.import_answer = 2;
 	run_fail("outreach_list_import", "{\"name\":\"advisors\",\"data\":\"email\\n\"}", msg,
 	    sizeof(msg));
