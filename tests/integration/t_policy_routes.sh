@@ -107,6 +107,14 @@ ROWS=(
 	"approval_approve|POST|/approvals/@AP2@/approve|{\"totp\":\"000000\"}|update approvals/{id}/approve|approvals/*/approve|409"
 	"grant_pickup|POST|/grants/@GP@/pickup|{\"totp\":\"000000\"}|read grants/{accessor}/pickup|grants/*/pickup|409"
 	"admin_reset|POST|/admins/bob/reset||update admins/{name}|admins/bob|200"
+	"outreach_email|POST|/outreach/email|{\"list\":\"pol-camp\",\"from\":\"n@example.com\",\"subject\":\"s\",\"text\":\"t\",\"provider\":\"smtp\"}|create outreach/campaigns/email|outreach/campaigns/email|201"
+	"outreach_sms|POST|/outreach/sms|{\"list\":\"pol-camp\",\"from\":\"+15550000000\",\"body\":\"b\",\"provider\":\"twilio\",\"start\":false}|create outreach/campaigns/sms|outreach/campaigns/sms|201"
+	"campaign_list|GET|/outreach/campaigns||list outreach/campaigns|outreach/campaigns|200"
+	"campaign_get|GET|/outreach/campaigns/@CP@||read outreach/campaigns/{id}|outreach/campaigns/*|200"
+	"campaign_start|POST|/outreach/campaigns/@CP@/start||update outreach/campaigns/{id}/start|outreach/campaigns/*/start|200"
+	"campaign_pause|POST|/outreach/campaigns/@CP@/pause||update outreach/campaigns/{id}/pause|outreach/campaigns/*/pause|200"
+	"campaign_resume|POST|/outreach/campaigns/@CP@/resume||update outreach/campaigns/{id}/resume|outreach/campaigns/*/resume|200"
+	"campaign_cancel|POST|/outreach/campaigns/@CP@/cancel||update outreach/campaigns/{id}/cancel|outreach/campaigns/*/cancel|200"
 )
 declare -A HAVE
 for row in "${ROWS[@]}"; do
@@ -117,7 +125,9 @@ for row in "${ROWS[@]}"; do
 done
 # Broker routes ask their role's rules, on the unix socket only (no address to deny
 # from): t_brokers.sh and t_leases.sh show their refusals (403 policy, default deny).
-for r in "lease_create|lease credentials/{service}/{name}" "job_claim|claim jobs/{kind}/{service}"; do
+for r in "lease_create|lease credentials/{service}/{name}" "job_claim|claim jobs/{kind}/{service}" \
+	"send_get|read outreach/sends" "send_sending|update outreach/sends/sending" \
+	"send_sent|update outreach/sends/sent" "outreach_track|read outreach/track"; do
 	HAVE[${r%%|*}]=1
 	[ "${ASKS[${r%%|*}]:-}" = "${r#*|}" ] ||
 		notok "route ${r%%|*}: the test asks '${r#*|}', routes.c says '${ASKS[${r%%|*}]:-nothing}'"
@@ -131,6 +141,8 @@ done
 init_dev "$T/s" >/dev/null 2>&1 || { notok "init"; finish; }
 S=$T/s
 echo "broker_uid_outreach = $(id -u)" >>"$S/bos.conf"
+printf '%s\n' "outreach_public_url = https://hooks.example.test" \
+	"outreach_postal_address = 1 Main St" >>"$S/bos.conf"
 cp "$S/roles.policy" "$T/default.policy"
 { cat "$T/default.policy"; echo "deny * audit"; } >"$S/roles.policy"
 check "vault starts with 'deny * audit' in the admin role" start_vault "$S" "$T/vault.log"
@@ -202,9 +214,15 @@ L=$(curl -s --unix-socket "$S/vault.sock" -H "Authorization: Bearer $BT" -H 'Con
 	--data-binary "{\"credential\":\"pol-sg\",\"purpose\":\"policy routes\",\"job\":\"$J\"}" \
 	http://vault/leases | jq -r '.lease // empty')
 check "setup: a job, a broker and its lease" bash -c "[[ '$J' == jb_* && '$B' == bk_* && '$L' == ls_* ]]"
+# A list of one SMS contact, an SMTP and a Twilio key, and a draft SMS campaign (@CP@) on it.
+mk /credentials '{"name":"pol-smtp","type":"api_key","service":"smtp","secret":"p"}' .id >/dev/null
+mk /credentials '{"name":"pol-tw","type":"api_key","service":"twilio","secret":"t"}' .id >/dev/null
+OL=$(mk /outreach/lists '{"name":"pol-camp","format":"json","contacts":[{"phone":"+15551230000","consent":"sms"}]}' .list.id)
+CP=$(mk /outreach/sms '{"list":"pol-camp","from":"+15550000000","body":"b","provider":"twilio","start":false}' .campaign.id)
+check "setup: a list and a draft campaign" bash -c "[[ '$OL' == ol_* && '$CP' == cp_* ]]"
 subst() {
 	local s=$1
-	s=${s//@TOTP@/$(totp_code 1)}; s=${s//@C1@/$C1}; s=${s//@C2@/$C2}; s=${s//@C3@/$C3}; s=${s//@H1@/$H1}; s=${s//@H2@/$H2}; s=${s//@G@/$G}; s=${s//@AL@/$AL}; s=${s//@J@/$J}; s=${s//@L@/$L}; s=${s//@B@/$B}; s=${s//@AP2@/$AP2}; s=${s//@AP@/$AP}; s=${s//@GP@/$GP}
+	s=${s//@TOTP@/$(totp_code 1)}; s=${s//@C1@/$C1}; s=${s//@C2@/$C2}; s=${s//@C3@/$C3}; s=${s//@H1@/$H1}; s=${s//@H2@/$H2}; s=${s//@G@/$G}; s=${s//@AL@/$AL}; s=${s//@J@/$J}; s=${s//@L@/$L}; s=${s//@B@/$B}; s=${s//@AP2@/$AP2}; s=${s//@AP@/$AP}; s=${s//@GP@/$GP}; s=${s//@CP@/$CP}
 	printf '%s' "$s"
 }
 

@@ -44,6 +44,80 @@ test_config_lines(void **state)
 	assert_string_equal(c.token_label, "my-token");
 }
 
+/* One line into c: 0 or -1. */
+static int
+config_line(struct config *c, const char *text, struct bos_err *err)
+{
+	char line[1024];
+
+	(void)snprintf(line, sizeof(line), "%s", text);
+	return config_parse_line(c, "/st", line, err);
+}
+
+/* The outreach settings (docs/CONFIG.md, docs/OUTREACH.md), and what each refuses. */
+static void
+test_config_outreach(void **state)
+{
+	static const char *const bad[] = {
+		"outreach_public_url = http://bos.example.com",
+		"outreach_public_url = https://bos.example.com/x?a=1",
+		"outreach_public_url = https://user@bos.example.com",
+		"outreach_public_url = https://bos.example.com:99999",
+		"outreach_public_url = https://-bad.example.com",
+		"outreach_public_url = https://bos.example.com/a\"b",
+		"outreach_public_url = https://",
+		"outreach_postal_address = \x01 Main St",
+		"outreach_reply_domain = localhost",
+		"outreach_reply_domain = a..example.com",
+		"outreach_reply_domain = bad_domain.example.com",
+		"outreach_price.twilio = 0.0000001 USD",
+		"outreach_price.twilio = -1 USD",
+		"outreach_price.twilio = 1 usd",
+		"outreach_price.twilio = 1 XXX",
+		"outreach_price.twilio = 1",
+		"outreach_price.fax = 1 USD",
+		"outreach_price. = 1 USD",
+	};
+	struct config c;
+	struct bos_err err;
+	char postal[300];
+	size_t i;
+
+	(void)state;
+	config_defaults(&c);
+	assert_string_equal(c.outreach_public_url, "");
+	assert_int_equal(config_line(&c, "outreach_public_url = https://bos.example.com:8443/t/",
+	    &err), 0);
+	assert_string_equal(c.outreach_public_url, "https://bos.example.com:8443/t");
+	assert_int_equal(config_line(&c, "outreach_postal_address = 1 Main St, Springfield, "
+	    "IL 62701, USA", &err), 0);
+	assert_string_equal(c.outreach_postal_address, "1 Main St, Springfield, IL 62701, USA");
+	assert_int_equal(config_line(&c, "outreach_reply_domain = reply.example.com", &err), 0);
+	assert_string_equal(c.outreach_reply_domain, "reply.example.com");
+	assert_int_equal(config_line(&c, "outreach_price.twilio = 0.0079 USD", &err), 0);
+	assert_int_equal(c.outreach_price_micros[config_outreach_provider("twilio")], 7900);
+	assert_string_equal(c.outreach_price_currency[config_outreach_provider("twilio")], "USD");
+	assert_int_equal(config_line(&c, "outreach_price.sendgrid = 1 EUR", &err), 0);
+	assert_int_equal(c.outreach_price_micros[config_outreach_provider("sendgrid")], 1000000);
+	assert_int_equal(c.outreach_price_set[config_outreach_provider("smtp")], 0);
+	assert_int_equal(config_outreach_provider("fax"), -1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (config_line(&c, bad[i], &err) == 0)
+			fail_msg("accepted: %s", bad[i]);
+	}
+	/* The good values stayed. */
+	assert_string_equal(c.outreach_public_url, "https://bos.example.com:8443/t");
+	assert_int_equal(c.outreach_price_micros[config_outreach_provider("twilio")], 7900);
+	assert_int_equal(config_line(&c, "outreach_price.fax = 1 USD", &err), -1);
+	assert_non_null(strstr(err.msg, "smtp, sendgrid"));
+	memset(postal, 'a', sizeof(postal));
+	memcpy(postal, "outreach_postal_address = ", 26);
+	postal[26 + 257] = '\0';
+	assert_int_equal(config_line(&c, postal, &err), -1);
+	postal[26 + 256] = '\0';
+	assert_int_equal(config_line(&c, postal, &err), 0);
+}
+
 /* hsm_socket: absolute, fits a sockaddr_un, and survives config_write. */
 static void
 test_config_hsm_socket(void **state)
@@ -229,6 +303,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_lines),
 		cmocka_unit_test(test_config_hsm_socket),
+		cmocka_unit_test(test_config_outreach),
 		cmocka_unit_test(test_config_broker_uids),
 		cmocka_unit_test(test_config_approval_pickup),
 		cmocka_unit_test(test_config_file_round_trip),

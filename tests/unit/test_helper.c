@@ -783,12 +783,14 @@ test_grant_issuer_narrowed(void **state)
 		{ NULL } };
 	struct policy_set *wide = t->ps, *narrow = NULL;
 	struct policy_decision told, other;
-	char tok[TOKEN_SIZE], acc[TOKEN_ACCESSOR_SIZE], msg[256], text[4096];
+	char tok[TOKEN_SIZE], acc[TOKEN_ACCESSOR_SIZE], msg[256], text[16384];
 	struct grant_info g;
 
 	grant_new_ok(t, &sp, tok, acc);
 	assert_true(use(t, acc, POLICY_READ, t->card, T0 + 1));
-	snprintf(text, sizeof(text), "%sdeny read credentials/payments/**\n", policy_default_text);
+	/* The default text grows with every issue: a truncated copy would lose the rule. */
+	assert_true((size_t)snprintf(text, sizeof(text), "%sdeny read credentials/payments/**\n",
+	    policy_default_text) < sizeof(text));
 	assert_int_equal(policy_parse("roles.policy", text, strlen(text), &narrow, msg,
 	    sizeof(msg)), 0);
 	t->ps = narrow;
@@ -821,11 +823,13 @@ test_grant_issuer_reason(void **state)
 	struct policy_decision d, told;
 	struct policy_set *narrow = NULL;
 	struct bos_err err = { 0 };
-	char tok[TOKEN_SIZE], acc[TOKEN_ACCESSOR_SIZE], msg[256], text[4096];
+	char tok[TOKEN_SIZE], acc[TOKEN_ACCESSOR_SIZE], msg[256], text[16384];
 
 	grant_new_ok(t, &sp, tok, acc);
 	snprintf(who.accessor, sizeof(who.accessor), "%s", acc);
-	snprintf(text, sizeof(text), "%sdeny read credentials/payments/**\n", policy_default_text);
+	/* The default text grows with every issue: a truncated copy would lose the rule. */
+	assert_true((size_t)snprintf(text, sizeof(text), "%sdeny read credentials/payments/**\n",
+	    policy_default_text) < sizeof(text));
 	assert_int_equal(policy_parse("roles.policy", text, strlen(text), &narrow, msg,
 	    sizeof(msg)), 0);
 	u.ps = narrow;

@@ -84,7 +84,7 @@ static void
 job_ok(struct store *s, const char *service, const char *key, uint32_t max, char id[JOB_ID_SIZE],
     int64_t now)
 {
-	struct job_new n = { "verify", service, NULL, NULL, key, -1, NULL, max, "alice" };
+	struct job_new n = { "verify", service, NULL, NULL, key, -1, NULL, max, "alice", NULL, 0 };
 	struct bos_err err = { 0 };
 	int existed = -1;
 
@@ -107,7 +107,7 @@ reset_queue(struct store *s)
 static int
 claim(struct store *s, const char *b, int64_t now, struct job_info *j)
 {
-	const struct job_claim_req q = { verify_only, 1, b, VIS, 0, NULL, NULL };
+	const struct job_claim_req q = { verify_only, 1, b, VIS, 0, NULL, NULL, 0 };
 	struct bos_err err = { 0 };
 	int r = job_claim(s, &q, now, j, &err);
 
@@ -183,7 +183,7 @@ test_job_create(void **state)
 {
 	struct test_ctx *t = *state;
 	struct job_new n = { "verify", "sendgrid", NULL, "{\"a\":1}", "key-1", 250, "USD", 0,
-	    "alice" };
+	    "alice", NULL, 0 };
 	char id[JOB_ID_SIZE], id2[JOB_ID_SIZE];
 	struct job_info j;
 	struct bos_err err = { 0 };
@@ -215,20 +215,20 @@ test_job_create(void **state)
 	n0 = count(t->s, "SELECT count(*) FROM jobs");
 	{
 		struct job_new bad[] = {
-			{ "nope", "sendgrid", NULL, NULL, NULL, -1, NULL, 0, "alice" },
-			{ "verify", "Send Grid", NULL, NULL, NULL, -1, NULL, 0, "alice" },
-			{ "verify", "", NULL, NULL, NULL, -1, NULL, 0, "alice" },
-			{ "verify", "sendgrid", NULL, "[1]", NULL, -1, NULL, 0, "alice" },
-			{ "verify", "sendgrid", NULL, NULL, "a b", -1, NULL, 0, "alice" },
-			{ "verify", "sendgrid", NULL, NULL, NULL, 5, NULL, 0, "alice" },
-			{ "verify", "sendgrid", NULL, NULL, NULL, -1, "USD", 0, "alice" },
-			{ "verify", "sendgrid", NULL, NULL, NULL, 5, "usd", 0, "alice" },
-			{ "verify", "sendgrid", NULL, NULL, NULL, -1, NULL, 101, "alice" },
+			{ "nope", "sendgrid", NULL, NULL, NULL, -1, NULL, 0, "alice", NULL, 0 },
+			{ "verify", "Send Grid", NULL, NULL, NULL, -1, NULL, 0, "alice", NULL, 0 },
+			{ "verify", "", NULL, NULL, NULL, -1, NULL, 0, "alice", NULL, 0 },
+			{ "verify", "sendgrid", NULL, "[1]", NULL, -1, NULL, 0, "alice", NULL, 0 },
+			{ "verify", "sendgrid", NULL, NULL, "a b", -1, NULL, 0, "alice", NULL, 0 },
+			{ "verify", "sendgrid", NULL, NULL, NULL, 5, NULL, 0, "alice", NULL, 0 },
+			{ "verify", "sendgrid", NULL, NULL, NULL, -1, "USD", 0, "alice", NULL, 0 },
+			{ "verify", "sendgrid", NULL, NULL, NULL, 5, "usd", 0, "alice", NULL, 0 },
+			{ "verify", "sendgrid", NULL, NULL, NULL, -1, NULL, 101, "alice", NULL, 0 },
 			{ "verify", "sendgrid", "cr_aaaaaaaaaaaaaaaaaaaaaaaaaa", NULL, NULL, -1, NULL, 0,
-			    "alice" },
+			    "alice", NULL, 0 },
 			{ "verify", "sendgrid", NULL, "{\"n\":\"4111 1111 1111 1111\"}", NULL, -1, NULL,
-			    0, "alice" },
-			{ "verify", "sendgrid", NULL, NULL, "4111-1111-1111-1111", -1, NULL, 0, "alice" },
+			    0, "alice", NULL, 0 },
+			{ "verify", "sendgrid", NULL, NULL, "4111-1111-1111-1111", -1, NULL, 0, "alice", NULL, 0 },
 		};
 		size_t i;
 
@@ -268,8 +268,8 @@ test_claim_complete(void **state)
 	job_ok(t->s, "sendgrid", "g-1", 0, b, T0);
 	/* The eligibility callback refuses the older stripe job: the sendgrid one is taken. */
 	{
-		const struct job_claim_req dry = { verify_only, 1, t->b1, VIS, 1, refuse_stripe, NULL };
-		const struct job_claim_req q = { verify_only, 1, t->b1, VIS, 0, refuse_stripe, NULL };
+		const struct job_claim_req dry = { verify_only, 1, t->b1, VIS, 1, refuse_stripe, NULL, 0 };
+		const struct job_claim_req q = { verify_only, 1, t->b1, VIS, 0, refuse_stripe, NULL, 0 };
 
 		assert_int_equal(job_claim(t->s, &dry, T0, &j, &err), 1);
 		assert_string_equal(j.id, b);
@@ -286,7 +286,7 @@ test_claim_complete(void **state)
 	assert_int_equal(claim(t->s, t->b2, T0, &k), 1);
 	assert_string_equal(k.id, a);
 	{
-		const struct job_claim_req none = { verify_only, 0, t->b1, VIS, 0, NULL, NULL };
+		const struct job_claim_req none = { verify_only, 0, t->b1, VIS, 0, NULL, NULL, 0 };
 
 		assert_int_equal(job_claim(t->s, &none, T0, &k, &err), 0);
 	}
@@ -340,7 +340,7 @@ static void
 test_claim_pages(void **state)
 {
 	struct test_ctx *t = *state;
-	const struct job_claim_req q = { verify_only, 1, t->b1, VIS, 0, refuse_stripe, NULL };
+	const struct job_claim_req q = { verify_only, 1, t->b1, VIS, 0, refuse_stripe, NULL, 0 };
 	char id[JOB_ID_SIZE], key[32];
 	struct job_info j;
 	struct bos_err err = { 0 };

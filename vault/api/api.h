@@ -127,6 +127,20 @@ int api_approval_reject(struct vault *v, struct http_req *r);  /* POST /approval
 int api_approval_ask(struct vault *v, struct http_req *r, const char *kind, json_t *params,
     const char *summary) BOS_WUR;
 
+/* api_outreach_campaign.c: campaigns (docs/OUTREACH.md "Campaigns") */
+int api_outreach_email(struct vault *v, struct http_req *r);          /* POST /outreach/email */
+int api_outreach_sms(struct vault *v, struct http_req *r);            /* POST /outreach/sms */
+int api_outreach_campaign_list(struct vault *v, struct http_req *r);  /* GET /outreach/campaigns */
+int api_outreach_campaign_get(struct vault *v, struct http_req *r);   /* GET .../campaigns/{id} */
+int api_outreach_campaign_start(struct vault *v, struct http_req *r); /* POST .../{id}/start */
+int api_outreach_campaign_pause(struct vault *v, struct http_req *r); /* POST .../{id}/pause */
+int api_outreach_campaign_resume(struct vault *v, struct http_req *r); /* POST .../{id}/resume */
+int api_outreach_campaign_cancel(struct vault *v, struct http_req *r); /* POST .../{id}/cancel */
+/* api_outreach_send.c: the outreach broker's routes (docs/OUTREACH.md "Sending") */
+int api_outreach_send_get(struct vault *v, struct http_req *r);     /* GET /outreach/sends/{job} */
+int api_outreach_send_sending(struct vault *v, struct http_req *r); /* POST .../{job}/sending */
+int api_outreach_send_sent(struct vault *v, struct http_req *r);    /* POST .../{job}/sent */
+int api_outreach_track(struct vault *v, struct http_req *r);        /* POST /outreach/track */
 /* api_alert.c: alerts (docs/BROKERS.md "Alerts") */
 int api_alert_list(struct vault *v, struct http_req *r);    /* GET /alerts */
 int api_alert_ack(struct vault *v, struct http_req *r);     /* POST /alerts/{id}/ack */

@@ -18,6 +18,7 @@
 #include "currency.h"
 #include "store/approval.h"
 #include "store/budget.h"
+#include "store/outreach_campaign.h"
 #include "store/spend.h"
 #include "core/vault.h"
 
@@ -716,13 +717,24 @@ api_cost_sorted(json_t *by_key)
 	return arr;
 }
 
+/* docs/OUTREACH.md "Cost": one entry per campaign with spend in the range. */
+static int
+api_cost_campaign_cb(const struct outreach_cost *oc, void *arg)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "id", oc->id, "provider",
+	    oc->provider, "currency", oc->currency, "messages", (json_int_t)oc->messages,
+	    "spent_micros", (json_int_t)oc->spent_micros, "spent", (json_int_t)oc->spent);
+
+	return o == NULL || json_array_append_new(arg, o) != 0 ? -1 : 0;
+}
+
 int
 api_cost_read(struct vault *v, struct http_req *r)
 {
 	struct api_cost c = { json_object(), json_object(), NULL, 0, 0, 0 };
 	char from[SPEND_DAY_SIZE], to[SPEND_DAY_SIZE];
 	struct bos_err err;
-	json_t *services = NULL, *total;
+	json_t *services = NULL, *total, *campaigns = json_array();
 	int rc = -1;
 
 	if ((rc = api_allow(v, r, POLICY_READ, API_COST_PATH, NULL)) != 0)
@@ -732,12 +744,14 @@ api_cost_read(struct vault *v, struct http_req *r)
 		goto out;
 	}
 	rc = -1;
-	if (c.by_key == NULL || c.budgets == NULL)
+	if (c.by_key == NULL || c.budgets == NULL || campaigns == NULL)
 		goto out;
 	bos_err_clear(&err);
 	vault_db_lock(v);
 	if (budget_list(v->st.store, vault_now(v), api_cost_budget_cb, &c, &err) != 0 ||
-	    spend_by_service(v->st.store, from, to, api_cost_spend_cb, &c, &err) != 0) {
+	    spend_by_service(v->st.store, from, to, api_cost_spend_cb, &c, &err) != 0 ||
+	    outreach_cost_campaigns(v->st.store, from, to, api_cost_campaign_cb, campaigns,
+	    &err) != 0) {
 		vault_db_unlock(v);
 		rc = api_budget_fail(r, &err) == 0 ? 1 : -1;
 		goto out;
@@ -746,9 +760,10 @@ api_cost_read(struct vault *v, struct http_req *r)
 	if (c.fail || api_cost_fill_budgets(&c) != 0 || (services = api_cost_sorted(c.by_key)) ==
 	    NULL || (total = api_cost_total(&c, services)) == NULL)
 		goto out;
-	rc = http_reply_json(r, 200, json_pack("{s:s, s:s, s:O, s:o}", "from", from, "to", to,
-	    "services", services, "total", total));
+	rc = http_reply_json(r, 200, json_pack("{s:s, s:s, s:O, s:o, s:O}", "from", from, "to", to,
+	    "services", services, "total", total, "campaigns", campaigns));
 out:
+	json_decref(campaigns);
 	json_decref(services);
 	json_decref(c.by_key);
 	json_decref(c.budgets);

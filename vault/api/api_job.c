@@ -23,6 +23,7 @@
 #include "store/broker.h"
 #include "store/cred.h"
 #include "store/job.h"
+#include "store/outreach_send.h"
 #include "json_alloc.h"
 #include "log.h"
 #include "store/store.h"
@@ -439,8 +440,9 @@ api_job_claim_try(struct api_claim *c, struct job_claim_req *q, struct job_info 
 	bos_err_clear(&err);
 	q->dry_run = 1;
 	vault_db_lock(v);
+	q->now_ms = vault_now_ms(v);
 	if ((rc = api_job_broker_live(v, q->broker_id, &err)) == 0)
-		rc = job_claim(v->st.store, q, vault_now(v), j, &err);
+		rc = job_claim(v->st.store, q, q->now_ms / 1000, j, &err);
 	vault_db_unlock(v);
 	if (rc == 1) {
 		if (http_req_audit_join(c->r) != 0)
@@ -448,8 +450,9 @@ api_job_claim_try(struct api_claim *c, struct job_claim_req *q, struct job_info 
 		*joined = 1;
 		q->dry_run = 0;
 		vault_db_lock(v);
+		q->now_ms = vault_now_ms(v);
 		if ((rc = api_job_broker_live(v, q->broker_id, &err)) == 0)
-			rc = job_claim(v->st.store, q, vault_now(v), j, &err);
+			rc = job_claim(v->st.store, q, q->now_ms / 1000, j, &err);
 		vault_db_unlock(v);
 	}
 	if (rc < 0 && err.code == BOS_E_REVOKED) {
@@ -474,6 +477,32 @@ api_job_claim_answer(struct http_req *r, const struct job_info *j, int claimed)
 	return http_reply_json(r, 200, json_pack("{s:o}", "job", api_job_claimed_json(j)));
 }
 
+/*
+ * When a waiting claim looks again (monotonic ms): at least every second, and
+ * as soon as a campaign's next send is due (docs/OUTREACH.md "Rate and
+ * budget"), so a campaign of 600 a minute is not slowed to one a second.
+ */
+static int64_t
+api_job_next_look(struct vault *v, int64_t now, int64_t deadline)
+{
+	int64_t next = now + 1000, due = 0, in_ms;
+	struct bos_err err;
+
+	bos_err_clear(&err);
+	vault_db_lock(v);
+	if (outreach_send_next_due(v->st.store, &due, &err) != 0)
+		due = 0;    /* the one-second look then */
+	in_ms = due > 0 ? due - vault_now_ms(v) : 1000;
+	vault_db_unlock(v);
+	/*
+	 * Only a campaign due in the future shortens the wait: one due already was
+	 * refused by this look (budget, policy), and looking again at once would spin.
+	 */
+	if (in_ms > 0 && in_ms < 1000)
+		next = now + in_ms;
+	return next < deadline ? next : deadline;
+}
+
 int
 api_job_claim(struct vault *v, struct http_req *r)
 {
@@ -487,7 +516,7 @@ api_job_claim(struct vault *v, struct http_req *r)
 	if ((rc = api_job_claim_parse(r, &c)) != 0)
 		return rc > 0 ? 0 : -1;
 	q = (struct job_claim_req){ c.kinds, c.n_kinds, http_req_principal(r)->broker_id,
-	    v->st.conf.job_visibility_seconds, 1, api_job_eligible, &c };
+	    v->st.conf.job_visibility_seconds, 1, api_job_eligible, &c, 0 };
 	if ((j = malloc(sizeof(*j))) == NULL)
 		return -1;
 	deadline = clock_mono_ms() + (int64_t)c.wait_s * 1000;
@@ -506,7 +535,7 @@ api_job_claim(struct vault *v, struct http_req *r)
 			waiting = 1;
 			http_req_slot_release(r);
 		}
-		vault_jobs_wait(v, gen, now + 1000 < deadline ? now + 1000 : deadline);
+		vault_jobs_wait(v, gen, api_job_next_look(v, now, deadline));
 	}
 	if (waiting)
 		vault_jobs_leave(v, q.broker_id);

@@ -33,6 +33,15 @@ static const char *const f_job_claim[] = { "kinds", "wait", NULL };
 static const char *const f_job_heartbeat[] = { "claim", NULL };
 static const char *const f_job_complete[] = { "claim", "result", "spend", NULL };
 static const char *const f_job_fail[] = { "claim", "error", "retry", "retry_after", NULL };
+static const char *const f_outreach_email[] = { "list", "from", "subject", "text", "html",
+	"provider", "credential", "per_minute", "start", NULL };
+static const char *const f_outreach_sms[] = { "list", "from", "body", "provider", "credential",
+	"per_minute", "start", NULL };
+static const char *const q_campaign_list[] = { "state", NULL };
+static const char *const q_send_get[] = { "claim", NULL };
+static const char *const f_send_sending[] = { "claim", NULL };
+static const char *const f_send_sent[] = { "claim", "provider_id", "price", NULL };
+static const char *const f_outreach_track[] = { "token", "kind", "link", NULL };
 static const char *const q_audit[] = { "since", "until", "principal", "resource", "action",
 	"outcome", "order", "cursor", "limit", NULL };
 
@@ -98,6 +107,20 @@ const struct http_route api_routes[] = {
 	{ HTTP_GET, "/approvals/{id}", ROUTE_ADMIN, api_approval_get, "approval_get", NULL, NULL, AUDIT_TXN },
 	{ HTTP_POST, "/approvals/{id}/approve", ROUTE_ADMIN, api_approval_approve, "approval_approve", f_totp, NULL, AUDIT_LATE_SIGNED },
 	{ HTTP_POST, "/approvals/{id}/reject", ROUTE_ADMIN, api_approval_reject, "approval_reject", f_none, NULL, AUDIT_SIGNED },
+
+	/* Outreach: campaigns and sending (docs/OUTREACH.md) */
+	{ HTTP_POST, "/outreach/email", ROUTE_ADMIN, api_outreach_email, "outreach_email", f_outreach_email, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/outreach/sms", ROUTE_ADMIN, api_outreach_sms, "outreach_sms", f_outreach_sms, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/outreach/campaigns", ROUTE_ADMIN, api_outreach_campaign_list, "campaign_list", NULL, q_campaign_list, AUDIT_TXN },
+	{ HTTP_GET, "/outreach/campaigns/{id}", ROUTE_ADMIN, api_outreach_campaign_get, "campaign_get", NULL, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/outreach/campaigns/{id}/start", ROUTE_ADMIN, api_outreach_campaign_start, "campaign_start", f_none, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/outreach/campaigns/{id}/pause", ROUTE_ADMIN, api_outreach_campaign_pause, "campaign_pause", f_none, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/outreach/campaigns/{id}/resume", ROUTE_ADMIN, api_outreach_campaign_resume, "campaign_resume", f_none, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/outreach/campaigns/{id}/cancel", ROUTE_ADMIN, api_outreach_campaign_cancel, "campaign_cancel", f_none, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/outreach/sends/{job}", ROUTE_BROKER, api_outreach_send_get, "send_get", NULL, q_send_get, AUDIT_TXN },
+	{ HTTP_POST, "/outreach/sends/{job}/sending", ROUTE_BROKER, api_outreach_send_sending, "send_sending", f_send_sending, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/outreach/sends/{job}/sent", ROUTE_BROKER, api_outreach_send_sent, "send_sent", f_send_sent, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/outreach/track", ROUTE_BROKER, api_outreach_track, "outreach_track", f_outreach_track, NULL, AUDIT_TXN },
 };
 
 const size_t api_routes_n = BOS_ARRAY_LEN(api_routes);
@@ -162,6 +185,19 @@ const struct api_route_policy api_route_policies[] = {
 	{ "approval_get", "read", "approvals/{id}", NULL },
 	{ "approval_approve", "update", "approvals/{id}/approve", NULL },
 	{ "approval_reject", "update", "approvals/{id}/reject", NULL },
+	/* Outreach: campaigns and sending (docs/OUTREACH.md) */
+	{ "outreach_email", "create", "outreach/campaigns/email", NULL },
+	{ "outreach_sms", "create", "outreach/campaigns/sms", NULL },
+	{ "campaign_list", "list", "outreach/campaigns", NULL },
+	{ "campaign_get", "read", "outreach/campaigns/{id}", NULL },
+	{ "campaign_start", "update", "outreach/campaigns/{id}/start", NULL },
+	{ "campaign_pause", "update", "outreach/campaigns/{id}/pause", NULL },
+	{ "campaign_resume", "update", "outreach/campaigns/{id}/resume", NULL },
+	{ "campaign_cancel", "update", "outreach/campaigns/{id}/cancel", NULL },
+	{ "send_get", "read", "outreach/sends", NULL },
+	{ "send_sending", "update", "outreach/sends/sending", NULL },
+	{ "send_sent", "update", "outreach/sends/sent", NULL },
+	{ "outreach_track", "read", "outreach/track", NULL },
 };
 
 const size_t api_route_policies_n = BOS_ARRAY_LEN(api_route_policies);

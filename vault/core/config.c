@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "currency.h"
 
 #define CONFIG_DEFAULT_MODULE "/usr/lib/softhsm/libsofthsm2.so"
 
@@ -199,6 +200,189 @@ config_try_u32(struct config *c, const char *key, const char *val, int *r)
 	return 0;
 }
 
+/* ---- outreach ---------------------------------------------------------------------- */
+
+static const char *const config_outreach_names[CONFIG_OUTREACH_PROVIDERS] = {
+	"smtp", "sendgrid", "mailgun", "ses", "twilio", "plivo" };
+
+int
+config_outreach_provider(const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < CONFIG_OUTREACH_PROVIDERS; i++)
+		if (strcmp(name, config_outreach_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* A host name: dot-separated labels of [A-Za-z0-9-], 1-63 each, no '-' at either end. */
+static int
+config_host_valid(const char *h, size_t n, int need_dot)
+{
+	size_t i, label = 0;
+	int dots = 0;
+
+	if (n == 0 || n > CONFIG_DOMAIN_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (h[i] == '.') {
+			if (label == 0 || h[i - 1] == '-')
+				return 0;
+			label = 0;
+			dots++;
+		} else if (isalnum((unsigned char)h[i]) || (h[i] == '-' && label > 0)) {
+			if (++label > 63)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return label > 0 && h[n - 1] != '-' && (!need_dot || dots > 0);
+}
+
+/*
+ * https://HOST[:PORT][/PATH], no user, query or fragment, no character that
+ * would need escaping in an HTML attribute or a header. A trailing '/' is
+ * dropped, so that links are URL + "/u/TOKEN".
+ */
+static int
+config_set_public_url(char *dst, size_t cap, const char *v)
+{
+	const char *host = v + 8, *end;
+	size_t n = strlen(v), i;
+
+	if (strncmp(v, "https://", 8) != 0 || n >= cap)
+		return -1;
+	end = host + strcspn(host, ":/");
+	if (!config_host_valid(host, (size_t)(end - host), 0))
+		return -1;
+	if (*end == ':') {
+		unsigned long port = 0;
+
+		for (i = 1; isdigit((unsigned char)end[i]) && i <= 6; i++)
+			port = port * 10 + (unsigned long)(end[i] - '0');
+		if (i == 1 || i > 6 || (end[i] != '\0' && end[i] != '/') || port < 1 || port > 65535)
+			return -1;
+		end += i;
+	}
+	for (i = 0; end[i] != '\0'; i++)
+		if ((unsigned char)end[i] <= 0x20 || (unsigned char)end[i] >= 0x7f ||
+		    strchr("?#\"'<>\\^`{|}@%", end[i]) != NULL)
+			return -1;
+	while (n > 8 && v[n - 1] == '/')
+		n--;
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+/* 1 to CONFIG_POSTAL_MAX printable characters (UTF-8 allowed), no CR, LF or other control. */
+static int
+config_set_postal(char *dst, size_t cap, const char *v)
+{
+	size_t i, n = strlen(v);
+
+	if (n == 0 || n > CONFIG_POSTAL_MAX || n >= cap)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return -1;
+	memcpy(dst, v, n + 1);
+	return 0;
+}
+
+static int
+config_set_domain(char *dst, size_t cap, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= cap || !config_host_valid(v, n, 1))
+		return -1;
+	memcpy(dst, v, n + 1);
+	return 0;
+}
+
+/*
+ * A decimal amount with at most 6 decimals into micro-units ("0.0079" is
+ * 7900): digits, one optional point with digits after it, no sign, no
+ * overflow. currency_parse_amount stops at 4 decimals (minor units).
+ */
+static int
+config_parse_micros(const char *s, int64_t *out)
+{
+	int64_t v = 0;
+	int frac = -1;
+
+	if (*s == '\0' || *s == '.')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s == '.' && frac < 0) {
+			frac = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || (frac >= 0 && ++frac > CONFIG_PRICE_DECIMALS) ||
+		    __builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, *s - '0', &v))
+			return -1;
+	}
+	if (frac == 0)
+		return -1;
+	for (frac = frac < 0 ? 0 : frac; frac < CONFIG_PRICE_DECIMALS; frac++)
+		if (__builtin_mul_overflow(v, 10, &v))
+			return -1;
+	*out = v;
+	return 0;
+}
+
+/* outreach_price.PROVIDER = AMOUNT CUR: at most 6 decimals, an ISO 4217 currency. */
+static int
+config_set_price(struct config *c, const char *provider, const char *v, struct bos_err *err)
+{
+	const char *sp = strchr(v, ' '), *cur;
+	char amount[32];
+	int64_t micros;
+	int i = config_outreach_provider(provider);
+
+	if (i < 0)
+		return bos_err_set(err, BOS_E_CONFIG, "unknown provider in 'outreach_price.%s' "
+		    "(smtp, sendgrid, mailgun, ses, twilio or plivo)", provider);
+	cur = sp != NULL ? sp + strspn(sp, " \t") : NULL;
+	if (sp == NULL || (size_t)(sp - v) >= sizeof(amount) || strlen(cur) != 3 ||
+	    !currency_known(cur))
+		return bos_err_set(err, BOS_E_CONFIG, "'outreach_price.%s' must be 'AMOUNT "
+		    "CURRENCY' with an ISO 4217 currency, e.g. 0.0010 USD", provider);
+	memcpy(amount, v, (size_t)(sp - v));
+	amount[sp - v] = '\0';
+	if (config_parse_micros(amount, &micros) != 0)
+		return bos_err_set(err, BOS_E_CONFIG, "the amount of 'outreach_price.%s' must be a "
+		    "decimal number >= 0 with at most %d decimals", provider, CONFIG_PRICE_DECIMALS);
+	c->outreach_price_micros[i] = micros;
+	(void)snprintf(c->outreach_price_currency[i], 4, "%s", cur);
+	c->outreach_price_set[i] = 1;
+	return 0;
+}
+
+/* 1 and sets *r when key is an outreach setting (-2: err already says why). */
+static int
+config_try_outreach(struct config *c, const char *key, const char *val, int *r,
+    struct bos_err *err)
+{
+	if (strcmp(key, "outreach_public_url") == 0)
+		*r = config_set_public_url(c->outreach_public_url, sizeof(c->outreach_public_url),
+		    val);
+	else if (strcmp(key, "outreach_postal_address") == 0)
+		*r = config_set_postal(c->outreach_postal_address,
+		    sizeof(c->outreach_postal_address), val);
+	else if (strcmp(key, "outreach_reply_domain") == 0)
+		*r = config_set_domain(c->outreach_reply_domain, sizeof(c->outreach_reply_domain),
+		    val);
+	else if (strncmp(key, "outreach_price.", 15) == 0)
+		*r = config_set_price(c, key + 15, val, err) == 0 ? 0 : -2;
+	else
+		return 0;
+	return 1;
+}
+
 int
 config_parse_line(struct config *c, const char *state_dir, char *line, struct bos_err *err)
 {
@@ -234,8 +418,11 @@ config_parse_line(struct config *c, const char *state_dir, char *line, struct bo
 		r = config_set_path(c->tls_key, sizeof(c->tls_key), state_dir, val);
 	else if (strcmp(key, "listen") == 0)
 		r = config_set_listen(c, val);
-	else if (!config_try_u32(c, key, val, &r) && !config_try_broker_uid(c, key, val, &r))
+	else if (!config_try_u32(c, key, val, &r) && !config_try_broker_uid(c, key, val, &r) &&
+	    !config_try_outreach(c, key, val, &r, err))
 		return bos_err_set(err, BOS_E_CONFIG, "unknown setting '%s'", key);
+	if (r == -2)
+		return -1;
 	if (r != 0)
 		return bos_err_set(err, BOS_E_CONFIG, "value of '%s' is out of range, too long or "
 		    "not valid", key);

@@ -14,6 +14,11 @@
 #define CONFIG_SOCKET_MAX 108   /* sizeof(sockaddr_un.sun_path) */
 #define CONFIG_BROKER_ROLES 3   /* outreach, monitor, hiring */
 #define CONFIG_UID_UNSET (-1)
+#define CONFIG_URL_MAX 512
+#define CONFIG_POSTAL_MAX 256
+#define CONFIG_DOMAIN_MAX 253
+#define CONFIG_OUTREACH_PROVIDERS 6
+#define CONFIG_PRICE_DECIMALS 6 /* prices are in micro-units */
 
 struct config {
 	char pkcs11_module[CONFIG_PATH_MAX];
@@ -73,7 +78,24 @@ struct config {
 
 	/* 1: run with file paths unconfined where the kernel has no Landlock (docs/SANDBOX.md). */
 	uint32_t sandbox_unconfined_paths;    /* 0: refuse to start instead */
+
+	/*
+	 * Outreach (docs/OUTREACH.md): where unsubscribe and tracking links
+	 * point (https, no query or fragment; "" unset), the CAN-SPAM postal
+	 * address ("" unset), the Reply-To domain ("" unset) and the price per
+	 * message of each provider in micro-units (config_outreach_providers'
+	 * order; price_set 0: not configured, then 0).
+	 */
+	char outreach_public_url[CONFIG_URL_MAX + 1];
+	char outreach_postal_address[CONFIG_POSTAL_MAX + 1];
+	char outreach_reply_domain[CONFIG_DOMAIN_MAX + 1];
+	int64_t outreach_price_micros[CONFIG_OUTREACH_PROVIDERS];
+	char outreach_price_currency[CONFIG_OUTREACH_PROVIDERS][4];
+	uint8_t outreach_price_set[CONFIG_OUTREACH_PROVIDERS];
 };
+
+/* "smtp", "sendgrid", "mailgun", "ses", "twilio", "plivo": the index in outreach_price_*, or -1. */
+int config_outreach_provider(const char *name);
 
 /* Fill defaults: SoftHSM module, audit key v1, everything else empty. */
 void config_defaults(struct config *c);

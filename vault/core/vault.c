@@ -178,6 +178,18 @@ vault_clock_start(struct vault *v)
 }
 
 int64_t
+vault_now_ms(const struct vault *v)
+{
+	struct timespec ts;
+
+	if (v->clock_wall0_ms == 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	}
+	return v->clock_wall0_ms + (clock_mono_ms() - v->clock_mono0_ms);
+}
+
+int64_t
 vault_now(const struct vault *v)
 {
 	if (v->clock_wall0_ms == 0)

@@ -92,6 +92,8 @@ struct vault {
  */
 void vault_clock_start(struct vault *v);
 int64_t vault_now(const struct vault *v);
+/* The same clock in milliseconds (a campaign's rate, docs/OUTREACH.md). */
+int64_t vault_now_ms(const struct vault *v);
 
 /* A job may have become claimable: wake every waiting broker. */
 void vault_jobs_signal(struct vault *v);

@@ -9,6 +9,7 @@
 #include "store/alert.h"
 #include "store/budget.h"
 #include "store/card.h"
+#include "store/outreach_send.h"
 #include "store/spend.h"
 #include "currency.h"
 #include "json_alloc.h"
@@ -24,13 +25,13 @@
 _Static_assert(JOB_CANDIDATES_MAX == 32, "the claim's pages say LIMIT 32");
 
 /* The vault's job kinds: the same list as the CHECK of jobs.kind. */
-static const char *const job_kinds[] = { "verify" };
+static const char *const job_kinds[] = { "verify", "send_email", "send_sms" };
 
 #define JOB_COLS "SELECT id, kind, service, coalesce(credential, ''), idempotency_key, state," \
 	" coalesce(claimed_by, ''), coalesce(claim, ''), coalesce(estimate_currency, ''), created_by," \
 	" params, coalesce(result, ''), coalesce(error, ''), coalesce(estimate_amount, -1)," \
 	" attempts, max_attempts, not_before, coalesce(visible_until, 0), created_at, updated_at," \
-	" coalesce(finished_at, 0) FROM jobs "
+	" coalesce(finished_at, 0), coalesce(campaign, '') FROM jobs "
 
 int
 job_kind_valid(const char *kind)
@@ -46,7 +47,13 @@ job_kind_valid(const char *kind)
 const char *
 job_kinds_text(void)
 {
-	return "verify";
+	return "verify, send_email, send_sms";
+}
+
+int
+job_kind_is_send(const char *kind)
+{
+	return kind != NULL && (strcmp(kind, "send_email") == 0 || strcmp(kind, "send_sms") == 0);
 }
 
 int
@@ -121,6 +128,7 @@ job_from_row(sqlite3_stmt *st, struct job_info *j, struct bos_err *err)
 	    job_copy(st, 10, j->params, sizeof(j->params)) != 0 ||
 	    job_copy(st, 11, j->result, sizeof(j->result)) != 0 ||
 	    job_copy(st, 12, j->error, sizeof(j->error)) != 0 ||
+	    job_copy(st, 21, j->campaign, sizeof(j->campaign)) != 0 ||
 	    att < 0 || max < 1 || max > JOB_ATTEMPTS_MAX || att > max)
 		return bos_err_set(err, BOS_E_CORRUPT, "a job row is malformed");
 	j->est_amount = sqlite3_column_int64(st, 13);
@@ -242,6 +250,10 @@ job_check_new(const struct job_new *n, struct bos_err *err)
 		    "code (three capital letters, such as USD or EUR)");
 	if (n->created_by == NULL || strlen(n->created_by) >= JOB_BY_SIZE)
 		return bos_err_set(err, BOS_E_INVALID, "a job needs the admin who queues it");
+	if (job_kind_is_send(n->kind) != (n->campaign != NULL))
+		return bos_err_set(err, BOS_E_INVALID, "%s", n->campaign != NULL ? "only a send job "
+		    "belongs to a campaign" : "send jobs are queued by a campaign (POST "
+		    "/outreach/email or /outreach/sms), not one by one");
 	return 0;
 }
 
@@ -280,8 +292,8 @@ job_insert(struct store *s, const struct job_new *n, const char *id, const char 
 
 	if (store_stmt(s, "INSERT INTO jobs (id, kind, service, credential, params,"
 	    " idempotency_key, state, attempts, max_attempts, not_before, estimate_amount,"
-	    " estimate_currency, created_at, updated_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5,"
-	    " ?6, 'queued', 0, ?7, ?8, ?9, ?10, ?8, ?8, ?11)", &st, err) != 0)
+	    " estimate_currency, created_at, updated_at, created_by, campaign) VALUES (?1, ?2, ?3,"
+	    " ?4, ?5, ?6, 'queued', 0, ?7, ?12, ?9, ?10, ?8, ?8, ?11, ?13)", &st, err) != 0)
 		return -1;
 	if (job_bind_text(st, 1, id) != SQLITE_OK || job_bind_text(st, 2, n->kind) != SQLITE_OK ||
 	    job_bind_text(st, 3, n->service) != SQLITE_OK ||
@@ -293,7 +305,9 @@ job_insert(struct store *s, const struct job_new *n, const char *id, const char 
 	    (n->est_amount >= 0 ? sqlite3_bind_int64(st, 9, n->est_amount) :
 	    sqlite3_bind_null(st, 9)) != SQLITE_OK ||
 	    job_bind_text(st, 10, n->est_currency) != SQLITE_OK ||
-	    job_bind_text(st, 11, n->created_by) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+	    job_bind_text(st, 11, n->created_by) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 12, n->not_before > 0 ? n->not_before : now) != SQLITE_OK ||
+	    job_bind_text(st, 13, n->campaign) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
 		store_err_db(s, "queueing a job", err);
 		goto out;
 	}
@@ -492,6 +506,11 @@ job_expire_one(struct store *s, const struct job_info *j, int64_t now, int *dead
 		    j->id);
 	log_info("job %s: claim by %s expired (attempt %u of %u): %s", j->id, j->claimed_by,
 	    j->attempts, j->max_attempts, *dead ? "dead" : "queued again");
+	/* A send that reached 'sending' stays so: its outcome is unknown (docs/OUTREACH.md). */
+	if (*dead && j->campaign[0] != '\0' && outreach_send_failed(s,
+	    &(struct outreach_send_job){ j->id, j->campaign, j->service }, 1, 0,
+	    "the claim expired on its last attempt", now, err) != 0)
+		return -1;
 	return *dead ? job_alert_dead(s, j, "its last claim expired", now, err) : 0;
 }
 
@@ -500,10 +519,13 @@ struct job_expired {
 	size_t n;
 };
 
-/* Collect up to JOB_CANDIDATES_MAX rows of sql (?7 = now, ?8 = offset when it has one). */
+/*
+ * Collect up to JOB_CANDIDATES_MAX rows of sql (?7 = now, ?8 = offset and ?9
+ * = now in milliseconds when it has them).
+ */
 static int
-job_select(struct store *s, const char *sql, int64_t now, int64_t offset, struct job_expired *e,
-    struct bos_err *err)
+job_select(struct store *s, const char *sql, int64_t now, int64_t offset, int64_t now_ms,
+    struct job_expired *e, struct bos_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r = -1, rc = SQLITE_DONE;
@@ -513,7 +535,9 @@ job_select(struct store *s, const char *sql, int64_t now, int64_t offset, struct
 		return -1;
 	if (sqlite3_bind_int64(st, 7, now) != SQLITE_OK ||
 	    (sqlite3_bind_parameter_count(st) >= 8 &&
-	    sqlite3_bind_int64(st, 8, offset) != SQLITE_OK)) {
+	    sqlite3_bind_int64(st, 8, offset) != SQLITE_OK) ||
+	    (sqlite3_bind_parameter_count(st) >= 9 &&
+	    sqlite3_bind_int64(st, 9, now_ms) != SQLITE_OK)) {
 		store_err_db(s, "reading jobs", err);
 		goto out;
 	}
@@ -549,7 +573,7 @@ job_expire_locked(struct store *s, int64_t now, unsigned *requeued, unsigned *de
 	for (page = 0, e.n = JOB_CANDIDATES_MAX; page < JOB_SCAN_PAGES &&
 	    e.n == JOB_CANDIDATES_MAX; page++) {
 		if (job_select(s, JOB_COLS "WHERE state = 'claimed' AND visible_until <= ?7"
-		    " ORDER BY visible_until, id", now, 0, &e, err) != 0) {
+		    " ORDER BY visible_until, id", now, 0, 0, &e, err) != 0) {
 			free(e.list);
 			return -1;
 		}
@@ -623,7 +647,7 @@ job_take(struct store *s, const struct job_claim_req *q, int64_t now, struct job
 /* Is candidate j for this broker now? 1 yes, 0 no, -1 error. */
 static int
 job_candidate_ok(struct store *s, const struct job_claim_req *q, const struct job_info *j,
-    int64_t now, struct bos_err *err)
+    int64_t now, int64_t now_ms, struct bos_err *err)
 {
 	char why[BUDGET_REASON_SIZE];
 	int ok;
@@ -639,13 +663,27 @@ job_candidate_ok(struct store *s, const struct job_claim_req *q, const struct jo
 	    j->est_amount >= 0 ? j->est_currency : NULL, now, why, sizeof(why), err);
 	if (ok == 1)
 		log_info("job %s not handed out: %s", j->id, why);
-	return ok < 0 ? -1 : ok == 0;
+	if (ok != 0)
+		return ok < 0 ? -1 : 0;
+	/* The campaign's gate last: taking a send slot is a write, made only for a job handed out. */
+	if (j->campaign[0] == '\0')
+		return 1;
+	return outreach_send_gate(s, j->campaign, now_ms, !q->dry_run, err);
 }
+
+/*
+ * A send job enters the claim's scan only while its campaign is running and
+ * due, so that the queued messages of a campaign waiting for its rate (up to
+ * 100,000 of them) cannot fill the pages and hide other jobs.
+ */
+#define JOB_CAMPAIGN_DUE "(campaign IS NULL OR EXISTS (SELECT 1 FROM outreach_campaigns c" \
+	" WHERE c.id = jobs.campaign AND c.state = 'running' AND c.next_send_at <= ?9))"
 
 static int
 job_claim_locked(struct store *s, const struct job_claim_req *q, int64_t now,
     struct job_info *out, struct bos_err *err)
 {
+	int64_t now_ms = q->now_ms > 0 ? q->now_ms : now * 1000;
 	struct job_expired e;
 	unsigned rq = 0, dd = 0, page;
 	size_t i;
@@ -664,15 +702,17 @@ job_claim_locked(struct store *s, const struct job_claim_req *q, int64_t now,
 	for (page = 0, e.n = JOB_CANDIDATES_MAX; r == 0 && page < JOB_SCAN_PAGES &&
 	    e.n == JOB_CANDIDATES_MAX; page++) {
 		if (job_select(s, q->dry_run ?
-		    JOB_COLS "WHERE (state = 'queued' AND not_before <= ?7) OR (state = 'claimed'"
-		    " AND visible_until <= ?7) ORDER BY created_at, rowid LIMIT 32 OFFSET ?8" :
-		    JOB_COLS "WHERE state = 'queued' AND not_before <= ?7 ORDER BY created_at, rowid"
-		    " LIMIT 32 OFFSET ?8", now, (int64_t)page * JOB_CANDIDATES_MAX, &e, err) != 0) {
+		    JOB_COLS "WHERE ((state = 'queued' AND not_before <= ?7) OR (state = 'claimed'"
+		    " AND visible_until <= ?7)) AND " JOB_CAMPAIGN_DUE " ORDER BY created_at, rowid"
+		    " LIMIT 32 OFFSET ?8" :
+		    JOB_COLS "WHERE state = 'queued' AND not_before <= ?7 AND " JOB_CAMPAIGN_DUE
+		    " ORDER BY created_at, rowid LIMIT 32 OFFSET ?8", now,
+		    (int64_t)page * JOB_CANDIDATES_MAX, now_ms, &e, err) != 0) {
 			r = -1;
 			break;
 		}
 		for (i = 0; i < e.n && r == 0; i++) {
-			if ((ok = job_candidate_ok(s, q, &e.list[i], now, err)) < 0) {
+			if ((ok = job_candidate_ok(s, q, &e.list[i], now, now_ms, err)) < 0) {
 				r = -1;
 			} else if (ok == 1) {
 				*out = e.list[i];
@@ -777,6 +817,10 @@ job_complete_locked(struct store *s, const struct job_done *d, int64_t now,
 		return -1;
 	if (changes != 1)
 		return bos_err_set(err, BOS_E_DB, "completing job %s changed no row", d->id);
+	/* A send job's spend is the vault's: the campaign's price (or the provider's). */
+	if (j->campaign[0] != '\0')
+		return outreach_send_completed(s, &(struct outreach_send_job){ j->id, j->campaign,
+		    j->service }, now, mismatch, err);
 	if (d->spend_amount <= 0)
 		return 0;
 	sr = spend_record(s, d->id, j->service, d->spend_amount, d->spend_currency, now, err);
@@ -856,6 +900,10 @@ job_fail_locked(struct store *s, const struct job_failure *f, struct job_info *j
 		return bos_err_set(err, BOS_E_DB, "failing job %s changed no row", f->id);
 	(void)snprintf(state, 8, "%s", dead ? "dead" : "queued");
 	*not_before = dead ? 0 : a.n[1];
+	if (j->campaign[0] != '\0' && outreach_send_failed(s,
+	    &(struct outreach_send_job){ j->id, j->campaign, j->service }, dead, 1, f->error,
+	    f->now, err) != 0)
+		return -1;
 	if (!dead)
 		return 0;
 	return job_alert_dead(s, j, f->retry ? "every attempt failed" : "it failed without retry",

@@ -48,10 +48,12 @@ struct store;
 #define JOB_CANDIDATES_MAX 32         /* jobs read at a time (the LIMIT of job.c's pages) */
 #define JOB_SCAN_PAGES 32             /* a claim looks at most at 32 pages: 1024 jobs */
 
-/* 1 when kind is one of the vault's job kinds (a fixed list: "verify"). */
+/* 1 when kind is one of the vault's job kinds (a fixed list: "verify", "send_email", "send_sms"). */
 int job_kind_valid(const char *kind);
 /* "verify" ...: the list, comma-separated, for messages. */
 const char *job_kinds_text(void);
+/* 1 for the kinds a campaign queues (send_email, send_sms): they, and only they, have one. */
+int job_kind_is_send(const char *kind);
 int job_id_valid(const char *s);
 /* [a-z0-9._-]{1,64}: BOS_E_INVALID saying what to fix. */
 int job_service_check(const char *service, struct bos_err *err) BOS_WUR;
@@ -68,6 +70,8 @@ struct job_new {
 	const char *est_currency;     /* [A-Z]{3} with an estimate, else NULL */
 	uint32_t max_attempts;        /* 0: JOB_ATTEMPTS_DEFAULT */
 	const char *created_by;       /* admin name */
+	const char *campaign;         /* cp_...: exactly for the send kinds, else NULL */
+	int64_t not_before;           /* 0: now */
 };
 
 /*
@@ -89,6 +93,7 @@ struct job_info {
 	char claim[JOB_CLAIM_SIZE];       /* "" when not claimed (kept once done) */
 	char est_currency[4];             /* "" without an estimate */
 	char created_by[JOB_BY_SIZE];
+	char campaign[JOB_ID_SIZE];       /* "" unless a send job */
 	char params[JOB_PARAMS_MAX + 1];
 	char result[JOB_RESULT_MAX + 1];  /* "" until done */
 	char error[JOB_ERROR_MAX + 1];    /* the last failure, "" when none */
@@ -130,12 +135,15 @@ struct job_claim_req {
 	                               * nothing (an expired claim counts as free) */
 	job_eligible_fn eligible;     /* the policy's part (NULL: any) */
 	void *arg;
+	int64_t now_ms;               /* the same now in milliseconds, for a campaign's rate
+	                               * (0: now * 1000) */
 };
 
 /*
  * Claim the oldest queued job (not_before passed) of one of the kinds that
  * eligible accepts and whose budget allows it (budget_claim_check, in the
- * same transaction). Expired claims are taken back first. 1 with *out the
+ * same transaction), and, for a send job, whose campaign is running and due
+ * (outreach_send_gate: the campaign's rate). Expired claims are taken back first. 1 with *out the
  * claimed job (its new claim, visible_until, attempts), 0 when there is
  * none, -1 on error.
  */
@@ -168,7 +176,9 @@ struct job_done {
  * transaction. The same claim on a job already done: *duplicate = 1 and
  * nothing is written. A spend the ledger refuses (currency, amount) rolls
  * the completion back too: -1 with BOS_E_INVALID, *mismatch = 1 for a
- * currency other than the budget's.
+ * currency other than the budget's. A send job's spend is the vault's
+ * (outreach_send_completed: the campaign's price, in the same transaction);
+ * d's spend is ignored for it.
  */
 int job_complete(struct store *s, const struct job_done *d, int64_t now, int *duplicate,
     int *mismatch, struct bos_err *err) BOS_WUR;
@@ -179,6 +189,7 @@ int job_complete(struct store *s, const struct job_done *d, int64_t now, int *du
  * job_backoff(attempts), raised to now + floor_s when that is later (a
  * provider's Retry-After). Otherwise dead, with alert job_dead in the same
  * transaction. state receives "queued" or "dead", *not_before the time.
+ * A send job's message follows (outreach_send_failed).
  */
 int job_fail(struct store *s, const char *id, const char *broker_id, const char *claim,
     const char *error, int retry, int64_t floor_s, int64_t now, char state[8],

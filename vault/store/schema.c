@@ -407,8 +407,12 @@ static const char schema_v9[] =
  * tracking and replies bring.
  *
  * jobs is rebuilt (SQLite cannot change a CHECK): two new kinds, send_email
- * and send_sms, and the campaign a send job belongs to. Foreign keys are
- * deferred for the rebuild (leases reference jobs) and checked at commit.
+ * and send_sms, and the campaign a send job belongs to. Foreign keys stay on
+ * (the pragma cannot change inside the migration's transaction), so the
+ * leases, which reference jobs, are set aside while the old table is
+ * dropped: its implicit DELETE would otherwise count every lease as a
+ * deferred violation that the renamed table never clears, and the commit
+ * would fail on any database holding a lease.
  *
  * Addresses are stored normalised (an email in lower case, a phone number in
  * E.164); a contact is unique per list by either. A suppression is per
@@ -420,6 +424,8 @@ static const char schema_v9[] =
  */
 static const char schema_v10[] =
 	"PRAGMA defer_foreign_keys = ON;"
+	"CREATE TABLE leases_v10_keep AS SELECT * FROM leases;"
+	"DELETE FROM leases;"
 	"CREATE TABLE jobs_v10 ("
 	"  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 29 AND substr(id, 1, 3) = 'jb_'),"
 	"  kind TEXT NOT NULL CHECK (kind IN ('verify', 'send_email', 'send_sms')),"
@@ -462,6 +468,8 @@ static const char schema_v10[] =
 	"  FROM jobs;"
 	"DROP TABLE jobs;"
 	"ALTER TABLE jobs_v10 RENAME TO jobs;"
+	"INSERT INTO leases SELECT * FROM leases_v10_keep;"
+	"DROP TABLE leases_v10_keep;"
 	"CREATE INDEX jobs_queue ON jobs (state, not_before, created_at);"
 	"CREATE INDEX jobs_by_campaign ON jobs (campaign, state) WHERE campaign IS NOT NULL;"
 	"CREATE TABLE outreach_lists ("
