@@ -57,6 +57,8 @@ static const struct bosctl_command bosctl_commands[] = {
 	{ "status", bosctl_cmd_status, "the vault at a glance: health, counts, alerts, spend", 0 },
 	{ "approvals", bosctl_cmd_approvals, "list what waits for an admin's 'bosctl approve'", 0 },
 	{ "approve", bosctl_cmd_approve, "approve or reject a budget raise or resume (TOTP code)", 0 },
+	{ "outreach", bosctl_cmd_outreach, "contact lists, suppressions, email and SMS campaigns, stats", 0 },
+	{ "campaign", bosctl_cmd_campaign, "list, show, start, pause, resume and cancel campaigns", 0 },
 };
 
 static void

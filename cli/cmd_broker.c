@@ -67,7 +67,7 @@ jobscmd_usage(FILE *f)
 	    "  show    one job: its state, attempts, result or last error\n"
 	    "\n"
 	    "  --state STATE  queued, claimed, done or dead (list)\n"
-	    "  --kind KIND    verify (list)\n"
+	    "  --kind KIND    verify, send_email or send_sms (list)\n"
 	    "  --json         the vault's answer as JSON (list: one object per line)\n"
 	    "  --help         this text\n");
 }
@@ -249,9 +249,10 @@ jobscmd_check(const char *sub, const struct brokercmd_opts *o)
 	    0 && strcmp(o->state, "done") != 0 && strcmp(o->state, "dead") != 0)
 		return bosctl_usage_fail("jobs", "unknown state '%s': use queued, claimed, done or "
 		    "dead", o->state);
-	if (o->kind != NULL && strcmp(o->kind, "verify") != 0)
-		return bosctl_usage_fail("jobs", "unknown kind '%s': the vault has verify jobs",
-		    o->kind);
+	if (o->kind != NULL && strcmp(o->kind, "verify") != 0 && strcmp(o->kind, "send_email") != 0 &&
+	    strcmp(o->kind, "send_sms") != 0)
+		return bosctl_usage_fail("jobs", "unknown kind '%s': use verify, send_email or "
+		    "send_sms", o->kind);
 	return BOSCTL_EXIT_OK;
 }
 

@@ -35,6 +35,14 @@ static const struct tool_field fields_cost_f[] = {
 };
 static const struct tool_fields fields_cost_fs = TOOL_FIELDS(fields_cost_f);
 
+/* What each campaign spent in the range (docs/OUTREACH.md "Cost"). */
+static const struct tool_field fields_cost_campaign_f[] = {
+	{ "id", TF_STR, NULL }, { "provider", TF_STR, NULL }, { "currency", TF_STR | TF_NULL, NULL },
+	{ "messages", TF_INT, NULL }, { "spent_micros", TF_INT, NULL },
+	{ "spent", TF_INT | TF_NULL, NULL },
+};
+static const struct tool_fields fields_cost_campaign_fs = TOOL_FIELDS(fields_cost_campaign_f);
+
 /* amount (minor units) of currency in its major unit ("12.34"); "-" when not an integer. */
 static const char *
 tool_amount(const json_t *amount, const char *currency, char out[TOOL_AMOUNT_SIZE])
@@ -250,6 +258,7 @@ tool_spend_report_run(struct http_client *hc, const json_t *args, json_t **out,
 {
 	char path[TOOL_BUDGET_PATH_MAX];
 	struct http_resp resp;
+	json_t *camps;
 	int r;
 
 	*out = NULL;
@@ -257,6 +266,15 @@ tool_spend_report_run(struct http_client *hc, const json_t *args, json_t **out,
 	    http_client_call_ok(hc, "GET", path, NULL, &resp, err) != 0)
 		return -1;
 	r = tool_spend_pick(resp.json, out, err);
+	/* The campaigns' lines when the vault has outreach (not in status's spend_today). */
+	if (r == 0 && json_is_array(json_object_get(resp.json, "campaigns"))) {
+		if (tool_pick_list(resp.json, "campaigns", &fields_cost_campaign_fs, &camps, err) != 0 ||
+		    json_object_set_new(*out, "campaigns", camps) != 0) {
+			json_decref(*out);
+			*out = NULL;
+			r = tool_nomem(err);
+		}
+	}
 	http_resp_free(&resp);
 	return r;
 }
@@ -290,5 +308,11 @@ tool_spend_report_render(const json_t *out)
 	json_array_foreach(json_object_get(out, "services"), i, e)
 		tool_cost_row(t.f, e, NULL);
 	tool_cost_row(t.f, json_object_get(out, "total"), "total");
+	json_array_foreach(json_object_get(out, "campaigns"), i, e) {
+		fprintf(t.f, "campaign %-29s %-9s %6lld messages  spent %lld.%06lld %s\n",
+		    tool_str(e, "id"), tool_str(e, "provider"), tool_int(e, "messages"),
+		    tool_int(e, "spent_micros") / 1000000, tool_int(e, "spent_micros") % 1000000,
+		    tool_str(e, "currency"));
+	}
 	return tool_text_close(&t);
 }

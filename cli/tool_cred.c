@@ -290,7 +290,7 @@ static const struct tool_field fields_job_f[] = {
 	{ "estimate", TF_OBJ | TF_NULL, &fields_estimate_fs }, { "result", TF_OBJ | TF_NULL, &fields_result_fs },
 	{ "error", TF_STR | TF_NULL, NULL }, { "created_at", TF_STR | TF_NULL, NULL },
 	{ "updated_at", TF_STR | TF_NULL, NULL }, { "finished_at", TF_STR | TF_NULL, NULL },
-	{ "created_by", TF_STR | TF_NULL, NULL },
+	{ "created_by", TF_STR | TF_NULL, NULL }, { "campaign", TF_STR | TF_NULL, NULL },
 };
 const struct tool_fields tool_job_fields = TOOL_FIELDS(fields_job_f);
 

@@ -24,6 +24,7 @@ enum {
 	TF_BOOL = 1 << 3,
 	TF_OBJ = 1 << 4,   /* with sub: those fields; without: a free-form object (metadata) */
 	TF_STRS = 1 << 5,  /* an array of strings (other items are left out) */
+	TF_NUM = 1 << 6,   /* a real number (a rate); integers are TF_INT */
 };
 
 struct tool_fields;
@@ -108,6 +109,18 @@ TOOL_DECL(alert_ack);
 TOOL_DECL(alert_resolve);
 TOOL_DECL(jobs_list);
 TOOL_DECL(approvals_list);
+TOOL_DECL(outreach_lists);
+TOOL_DECL(outreach_list_import);
+TOOL_DECL(outreach_suppressions);
+TOOL_DECL(outreach_suppress);
+TOOL_DECL(outreach_stats);
+TOOL_DECL(campaign_create);
+TOOL_DECL(campaigns_list);
+TOOL_DECL(campaign_show);
+TOOL_DECL(campaign_start);
+TOOL_DECL(campaign_pause);
+TOOL_DECL(campaign_resume);
+TOOL_DECL(campaign_cancel);
 #undef TOOL_DECL
 
 /* Row renderings the bosctl commands share with the tools (one line each, to f). */

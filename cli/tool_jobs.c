@@ -16,11 +16,12 @@ tool_jobs_list_run(struct http_client *hc, const json_t *args, json_t **out,
 	if (state != NULL && strcmp(state, "queued") != 0 && strcmp(state, "claimed") != 0 &&
 	    strcmp(state, "done") != 0 && strcmp(state, "dead") != 0)
 		return bos_err_set(err, BOS_E_INVALID, "state is queued, claimed, done or dead");
-	if (kind != NULL && strcmp(kind, "verify") != 0)
-		return bos_err_set(err, BOS_E_INVALID, "kind is verify");
-	(void)snprintf(path, sizeof(path), "/jobs%s%s%s%s%s", state || kind ? "?" : "",
+	if (kind != NULL && strcmp(kind, "verify") != 0 && strcmp(kind, "send_email") != 0 &&
+	    strcmp(kind, "send_sms") != 0)
+		return bos_err_set(err, BOS_E_INVALID, "kind is verify, send_email or send_sms");
+	(void)snprintf(path, sizeof(path), "/jobs%s%s%s%s%s%s", state || kind ? "?" : "",
 	    state ? "state=" : "", state ? state : "", state && kind ? "&" : "",
-	    kind ? "kind=verify" : "");
+	    kind ? "kind=" : "", kind ? kind : "");
 	return tool_get_list(hc, path, "jobs", &tool_job_fields, out, err);
 }
 

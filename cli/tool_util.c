@@ -23,6 +23,7 @@ tool_type_of(const json_t *v)
 	case JSON_TRUE: case JSON_FALSE: return TF_BOOL;
 	case JSON_OBJECT: return TF_OBJ;
 	case JSON_ARRAY: return TF_STRS;
+	case JSON_REAL: return TF_NUM;
 	default: return 0;
 	}
 }

@@ -58,7 +58,8 @@
 	"\"amount\":" J_INT ",\"currency\":" J_STR "}},\"result\":{\"type\":[\"object\",\"null\"]," \
 	"\"properties\":{\"ok\":" J_BOOL ",\"status\":" J_INT ",\"latency_ms\":" J_INT "}}," \
 	"\"error\":" J_STRN ",\"created_at\":" J_TIME ",\"updated_at\":" J_TIME ",\"finished_at\":" \
-	J_TIME ",\"created_by\":" J_STRN)
+	J_TIME ",\"created_by\":" J_STRN ",\"campaign\":{\"type\":[\"string\",\"null\"]," \
+	"\"description\":\"the campaign of a send job (cp_...)\"}")
 #define S_AUDIT J_OBJECT("\"seq\":" J_INT ",\"time\":" J_STR ",\"principal\":" J_STR ",\"action\":" \
 	J_STR ",\"resource\":" J_STR ",\"decision\":" J_STR ",\"reason\":" J_STR ",\"client\":" J_STR \
 	",\"request_id\":" J_STR ",\"hash\":" J_STR)
@@ -69,6 +70,38 @@
 #define S_BUDGET_CHANGE J_OBJECT_REQ("\"status\":{\"type\":\"string\",\"enum\":[\"applied\"," \
 	"\"pending_approval\"]},\"budget\":" S_BUDGET ",\"approval\":" S_APPROVAL ",\"next\":" \
 	"{\"type\":\"string\",\"description\":\"what the admin must do in a terminal\"}", "\"status\"")
+
+/* Outreach (docs/OUTREACH.md): lists, suppressions, campaigns, stats. */
+#define J_NUMN "{\"type\":[\"number\",\"null\"]}"
+#define S_OLIST J_OBJECT("\"id\":" J_STR ",\"name\":" J_STR ",\"contacts\":" J_INT \
+	",\"created_at\":" J_TIME ",\"created_by\":" J_STRN)
+#define S_SUPP J_OBJECT("\"address\":" J_STR ",\"channel\":" J_STR ",\"reason\":" J_STR \
+	",\"source\":" J_STRN ",\"created_at\":" J_TIME)
+#define S_MONEY J_OBJECT("\"micros\":{\"type\":\"integer\",\"description\":\"millionths of the " \
+	"currency's unit\"},\"currency\":" J_STRN)
+#define S_CAMPAIGN_PROPS "\"id\":" J_STR ",\"channel\":" J_STR ",\"list\":" J_STR ",\"provider\":" \
+	J_STR ",\"credential\":" J_STRN ",\"from\":" J_STR ",\"subject\":" J_STRN ",\"per_minute\":" \
+	J_INT ",\"state\":" J_STR ",\"recipients\":" J_INT ",\"skipped\":" J_INT ",\"suppressed\":" \
+	J_INT ",\"queued\":" J_INT ",\"sent\":" J_INT ",\"failed\":" J_INT ",\"unknown\":" J_INT \
+	",\"cancelled\":" J_INT ",\"price\":" S_MONEY ",\"spent\":" S_MONEY ",\"created_at\":" \
+	J_TIME ",\"created_by\":" J_STRN ",\"updated_at\":" J_TIME ",\"finished_at\":" J_TIME
+#define S_CAMPAIGN J_OBJECT(S_CAMPAIGN_PROPS)
+#define S_STATS J_OBJECT("\"campaign\":" J_STRN ",\"sent\":" J_INT ",\"delivered\":" J_INT \
+	",\"bounced\":" J_INT ",\"opened\":" J_INT ",\"clicked\":" J_INT ",\"replied\":" J_INT \
+	",\"unsubscribed\":" J_INT ",\"complained\":" J_INT ",\"failed\":" J_INT ",\"rates\":" \
+	J_OBJECT("\"delivered\":" J_NUMN ",\"bounced\":" J_NUMN ",\"opened\":" J_NUMN \
+	",\"clicked\":" J_NUMN ",\"replied\":" J_NUMN ",\"unsubscribed\":" J_NUMN))
+#define J_ARG_CAMPAIGN J_ARG_ID("the campaign's id (cp_...)")
+#define J_CONTACT "{\"type\":\"object\",\"properties\":{\"email\":{\"type\":\"string\"," \
+	"\"maxLength\":254},\"phone\":{\"type\":\"string\",\"maxLength\":32,\"description\":" \
+	"\"E.164, e.g. +15551234567\"},\"name\":{\"type\":\"string\",\"maxLength\":128}," \
+	"\"consent\":{\"type\":\"string\",\"enum\":[\"email\",\"sms\",\"both\",\"none\"]," \
+	"\"description\":\"the channels the contact agreed to (default none: never sent)\"}," \
+	"\"fields\":{\"type\":\"object\",\"additionalProperties\":true,\"description\":\"custom " \
+	"fields for {{FIELD}} merge tags: names [A-Za-z][A-Za-z0-9_]{0,31}, string values\"}}," \
+	"\"additionalProperties\":false}"
+#define CAMPAIGN_HINT " The vault sends at the campaign's rate, only to contacts who consented " \
+	"to the channel, never to a suppressed address, and stops at the budget."
 
 #define NO_SECRETS " It returns metadata only, never a secret or a token."
 #define LOGIN_HINT " If it says the session expired, ask the admin to run 'bosctl login NAME' in " \
@@ -229,14 +262,17 @@ static const struct bos_tool tools[] = {
 	  0, tool_budget_resume_run, tool_budget_change_render },
 	{ "spend_report", "Spend report",
 	  "What each service spent on a UTC day (default today) or in a range of at most 366 "
-	  "days, against its budget, and the total; amounts in minor units." NO_SECRETS
-	  LOGIN_HINT,
+	  "days, against its budget, and the total; amounts in minor units. With outreach, what "
+	  "each campaign spent (messages, spent_micros in millionths, spent in minor units)."
+	  NO_SECRETS LOGIN_HINT,
 	  J_INPUT("\"day\":{\"type\":\"string\",\"minLength\":10,\"maxLength\":10,\"description\":"
 	  "\"YYYY-MM-DD\"},\"from\":{\"type\":\"string\",\"minLength\":10,\"maxLength\":10,"
 	  "\"description\":\"YYYY-MM-DD, with to\"},\"to\":{\"type\":\"string\",\"minLength\":10,"
 	  "\"maxLength\":10,\"description\":\"YYYY-MM-DD, with from\"}", ""),
 	  J_OBJECT_REQ("\"from\":" J_STR ",\"to\":" J_STR ",\"services\":" J_ARRAY_OF(S_COST)
-	  ",\"total\":" S_COST, "\"services\""),
+	  ",\"total\":" S_COST ",\"campaigns\":" J_ARRAY_OF(J_OBJECT("\"id\":" J_STR
+	  ",\"provider\":" J_STR ",\"currency\":" J_STRN ",\"messages\":" J_INT
+	  ",\"spent_micros\":" J_INT ",\"spent\":" J_INTN)), "\"services\""),
 	  TOOL_READ_ONLY, tool_spend_report_run, tool_spend_report_render },
 	{ "alerts_list", "List alerts",
 	  "What the vault wants looked at (budgets near or over their limit, dead jobs ...): "
@@ -257,10 +293,11 @@ static const struct bos_tool tools[] = {
 	  J_OBJECT_REQ("\"alert\":" S_ALERT, "\"alert\""),
 	  0, tool_alert_resolve_run, tool_alert_resolve_render },
 	{ "jobs_list", "List jobs",
-	  "The vault's job queue (verify jobs run by brokers): kind, service, state, attempts, "
-	  "result." NO_SECRETS LOGIN_HINT,
+	  "The vault's job queue (verify jobs and outreach sends run by brokers): kind, service, "
+	  "state, attempts, result, and a send's campaign." NO_SECRETS LOGIN_HINT,
 	  J_INPUT("\"state\":{\"type\":\"string\",\"enum\":[\"queued\",\"claimed\",\"done\","
-	  "\"dead\"]},\"kind\":{\"type\":\"string\",\"enum\":[\"verify\"]}", ""),
+	  "\"dead\"]},\"kind\":{\"type\":\"string\",\"enum\":[\"verify\",\"send_email\","
+	  "\"send_sms\"]}", ""),
 	  J_OBJECT_REQ("\"jobs\":" J_ARRAY_OF(S_JOB), "\"jobs\""),
 	  TOOL_READ_ONLY, tool_jobs_list_run, tool_jobs_list_render },
 	{ "approvals_list", "List approvals",
@@ -271,6 +308,122 @@ static const struct bos_tool tools[] = {
 	  "\"pending\"}", ""),
 	  J_OBJECT_REQ("\"approvals\":" J_ARRAY_OF(S_APPROVAL), "\"approvals\""),
 	  TOOL_READ_ONLY, tool_approvals_list_run, tool_approvals_list_render },
+	{ "outreach_lists", "List contact lists",
+	  "The contact lists for outreach campaigns: id (ol_...), name, how many contacts, "
+	  "created. It never returns the contacts themselves." NO_SECRETS LOGIN_HINT,
+	  J_NOARGS,
+	  J_OBJECT_REQ("\"lists\":" J_ARRAY_OF(S_OLIST), "\"lists\""),
+	  TOOL_READ_ONLY, tool_outreach_lists_run, tool_outreach_lists_render },
+	{ "outreach_list_import", "Import contacts",
+	  "Creates a contact list from CSV text (format csv, data: a header line with columns "
+	  "email, phone, name, consent and custom fields, then one contact a line) or from "
+	  "contacts (format json), or with append: true adds them to the existing list of that "
+	  "name. All or nothing: any invalid row and nothing is written; the error lists the rows "
+	  "to fix. Duplicates are skipped and counted. Consent is email, sms, both or none (in CSV "
+	  "'email,sms' for both); a contact is only ever sent on a channel it consented to. The "
+	  "admin's terminal command is 'bosctl outreach list import'." NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64,\"description\":"
+	  "\"the list's name: letters, digits, space, . _ -\"},\"format\":{\"type\":\"string\","
+	  "\"enum\":[\"csv\",\"json\"],\"description\":\"csv with data, json with contacts "
+	  "(default: from which is given)\"},\"data\":{\"type\":\"string\",\"minLength\":1,"
+	  "\"maxLength\":900000,\"description\":\"CSV text (RFC 4180), first line the header\"},"
+	  "\"contacts\":{\"type\":\"array\",\"minItems\":1,\"maxItems\":10000,\"items\":" J_CONTACT
+	  "},\"append\":{\"type\":\"boolean\",\"default\":false,\"description\":\"add to the "
+	  "existing list of that name instead of creating one\"}", "\"name\""),
+	  J_OBJECT_REQ("\"list\":" S_OLIST ",\"imported\":" J_INT ",\"duplicates\":" J_INT
+	  ",\"appended\":" J_BOOL, "\"list\",\"imported\",\"duplicates\""),
+	  0, tool_outreach_list_import_run, tool_outreach_list_import_render },
+	{ "outreach_suppressions", "List suppressed addresses",
+	  "The suppression list: addresses and phone numbers that are never sent to again "
+	  "(unsubscribed, bounced, complained, SMS STOP, or suppressed by the admin), with the "
+	  "reason and when ('bosctl outreach suppressions')." NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"channel\":{\"type\":\"string\",\"enum\":[\"email\",\"sms\"]}", ""),
+	  J_OBJECT_REQ("\"suppressions\":" J_ARRAY_OF(S_SUPP), "\"suppressions\""),
+	  TOOL_READ_ONLY, tool_outreach_suppressions_run, tool_outreach_suppressions_render },
+	{ "outreach_suppress", "Suppress an address",
+	  "Adds an e-mail address or phone number (E.164) to the suppression list, e.g. when "
+	  "someone asks not to be contacted: no campaign sends to it again on that channel. "
+	  "There is no tool to lift a suppression ('bosctl outreach suppress')." NO_SECRETS
+	  LOGIN_HINT,
+	  J_INPUT("\"address\":{\"type\":\"string\",\"minLength\":3,\"maxLength\":254,"
+	  "\"description\":\"an e-mail address or a phone number such as +15551234567\"},"
+	  "\"channel\":{\"type\":\"string\",\"enum\":[\"email\",\"sms\"],\"description\":"
+	  "\"default: from the address's form\"}", "\"address\""),
+	  J_OBJECT_REQ("\"suppression\":" S_SUPP ",\"created\":{\"type\":\"boolean\","
+	  "\"description\":\"false when it was suppressed already\"}", "\"suppression\""),
+	  0, tool_outreach_suppress_run, tool_outreach_suppress_render },
+	{ "campaign_create", "Create a campaign",
+	  "Creates an email or SMS campaign to a contact list and (unless start is false) starts "
+	  "it: one message per consenting contact, sent by a broker through the provider at "
+	  "per_minute (default 10). Merge tags {{name}}, {{email}}, {{phone}}, {{FIELD}}. Email "
+	  "needs subject and text (html optional); sms needs body. credential is the provider "
+	  "credential's id or name (default: the only one of that service). Amounts in the "
+	  "answer are micro-units (millionths)." CAMPAIGN_HINT " ('bosctl outreach email|sms')"
+	  NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"channel\":{\"type\":\"string\",\"enum\":[\"email\",\"sms\"]},\"list\":"
+	  J_ARG_ID("the contact list's id (ol_...) or name") ",\"from\":{\"type\":\"string\","
+	  "\"minLength\":1,\"maxLength\":320,\"description\":\"email: an address or 'Name "
+	  "<address>'; sms: an E.164 number or a sender id\"},\"subject\":{\"type\":\"string\","
+	  "\"minLength\":1,\"maxLength\":998},\"text\":{\"type\":\"string\",\"minLength\":1,"
+	  "\"maxLength\":65536,\"description\":\"the email's plain text\"},\"html\":{\"type\":"
+	  "\"string\",\"minLength\":1,\"maxLength\":262144},\"body\":{\"type\":\"string\","
+	  "\"minLength\":1,\"maxLength\":1600,\"description\":\"the SMS text\"},\"provider\":"
+	  "{\"type\":\"string\",\"enum\":[\"smtp\",\"sendgrid\",\"mailgun\",\"ses\",\"twilio\","
+	  "\"plivo\"],\"description\":\"email: smtp, sendgrid, mailgun, ses; sms: twilio, "
+	  "plivo\"},\"credential\":" J_ARG_ID("the provider credential's id (cr_...) or name")
+	  ",\"per_minute\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":6000,\"default\":10},"
+	  "\"start\":{\"type\":\"boolean\",\"default\":true,\"description\":\"false: stays a "
+	  "draft until campaign_start\"}", "\"channel\",\"list\",\"from\",\"provider\""),
+	  J_OBJECT_REQ("\"campaign\":" S_CAMPAIGN, "\"campaign\""),
+	  0, tool_campaign_create_run, tool_campaign_create_render },
+	{ "campaigns_list", "List campaigns",
+	  "The outreach campaigns, newest first: id (cp_...), channel, state, provider, how many "
+	  "recipients, sent, failed, suppressed, price and spend (micro-units) "
+	  "('bosctl campaign list')." NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"state\":{\"type\":\"string\",\"enum\":[\"draft\",\"running\",\"paused\","
+	  "\"done\",\"cancelled\"]}", ""),
+	  J_OBJECT_REQ("\"campaigns\":" J_ARRAY_OF(S_CAMPAIGN), "\"campaigns\""),
+	  TOOL_READ_ONLY, tool_campaigns_list_run, tool_campaigns_list_render },
+	{ "campaign_show", "Show a campaign",
+	  "One campaign with its counts, price, spend and its text, html or SMS body "
+	  "('bosctl campaign show')." NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"id\":" J_ARG_CAMPAIGN, "\"id\""),
+	  J_OBJECT_REQ("\"campaign\":" J_OBJECT(S_CAMPAIGN_PROPS ",\"text\":" J_STRN ",\"html\":"
+	  J_STRN ",\"body\":" J_STRN), "\"campaign\""),
+	  TOOL_READ_ONLY, tool_campaign_show_run, tool_campaign_show_render },
+	{ "campaign_start", "Start a draft campaign",
+	  "Starts a campaign created with start: false ('bosctl campaign start')." CAMPAIGN_HINT
+	  NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"id\":" J_ARG_CAMPAIGN, "\"id\""),
+	  J_OBJECT_REQ("\"campaign\":" S_CAMPAIGN, "\"campaign\""),
+	  0, tool_campaign_start_run, tool_campaign_start_render },
+	{ "campaign_pause", "Pause a campaign",
+	  "Pauses a running campaign: no new message is sent until campaign_resume; one already "
+	  "being sent finishes ('bosctl campaign pause')." NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"id\":" J_ARG_CAMPAIGN, "\"id\""),
+	  J_OBJECT_REQ("\"campaign\":" S_CAMPAIGN, "\"campaign\""),
+	  0, tool_campaign_pause_run, tool_campaign_pause_render },
+	{ "campaign_resume", "Resume a campaign",
+	  "Resumes a paused campaign with the messages not yet sent, each sent once "
+	  "('bosctl campaign resume')." CAMPAIGN_HINT NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"id\":" J_ARG_CAMPAIGN, "\"id\""),
+	  J_OBJECT_REQ("\"campaign\":" S_CAMPAIGN, "\"campaign\""),
+	  0, tool_campaign_resume_run, tool_campaign_resume_render },
+	{ "campaign_cancel", "Cancel a campaign",
+	  "Cancels a campaign for good: every message not yet sent is dropped. Cannot be undone "
+	  "('bosctl campaign cancel')." NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"id\":" J_ARG_CAMPAIGN, "\"id\""),
+	  J_OBJECT_REQ("\"campaign\":" S_CAMPAIGN, "\"campaign\""),
+	  TOOL_DESTRUCTIVE, tool_campaign_cancel_run, tool_campaign_cancel_render },
+	{ "outreach_stats", "Campaign results",
+	  "What the campaigns achieved: sent, delivered, bounced, opened, clicked, replied, "
+	  "unsubscribed, complained, failed (each counted once per message), and rates as "
+	  "fractions of sent (null when nothing was sent); one campaign, or all "
+	  "('bosctl outreach stats'). Spend is in campaigns_list and spend_report." NO_SECRETS
+	  LOGIN_HINT,
+	  J_INPUT("\"campaign\":" J_ARG_CAMPAIGN, ""),
+	  J_OBJECT_REQ("\"stats\":" J_ARRAY_OF(S_STATS), "\"stats\""),
+	  TOOL_READ_ONLY, tool_outreach_stats_run, tool_outreach_stats_render },
 };
 
 const struct bos_tool *

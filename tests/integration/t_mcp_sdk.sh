@@ -16,7 +16,8 @@
 # has grant_pickup_seconds and approval_seconds, their expiry. Every byte the
 # client received (stdout and stderr of every bosctl mcp it started) is then
 # searched for every canary: zero hits, with controls showing that the search
-# finds what is there.
+# finds what is there. Last, the outreach tools (lists, suppressions, campaigns
+# through their states, stats) on a vault with the outreach settings.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_api.sh"
 
@@ -38,6 +39,8 @@ else
 	SHORT=
 	echo "# the vault has no grant_pickup_seconds/approval_seconds: expiry not tested"
 fi
+# Outreach (docs/OUTREACH.md): email campaigns need the public URL and the postal address.
+settings+=("outreach_public_url = https://bos.example.test" "outreach_postal_address = 1 Main St, Springfield")
 check "the vault starts" api_up "$T/s" "${settings[@]}" || finish
 export XDG_RUNTIME_DIR=$T/run HOME=$T/home BOS_ADDR=$URL BOS_CACERT=$S/tls/cert.pem
 unset BOS_STATE_DIR BOS_SOCKET BOS_TOKEN

@@ -475,6 +475,78 @@ async function main() {
 			a.id === ids.ap1 && a.state === 'expired'), why(r));
 	}
 
+	// ---- 10. outreach (docs/OUTREACH.md): lists, suppressions, campaigns, stats ----
+	// Last, since a started campaign queues send jobs and its cancel ends them.
+	const csv = 'email,phone,name,consent,team\r\nann@example.com,,Ann,email,east\r\n' +
+		'bob@example.com,+1 555 010 0002,"Bob, Jr.","email,sms",west\r\nANN@example.com,,Ann again,email,east\r\n' +
+		'carl@example.com,,Carl,none,\r\n';
+	r = await T('outreach_list_import', { name: 'advisors', format: 'csv', data: csv });
+	ids.list = sc(r)?.list?.id;
+	check('outreach_list_import (CSV): 3 imported, 1 duplicate (case), a list ol_... of 3', good(r) &&
+		sc(r).imported === 3 && sc(r).duplicates === 1 && sc(r).appended === false &&
+		ID_RE('ol').test(ids.list ?? '') && sc(r).list.contacts === 3, why(r));
+	check('  no contact in what the model reads', !JSON.stringify(r).includes('ann@example.com'), why(r));
+	r = await T('outreach_list_import', { name: 'advisors', append: true, contacts: [{ email: 'dana@example.com',
+		name: 'Dana', consent: 'both', phone: '+1 (555) 010-0004', fields: { team: 'north' } }] }, 'append');
+	check('outreach_list_import {append: true, contacts}: 1 more, the list has 4', good(r) && sc(r).imported === 1 &&
+		sc(r).appended === true && sc(r).list?.id === ids.list && sc(r).list.contacts === 4, why(r));
+	r = await T('outreach_list_import', { name: 'advisors', data: 'email\nx@example.com\n' }, 'exists');
+	check('outreach_list_import of an existing name without append: refused, says append: true',
+		refused(r, /append: true/), why(r));
+	r = await T('outreach_list_import', { name: 'broken', data: 'email,phone\nnot-an-address,\nok@example.com,12\n' },
+		'bad rows');
+	check('outreach_list_import with bad rows: refused, naming row 1 (email) and row 2 (phone)',
+		refused(r, /2 rows are invalid.*row 1 \(email\).*row 2 \(phone\)/s), why(r));
+	r = await T('outreach_list_import', { name: 'x', contacts: [{ email: 'a@example.com', ssn: '1' }] }, 'unknown field');
+	check('outreach_list_import with a field the schema does not name: refused by the server, naming it',
+		refused(r, /contacts\[0\]\.ssn/), why(r));
+	r = await T('outreach_lists', {});
+	check('outreach_lists: advisors (4), no list "broken" (all or nothing), no address', good(r) &&
+		sc(r).lists.some((l) => l.id === ids.list && l.name === 'advisors' && l.contacts === 4) &&
+		!sc(r).lists.some((l) => l.name === 'broken') && !JSON.stringify(sc(r)).includes('@example.com'), why(r));
+
+	r = await T('outreach_suppress', { address: 'Bob@Example.com' });
+	check('outreach_suppress: stored lower-cased, channel email, created', good(r) &&
+		sc(r).suppression?.address === 'bob@example.com' && sc(r).suppression?.channel === 'email' &&
+		sc(r).created === true, why(r));
+	r = await T('outreach_suppressions', { channel: 'email' });
+	check('outreach_suppressions {channel: email}: bob', good(r) &&
+		sc(r).suppressions.some((x) => x.address === 'bob@example.com'), why(r));
+
+	r = await T('campaign_create', { channel: 'email', list: 'advisors', from: 'Acme <hi@acme.example>',
+		subject: 'Hello {{name}}', text: 'Hi {{name}} of team {{team}}', provider: 'sendgrid', per_minute: 30,
+		start: false });
+	const cp = sc(r)?.campaign;
+	ids.cp = cp?.id ?? 'cp_none';
+	check('campaign_create (email, start false): a draft cp_..., sendgrid with its only credential, bob suppressed',
+		good(r) && ID_RE('cp').test(cp?.id ?? '') && cp.state === 'draft' && cp.channel === 'email' &&
+		cp.per_minute === 30 && cp.suppressed === 1 && cp.text === undefined, why(r));
+	r = await T('campaign_create', { channel: 'sms', list: ids.list, from: '+15550100000', body: 'Hi {{name}}',
+		provider: 'twilio' }, 'no twilio credential');
+	check('campaign_create (sms) with no twilio credential: refused', refused(r, /credential|twilio/i), why(r));
+	r = await T('campaign_create', { channel: 'sms', list: ids.list, from: '+15550100000', body: 'Hi',
+		provider: 'sendgrid' }, 'wrong provider');
+	check('campaign_create (sms) with an email provider: refused, says twilio or plivo', refused(r, /twilio or plivo/), why(r));
+	r = await T('campaigns_list', { state: 'draft' });
+	check('campaigns_list {state: draft}: it, without its text', good(r) &&
+		sc(r).campaigns.some((c) => c.id === ids.cp && c.text === undefined), why(r));
+	r = await T('campaign_show', { id: ids.cp });
+	check('campaign_show: its subject and text', good(r) && sc(r).campaign?.subject === 'Hello {{name}}' &&
+		sc(r).campaign?.text === 'Hi {{name}} of team {{team}}', why(r));
+	for (const [verb, state] of [['start', 'running'], ['pause', 'paused'], ['resume', 'running'],
+		['cancel', 'cancelled']]) {
+		r = await T(`campaign_${verb}`, { id: ids.cp });
+		check(`campaign_${verb}: the campaign is ${state}`, good(r) && sc(r).campaign?.id === ids.cp &&
+			sc(r).campaign?.state === state, why(r));
+	}
+	r = await T('campaign_resume', { id: ids.cp }, 'cancelled');
+	check('campaign_resume of a cancelled campaign: refused (campaign_state)', refused(r, /campaign_state/), why(r));
+	r = await T('outreach_stats', { campaign: ids.cp });
+	check('outreach_stats {campaign}: nothing sent, rates null', good(r) && sc(r).stats.length === 1 &&
+		sc(r).stats[0].campaign === ids.cp && sc(r).stats[0].sent === 0 && sc(r).stats[0].rates?.opened === null, why(r));
+	r = await T('outreach_stats', {}, 'all');
+	check('outreach_stats {}: an answer', good(r) && Array.isArray(sc(r).stats), why(r));
+
 	const missing = names.filter((n) => !called.has(n));
 	check(`every listed tool was called (${called.size} of ${names.length})`, missing.length === 0, missing);
 

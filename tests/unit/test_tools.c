@@ -79,7 +79,9 @@ static const char approval[] = "{\"approval\":" APPROVAL_OBJ "}";
 static const char cost[] = "{\"from\":\"2026-12-07\",\"to\":\"2026-12-07\",\"services\":[{\"service\":"
 	"\"sendgrid\",\"currency\":\"USD\",\"spent\":800,\"daily_budget\":1000,\"monthly_budget\":null,"
 	"\"percent\":80,\"state\":\"warning\"}],\"total\":{\"currency\":null,\"spent\":null,"
-	"\"daily_budget\":null,\"monthly_budget\":null,\"percent\":null,\"state\":\"ok\"}}";
+	"\"daily_budget\":null,\"monthly_budget\":null,\"percent\":null,\"state\":\"ok\"},\"campaigns\":"
+	"[{\"id\":\"cp_1\",\"provider\":\"sendgrid\",\"currency\":\"USD\",\"messages\":4,"
+	"\"spent_micros\":4000,\"spent\":0,\"recipients\":[\"" CANARY "\"]}]}";
 static const char audit[] = "{\"records\":[{\"seq\":2,\"time\":\"2026-12-07T10:00:01.000Z\","
 	"\"principal\":\"alice\",\"action\":\"cred_list\",\"resource\":\"credentials\",\"decision\":"
 	"\"allow\",\"reason\":\"\",\"client\":\"127.0.0.1\",\"request_id\":\"r2\",\"hash\":\"ab\"},"
@@ -87,12 +89,36 @@ static const char audit[] = "{\"records\":[{\"seq\":2,\"time\":\"2026-12-07T10:0
 	"\"resource\":\"auth\",\"decision\":\"allow\",\"reason\":\"\",\"client\":\"127.0.0.1\","
 	"\"request_id\":\"r1\",\"hash\":\"cd\"}],\"next_cursor\":\"1\"}";
 
+/* Outreach (docs/OUTREACH.md): every answer carries fields no tool may pass on. */
+static const char olist[] = "{\"id\":\"ol_1\",\"name\":\"advisors\",\"contacts\":3,"
+	"\"created_at\":\"2026-12-07T10:00:00Z\",\"created_by\":\"alice\",\"sample\":[{\"email\":"
+	"\"" CANARY "@example.com\"}]}";
+static const char supp[] = "{\"address\":\"gone@example.com\",\"channel\":\"email\",\"reason\":"
+	"\"unsubscribed\",\"source\":\"sendgrid\",\"created_at\":\"2026-12-07T10:00:00Z\","
+	"\"token\":\"" CANARY "\"}";
+#define CAMPAIGN_OBJ(id, state) "{\"id\":\"" id "\",\"channel\":\"email\",\"list\":\"ol_1\"," \
+	"\"provider\":\"sendgrid\",\"credential\":\"cr_sg\",\"from\":\"Acme <hi@acme.example>\"," \
+	"\"subject\":\"Hello {{name}}\",\"per_minute\":10,\"state\":\"" state "\",\"recipients\":3," \
+	"\"skipped\":1,\"suppressed\":0,\"queued\":2,\"sent\":1,\"failed\":0,\"unknown\":0," \
+	"\"cancelled\":0,\"price\":{\"micros\":1000,\"currency\":\"USD\",\"x\":\"" CANARY "\"}," \
+	"\"spent\":{\"micros\":1000,\"currency\":\"USD\"},\"created_at\":\"2026-12-07T10:00:00Z\"," \
+	"\"created_by\":\"alice\",\"updated_at\":\"2026-12-07T10:00:00Z\",\"finished_at\":null," \
+	"\"text\":\"Hi {{name}}\",\"html\":null,\"body\":null,\"recipients_list\":[\"" CANARY "\"]," \
+	"\"credential_secret\":\"" CANARY "\"}"
+static const char stats[] = "{\"campaign\":\"cp_1\",\"sent\":4,\"delivered\":4,\"bounced\":0,"
+	"\"opened\":2,\"clicked\":1,\"replied\":0,\"unsubscribed\":0,\"complained\":0,\"failed\":0,"
+	"\"rates\":{\"delivered\":1,\"bounced\":0,\"opened\":0.5,\"clicked\":0.25,\"replied\":0,"
+	"\"unsubscribed\":null,\"leak\":\"" CANARY "\"},\"addresses\":[\"" CANARY "\"]}";
+
 struct vault_fake {
 	int fd;
 	char path[108];
 	pthread_t thread;
 	int grant_with_token;        /* POST /credentials/grant answers with a token */
-	char seen[64][160];          /* "METHOD PATH" of each request */
+	int import_answer;           /* POST /outreach/lists: 0 created, 1 invalid rows, 2 exists */
+	char last_body[16384];       /* the body of the last request */
+	char last_req[160];          /* "METHOD PATH" of the last request */
+	char seen[512][160];         /* "METHOD PATH" of each request */
 	size_t nseen;
 };
 
@@ -107,6 +133,23 @@ body_join(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(b, sizeof(buf[0]), fmt, ap);
 	va_end(ap);
+	return b;
+}
+
+/* 400 invalid_rows with the 100 rows the vault reports at most, and 50 more. */
+static const char *
+rows_many(void)
+{
+	static char b[16384];
+	size_t n = 0;
+	int i;
+
+	n += (size_t)snprintf(b, sizeof(b), "{\"error\":{\"code\":\"invalid_rows\",\"message\":"
+	    "\"150 rows are invalid\"},\"rows\":[");
+	for (i = 1; i <= 100 && n < sizeof(b) - 128; i++)
+		n += (size_t)snprintf(b + n, sizeof(b) - n, "%s{\"row\":%d,\"field\":\"email\","
+		    "\"message\":\"not an e-mail address\"}", i > 1 ? "," : "", i * 2);
+	snprintf(b + n, sizeof(b) - n, "],\"more\":50}");
 	return b;
 }
 
@@ -144,6 +187,38 @@ vault_answer(struct vault_fake *v, const char *method, const char *path)
 		{ "POST", "/alerts/al_1/resolve", 200, alert },
 		{ "GET", "/brokers", 200, "{\"brokers\":[]}" },
 		{ "GET", "/approvals", 200, "{\"approvals\":[" APPROVAL_OBJ "]}" },
+		{ "GET", "/outreach/lists", 200, body_join("{\"lists\":[%s]}", olist) },
+		{ "POST", "/outreach/lists", v->import_answer == 1 || v->import_answer == 3 ? 400 :
+		    v->import_answer == 2 ? 409 : v->import_answer == 4 ? 413 : 201,
+		    v->import_answer == 4 ? "{\"error\":{\"code\":\"payload_too_large\"}}" :
+		    v->import_answer == 3 ? rows_many() :
+		    v->import_answer == 1 ? "{\"error\":{\"code\":\"invalid_rows\",\"message\":"
+		    "\"3 rows are invalid\"},\"rows\":[{\"row\":2,\"field\":\"email\",\"message\":"
+		    "\"not an e-mail address\"},{\"row\":5,\"field\":\"phone\",\"message\":\"not E.164\\r\\n"
+		    "\"}],\"more\":1}" : v->import_answer == 2 ? "{\"error\":{\"code\":\"exists\","
+		    "\"message\":\"a list of that name exists\"}}" : body_join("{\"list\":%s,\"imported\":3,"
+		    "\"duplicates\":1,\"contacts\":[{\"email\":\"" CANARY "\"}]}", olist) },
+		{ "POST", "/outreach/lists/ol_1/contacts", 200, body_join("{\"list\":%s,\"imported\":1,"
+		    "\"duplicates\":0}", olist) },
+		{ "GET", "/outreach/suppressions", 200, body_join("{\"suppressions\":[%s]}", supp) },
+		{ "POST", "/outreach/suppressions", 201, body_join("{\"suppression\":%s}", supp) },
+		{ "POST", "/outreach/email", 201, "{\"campaign\":" CAMPAIGN_OBJ("cp_1", "running") "}" },
+		{ "POST", "/outreach/sms", 201, "{\"campaign\":" CAMPAIGN_OBJ("cp_2", "draft") "}" },
+		{ "GET", "/outreach/campaigns", 200, "{\"campaigns\":[" CAMPAIGN_OBJ("cp_1", "running") ","
+		    CAMPAIGN_OBJ("cp_2", "draft") "]}" },
+		{ "GET", "/outreach/campaigns/cp_1", 200, "{\"campaign\":" CAMPAIGN_OBJ("cp_1", "running")
+		    "}" },
+		{ "POST", "/outreach/campaigns/cp_2/start", 200, "{\"campaign\":" CAMPAIGN_OBJ("cp_2",
+		    "running") "}" },
+		{ "POST", "/outreach/campaigns/cp_1/pause", 200, "{\"campaign\":" CAMPAIGN_OBJ("cp_1",
+		    "paused") "}" },
+		{ "POST", "/outreach/campaigns/cp_1/resume", 200, "{\"campaign\":" CAMPAIGN_OBJ("cp_1",
+		    "running") "}" },
+		{ "POST", "/outreach/campaigns/cp_1/cancel", 200, "{\"campaign\":" CAMPAIGN_OBJ("cp_1",
+		    "cancelled") "}" },
+		{ "POST", "/outreach/campaigns/cp_done/resume", 409, "{\"error\":{\"code\":"
+		    "\"campaign_state\",\"message\":\"the campaign is done\"}}" },
+		{ "GET", "/outreach/stats", 200, stats },
 	};
 	struct canned none = { method, path, 404, "{\"error\":{\"code\":\"not_found\","
 	    "\"message\":\"no such thing\"}}" };
@@ -177,10 +252,13 @@ vault_serve_one(struct vault_fake *v, int c)
 	}
 	if (sscanf(req, "%15s %1023s", method, path) != 2)
 		return;
+	end = strstr(req, "\r\n\r\n");
+	snprintf(v->last_body, sizeof(v->last_body), "%s", end != NULL ? end + 4 : "");
 	if ((q = strchr(path, '?')) != NULL)
 		*q = '\0';
-	if (v->nseen < 64)
+	if (v->nseen < sizeof(v->seen) / sizeof(v->seen[0]))
 		snprintf(v->seen[v->nseen++], sizeof(v->seen[0]), "%s %.140s", method, path);
+	snprintf(v->last_req, sizeof(v->last_req), "%s %.140s", method, path);
 	a = vault_answer(v, method, path);
 	k = snprintf(out, sizeof(out), "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
 	    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", a.status, strlen(a.body), a.body);
@@ -363,7 +441,7 @@ test_table_shapes(void **state)
 
 	(void)state;
 	t = tool_table(&n);
-	assert_int_equal(n, 21);
+	assert_int_equal(n, 33);
 	for (i = 0; i < n; i++) {
 		assert_true(name_ok(t[i].name));
 		for (k = 0; k < i; k++)
@@ -430,7 +508,47 @@ static const struct call calls[] = {
 	{ "alert_ack", "{\"id\":\"al_1\"}", 1 },
 	{ "alert_resolve", "{\"id\":\"al_1\"}", 1 },
 	{ "jobs_list", "{\"state\":\"done\",\"kind\":\"verify\"}", 1 },
+	{ "jobs_list", "{\"kind\":\"send_sms\"}", 1 },
+	{ "jobs_list", "{\"kind\":\"send_fax\"}", 0 },
 	{ "approvals_list", "{\"state\":\"all\"}", 1 },
+	{ "outreach_lists", "{}", 1 },
+	{ "outreach_list_import", "{\"name\":\"advisors\",\"data\":\"email,consent\\na@b.example,"
+	  "email\\n\"}", 1 },
+	{ "outreach_list_import", "{\"name\":\"advisors\",\"format\":\"json\",\"contacts\":[{"
+	  "\"email\":\"a@b.example\",\"consent\":\"email\"}]}", 1 },
+	{ "outreach_list_import", "{\"name\":\"ol_1\",\"append\":true,\"data\":\"phone\\n+15551234567"
+	  "\"}", 1 },
+	{ "outreach_list_import", "{\"name\":\"nosuch\",\"append\":true,\"data\":\"email\\n\"}", 0 },
+	{ "outreach_list_import", "{\"name\":\"advisors\"}", 0 },
+	{ "outreach_list_import", "{\"name\":\"advisors\",\"data\":\"x\",\"contacts\":[{}]}", 0 },
+	{ "outreach_list_import", "{\"name\":\"advisors\",\"format\":\"json\",\"data\":\"x\"}", 0 },
+	{ "outreach_suppressions", "{\"channel\":\"email\"}", 1 },
+	{ "outreach_suppressions", "{\"channel\":\"fax\"}", 0 },
+	{ "outreach_suppress", "{\"address\":\"gone@example.com\"}", 1 },
+	{ "outreach_suppress", "{\"address\":\"gone@example.com\",\"channel\":\"fax\"}", 0 },
+	{ "campaign_create", "{\"channel\":\"email\",\"list\":\"advisors\",\"from\":\"hi@acme.example\","
+	  "\"subject\":\"Hello\",\"text\":\"Hi {{name}}\",\"provider\":\"sendgrid\",\"per_minute\":10}", 1 },
+	{ "campaign_create", "{\"channel\":\"sms\",\"list\":\"advisors\",\"from\":\"+15550000000\","
+	  "\"body\":\"Hi\",\"provider\":\"twilio\",\"start\":false}", 1 },
+	{ "campaign_create", "{\"channel\":\"email\",\"list\":\"advisors\",\"from\":\"hi@acme.example\","
+	  "\"subject\":\"Hello\",\"text\":\"Hi\",\"provider\":\"twilio\"}", 0 },
+	{ "campaign_create", "{\"channel\":\"sms\",\"list\":\"advisors\",\"from\":\"+15550000000\","
+	  "\"body\":\"Hi\",\"subject\":\"x\",\"provider\":\"twilio\"}", 0 },
+	{ "campaign_create", "{\"channel\":\"email\",\"list\":\"advisors\",\"from\":\"hi@acme.example\","
+	  "\"text\":\"Hi\",\"provider\":\"sendgrid\"}", 0 },
+	{ "campaign_create", "{\"channel\":\"sms\",\"list\":\"advisors\",\"from\":\"+15550000000\","
+	  "\"provider\":\"twilio\"}", 0 },
+	{ "campaigns_list", "{\"state\":\"running\"}", 1 },
+	{ "campaigns_list", "{\"state\":\"bogus\"}", 0 },
+	{ "campaign_show", "{\"id\":\"cp_1\"}", 1 },
+	{ "campaign_show", "{\"id\":\"cp_nope\"}", 0 },
+	{ "campaign_start", "{\"id\":\"cp_2\"}", 1 },
+	{ "campaign_pause", "{\"id\":\"cp_1\"}", 1 },
+	{ "campaign_resume", "{\"id\":\"cp_1\"}", 1 },
+	{ "campaign_resume", "{\"id\":\"cp_done\"}", 0 },
+	{ "campaign_cancel", "{\"id\":\"cp_1\"}", 1 },
+	{ "outreach_stats", "{}", 1 },
+	{ "outreach_stats", "{\"campaign\":\"cp_1\"}", 1 },
 };
 
 static struct http_client *
@@ -580,6 +698,288 @@ test_no_secret_route(void **state)
 	assert_true(fake.nseen > 30);
 }
 
+/* ---- outreach ---- */
+
+static const char *
+out_str(const json_t *o, const char *a, const char *b)
+{
+	return json_string_value(json_object_get(b != NULL ? json_object_get(o, a) : o,
+	    b != NULL ? b : a));
+}
+
+/* Run a call that must fail; its message in msg. */
+static void
+run_fail(const char *tool, const char *args, char *msg, size_t n)
+{
+	const struct bos_tool *t = tool_find(tool);
+	struct http_client *hc = client();
+	json_t *a = json_loads(args, 0, NULL), *out = NULL;
+	struct bos_err err;
+
+	assert_non_null(a);
+	bos_err_clear(&err);
+	assert_int_equal(t->run(hc, a, &out, &err), -1);
+	assert_null(out);
+	http_client_free(hc);
+	json_decref(a);
+	snprintf(msg, n, "%s", err.msg);
+}
+
+/* The import: counts out, never the contacts; append goes to the list's id without a name. */
+static void
+test_outreach_import(void **state)
+{
+	static const struct call create = { "outreach_list_import", "{\"name\":\"advisors\","
+		"\"data\":\"email\\na@b.example\\n\"}", 1 };
+	static const struct call append = { "outreach_list_import", "{\"name\":\"advisors\","
+		"\"append\":true,\"format\":\"json\",\"contacts\":[{\"email\":\"a@b.example\"}]}", 1 };
+	char msg[512];
+	json_t *o, *b;
+
+	(void)state;
+	o = run_call(&create);
+	assert_string_equal(fake.last_req, "POST /outreach/lists");
+	b = json_loads(fake.last_body, 0, NULL);
+	assert_string_equal(out_str(b, "name", NULL), "advisors");
+	assert_string_equal(out_str(b, "format", NULL), "csv");
+	assert_string_equal(out_str(b, "data", NULL), "email\na@b.example\n");
+	assert_null(json_object_get(b, "append"));
+	json_decref(b);
+	assert_int_equal(json_integer_value(json_object_get(o, "imported")), 3);
+	assert_int_equal(json_integer_value(json_object_get(o, "duplicates")), 1);
+	assert_true(json_is_false(json_object_get(o, "appended")));
+	assert_null(json_object_get(o, "contacts"));
+	assert_null(json_object_get(json_object_get(o, "list"), "sample"));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "list"),
+	    "contacts")), 3);
+	json_decref(o);
+
+	o = run_call(&append);
+	assert_string_equal(fake.last_req, "POST /outreach/lists/ol_1/contacts");
+	b = json_loads(fake.last_body, 0, NULL);
+	assert_null(json_object_get(b, "name"));
+	assert_null(json_object_get(b, "append"));
+	assert_string_equal(out_str(b, "format", NULL), "json");
+	assert_int_equal(json_array_size(json_object_get(b, "contacts")), 1);
+	json_decref(b);
+	assert_true(json_is_true(json_object_get(o, "appended")));
+	json_decref(o);
+
+	/* Bad rows: the rows named (control bytes made visible), and how many more. */
+	fake.import_answer = 1;
+	run_fail("outreach_list_import", "{\"name\":\"x\",\"data\":\"email\\nbad\\n\"}", msg,
+	    sizeof(msg));
+	assert_non_null(strstr(msg, "3 rows are invalid; nothing was imported"));
+	assert_non_null(strstr(msg, "row 2 (email): not an e-mail address;"));
+	assert_non_null(strstr(msg, "row 5 (phone): not E.164??;"));
+	assert_non_null(strstr(msg, "and 1 more"));
+	assert_null(strchr(msg, '\n'));
+	/* Many rows: as many as fit in one message (512 bytes), then how many more. */
+	fake.import_answer = 3;
+	run_fail("outreach_list_import", "{\"name\":\"x\",\"data\":\"email\\nbad\\n\"}", msg,
+	    sizeof(msg));
+	assert_non_null(strstr(msg, "150 rows are invalid; nothing was imported"));
+	assert_non_null(strstr(msg, "row 2 (email): not an e-mail address;"));
+	assert_non_null(strstr(msg, "row 4 (email)"));
+	assert_null(strstr(msg, "row 200 (email)"));
+	assert_true(strlen(msg) < 511);
+	{
+		const char *more = strstr(msg, "; and ");
+		int k = 0;
+
+		assert_non_null(more);
+		assert_int_equal(sscanf(more, "; and %d more", &k), 1);
+		assert_true(k > 50 && k < 150);
+		/* The rows named and the rows counted add up to 150. */
+		for (more = msg; (more = strstr(more, " row ")) != NULL; more++)
+			k++;
+		assert_int_equal(k, 150);
+	}
+	fake.import_answer = 4;
+	run_fail("outreach_list_import", "{\"name\":\"x\",\"data\":\"email\\n\"}", msg, sizeof(msg));
+	assert_non_null(strstr(msg, "import them in parts"));
+	fake.import_answer = 2;
+	run_fail("outreach_list_import", "{\"name\":\"advisors\",\"data\":\"email\\n\"}", msg,
+	    sizeof(msg));
+	assert_non_null(strstr(msg, "a contact list named 'advisors' exists: give append: true"));
+	fake.import_answer = 0;
+	/* Nothing sent when the arguments do not fit together. */
+	snprintf(fake.last_req, sizeof(fake.last_req), "none");
+	run_fail("outreach_list_import", "{\"name\":\"x\",\"format\":\"csv\",\"contacts\":[{}]}",
+	    msg, sizeof(msg));
+	assert_string_equal(fake.last_req, "none");
+	assert_non_null(strstr(msg, "format csv takes data"));
+}
+
+/* A campaign: what is sent is what was given (the channel picks the route), what comes back is the allow-list. */
+static void
+test_outreach_campaigns(void **state)
+{
+	static const struct call create = { "campaign_create", "{\"channel\":\"email\",\"list\":"
+		"\"advisors\",\"from\":\"hi@acme.example\",\"subject\":\"Hello\",\"text\":\"Hi\","
+		"\"html\":\"<p>Hi</p>\",\"provider\":\"sendgrid\",\"credential\":\"sg\","
+		"\"per_minute\":60,\"start\":false}", 1 };
+	static const struct call show = { "campaign_show", "{\"id\":\"cp_1\"}", 1 };
+	static const struct call stats_c = { "outreach_stats", "{\"campaign\":\"cp_1\"}", 1 };
+	static const struct call spend = { "spend_report", "{}", 1 };
+	static const struct call status = { "status", "{}", 1 };
+	static const struct call supp_c = { "outreach_suppress", "{\"address\":\"gone@example.com\","
+		"\"channel\":\"email\"}", 1 };
+	const json_t *c;
+	char msg[512];
+	json_t *o, *b;
+
+	(void)state;
+	o = run_call(&create);
+	assert_string_equal(fake.last_req, "POST /outreach/email");
+	b = json_loads(fake.last_body, 0, NULL);
+	assert_null(json_object_get(b, "channel"));
+	assert_int_equal(json_object_size(b), 9);
+	assert_true(json_is_false(json_object_get(b, "start")));
+	assert_int_equal(json_integer_value(json_object_get(b, "per_minute")), 60);
+	json_decref(b);
+	c = json_object_get(o, "campaign");
+	assert_string_equal(out_str(c, "id", NULL), "cp_1");
+	assert_null(json_object_get(c, "text"));             /* bodies: campaign_show only */
+	assert_null(json_object_get(c, "recipients_list"));
+	assert_null(json_object_get(c, "credential_secret"));
+	assert_null(json_object_get(json_object_get(c, "price"), "x"));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "price"),
+	    "micros")), 1000);
+	json_decref(o);
+
+	o = run_call(&show);
+	assert_string_equal(out_str(json_object_get(o, "campaign"), "text", NULL), "Hi {{name}}");
+	assert_true(json_is_null(json_object_get(json_object_get(o, "campaign"), "html")));
+	json_decref(o);
+
+	o = run_call(&stats_c);
+	c = json_array_get(json_object_get(o, "stats"), 0);
+	assert_int_equal(json_array_size(json_object_get(o, "stats")), 1);
+	assert_true(json_real_value(json_object_get(json_object_get(c, "rates"), "opened")) == 0.5);
+	assert_true(json_is_null(json_object_get(json_object_get(c, "rates"), "unsubscribed")));
+	assert_null(json_object_get(json_object_get(c, "rates"), "leak"));
+	assert_null(json_object_get(c, "addresses"));
+	json_decref(o);
+
+	o = run_call(&supp_c);
+	assert_true(json_is_true(json_object_get(o, "created")));
+	assert_string_equal(out_str(o, "suppression", "reason"), "unsubscribed");
+	assert_null(json_object_get(json_object_get(o, "suppression"), "token"));
+	json_decref(o);
+
+	/* The cost: each campaign's spend in spend_report, not in status's spend of today. */
+	o = run_call(&spend);
+	c = json_array_get(json_object_get(o, "campaigns"), 0);
+	assert_int_equal(json_integer_value(json_object_get(c, "spent_micros")), 4000);
+	assert_int_equal(json_integer_value(json_object_get(c, "messages")), 4);
+	assert_null(json_object_get(c, "recipients"));
+	json_decref(o);
+	o = run_call(&status);
+	assert_non_null(json_object_get(json_object_get(o, "spend_today"), "services"));
+	assert_null(json_object_get(json_object_get(o, "spend_today"), "campaigns"));
+	json_decref(o);
+
+	run_fail("campaign_resume", "{\"id\":\"cp_done\"}", msg, sizeof(msg));
+	assert_non_null(strstr(msg, "campaign_state"));
+	snprintf(fake.last_req, sizeof(fake.last_req), "none");
+	run_fail("campaign_create", "{\"channel\":\"sms\",\"list\":\"a\",\"from\":\"+15550000000\","
+	    "\"body\":\"x\",\"provider\":\"sendgrid\"}", msg, sizeof(msg));
+	assert_non_null(strstr(msg, "twilio or plivo"));
+	assert_string_equal(fake.last_req, "none");
+}
+
+/* The server's schema check (tool_args_check) refuses what each outreach tool must not get. */
+struct refusal {
+	const char *tool, *args, *why;   /* why: NULL for arguments that pass */
+};
+
+static const struct refusal refusals[] = {
+	{ "outreach_lists", "{}", NULL },
+	{ "outreach_lists", "{\"all\":true}", "'all' is not known" },
+	{ "outreach_list_import", "{\"name\":\"a\",\"data\":\"email\\n\"}", NULL },
+	{ "outreach_list_import", "{\"data\":\"email\\n\"}", "'name' is required" },
+	{ "outreach_list_import", "{\"name\":7,\"data\":\"x\"}", "'name' must be a string" },
+	{ "outreach_list_import", "{\"name\":\"\",\"data\":\"x\"}", "'name'" },
+	{ "outreach_list_import", "{\"name\":\"a\",\"format\":\"xml\",\"data\":\"x\"}", "'format'" },
+	{ "outreach_list_import", "{\"name\":\"a\",\"append\":\"yes\",\"data\":\"x\"}",
+	  "'append' must be true or false" },
+	{ "outreach_list_import", "{\"name\":\"a\",\"contacts\":[{\"email\":\"a@b.c\",\"ssn\":\"1\"}]}",
+	  "'contacts[0].ssn' is not known" },
+	{ "outreach_list_import", "{\"name\":\"a\",\"contacts\":[{\"consent\":\"yes\"}]}",
+	  "'contacts[0].consent'" },
+	{ "outreach_list_import", "{\"name\":\"a\",\"contacts\":[]}", "'contacts'" },
+	{ "outreach_list_import", "{\"name\":\"a\",\"contacts\":[{\"fields\":{\"team\":\"x\"}}]}",
+	  NULL },
+	{ "outreach_list_import", "{\"name\":\"a\",\"contacts\":\"a@b.c\"}", "must be an array" },
+	{ "outreach_suppressions", "{\"channel\":\"sms\"}", NULL },
+	{ "outreach_suppressions", "{\"channel\":\"fax\"}", "'channel'" },
+	{ "outreach_suppress", "{\"address\":\"a@b.c\"}", NULL },
+	{ "outreach_suppress", "{}", "'address' is required" },
+	{ "outreach_suppress", "{\"address\":[\"a@b.c\"]}", "'address' must be a string" },
+	{ "outreach_suppress", "{\"address\":\"a@b.c\",\"reason\":\"x\"}", "'reason' is not known" },
+	{ "campaign_create", "{\"channel\":\"sms\",\"list\":\"l\",\"from\":\"+1555000000\",\"body\":"
+	  "\"hi\",\"provider\":\"twilio\",\"per_minute\":6000}", NULL },
+	{ "campaign_create", "{\"channel\":\"sms\",\"from\":\"+1555000000\",\"body\":\"hi\","
+	  "\"provider\":\"twilio\"}", "'list' is required" },
+	{ "campaign_create", "{\"channel\":\"fax\",\"list\":\"l\",\"from\":\"f\",\"provider\":"
+	  "\"twilio\"}", "'channel'" },
+	{ "campaign_create", "{\"channel\":\"sms\",\"list\":\"l\",\"from\":\"f\",\"provider\":"
+	  "\"twilio\",\"per_minute\":0}", "'per_minute'" },
+	{ "campaign_create", "{\"channel\":\"sms\",\"list\":\"l\",\"from\":\"f\",\"provider\":"
+	  "\"twilio\",\"per_minute\":6001}", "'per_minute'" },
+	{ "campaign_create", "{\"channel\":\"sms\",\"list\":\"l\",\"from\":\"f\",\"provider\":"
+	  "\"twilio\",\"per_minute\":\"10\"}", "'per_minute' must be an integer" },
+	{ "campaign_create", "{\"channel\":\"sms\",\"list\":\"l\",\"from\":\"f\",\"provider\":"
+	  "\"aws\"}", "'provider'" },
+	{ "campaign_create", "{\"channel\":\"sms\",\"list\":\"l\",\"from\":\"f\",\"provider\":"
+	  "\"twilio\",\"start\":1}", "'start' must be true or false" },
+	{ "campaign_create", "{\"channel\":\"sms\",\"list\":\"l\",\"from\":\"f\",\"provider\":"
+	  "\"twilio\",\"to\":\"+15550000000\"}", "'to' is not known" },
+	{ "campaigns_list", "{\"state\":\"paused\"}", NULL },
+	{ "campaigns_list", "{\"state\":\"sent\"}", "'state'" },
+	{ "campaign_show", "{\"id\":\"cp_1\"}", NULL },
+	{ "campaign_show", "{}", "'id' is required" },
+	{ "campaign_show", "{\"id\":1}", "'id' must be a string" },
+	{ "campaign_start", "{\"id\":\"\"}", "'id'" },
+	{ "campaign_pause", "{\"id\":\"cp_1\",\"now\":true}", "'now' is not known" },
+	{ "campaign_resume", "{}", "'id' is required" },
+	{ "campaign_cancel", "{\"id\":null}", "'id' must be a string" },
+	{ "outreach_stats", "{}", NULL },
+	{ "jobs_list", "{\"kind\":\"send_email\"}", NULL },
+	{ "jobs_list", "{\"kind\":\"send_fax\"}", "'kind'" },
+	{ "outreach_stats", "{\"campaign\":5}", "'campaign' must be a string" },
+	{ "outreach_stats", "{\"campaign\":\"cp_1\",\"from\":\"2026-12-01\"}", "'from' is not known" },
+};
+
+static void
+test_outreach_schema_refusals(void **state)
+{
+	const struct bos_tool *t;
+	struct bos_err err;
+	json_t *schema, *args;
+	size_t i;
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		t = tool_find(refusals[i].tool);
+		assert_non_null(t);
+		schema = json_loads(t->input_schema, 0, NULL);
+		args = json_loads(refusals[i].args, 0, NULL);
+		assert_non_null(args);
+		bos_err_clear(&err);
+		r = tool_args_check(schema, args, &err);
+		if (refusals[i].why == NULL && r != 0)
+			fail_msg("%s %s: refused: %s", refusals[i].tool, refusals[i].args, err.msg);
+		if (refusals[i].why != NULL && (r == 0 || strstr(err.msg, refusals[i].why) == NULL))
+			fail_msg("%s %s: expected a refusal naming %s, got %s", refusals[i].tool,
+			    refusals[i].args, refusals[i].why, r == 0 ? "success" : err.msg);
+		json_decref(schema);
+		json_decref(args);
+	}
+}
+
 int
 main(void)
 {
@@ -590,6 +990,9 @@ main(void)
 		cmocka_unit_test(test_outputs),
 		cmocka_unit_test(test_grant_create_refuses_a_token),
 		cmocka_unit_test(test_no_secret_route),
+		cmocka_unit_test(test_outreach_import),
+		cmocka_unit_test(test_outreach_campaigns),
+		cmocka_unit_test(test_outreach_schema_refusals),
 	};
 
 	if (http_client_global_init() != 0)
