@@ -209,8 +209,24 @@ if [ $ROUTES = 1 ]; then
 else
 	check "a signed Twilio callback, vault without the route: 503 ($st)" test "$st" = 503
 fi
+# An inbound STOP to a URL with a query string: the query is part of what Twilio signs.
+printf 'MessageSid=%s&AccountSid=%s&From=%%2B15551230000&To=%%2B15559870000&Body=stop' \
+	"SM$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" "$ACC" >"$T/in.form"
+INSIG=$($VENDOR tw-sign "$AUTH" "$PUBLIC/hooks/twilio/inbound?n=1" "$T/in.form")
+st=$(hk POST '/hooks/twilio/inbound?n=1' -H 'Content-Type: application/x-www-form-urlencoded' \
+	-H "X-Twilio-Signature: $INSIG" --data-binary "@$T/in.form")
+if [ $ROUTES = 1 ]; then
+	check "an inbound STOP signed over URL and query is recorded: 200 ($st)" test "$st" = 200
+	st=$(hk POST '/hooks/twilio/inbound?n=2' -H 'Content-Type: application/x-www-form-urlencoded' \
+		-H "X-Twilio-Signature: $INSIG" --data-binary "@$T/in.form")
+	check "the same signature on another query: the vault's 401 ($st)" test "$st" = 401
+else
+	check "an inbound STOP, vault without the route: 503 ($st)" test "$st" = 503
+fi
 st=$(tw_post "$T/tw.form" "")
 check "Twilio without X-Twilio-Signature: 401 ($st)" test "$st" = 401
+st=$(tw_post "$T/tw.form" "not-base64!")
+check "Twilio with a signature that is not base64 of an HMAC: 401 ($st)" test "$st" = 401
 printf 'MessageSid=%s&Body=%%zz&AccountSid=%s' "$MSID" "$ACC" >"$T/twbad.form"
 st=$(tw_post "$T/twbad.form" "$TWSIG")
 check "a form with a bad %-escape: 400 ($st)" test "$st" = 400
