@@ -36,6 +36,10 @@ static const char *const signed_routes[] = {
 	"grant_pickup",     /* ends a pickup: a copy from before would hand the token out again */
 	"approval_approve", /* widens a budget: as budget_set */
 	"approval_reject",  /* a copy from before would bring back an approval to approve */
+	/* outreach: a suppression takes away the right to write to an address */
+	"suppression_add",  /* a copy from before would lift it silently */
+	"suppression_delete", /* every DELETE is signed */
+	"outreach_events",  /* unsubscribes, bounces, complaints and STOPs suppress addresses */
 	NULL,
 };
 
@@ -51,6 +55,8 @@ static const char *const unsigned_changes[] = {
 	/* brokers, leases and jobs: what they create or move, a copy from before lacks */
 	"broker_create", "lease_create", "job_create", "job_claim", "job_heartbeat", "job_complete",
 	"job_fail",
+	/* outreach lists: what they add, a copy from before lacks */
+	"outreach_list_create", "outreach_list_append",
 	NULL,
 };
 
