@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
+#include "randid.h"
 
 #define HS_KEY_MAX 256       /* a P-256 SPKI is 91 bytes */
 #define HS_SIG_MAX 80        /* a DER P-256 signature is at most 72 bytes */
@@ -18,6 +19,7 @@
 #define HS_DETAIL_MAX 256
 #define HS_URL_MAX 2048
 #define HS_ADDR_MAX 254
+#define HS_MESSAGE_CHARS 26     /* om_ and 26 characters, as every vault id */
 
 int
 hooks_sendgrid_key(const char *b64, void **key, struct bos_err *err)
@@ -209,7 +211,8 @@ hs_event(json_t *o, size_t i, json_t **ev, struct bos_err *err)
 	if ((*ev = json_pack("{s:s, s:s, s:I}", "id", id, "kind", kind, "at",
 	    (json_int_t)json_integer_value(ts))) == NULL)
 		return hooks_fail(HOOKS_BAD, err, BOS_E_NOMEM, "out of memory");
-	if ((s = hs_str(o, "bos_message", 64)) != NULL)
+	/* Our own custom arguments, but only in their own form (the vault refuses others). */
+	if ((s = hs_str(o, "bos_message", 64)) != NULL && randid_valid(s, "om_", HS_MESSAGE_CHARS))
 		bad |= json_object_set_new(*ev, "message", json_string(s));
 	if ((s = hs_str(o, "bos_token", HOOKS_TOKEN_LEN)) != NULL && hooks_token_ok(s, strlen(s)))
 		bad |= json_object_set_new(*ev, "token", json_string(s));

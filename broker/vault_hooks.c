@@ -53,21 +53,51 @@ vh_events_part(struct vault_link *v, const char *provider, json_t *events, size_
 		    (long long)json_integer_value(json_object_get(out, "duplicates")),
 		    (long long)json_integer_value(json_object_get(out, "unmatched")));
 	else
-		bos_err_fill(err, BOS_E_IO, "the vault answered %ld %s", ans.status, ans.code);
+		bos_err_fill(err, BOS_E_IO, "the vault answered %ld %s: %s", ans.status, ans.code,
+		    ans.message);
 	json_decref(out);
 	return st;
+}
+
+/*
+ * A part the vault refused (400: an event it finds malformed, an address it
+ * cannot normalise): each event alone, so that one odd event does not make
+ * the provider retry the whole batch for days. Refused ones are dropped and
+ * counted; any other answer stands.
+ */
+static int
+vh_events_one_by_one(struct vault_link *v, const char *provider, json_t *events, size_t from,
+    size_t to, json_t *verify, struct bos_err *err)
+{
+	size_t i, refused = 0;
+	int st;
+
+	for (i = from; i < to; i++) {
+		st = vh_events_part(v, provider, events, i, i + 1, verify, err);
+		if (st == 400)
+			refused++;
+		else if (st != 200)
+			return st;
+	}
+	if (refused > 0)
+		log_warn("hooks: %s: the vault refused %zu of %zu events as malformed (dropped; the "
+		    "last: %s)", provider, refused, to - from, err->msg);
+	return refused == to - from ? 400 : 200;
 }
 
 int
 vault_hooks_events(struct vault_link *v, const char *provider, json_t *events, json_t *verify,
     struct bos_err *err)
 {
-	size_t n = json_array_size(events), i;
+	size_t n = json_array_size(events), i, to;
 	int st = 200;
 
-	for (i = 0; i < n && st == 200; i += VAULT_HOOKS_BATCH)
-		st = vh_events_part(v, provider, events, i, n - i > VAULT_HOOKS_BATCH ?
-		    i + VAULT_HOOKS_BATCH : n, verify, err);
+	for (i = 0; i < n && st == 200; i += VAULT_HOOKS_BATCH) {
+		to = n - i > VAULT_HOOKS_BATCH ? i + VAULT_HOOKS_BATCH : n;
+		st = vh_events_part(v, provider, events, i, to, verify, err);
+		if (st == 400 && to - i > 1)
+			st = vh_events_one_by_one(v, provider, events, i, to, verify, err);
+	}
 	return st;
 }
 

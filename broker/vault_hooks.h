@@ -18,8 +18,10 @@
 
 /*
  * POST /outreach/events {provider, events, verify?}: 200 (recorded), 401
- * (the vault says the signature does not hold), 400 (it refused the
- * events), 503 (the vault is down or failed: the provider retries).
+ * (the vault says the signature does not hold), 400 (it refused every
+ * event), 503 (the vault is down or failed: the provider retries). A part
+ * the vault refuses is sent again one event at a time: the events it still
+ * refuses are dropped (counted in a warning), the rest recorded.
  */
 int vault_hooks_events(struct vault_link *v, const char *provider, json_t *events,
     json_t *verify, struct bos_err *err) BOS_WUR;

@@ -148,6 +148,14 @@ if [ $ROUTES = 1 ]; then
 	sleep 0.2
 	check "the vault counted the replay as a duplicate" \
 		grep -q 'hooks: sendgrid: 1 events, 0 recorded, 1 duplicates, 0 unmatched' "$T/out.log"
+	# One event the vault refuses (an address it cannot read) does not sink its batch.
+	printf '[{"email":"no address here","timestamp":%s,"event":"delivered","sg_event_id":"x1-%s"},{"email":"b@example.test","timestamp":%s,"event":"delivered","sg_event_id":"x2-%s"}]' \
+		"$NOW2" "$EVID" "$NOW2" "$EVID" >"$T/sg3.json"
+	st=$(sg_post "$T/sg3.json" "$NOW2" "$(sg_sign "$T/sg3.json" "$NOW2")")
+	sleep 0.2
+	check "a batch with one event the vault refuses: 200, the other kept, the refusal counted ($st)" \
+		bash -c "[ '$st' = 200 ] && grep -q 'the vault refused 1 of 2 events' '$T/out.log' &&
+		grep -q 'hooks: sendgrid: 1 events, 0 recorded, 0 duplicates, 1 unmatched' '$T/out.log'"
 else
 	check "a signed SendGrid batch, vault without the route: 503 so SendGrid retries ($st)" \
 		test "$st" = 503

@@ -26,6 +26,7 @@
 
 #define TH_TS 1700000000
 #define TOKEN "AbCdEfGhIjKlMnOpQrSt_-"
+#define MSGID "om_abcdefghijklmnopqrstuvwxyz"
 
 static char th_body[4096], th_pub[256], th_sig[256], th_ts[32];
 static size_t th_body_len;
@@ -242,7 +243,7 @@ test_sendgrid_events(void **state)
 	const char *b = "["
 	    "{\"event\":\"processed\",\"sg_event_id\":\"p\",\"timestamp\":1},"
 	    "{\"event\":\"delivered\",\"sg_event_id\":\"d\",\"timestamp\":2,\"email\":\"a@b.test\","
-	    "\"sg_message_id\":\"XMSG.filter0001.1.2\",\"bos_message\":\"om_x\",\"bos_token\":\"" TOKEN "\"},"
+	    "\"sg_message_id\":\"XMSG.filter0001.1.2\",\"bos_message\":\"" MSGID "\",\"bos_token\":\"" TOKEN "\"},"
 	    "{\"event\":\"bounce\",\"type\":\"bounce\",\"sg_event_id\":\"b\",\"timestamp\":3,\"reason\":\"550 no\"},"
 	    "{\"event\":\"bounce\",\"type\":\"blocked\",\"sg_event_id\":\"bl\",\"timestamp\":3},"
 	    "{\"event\":\"dropped\",\"sg_event_id\":\"dr\",\"timestamp\":3},"
@@ -253,7 +254,8 @@ test_sendgrid_events(void **state)
 	    "{\"event\":\"unsubscribe\",\"sg_event_id\":\"u\",\"timestamp\":7},"
 	    "{\"event\":\"group_unsubscribe\",\"sg_event_id\":\"gu\",\"timestamp\":7},"
 	    "{\"event\":\"group_resubscribe\",\"sg_event_id\":\"gr\",\"timestamp\":7},"
-	    "{\"event\":\"delivered\",\"sg_event_id\":\"badtok\",\"timestamp\":8,\"bos_token\":\"short\"}"
+	    "{\"event\":\"delivered\",\"sg_event_id\":\"badtok\",\"timestamp\":8,\"bos_token\":\"short\","
+	    "\"bos_message\":\"om_x\"}"
 	    "]";
 	struct bos_err err;
 	json_t *ev = NULL, *e;
@@ -266,7 +268,7 @@ test_sendgrid_events(void **state)
 	e = th_event(ev, "d");
 	assert_string_equal(th_s(e, "kind"), "delivered");
 	assert_string_equal(th_s(e, "provider_id"), "XMSG");
-	assert_string_equal(th_s(e, "message"), "om_x");
+	assert_string_equal(th_s(e, "message"), MSGID);
 	assert_string_equal(th_s(e, "token"), TOKEN);
 	assert_string_equal(th_s(e, "address"), "a@b.test");
 	assert_int_equal(json_integer_value(json_object_get(e, "at")), 2);
@@ -282,8 +284,9 @@ test_sendgrid_events(void **state)
 	assert_string_equal(th_s(th_event(ev, "s"), "kind"), "complained");
 	assert_string_equal(th_s(th_event(ev, "u"), "kind"), "unsubscribed");
 	assert_string_equal(th_s(th_event(ev, "gu"), "kind"), "unsubscribed");
-	/* a token of the wrong syntax is left out, not forwarded */
+	/* a token or message id of the wrong syntax is left out, not forwarded */
 	assert_null(json_object_get(th_event(ev, "badtok"), "token"));
+	assert_null(json_object_get(th_event(ev, "badtok"), "message"));
 	json_decref(ev);
 }
 
