@@ -52,7 +52,7 @@ VAULT_PKGS := sqlcipher libcrypto jansson libmicrohttpd libargon2
 CLI_PKGS   := libcurl libqrencode libcrypto jansson
 # bos-broker (broker/, docs/BROKERS.md): libcurl to the vault's socket and to
 # providers, jansson, the seccomp sandbox; no vault code.
-BROKER_PKGS := libcurl libcrypto jansson
+BROKER_PKGS := libcurl libcrypto jansson libmicrohttpd
 pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 # Include paths only; what each program links is chosen per program below.
@@ -120,6 +120,10 @@ $(call obj,$(UNIT_SRCS) $(TOOL_SRCS)): CPPFLAGS += -Ibroker
 CLI_UNIT_SRCS := $(wildcard tests/unit/test_mcp_*.c tests/unit/test_tool*.c)
 CLI_FUZZ_SRCS := tests/fuzz/fuzz_mcp_rpc.c
 $(call obj,$(CLI_UNIT_SRCS) $(CLI_FUZZ_SRCS)): CPPFLAGS += -Icli
+# Fuzzers of the broker's hooks parsers (broker/hooks_*.c): they link the
+# broker's library, as bos-broker does, and see its headers.
+HOOKS_FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_hooks_*.c)
+$(call obj,$(HOOKS_FUZZ_SRCS)): CPPFLAGS += -Ibroker
 
 BINS  := $(BUILD)/bin/bos-vaultd $(BUILD)/bin/bos-hsmd $(BUILD)/bin/bosctl $(BUILD)/bin/bos-broker
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -229,6 +233,12 @@ $(CLI_FUZZERS): $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBCLI) $(LIBSHAR
 	@mkdir -p $(@D)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(call pkg_libs,$(CLI_PKGS))
+
+HOOKS_FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(HOOKS_FUZZ_SRCS))
+$(HOOKS_FUZZERS): $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBBROKER) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(call pkg_libs,$(BROKER_PKGS))
 
 fuzzers: $(FUZZERS)
 fuzz-run: $(FUZZERS)

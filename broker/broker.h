@@ -11,7 +11,7 @@
 #include "compiler.h"
 
 /* How many connectors the table has (connector_count()). */
-#define BROKER_CONNECTORS 5
+#define BROKER_CONNECTORS 6
 
 #define BROKER_ID_MAX 64          /* job, claim, lease and credential ids */
 #define BROKER_NAME_MAX 128       /* service, kind, credential name */
@@ -37,6 +37,9 @@ struct broker_lease {
 	char credential_id[BROKER_ID_MAX];
 	char service[BROKER_NAME_MAX];
 	char account_sid[BROKER_META_MAX];  /* metadata.account_sid, empty when absent */
+	char meta_host[256];                /* smtp: metadata.host, empty when absent */
+	long meta_port;                     /* smtp: metadata.port, 0 when absent */
+	char meta_username[256];            /* smtp: metadata.username, empty when absent */
 	char *secret;
 	size_t secret_len;
 	size_t secret_cap;
@@ -59,6 +62,12 @@ struct verify_result {
 	long latency_ms;
 	long retry_after;             /* Retry-After in seconds, 0 when absent */
 	char error[BROKER_ERROR_MAX]; /* for VERIFY_RETRY and VERIFY_ERROR; never a secret */
+	/*
+	 * A send whose request went out whole and whose answer never came: the
+	 * provider may have accepted it. Never retried (docs/OUTREACH.md: the
+	 * message is left "sending" for the vault to call it unknown).
+	 */
+	int maybe_sent;
 };
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "broker.h"
@@ -49,6 +50,7 @@ broker_config_init(struct broker_config *c, const char *role, struct bos_err *er
 	c->claim_wait = 25;
 	c->heartbeat_interval = 60;
 	c->lease_ttl = 30;
+	c->hooks_body_max = BROKER_HOOKS_BODY_DEFAULT;
 	return 0;
 }
 
@@ -67,6 +69,64 @@ bc_long(const char *v, long lo, long hi, long *out)
 }
 
 /*
+ * Outreach sending's settings, in one block. smtp_hosts: the SMTP servers a
+ * credential may name, "host[,host...]" of DNS names or IP addresses.
+ */
+static int
+bc_smtp_hosts(struct broker_config *c, const char *v, struct bos_err *err)
+{
+	size_t i, run = 0;
+
+	for (i = 0; v[i] != '\0'; i++) {
+		if (v[i] == ',') {
+			if (run == 0)
+				break;
+			run = 0;
+			continue;
+		}
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+		    (v[i] >= '0' && v[i] <= '9') || v[i] == '.' || v[i] == '-' || v[i] == ':') ||
+		    ++run > 253)
+			break;
+	}
+	if (v[i] != '\0' || run == 0 || bc_copy(c->smtp_hosts, sizeof(c->smtp_hosts), v) != 0)
+		return bos_err_set(err, BOS_E_CONFIG, "smtp_hosts must be a comma-separated list of "
+		    "host names or addresses (letters, digits, '.', '-', ':'), no spaces, at most "
+		    "%d bytes", BROKER_CONF_SMTP_HOSTS_MAX - 1);
+	return 0;
+}
+
+int
+broker_config_smtp_host_ok(const struct broker_config *c, const char *host)
+{
+	const char *s = c->smtp_hosts, *e;
+	size_t n = strlen(host);
+
+	while (n > 0 && *s != '\0') {
+		e = strchr(s, ',');
+		if (e == NULL)
+			e = s + strlen(s);
+		if ((size_t)(e - s) == n && strncasecmp(s, host, n) == 0)
+			return 1;
+		s = *e == ',' ? e + 1 : e;
+	}
+	return 0;
+}
+
+/* A test base URL for smtp: smtp://LOOPBACK:PORT (the others are https). */
+static int
+bc_smtp_test_url(const char *url, struct bos_err *err)
+{
+	char https[BROKER_CONF_URL_MAX + 8];
+
+	if (strncmp(url, "smtp://", 7) != 0)
+		return bos_err_set(err, BOS_E_CONFIG, "'%s' must be smtp://LOOPBACK:PORT", url);
+	/* The same form as an https test URL once the scheme is set aside. */
+	(void)snprintf(https, sizeof(https), "https://%s", url + 7);
+	return url_test_base_ok(https, err);
+}
+
+/*
  * A test-only base URL: https, a loopback address, a port, nothing else
  * (SECURITY.md: "tests may point a connector at a local stub only through
  * an explicit test setting"). Production hosts come from the connector.
@@ -80,7 +140,7 @@ bc_override(struct broker_config *c, const char *name, const char *url, struct b
 	if (strlen(url) >= BROKER_CONF_URL_MAX)
 		return bos_err_set(err, BOS_E_CONFIG, "base_url.%s: '%s' must be https://HOST[:PORT] "
 		    "(no plain http, no user, query or fragment)", name, url);
-	if (url_test_base_ok(url, err) != 0)
+	if ((strcmp(name, "smtp") == 0 ? bc_smtp_test_url(url, err) : url_test_base_ok(url, err)) != 0)
 		return bos_err_wrap(err, "base_url.%s", name);
 	if (broker_config_base_url(c, name) != NULL)
 		return bos_err_set(err, BOS_E_CONFIG, "base_url.%s is set twice", name);
@@ -110,14 +170,76 @@ static const struct bc_num bc_nums[] = {
 	{ "heartbeat_interval", offsetof(struct broker_config, heartbeat_interval), 1, 100 },
 	{ "lease_ttl", offsetof(struct broker_config, lease_ttl), 1, 300 },
 	{ "sandbox_unconfined_paths", offsetof(struct broker_config, unconfined_paths), 0, 1 },
+	{ "hooks_body_max", offsetof(struct broker_config, hooks_body_max), 1024, 16 * 1024 * 1024 },
 };
+
+/*
+ * The hooks listener's settings (docs/OUTREACH.md "The outreach broker").
+ * 1: not one of them; 0 set; -1 refused.
+ */
+static int
+bc_hooks(struct broker_config *c, const char *k, const char *v, struct bos_err *err)
+{
+	size_t n = strlen(v), i;
+
+	if (strcmp(k, "hooks_listen") == 0) {
+		if (bc_copy(c->hooks_listen, sizeof(c->hooks_listen), v) != 0 || strchr(v, ':') == NULL)
+			return bos_err_set(err, BOS_E_CONFIG, "hooks_listen must be ADDR:PORT");
+		return 0;
+	}
+	if (strcmp(k, "hooks_cert") == 0 || strcmp(k, "hooks_key") == 0) {
+		char *dst = k[6] == 'c' ? c->hooks_cert : c->hooks_key;
+
+		if (v[0] != '/' || bc_copy(dst, BROKER_CONF_PATH_MAX, v) != 0)
+			return bos_err_set(err, BOS_E_CONFIG, "%s must be an absolute path that fits", k);
+		return 0;
+	}
+	if (strcmp(k, "hooks_public_url") == 0) {
+		for (i = 0; i < n; i++)
+			if ((unsigned char)v[i] <= 0x20 || v[i] == 0x7f || v[i] == '?' || v[i] == '#')
+				break;
+		if (strncmp(v, "https://", 8) != 0 || n == 8 || i < n ||
+		    bc_copy(c->hooks_public_url, sizeof(c->hooks_public_url), v) != 0)
+			return bos_err_set(err, BOS_E_CONFIG, "hooks_public_url must be the https:// URL "
+			    "the providers are configured with (no query, no fragment, at most %d bytes)",
+			    BROKER_CONF_URL_MAX - 1);
+		/* Paths are appended: drop trailing slashes. */
+		for (n = strlen(c->hooks_public_url); n > 9 && c->hooks_public_url[n - 1] == '/'; n--)
+			c->hooks_public_url[n - 1] = '\0';
+		return 0;
+	}
+	if (strcmp(k, "sendgrid_webhook_key") == 0) {
+		if (bc_copy(c->sendgrid_webhook_key, sizeof(c->sendgrid_webhook_key), v) != 0)
+			return bos_err_set(err, BOS_E_CONFIG, "sendgrid_webhook_key is too long (a "
+			    "base64 P-256 public key is 124 characters)");
+		return 0;
+	}
+	return 1;
+}
+
+/* With hooks_listen: the rest of the listener's settings, and the outreach role. */
+static int
+bc_hooks_check(const struct broker_config *c, struct bos_err *err)
+{
+	if (c->hooks_listen[0] == '\0')
+		return 0;
+	if (strcmp(c->role, "outreach") != 0)
+		return bos_err_set(err, BOS_E_CONFIG, "hooks_listen is for bos-broker outreach only");
+	if (c->hooks_cert[0] == '\0' || c->hooks_key[0] == '\0' || c->hooks_public_url[0] == '\0')
+		return bos_err_set(err, BOS_E_CONFIG, "hooks_listen needs hooks_cert, hooks_key and "
+		    "hooks_public_url");
+	return 0;
+}
 
 static int
 bc_set(struct broker_config *c, const char *k, const char *v, struct bos_err *err)
 {
 	size_t i;
 	long n;
+	int h;
 
+	if ((h = bc_hooks(c, k, v, err)) <= 0)
+		return h;
 	for (i = 0; i < BOS_ARRAY_LEN(bc_nums); i++) {
 		if (strcmp(k, bc_nums[i].key) != 0)
 			continue;
@@ -132,6 +254,8 @@ bc_set(struct broker_config *c, const char *k, const char *v, struct bos_err *er
 	}
 	if (strncmp(k, "base_url.", 9) == 0)
 		return bc_override(c, k + 9, v, err);
+	if (strcmp(k, "smtp_hosts") == 0)
+		return bc_smtp_hosts(c, v, err);
 	if (strcmp(k, "vault_socket") == 0 && v[0] == '/' &&
 	    bc_copy(c->vault_socket, sizeof(c->vault_socket), v) == 0)
 		return 0;
@@ -209,6 +333,8 @@ broker_config_read(struct broker_config *c, const char *path, int required,
 		    "(the CA of the test stub's certificate)");
 		goto out;
 	}
+	if (bc_hooks_check(c, err) != 0)
+		goto out;
 	/* success */
 	r = 0;
  out:

@@ -20,6 +20,10 @@
 #define BROKER_DEFAULT_SOCKET "/run/bos/vault.sock"
 #define BROKER_DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 #define BROKER_CA_MAX (4 * 1024 * 1024)
+#define BROKER_CONF_SMTP_HOSTS_MAX 1024
+#define BROKER_HOOKS_LISTEN_MAX 64
+#define BROKER_SG_KEY_MAX 256
+#define BROKER_HOOKS_BODY_DEFAULT (1024 * 1024)
 
 /* A test-only base URL for one connector: base_url.NAME = https://127.0.0.1:PORT */
 struct broker_override {
@@ -41,6 +45,16 @@ struct broker_config {
 	long heartbeat_interval;              /* s, during a long provider call */
 	long lease_ttl;                       /* s, 1..300 */
 	int unconfined_paths;                 /* sandbox_unconfined_paths = 1 */
+	/* Outreach sending (docs/OUTREACH.md "The outreach broker"). */
+	char smtp_hosts[BROKER_CONF_SMTP_HOSTS_MAX]; /* comma list; empty: SMTP refused */
+
+	/* The hooks listener (outreach; docs/OUTREACH.md). hooks_listen empty: none. */
+	char hooks_listen[BROKER_HOOKS_LISTEN_MAX];     /* ADDR:PORT */
+	char hooks_cert[BROKER_CONF_PATH_MAX];          /* PEM certificate chain */
+	char hooks_key[BROKER_CONF_PATH_MAX];           /* PEM key, 0400/0600, ours */
+	char hooks_public_url[BROKER_CONF_URL_MAX];     /* https://HOST[:PORT], signatures */
+	char sendgrid_webhook_key[BROKER_SG_KEY_MAX];   /* base64 DER SPKI (public) */
+	long hooks_body_max;                            /* bytes, default 1 MiB */
 
 	/* Loaded by broker_config_load_secrets, before the sandbox. */
 	char *token;                          /* secmem, NUL-terminated */
@@ -68,6 +82,9 @@ int broker_config_load_secrets(struct broker_config *c, struct bos_err *err) BOS
 
 /* The override for connector, or NULL. */
 const char *broker_config_base_url(const struct broker_config *c, const char *connector);
+
+/* 1 when host is one of smtp_hosts (case-insensitive), else 0 (always 0 when it is unset). */
+int broker_config_smtp_host_ok(const struct broker_config *c, const char *host);
 
 /* Wipe the token, free the bundles. */
 void broker_config_free(struct broker_config *c);

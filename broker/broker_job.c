@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "broker_send.h"
 #include "connector.h"
 #include "log.h"
 
@@ -107,6 +108,8 @@ broker_job_run(struct broker_run *b, const struct broker_job *job)
 
 	log_info("job %s: claimed (%s %s, attempt %ld)", job->id, job->kind, job->service,
 	    job->attempt);
+	if (broker_send_kind(job->kind))
+		return broker_send_run(b, job);
 	if (strcmp(job->kind, "verify") != 0 || c == NULL) {
 		bj_fail(b, job, c == NULL ? "this broker has no connector for the service" :
 		    "this broker does not handle the job's kind", 0, 0);

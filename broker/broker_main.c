@@ -15,6 +15,7 @@
 #include "broker_job.h"
 #include "broker_sandbox.h"
 #include "connector.h"
+#include "hooks_server.h"
 #include "json_alloc.h"
 #include "log.h"
 #include "sandbox.h"
@@ -124,7 +125,10 @@ bm_sleep(long s)
 static int
 bm_loop(struct broker_run *b, const struct broker_config *c, int once)
 {
-	static const char *const kinds[] = { "verify", NULL };
+	static const char *const verify_only[] = { "verify", NULL };
+	/* The outreach role also sends (docs/OUTREACH.md "The outreach broker"). */
+	static const char *const outreach[] = { "verify", "send_email", "send_sms", NULL };
+	const char *const *kinds = strcmp(c->role, "outreach") == 0 ? outreach : verify_only;
 	struct vault_answer ans;
 	struct broker_job job;
 	struct bos_err err;
@@ -163,16 +167,40 @@ bm_loop(struct broker_run *b, const struct broker_config *c, int once)
 	return BM_EXIT_OK;
 }
 
+/*
+ * The hooks listener (hooks_listen): bound and its keys read now; its
+ * thread starts between Landlock and seccomp, with a vault link of its own
+ * (a libcurl handle is not shared between threads).
+ */
 static int
-bm_start(const struct bm_args *a, struct broker_config *c, struct broker_run *b)
+bm_hooks(const struct broker_config *c, struct hooks_server *hs, struct vault_link *hvl,
+    struct bos_err *err)
 {
+	if (broker_sandbox_enter_paths(c->unconfined_paths, err) != 0) {
+		vault_link_free(hvl);
+		return -1;
+	}
+	if (hooks_server_start(hs, hvl, err) != 0)
+		return -1;
+	log_info("hooks: listening on %s (https), public URL %s", c->hooks_listen,
+	    c->hooks_public_url);
+	return 0;
+}
+
+static int
+bm_start(const struct bm_args *a, struct broker_config *c, struct broker_run *b,
+    struct hooks_server **hs)
+{
+	struct vault_link *hvl = NULL;
 	struct bos_err err;
 
-	if (bm_configure(a, c, &err) != 0) {
+	if (bm_configure(a, c, &err) != 0 ||
+	    (c->hooks_listen[0] != '\0' && hooks_server_prepare(c, hs, &err) != 0)) {
 		log_err("%s", err.msg);
 		return -1;
 	}
-	if (vault_link_new(c->vault_socket, c->token, &b->vl, &err) != 0) {
+	if (vault_link_new(c->vault_socket, c->token, &b->vl, &err) != 0 ||
+	    (*hs != NULL && vault_link_new(c->vault_socket, c->token, &hvl, &err) != 0)) {
 		log_err("%s", err.msg);
 		return -1;
 	}
@@ -184,7 +212,8 @@ bm_start(const struct bm_args *a, struct broker_config *c, struct broker_run *b)
 	b->lease_ttl = c->lease_ttl;
 	/* jansson seeds its hash from /dev/urandom at its first object: now, not under the sandbox. */
 	json_object_seed(0);
-	if (bm_signals() != 0 || broker_sandbox_enter(c->unconfined_paths, &err) != 0) {
+	if (bm_signals() != 0 || (*hs != NULL && bm_hooks(c, *hs, hvl, &err) != 0) ||
+	    broker_sandbox_enter(c->unconfined_paths, hooks_server_fd(*hs), &err) != 0) {
 		log_err("sandbox: %s", err.msg);
 		return -1;
 	}
@@ -201,6 +230,7 @@ int
 main(int argc, char **argv)
 {
 	struct broker_config c;
+	struct hooks_server *hs = NULL;
 	struct broker_run b;
 	struct bm_args a;
 	int rc = BM_EXIT_FAIL;
@@ -217,8 +247,9 @@ main(int argc, char **argv)
 		bm_usage();
 		return BM_EXIT_USAGE;
 	}
-	if (bm_start(&a, &c, &b) == 0)
+	if (bm_start(&a, &c, &b, &hs) == 0)
 		rc = bm_loop(&b, &c, a.once);
+	hooks_server_free(hs);
 	vault_link_free(b.vl);
 	broker_config_free(&c);
 	return rc;

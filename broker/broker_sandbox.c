@@ -36,27 +36,56 @@ bs_warm_resolver(void)
 		freeaddrinfo(res);
 }
 
-int
-broker_sandbox_enter(int unconfined_ok, struct bos_err *err)
+/* The Landlock rules' files (those present), opened now. */
+static void
+bs_args(struct sandbox_args *a, int unconfined_ok, int listen_fd)
 {
-	struct sandbox_args a;
 	size_t i;
-	int r;
 
-	memset(&a, 0, sizeof(a));
-	a.dirfd = -1;
-	a.unconfined_ok = unconfined_ok;
-	bs_warm_resolver();
-	for (i = 0; i < BOS_ARRAY_LEN(bs_dns_files) && a.npaths < SANDBOX_PATHS_MAX; i++) {
+	memset(a, 0, sizeof(*a));
+	a->dirfd = listen_fd;
+	a->unconfined_ok = unconfined_ok;
+	for (i = 0; i < BOS_ARRAY_LEN(bs_dns_files) && a->npaths < SANDBOX_PATHS_MAX; i++) {
 		int fd = open(bs_dns_files[i], O_PATH | O_CLOEXEC);
 
 		if (fd < 0)
 			continue;   /* absent: glibc does without it */
-		a.paths[a.npaths].fd = fd;
-		a.paths[a.npaths++].access = SANDBOX_BROKER_DNS_ACCESS;
+		a->paths[a->npaths].fd = fd;
+		a->paths[a->npaths++].access = SANDBOX_BROKER_DNS_ACCESS;
 	}
+}
+
+static void
+bs_args_close(struct sandbox_args *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->npaths; i++)
+		close(a->paths[i].fd);
+}
+
+int
+broker_sandbox_enter_paths(int unconfined_ok, struct bos_err *err)
+{
+	struct sandbox_args a;
+	int r;
+
+	bs_warm_resolver();
+	bs_args(&a, unconfined_ok, -1);
+	r = sandbox_enter_paths(SANDBOX_BROKER, &a, err);
+	bs_args_close(&a);
+	return r;
+}
+
+int
+broker_sandbox_enter(int unconfined_ok, int listen_fd, struct bos_err *err)
+{
+	struct sandbox_args a;
+	int r;
+
+	bs_warm_resolver();
+	bs_args(&a, unconfined_ok, listen_fd);
 	r = sandbox_enter(SANDBOX_BROKER, &a, err);
-	for (i = 0; i < a.npaths; i++)
-		close(a.paths[i].fd);
+	bs_args_close(&a);
 	return r;
 }

@@ -2,9 +2,16 @@
 #include "connector.h"
 
 #include <string.h>
+#include "buf.h"
+
+void
+send_prep_free(struct send_prep *sp)
+{
+	buf_free(&sp->body);
+}
 
 static const struct connector *const connectors[] = {
-	&conn_sendgrid, &conn_twilio, &conn_stripe, &conn_mailgun, &conn_openai,
+	&conn_sendgrid, &conn_twilio, &conn_stripe, &conn_mailgun, &conn_openai, &conn_smtp,
 };
 
 const struct connector *

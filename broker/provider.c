@@ -6,10 +6,13 @@
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include "broker_config.h"
+#include "buf.h"
 #include "url.h"
 #include "connector.h"
 #include "log.h"
@@ -26,6 +29,9 @@ struct pv_call {
 	int too_big;
 	int refused_addr;
 	struct timespec last_tick;
+	struct provider_reply *rep; /* headers and (when asked) the body; may be NULL */
+	const char *upload;       /* SMTP: the message being sent */
+	size_t upload_len, upload_off;
 };
 
 static long
@@ -112,19 +118,83 @@ pv_opensocket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
-/* The body is not needed for verify: count it, keep none, stop past the cap. */
+/* Count the body, keep it only when the caller asked (a send's answer), stop past the cap. */
 static size_t
 pv_write(char *ptr, size_t size, size_t nmemb, void *arg)
 {
 	struct pv_call *call = arg;
 	size_t n = size * nmemb;
 
-	(void)ptr;
 	if (n > PROVIDER_RESPONSE_MAX - call->got) {
 		call->too_big = 1;
 		return 0;
 	}
 	call->got += n;
+	if (call->rep != NULL && call->rep->want_body && buf_put(&call->rep->body, ptr, n) != 0) {
+		call->too_big = 1;
+		return 0;
+	}
+	return n;
+}
+
+/* A header's value when line is "name: value" (case-insensitive), trimmed into out. */
+static int
+pv_header_value(const char *line, size_t len, const char *name, char *out, size_t n)
+{
+	size_t k = strlen(name), i = 0;
+
+	if (len <= k + 1 || strncasecmp(line, name, k) != 0 || line[k] != ':')
+		return 0;
+	line += k + 1;
+	len -= k + 1;
+	while (len > 0 && (*line == ' ' || *line == '\t')) {
+		line++;
+		len--;
+	}
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == '\n' || line[len - 1] == ' '))
+		len--;
+	if (len == 0 || len >= n)
+		return 0;
+	for (i = 0; i < len; i++)
+		out[i] = line[i];
+	out[len] = '\0';
+	return 1;
+}
+
+/*
+ * The answer's headers a send needs: X-Message-Id (SendGrid's id of the
+ * message, kept only in its documented character set) and X-RateLimit-Reset
+ * (epoch seconds). Retry-After comes from libcurl (CURLINFO_RETRY_AFTER).
+ */
+static size_t
+pv_header(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct pv_call *call = arg;
+	size_t n = size * nmemb;
+	char v[PROVIDER_ID_MAX];
+
+	if (call->rep == NULL)
+		return n;
+	if (pv_header_value(ptr, n, "X-Message-Id", v, sizeof(v)) &&
+	    provider_token_chars_ok(v, sizeof(v) - 1))
+		(void)snprintf(call->rep->message_id, sizeof(call->rep->message_id), "%s", v);
+	else if (pv_header_value(ptr, n, "X-RateLimit-Reset", v, sizeof(v)) &&
+	    strspn(v, "0123456789") == strlen(v) && strlen(v) < 12)
+		call->rep->ratelimit_reset = strtol(v, NULL, 10);
+	return n;
+}
+
+/* SMTP: the message, handed to libcurl as it asks. */
+static size_t
+pv_read(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct pv_call *call = arg;
+	size_t n = size * nmemb, left = call->upload_len - call->upload_off;
+
+	if (n > left)
+		n = left;
+	memcpy(ptr, call->upload + call->upload_off, n);
+	call->upload_off += n;
 	return n;
 }
 
@@ -205,8 +275,9 @@ pv_bearer(const char *secret, size_t *cap)
 	return h;
 }
 
+/* What every call shares: timeouts, TLS against the bundle in memory, the callbacks. */
 static int
-pv_setup(CURL *h, struct pv_call *call, const char *url, const char *ca, size_t ca_len,
+pv_setup_common(CURL *h, struct pv_call *call, const char *url, const char *ca, size_t ca_len,
     char *errbuf)
 {
 	struct provider *p = call->p;
@@ -214,15 +285,11 @@ pv_setup(CURL *h, struct pv_call *call, const char *url, const char *ca, size_t 
 	int bad = 0;
 
 	bad |= curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_NOPROXY, "*") != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, p->connect_timeout) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT, p->call_timeout) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
@@ -230,9 +297,6 @@ pv_setup(CURL *h, struct pv_call *call, const char *url, const char *ca, size_t 
 	bad |= curl_easy_setopt(h, CURLOPT_CAINFO, NULL) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_CAPATH, NULL) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_USERAGENT, "bos-broker") != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)PROVIDER_RESPONSE_MAX) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, pv_write) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, call) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, pv_opensocket) != CURLE_OK;
@@ -241,6 +305,31 @@ pv_setup(CURL *h, struct pv_call *call, const char *url, const char *ca, size_t 
 	bad |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, call) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK;
+	return bad;
+}
+
+static int
+pv_setup(CURL *h, struct pv_call *call, const struct provider_req *q, const char *url,
+    const char *ca, size_t ca_len, char *errbuf)
+{
+	int bad = pv_setup_common(h, call, url, ca, ca_len, errbuf);
+
+	bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_USERAGENT, "bos-broker") != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)PROVIDER_RESPONSE_MAX) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, pv_header) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_HEADERDATA, call) != CURLE_OK;
+	if (q->body == NULL) {
+		bad |= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L) != CURLE_OK;
+	} else {
+		bad |= curl_easy_setopt(h, CURLOPT_POST, 1L) != CURLE_OK;
+		bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)q->body_len) != CURLE_OK;
+		bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, q->body) != CURLE_OK;
+	}
 	return bad;
 }
 
@@ -265,43 +354,60 @@ pv_auth(CURL *h, const struct provider_auth *a, struct curl_slist **hdrs, char *
 	return 0;
 }
 
-static void
-pv_perform(struct pv_call *call, const char *url, const char *ca,
-    size_t ca_len, const struct provider_auth *a, struct verify_result *r)
+/* Accept, Content-Type, no Expect, the connector's extra headers. */
+static struct curl_slist *
+pv_headers(const struct provider_req *q)
 {
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *hdrs = NULL, *t;
-	char *bearer = NULL;
-	size_t bearer_cap = 0;
-	struct timespec t0;
-	curl_off_t ra = 0;
-	long status = 0;
-	CURL *h;
-	CURLcode rc;
+	char ct[128];
+	struct curl_slist *l = NULL, *t;
+	size_t i;
 
-	if ((h = curl_easy_init()) == NULL) {
-		r->outcome = VERIFY_RETRY;
-		(void)snprintf(r->error, sizeof(r->error), "cannot start libcurl");
-		return;
+	if ((l = curl_slist_append(NULL, "Accept: application/json")) == NULL)
+		return NULL;
+	if (q->body != NULL) {
+		(void)snprintf(ct, sizeof(ct), "Content-Type: %s", q->ctype);
+		if ((t = curl_slist_append(l, ct)) == NULL || (l = t,
+		    (t = curl_slist_append(l, "Expect:")) == NULL))
+			goto fail;
+		l = t;
 	}
-	if ((t = curl_slist_append(NULL, "Accept: application/json")) != NULL)
-		hdrs = t;
-	if (hdrs == NULL || pv_setup(h, call, url, ca, ca_len, errbuf) != 0 ||
-	    pv_auth(h, a, &hdrs, &bearer, &bearer_cap) != 0 ||
-	    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK) {
-		r->outcome = VERIFY_RETRY;
-		(void)snprintf(r->error, sizeof(r->error), "cannot set up the provider call");
-		goto out;
+	for (i = 0; q->headers != NULL && q->headers[i] != NULL; i++) {
+		if ((t = curl_slist_append(l, q->headers[i])) == NULL)
+			goto fail;
+		l = t;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	call->last_tick = t0;
-	rc = curl_easy_perform(h);
-	r->latency_ms = pv_ms_since(&t0);
-	if (rc == CURLE_OK) {
-		(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-		(void)curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra);
-		pv_classify(r, status, ra > 0 && ra < 86400 ? (long)ra : 0);
-	} else if (call->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+	return l;
+ fail:
+	curl_slist_free_all(l);
+	return NULL;
+}
+
+/*
+ * How long to wait before trying again: Retry-After (seconds or a date,
+ * libcurl reads both), else X-RateLimit-Reset (epoch seconds) minus now; at
+ * most PROVIDER_RETRY_MAX.
+ */
+static long
+pv_retry_after(CURL *h, const struct provider_reply *rep)
+{
+	curl_off_t ra = 0;
+	long w = 0;
+	time_t now = time(NULL);
+
+	(void)curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra);
+	if (ra > 0)
+		w = ra > PROVIDER_RETRY_MAX ? PROVIDER_RETRY_MAX : (long)ra;
+	else if (rep != NULL && rep->ratelimit_reset > now)
+		w = rep->ratelimit_reset - now > PROVIDER_RETRY_MAX ? PROVIDER_RETRY_MAX :
+		    (long)(rep->ratelimit_reset - now);
+	return w;
+}
+
+/* A call that brought no HTTP (or SMTP) answer. */
+static void
+pv_failed(const struct pv_call *call, CURLcode rc, const char *errbuf, struct verify_result *r)
+{
+	if (call->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
 		r->outcome = VERIFY_ERROR;
 		(void)snprintf(r->error, sizeof(r->error), "the provider's answer is larger than %d "
 		    "bytes", PROVIDER_RESPONSE_MAX);
@@ -315,6 +421,62 @@ pv_perform(struct pv_call *call, const char *url, const char *ca,
 		(void)snprintf(r->error, sizeof(r->error), "network error: %.200s",
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
 	}
+}
+
+/*
+ * A POST whose body went out whole before the connection failed or timed
+ * out: the provider may have taken it. A failure before that (no connection,
+ * TLS, a refused address) sent nothing.
+ */
+static void
+pv_maybe_sent(CURL *h, const struct provider_req *q, struct verify_result *r)
+{
+	curl_off_t up = 0;
+
+	if (q->body == NULL || r->outcome != VERIFY_RETRY)
+		return;
+	if (curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &up) == CURLE_OK &&
+	    (size_t)up >= q->body_len)
+		r->maybe_sent = 1;
+}
+
+static void
+pv_perform(struct pv_call *call, const struct provider_req *q, const char *url,
+    const char *ca, size_t ca_len, const struct provider_auth *a, struct verify_result *r)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdrs = NULL;
+	char *bearer = NULL;
+	size_t bearer_cap = 0;
+	struct timespec t0;
+	long status = 0;
+	CURL *h;
+	CURLcode rc;
+
+	if ((h = curl_easy_init()) == NULL) {
+		r->outcome = VERIFY_RETRY;
+		(void)snprintf(r->error, sizeof(r->error), "cannot start libcurl");
+		return;
+	}
+	hdrs = pv_headers(q);
+	if (hdrs == NULL || pv_setup(h, call, q, url, ca, ca_len, errbuf) != 0 ||
+	    pv_auth(h, a, &hdrs, &bearer, &bearer_cap) != 0 ||
+	    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK) {
+		r->outcome = VERIFY_RETRY;
+		(void)snprintf(r->error, sizeof(r->error), "cannot set up the provider call");
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	call->last_tick = t0;
+	rc = curl_easy_perform(h);
+	r->latency_ms = pv_ms_since(&t0);
+	if (rc == CURLE_OK) {
+		(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		pv_classify(r, status, pv_retry_after(h, call->rep));
+	} else {
+		pv_failed(call, rc, errbuf, r);
+		pv_maybe_sent(h, q, r);
+	}
  out:
 	curl_easy_cleanup(h);
 	curl_slist_free_all(hdrs);
@@ -322,12 +484,34 @@ pv_perform(struct pv_call *call, const char *url, const char *ca,
 		secmem_free(bearer, bearer_cap);
 }
 
+/* No control character (CR, LF, NUL ...): fit for a header line. */
+static int
+pv_printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Extra headers a connector adds: "Name: value", printable, at most 16. */
+static int
+pv_extra_headers_ok(const char *const *hs)
+{
+	size_t i;
+
+	for (i = 0; hs != NULL && hs[i] != NULL; i++)
+		if (i >= 16 || strchr(hs[i], ':') == NULL || !pv_printable(hs[i]))
+			return 0;
+	return 1;
+}
+
 void
-provider_get(struct provider *p, const struct connector *c, const char *path,
-    const struct provider_auth *a, struct verify_result *r)
+provider_call(struct provider *p, const struct connector *c, const struct provider_req *q,
+    const struct provider_auth *a, struct verify_result *r, struct provider_reply *rep)
 {
 	const char *base = broker_config_base_url(p->conf, c->name);
-	struct pv_call call = { .p = p, .test = base != NULL };
+	struct pv_call call = { .p = p, .test = base != NULL, .rep = rep };
 	char url[PROVIDER_URL_MAX];
 	struct bos_err err;
 	const char *ca = base != NULL ? p->test_ca : p->ca;
@@ -336,7 +520,7 @@ provider_get(struct provider *p, const struct connector *c, const char *path,
 
 	memset(r, 0, sizeof(*r));
 	r->outcome = VERIFY_ERROR;
-	n = snprintf(url, sizeof(url), "%s%s", base != NULL ? base : c->base, path);
+	n = snprintf(url, sizeof(url), "%s%s", base != NULL ? base : c->base, q->path);
 	if (n < 0 || (size_t)n >= sizeof(url)) {
 		(void)snprintf(r->error, sizeof(r->error), "%s: the URL is too long", c->name);
 		return;
@@ -356,5 +540,118 @@ provider_get(struct provider *p, const struct connector *c, const char *path,
 		    PV_SECRET_MAX);
 		return;
 	}
-	pv_perform(&call, url, ca, ca_len, a, r);
+	if ((q->body != NULL && (q->ctype == NULL || !pv_printable(q->ctype))) ||
+	    !pv_extra_headers_ok(q->headers)) {
+		(void)snprintf(r->error, sizeof(r->error), "%s: a request header holds a control "
+		    "character: refused", c->name);
+		return;
+	}
+	pv_perform(&call, q, url, ca, ca_len, a, r);
+}
+
+void
+provider_get(struct provider *p, const struct connector *c, const char *path,
+    const struct provider_auth *a, struct verify_result *r)
+{
+	struct provider_req q = { .path = path };
+
+	provider_call(p, c, &q, a, r, NULL);
+}
+
+/* SMTP reply codes after a failed transaction: 4xx again later, 535 and friends rejected. */
+static void
+pv_smtp_failed(struct pv_call *call, CURL *h, CURLcode rc, const char *errbuf,
+    struct verify_result *r)
+{
+	long code = 0;
+
+	(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	r->status = code;
+	if (rc == CURLE_USE_SSL_FAILED) {
+		r->outcome = VERIFY_ERROR;
+		(void)snprintf(r->error, sizeof(r->error), "smtp: the server does not offer STARTTLS; "
+		    "nothing is ever sent in plaintext");
+	} else if (rc == CURLE_LOGIN_DENIED || code == 530 || code == 534 || code == 535) {
+		r->outcome = VERIFY_REJECTED;
+		(void)snprintf(r->error, sizeof(r->error), "smtp: the server refused the login "
+		    "(%ld)", code);
+	} else if (code >= 400 && code < 500) {
+		r->outcome = VERIFY_RETRY;
+		(void)snprintf(r->error, sizeof(r->error), "smtp: temporary refusal %ld: %.160s",
+		    code, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+	} else if (code >= 500) {
+		r->outcome = VERIFY_ERROR;
+		(void)snprintf(r->error, sizeof(r->error), "smtp: refused %ld: %.160s", code,
+		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+	} else {
+		pv_failed(call, rc, errbuf, r);
+	}
+}
+
+static int
+pv_smtp_setup(CURL *h, struct pv_call *call, const struct provider_smtp *m,
+    struct curl_slist *rcpt, const char *ca, size_t ca_len, char *errbuf)
+{
+	int bad = pv_setup_common(h, call, m->url, ca, ca_len, errbuf);
+
+	bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp") != CURLE_OK;
+	/* STARTTLS or nothing: a server that does not offer it fails the call. */
+	bad |= curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_USERNAME, m->user) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_PASSWORD, m->password) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_MAIL_FROM, m->mail_from) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_UPLOAD, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)m->len) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_READFUNCTION, pv_read) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_READDATA, call) != CURLE_OK;
+	return bad;
+}
+
+void
+provider_smtp_send(struct provider *p, const struct provider_smtp *m, struct verify_result *r)
+{
+	struct pv_call call = { .p = p, .test = m->test, .upload = m->data, .upload_len = m->len };
+	char errbuf[CURL_ERROR_SIZE] = "", rcpt_s[PROVIDER_SMTP_ADDR_MAX + 2];
+	const char *ca = m->test ? p->test_ca : p->ca;
+	size_t ca_len = m->test ? p->test_ca_len : p->ca_len;
+	struct curl_slist *rcpt = NULL;
+	struct timespec t0;
+	CURL *h = NULL;
+	CURLcode rc;
+
+	memset(r, 0, sizeof(*r));
+	r->outcome = VERIFY_ERROR;
+	if (strncmp(m->url, "smtp://", 7) != 0) {
+		(void)snprintf(r->error, sizeof(r->error), "smtp: only smtp:// with STARTTLS is spoken");
+		return;
+	}
+	if (ca == NULL || ca_len == 0) {
+		(void)snprintf(r->error, sizeof(r->error), "smtp: no CA bundle loaded");
+		return;
+	}
+	(void)snprintf(rcpt_s, sizeof(rcpt_s), "<%s>", m->rcpt);
+	if ((h = curl_easy_init()) == NULL || (rcpt = curl_slist_append(NULL, rcpt_s)) == NULL ||
+	    pv_smtp_setup(h, &call, m, rcpt, ca, ca_len, errbuf) != 0) {
+		r->outcome = VERIFY_RETRY;
+		(void)snprintf(r->error, sizeof(r->error), "cannot set up the SMTP call");
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	call.last_tick = t0;
+	rc = curl_easy_perform(h);
+	r->latency_ms = pv_ms_since(&t0);
+	if (rc == CURLE_OK) {
+		(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+		r->outcome = VERIFY_OK;
+	} else {
+		pv_smtp_failed(&call, h, rc, errbuf, r);
+		/* The whole message went out and no final reply came: it may be delivered. */
+		r->maybe_sent = r->outcome == VERIFY_RETRY && call.upload_off == m->len &&
+		    (r->status < 400 || r->status >= 600);
+	}
+ out:
+	if (h != NULL)
+		curl_easy_cleanup(h);
+	curl_slist_free_all(rcpt);
 }

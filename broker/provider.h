@@ -17,7 +17,9 @@
 #define BOS_PROVIDER_H
 
 #include <stddef.h>
+#include <time.h>
 #include "broker.h"
+#include "buf.h"
 #include "compiler.h"
 #include "err.h"
 
@@ -26,6 +28,9 @@ struct connector;
 #define PROVIDER_CONNECTORS BROKER_CONNECTORS
 #define PROVIDER_RESPONSE_MAX (256 * 1024)
 #define PROVIDER_URL_MAX 512
+#define PROVIDER_RETRY_MAX 300        /* s: the longest wait a provider may ask for */
+#define PROVIDER_ID_MAX 128           /* a provider's id of a message (X-Message-Id, sid) */
+#define PROVIDER_SMTP_ADDR_MAX 320
 
 /* How a connector authenticates (docs/BROKERS.md, CONNECTORS.md F.3). */
 enum provider_auth_kind { PROVIDER_AUTH_BEARER, PROVIDER_AUTH_BASIC };
@@ -60,6 +65,58 @@ struct provider {
  */
 void provider_get(struct provider *p, const struct connector *c, const char *path,
     const struct provider_auth *a, struct verify_result *r);
+
+/* One request: GET without a body, POST with one. */
+struct provider_req {
+	const char *path;
+	const char *ctype;              /* the body's Content-Type (printable, no CR/LF) */
+	const char *body;               /* NULL: a GET */
+	size_t body_len;
+	const char *const *headers;     /* extra "Name: value" lines, NULL-terminated, or NULL */
+};
+
+/*
+ * What a send needs from the answer: X-Message-Id (only [A-Za-z0-9._~+/=-]),
+ * X-RateLimit-Reset, and with want_body the body itself (the caller sets
+ * body up with buf_init_grow and frees it).
+ */
+struct provider_reply {
+	char message_id[PROVIDER_ID_MAX];
+	time_t ratelimit_reset;
+	int want_body;
+	struct buf body;
+};
+
+/*
+ * provider_get's checks and classification for any request; r->retry_after
+ * comes from Retry-After, else X-RateLimit-Reset minus now, at most
+ * PROVIDER_RETRY_MAX. rep may be NULL. A content type or an extra header
+ * with a control character is refused before anything is sent.
+ */
+void provider_call(struct provider *p, const struct connector *c, const struct provider_req *q,
+    const struct provider_auth *a, struct verify_result *r, struct provider_reply *rep);
+
+/* One SMTP transaction (conn_smtp.c checked the host against smtp_hosts). */
+struct provider_smtp {
+	const char *url;          /* smtp://HOST:PORT */
+	int test;                 /* base_url.smtp: loopback only, test_ca_file */
+	const char *user;
+	const char *password;     /* the leased secret */
+	const char *mail_from;    /* "<addr>" */
+	const char *rcpt;         /* addr */
+	const char *data;         /* the RFC 5322 message, CRLF lines */
+	size_t len;
+};
+
+/*
+ * Send m over smtp:// with STARTTLS required (CURLUSESSL_ALL: a server
+ * without it fails, VERIFY_ERROR), AUTH with user and password, the same
+ * TLS, timeout and connect-time address checks as provider_call. r: OK
+ * (250), REJECTED (login refused), RETRY (4xx, network), ERROR (5xx, no
+ * STARTTLS, an internal address).
+ */
+void provider_smtp_send(struct provider *p, const struct provider_smtp *m,
+    struct verify_result *r);
 
 
 /*

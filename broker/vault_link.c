@@ -198,6 +198,15 @@ vl_call(struct vault_link *v, const struct vl_req *q, json_t **out, struct vault
 	return r;
 }
 
+int
+vault_link_request(struct vault_link *v, const char *method, const char *path, json_t *body,
+    json_t **out, struct vault_answer *ans, struct bos_err *err)
+{
+	struct vl_req q = { method, path, body, VL_TIMEOUT_S, 0 };
+
+	return vl_call(v, &q, out, ans, err);
+}
+
 /* An id the vault gave, used in a path: [A-Za-z0-9_-], 1..max-1 bytes. */
 static int
 vl_id_copy(char *dst, size_t max, const char *s)
@@ -307,12 +316,36 @@ vl_take_secret(json_t *s, struct broker_lease *l)
 	return 0;
 }
 
+/*
+ * An SMTP credential's metadata {host, port, username} (docs/OUTREACH.md):
+ * kept when it fits, else left empty for the connector to refuse.
+ */
+static void
+vl_parse_smtp_meta(json_t *md, struct broker_lease *l)
+{
+	json_t *port = json_object_get(md, "port");
+
+	if (vl_str_copy(l->meta_host, sizeof(l->meta_host),
+	    json_string_value(json_object_get(md, "host"))) != 0)
+		l->meta_host[0] = '\0';
+	if (vl_str_copy(l->meta_username, sizeof(l->meta_username),
+	    json_string_value(json_object_get(md, "username"))) != 0)
+		l->meta_username[0] = '\0';
+	if (json_is_integer(port))
+		l->meta_port = (long)json_integer_value(port);
+	else if (json_is_string(port) && strlen(json_string_value(port)) < 6 &&
+	    strspn(json_string_value(port), "0123456789") == strlen(json_string_value(port)))
+		l->meta_port = strtol(json_string_value(port), NULL, 10);
+}
+
 static int
 vl_parse_lease(json_t *j, struct broker_lease *l)
 {
 	json_t *cr = json_object_get(j, "credential");
 	json_t *md = json_object_get(cr, "metadata");
 	const char *sid = json_string_value(json_object_get(md, "account_sid"));
+
+	vl_parse_smtp_meta(md, l);
 
 	if (vl_id_copy(l->id, sizeof(l->id), json_string_value(json_object_get(j, "lease"))) != 0 ||
 	    !json_is_object(cr) ||

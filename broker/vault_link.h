@@ -8,6 +8,7 @@
 #ifndef BOS_VAULT_LINK_H
 #define BOS_VAULT_LINK_H
 
+#include <jansson.h>
 #include "broker.h"
 #include "compiler.h"
 #include "err.h"
@@ -53,6 +54,15 @@ int vault_link_complete(struct vault_link *v, const struct broker_job *job,
  */
 int vault_link_fail(struct vault_link *v, const struct broker_job *job, const char *error,
     int retry, long retry_after, struct vault_answer *ans, struct bos_err *err) BOS_WUR;
+
+/*
+ * Any request to the vault on the kept handle: body (may be NULL) is sent,
+ * not consumed; *out gets the answer's JSON object or NULL (the caller
+ * decrefs it), ans its status and error code. -1 only when no HTTP answer
+ * came. For answers that carry no secret (send_link.c, vault_hooks.c).
+ */
+int vault_link_request(struct vault_link *v, const char *method, const char *path, json_t *body,
+    json_t **out, struct vault_answer *ans, struct bos_err *err) BOS_WUR;
 
 /* POST /jobs/{id}/heartbeat {claim}. 0 or -1. */
 int vault_link_heartbeat(struct vault_link *v, const struct broker_job *job,

@@ -230,6 +230,15 @@ static const struct sb_rule sb_broker_rules[] = {
 	 * files can be read is Landlock's to say (broker_sandbox.c).
 	 */
 	{ SCMP_SYS(openat), 1, { SB_MASK(2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, 0) }, 0 },
+	/*
+	 * bos-broker outreach's hooks listener (broker/hooks_server.c): connections
+	 * on its one listening socket, bound before the sandbox and passed as
+	 * dirfd (without it, -1, the rule is left out: accept4 kills); bind and
+	 * listen still kill.
+	 */
+	{ SCMP_SYS(accept4), 1, { SB_EQ(0, SB_DIRFD) }, 0 },
+	/* libmicrohttpd names its thread (pthread_setname_np from the thread itself). */
+	{ SCMP_SYS(prctl), 1, { SB_EQK(0, PR_SET_NAME) }, 0 },
 };
 
 struct sb_profile {

@@ -13,7 +13,8 @@
 #     them (tools/include-graph.sh), with controls showing the check can fail;
 #  8. no test hook in the daemons;
 #  9. bos-broker links common/ and sandbox/ only: no vault, policy or shared/
-#     code, no SQLCipher, libmicrohttpd or PKCS#11 (with a control on bos-vaultd).
+#     code, no SQLCipher or PKCS#11 (libmicrohttpd is its hooks listener's), with a
+#     control on bos-vaultd.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BIN=${BOS_BIN:-build/bin}
@@ -175,15 +176,17 @@ fi
 # 9. bos-broker (broker/) links common/ and sandbox/ only, like bosctl is only a
 #    client: every secret it sees came through a lease (policy, audit). What
 #    breaks that: a library of the vault's, or a symbol of vault/, policy/ or
-#    shared/ code (vault_link_ is the broker's own client of the vault).
+#    shared/ code (vault_link_, vault_hooks_ and vault_send_ are the broker's
+#    own client of the vault). libmicrohttpd and GnuTLS are the outreach
+#    broker's hooks listener's (docs/OUTREACH.md), not the vault's alone.
 broker_only() {
 	local f=$1 syms
 	[ -f "$f" ] || { echo "$f is missing"; return; }
-	needed "$f" | grep -Ei 'sqlcipher|sqlite|microhttpd|gnutls|p11|argon2' | sed 's/^/needs /'
+	needed "$f" | grep -Ei 'sqlcipher|sqlite|p11|argon2' | sed 's/^/needs /'
 	syms=$(nm "$f" 2>/dev/null | awk 'NF >= 2 {print $NF}')
 	[ -n "$syms" ] || { echo "$f has no symbol table (stripped?)"; return; }
 	grep -E '^(store_|cred_|credname_|hsm_client_|policy_|api_|http_|auditor_|audit_|session_|admin_|vault_)' \
-		<<<"$syms" | grep -v '^vault_link_' | sed 's/\..*//' | sort -u | sed 's/^/symbol /'
+		<<<"$syms" | grep -vE '^vault_(link|hooks|send)_' | sed 's/\..*//' | sort -u | sed 's/^/symbol /'
 }
 if [ -x "$BIN/bos-broker" ]; then
 	bad=$(broker_only "$BIN/bos-broker")
@@ -194,7 +197,7 @@ if [ -x "$BIN/bos-broker" ]; then
 	check "control: the broker-only check fails on bos-vaultd (libraries and vault symbols)" \
 		bash -c "grep -q '^needs ' <<<'$ctl' && grep -q '^symbol store_' <<<'$ctl'"
 	hits=$(grep -nE '#include "(vault|store|api|http|policy|audit|cred_name|auditor)[a-z_/]*\.h"' broker/*.[ch] |
-		grep -v '#include "vault_link.h"' || true)
+		grep -vE '#include "vault_(link|hooks|send)\.h"' || true)
 	check "broker/ includes no vault, policy or shared/ header" test -z "$hits"
 	[ -z "$hits" ] || echo "$hits" | sed 's/^/    /'
 fi

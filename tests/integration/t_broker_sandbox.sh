@@ -5,11 +5,13 @@
 # open for writing (5 ways), the legacy open, exec, execveat, ptrace (2),
 # fork, vfork, process_vm_readv, kill of another process, executable memory
 # (2), unlink, mkdir, bind, listen, and sockets of other families or types
-# (netlink, packet, raw, unix datagram). Reading by path outside name
+# (netlink, packet, raw, unix datagram), accept4 on a socket other than the
+# hooks listener's or with no listener, prctl other than PR_SET_NAME.
+# Reading by path outside name
 # resolution's files is refused by Landlock (EACCES).
 # Positive: the real work runs under the filter: a thread, clone3 -> ENOSYS,
-# a signal handler, /etc/hosts, getaddrinfo in a thread (files, then a name
-# server), an HTTPS verify call against the provider stub, a claim over a
+# a signal handler, accept4 on the hooks listener's socket, PR_SET_NAME,
+# /etc/hosts, getaddrinfo in a thread (files, then a name server), an HTTPS verify call against the provider stub, a claim over a
 # unix socket. A provider's real host resolving to an internal address
 # (loopback, private, link-local, metadata, CGNAT, unspecified, IPv6 ULA and
 # link-local, v4-mapped loopback) is refused at connect time, with a control
@@ -43,7 +45,7 @@ trials() {
 
 FORBIDDEN="open-write open-rdwr open-creat open-trunc open-append open-legacy exec execveat ptrace
 	ptrace-attach fork vfork process-vm kill-other mmap-exec mprotect-exec unlink mkdir bind listen
-	socket-netlink socket-packet socket-raw socket-unix-dgram"
+	socket-netlink socket-packet socket-raw socket-unix-dgram accept-other accept-none prctl-other"
 if [ "$KIND" = null ]; then
 	ok "forbidden classes: not checked (null sandbox in sanitizer builds)"
 else
@@ -61,6 +63,8 @@ fi
 # Allowed work.
 check "broker profile: a thread runs and clone3 answers ENOSYS" "$PROBE" ok
 check "broker profile: a SIGTERM handler runs and returns" "$PROBE" sigterm
+check "broker profile: accept4 on the hooks listener's socket (EAGAIN)" "$PROBE" accept-listener
+check "broker profile: libmicrohttpd's thread may name itself (prctl PR_SET_NAME)" "$PROBE" prctl-name
 check "broker profile: /etc/hosts is readable (name resolution)" "$PROBE" read-dns
 "$PROBE" resolve localhost >"$T/p.out" 2>&1; rc=$?
 check "broker profile: getaddrinfo in a thread finds localhost in the hosts file (rc $rc)" \

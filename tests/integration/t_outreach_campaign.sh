@@ -105,27 +105,50 @@ check "nothing was created by the refused requests" \
 s=$(breq "$TOK" POST /outreach/email "$(email_body "$LA" smtp)")
 check "a broker token on POST /outreach/email: 403" test "$s" = 403
 
-# ---- rate, rendering, sending ---------------------------------------------------------------
-out=$(api POST /outreach/email "$(email_body "$LA" smtp 600)")
-CA=$(jq -r .campaign.id <<<"$out")
-check "campaign A (smtp, 600 a minute): 201 running, 4 recipients queued, price 0" bash -c "test '$(st)' = 201 &&
-	jq -e '.campaign.state == \"running\" and .campaign.recipients == 4 and .campaign.queued == 4
+# ---- the rate ------------------------------------------------------------------------------
+# Campaign R: 600 a minute, one send every 0.1 s; then cancelled, its claimed sends skipped.
+LR=$(make_list rate "$(contacts 3 rate email)")
+out=$(api POST /outreach/email "$(email_body "$LR" smtp 600)")
+CR=$(jq -r .campaign.id <<<"$out")
+check "campaign R (smtp, 600 a minute): 201 running, 3 queued, price 0" bash -c "test '$(st)' = 201 &&
+	jq -e '.campaign.state == \"running\" and .campaign.recipients == 3 and .campaign.queued == 3
 	and .campaign.per_minute == 600 and .campaign.price.micros == 0 and (.campaign | has(\"html\") | not)' <<<'$out'" || finish
-check "four send_email jobs, key send:om_..., campaign in params" test "$(api GET '/jobs?kind=send_email' |
-	jq --arg c "$CA" '[.jobs[] | select(.params.campaign == $c and (.idempotency_key | startswith("send:om_")) and .service == "smtp")] | length')" = 4
+check "three send_email jobs, key send:om_..., campaign in params" test "$(api GET '/jobs?kind=send_email' |
+	jq --arg c "$CR" '[.jobs[] | select(.params.campaign == $c and (.idempotency_key | startswith("send:om_")) and .service == "smtp")] | length')" = 3
+RJ=() RC=()
 ta=$(date +%s.%N)
-bclaim "$TOK" 0; J1=$JOB C1=$CLAIM
-check "claim: a send_email job of campaign A" bash -c "test '$CST' = 200 && jq -e --arg c '$CA' '.job.kind == \"send_email\" and .job.params.campaign == \$c' '$T/b.json'" || finish
+bclaim "$TOK" 0; RJ+=("$JOB") RC+=("$CLAIM")
+check "claim: a send_email job of campaign R" bash -c "test '$CST' = 200 && jq -e --arg c '$CR' '.job.kind == \"send_email\" and .job.params.campaign == \$c' '$T/b.json'" || finish
 bclaim "$TOK" 0
 d=$(echo "$(date +%s.%N) - $ta" | bc)
+[ "$CST" = 200 ] && RJ+=("$JOB") RC+=("$CLAIM")
 # On a loaded machine the two requests may take 0.1 s: then a claim is right, not before.
-check "a claim right after it: 204 (the next send is 0.1 s later; ${d} s passed)" \
+check "a claim right after it: 204 (the next send is 0.1 s later; ${d} s passed, got $CST)" \
 	bash -c "test '$CST' = 204 || test \$(echo '$d >= 0.1' | bc) = 1"
 ta=$(date +%s.%N)
-bclaim "$TOK" 2; J2=$JOB C2=$CLAIM
+bclaim "$TOK" 2; RJ+=("$JOB") RC+=("$CLAIM")
 d=$(echo "$(date +%s.%N) - $ta" | bc)
 check "a waiting claim gets the next one when it is due, not at the next one-second look (${d} s)" \
 	bash -c "test '$CST' = 200 && test \$(echo '$d < 0.5' | bc) = 1"
+api POST "/outreach/campaigns/$CR/cancel" >/dev/null
+for i in "${!RJ[@]}"; do
+	s=$(sget "${RJ[$i]}" "${RC[$i]}")
+	check "campaign R cancelled: its claimed send ${RJ[$i]} is refused (409 campaign_state)" \
+		test "$s:$(bcode)" = 409:campaign_state
+	sdone "${RJ[$i]}" "${RC[$i]}" '{"skipped":"campaign_state"}' >/dev/null
+done
+check "campaign R: cancelled, 3 messages cancelled" test "$(api GET "/outreach/campaigns/$CR" |
+	jq -r '.campaign | "\(.state) \(.cancelled) \(.queued)"')" = "cancelled 3 0"
+
+# ---- rendering, sending -------------------------------------------------------------------
+out=$(api POST /outreach/email "$(email_body "$LA" smtp 6000)")
+CA=$(jq -r .campaign.id <<<"$out")
+check "campaign A (smtp, 6000 a minute): 201 running, 4 recipients queued" bash -c "test '$(st)' = 201 &&
+	jq -e '.campaign.state == \"running\" and .campaign.recipients == 4 and .campaign.queued == 4' <<<'$out'" || finish
+bclaim "$TOK" 1; J1=$JOB C1=$CLAIM
+sleep 0.1
+bclaim "$TOK" 1; J2=$JOB C2=$CLAIM
+check "two of campaign A claimed" bash -c "[[ '$J1' == jb_* && '$J2' == jb_* && '$J1' != '$J2' ]]" || finish
 s=$(sget "$J1" "$C1" "$TOK2")
 check "the message for another broker: 409 stale_claim" test "$s:$(bcode)" = 409:stale_claim
 s=$(sget "$J1" cl_aaaaaaaaaaaaaaaaaaaaaaaaaa)
@@ -198,9 +221,9 @@ check "a new campaign on the list: the unsubscribed address is suppressed, a dra
 
 # ---- already_sent and outcome_unknown after expired claims -------------------------------------
 sleep 0.1
-bclaim "$TOK" 0; J3=$JOB C3=$CLAIM
+bclaim "$TOK" 1; J3=$JOB C3=$CLAIM
 sleep 0.1
-bclaim "$TOK" 0; J4=$JOB C4=$CLAIM
+bclaim "$TOK" 1; J4=$JOB C4=$CLAIM
 check "the last two of campaign A claimed" bash -c "[[ '$J3' == jb_* && '$J4' == jb_* ]]"
 check "J3: fetched, sending, sent (not completed)" test "$(sget "$J3" "$C3")$(ssending "$J3" "$C3")$(ssent "$J3" "$C3" p3)" = 200200200
 check "J4: fetched, sending (never reported)" test "$(sget "$J4" "$C4")$(ssending "$J4" "$C4")" = 200200
@@ -258,8 +281,8 @@ done
 s=$(api POST /outreach/campaigns/cp_zzzzzzzzzzzzzzzzzzzzzzzzzz/pause >/dev/null; st)
 check "pause an unknown campaign: 404" test "$s" = 404
 out=$(api GET '/outreach/campaigns?state=cancelled')
-check "list ?state=cancelled: exactly that campaign, without bodies" jqf /dev/stdin \
-	"[.campaigns[].id] == [\"$CD\"] and (.campaigns[0] | has(\"text\") | not)" <<<"$out"
+check "list ?state=cancelled: campaigns D and R, newest first, without bodies" jqf /dev/stdin \
+	"[.campaigns[].id] == [\"$CD\", \"$CR\"] and (.campaigns[0] | has(\"text\") | not)" <<<"$out"
 api GET '/outreach/campaigns?state=bogus' >/dev/null
 check "list ?state=bogus: 400" test "$(st)" = 400
 
@@ -316,5 +339,17 @@ bclaim "$TOK" 1
 s=$(sget "$JOB" "$CLAIM")
 check "its message: the body with the STOP line, no headers" bash -c "test '$s' = 200 && jq -e '
 	.message.channel == \"sms\" and (.message.body | test(\"^Hi adv [0-9], news Reply STOP to opt out.$\"))
-	and (.message.to | startswith(\"+1555000\")) and .message.headers == {}' '$T/b.json'"
+	and (.message.to | startswith(\"+1555000\")) and .message.headers == {}
+	and .message.status_callback == \"$PUB/hooks/twilio/status\"' '$T/b.json'"
+
+# ---- send jobs only from a campaign; a verify job has no message --------------------------------
+api POST /jobs '{"kind":"send_email","service":"smtp","params":{"campaign":"x"}}' >/dev/null
+check "POST /jobs with kind send_email: 400 (only a campaign queues send jobs)" test "$(st)" = 400
+JV=$(job_add sendgrid)
+claim "$TOK" 1
+check "a verify job claimed" test "$CST:$JOB" = "200:$JV"
+s=$(sget "$JV" "$CLAIM")
+check "GET /outreach/sends for a verify job: 404" test "$s" = 404
+s=$(ssending "$JV" "$CLAIM")
+check "sending for a verify job: 404, nothing changed" test "$s:$(jstate "$JV")" = 404:claimed
 finish

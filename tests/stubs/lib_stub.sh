@@ -51,3 +51,27 @@ stub_start() {
 stub_key() { echo "$*" >>"$STUB_TABLE"; }
 stub_kid() { printf '%s' "$1" | sha256sum | cut -c1-16; }
 stub_count() { jq -c "select($1)" "$STUB_LOG" 2>/dev/null | wc -l; }
+
+# smtp_sink_start DIR NAME USER PASS [ARGS...]   start tests/stubs/smtp_sink.mjs with
+#   DIR's certificate (stub_certs), messages into DIR/NAME.mail/, its log in
+#   DIR/NAME.log; sets SINK_PORT. ARGS: --no-starttls, --fail-next N CODE.
+smtp_sink_start() {
+	local d=$1 name=$2 user=$3 pass=$4 pid
+	shift 4
+	mkdir -p "$d/$name.mail" || return 1
+	printf '%s\n' "$pass" >"$d/$name.pass"
+	chmod 600 "$d/$name.pass"
+	rm -f "$d/$name.port"
+	node "$STUB_DIR_SRC/smtp_sink.mjs" --cert "$d/server.pem" --key "$d/server.key" \
+		--user "$user" --pass-file "$d/$name.pass" --dir "$d/$name.mail" \
+		--port-file "$d/$name.port" --log "$d/$name.log" "$@" >/dev/null 2>"$d/$name.err" &
+	pid=$!
+	bg_track "$pid"
+	for _ in $(seq 100); do
+		[ -s "$d/$name.port" ] && break
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	[ -s "$d/$name.port" ] || return 1
+	SINK_PORT=$(cat "$d/$name.port")
+}

@@ -26,11 +26,30 @@ Every request is one JSON line in the log: provider, method, path, auth form,
 the first 16 hex digits of SHA-256 of the credential (never the credential),
 behaviour, status, problems.
 
+Sending (issue #16, CONNECTORS.md A1, A6), as strict:
+  sendgrid  POST /v3/mail/send        Bearer KEY, application/json: personalizations
+            [{to:[{email}], custom_args:{bos_message, bos_token}, headers:
+            {List-Unsubscribe, List-Unsubscribe-Post}}], from:{email}, subject,
+            content [text/plain, then text/html]; unknown keys refused.
+            202 + X-Message-Id.
+  twilio    POST /2010-04-01/Accounts/{SID}/Messages.json   Basic SID:TOKEN,
+            application/x-www-form-urlencoded: To (E.164), From, Body,
+            StatusCallback (https) optional, nothing else. 201 + the Message
+            resource (sid SM..., price ARG when the behaviour ok has one).
+A missing or bad field is 400 with the provider's error body. Behaviours as
+above (slow: ARG seconds, then accepted), plus 400 (the provider refuses this
+recipient) and 429reset (429 with
+X-RateLimit-Reset: now + ARG and no Retry-After). Each accepted message is
+one log line with "sent": its recipient, sender, subject, custom_args,
+headers and part types (never a credential).
+
 usage: providers_stub.py --cert PEM --key PEM --keys FILE --log FILE --ports FILE
 The ports file gets "PROVIDER PORT" lines once every stub listens.
 """
 import argparse
 import base64
+import re
+import urllib.parse
 import hashlib
 import http.server
 import json
@@ -120,6 +139,96 @@ def key_id(cred):
     return hashlib.sha256(cred.encode()).hexdigest()[:16] if cred is not None else None
 
 
+SG_TOP = {"personalizations", "from", "subject", "content", "reply_to", "headers",
+          "custom_args", "categories", "tracking_settings", "mail_settings", "template_id"}
+SG_PERS = {"to", "cc", "bcc", "subject", "headers", "substitutions", "custom_args", "send_at",
+           "dynamic_template_data"}
+TW_FIELDS = {"To", "From", "Body", "StatusCallback", "MessagingServiceSid", "MaxPrice",
+             "ValidityPeriod"}
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+def check_sendgrid(ctype, raw):
+    """(problems, summary) of a mail/send body, per CONNECTORS.md A1."""
+    if ctype.split(";")[0].strip() != "application/json":
+        return ["content_type"], None
+    try:
+        b = json.loads(raw)
+    except ValueError:
+        return ["json"], None
+    if not isinstance(b, dict):
+        return ["json"], None
+    p = ["unknown_key:" + k for k in b if k not in SG_TOP]
+    pers = b.get("personalizations")
+    if not isinstance(pers, list) or not 1 <= len(pers) <= 1000:
+        return p + ["personalizations"], None
+    for x in pers:
+        if not isinstance(x, dict):
+            return p + ["personalizations"], None
+        p += ["unknown_key:personalizations." + k for k in x if k not in SG_PERS]
+        to = x.get("to")
+        if not isinstance(to, list) or not to or not all(
+                isinstance(t, dict) and isinstance(t.get("email"), str) and EMAIL.match(t["email"])
+                for t in to):
+            p.append("to")
+        ca = x.get("custom_args")
+        if not isinstance(ca, dict) or not all(isinstance(ca.get(k), str) and ca.get(k)
+                                               for k in ("bos_message", "bos_token")):
+            p.append("custom_args")
+        h = x.get("headers")
+        if not isinstance(h, dict) or not all(isinstance(h.get(k), str) for k in
+                                              ("List-Unsubscribe", "List-Unsubscribe-Post")):
+            p.append("headers")
+        elif any(k.lower() in ("reply-to", "from", "to", "subject", "bcc", "cc") or
+                 re.search(r"[\r\n:\s]", k) or re.search(r"[\r\n]", str(v))
+                 for k, v in h.items()):
+            p.append("reserved_header")
+    fr = b.get("from")
+    if not isinstance(fr, dict) or not isinstance(fr.get("email"), str) or \
+            not EMAIL.match(fr["email"]):
+        p.append("from")
+    if not isinstance(b.get("subject"), str) or not b["subject"] or "\n" in b["subject"]:
+        p.append("subject")
+    c = b.get("content")
+    types = [x.get("type") for x in c if isinstance(x, dict)] if isinstance(c, list) else []
+    if not types or types[0] != "text/plain" or any(
+            not isinstance(x.get("value"), str) or not x["value"] for x in c) or \
+            any(t not in ("text/plain", "text/html") for t in types):
+        p.append("content")
+    if p:
+        return p, None
+    x = pers[0]
+    return [], {"to": x["to"][0]["email"], "from": fr["email"], "subject": b["subject"],
+                "custom_args": x["custom_args"], "headers": x["headers"],
+                "reply_to": (b.get("reply_to") or {}).get("email"), "parts": types}
+
+
+def check_twilio(ctype, raw):
+    """(problems, summary) of a Messages.json form, per CONNECTORS.md A6."""
+    if ctype.split(";")[0].strip() != "application/x-www-form-urlencoded":
+        return ["content_type"], None
+    try:
+        f = urllib.parse.parse_qs(raw.decode(), keep_blank_values=True, strict_parsing=True)
+    except (ValueError, UnicodeDecodeError):
+        return ["form"], None
+    p = ["unknown_field:" + k for k in f if k not in TW_FIELDS]
+    p += ["repeated:" + k for k, v in f.items() if len(v) != 1]
+    g = {k: v[0] for k, v in f.items()}
+    if not E164.match(g.get("To", "")):
+        p.append("To")
+    if not (E164.match(g.get("From", "")) or re.match(r"^[A-Za-z0-9]{1,11}$", g.get("From", ""))):
+        p.append("From")
+    if not g.get("Body") or len(g["Body"]) > 1600:
+        p.append("Body")
+    if "StatusCallback" in g and not g["StatusCallback"].startswith("https://"):
+        p.append("StatusCallback")
+    if p:
+        return p, None
+    return [], {"to": g["To"], "from": g["From"], "body_chars": len(g["Body"]),
+                "stop_notice": "STOP" in g["Body"], "status_callback": g.get("StatusCallback")}
+
+
 def make_handler(provider, keys, log, port_of):
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -162,11 +271,98 @@ def make_handler(provider, keys, log, port_of):
             return {"sendgrid": ("/v3/scopes", "bearer"), "stripe": ("/v1/balance", "bearer"),
                     "mailgun": ("/v3/domains", "basic"), "openai": ("/v1/models", "bearer")}[provider]
 
+        def send_path(self, user):
+            if provider == "sendgrid":
+                return "/v3/mail/send"
+            if provider == "twilio":
+                return "/2010-04-01/Accounts/%s/Messages.json" % user
+            return None
+
+        def send_error(self, status, problems):
+            if provider == "sendgrid":
+                return "application/json", {"errors": [{"field": q, "message": "invalid or "
+                                            "missing: " + q, "help": None} for q in problems]}
+            code = 21211 if "To" in problems else 21604 if "Body" in problems else 21603 \
+                if "From" in problems else 20001
+            return "application/json", {"code": code, "message": "Invalid parameter: " +
+                                        ",".join(problems), "more_info":
+                                        "https://www.twilio.com/docs/errors/%d" % code,
+                                        "status": status}
+
+        def handle_send(self, form, user, cred, rec):
+            """POST of a message: sendgrid mail/send, twilio Messages.json."""
+            clen = self.headers.get("Content-Length")
+            if clen is None or not clen.isdigit() or int(clen) > 4 * 1024 * 1024:
+                rec["problems"].append("length")
+                raw = b""
+                self.close_connection = True
+            else:
+                raw = self.rfile.read(int(clen))
+            want_form = "bearer" if provider == "sendgrid" else "basic"
+            if form != want_form:
+                rec["problems"].append("auth_form")
+            known = keys.get(provider, cred) if not rec["problems"] else None
+            if not rec["problems"] and known is None:
+                rec["problems"].append("unknown_key")
+            if rec["problems"]:
+                rec.update(behaviour="refused", status=401 if rec["problems"][0] != "length"
+                           else 411)
+                log.write(rec)
+                self.send(rec["status"], *error_body(provider, 401))
+                return
+            beh, arg = known
+            rec["behaviour"] = beh
+            if beh in ("401", "403"):
+                rec["status"] = int(beh)
+                log.write(rec)
+                self.send(int(beh), *error_body(provider, int(beh)))
+                return
+            check = check_sendgrid if provider == "sendgrid" else check_twilio
+            probs, summary = check(self.headers.get("Content-Type", ""), raw)
+            if probs or beh == "400":
+                rec["problems"] += probs or ["recipient_refused"]
+                rec["status"] = 400
+                log.write(rec)
+                self.send(400, *self.send_error(400, rec["problems"]))
+                return
+            if beh == "slow":
+                time.sleep(float(arg or 5))
+            headers = []
+            status = {"ok": 202 if provider == "sendgrid" else 201, "slow": 202 if provider ==
+                      "sendgrid" else 201, "429": 429, "429reset": 429,
+                      "500": 500, "503": 503}.get(beh, 500)
+            if beh == "429":
+                headers.append(("Retry-After", arg or "7"))
+            if beh == "429reset":
+                headers.append(("X-RateLimit-Reset", str(int(time.time()) + int(arg or 30))))
+            if provider == "sendgrid":
+                headers += [("X-RateLimit-Limit", "600"), ("X-RateLimit-Remaining", "599")]
+            rec["status"] = status
+            if status >= 300:
+                log.write(rec)
+                self.send(status, *error_body(provider, status), headers)
+                return
+            mid = ("sgmsg" + os.urandom(8).hex()) if provider == "sendgrid" else \
+                ("SM" + os.urandom(16).hex())
+            rec.update(sent=summary, provider_id=mid)
+            log.write(rec)
+            if provider == "sendgrid":
+                self.send(202, "text/plain", b"", headers + [("X-Message-Id", mid)])
+            else:
+                self.send(201, "application/json", {
+                    "sid": mid, "account_sid": user, "status": "queued", "to": summary["to"],
+                    "from": summary["from"], "num_segments": "1", "price": arg,
+                    "price_unit": "USD", "error_code": None, "error_message": None,
+                    "uri": "/2010-04-01/Accounts/%s/Messages/%s.json" % (user, mid)}, headers)
+
         def handle_any(self):
             form, user, secret = self.auth()
             cred = secret if provider != "twilio" or secret is None else "%s:%s" % (user, secret)
             rec = {"provider": provider, "method": self.command, "path": self.path, "auth": form,
                    "key": key_id(cred), "problems": [], "t": time.time()}
+            if self.command == "POST" and self.path == self.send_path(user):
+                self.handle_send(form, user, cred, rec)
+                return
             path, want_form = self.expected(user)
             clen = self.headers.get("Content-Length")
             if self.headers.get("Transfer-Encoding") or (clen is not None and clen != "0"):

@@ -22,6 +22,13 @@
  * base URL; exit 0 when the call is refused because that host resolved to
  * an internal address).
  *
+ * The hooks listener (broker/hooks_server.c): a listening socket is made
+ * before the sandbox and passed as the listener's; accept-listener (accept4
+ * on it answers EAGAIN: exit 0), accept-other (accept4 on another listening
+ * socket: SIGSYS), accept-none (no listener passed: accept4 is SIGSYS),
+ * prctl-name (PR_SET_NAME, libmicrohttpd's thread: exit 0), prctl-other
+ * (PR_SET_DUMPABLE: SIGSYS).
+ *
  * Helpers: kind (prints sandbox_kind()), new-token (a well-formed bos_b_ token).
  *
  * Path confinement: read-etc (/etc/hostname, /etc/passwd: must fail with
@@ -38,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -341,12 +349,46 @@ pr_sigterm(void)
 	return pr_signalled ? 0 : 1;
 }
 
+/* A non-blocking listening socket on 127.0.0.1, any port, made before the sandbox. */
+static int
+pr_listener(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 4) != 0)
+		return -1;
+	return fd;
+}
+
+/* The hooks listener's actions, after the sandbox; -1 when a is not one of them. */
+static int
+pr_hooks(const char *a, int lfd, int other)
+{
+	if (strcmp(a, "accept-listener") == 0) {
+		int r = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+		return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 :
+		    pr_returned(a, r);
+	}
+	if (strcmp(a, "accept-other") == 0)
+		return pr_returned(a, accept4(other, NULL, NULL, SOCK_CLOEXEC));
+	if (strcmp(a, "accept-none") == 0)
+		return pr_returned(a, accept4(lfd, NULL, NULL, SOCK_CLOEXEC));
+	if (strcmp(a, "prctl-name") == 0)
+		return prctl(PR_SET_NAME, "probe-hooks", 0, 0, 0) == 0 ? 0 : pr_returned(a, -1);
+	if (strcmp(a, "prctl-other") == 0)
+		return pr_returned(a, prctl(PR_SET_DUMPABLE, 1, 0, 0, 0));
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const char tok[] = "bos_b_probe";   /* never sent anywhere that checks it */
 	struct vault_link *v = NULL;
 	struct bos_err err;
+	int lfd = -1, other = -1, hr;
 	char *ca = NULL;
 	size_t ca_len = 0;
 	const char *a;
@@ -377,10 +419,14 @@ main(int argc, char **argv)
 		return PROBE_USAGE;
 	json_object_seed(0);
 	setvbuf(stdout, NULL, _IONBF, 0);
-	if (broker_sandbox_enter(0, &err) != 0) {
+	if (strncmp(a, "accept-", 7) == 0 && ((lfd = pr_listener()) < 0 || (other = pr_listener()) < 0))
+		return PROBE_SETUP;
+	if (broker_sandbox_enter(0, strcmp(a, "accept-none") == 0 ? -1 : lfd, &err) != 0) {
 		fprintf(stderr, "broker_probe: %s\n", err.msg);
 		return PROBE_SETUP;
 	}
+	if ((hr = pr_hooks(a, lfd, other)) >= 0)
+		return hr;
 	if (strcmp(a, "ok") == 0)
 		return pr_ok();
 	if (strcmp(a, "read-dns") == 0)

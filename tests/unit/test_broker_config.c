@@ -128,6 +128,42 @@ test_overrides(void **state)
 	assert_null(broker_config_base_url(&c, "stripe"));
 }
 
+/* Outreach sending: smtp_hosts and the smtp:// test base URL. */
+static void
+test_smtp_settings(void **state)
+{
+	static const char *const bad[] = { "smtp_hosts = a.example, b.example\n",
+	    "smtp_hosts = a.example,,b.example\n", "smtp_hosts = ,a.example\n",
+	    "smtp_hosts = a.example,\n", "smtp_hosts = a_b.example\n", "smtp_hosts = a/b\n",
+	    "test_ca_file = /tmp/ca.pem\nbase_url.smtp = https://127.0.0.1:25\n",
+	    "test_ca_file = /tmp/ca.pem\nbase_url.smtp = smtp://10.0.0.1:25\n",
+	    "test_ca_file = /tmp/ca.pem\nbase_url.smtp = smtp://u@127.0.0.1:25\n",
+	    "test_ca_file = /tmp/ca.pem\nbase_url.smtp = smtps://127.0.0.1:25\n",
+	    "test_ca_file = /tmp/ca.pem\nbase_url.sendgrid = smtp://127.0.0.1:25\n",
+	    "base_url.smtp = smtp://127.0.0.1:25\n" };
+	struct broker_config c;
+	struct bos_err err;
+	size_t i;
+
+	(void)state;
+	/* Unset: no host is allowed. */
+	assert_int_equal(tbc_read(&c, "claim_wait = 1\n", &err), 0);
+	assert_false(broker_config_smtp_host_ok(&c, "smtp.example.com"));
+	assert_false(broker_config_smtp_host_ok(&c, ""));
+	assert_int_equal(tbc_read(&c, "smtp_hosts = smtp.example.com,mail.example.org\n"
+	    "test_ca_file = /tmp/ca.pem\nbase_url.smtp = smtp://127.0.0.1:2525\n", &err), 0);
+	assert_true(broker_config_smtp_host_ok(&c, "smtp.example.com"));
+	assert_true(broker_config_smtp_host_ok(&c, "MAIL.example.org"));
+	assert_false(broker_config_smtp_host_ok(&c, "example.com"));
+	assert_false(broker_config_smtp_host_ok(&c, "smtp.example.co"));
+	assert_false(broker_config_smtp_host_ok(&c, "smtp.example.com.evil"));
+	assert_false(broker_config_smtp_host_ok(&c, "smtp.example.com,mail.example.org"));
+	assert_false(broker_config_smtp_host_ok(&c, ""));
+	assert_string_equal(broker_config_base_url(&c, "smtp"), "smtp://127.0.0.1:2525");
+	for (i = 0; i < BOS_ARRAY_LEN(bad); i++)
+		assert_int_equal(tbc_read(&c, bad[i], &err), -1);
+}
+
 /* A config naming token_file TOKEN in tbc_dir; load the secrets (ca_file: the config's own file). */
 static int
 tbc_load(const char *tokname, struct bos_err *err)
@@ -217,6 +253,48 @@ tbc_cleanup(void)
 	(void)rmdir(tbc_dir);
 }
 
+/* The hooks listener's settings (docs/OUTREACH.md): one block, checked together. */
+static void
+test_hooks_settings(void **state)
+{
+	static const char *const bad[] = {
+		"hooks_listen = 127.0.0.1\n",
+		"hooks_public_url = http://h.test\n", "hooks_public_url = https://\n",
+		"hooks_public_url = https://h.test/?a=1\n", "hooks_public_url = https://h .test\n",
+		"hooks_cert = cert.pem\n", "hooks_key = key.pem\n",
+		"hooks_body_max = 1023\n", "hooks_body_max = 16777217\n",
+		"hooks_listen = 127.0.0.1:8443\nhooks_cert = /c\nhooks_key = /k\n",
+		"hooks_listen = 127.0.0.1:8443\nhooks_public_url = https://h.test\nhooks_key = /k\n",
+	};
+	struct broker_config c;
+	struct bos_err err;
+	char p[512];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(broker_config_init(&c, "outreach", &err), 0);
+	assert_int_equal(c.hooks_body_max, 1024 * 1024);
+	assert_string_equal(c.hooks_listen, "");
+	assert_int_equal(tbc_read(&c, "hooks_listen = [::1]:8443\nhooks_cert = /etc/c.pem\n"
+	    "hooks_key = /etc/k.pem\nhooks_public_url = https://hooks.example.test//\n"
+	    "sendgrid_webhook_key = MFkw\nhooks_body_max = 4096\n", &err), 0);
+	assert_string_equal(c.hooks_listen, "[::1]:8443");
+	assert_string_equal(c.hooks_public_url, "https://hooks.example.test");
+	assert_string_equal(c.sendgrid_webhook_key, "MFkw");
+	assert_int_equal(c.hooks_body_max, 4096);
+	for (i = 0; i < BOS_ARRAY_LEN(bad); i++) {
+		if (tbc_read(&c, bad[i], &err) != -1)
+			fail_msg("accepted: %s", bad[i]);
+	}
+	/* the listener is outreach's only */
+	assert_int_equal(broker_config_init(&c, "monitor", &err), 0);
+	tbc_write("m.conf", "hooks_listen = 127.0.0.1:8443\nhooks_cert = /c\nhooks_key = /k\n"
+	    "hooks_public_url = https://h.test\n", 0600);
+	(void)snprintf(p, sizeof(p), "%s/m.conf", tbc_dir);
+	assert_int_equal(broker_config_read(&c, p, 1, &err), -1);
+	assert_non_null(strstr(err.msg, "outreach only"));
+}
+
 int
 main(void)
 {
@@ -225,8 +303,10 @@ main(void)
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_smtp_settings),
 		cmocka_unit_test(test_token_file),
 		cmocka_unit_test(test_credentials_directory_first),
+		cmocka_unit_test(test_hooks_settings),
 	};
 	int r;
 

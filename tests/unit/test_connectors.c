@@ -29,6 +29,8 @@
 #include "provider.h"
 #include "url.h"
 #include "secmem.h"
+#include "msg_mime.h"
+#include "send_link.h"
 #include "wipe_alloc.h"
 
 #define TC_SID "AC0123456789abcdef0123456789abcdef"
@@ -403,6 +405,551 @@ test_no_ca_refused(void **state)
 	assert_non_null(strstr(r.error, "no CA bundle"));
 }
 
+/* ---- Sending (issue #16): SendGrid, Twilio, SMTP against the stubs and sinks. ---- */
+
+static char tc_smtp_pass[256];
+
+static const struct msg_header tc_hdrs[] = {
+	{ "List-Unsubscribe", "<https://bos.example/u/tok_abc>" },
+	{ "List-Unsubscribe-Post", "List-Unsubscribe=One-Click" },
+};
+
+/* An email as the vault renders it. */
+static struct send_msg
+tc_email(const char *provider)
+{
+	struct send_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.id = "om_testmessage0000000000000001";
+	m.channel = "email";
+	m.provider = provider;
+	m.to = "ada@example.org";
+	m.from = "Acme Sales <sales@acme.example>";
+	m.subject = "Our product, für Sie";
+	m.text = "Hello Ada\n\nUnsubscribe: https://bos.example/u/tok_abc\n1 Main St, Springfield\n";
+	m.html = "<p>Hello Ada</p><p><a href=\"https://bos.example/u/tok_abc\">Unsubscribe</a></p>";
+	m.message_id = "<om_testmessage0000000000000001@bos.invalid>";
+	m.token = "tok_abc";
+	memcpy(m.headers, tc_hdrs, sizeof(tc_hdrs));
+	m.nheaders = BOS_ARRAY_LEN(tc_hdrs);
+	return m;
+}
+
+static struct send_msg
+tc_sms(void)
+{
+	struct send_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.id = "om_testmessage0000000000000002";
+	m.channel = "sms";
+	m.provider = "twilio";
+	m.to = "+14155550123";
+	m.from = "+14155550100";
+	m.body = "Hi Ada, our product & more. Reply STOP to opt out.";
+	m.token = "tok_sms";
+	m.status_callback = "https://hooks.example/hooks/twilio/status";
+	return m;
+}
+
+/* A lease as the vault gives it, secret in locked memory. */
+static void
+tc_lease(const char *service, const char *cred, struct broker_lease *l)
+{
+	memset(l, 0, sizeof(*l));
+	(void)snprintf(l->id, sizeof(l->id), "ls_test");
+	(void)snprintf(l->service, sizeof(l->service), "%s", service);
+	(void)snprintf(l->account_sid, sizeof(l->account_sid), "%s", TC_SID);
+	(void)snprintf(l->meta_host, sizeof(l->meta_host), "smtp.example.test");
+	l->meta_port = 587;
+	(void)snprintf(l->meta_username, sizeof(l->meta_username), "%s", getenv("SMTP_USER"));
+	l->secret_cap = strlen(cred) + 1;
+	l->secret = secmem_alloc(l->secret_cap);
+	assert_non_null(l->secret);
+	memcpy(l->secret, cred, l->secret_cap);
+	l->secret_len = l->secret_cap - 1;
+}
+
+/* prepare then send; returns prepare's result (no send when it fails). */
+static int
+tc_send(const char *name, const char *cred, const struct send_msg *m, struct send_result *sr,
+    struct bos_err *err)
+{
+	const struct connector *c = connector_find(name);
+	struct broker_lease l;
+	struct send_prep sp;
+	int r;
+
+	assert_non_null(c);
+	assert_non_null(c->send);
+	tc_lease(name, cred, &l);
+	memset(sr, 0, sizeof(*sr));
+	r = c->prepare(&tc_prov, c, m, &l, &sp, err);
+	if (r == 0)
+		c->send(&tc_prov, c, &l, &sp, sr);
+	send_prep_free(&sp);
+	broker_lease_wipe(&l);
+	return r;
+}
+
+/* Point base_url.smtp at one of the sinks. */
+static void
+tc_smtp_port(const char *var)
+{
+	size_t i;
+
+	for (i = 0; i < tc_conf.noverrides; i++)
+		if (strcmp(tc_conf.overrides[i].connector, "smtp") == 0)
+			(void)snprintf(tc_conf.overrides[i].url, sizeof(tc_conf.overrides[i].url),
+			    "smtp://127.0.0.1:%s", getenv(var));
+}
+
+static int
+tc_count_lines(const char *path, const char *needle)
+{
+	char line[8192];
+	FILE *f = fopen(path, "re");
+	int n = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (needle == NULL || strstr(line, needle) != NULL)
+			n++;
+	fclose(f);
+	return n;
+}
+
+static int
+tc_sink_log(const char *sink, const char *needle)
+{
+	char p[512];
+
+	(void)snprintf(p, sizeof(p), "%s/%s.log", getenv("SMTP_DIR"), sink);
+	return tc_count_lines(p, needle);
+}
+
+/* SendGrid: 202, X-Message-Id kept, the exact body the stub checks (custom_args, headers). */
+static void
+test_sendgrid_send_ok(void **state)
+{
+	struct send_msg m = tc_email("sendgrid");
+	struct send_result sr;
+	struct bos_err err;
+	char k[128];
+
+	(void)state;
+	tc_key("sendgrid", "ok", NULL, k, sizeof(k));
+	assert_int_equal(tc_send("sendgrid", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_OK);
+	assert_int_equal(sr.r.status, 202);
+	assert_int_equal(strncmp(sr.provider_id, "sgmsg", 5), 0);
+	assert_int_equal(tc_seen("sendgrid", k, "\"problems\": []"), 1);
+	assert_int_equal(tc_seen("sendgrid", k, "\"method\": \"POST\""), 1);
+	assert_int_equal(tc_seen("sendgrid", k, sr.provider_id), 1);
+	assert_int_equal(tc_seen("sendgrid", k, "\"bos_message\": \"om_testmessage0000000000000001\""), 1);
+	assert_int_equal(tc_seen("sendgrid", k, "\"bos_token\": \"tok_abc\""), 1);
+	assert_int_equal(tc_seen("sendgrid", k, "\"List-Unsubscribe-Post\": \"List-Unsubscribe=One-Click\""), 1);
+	assert_int_equal(tc_seen("sendgrid", k, "\"parts\": [\"text/plain\", \"text/html\"]"), 1);
+	assert_int_equal(tc_seen("sendgrid", k, "\"to\": \"ada@example.org\""), 1);
+	/* Reply-To goes to reply_to, never among the headers SendGrid reserves. */
+	m.headers[m.nheaders++] = (struct msg_header){ "Reply-To", "reply+tok_abc@reply.example" };
+	tc_key("sendgrid", "ok", NULL, k, sizeof(k));
+	assert_int_equal(tc_send("sendgrid", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_OK);
+	assert_int_equal(tc_seen("sendgrid", k, "\"reply_to\": \"reply+tok_abc@reply.example\""), 1);
+}
+
+/* The same outcomes for both HTTP senders: 429 (Retry-After, X-RateLimit-Reset), 5xx, 400, 401, 403. */
+static void
+test_http_send_outcomes(void **state)
+{
+	static const char *const names[] = { "sendgrid", "twilio" };
+	struct send_result sr;
+	struct send_msg m;
+	struct bos_err err;
+	char k[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < BOS_ARRAY_LEN(names); i++) {
+		m = i == 0 ? tc_email("sendgrid") : tc_sms();
+		tc_key(names[i], "429", "11", k, sizeof(k));
+		assert_int_equal(tc_send(names[i], k, &m, &sr, &err), 0);
+		assert_int_equal(sr.r.outcome, VERIFY_RETRY);
+		assert_int_equal(sr.r.status, 429);
+		assert_int_equal(sr.r.retry_after, 11);
+		assert_string_equal(sr.provider_id, "");
+		tc_key(names[i], "429reset", "40", k, sizeof(k));
+		assert_int_equal(tc_send(names[i], k, &m, &sr, &err), 0);
+		assert_int_equal(sr.r.outcome, VERIFY_RETRY);
+		assert_true(sr.r.retry_after >= 37 && sr.r.retry_after <= 40);
+		tc_key(names[i], "429reset", "100000", k, sizeof(k));
+		assert_int_equal(tc_send(names[i], k, &m, &sr, &err), 0);
+		assert_int_equal(sr.r.retry_after, 300);   /* capped */
+		tc_key(names[i], "500", NULL, k, sizeof(k));
+		assert_int_equal(tc_send(names[i], k, &m, &sr, &err), 0);
+		assert_int_equal(sr.r.outcome, VERIFY_RETRY);
+		assert_int_equal(sr.r.status, 500);
+		tc_key(names[i], "503", NULL, k, sizeof(k));
+		assert_int_equal(tc_send(names[i], k, &m, &sr, &err), 0);
+		assert_int_equal(sr.r.outcome, VERIFY_RETRY);
+		tc_key(names[i], "400", NULL, k, sizeof(k));
+		assert_int_equal(tc_send(names[i], k, &m, &sr, &err), 0);
+		assert_int_equal(sr.r.outcome, VERIFY_ERROR);
+		assert_int_equal(sr.r.status, 400);
+		assert_int_equal(tc_seen(names[i], k, "recipient_refused"), 1);
+		tc_key(names[i], "401", NULL, k, sizeof(k));
+		assert_int_equal(tc_send(names[i], k, &m, &sr, &err), 0);
+		assert_int_equal(sr.r.outcome, VERIFY_REJECTED);
+		assert_int_equal(sr.r.status, 401);
+		tc_key(names[i], "403", NULL, k, sizeof(k));
+		assert_int_equal(tc_send(names[i], k, &m, &sr, &err), 0);
+		assert_int_equal(sr.r.outcome, VERIFY_REJECTED);
+		assert_int_equal(sr.r.status, 403);
+		/* A key the stub does not know: 401 too. */
+		assert_int_equal(tc_send(names[i], "unknown-send-key", &m, &sr, &err), 0);
+		assert_int_equal(sr.r.outcome, VERIFY_REJECTED);
+	}
+}
+
+/* The SendGrid stub is strict: without the List-Unsubscribe headers it answers 400. */
+static void
+test_sendgrid_stub_strict(void **state)
+{
+	struct send_msg m = tc_email("sendgrid");
+	struct send_result sr;
+	struct bos_err err;
+	char k[128];
+
+	(void)state;
+	m.nheaders = 0;
+	tc_key("sendgrid", "ok", NULL, k, sizeof(k));
+	assert_int_equal(tc_send("sendgrid", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_ERROR);
+	assert_int_equal(sr.r.status, 400);
+	assert_int_equal(tc_seen("sendgrid", k, "\"headers\""), 1);
+	/* A header value with CR/LF is refused before any request. */
+	m = tc_email("sendgrid");
+	m.headers[0].value = "<https://x.example/u/1>\r\nBcc: victim@example.org";
+	tc_key("sendgrid", "ok", NULL, k, sizeof(k));
+	assert_int_equal(tc_send("sendgrid", k, &m, &sr, &err), -1);
+	assert_non_null(strstr(err.msg, "injection"));
+	assert_int_equal(tc_seen("sendgrid", k, NULL), 0);
+}
+
+/* Twilio: 201, the sid and the price (-0.00790 USD is 7900 micro-USD), the form as documented. */
+static void
+test_twilio_send_ok(void **state)
+{
+	struct send_msg m = tc_sms();
+	struct send_result sr;
+	struct bos_err err;
+	char k[128];
+
+	(void)state;
+	tc_key("twilio", "ok", "-0.00790", k, sizeof(k));
+	assert_int_equal(tc_send("twilio", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_OK);
+	assert_int_equal(sr.r.status, 201);
+	assert_int_equal(strlen(sr.provider_id), 34);
+	assert_int_equal(strncmp(sr.provider_id, "SM", 2), 0);
+	assert_true(sr.has_price);
+	assert_int_equal(sr.price_micros, 7900);
+	assert_string_equal(sr.currency, "USD");
+	assert_int_equal(tc_seen("twilio", k, "\"problems\": []"), 1);
+	assert_int_equal(tc_seen("twilio", k, sr.provider_id), 1);
+	assert_int_equal(tc_seen("twilio", k, "\"to\": \"+14155550123\""), 1);
+	assert_int_equal(tc_seen("twilio", k, "\"stop_notice\": true"), 1);
+	assert_int_equal(tc_seen("twilio", k, "\"status_callback\": \"https://hooks.example/hooks/twilio/status\""), 1);
+	/* No price yet (Twilio's usual answer): none reported. */
+	tc_key("twilio", "ok", NULL, k, sizeof(k));
+	m.status_callback = NULL;
+	assert_int_equal(tc_send("twilio", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_OK);
+	assert_false(sr.has_price);
+	assert_int_equal(tc_seen("twilio", k, "\"status_callback\": null"), 1);
+	/* A price past micro-units, or not a number: not reported (the campaign's price stands). */
+	tc_key("twilio", "ok", "-0.0079001", k, sizeof(k));
+	assert_int_equal(tc_send("twilio", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_OK);
+	assert_false(sr.has_price);
+	tc_key("twilio", "ok", "-1.2.3", k, sizeof(k));
+	assert_int_equal(tc_send("twilio", k, &m, &sr, &err), 0);
+	assert_false(sr.has_price);
+	tc_key("twilio", "ok", "-12", k, sizeof(k));
+	assert_int_equal(tc_send("twilio", k, &m, &sr, &err), 0);
+	assert_true(sr.has_price);
+	assert_int_equal(sr.price_micros, 12000000);
+}
+
+/* Twilio: what cannot be sent is refused before a request. */
+static void
+test_twilio_send_refused_before(void **state)
+{
+	static const char *const bad_to[] = { "0155", "+1 415 555", "14155550123", "+1415555012a",
+	    "+1415555012345678" };
+	struct send_msg m;
+	struct send_result sr;
+	struct bos_err err;
+	char k[128];
+	size_t i;
+
+	(void)state;
+	tc_key("twilio", "ok", NULL, k, sizeof(k));
+	for (i = 0; i < BOS_ARRAY_LEN(bad_to); i++) {
+		m = tc_sms();
+		m.to = bad_to[i];
+		assert_int_equal(tc_send("twilio", k, &m, &sr, &err), -1);
+	}
+	m = tc_sms();
+	m.body = "";
+	assert_int_equal(tc_send("twilio", k, &m, &sr, &err), -1);
+	m = tc_sms();
+	m.status_callback = "http://hooks.example/x";
+	assert_int_equal(tc_send("twilio", k, &m, &sr, &err), -1);
+	assert_int_equal(tc_seen("twilio", k, NULL), 0);
+	/* Control: a good message is one request. */
+	m = tc_sms();
+	assert_int_equal(tc_send("twilio", k, &m, &sr, &err), 0);
+	assert_int_equal(tc_seen("twilio", k, NULL), 1);
+}
+
+/* The newest message file of a sink, read whole. */
+static char *
+tc_sink_message(const char *sink, int n)
+{
+	char p[512];
+	size_t len;
+
+	(void)snprintf(p, sizeof(p), "%s/%s.mail/%04d.eml", getenv("SMTP_DIR"), sink, n);
+	if (access(p, R_OK) != 0)
+		return NULL;
+	{
+		char *s = tc_slurp(p, &len);
+
+		s[len] = '\0';
+		return s;
+	}
+}
+
+/* SMTP: STARTTLS, AUTH, the message in the sink with its headers; the Message-ID is the id. */
+static void
+test_smtp_send_ok(void **state)
+{
+	struct send_msg m = tc_email("smtp");
+	struct send_result sr;
+	struct bos_err err;
+	int before = tc_sink_log("sink", "\"code\":250");
+	char *s;
+
+	(void)state;
+	tc_smtp_port("SMTP_PORT");
+	assert_int_equal(tc_send("smtp", tc_smtp_pass, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_OK);
+	assert_int_equal(sr.r.status, 250);
+	assert_string_equal(sr.provider_id, "<om_testmessage0000000000000001@bos.invalid>");
+	assert_int_equal(tc_sink_log("sink", "\"code\":250"), before + 1);
+	assert_int_equal(tc_sink_log("sink", "\"tls\":true,\"user\":\"bos-sender\""), before + 1);
+	s = tc_sink_message("sink", before + 1);
+	assert_non_null(s);
+	assert_non_null(strstr(s, "Message-ID: <om_testmessage0000000000000001@bos.invalid>\r\n"));
+	assert_non_null(strstr(s, "List-Unsubscribe: <https://bos.example/u/tok_abc>\r\n"));
+	assert_non_null(strstr(s, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"));
+	assert_non_null(strstr(s, "To: ada@example.org\r\n"));
+	assert_non_null(strstr(s, "Subject: =?UTF-8?B?"));
+	assert_non_null(strstr(s, "multipart/alternative"));
+	/* The password appears nowhere in the message or the sink's log. */
+	assert_null(strstr(s, tc_smtp_pass));
+	free(s);
+}
+
+/* SMTP: every failure, classified, and nothing sent in plaintext. */
+static void
+test_smtp_send_outcomes(void **state)
+{
+	struct send_msg m = tc_email("smtp");
+	struct send_result sr;
+	struct bos_err err;
+	int before;
+
+	(void)state;
+	/* A wrong password: refused (535), no message. */
+	tc_smtp_port("SMTP_PORT");
+	before = tc_sink_log("sink", "\"code\":250");
+	assert_int_equal(tc_send("smtp", "not-the-password", &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_REJECTED);
+	assert_string_equal(sr.provider_id, "");
+	/* A recipient refused for good (550): fail without retry. */
+	m.to = "refuse-me@example.org";
+	assert_int_equal(tc_send("smtp", tc_smtp_pass, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_ERROR);
+	assert_int_equal(sr.r.status, 550);
+	/* A recipient refused for now (451): retry. */
+	m.to = "tempfail@example.org";
+	assert_int_equal(tc_send("smtp", tc_smtp_pass, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_RETRY);
+	assert_int_equal(sr.r.status, 451);
+	assert_int_equal(tc_sink_log("sink", "\"code\":250"), before);
+	/* 451 on DATA: retry. */
+	m = tc_email("smtp");
+	tc_smtp_port("SMTP_PORT_FAIL");
+	assert_int_equal(tc_send("smtp", tc_smtp_pass, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_RETRY);
+	assert_int_equal(sr.r.status, 451);
+	assert_int_equal(tc_sink_log("fail", "\"code\":451"), 1);
+	/* No STARTTLS: the job fails, and the password never went out (no AUTH at all). */
+	tc_smtp_port("SMTP_PORT_PLAIN");
+	assert_int_equal(tc_send("smtp", tc_smtp_pass, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_ERROR);
+	assert_non_null(strstr(sr.r.error, "STARTTLS"));
+	assert_int_equal(tc_sink_log("plain", "\"event\":\"auth\""), 0);
+	assert_int_equal(tc_sink_log("plain", NULL), 0);
+	/* A certificate from another CA: no TLS, retried (the server may be fixed), nothing sent. */
+	tc_smtp_port("SMTP_PORT");
+	tc_prov.test_ca = tc_other_ca;
+	tc_prov.test_ca_len = tc_other_ca_len;
+	before = tc_sink_log("sink", NULL);
+	assert_int_equal(tc_send("smtp", tc_smtp_pass, &m, &sr, &err), 0);
+	tc_prov.test_ca = tc_ca;
+	tc_prov.test_ca_len = tc_ca_len;
+	assert_int_equal(sr.r.outcome, VERIFY_RETRY);
+	assert_int_equal(tc_sink_log("sink", NULL), before);
+}
+
+/* SMTP: refused before connecting (host not in smtp_hosts, none set, header injection, bad metadata). */
+static void
+test_smtp_refused_before(void **state)
+{
+	const struct connector *c = connector_find("smtp");
+	struct send_msg m = tc_email("smtp");
+	struct send_result sr;
+	struct broker_lease l;
+	struct send_prep sp;
+	struct bos_err err;
+	char saved[sizeof(tc_conf.smtp_hosts)];
+	int before;
+
+	(void)state;
+	tc_smtp_port("SMTP_PORT");
+	before = tc_sink_log("sink", NULL);
+	/* The credential names a host the broker's smtp_hosts does not list. */
+	tc_lease("smtp", tc_smtp_pass, &l);
+	(void)snprintf(l.meta_host, sizeof(l.meta_host), "evil.example");
+	assert_int_equal(c->prepare(&tc_prov, c, &m, &l, &sp, &err), -1);
+	assert_non_null(strstr(err.msg, "smtp_hosts"));
+	send_prep_free(&sp);
+	/* Case and a trailing dot do not sneak past the list. */
+	(void)snprintf(l.meta_host, sizeof(l.meta_host), "smtp.example.test.evil");
+	assert_int_equal(c->prepare(&tc_prov, c, &m, &l, &sp, &err), -1);
+	send_prep_free(&sp);
+	(void)snprintf(l.meta_host, sizeof(l.meta_host), "SMTP.Example.Test");
+	assert_int_equal(c->prepare(&tc_prov, c, &m, &l, &sp, &err), 0);
+	send_prep_free(&sp);
+	/* No host, a port out of range, no username. */
+	l.meta_host[0] = '\0';
+	assert_int_equal(c->prepare(&tc_prov, c, &m, &l, &sp, &err), -1);
+	send_prep_free(&sp);
+	(void)snprintf(l.meta_host, sizeof(l.meta_host), "smtp.example.test");
+	l.meta_port = 70000;
+	assert_int_equal(c->prepare(&tc_prov, c, &m, &l, &sp, &err), -1);
+	send_prep_free(&sp);
+	l.meta_port = 587;
+	l.meta_username[0] = '\0';
+	assert_int_equal(c->prepare(&tc_prov, c, &m, &l, &sp, &err), -1);
+	send_prep_free(&sp);
+	broker_lease_wipe(&l);
+	/* smtp_hosts unset: SMTP is refused. */
+	memcpy(saved, tc_conf.smtp_hosts, sizeof(saved));
+	tc_conf.smtp_hosts[0] = '\0';
+	assert_int_equal(tc_send("smtp", tc_smtp_pass, &m, &sr, &err), -1);
+	assert_non_null(strstr(err.msg, "smtp_hosts"));
+	memcpy(tc_conf.smtp_hosts, saved, sizeof(saved));
+	/* Header injection in the subject, a header, the recipient: refused, nothing sent. */
+	m.subject = "Hi\r\nBcc: victim@example.org";
+	assert_int_equal(tc_send("smtp", tc_smtp_pass, &m, &sr, &err), -1);
+	assert_non_null(strstr(err.msg, "injection"));
+	m = tc_email("smtp");
+	m.headers[1].value = "List-Unsubscribe=One-Click\nBcc: victim@example.org";
+	assert_int_equal(tc_send("smtp", tc_smtp_pass, &m, &sr, &err), -1);
+	m = tc_email("smtp");
+	m.to = "ada@example.org>\r\nRCPT TO:<victim@example.org";
+	assert_int_equal(tc_send("smtp", tc_smtp_pass, &m, &sr, &err), -1);
+	/* A password with CR/LF is never sent. */
+	m = tc_email("smtp");
+	assert_int_equal(tc_send("smtp", "pw\r\nQUIT", &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_ERROR);
+	assert_int_equal(tc_sink_log("sink", NULL), before);
+	/* Control: the same message, clean, goes through. */
+	assert_int_equal(tc_send("smtp", tc_smtp_pass, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_OK);
+	assert_true(tc_sink_log("sink", NULL) > before);
+}
+
+/*
+ * The answer never came after the whole request went out: maybe sent, so
+ * never retried; a connection that failed first sent nothing: retried.
+ */
+static void
+test_send_maybe_sent(void **state)
+{
+	struct send_msg m = tc_email("sendgrid");
+	struct send_result sr;
+	struct bos_err err;
+	char k[128];
+	size_t i;
+
+	(void)state;
+	tc_key("sendgrid", "slow", "3", k, sizeof(k));
+	tc_prov.call_timeout = 1;
+	assert_int_equal(tc_send("sendgrid", k, &m, &sr, &err), 0);
+	tc_prov.call_timeout = 10;
+	assert_int_equal(sr.r.outcome, VERIFY_RETRY);
+	assert_true(sr.r.maybe_sent);
+	/* The stub did take it (it logs the accepted message after its delay). */
+	usleep(2500000);
+	assert_int_equal(tc_seen("sendgrid", k, "\"status\": 202"), 1);
+	/* Nothing listens: no request went out, a plain retry. */
+	for (i = 0; i < tc_conf.noverrides; i++)
+		if (strcmp(tc_conf.overrides[i].connector, "sendgrid") == 0)
+			(void)snprintf(tc_conf.overrides[i].url, sizeof(tc_conf.overrides[i].url),
+			    "https://127.0.0.1:1");
+	assert_int_equal(tc_send("sendgrid", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_RETRY);
+	assert_false(sr.r.maybe_sent);
+	for (i = 0; i < tc_conf.noverrides; i++)
+		if (strcmp(tc_conf.overrides[i].connector, "sendgrid") == 0)
+			(void)snprintf(tc_conf.overrides[i].url, sizeof(tc_conf.overrides[i].url),
+			    "https://127.0.0.1:%s", getenv("STUB_PORT_sendgrid"));
+	/* A 5xx is an answer: not sent, retried. */
+	tc_key("sendgrid", "503", NULL, k, sizeof(k));
+	assert_int_equal(tc_send("sendgrid", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_RETRY);
+	assert_false(sr.r.maybe_sent);
+}
+
+/* provider_call refuses a content type or extra header with CR/LF before sending. */
+static void
+test_post_header_injection_refused(void **state)
+{
+	const struct connector *c = connector_find("sendgrid");
+	struct provider_auth a = { PROVIDER_AUTH_BEARER, NULL, "SG.whatever" };
+	const char *const hs[] = { "X-Ok: 1", "X-Bad: 1\r\nX-Evil: 2", NULL };
+	struct provider_req q = { "/v3/mail/send", "application/json", "{}", 2, hs };
+	struct verify_result r;
+	int before = tc_log_lines();
+
+	(void)state;
+	provider_call(&tc_prov, c, &q, &a, &r, NULL);
+	assert_int_equal(r.outcome, VERIFY_ERROR);
+	q.headers = NULL;
+	q.ctype = "application/json\r\nX-Evil: 1";
+	provider_call(&tc_prov, c, &q, &a, &r, NULL);
+	assert_int_equal(r.outcome, VERIFY_ERROR);
+	assert_int_equal(tc_log_lines(), before);
+}
+
 static int
 tc_setup(void **state)
 {
@@ -420,6 +967,19 @@ tc_setup(void **state)
 		assert_non_null(getenv(var));
 		(void)snprintf(o->connector, sizeof(o->connector), "%s", names[i]);
 		(void)snprintf(o->url, sizeof(o->url), "https://127.0.0.1:%s", getenv(var));
+	}
+	{
+		struct broker_override *o = &tc_conf.overrides[tc_conf.noverrides++];
+		FILE *f = fopen(getenv("SMTP_LOGIN_FILE"), "re");
+
+		(void)snprintf(o->connector, sizeof(o->connector), "smtp");
+		(void)snprintf(o->url, sizeof(o->url), "smtp://127.0.0.1:%s", getenv("SMTP_PORT"));
+		(void)snprintf(tc_conf.smtp_hosts, sizeof(tc_conf.smtp_hosts),
+		    "mail.other.test,smtp.example.test");
+		assert_non_null(f);
+		assert_non_null(fgets(tc_smtp_pass, sizeof(tc_smtp_pass), f));
+		tc_smtp_pass[strcspn(tc_smtp_pass, "\n")] = '\0';
+		fclose(f);
 	}
 	tc_ca = tc_slurp(getenv("STUB_CA"), &tc_ca_len);
 	tc_other_ca = tc_slurp(getenv("STUB_CA_OTHER"), &tc_other_ca_len);
@@ -444,6 +1004,16 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_allow_list),
 		cmocka_unit_test(test_test_url_form),
 		cmocka_unit_test(test_no_ca_refused),
+		cmocka_unit_test(test_sendgrid_send_ok),
+		cmocka_unit_test(test_http_send_outcomes),
+		cmocka_unit_test(test_sendgrid_stub_strict),
+		cmocka_unit_test(test_twilio_send_ok),
+		cmocka_unit_test(test_twilio_send_refused_before),
+		cmocka_unit_test(test_smtp_send_ok),
+		cmocka_unit_test(test_smtp_send_outcomes),
+		cmocka_unit_test(test_smtp_refused_before),
+		cmocka_unit_test(test_post_header_injection_refused),
+		cmocka_unit_test(test_send_maybe_sent),
 	};
 
 	(void)argc;

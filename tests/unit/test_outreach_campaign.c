@@ -532,6 +532,35 @@ test_spend_provider_price_and_cost(void **state)
 	assert_int_equal(oc.messages, -1);      /* none in that range */
 }
 
+/* A completion from 'sending' (the broker's 'sent' was lost) counts as sent, and is paid. */
+static void
+test_complete_from_sending(void **state)
+{
+	struct test_ctx *t = *state;
+	enum outreach_send_conflict cf;
+	char id[OUTREACH_ID_SIZE];
+	struct bos_err err = { 0 };
+	struct job_info j;
+	struct job_done d;
+	int dup, mis;
+
+	new_campaign(t->s, "email", 6000, 1, 10000, id);
+	assert_int_equal(claim_at(t->s, MS0 + 1000, &j), 1);
+	assert_int_equal(outreach_send_mark_sending(t->s, j.id, T0 + 1, &cf, &err), 0);
+	d = (struct job_done){ j.id, BROKER, j.claim, "{\"provider_id\":\"x\"}", 0, NULL };
+	assert_int_equal(job_complete(t->s, &d, T0 + 1, &dup, &mis, &err), 0);
+	assert_int_equal(int_of(t->s, "SELECT count(*) FROM outreach_messages WHERE state ="
+	    " 'sent' AND sent_at IS NOT NULL"), 1);
+	assert_int_equal(int_of(t->s, "SELECT sum(amount) FROM spend"), 1);
+	/* A spend the broker names is ignored for a send job: the vault's price counts. */
+	assert_int_equal(claim_at(t->s, MS0 + 2000, &j), 1);
+	d = (struct job_done){ j.id, BROKER, j.claim, "{\"skipped\":\"x\"}", 500, "USD" };
+	assert_int_equal(job_complete(t->s, &d, T0 + 2, &dup, &mis, &err), 0);
+	assert_int_equal(int_of(t->s, "SELECT sum(amount) FROM spend"), 1);
+	assert_int_equal(int_of(t->s, "SELECT count(*) FROM outreach_messages WHERE state ="
+	    " 'cancelled'"), 1);
+}
+
 /* ---- failure, unknown outcome, conflicts ----------------------------------------- */
 
 static void
@@ -691,6 +720,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pause_resume_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spend_whole_minor_units, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spend_provider_price_and_cost, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complete_from_sending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fail_unknown_conflicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_suppressed_at_send_and_cancel_claimed, setup,
 		    teardown),

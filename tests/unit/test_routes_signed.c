@@ -36,6 +36,9 @@ static const char *const signed_routes[] = {
 	"grant_pickup",     /* ends a pickup: a copy from before would hand the token out again */
 	"approval_approve", /* widens a budget: as budget_set */
 	"approval_reject",  /* a copy from before would bring back an approval to approve */
+	"campaign_pause",   /* a copy from before would send what an admin stopped */
+	"campaign_cancel",  /* as campaign_pause, for good */
+	"outreach_track",   /* an unsubscribe: a copy from before would mail the person again */
 	NULL,
 };
 
@@ -51,6 +54,10 @@ static const char *const unsigned_changes[] = {
 	/* brokers, leases and jobs: what they create or move, a copy from before lacks */
 	"broker_create", "lease_create", "job_create", "job_claim", "job_heartbeat", "job_complete",
 	"job_fail",
+	/* outreach (issue #16): campaigns made or let run, a send's progress (a copy from before
+	 * lacks them; the claim and the message's states keep a send from being made twice) */
+	"outreach_email", "outreach_sms", "campaign_start", "campaign_resume", "send_sending",
+	"send_sent",
 	NULL,
 };
 

@@ -134,6 +134,13 @@ api_os_render(const struct config *conf, const struct outreach_send *o, json_t *
 		api_os_set(h, "Reply-To", rd.h_reply_to);
 	}
 	json_object_set_new(m, "headers", h);
+	/* Twilio reports delivery to the hooks listener, reached where the other links point. */
+	if (strcmp(o->c.provider, "twilio") == 0 && conf->outreach_public_url[0] != '\0') {
+		char cb[CONFIG_URL_MAX + 32];
+
+		(void)snprintf(cb, sizeof(cb), "%s/hooks/twilio/status", conf->outreach_public_url);
+		json_object_set_new(m, "status_callback", json_string(cb));
+	}
 	outreach_rendered_free(&rd);
 	*out = m;
 	return 0;

@@ -114,13 +114,13 @@ const struct http_route api_routes[] = {
 	{ HTTP_GET, "/outreach/campaigns", ROUTE_ADMIN, api_outreach_campaign_list, "campaign_list", NULL, q_campaign_list, AUDIT_TXN },
 	{ HTTP_GET, "/outreach/campaigns/{id}", ROUTE_ADMIN, api_outreach_campaign_get, "campaign_get", NULL, NULL, AUDIT_TXN },
 	{ HTTP_POST, "/outreach/campaigns/{id}/start", ROUTE_ADMIN, api_outreach_campaign_start, "campaign_start", f_none, NULL, AUDIT_TXN },
-	{ HTTP_POST, "/outreach/campaigns/{id}/pause", ROUTE_ADMIN, api_outreach_campaign_pause, "campaign_pause", f_none, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/outreach/campaigns/{id}/pause", ROUTE_ADMIN, api_outreach_campaign_pause, "campaign_pause", f_none, NULL, AUDIT_SIGNED },
 	{ HTTP_POST, "/outreach/campaigns/{id}/resume", ROUTE_ADMIN, api_outreach_campaign_resume, "campaign_resume", f_none, NULL, AUDIT_TXN },
-	{ HTTP_POST, "/outreach/campaigns/{id}/cancel", ROUTE_ADMIN, api_outreach_campaign_cancel, "campaign_cancel", f_none, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/outreach/campaigns/{id}/cancel", ROUTE_ADMIN, api_outreach_campaign_cancel, "campaign_cancel", f_none, NULL, AUDIT_SIGNED },
 	{ HTTP_GET, "/outreach/sends/{job}", ROUTE_BROKER, api_outreach_send_get, "send_get", NULL, q_send_get, AUDIT_TXN },
 	{ HTTP_POST, "/outreach/sends/{job}/sending", ROUTE_BROKER, api_outreach_send_sending, "send_sending", f_send_sending, NULL, AUDIT_TXN },
 	{ HTTP_POST, "/outreach/sends/{job}/sent", ROUTE_BROKER, api_outreach_send_sent, "send_sent", f_send_sent, NULL, AUDIT_TXN },
-	{ HTTP_POST, "/outreach/track", ROUTE_BROKER, api_outreach_track, "outreach_track", f_outreach_track, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/outreach/track", ROUTE_BROKER, api_outreach_track, "outreach_track", f_outreach_track, NULL, AUDIT_SIGNED },
 };
 
 const size_t api_routes_n = BOS_ARRAY_LEN(api_routes);

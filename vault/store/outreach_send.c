@@ -278,6 +278,18 @@ outreach_send_completed(struct store *s, const struct outreach_send_job *j, int6
 
 	if (outreach_send_message_of_job(s, j->id, mid, state, &price, err) != 0)
 		return -1;
+	/*
+	 * Completed from 'sending' without 'sent' (the broker's report of it was
+	 * lost): the broker completes only what the provider accepted, so it was
+	 * sent, and it is paid for.
+	 */
+	if (strcmp(state, "sending") == 0) {
+		if (outreach_sql_run(s, "marking a message sent", err, "UPDATE outreach_messages SET"
+		    " state = 'sent', sent_at = ?2, updated_at = ?2 WHERE id = ?1 AND state ="
+		    " 'sending'", "ti", mid, now) != 1)
+			return -1;
+		(void)snprintf(state, sizeof(state), "sent");
+	}
 	if (strcmp(state, "sent") == 0 && oc_spend(s, j, price, now, mismatch, err) != 0)
 		return -1;
 	/* Completed without a send (suppressed, cancelled, already sent): nothing is spent. */

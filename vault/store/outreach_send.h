@@ -63,10 +63,11 @@ struct outreach_send_job {
 };
 
 /*
- * A send job completed (job.c, in the completion's transaction): a sent
- * message's price (the provider's, else the campaign's) is added to the
- * campaign's spend_micros and the whole minor units not yet in the ledger
- * are recorded (spend_record, with the job's id); a message still queued
+ * A send job completed (job.c, in the completion's transaction): a message
+ * sent (or left in 'sending': the broker completes only what the provider
+ * accepted, so it is marked sent) has its price (the provider's, else the
+ * campaign's) added to the campaign's spend_micros, and the whole minor
+ * units not yet in the ledger are recorded (spend_record, with the job's id); a message still queued
  * (completed without a send) is cancelled; the campaign is done when nothing
  * is queued or sending. *mismatch = 1 when the ledger refuses the currency.
  */
