@@ -274,7 +274,7 @@ test_param_reserved(void **state)
 static void
 test_param_reserved_new_route(void **state)
 {
-	struct http_route t[64];
+	struct http_route t[256];
 	size_t n = api_routes_n;
 
 	(void)state;
