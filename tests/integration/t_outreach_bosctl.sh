@@ -11,7 +11,8 @@
 . "$(dirname "$0")/lib_api.sh"
 
 has() { grep -qF -- "$1" <<<"$2"; }
-j() { jq -e "$1" <<<"$2"; }
+# j FILTER JSON: jq -e FILTER on JSON, which must not be empty (jq -e passes on no input).
+j() { [ -n "$2" ] && jq -e "$1" <<<"$2"; }
 # b ARGS...: run bosctl; OUT (stdout), ERR (stderr) and RC.
 b() { OUT=$("$BOSCTL" "$@" 2>"$T/b.err"); RC=$?; ERR=$(cat "$T/b.err"); ALL+=$OUT$'\n'$ERR$'\n'; }
 # rc_is N DESC ARGS...: bosctl ARGS exits N.
