@@ -187,9 +187,9 @@ check "outreach email --draft --json: a draft, email, sendgrid, 30 a minute, bob
 	(has("text") | not)' "$OUT" || echo "# $OUT $ERR"
 CP=$(jq -r .id <<<"$OUT")
 b campaign show "$CP" --json
-check "campaign show --json: the text as the file had it, the subject" \
-	bash -c 'jq -e --rawfile t "$1" ".text == \$t and .subject == \"Hello {{name}}\"" <<<"$0"' \
-	"$OUT" "$D/text.txt"
+check "campaign show --json: the text and the html as the files had them, the subject" \
+	bash -c 'jq -e --rawfile t "$1" --rawfile h "$2" ".text == \$t and .html == \$h and
+	.subject == \"Hello {{name}}\"" <<<"$0"' "$OUT" "$D/text.txt" "$D/page.html"
 b campaign show "$CP"
 check "campaign show: key: value lines, then the text" \
 	bash -c '[ "$0" = 0 ] && grep -q "^state: draft" <<<"$1" && grep -q "^text:" <<<"$1" &&

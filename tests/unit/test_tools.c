@@ -118,6 +118,7 @@ struct vault_fake {
 	int import_answer;           /* POST /outreach/lists: 0 created, 1 invalid rows, 2 exists */
 	char last_body[16384];       /* the body of the last request */
 	char last_req[160];          /* "METHOD PATH" of the last request */
+	char last_query[512];        /* its query string, after '?' */
 	char seen[512][160];         /* "METHOD PATH" of each request */
 	size_t nseen;
 };
@@ -255,8 +256,11 @@ vault_serve_one(struct vault_fake *v, int c)
 		return;
 	end = strstr(req, "\r\n\r\n");
 	snprintf(v->last_body, sizeof(v->last_body), "%s", end != NULL ? end + 4 : "");
-	if ((q = strchr(path, '?')) != NULL)
+	v->last_query[0] = '\0';
+	if ((q = strchr(path, '?')) != NULL) {
+		snprintf(v->last_query, sizeof(v->last_query), "%s", q + 1);
 		*q = '\0';
+	}
 	if (v->nseen < sizeof(v->seen) / sizeof(v->seen[0]))
 		snprintf(v->seen[v->nseen++], sizeof(v->seen[0]), "%s %.140s", method, path);
 	snprintf(v->last_req, sizeof(v->last_req), "%s %.140s", method, path);
@@ -827,6 +831,8 @@ test_outreach_campaigns(void **state)
 	static const struct call stats_c = { "outreach_stats", "{\"campaign\":\"cp_1\"}", 1 };
 	static const struct call spend = { "spend_report", "{}", 1 };
 	static const struct call supp_l = { "outreach_suppressions", "{\"cursor\":\"41\"}", 1 };
+	static const struct call stats_odd = { "outreach_stats", "{\"campaign\":\"cp_1&state=done/..\"}",
+		1 };
 	static const struct call status = { "status", "{}", 1 };
 	static const struct call supp_c = { "outreach_suppress", "{\"address\":\"gone@example.com\","
 		"\"channel\":\"email\"}", 1 };
@@ -867,7 +873,13 @@ test_outreach_campaigns(void **state)
 	assert_null(json_object_get(c, "addresses"));
 	json_decref(o);
 
+	/* What an argument puts in a URL is escaped or refused, never spliced. */
+	o = run_call(&stats_odd);
+	assert_string_equal(fake.last_req, "GET /outreach/stats");
+	assert_string_equal(fake.last_query, "campaign=cp_1%26state%3Ddone%2F..");
+	json_decref(o);
 	o = run_call(&supp_l);
+	assert_string_equal(fake.last_query, "limit=100&cursor=41");
 	assert_string_equal(out_str(o, "next", NULL), "41");
 	assert_null(json_object_get(json_array_get(json_object_get(o, "suppressions"), 0), "token"));
 	json_decref(o);
