@@ -266,6 +266,7 @@ outreach_build_import(const struct outreach_opts *o, json_t *args, struct bos_er
 	json_error_t je;
 	size_t len;
 	char *text;
+	int r;
 
 	if (fmt == NULL) {
 		dot = strrchr(file, '.');
@@ -293,9 +294,9 @@ outreach_build_import(const struct outreach_opts *o, json_t *args, struct bos_er
 		return bos_err_set(err, BOS_E_CORRUPT, "the contacts file '%s' holds no array of "
 		    "contacts ([{\"email\": ..., \"consent\": \"email\"}, ...])", file);
 	}
-	json_object_set(args, "contacts", contacts);
+	r = json_object_set(args, "contacts", contacts);
 	json_decref(v);
-	return 0;
+	return r == 0 ? 0 : bos_err_set(err, BOS_E_NOMEM, "out of memory");
 }
 
 /* --channel CH as args.channel, checked here so that a typo is a usage error. */

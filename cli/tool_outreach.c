@@ -169,13 +169,14 @@ tool_import_body(const json_t *args, int append, struct bos_err *err)
 		    "line); format json takes contacts");
 		return NULL;
 	}
-	body = json_pack("{s:s}", "format", format);
+	/* An append names the list in its path, not in the body. */
+	body = json_pack("{s:s, s:O}", "format", format, data != NULL ? "data" : "contacts",
+	    json_object_get(args, data != NULL ? "data" : "contacts"));
 	if (body != NULL && !append && json_object_set(body, "name",
-	    json_object_get(args, "name")) != 0)
-		json_decref(body), body = NULL;
-	if (body != NULL && json_object_set(body, data != NULL ? "data" : "contacts",
-	    json_object_get(args, data != NULL ? "data" : "contacts")) != 0)
-		json_decref(body), body = NULL;
+	    json_object_get(args, "name")) != 0) {
+		json_decref(body);
+		body = NULL;
+	}
 	if (body == NULL)
 		tool_nomem(err);
 	return body;
@@ -340,9 +341,8 @@ tool_outreach_suppress_run(struct http_client *hc, const json_t *args, json_t **
 		    "phone number in E.164, +15551234567)");
 	if (ch != NULL && strcmp(ch, "email") != 0 && strcmp(ch, "sms") != 0)
 		return bos_err_set(err, BOS_E_INVALID, "channel is email or sms");
-	body = json_pack("{s:s}", "address", addr);
-	if (body != NULL && ch != NULL && json_object_set_new(body, "channel", json_string(ch)) != 0)
-		json_decref(body), body = NULL;
+	body = ch != NULL ? json_pack("{s:s, s:s}", "address", addr, "channel", ch) :
+	    json_pack("{s:s}", "address", addr);
 	if (body == NULL)
 		return tool_nomem(err);
 	r = http_client_call_ok(hc, "POST", "/outreach/suppressions", body, &resp, err);
