@@ -157,6 +157,8 @@ check "exactly 5, to 5 distinct E.164 numbers, each with the STOP notice" bash -
 	[ \$(jq -r 'select(.provider==\"twilio\" and .status==201) | .sent.to' '$STUB_LOG' | sort -u | wc -l) = 5 ] &&
 	[ \$(jq -r 'select(.provider==\"twilio\" and .status==201) | .sent.stop_notice' '$STUB_LOG' | grep -c true) = 5 ] &&
 	[ \$(jq -r 'select(.provider==\"twilio\" and .status==201) | .sent.to' '$STUB_LOG' | grep -c '^+1415555010[1-5]\$') = 5 ]"
+check "each with StatusCallback = outreach_public_url + /hooks/twilio/status" \
+	test "$(stub_count ".provider==\"twilio\" and .status==201 and .sent.status_callback==\"$PUBURL/hooks/twilio/status\"")" = 5
 check "each request in Twilio's form with the account's Basic auth" \
 	test "$(stub_count ".provider==\"twilio\" and .status==201 and .key==\"$(stub_kid "$SID:$TW_SECRET")\" and .problems==[]")" = 5
 api GET "/jobs?kind=send_sms" >"$T/jobs2.json"
