@@ -377,6 +377,63 @@ TABLE=(
 	"POST /grants/{accessor}/pickup|allowed|/grants/@PICKUP@/pickup|admin|{\"totp\":\"@TOTPFRESH@\"}|200|allow|admin|"
 	"POST /grants/{accessor}/pickup|invalid|/grants/@PICKUP@/pickup|admin|{\"totp\":\"123456\"}|410|invalid|admin|"
 
+	# Outreach lists, suppressions, events and stats (issue #16): @OLIST@ is a contact list;
+	# the broker posts events on the unix socket.
+	"POST /outreach/lists|allowed|/outreach/lists|admin|{\"name\":\"cov-list\",\"format\":\"json\",\"contacts\":[{\"email\":\"cov@example.com\"}]}|201|allow|admin|"
+	"POST /outreach/lists|denied|/outreach/lists|none|{\"name\":\"x\",\"format\":\"json\",\"contacts\":[]}|401|deny|anon|"
+	"POST /outreach/lists|denied|/outreach/lists|helper|{\"name\":\"x\",\"format\":\"json\",\"contacts\":[]}|403|deny|helper|"
+	"POST /outreach/lists|invalid|/outreach/lists|admin|{\"name\":\"x\",\"format\":\"json\",\"contacts\":[{\"email\":\"nobody\"}]}|400|invalid|admin|"
+	"POST /outreach/lists|invalid|/outreach/lists|admin|{\"name\":\"cov-list\",\"format\":\"json\",\"contacts\":[]}|409|invalid|admin|"
+	"POST /outreach/lists|failed|/outreach/lists|admin|{\"name\":\"cov-fail\",\"format\":\"json\",\"contacts\":[{\"email\":\"f@example.com\"}]}|500|error|admin|rename:outreach_contacts"
+
+	"GET /outreach/lists|allowed|/outreach/lists|admin||200|allow|admin|"
+	"GET /outreach/lists|denied|/outreach/lists|helper||403|deny|helper|"
+	"GET /outreach/lists|invalid|/outreach/lists?x=1|admin||400|invalid|anon|"
+	"GET /outreach/lists|failed|/outreach/lists|admin||500|error|admin|rename:outreach_lists"
+
+	"GET /outreach/lists/{id}|allowed|/outreach/lists/@OLIST@|admin||200|allow|admin|"
+	"GET /outreach/lists/{id}|denied|/outreach/lists/@OLIST@|none||401|deny|anon|"
+	"GET /outreach/lists/{id}|invalid|/outreach/lists/ol_aaaaaaaaaaaaaaaaaaaaaaaaaa|admin||404|invalid|admin|"
+	"GET /outreach/lists/{id}|invalid|/outreach/lists/@HTOK@|admin||404|invalid|admin|"
+	"GET /outreach/lists/{id}|failed|/outreach/lists/@OLIST@|admin||500|error|admin|rename:outreach_lists"
+
+	"POST /outreach/lists/{id}/contacts|allowed|/outreach/lists/@OLIST@/contacts|admin|{\"format\":\"csv\",\"data\":\"email\\nc2@example.com\"}|200|allow|admin|"
+	"POST /outreach/lists/{id}/contacts|denied|/outreach/lists/@OLIST@/contacts|helper|{\"format\":\"csv\",\"data\":\"email\"}|403|deny|helper|"
+	"POST /outreach/lists/{id}/contacts|invalid|/outreach/lists/@OLIST@/contacts|admin|{\"format\":\"csv\",\"data\":\"email\\nbad\"}|400|invalid|admin|"
+	"POST /outreach/lists/{id}/contacts|invalid|/outreach/lists/@HTOK@/contacts|admin|{\"format\":\"csv\",\"data\":\"email\"}|404|invalid|admin|"
+	"POST /outreach/lists/{id}/contacts|failed|/outreach/lists/@OLIST@/contacts|admin|{\"format\":\"csv\",\"data\":\"email\\nc3@example.com\"}|500|error|admin|rename:outreach_contacts"
+
+	"GET /outreach/lists/{id}/contacts|allowed|/outreach/lists/@OLIST@/contacts?limit=10|admin||200|allow|admin|"
+	"GET /outreach/lists/{id}/contacts|denied|/outreach/lists/@OLIST@/contacts|none||401|deny|anon|"
+	"GET /outreach/lists/{id}/contacts|invalid|/outreach/lists/@OLIST@/contacts?limit=0|admin||400|invalid|admin|"
+	"GET /outreach/lists/{id}/contacts|failed|/outreach/lists/@OLIST@/contacts|admin||500|error|admin|rename:outreach_contacts"
+
+	"GET /outreach/suppressions|allowed|/outreach/suppressions|admin||200|allow|admin|"
+	"GET /outreach/suppressions|denied|/outreach/suppressions|helper||403|deny|helper|"
+	"GET /outreach/suppressions|invalid|/outreach/suppressions?channel=fax|admin||400|invalid|admin|"
+	"GET /outreach/suppressions|failed|/outreach/suppressions|admin||500|error|admin|rename:outreach_suppressions"
+
+	"POST /outreach/suppressions|allowed|/outreach/suppressions|admin|{\"address\":\"cov-supp@example.com\"}|201|allow|admin|"
+	"POST /outreach/suppressions|denied|/outreach/suppressions|none|{\"address\":\"x@example.com\"}|401|deny|anon|"
+	"POST /outreach/suppressions|invalid|/outreach/suppressions|admin|{\"address\":\"nobody\"}|400|invalid|admin|"
+	"POST /outreach/suppressions|failed|/outreach/suppressions|admin|{\"address\":\"x@example.com\"}|500|error|admin|rename:outreach_suppressions"
+
+	"DELETE /outreach/suppressions/{address}|denied|/outreach/suppressions/cov-supp@example.com|helper||403|deny|helper|"
+	"DELETE /outreach/suppressions/{address}|invalid|/outreach/suppressions/nobody@example.com|admin||404|invalid|admin|"
+	"DELETE /outreach/suppressions/{address}|invalid|/outreach/suppressions/@HTOK@|admin||400|invalid|admin|"
+	"DELETE /outreach/suppressions/{address}|failed|/outreach/suppressions/cov-supp@example.com|admin||500|error|admin|rename:outreach_suppressions"
+	"DELETE /outreach/suppressions/{address}|allowed|/outreach/suppressions/cov-supp@example.com|admin||200|allow|admin|"
+
+	"POST /outreach/events|allowed|/outreach/events|broker|{\"provider\":\"sendgrid\",\"events\":[{\"id\":\"cov-1\",\"kind\":\"opened\",\"at\":1700000000}]}|200|allow|broker|"
+	"POST /outreach/events|denied|/outreach/events|admin|{\"provider\":\"sendgrid\",\"events\":[]}|403|deny|anon|"
+	"POST /outreach/events|invalid|/outreach/events|broker|{\"provider\":\"fax\",\"events\":[]}|400|invalid|broker|"
+	"POST /outreach/events|failed|/outreach/events|broker|{\"provider\":\"sendgrid\",\"events\":[{\"id\":\"cov-2\",\"kind\":\"opened\",\"at\":1700000000}]}|500|error|broker|rename:outreach_events"
+
+	"GET /outreach/stats|allowed|/outreach/stats|admin||200|allow|admin|"
+	"GET /outreach/stats|denied|/outreach/stats|helper||403|deny|helper|"
+	"GET /outreach/stats|invalid|/outreach/stats?campaign=cp_aaaaaaaaaaaaaaaaaaaaaaaaaa|admin||404|invalid|admin|"
+	"GET /outreach/stats|failed|/outreach/stats|admin||500|error|admin|rename:outreach_messages"
+
 	# Last: a reset of alice ends every session of hers, the admin's included.
 	"POST /admins/{name}/reset|allowed|/admins/alice/reset|admin||200|allow|admin|"
 )
@@ -503,6 +560,10 @@ setup_after_admin() {
 	PICKUP=$(jq -r '.accessor // empty' "$T/areq.body")
 	check "setup: two pending approvals and a pickup grant" bash -c \
 		"[[ '$APPROVAL' == ap_* && '$APPROVAL2' == ap_* && '$PICKUP' == acc_* ]]"
+	call "setup: a contact list" 1 POST /outreach/lists "$SESSION" \
+		'{"name":"cov","format":"json","contacts":[{"email":"c1@example.com"}]}'
+	OLIST=$(jq -r '.list.id // empty' "$T/areq.body")
+	check "setup: a contact list" bash -c "[[ '$OLIST' == ol_* ]]"
 	call "setup: grant to revoke" 1 POST /credentials/grant "$SESSION" \
 		"{\"helper\":\"$HELPER\",\"credentials\":[\"$CRED\"],\"actions\":[\"read\"]}"
 	GRANTREV=$(jq -r '.accessor // empty' "$T/areq.body"); secret "$(jq -r '.token // empty' "$T/areq.body")"
@@ -539,6 +600,7 @@ subst() {
 	s=${s//@JOB2@/${JOB2:-}}; s=${s//@JOB@/${JOB:-}}; s=${s//@CLAIM2@/${CLAIM2:-}}
 	s=${s//@CLAIM@/${CLAIM:-}}; s=${s//@LEASE@/${LEASE:-}}; s=${s//@BREV@/${BREV:-}}
 	s=${s//@APPROVAL2@/${APPROVAL2:-}}; s=${s//@APPROVAL@/${APPROVAL:-}}; s=${s//@PICKUP@/${PICKUP:-}}
+	s=${s//@OLIST@/${OLIST:-}}
 	printf '%s' "$s"
 }
 # totp_fresh: a code of a step after every one used (in $T/last_step: subst runs in a

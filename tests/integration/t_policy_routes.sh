@@ -106,6 +106,15 @@ ROWS=(
 	"approval_reject|POST|/approvals/@AP2@/reject||update approvals/{id}/reject|approvals/*/reject|200"
 	"approval_approve|POST|/approvals/@AP2@/approve|{\"totp\":\"000000\"}|update approvals/{id}/approve|approvals/*/approve|409"
 	"grant_pickup|POST|/grants/@GP@/pickup|{\"totp\":\"000000\"}|read grants/{accessor}/pickup|grants/*/pickup|409"
+	"outreach_list_create|POST|/outreach/lists|{\"name\":\"pol-new\",\"format\":\"json\",\"contacts\":[{\"email\":\"n@example.com\"}]}|create outreach/lists|outreach/lists|201"
+	"outreach_list_list|GET|/outreach/lists||list outreach/lists|outreach/lists|200"
+	"outreach_list_get|GET|/outreach/lists/@OL@||read outreach/lists/{id}|outreach/lists/*|200"
+	"outreach_list_append|POST|/outreach/lists/@OL@/contacts|{\"format\":\"json\",\"contacts\":[{\"email\":\"m@example.com\"}]}|update outreach/lists/{id}|outreach/lists/*|200"
+	"outreach_contact_list|GET|/outreach/lists/@OL@/contacts||list outreach/lists/{id}|outreach/lists/*|200"
+	"suppression_list|GET|/outreach/suppressions||list outreach/suppressions|outreach/suppressions|200"
+	"suppression_add|POST|/outreach/suppressions|{\"address\":\"pol@example.com\"}|create outreach/suppressions|outreach/suppressions|201"
+	"suppression_delete|DELETE|/outreach/suppressions/pol@example.com||delete outreach/suppressions|outreach/suppressions|200"
+	"outreach_stats|GET|/outreach/stats||read outreach/stats|outreach/stats|200"
 	"admin_reset|POST|/admins/bob/reset||update admins/{name}|admins/bob|200"
 	"outreach_email|POST|/outreach/email|{\"list\":\"pol-camp\",\"from\":\"n@example.com\",\"subject\":\"s\",\"text\":\"t\",\"provider\":\"smtp\"}|create outreach/campaigns/email|outreach/campaigns/email|201"
 	"outreach_sms|POST|/outreach/sms|{\"list\":\"pol-camp\",\"from\":\"+15550000000\",\"body\":\"b\",\"provider\":\"twilio\",\"start\":false}|create outreach/campaigns/sms|outreach/campaigns/sms|201"
@@ -127,7 +136,8 @@ done
 # from): t_brokers.sh and t_leases.sh show their refusals (403 policy, default deny).
 for r in "lease_create|lease credentials/{service}/{name}" "job_claim|claim jobs/{kind}/{service}" \
 	"send_get|read outreach/sends" "send_sending|update outreach/sends/sending" \
-	"send_sent|update outreach/sends/sent" "outreach_track|read outreach/track"; do
+	"send_sent|update outreach/sends/sent" "outreach_track|read outreach/track" \
+	"outreach_events|create outreach/events"; do
 	HAVE[${r%%|*}]=1
 	[ "${ASKS[${r%%|*}]:-}" = "${r#*|}" ] ||
 		notok "route ${r%%|*}: the test asks '${r#*|}', routes.c says '${ASKS[${r%%|*}]:-nothing}'"
@@ -222,7 +232,7 @@ CP=$(mk /outreach/sms '{"list":"pol-camp","from":"+15550000000","body":"b","prov
 check "setup: a list and a draft campaign" bash -c "[[ '$OL' == ol_* && '$CP' == cp_* ]]"
 subst() {
 	local s=$1
-	s=${s//@TOTP@/$(totp_code 1)}; s=${s//@C1@/$C1}; s=${s//@C2@/$C2}; s=${s//@C3@/$C3}; s=${s//@H1@/$H1}; s=${s//@H2@/$H2}; s=${s//@G@/$G}; s=${s//@AL@/$AL}; s=${s//@J@/$J}; s=${s//@L@/$L}; s=${s//@B@/$B}; s=${s//@AP2@/$AP2}; s=${s//@AP@/$AP}; s=${s//@GP@/$GP}; s=${s//@CP@/$CP}
+	s=${s//@TOTP@/$(totp_code 1)}; s=${s//@C1@/$C1}; s=${s//@C2@/$C2}; s=${s//@C3@/$C3}; s=${s//@H1@/$H1}; s=${s//@H2@/$H2}; s=${s//@G@/$G}; s=${s//@AL@/$AL}; s=${s//@J@/$J}; s=${s//@L@/$L}; s=${s//@B@/$B}; s=${s//@AP2@/$AP2}; s=${s//@AP@/$AP}; s=${s//@GP@/$GP}; s=${s//@CP@/$CP}; s=${s//@OL@/$OL}
 	printf '%s' "$s"
 }
 

@@ -365,13 +365,14 @@ test_default_text(void **state)
 	/* The broker roles first (issue #14), the admin role last. */
 	assert_int_equal(ps->n_roles, 4);
 	assert_string_equal(ps->roles[0].name, "outreach");
-	assert_int_equal(ps->roles[0].n_rules, 14);  /* 8 more for campaigns (issue #16) */
+	assert_int_equal(ps->roles[0].n_rules, 15);  /* 9 more for outreach (issue #16) */
 	assert_string_equal(ps->roles[1].name, "monitor");
 	assert_int_equal(ps->roles[1].n_rules, 4);
 	assert_string_equal(ps->roles[2].name, "hiring");
 	assert_int_equal(ps->roles[2].n_rules, 0);
 	assert_string_equal(ps->roles[3].name, "admin");
-	assert_int_equal(ps->roles[3].n_rules, 26);   /* approvals (#15), outreach (#16) */
+	assert_int_equal(ps->roles[3].n_rules, 26);   /* two more for approvals (issue #15), two
+	                                               * for outreach (issue #16) */
 	for (i = 0; i < ps->n_rules; i++) {
 		assert_int_equal(ps->rules[i].deny, 0);
 		if (i >= ps->roles[3].first_rule) {

@@ -39,6 +39,10 @@ static const char *const signed_routes[] = {
 	"campaign_pause",   /* a copy from before would send what an admin stopped */
 	"campaign_cancel",  /* as campaign_pause, for good */
 	"outreach_track",   /* an unsubscribe: a copy from before would mail the person again */
+	/* outreach: a suppression takes away the right to write to an address */
+	"suppression_add",  /* a copy from before would lift it silently */
+	"suppression_delete", /* every DELETE is signed */
+	"outreach_events",  /* unsubscribes, bounces, complaints and STOPs suppress addresses */
 	NULL,
 };
 
@@ -58,6 +62,8 @@ static const char *const unsigned_changes[] = {
 	 * lacks them; the claim and the message's states keep a send from being made twice) */
 	"outreach_email", "outreach_sms", "campaign_start", "campaign_resume", "send_sending",
 	"send_sent",
+	/* outreach lists: what they add, a copy from before lacks */
+	"outreach_list_create", "outreach_list_append",
 	NULL,
 };
 

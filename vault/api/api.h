@@ -146,6 +146,24 @@ int api_alert_list(struct vault *v, struct http_req *r);    /* GET /alerts */
 int api_alert_ack(struct vault *v, struct http_req *r);     /* POST /alerts/{id}/ack */
 int api_alert_resolve(struct vault *v, struct http_req *r); /* POST /alerts/{id}/resolve */
 
+/*
+ * api_outreach_list.c: contact lists and the suppression list (docs/OUTREACH.md
+ * "Contacts and lists"), admins only
+ */
+int api_outreach_list_create(struct vault *v, struct http_req *r);   /* POST /outreach/lists */
+int api_outreach_list_append(struct vault *v, struct http_req *r);   /* POST .../{id}/contacts */
+int api_outreach_list_list(struct vault *v, struct http_req *r);     /* GET /outreach/lists */
+int api_outreach_list_get(struct vault *v, struct http_req *r);      /* GET .../lists/{id} */
+int api_outreach_list_contacts(struct vault *v, struct http_req *r); /* GET .../{id}/contacts */
+/* GET, POST /outreach/suppressions and DELETE /outreach/suppressions/{address} */
+int api_outreach_suppression_list(struct vault *v, struct http_req *r);
+int api_outreach_suppression_add(struct vault *v, struct http_req *r);
+int api_outreach_suppression_delete(struct vault *v, struct http_req *r);
+
+/* api_outreach_event.c: provider events (docs/OUTREACH.md "Events") and stats */
+int api_outreach_events(struct vault *v, struct http_req *r); /* POST /outreach/events (broker) */
+int api_outreach_stats(struct vault *v, struct http_req *r);  /* GET /outreach/stats */
+
 /* api_audit.c: the audit trail (admins only) */
 int api_audit_list(struct vault *v, struct http_req *r);    /* GET /credentials/audit */
 int api_audit_export(struct vault *v, struct http_req *r);  /* GET /credentials/audit/export */

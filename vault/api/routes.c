@@ -42,6 +42,15 @@ static const char *const q_send_get[] = { "claim", NULL };
 static const char *const f_send_sending[] = { "claim", NULL };
 static const char *const f_send_sent[] = { "claim", "provider_id", "price", NULL };
 static const char *const f_outreach_track[] = { "token", "kind", "link", NULL };
+/* Outreach: lists, suppressions, events, stats (docs/OUTREACH.md) */
+static const char *const f_outreach_list_create[] = { "name", "format", "data", "contacts", NULL };
+static const char *const f_outreach_list_append[] = { "format", "data", "contacts", NULL };
+static const char *const q_outreach_page[] = { "limit", "cursor", NULL };
+static const char *const q_suppression_list[] = { "channel", "limit", "cursor", NULL };
+static const char *const f_suppression_add[] = { "address", "channel", "reason", NULL };
+static const char *const q_suppression_delete[] = { "channel", NULL };
+static const char *const f_outreach_events[] = { "provider", "events", "verify", NULL };
+static const char *const q_outreach_stats[] = { "campaign", NULL };
 static const char *const q_audit[] = { "since", "until", "principal", "resource", "action",
 	"outcome", "order", "cursor", "limit", NULL };
 
@@ -121,6 +130,24 @@ const struct http_route api_routes[] = {
 	{ HTTP_POST, "/outreach/sends/{job}/sending", ROUTE_BROKER, api_outreach_send_sending, "send_sending", f_send_sending, NULL, AUDIT_TXN },
 	{ HTTP_POST, "/outreach/sends/{job}/sent", ROUTE_BROKER, api_outreach_send_sent, "send_sent", f_send_sent, NULL, AUDIT_TXN },
 	{ HTTP_POST, "/outreach/track", ROUTE_BROKER, api_outreach_track, "outreach_track", f_outreach_track, NULL, AUDIT_SIGNED },
+
+	/* Outreach: lists, suppressions, events, stats (docs/OUTREACH.md) */
+	/*
+	 * A suppression withdraws the right to write to an address, so adding one
+	 * (by an admin, or by an event: an unsubscribe, a bounce, a complaint, a
+	 * STOP) is signed like a lowered budget: a copy from before would lift it
+	 * silently. Lifting one is a DELETE, signed like every DELETE.
+	 */
+	{ HTTP_POST, "/outreach/lists", ROUTE_ADMIN, api_outreach_list_create, "outreach_list_create", f_outreach_list_create, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/outreach/lists", ROUTE_ADMIN, api_outreach_list_list, "outreach_list_list", NULL, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/outreach/lists/{id}", ROUTE_ADMIN, api_outreach_list_get, "outreach_list_get", NULL, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/outreach/lists/{id}/contacts", ROUTE_ADMIN, api_outreach_list_append, "outreach_list_append", f_outreach_list_append, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/outreach/lists/{id}/contacts", ROUTE_ADMIN, api_outreach_list_contacts, "outreach_contact_list", NULL, q_outreach_page, AUDIT_TXN },
+	{ HTTP_GET, "/outreach/suppressions", ROUTE_ADMIN, api_outreach_suppression_list, "suppression_list", NULL, q_suppression_list, AUDIT_TXN },
+	{ HTTP_POST, "/outreach/suppressions", ROUTE_ADMIN, api_outreach_suppression_add, "suppression_add", f_suppression_add, NULL, AUDIT_SIGNED },
+	{ HTTP_DELETE, "/outreach/suppressions/{address}", ROUTE_ADMIN, api_outreach_suppression_delete, "suppression_delete", NULL, q_suppression_delete, AUDIT_SIGNED },
+	{ HTTP_POST, "/outreach/events", ROUTE_BROKER, api_outreach_events, "outreach_events", f_outreach_events, NULL, AUDIT_SIGNED },
+	{ HTTP_GET, "/outreach/stats", ROUTE_ADMIN, api_outreach_stats, "outreach_stats", NULL, q_outreach_stats, AUDIT_TXN },
 };
 
 const size_t api_routes_n = BOS_ARRAY_LEN(api_routes);
@@ -198,6 +225,17 @@ const struct api_route_policy api_route_policies[] = {
 	{ "send_sending", "update", "outreach/sends/sending", NULL },
 	{ "send_sent", "update", "outreach/sends/sent", NULL },
 	{ "outreach_track", "read", "outreach/track", NULL },
+	/* Outreach: lists, suppressions, events, stats (docs/OUTREACH.md) */
+	{ "outreach_list_create", "create", "outreach/lists", NULL },
+	{ "outreach_list_list", "list", "outreach/lists", NULL },
+	{ "outreach_list_get", "read", "outreach/lists/{id}", NULL },
+	{ "outreach_list_append", "update", "outreach/lists/{id}", NULL },
+	{ "outreach_contact_list", "list", "outreach/lists/{id}", NULL },
+	{ "suppression_list", "list", "outreach/suppressions", NULL },
+	{ "suppression_add", "create", "outreach/suppressions", NULL },
+	{ "suppression_delete", "delete", "outreach/suppressions", NULL },
+	{ "outreach_events", "create", "outreach/events", NULL },
+	{ "outreach_stats", "read", "outreach/stats", NULL },
 };
 
 const size_t api_route_policies_n = BOS_ARRAY_LEN(api_route_policies);

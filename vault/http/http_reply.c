@@ -114,6 +114,8 @@ http_reply_audit_unavailable(struct http_req *r)
 	    "right now, so nothing was done; retry shortly");
 }
 
+#define HTTP_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
 static int
 http_queue_json(struct http_req *r, unsigned status, json_t *body)
 {
@@ -123,13 +125,17 @@ http_queue_json(struct http_req *r, unsigned status, json_t *body)
 
 	if (body == NULL)
 		return -1;
-	n = json_dumpb(body, NULL, 0, JSON_COMPACT);
+	/*
+	 * Reals (rates, docs/OUTREACH.md "stats") with 15 significant digits: a
+	 * rate rounded to 4 decimals prints as 0.3333, not 0.33329999999999999.
+	 */
+	n = json_dumpb(body, NULL, 0, HTTP_JSON_FLAGS);
 	if (n == 0 || __builtin_add_overflow(sizeof(*b), n, &total) || (b = malloc(total)) == NULL) {
 		json_decref(body);
 		return -1;
 	}
 	b->len = n;
-	if (json_dumpb(body, b->data, n, JSON_COMPACT) != n) {
+	if (json_dumpb(body, b->data, n, HTTP_JSON_FLAGS) != n) {
 		json_decref(body);
 		http_body_release(b);
 		return -1;
