@@ -97,7 +97,7 @@ api POST /outreach/email "{\"list\":\"advisors\",\"from\":\"Acme Sales <sales@ac
 check "an email campaign over smtp (201, 5 recipients)" bash -c "[ $(st) = 201 ] && [ \"\$(jq -r .campaign.recipients '$T/cp1.json')\" = 5 ]"
 CP1=$(jq -r '.campaign.id // empty' "$T/cp1.json")
 run_broker
-check "5 messages arrive in the SMTP sink" wait_for 60 bash -c "[ \$(find '$T/pki/sink.mail' -name '*.eml' | wc -l) -ge 5 ]"
+check "5 messages arrive in the SMTP sink" wait_for 60 bash -c "[ \$(find '$T/pki/sink.mail' -name '*.eml' | wc -l) -ge 5 ]" || { tail -20 "$T/broker.log"; finish; }
 cp1_done() { [ "$(api GET "/outreach/campaigns/$CP1" | jq -r '.campaign.sent')" = 5 ]; }
 check "the campaign counts 5 sent" wait_for 20 cp1_done
 sleep 1

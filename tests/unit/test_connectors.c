@@ -752,6 +752,8 @@ test_smtp_send_ok(void **state)
 	assert_string_equal(sr.provider_id, "<om_testmessage0000000000000001@bos.invalid>");
 	assert_int_equal(tc_sink_log("sink", "\"code\":250"), before + 1);
 	assert_int_equal(tc_sink_log("sink", "\"tls\":true,\"user\":\"bos-sender\""), before + 1);
+	/* EHLO names the sender's domain (never this machine's name, which the sandbox hides). */
+	assert_int_equal(tc_sink_log("sink", "\"ehlo\":\"acme.example\""), before + 1);
 	s = tc_sink_message("sink", before + 1);
 	assert_non_null(s);
 	assert_non_null(strstr(s, "Message-ID: <om_testmessage0000000000000001@bos.invalid>\r\n"));
