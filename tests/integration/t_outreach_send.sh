@@ -161,6 +161,8 @@ check "each with StatusCallback = outreach_public_url + /hooks/twilio/status" \
 	test "$(stub_count ".provider==\"twilio\" and .status==201 and .sent.status_callback==\"$PUBURL/hooks/twilio/status\"")" = 5
 check "each request in Twilio's form with the account's Basic auth" \
 	test "$(stub_count ".provider==\"twilio\" and .status==201 and .key==\"$(stub_kid "$SID:$TW_SECRET")\" and .problems==[]")" = 5
+check "Twilio's own price recorded: 5 x 7900 micro-USD spent" \
+	test "$(api GET "/outreach/campaigns/$CP2" | jq -r '"\(.campaign.spent.micros) \(.campaign.spent.currency)"')" = "39500 USD"
 api GET "/jobs?kind=send_sms" >"$T/jobs2.json"
 check "5 send_sms jobs done with Twilio's SM… sid as provider_id" \
 	test "$(jq '[.jobs[] | select(.state=="done" and (.result.provider_id | test("^SM[0-9a-f]{32}$")))] | length' "$T/jobs2.json")" = 5
