@@ -205,9 +205,9 @@ for v in start:running pause:paused resume:running cancel:cancelled; do
 		echo "# $OUT $ERR"
 done
 b jobs list --kind send_email --json
-# The only campaign started: every send_email job is one of its own (.campaign when the vault shows it).
+# The only campaign started: every send_email job is one of its own (the vault names its campaign).
 check "jobs list --kind send_email --json: the campaign's send jobs, dead after the cancel" \
-	bash -c 'jq -e -s --arg cp "$1" "length >= 1 and all(.kind == \"send_email\" and .state == \"dead\" and (.campaign == null or .campaign == \$cp))" <<<"$0"' \
+	bash -c 'jq -e -s --arg cp "$1" "length >= 1 and all(.kind == \"send_email\" and .state == \"dead\" and .campaign == \$cp)" <<<"$0"' \
 	"$OUT" "$CP" || echo "# $OUT $ERR"
 b campaign resume "$CP"
 check "campaign resume of a cancelled campaign: exit 1, campaign_state" \
