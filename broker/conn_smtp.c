@@ -8,7 +8,8 @@
  * address is checked as for every provider (provider.c). The provider's id
  * of a message is its Message-ID, fixed by the vault: a retry reuses it.
  *
- * SMTP has no cheap read, so a verify job is refused (not retried).
+ * A verify job logs in and stops (connect, STARTTLS, EHLO, AUTH; nothing
+ * sent): 235 is ok, a refused login is rejected.
  */
 #include "connector.h"
 
@@ -25,18 +26,6 @@
 
 static const char *const smtp_hosts_none[] = { NULL };
 
-static int
-smtp_verify(struct provider *p, const struct connector *c, const struct broker_lease *l,
-    struct verify_result *r)
-{
-	(void)p; (void)c; (void)l;
-	memset(r, 0, sizeof(*r));
-	r->outcome = VERIFY_ERROR;
-	(void)snprintf(r->error, sizeof(r->error), "smtp: credentials are not verified by this "
-	    "broker (no read without sending); send a test campaign instead");
-	return -1;
-}
-
 /* A user name or password for AUTH: 1..max bytes, no control character. */
 static int
 smtp_login_ok(const char *s, size_t max)
@@ -51,10 +40,28 @@ smtp_login_ok(const char *s, size_t max)
 	return 1;
 }
 
+/*
+ * The EHLO domain, as the URL's path: the sender's domain when it is a plain
+ * host name, else "localhost". Without a path libcurl would ask the kernel
+ * for this machine's name (uname, which the sandbox refuses) and tell it to
+ * every server.
+ */
+static const char *
+smtp_ehlo(const char *from_addr)
+{
+	const char *at = from_addr != NULL ? strrchr(from_addr, '@') : NULL;
+	size_t n;
+
+	if (at == NULL || (n = strlen(at + 1)) == 0 || n > 253 ||
+	    strspn(at + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != n)
+		return "localhost";
+	return at + 1;
+}
+
 /* Where to connect: base_url.smtp (test), else the credential's host, allowed by smtp_hosts. */
 static int
-smtp_target(const struct provider *p, const struct broker_lease *l, struct send_prep *sp,
-    struct bos_err *err)
+smtp_target(const struct provider *p, const struct broker_lease *l, const char *from_addr,
+    struct send_prep *sp, struct bos_err *err)
 {
 	const char *test = broker_config_base_url(p->conf, "smtp");
 	long port = l->meta_port != 0 ? l->meta_port : SMTP_DEFAULT_PORT;
@@ -68,10 +75,39 @@ smtp_target(const struct provider *p, const struct broker_lease *l, struct send_
 	if (port < 1 || port > 65535)
 		return bos_err_set(err, BOS_E_INVALID, "smtp: the credential's port is not 1 to 65535");
 	sp->smtp_test = test != NULL;
-	n = test != NULL ? snprintf(sp->smtp_url, sizeof(sp->smtp_url), "%s", test) :
-	    snprintf(sp->smtp_url, sizeof(sp->smtp_url), "smtp://%s:%ld", l->meta_host, port);
+	n = test != NULL ? snprintf(sp->smtp_url, sizeof(sp->smtp_url), "%s/%s", test,
+	    smtp_ehlo(from_addr)) : snprintf(sp->smtp_url, sizeof(sp->smtp_url), "smtp://%s:%ld/%s",
+	    l->meta_host, port, smtp_ehlo(from_addr));
 	if (n < 0 || (size_t)n >= sizeof(sp->smtp_url))
 		return bos_err_set(err, BOS_E_INVALID, "smtp: the server's URL is too long");
+	return 0;
+}
+
+static int
+smtp_verify(struct provider *p, const struct connector *c, const struct broker_lease *l,
+    struct verify_result *r)
+{
+	struct provider_smtp s = { NULL, 0, l->meta_username, l->secret, NULL, NULL, NULL, 0 };
+	struct send_prep sp;
+	struct bos_err err;
+
+	(void)c;
+	memset(r, 0, sizeof(*r));
+	memset(&sp, 0, sizeof(sp));
+	r->outcome = VERIFY_ERROR;
+	if (!smtp_login_ok(l->meta_username, sizeof(l->meta_username) - 1) ||
+	    !smtp_login_ok(l->secret, SMTP_SECRET_MAX)) {
+		(void)snprintf(r->error, sizeof(r->error), "smtp: the credential has no username, or "
+		    "a password that is empty, too long or holds a control character");
+		return -1;
+	}
+	if (smtp_target(p, l, NULL, &sp, &err) != 0) {
+		(void)snprintf(r->error, sizeof(r->error), "%.*s", (int)sizeof(r->error) - 1, err.msg);
+		return -1;
+	}
+	s.url = sp.smtp_url;
+	s.test = sp.smtp_test;
+	provider_smtp_send(p, &s, r);
 	return 0;
 }
 
@@ -89,11 +125,11 @@ smtp_prepare(const struct provider *p, const struct connector *c, const struct s
 	if (!smtp_login_ok(l->meta_username, sizeof(l->meta_username) - 1))
 		return bos_err_set(err, BOS_E_INVALID, "smtp: the credential's metadata has no "
 		    "username without control characters");
-	if (smtp_target(p, l, sp, err) != 0)
-		return -1;
 	if (msg_mime_addr(m->from, from, sizeof(from), err) != 0 ||
 	    msg_mime_addr(m->to, sp->rcpt, sizeof(sp->rcpt), err) != 0)
 		return bos_err_wrap(err, "smtp: the envelope");
+	if (smtp_target(p, l, from, sp, err) != 0)
+		return -1;
 	(void)snprintf(sp->mail_from, sizeof(sp->mail_from), "<%s>", from);
 	buf_free(&sp->body);
 	if (msg_mime_build(&mm, &sp->body, err) != 0)

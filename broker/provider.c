@@ -599,6 +599,9 @@ pv_smtp_setup(CURL *h, struct pv_call *call, const struct provider_smtp *m,
 	bad |= curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_USERNAME, m->user) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_PASSWORD, m->password) != CURLE_OK;
+	/* A check: connect, STARTTLS, EHLO, AUTH, and stop there (nothing is sent). */
+	if (m->data == NULL)
+		return bad | (curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L) != CURLE_OK);
 	bad |= curl_easy_setopt(h, CURLOPT_MAIL_FROM, m->mail_from) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_UPLOAD, 1L) != CURLE_OK;
@@ -630,7 +633,7 @@ provider_smtp_send(struct provider *p, const struct provider_smtp *m, struct ver
 		(void)snprintf(r->error, sizeof(r->error), "smtp: no CA bundle loaded");
 		return;
 	}
-	(void)snprintf(rcpt_s, sizeof(rcpt_s), "<%s>", m->rcpt);
+	(void)snprintf(rcpt_s, sizeof(rcpt_s), "<%s>", m->rcpt != NULL ? m->rcpt : "");
 	if ((h = curl_easy_init()) == NULL || (rcpt = curl_slist_append(NULL, rcpt_s)) == NULL ||
 	    pv_smtp_setup(h, &call, m, rcpt, ca, ca_len, errbuf) != 0) {
 		r->outcome = VERIFY_RETRY;
@@ -647,7 +650,8 @@ provider_smtp_send(struct provider *p, const struct provider_smtp *m, struct ver
 	} else {
 		pv_smtp_failed(&call, h, rc, errbuf, r);
 		/* The whole message went out and no final reply came: it may be delivered. */
-		r->maybe_sent = r->outcome == VERIFY_RETRY && call.upload_off == m->len &&
+		r->maybe_sent = m->data != NULL && r->outcome == VERIFY_RETRY &&
+		    call.upload_off == m->len &&
 		    (r->status < 400 || r->status >= 600);
 	}
  out:

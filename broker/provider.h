@@ -104,7 +104,7 @@ struct provider_smtp {
 	const char *password;     /* the leased secret */
 	const char *mail_from;    /* "<addr>" */
 	const char *rcpt;         /* addr */
-	const char *data;         /* the RFC 5322 message, CRLF lines */
+	const char *data;         /* the RFC 5322 message, CRLF lines; NULL: only log in (verify) */
 	size_t len;
 };
 

@@ -266,6 +266,7 @@ outreach_build_import(const struct outreach_opts *o, json_t *args, struct bos_er
 	json_error_t je;
 	size_t len;
 	char *text;
+	int r;
 
 	if (fmt == NULL) {
 		dot = strrchr(file, '.');
@@ -293,9 +294,9 @@ outreach_build_import(const struct outreach_opts *o, json_t *args, struct bos_er
 		return bos_err_set(err, BOS_E_CORRUPT, "the contacts file '%s' holds no array of "
 		    "contacts ([{\"email\": ..., \"consent\": \"email\"}, ...])", file);
 	}
-	json_object_set(args, "contacts", contacts);
+	r = json_object_set(args, "contacts", contacts);
 	json_decref(v);
-	return 0;
+	return r == 0 ? 0 : bos_err_set(err, BOS_E_NOMEM, "out of memory");
 }
 
 /* --channel CH as args.channel, checked here so that a typo is a usage error. */
@@ -482,6 +483,38 @@ outreach_check(const char *cmd, const char *name, const struct outreach_sub *sub
 }
 
 /*
+ * A paged list (the suppressions): the tool page after page (at most 1000
+ * rows each), every row printed, until the vault says there is no next.
+ */
+#define OUTREACH_PAGES_MAX 100000
+static int
+outreach_pages(const struct outreach_sub *sub, json_t *args, int json)
+{
+	const char *next;
+	json_t *out;
+	size_t pages;
+	int r = BOSCTL_EXIT_OK, more = 1;
+
+	if (json_object_set_new(args, "limit", json_integer(1000)) != 0)
+		return bosctl_fail("out of memory");
+	for (pages = 0; more && r == BOSCTL_EXIT_OK && pages < OUTREACH_PAGES_MAX; pages++) {
+		if ((r = tool_cli_call(sub->tool, args, &out)) != BOSCTL_EXIT_OK)
+			break;
+		/* The cursor goes back to the vault, not to the reader: they get every row. */
+		next = json_string_value(json_object_get(out, "next"));
+		more = next != NULL;
+		if (more && json_object_set_new(args, "cursor", json_string(next)) != 0)
+			r = bosctl_fail("out of memory");
+		if (json_object_set_new(out, "next", json_null()) != 0)
+			r = bosctl_fail("out of memory");
+		if (r == BOSCTL_EXIT_OK)
+			r = tool_cli_print_key(sub->tool, out, json, sub->key);
+		json_decref(out);
+	}
+	return r;
+}
+
+/*
  * Build the tool's arguments and run it. A bad option value is a usage
  * error (exit 2); a file that cannot be read or is not what it should be,
  * and whatever the vault refuses, an error (exit 1).
@@ -505,7 +538,10 @@ outreach_run(const char *cmd, const char *name, const struct outreach_sub *sub,
 			return bosctl_usage_fail(cmd, "%s", err.msg);
 		return bosctl_fail("%s", err.msg);
 	}
-	r = tool_cli_cmd(sub->tool, args, o->json, sub->key);
+	if (strcmp(sub->tool, "outreach_suppressions") == 0)
+		r = outreach_pages(sub, args, o->json);
+	else
+		r = tool_cli_cmd(sub->tool, args, o->json, sub->key);
 	json_decref(args);
 	return r;
 }

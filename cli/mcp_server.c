@@ -17,7 +17,9 @@
 static const char mcp_instructions[] =
 	"BOS is the business's secrets vault: it holds credentials (API keys, cards, passwords), "
 	"gives helpers scoped and expiring access to them, keeps spending within budgets and "
-	"keeps a signed audit trail. These tools return metadata only, never a secret: no "
+	"keeps a signed audit trail; it also runs email and SMS outreach (contact lists, "
+	"campaigns sent at a rate only to contacts who consented and are not suppressed, their "
+	"stats and cost). These tools return metadata only, never a secret: no "
 	"credential value, token, password, TOTP code or recovery code passes through them. "
 	"Consequential actions complete only in the admin's terminal: widening a budget or "
 	"resuming spending becomes an approval that runs after 'bosctl approve ID', and a "

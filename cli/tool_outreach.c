@@ -169,13 +169,14 @@ tool_import_body(const json_t *args, int append, struct bos_err *err)
 		    "line); format json takes contacts");
 		return NULL;
 	}
-	body = json_pack("{s:s}", "format", format);
+	/* An append names the list in its path, not in the body. */
+	body = json_pack("{s:s, s:O}", "format", format, data != NULL ? "data" : "contacts",
+	    json_object_get(args, data != NULL ? "data" : "contacts"));
 	if (body != NULL && !append && json_object_set(body, "name",
-	    json_object_get(args, "name")) != 0)
-		json_decref(body), body = NULL;
-	if (body != NULL && json_object_set(body, data != NULL ? "data" : "contacts",
-	    json_object_get(args, data != NULL ? "data" : "contacts")) != 0)
-		json_decref(body), body = NULL;
+	    json_object_get(args, "name")) != 0) {
+		json_decref(body);
+		body = NULL;
+	}
 	if (body == NULL)
 		tool_nomem(err);
 	return body;
@@ -263,14 +264,39 @@ int
 tool_outreach_suppressions_run(struct http_client *hc, const json_t *args, json_t **out,
     struct bos_err *err)
 {
-	const char *ch = tool_arg_str(args, "channel");
+	const char *ch = tool_arg_str(args, "channel"), *cursor = tool_arg_str(args, "cursor");
+	long long limit = tool_arg_int(args, "limit", 100);
+	char path[TOOL_OUTREACH_PATH_MAX];
+	struct http_resp resp;
+	const json_t *next;
+	json_t *arr;
+	int k, r;
 
 	*out = NULL;
 	if (ch != NULL && strcmp(ch, "email") != 0 && strcmp(ch, "sms") != 0)
 		return bos_err_set(err, BOS_E_INVALID, "channel is email or sms");
-	return tool_get_list(hc, ch == NULL ? "/outreach/suppressions" : strcmp(ch, "email") == 0 ?
-	    "/outreach/suppressions?channel=email" : "/outreach/suppressions?channel=sms",
-	    "suppressions", &fields_supp_fs, out, err);
+	if (limit < 1 || limit > 1000)
+		return bos_err_set(err, BOS_E_INVALID, "limit is 1 to 1000");
+	/* The vault's cursor is a decimal number: nothing else goes into the URL. */
+	if (cursor != NULL && (cursor[0] == '\0' || strlen(cursor) > 18 ||
+	    strspn(cursor, "0123456789") != strlen(cursor)))
+		return bos_err_set(err, BOS_E_INVALID, "cursor is the next of the page before");
+	k = snprintf(path, sizeof(path), "/outreach/suppressions?limit=%lld%s%s%s%s", limit,
+	    ch != NULL ? "&channel=" : "", ch != NULL ? ch : "", cursor != NULL ? "&cursor=" : "",
+	    cursor != NULL ? cursor : "");
+	if (k < 0 || (size_t)k >= sizeof(path))
+		return bos_err_set(err, BOS_E_INVALID, "the query is too long");
+	if (http_client_call_ok(hc, "GET", path, NULL, &resp, err) != 0)
+		return -1;
+	r = tool_pick_list(resp.json, "suppressions", &fields_supp_fs, &arr, err);
+	next = json_object_get(resp.json, "next");
+	if (r == 0)
+		*out = json_pack("{s:o, s:O}", "suppressions", arr, "next", json_is_string(next) ?
+		    next : json_null());
+	http_resp_free(&resp);
+	if (r != 0)
+		return -1;
+	return *out != NULL ? 0 : tool_nomem(err);
 }
 
 static void
@@ -294,6 +320,8 @@ tool_outreach_suppressions_render(const json_t *out)
 	json_array_foreach(json_object_get(out, "suppressions"), i, s)
 		tool_supp_row(t.f, s);
 	tool_text_none(t.f, json_object_get(out, "suppressions"), "no suppressed addresses");
+	if (json_is_string(json_object_get(out, "next")))
+		fprintf(t.f, "more: give cursor %s for the next page\n", tool_str(out, "next"));
 	return tool_text_close(&t);
 }
 
@@ -313,9 +341,8 @@ tool_outreach_suppress_run(struct http_client *hc, const json_t *args, json_t **
 		    "phone number in E.164, +15551234567)");
 	if (ch != NULL && strcmp(ch, "email") != 0 && strcmp(ch, "sms") != 0)
 		return bos_err_set(err, BOS_E_INVALID, "channel is email or sms");
-	body = json_pack("{s:s}", "address", addr);
-	if (body != NULL && ch != NULL && json_object_set_new(body, "channel", json_string(ch)) != 0)
-		json_decref(body), body = NULL;
+	body = ch != NULL ? json_pack("{s:s, s:s}", "address", addr, "channel", ch) :
+	    json_pack("{s:s}", "address", addr);
 	if (body == NULL)
 		return tool_nomem(err);
 	r = http_client_call_ok(hc, "POST", "/outreach/suppressions", body, &resp, err);

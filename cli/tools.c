@@ -336,9 +336,15 @@ static const struct bos_tool tools[] = {
 	{ "outreach_suppressions", "List suppressed addresses",
 	  "The suppression list: addresses and phone numbers that are never sent to again "
 	  "(unsubscribed, bounced, complained, SMS STOP, or suppressed by the admin), with the "
-	  "reason and when ('bosctl outreach suppressions')." NO_SECRETS LOGIN_HINT,
-	  J_INPUT("\"channel\":{\"type\":\"string\",\"enum\":[\"email\",\"sms\"]}", ""),
-	  J_OBJECT_REQ("\"suppressions\":" J_ARRAY_OF(S_SUPP), "\"suppressions\""),
+	  "reason and when, one page at a time ('bosctl outreach suppressions')." NO_SECRETS
+	  LOGIN_HINT,
+	  J_INPUT("\"channel\":{\"type\":\"string\",\"enum\":[\"email\",\"sms\"]},\"limit\":"
+	  "{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000,\"default\":100},\"cursor\":"
+	  "{\"type\":\"string\",\"minLength\":1,\"maxLength\":18,\"description\":\"the next of "
+	  "the page before\"}", ""),
+	  J_OBJECT_REQ("\"suppressions\":" J_ARRAY_OF(S_SUPP) ",\"next\":{\"type\":[\"string\","
+	  "\"null\"],\"description\":\"give it as cursor for the next page; null on the last\"}",
+	  "\"suppressions\""),
 	  TOOL_READ_ONLY, tool_outreach_suppressions_run, tool_outreach_suppressions_render },
 	{ "outreach_suppress", "Suppress an address",
 	  "Adds an e-mail address or phone number (E.164) to the suppression list, e.g. when "

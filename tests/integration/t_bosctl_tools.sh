@@ -11,7 +11,7 @@
 has() { grep -qF -- "$1" <<<"$2"; }
 lacks() { ! grep -qF -- "$1" <<<"$2"; }
 # j FILTER JSON: jq -e FILTER on JSON.
-j() { jq -e "$1" <<<"$2"; }
+j() { [ -n "$2" ] && jq -e "$1" <<<"$2"; }  # jq -e passes on empty input: that is no pass
 # b ARGS...: run bosctl; OUT (stdout and stderr) and RC.
 b() { OUT=$("$BOSCTL" "$@" 2>&1); RC=$?; ALL+=$OUT$'\n'; }
 ALL=""

@@ -11,7 +11,8 @@
 . "$(dirname "$0")/lib_api.sh"
 
 has() { grep -qF -- "$1" <<<"$2"; }
-j() { jq -e "$1" <<<"$2"; }
+# j FILTER JSON: jq -e FILTER on JSON, which must not be empty (jq -e passes on no input).
+j() { [ -n "$2" ] && jq -e "$1" <<<"$2"; }
 # b ARGS...: run bosctl; OUT (stdout), ERR (stderr) and RC.
 b() { OUT=$("$BOSCTL" "$@" 2>"$T/b.err"); RC=$?; ERR=$(cat "$T/b.err"); ALL+=$OUT$'\n'$ERR$'\n'; }
 # rc_is N DESC ARGS...: bosctl ARGS exits N.
@@ -141,17 +142,38 @@ b outreach suppress Bob@Example.com
 check "outreach suppress: stored lower-cased, email, nothing sent to it" \
 	bash -c '[ "$0" = 0 ] && grep -q "^suppressed bob@example.com (email, admin)" <<<"$1"' \
 	"$RC" "$OUT" || echo "# $OUT $ERR"
-b outreach suppress bob@example.com --json
-check "  again: --json says created false" j '.suppression.address == "bob@example.com" and
-	.created == false' "$OUT"
+b outreach suppress bob@example.com
+check "  again: already suppressed (exit 0)" \
+	bash -c '[ "$0" = 0 ] && grep -q "^already suppressed bob@example.com (email, admin)" <<<"$1"' \
+	"$RC" "$OUT" || echo "# $OUT $ERR"
+b outreach suppress +1-555-010-0009 --json
+check "outreach suppress of a phone number --json: the suppression, E.164, sms" \
+	j '.address == "+15550100009" and .channel == "sms" and .reason == "admin"' "$OUT" ||
+	echo "# $OUT $ERR"
 b outreach suppress not-an-address
 check "outreach suppress of a malformed address: exit 1" test "$RC" = 1
 b outreach suppressions --json
-check "outreach suppressions --json: bob, reason admin" \
-	bash -c 'jq -e -s "length == 1 and .[0].address == \"bob@example.com\" and .[0].reason == \"admin\"" <<<"$0"' "$OUT"
+check "outreach suppressions --json: bob and the phone number" \
+	bash -c 'jq -e -s "length == 2 and any(.address == \"bob@example.com\" and .reason == \"admin\")" <<<"$0"' "$OUT"
 b outreach suppressions --channel sms
-check "outreach suppressions --channel sms: none" \
-	bash -c '[ "$0" = 0 ] && ! grep -q bob <<<"$1"' "$RC" "$OUT"
+check "outreach suppressions --channel sms: the phone number, not bob" \
+	bash -c '[ "$0" = 0 ] && ! grep -q bob <<<"$1" && grep -q "^sms .*+15550100009$" <<<"$1"' "$RC" "$OUT" ||
+	echo "# $OUT"
+
+# The tool pages (bosctl follows every page): through bosctl mcp, one at a time.
+mcp_call() {
+	printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
+		"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"$1\",\"arguments\":$2}}" |
+		"$BOSCTL" mcp 2>/dev/null | jq -c 'select(.id == 2) | .result.structuredContent'
+}
+p1=$(mcp_call outreach_suppressions '{"limit":1}')
+cur=$(jq -r '.next // empty' <<<"$p1")
+p2=$(mcp_call outreach_suppressions "{\"limit\":1,\"cursor\":\"$cur\"}")
+check "outreach_suppressions {limit: 1} (bosctl mcp): one row and a next; with it the other row, no next" \
+	bash -c 'jq -e "(.suppressions | length) == 1" <<<"$0" && [ -n "$2" ] &&
+	jq -e "(.suppressions | length) == 1 and .next == null" <<<"$1" &&
+	[ "$(jq -r ".suppressions[0].address" <<<"$0")" != "$(jq -r ".suppressions[0].address" <<<"$1")" ]' \
+	"$p1" "$p2" "$cur" || echo "# $p1 $p2"
 
 # ---- an email campaign, drafted, through its states ----
 printf 'Hi {{name}},\n\nour product for team {{team}}.\n' >"$D/text.txt"
@@ -165,9 +187,9 @@ check "outreach email --draft --json: a draft, email, sendgrid, 30 a minute, bob
 	(has("text") | not)' "$OUT" || echo "# $OUT $ERR"
 CP=$(jq -r .id <<<"$OUT")
 b campaign show "$CP" --json
-check "campaign show --json: the text as the file had it, the subject" \
-	bash -c 'jq -e --rawfile t "$1" ".text == \$t and .subject == \"Hello {{name}}\"" <<<"$0"' \
-	"$OUT" "$D/text.txt"
+check "campaign show --json: the text and the html as the files had them, the subject" \
+	bash -c 'jq -e --rawfile t "$1" --rawfile h "$2" ".text == \$t and .html == \$h and
+	.subject == \"Hello {{name}}\"" <<<"$0"' "$OUT" "$D/text.txt" "$D/page.html"
 b campaign show "$CP"
 check "campaign show: key: value lines, then the text" \
 	bash -c '[ "$0" = 0 ] && grep -q "^state: draft" <<<"$1" && grep -q "^text:" <<<"$1" &&
@@ -183,9 +205,9 @@ for v in start:running pause:paused resume:running cancel:cancelled; do
 		echo "# $OUT $ERR"
 done
 b jobs list --kind send_email --json
-# The only campaign started: every send_email job is one of its own (.campaign when the vault shows it).
+# The only campaign started: every send_email job is one of its own (the vault names its campaign).
 check "jobs list --kind send_email --json: the campaign's send jobs, dead after the cancel" \
-	bash -c 'jq -e -s --arg cp "$1" "length >= 1 and all(.kind == \"send_email\" and .state == \"dead\" and (.campaign == null or .campaign == \$cp))" <<<"$0"' \
+	bash -c 'jq -e -s --arg cp "$1" "length >= 1 and all(.kind == \"send_email\" and .state == \"dead\" and .campaign == \$cp)" <<<"$0"' \
 	"$OUT" "$CP" || echo "# $OUT $ERR"
 b campaign resume "$CP"
 check "campaign resume of a cancelled campaign: exit 1, campaign_state" \

@@ -97,7 +97,7 @@ api POST /outreach/email "{\"list\":\"advisors\",\"from\":\"Acme Sales <sales@ac
 check "an email campaign over smtp (201, 5 recipients)" bash -c "[ $(st) = 201 ] && [ \"\$(jq -r .campaign.recipients '$T/cp1.json')\" = 5 ]"
 CP1=$(jq -r '.campaign.id // empty' "$T/cp1.json")
 run_broker
-check "5 messages arrive in the SMTP sink" wait_for 60 bash -c "[ \$(find '$T/pki/sink.mail' -name '*.eml' | wc -l) -ge 5 ]"
+check "5 messages arrive in the SMTP sink" wait_for 60 bash -c "[ \$(find '$T/pki/sink.mail' -name '*.eml' | wc -l) -ge 5 ]" || { tail -20 "$T/broker.log"; finish; }
 cp1_done() { [ "$(api GET "/outreach/campaigns/$CP1" | jq -r '.campaign.sent')" = 5 ]; }
 check "the campaign counts 5 sent" wait_for 20 cp1_done
 sleep 1
@@ -157,8 +157,12 @@ check "exactly 5, to 5 distinct E.164 numbers, each with the STOP notice" bash -
 	[ \$(jq -r 'select(.provider==\"twilio\" and .status==201) | .sent.to' '$STUB_LOG' | sort -u | wc -l) = 5 ] &&
 	[ \$(jq -r 'select(.provider==\"twilio\" and .status==201) | .sent.stop_notice' '$STUB_LOG' | grep -c true) = 5 ] &&
 	[ \$(jq -r 'select(.provider==\"twilio\" and .status==201) | .sent.to' '$STUB_LOG' | grep -c '^+1415555010[1-5]\$') = 5 ]"
+check "each with StatusCallback = outreach_public_url + /hooks/twilio/status" \
+	test "$(stub_count ".provider==\"twilio\" and .status==201 and .sent.status_callback==\"$PUBURL/hooks/twilio/status\"")" = 5
 check "each request in Twilio's form with the account's Basic auth" \
 	test "$(stub_count ".provider==\"twilio\" and .status==201 and .key==\"$(stub_kid "$SID:$TW_SECRET")\" and .problems==[]")" = 5
+check "Twilio's own price recorded: 5 x 7900 micro-USD spent" \
+	test "$(api GET "/outreach/campaigns/$CP2" | jq -r '"\(.campaign.spent.micros) \(.campaign.spent.currency)"')" = "39500 USD"
 api GET "/jobs?kind=send_sms" >"$T/jobs2.json"
 check "5 send_sms jobs done with Twilio's SM… sid as provider_id" \
 	test "$(jq '[.jobs[] | select(.state=="done" and (.result.provider_id | test("^SM[0-9a-f]{32}$")))] | length' "$T/jobs2.json")" = 5

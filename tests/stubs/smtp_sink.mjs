@@ -79,7 +79,7 @@ const server = new SMTPServer({
 			const name = path.join(opt.dir, String(seq).padStart(4, '0') + '.eml');
 			fs.writeFileSync(name + '.tmp', raw);
 			fs.renameSync(name + '.tmp', name);
-			log({ event: 'data', to, from: session.envelope.mailFrom.address, bytes: raw.length,
+			log({ event: 'data', to, from: session.envelope.mailFrom.address, ehlo: session.hostNameAppearsAs, bytes: raw.length,
 				tls: !!session.secure, user: session.user, file: path.basename(name), code: 250 });
 			cb(null, 'queued as ' + seq);
 		});

@@ -752,6 +752,8 @@ test_smtp_send_ok(void **state)
 	assert_string_equal(sr.provider_id, "<om_testmessage0000000000000001@bos.invalid>");
 	assert_int_equal(tc_sink_log("sink", "\"code\":250"), before + 1);
 	assert_int_equal(tc_sink_log("sink", "\"tls\":true,\"user\":\"bos-sender\""), before + 1);
+	/* EHLO names the sender's domain (never this machine's name, which the sandbox hides). */
+	assert_int_equal(tc_sink_log("sink", "\"ehlo\":\"acme.example\""), before + 1);
 	s = tc_sink_message("sink", before + 1);
 	assert_non_null(s);
 	assert_non_null(strstr(s, "Message-ID: <om_testmessage0000000000000001@bos.invalid>\r\n"));
@@ -929,6 +931,43 @@ test_send_maybe_sent(void **state)
 	assert_false(sr.r.maybe_sent);
 }
 
+/* SMTP verify: log in and stop; nothing is sent. */
+static void
+test_smtp_verify(void **state)
+{
+	const struct connector *c = connector_find("smtp");
+	struct verify_result r;
+	struct broker_lease l;
+	int msgs = tc_sink_log("sink", "\"event\":\"data\"");
+	int logins = tc_sink_log("sink", "\"tls\":true,\"user_ok\":true,\"ok\":true");
+
+	(void)state;
+	tc_smtp_port("SMTP_PORT");
+	tc_lease("smtp", tc_smtp_pass, &l);
+	assert_int_equal(c->verify(&tc_prov, c, &l, &r), 0);
+	assert_int_equal(r.outcome, VERIFY_OK);
+	assert_int_equal(r.status, 235);
+	broker_lease_wipe(&l);
+	/* One more login, over TLS, accepted. */
+	assert_int_equal(tc_sink_log("sink", "\"tls\":true,\"user_ok\":true,\"ok\":true"), logins + 1);
+	tc_lease("smtp", "wrong password", &l);
+	assert_int_equal(c->verify(&tc_prov, c, &l, &r), 0);
+	assert_int_equal(r.outcome, VERIFY_REJECTED);
+	broker_lease_wipe(&l);
+	tc_smtp_port("SMTP_PORT_PLAIN");
+	tc_lease("smtp", tc_smtp_pass, &l);
+	assert_int_equal(c->verify(&tc_prov, c, &l, &r), 0);
+	assert_int_equal(r.outcome, VERIFY_ERROR);
+	assert_non_null(strstr(r.error, "STARTTLS"));
+	assert_int_equal(tc_sink_log("plain", "\"event\":\"auth\""), 0);
+	(void)snprintf(l.meta_host, sizeof(l.meta_host), "elsewhere.example");
+	assert_int_equal(c->verify(&tc_prov, c, &l, &r), -1);
+	assert_non_null(strstr(r.error, "smtp_hosts"));
+	broker_lease_wipe(&l);
+	tc_smtp_port("SMTP_PORT");
+	assert_int_equal(tc_sink_log("sink", "\"event\":\"data\""), msgs);
+}
+
 /* provider_call refuses a content type or extra header with CR/LF before sending. */
 static void
 test_post_header_injection_refused(void **state)
@@ -1014,6 +1053,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_smtp_refused_before),
 		cmocka_unit_test(test_post_header_injection_refused),
 		cmocka_unit_test(test_send_maybe_sent),
+		cmocka_unit_test(test_smtp_verify),
 	};
 
 	(void)argc;

@@ -118,6 +118,7 @@ struct vault_fake {
 	int import_answer;           /* POST /outreach/lists: 0 created, 1 invalid rows, 2 exists */
 	char last_body[16384];       /* the body of the last request */
 	char last_req[160];          /* "METHOD PATH" of the last request */
+	char last_query[512];        /* its query string, after '?' */
 	char seen[512][160];         /* "METHOD PATH" of each request */
 	size_t nseen;
 };
@@ -200,7 +201,8 @@ vault_answer(struct vault_fake *v, const char *method, const char *path)
 		    "\"duplicates\":1,\"contacts\":[{\"email\":\"" CANARY "\"}]}", olist) },
 		{ "POST", "/outreach/lists/ol_1/contacts", 200, body_join("{\"list\":%s,\"imported\":1,"
 		    "\"duplicates\":0}", olist) },
-		{ "GET", "/outreach/suppressions", 200, body_join("{\"suppressions\":[%s]}", supp) },
+		{ "GET", "/outreach/suppressions", 200, body_join("{\"suppressions\":[%s],\"next\":"
+		    "\"41\"}", supp) },
 		{ "POST", "/outreach/suppressions", 201, body_join("{\"suppression\":%s}", supp) },
 		{ "POST", "/outreach/email", 201, "{\"campaign\":" CAMPAIGN_OBJ("cp_1", "running") "}" },
 		{ "POST", "/outreach/sms", 201, "{\"campaign\":" CAMPAIGN_OBJ("cp_2", "draft") "}" },
@@ -254,8 +256,11 @@ vault_serve_one(struct vault_fake *v, int c)
 		return;
 	end = strstr(req, "\r\n\r\n");
 	snprintf(v->last_body, sizeof(v->last_body), "%s", end != NULL ? end + 4 : "");
-	if ((q = strchr(path, '?')) != NULL)
+	v->last_query[0] = '\0';
+	if ((q = strchr(path, '?')) != NULL) {
+		snprintf(v->last_query, sizeof(v->last_query), "%s", q + 1);
 		*q = '\0';
+	}
 	if (v->nseen < sizeof(v->seen) / sizeof(v->seen[0]))
 		snprintf(v->seen[v->nseen++], sizeof(v->seen[0]), "%s %.140s", method, path);
 	snprintf(v->last_req, sizeof(v->last_req), "%s %.140s", method, path);
@@ -524,6 +529,9 @@ static const struct call calls[] = {
 	{ "outreach_list_import", "{\"name\":\"advisors\",\"format\":\"json\",\"data\":\"x\"}", 0 },
 	{ "outreach_suppressions", "{\"channel\":\"email\"}", 1 },
 	{ "outreach_suppressions", "{\"channel\":\"fax\"}", 0 },
+	{ "outreach_suppressions", "{\"limit\":5,\"cursor\":\"41\"}", 1 },
+	{ "outreach_suppressions", "{\"cursor\":\"41&channel=sms\"}", 0 },
+	{ "outreach_suppressions", "{\"limit\":0}", 0 },
 	{ "outreach_suppress", "{\"address\":\"gone@example.com\"}", 1 },
 	{ "outreach_suppress", "{\"address\":\"gone@example.com\",\"channel\":\"fax\"}", 0 },
 	{ "campaign_create", "{\"channel\":\"email\",\"list\":\"advisors\",\"from\":\"hi@acme.example\","
@@ -822,6 +830,9 @@ test_outreach_campaigns(void **state)
 	static const struct call show = { "campaign_show", "{\"id\":\"cp_1\"}", 1 };
 	static const struct call stats_c = { "outreach_stats", "{\"campaign\":\"cp_1\"}", 1 };
 	static const struct call spend = { "spend_report", "{}", 1 };
+	static const struct call supp_l = { "outreach_suppressions", "{\"cursor\":\"41\"}", 1 };
+	static const struct call stats_odd = { "outreach_stats", "{\"campaign\":\"cp_1&state=done/..\"}",
+		1 };
 	static const struct call status = { "status", "{}", 1 };
 	static const struct call supp_c = { "outreach_suppress", "{\"address\":\"gone@example.com\","
 		"\"channel\":\"email\"}", 1 };
@@ -862,6 +873,16 @@ test_outreach_campaigns(void **state)
 	assert_null(json_object_get(c, "addresses"));
 	json_decref(o);
 
+	/* What an argument puts in a URL is escaped or refused, never spliced. */
+	o = run_call(&stats_odd);
+	assert_string_equal(fake.last_req, "GET /outreach/stats");
+	assert_string_equal(fake.last_query, "campaign=cp_1%26state%3Ddone%2F..");
+	json_decref(o);
+	o = run_call(&supp_l);
+	assert_string_equal(fake.last_query, "limit=100&cursor=41");
+	assert_string_equal(out_str(o, "next", NULL), "41");
+	assert_null(json_object_get(json_array_get(json_object_get(o, "suppressions"), 0), "token"));
+	json_decref(o);
 	o = run_call(&supp_c);
 	assert_true(json_is_true(json_object_get(o, "created")));
 	assert_string_equal(out_str(o, "suppression", "reason"), "unsubscribed");
@@ -914,6 +935,8 @@ static const struct refusal refusals[] = {
 	{ "outreach_list_import", "{\"name\":\"a\",\"contacts\":\"a@b.c\"}", "must be an array" },
 	{ "outreach_suppressions", "{\"channel\":\"sms\"}", NULL },
 	{ "outreach_suppressions", "{\"channel\":\"fax\"}", "'channel'" },
+	{ "outreach_suppressions", "{\"limit\":1001}", "'limit'" },
+	{ "outreach_suppressions", "{\"cursor\":41}", "'cursor' must be a string" },
 	{ "outreach_suppress", "{\"address\":\"a@b.c\"}", NULL },
 	{ "outreach_suppress", "{}", "'address' is required" },
 	{ "outreach_suppress", "{\"address\":[\"a@b.c\"]}", "'address' must be a string" },
