@@ -39,6 +39,7 @@ if grep -qa outreach_public_url "$BOS_BIN/bos-vaultd"; then
 	VSET+=("outreach_public_url = $PUBLIC/" "outreach_postal_address = 1 Main St, Springfield"
 		"outreach_reply_domain = reply.example.test")
 fi
+check "the vault has campaigns (outreach_public_url is a setting it knows)" test "$CAMP" = 1
 check "vault up (outreach broker from uid $ME, campaigns: $CAMP)" api_up "$T/s" "${VSET[@]}" || finish
 check "admin signed in" admin_setup alice "alice's long password $(canary p)" || finish
 OUT=$(broker_add outreach hooks1)
@@ -134,7 +135,8 @@ check "the vendor's verifySignature refuses it with another timestamp (control)"
 # Does this vault have the outreach routes yet (other branches of issue #16)?
 VR=$(breq "$OUT" POST /outreach/events '{"provider":"sendgrid","events":[]}')
 ROUTES=1; [ "$VR" = 404 ] && ROUTES=0
-echo "# vault's /outreach/events answers $VR to an empty batch: routes $ROUTES"
+check "the vault has the outreach routes (/outreach/events answers $VR to an empty batch, not 404)" \
+	test "$ROUTES" = 1
 
 st=$(sg_post "$T/sg1.json" "$NOW" "$SIG")
 if [ $ROUTES = 1 ]; then
