@@ -1125,6 +1125,30 @@ test_mailgun_stub_strict(void **state)
 	assert_int_equal(sr.r.status, 400);
 	assert_int_equal(tc_seen("mailgun", k, "h:List-Unsubscribe-Post"), 1);
 	assert_string_equal(sr.provider_id, "");
+	/* SES's stub: the same without List-Unsubscribe headers (400, its own error shape). */
+	m = tc_email("ses");
+	m.nheaders = 0;
+	tc_key("ses", "ok", NULL, k, sizeof(k));
+	assert_int_equal(tc_send("ses", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_ERROR);
+	assert_int_equal(sr.r.status, 400);
+	assert_int_equal(tc_seen("ses", k, "\"Headers\""), 1);
+	/* Plivo's stub: a body without dst or text, straight through provider_call: 400. */
+	{
+		const struct connector *c = connector_find("plivo");
+		struct provider_auth a = { PROVIDER_AUTH_BASIC, TC_PLIVO_ID, k, NULL };
+		struct provider_req q = { "/v1/Account/" TC_PLIVO_ID "/Message/", "application/json",
+		    "{\"src\":\"+14155550100\",\"extra\":1}", 32, NULL, NULL, 0, NULL };
+		struct verify_result r;
+
+		tc_key("plivo", "ok", NULL, k, sizeof(k));
+		a.secret = k;
+		provider_call(&tc_prov, c, &q, &a, &r, NULL);
+		assert_int_equal(r.outcome, VERIFY_ERROR);
+		assert_int_equal(r.status, 400);
+		assert_int_equal(tc_seen("plivo", k, "\"dst\", \"text\""), 1);
+		assert_int_equal(tc_seen("plivo", k, "unknown_field:extra"), 1);
+	}
 }
 
 /* SES: signed by libcurl, checked by the stub; 200 + MessageId; tags, headers, reply-to. */
@@ -1373,6 +1397,49 @@ test_plivo_refused_before(void **state)
 	broker_lease_wipe(&l);
 }
 
+/*
+ * "Maybe sent" for the three: the whole request went out (Mailgun's
+ * multipart form too, whose size libcurl alone knows) and no answer came
+ * within the timeout; nothing listening is a plain retry.
+ */
+static void
+test_new_send_maybe_sent(void **state)
+{
+	static const char *const names[] = { "mailgun", "ses", "plivo" };
+	struct send_result sr;
+	struct send_msg m;
+	struct bos_err err;
+	char k[128], port[16];
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < BOS_ARRAY_LEN(names); i++) {
+		m = strcmp(names[i], "plivo") == 0 ? tc_sms() : tc_email(names[i]);
+		tc_key(names[i], "slow", "3", k, sizeof(k));
+		tc_prov.call_timeout = 1;
+		assert_int_equal(tc_send(names[i], k, &m, &sr, &err), 0);
+		tc_prov.call_timeout = 10;
+		assert_int_equal(sr.r.outcome, VERIFY_RETRY);
+		assert_true(sr.r.maybe_sent);
+		assert_string_equal(sr.provider_id, "");
+		for (j = 0; j < tc_conf.noverrides; j++)
+			if (strcmp(tc_conf.overrides[j].connector, names[i]) == 0)
+				(void)snprintf(tc_conf.overrides[j].url, sizeof(tc_conf.overrides[j].url),
+				    "https://127.0.0.1:1");
+		assert_int_equal(tc_send(names[i], k, &m, &sr, &err), 0);
+		assert_int_equal(sr.r.outcome, VERIFY_RETRY);
+		assert_false(sr.r.maybe_sent);
+		(void)snprintf(port, sizeof(port), "STUB_PORT_%s", names[i]);
+		for (j = 0; j < tc_conf.noverrides; j++)
+			if (strcmp(tc_conf.overrides[j].connector, names[i]) == 0)
+				(void)snprintf(tc_conf.overrides[j].url, sizeof(tc_conf.overrides[j].url),
+				    "https://127.0.0.1:%s", getenv(port));
+	}
+	/* The stubs did take each (they log the accepted message after the delay). */
+	usleep(2500000);
+	assert_int_equal(tc_count_lines(getenv("STUB_LOG"), "\"behaviour\": \"slow\"") >= 3, 1);
+}
+
 static int
 tc_setup(void **state)
 {
@@ -1447,6 +1514,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_ses_refused_before),
 		cmocka_unit_test(test_plivo_send_ok),
 		cmocka_unit_test(test_plivo_refused_before),
+		cmocka_unit_test(test_new_send_maybe_sent),
 	};
 
 	(void)argc;
