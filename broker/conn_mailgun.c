@@ -32,8 +32,11 @@ mailgun_verify(struct provider *p, const struct connector *c, const struct broke
     struct verify_result *r)
 {
 	struct provider_auth a = { PROVIDER_AUTH_BASIC, "api", l->secret, NULL };
+	struct provider_req q = { .path = "/v3/domains",
+	    .base = strcmp(l->meta_region, "eu") == 0 ? MG_BASE_EU : NULL };
 
-	provider_get(p, c, "/v3/domains", &a, r);
+	/* An EU account's key is checked where it lives (metadata.region "eu"). */
+	provider_call(p, c, &q, &a, r, NULL);
 	return 0;
 }
 
