@@ -11,7 +11,7 @@
 #include "compiler.h"
 
 /* How many connectors the table has (connector_count()). */
-#define BROKER_CONNECTORS 6
+#define BROKER_CONNECTORS 8
 
 #define BROKER_ID_MAX 64          /* job, claim, lease and credential ids */
 #define BROKER_NAME_MAX 128       /* service, kind, credential name */
@@ -40,6 +40,10 @@ struct broker_lease {
 	char meta_host[256];                /* smtp: metadata.host, empty when absent */
 	long meta_port;                     /* smtp: metadata.port, 0 when absent */
 	char meta_username[256];            /* smtp: metadata.username, empty when absent */
+	char meta_domain[256];              /* mailgun: metadata.domain, empty when absent */
+	char meta_region[32];               /* ses, mailgun: metadata.region, empty when absent */
+	char meta_key_id[BROKER_META_MAX];  /* ses: metadata.access_key_id, empty when absent */
+	char meta_auth_id[BROKER_META_MAX]; /* plivo: metadata.auth_id, empty when absent */
 	char *secret;
 	size_t secret_len;
 	size_t secret_cap;

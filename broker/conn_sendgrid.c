@@ -26,7 +26,7 @@ static int
 sendgrid_verify(struct provider *p, const struct connector *c, const struct broker_lease *l,
     struct verify_result *r)
 {
-	struct provider_auth a = { PROVIDER_AUTH_BEARER, NULL, l->secret };
+	struct provider_auth a = { PROVIDER_AUTH_BEARER, NULL, l->secret, NULL };
 
 	provider_get(p, c, "/v3/scopes", &a, r);
 	return 0;
@@ -147,9 +147,9 @@ static void
 sendgrid_send(struct provider *p, const struct connector *c, const struct broker_lease *l,
     const struct send_prep *sp, struct send_result *sr)
 {
-	struct provider_auth a = { PROVIDER_AUTH_BEARER, NULL, l->secret };
+	struct provider_auth a = { PROVIDER_AUTH_BEARER, NULL, l->secret, NULL };
 	struct provider_req q = { sp->path, sp->ctype, (const char *)sp->body.data, sp->body.len,
-	    NULL };
+	    NULL, NULL, 0, NULL };
 	struct provider_reply rep;
 
 	memset(sr, 0, sizeof(*sr));

@@ -8,7 +8,7 @@ static int
 stripe_verify(struct provider *p, const struct connector *c, const struct broker_lease *l,
     struct verify_result *r)
 {
-	struct provider_auth a = { PROVIDER_AUTH_BEARER, NULL, l->secret };
+	struct provider_auth a = { PROVIDER_AUTH_BEARER, NULL, l->secret, NULL };
 
 	provider_get(p, c, "/v1/balance", &a, r);
 	return 0;

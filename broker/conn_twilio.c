@@ -40,7 +40,7 @@ static int
 twilio_verify(struct provider *p, const struct connector *c, const struct broker_lease *l,
     struct verify_result *r)
 {
-	struct provider_auth a = { PROVIDER_AUTH_BASIC, l->account_sid, l->secret };
+	struct provider_auth a = { PROVIDER_AUTH_BASIC, l->account_sid, l->secret, NULL };
 	char path[sizeof("/2010-04-01/Accounts/.json") + BROKER_META_MAX];
 
 	if (!twilio_sid_ok(l->account_sid)) {
@@ -158,9 +158,9 @@ static void
 twilio_send(struct provider *p, const struct connector *c, const struct broker_lease *l,
     const struct send_prep *sp, struct send_result *sr)
 {
-	struct provider_auth a = { PROVIDER_AUTH_BASIC, l->account_sid, l->secret };
+	struct provider_auth a = { PROVIDER_AUTH_BASIC, l->account_sid, l->secret, NULL };
 	struct provider_req q = { sp->path, sp->ctype, (const char *)sp->body.data, sp->body.len,
-	    NULL };
+	    NULL, NULL, 0, NULL };
 	struct provider_reply rep;
 	const char *sid;
 	json_t *j = NULL;

@@ -50,6 +50,7 @@ struct connector {
 	const char *name;              /* the service name jobs and credentials use */
 	const char *base;              /* production base URL, https only */
 	const char *const *hosts;      /* the host allow-list, NULL-terminated */
+	int (*host_ok)(const char *host); /* optional: a host allowed by form (SES regions) */
 	/*
 	 * The credential check. Fills r in every case (the outcome says what
 	 * to report); returns 0, or -1 only when the lease cannot be used at
@@ -79,6 +80,6 @@ size_t connector_count(void);
 
 /* Each provider's table entry (conn_*.c). */
 extern const struct connector conn_sendgrid, conn_twilio, conn_stripe, conn_mailgun, conn_openai,
-    conn_smtp;
+    conn_smtp, conn_ses, conn_plivo;
 
 #endif

@@ -33,12 +33,14 @@ struct connector;
 #define PROVIDER_SMTP_ADDR_MAX 320
 
 /* How a connector authenticates (docs/BROKERS.md, CONNECTORS.md F.3). */
-enum provider_auth_kind { PROVIDER_AUTH_BEARER, PROVIDER_AUTH_BASIC };
+enum provider_auth_kind { PROVIDER_AUTH_BEARER, PROVIDER_AUTH_BASIC, PROVIDER_AUTH_SIGV4 };
 
 struct provider_auth {
 	enum provider_auth_kind kind;
-	const char *user;      /* BASIC: the user part (Twilio's account SID, Mailgun's "api") */
+	const char *user;      /* BASIC: the user part (Twilio's account SID, Mailgun's "api");
+	                        * SIGV4: the access key id */
 	const char *secret;    /* the leased secret, NUL-terminated */
+	const char *sigv4;     /* SIGV4: libcurl's CURLOPT_AWS_SIGV4, "aws:amz:REGION:SERVICE" */
 };
 
 /* Called about every interval seconds while a call runs (a job's heartbeat). */
@@ -66,13 +68,25 @@ struct provider {
 void provider_get(struct provider *p, const struct connector *c, const char *path,
     const struct provider_auth *a, struct verify_result *r);
 
-/* One request: GET without a body, POST with one. */
+/* One multipart/form-data field (a POST's form when provider_req.form is set). */
+struct provider_field {
+	const char *name;               /* printable, no '"' */
+	const char *value;              /* NUL-terminated */
+};
+
+#define PROVIDER_FORM_MAX 32
+
+/* One request: GET without a body, POST with one (body, or form). */
 struct provider_req {
 	const char *path;
 	const char *ctype;              /* the body's Content-Type (printable, no CR/LF) */
-	const char *body;               /* NULL: a GET */
+	const char *body;               /* NULL (and no form): a GET */
 	size_t body_len;
 	const char *const *headers;     /* extra "Name: value" lines, NULL-terminated, or NULL */
+	const struct provider_field *form; /* multipart/form-data (libcurl's mime), or NULL */
+	size_t nform;
+	const char *base;               /* another production base than the connector's (a
+	                                 * region's host), still checked against the allow-list */
 };
 
 /*

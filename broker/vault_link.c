@@ -331,6 +331,18 @@ vl_parse_smtp_meta(json_t *md, struct broker_lease *l)
 	if (vl_str_copy(l->meta_username, sizeof(l->meta_username),
 	    json_string_value(json_object_get(md, "username"))) != 0)
 		l->meta_username[0] = '\0';
+	if (vl_str_copy(l->meta_domain, sizeof(l->meta_domain),
+	    json_string_value(json_object_get(md, "domain"))) != 0)
+		l->meta_domain[0] = '\0';
+	if (vl_str_copy(l->meta_region, sizeof(l->meta_region),
+	    json_string_value(json_object_get(md, "region"))) != 0)
+		l->meta_region[0] = '\0';
+	if (vl_str_copy(l->meta_key_id, sizeof(l->meta_key_id),
+	    json_string_value(json_object_get(md, "access_key_id"))) != 0)
+		l->meta_key_id[0] = '\0';
+	if (vl_str_copy(l->meta_auth_id, sizeof(l->meta_auth_id),
+	    json_string_value(json_object_get(md, "auth_id"))) != 0)
+		l->meta_auth_id[0] = '\0';
 	if (json_is_integer(port))
 		l->meta_port = (long)json_integer_value(port);
 	else if (json_is_string(port) && strlen(json_string_value(port)) < 6 &&

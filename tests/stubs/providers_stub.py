@@ -36,6 +36,21 @@ Sending (issue #16, CONNECTORS.md A1, A6), as strict:
             application/x-www-form-urlencoded: To (E.164), From, Body,
             StatusCallback (https) optional, nothing else. 201 + the Message
             resource (sid SM..., price ARG when the behaviour ok has one).
+  mailgun   POST /v3/{domain}/messages      Basic api:KEY, multipart/form-data: from, to,
+            subject, text and/or html, h:List-Unsubscribe, h:List-Unsubscribe-Post,
+            v:bos_message, v:bos_token; other h:/v:/o: allowed (16 KB in all),
+            unknown fields refused. 200 + {id, message}.
+  ses       POST /v2/email/outbound-emails  AWS SigV4 (the stub recomputes the
+            signature from the secret in its keys file: canonical request,
+            string to sign, derived key; a mismatch is 403 SignatureDoesNotMatch),
+            application/json: FromEmailAddress, Destination.ToAddresses,
+            Content.Simple{Subject, Body{Text, Html}, Headers[List-Unsubscribe,
+            List-Unsubscribe-Post]}, EmailTags bos_message, bos_token. 200 + MessageId.
+            verify: GET /v2/email/account, signed the same way.
+  plivo     POST /v1/Account/{AUTH_ID}/Message/   Basic AUTH_ID:TOKEN, application/json
+            {src, dst (E.164), text, url? (https), method?}. 202 + message_uuid [UUID].
+            verify: GET /v1/Account/{AUTH_ID}/.
+Keys file credentials: ses AKID:SECRET, plivo AUTH_ID:TOKEN.
 A missing or bad field is 400 with the provider's error body. Behaviours as
 above (slow: ARG seconds, then accepted), plus 400 (the provider refuses this
 recipient) and 429reset (429 with
@@ -48,6 +63,10 @@ The ports file gets "PROVIDER PORT" lines once every stub listens.
 """
 import argparse
 import base64
+import email
+import email.policy
+import hmac
+import uuid
 import re
 import urllib.parse
 import hashlib
@@ -59,7 +78,7 @@ import sys
 import threading
 import time
 
-PROVIDERS = ("sendgrid", "twilio", "stripe", "mailgun", "openai")
+PROVIDERS = ("sendgrid", "twilio", "stripe", "mailgun", "openai", "ses", "plivo")
 
 OK_BODY = {
     "sendgrid": {"scopes": ["mail.send", "alerts.read", "scopes.read"]},
@@ -71,6 +90,10 @@ OK_BODY = {
                 "type": "custom", "created_at": "Mon, 07 Dec 2026 10:00:00 GMT"}]},
     "openai": {"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model",
                "created": 1721172741, "owned_by": "system"}]},
+    "ses": {"DedicatedIpAutoWarmupEnabled": False, "EnforcementStatus": "HEALTHY",
+            "ProductionAccessEnabled": True, "SendQuota": {"Max24HourSend": 50000.0,
+            "MaxSendRate": 14.0, "SentLast24Hours": 0.0}, "SendingEnabled": True},
+    "plivo": None,  # built from the auth id
 }
 
 
@@ -94,6 +117,15 @@ def error_body(provider, status):
     if provider == "mailgun":
         return "text/plain", {401: "Forbidden", 403: "Forbidden", 429: "Too Many Requests"
                               }.get(status, "Internal Server Error")
+    if provider == "ses":
+        msg = {401: "The security token included in the request is invalid.",
+               403: "The security token included in the request is invalid.",
+               429: "Maximum sending rate exceeded."}.get(status, "InternalFailure")
+        return "application/json", {"message": msg}
+    if provider == "plivo":
+        msg = {401: "Authentication failed", 403: "Forbidden", 429: "too many requests"
+               }.get(status, "internal server error")
+        return "application/json", {"api_id": str(uuid.uuid4()), "error": msg}
     code = {401: "invalid_api_key", 403: "unsupported_country_region_territory",
             429: "rate_limit_exceeded"}.get(status, "server_error")
     msg = {401: "Incorrect API key provided: sk-****.", 403: "Country, region, or territory "
@@ -124,6 +156,15 @@ class Keys:
                                 table[(w[0], w[1])] = (w[2], w[3] if len(w) > 3 else None)
                 self.table, self.mtime = table, m
             return self.table.get((provider, cred))
+
+    def secret_of(self, provider, user):
+        """ses: the secret filed for an access key id (the keys file's AKID:SECRET)."""
+        self.get(provider, "")
+        with self.lock:
+            for (p, c) in self.table:
+                if p == provider and c.startswith(user + ":"):
+                    return c[len(user) + 1:]
+        return None
 
 
 class Log:
@@ -229,6 +270,212 @@ def check_twilio(ctype, raw):
                 "stop_notice": "STOP" in g["Body"], "status_callback": g.get("StatusCallback")}
 
 
+DNS = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9]"
+                 r"([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+MG_FIELDS = {"from", "to", "cc", "bcc", "subject", "text", "html", "amp-html", "template"}
+
+
+def check_mailgun(ctype, raw):
+    """(problems, summary) of a messages form, per CONNECTORS.md A3."""
+    if ctype.split(";")[0].strip() != "multipart/form-data" or "boundary=" not in ctype:
+        return ["content_type"], None
+    msg = email.message_from_bytes(b"Content-Type: " + ctype.encode() +
+                                   b"\r\nMIME-Version: 1.0\r\n\r\n" + raw,
+                                   policy=email.policy.HTTP)
+    if not msg.is_multipart() or msg.defects:
+        return ["multipart"], None
+    f, p = {}, []
+    for part in msg.iter_parts():
+        if part.get_content_disposition() != "form-data" or part.get_param(
+                "name", header="content-disposition") is None:
+            return ["multipart"], None
+        name = part.get_param("name", header="content-disposition")
+        try:
+            val = part.get_payload(decode=True).decode("utf-8")
+        except (UnicodeDecodeError, AttributeError):
+            return ["utf8:" + name], None
+        if name in f:
+            p.append("repeated:" + name)
+        f[name] = val
+    p += ["unknown_field:" + k for k in f
+          if k not in MG_FIELDS and not re.match(r"^[ohvt]:[A-Za-z0-9_.-]+$", k)]
+    if sum(len(k) + len(v) for k, v in f.items() if k[:2] in ("o:", "h:", "v:", "t:")) > 16384:
+        p.append("options_size")
+    for k in ("from", "to", "subject"):
+        if not f.get(k) or re.search(r"[\r\n]", f[k]):
+            p.append(k)
+    if "to" not in p and not EMAIL.match(re.sub(r"^.*<([^>]*)>$", r"\1", f["to"])):
+        p.append("to")
+    if not f.get("text") and not f.get("html"):
+        p.append("text")
+    for k in ("h:List-Unsubscribe", "h:List-Unsubscribe-Post", "v:bos_message", "v:bos_token"):
+        if not f.get(k) or re.search(r"[\r\n]", f[k]):
+            p.append(k)
+    if any(k.lower() in ("h:from", "h:to", "h:subject", "h:bcc", "h:cc") for k in f):
+        p.append("reserved_header")
+    if p:
+        return p, None
+    return [], {"to": f["to"], "from": f["from"], "subject": f["subject"],
+                "variables": {k[2:]: v for k, v in f.items() if k.startswith("v:")},
+                "headers": {k[2:]: v for k, v in f.items() if k.startswith("h:")},
+                "parts": [k for k in ("text", "html") if f.get(k)]}
+
+
+SES_TOP = {"FromEmailAddress", "FromEmailAddressIdentityArn", "Destination", "ReplyToAddresses",
+           "FeedbackForwardingEmailAddress", "Content", "EmailTags", "ConfigurationSetName",
+           "ListManagementOptions"}
+SES_TAG = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def check_ses(ctype, raw):
+    """(problems, summary) of a SendEmail body, per CONNECTORS.md A4."""
+    if ctype.split(";")[0].strip() != "application/json":
+        return ["content_type"], None
+    try:
+        b = json.loads(raw)
+    except ValueError:
+        return ["json"], None
+    if not isinstance(b, dict):
+        return ["json"], None
+    p = ["unknown_key:" + k for k in b if k not in SES_TOP]
+    fr = b.get("FromEmailAddress")
+    if not isinstance(fr, str) or not EMAIL.match(re.sub(r"^.*<([^>]*)>$", r"\1", fr)):
+        p.append("FromEmailAddress")
+    d = b.get("Destination")
+    to = d.get("ToAddresses") if isinstance(d, dict) else None
+    if not isinstance(to, list) or len(to) != 1 or not isinstance(to[0], str) or \
+            not EMAIL.match(to[0]) or any(k not in ("ToAddresses", "CcAddresses", "BccAddresses")
+                                          for k in d):
+        p.append("Destination")
+    c = b.get("Content")
+    simple = c.get("Simple") if isinstance(c, dict) and list(c) == ["Simple"] else None
+    if not isinstance(simple, dict) or any(k not in ("Subject", "Body", "Headers")
+                                           for k in simple):
+        return p + ["Content"], None
+    subj = simple.get("Subject")
+    if not isinstance(subj, dict) or not isinstance(subj.get("Data"), str) or \
+            not subj["Data"] or "\n" in subj["Data"]:
+        p.append("Subject")
+    body = simple.get("Body")
+    parts = [k for k in ("Text", "Html") if isinstance(body, dict) and
+             isinstance(body.get(k), dict) and isinstance(body[k].get("Data"), str) and
+             body[k]["Data"]]
+    if not parts or any(k not in ("Text", "Html") for k in body):
+        p.append("Body")
+    hs = simple.get("Headers")
+    hd = {}
+    if not isinstance(hs, list) or not all(isinstance(h, dict) and set(h) == {"Name", "Value"}
+                                           and isinstance(h["Name"], str) and
+                                           isinstance(h["Value"], str) for h in hs):
+        p.append("Headers")
+    else:
+        hd = {h["Name"]: h["Value"] for h in hs}
+        if any(k.lower() in ("from", "to", "subject", "bcc", "cc", "reply-to", "message-id") or
+               re.search(r"[\r\n:\s]", k) or re.search(r"[\r\n]", v) for k, v in hd.items()):
+            p.append("reserved_header")
+        if not all(hd.get(k) for k in ("List-Unsubscribe", "List-Unsubscribe-Post")):
+            p.append("Headers")
+    tags = b.get("EmailTags")
+    td = {}
+    if not isinstance(tags, list) or not all(
+            isinstance(t, dict) and set(t) == {"Name", "Value"} and isinstance(t["Name"], str)
+            and isinstance(t["Value"], str) and SES_TAG.match(t["Name"]) and
+            SES_TAG.match(t["Value"]) for t in tags):
+        p.append("EmailTags")
+    else:
+        td = {t["Name"]: t["Value"] for t in tags}
+        if not td.get("bos_message") or not td.get("bos_token"):
+            p.append("EmailTags")
+    if p:
+        return p, None
+    return [], {"to": to[0], "from": fr, "subject": subj["Data"], "tags": td, "headers": hd,
+                "reply_to": (b.get("ReplyToAddresses") or [None])[0],
+                "parts": ["text/plain" if k == "Text" else "text/html" for k in parts]}
+
+
+PL_FIELDS = {"src", "dst", "text", "url", "method", "type", "log", "powerpack_uuid",
+             "trackable", "media_urls", "media_ids"}
+
+
+def check_plivo(ctype, raw):
+    """(problems, summary) of a Message/ body, per CONNECTORS.md A7."""
+    if ctype.split(";")[0].strip() != "application/json":
+        return ["content_type"], None
+    try:
+        b = json.loads(raw)
+    except ValueError:
+        return ["json"], None
+    if not isinstance(b, dict):
+        return ["json"], None
+    p = ["unknown_field:" + k for k in b if k not in PL_FIELDS]
+    if not isinstance(b.get("dst"), str) or not E164.match(b["dst"]):
+        p.append("dst")
+    if not isinstance(b.get("src"), str) or not (E164.match(b["src"]) or
+                                                re.match(r"^[A-Za-z0-9]{1,11}$", b["src"])):
+        p.append("src")
+    if not isinstance(b.get("text"), str) or not b["text"] or len(b["text"]) > 1600:
+        p.append("text")
+    if "url" in b and (not isinstance(b["url"], str) or not b["url"].startswith("https://")):
+        p.append("url")
+    if "method" in b and b["method"] not in ("GET", "POST"):
+        p.append("method")
+    if p:
+        return p, None
+    return [], {"to": b["dst"], "from": b["src"], "body_chars": len(b["text"]),
+                "stop_notice": "STOP" in b["text"], "status_callback": b.get("url")}
+
+
+SIGV4_AUTH = re.compile(r"^AWS4-HMAC-SHA256 Credential=([A-Z0-9]{16,128})/([0-9]{8})/"
+                        r"([a-z]{2}-[a-z]+-[0-9])/([a-z0-9]+)/aws4_request, ?"
+                        r"SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$")
+
+
+def sigv4_check(method, path, headers, raw, secret_of):
+    """(problem or None, key id, secret, region): AWS SigV4 recomputed from the secret."""
+    h = headers.get_all("Authorization") or []
+    if len(h) != 1:
+        return "auth_form", None, None, None
+    m = SIGV4_AUTH.match(h[0])
+    if not m:
+        return "auth_form", None, None, None
+    akid, day, region, service, signed, sig = m.groups()
+    amz = headers.get("X-Amz-Date") or ""
+    if service != "ses" or not re.match(r"^[0-9]{8}T[0-9]{6}Z$", amz) or amz[:8] != day:
+        return "scope", akid, None, region
+    try:
+        t = time.mktime(time.strptime(amz, "%Y%m%dT%H%M%SZ")) - time.timezone
+    except ValueError:
+        return "scope", akid, None, region
+    if abs(t - time.time()) > 900:
+        return "clock_skew", akid, None, region
+    names = signed.split(";")
+    if "host" not in names or "x-amz-date" not in names or names != sorted(names):
+        return "signed_headers:" + signed, akid, None, region
+    secret = secret_of(akid)
+    if secret is None:
+        return "unknown_key", akid, None, region
+    canon_h = ""
+    for n in names:
+        vals = headers.get_all(n) or []
+        if len(vals) != 1:
+            return "signed_headers:" + n, akid, secret, region
+        canon_h += "%s:%s\n" % (n, " ".join(vals[0].split()))
+    upath, _, query = path.partition("?")
+    canon_q = "&".join(sorted(query.split("&"))) if query else ""
+    creq = "\n".join([method, urllib.parse.quote(urllib.parse.unquote(upath), safe="/-_.~"),
+                      canon_q, canon_h, signed, hashlib.sha256(raw).hexdigest()])
+    scope = "%s/%s/%s/aws4_request" % (day, region, service)
+    sts = "\n".join(["AWS4-HMAC-SHA256", amz, scope,
+                     hashlib.sha256(creq.encode()).hexdigest()])
+    k = ("AWS4" + secret).encode()
+    for part in (day, region, service, "aws4_request"):
+        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+    want = hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(want, sig):
+        return "signature", akid, secret, region
+    return None, akid, secret, region
+
+
 def make_handler(provider, keys, log, port_of):
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -256,6 +503,8 @@ def make_handler(provider, keys, log, port_of):
             h = h[0]
             if h.startswith("Bearer ") and len(h) > 7:
                 return "bearer", None, h[7:]
+            if h.startswith("AWS4-HMAC-SHA256 "):
+                return "sigv4", None, None
             if h.startswith("Basic "):
                 try:
                     user, _, pw = base64.b64decode(h[6:], validate=True).decode().partition(":")
@@ -268,6 +517,10 @@ def make_handler(provider, keys, log, port_of):
             """(path, auth form, credential as the keys file names it)."""
             if provider == "twilio":
                 return "/2010-04-01/Accounts/%s.json" % user, "basic"
+            if provider == "plivo":
+                return "/v1/Account/%s/" % user, "basic"
+            if provider == "ses":
+                return "/v2/email/account", "sigv4"
             return {"sendgrid": ("/v3/scopes", "bearer"), "stripe": ("/v1/balance", "bearer"),
                     "mailgun": ("/v3/domains", "basic"), "openai": ("/v1/models", "bearer")}[provider]
 
@@ -276,12 +529,27 @@ def make_handler(provider, keys, log, port_of):
                 return "/v3/mail/send"
             if provider == "twilio":
                 return "/2010-04-01/Accounts/%s/Messages.json" % user
+            if provider == "plivo":
+                return "/v1/Account/%s/Message/" % user
+            if provider == "ses":
+                return "/v2/email/outbound-emails"
+            if provider == "mailgun":
+                m = re.match(r"^/v3/([^/]+)/messages$", self.path)
+                return self.path if m and DNS.match(m.group(1)) else None
             return None
 
         def send_error(self, status, problems):
             if provider == "sendgrid":
                 return "application/json", {"errors": [{"field": q, "message": "invalid or "
                                             "missing: " + q, "help": None} for q in problems]}
+            if provider == "mailgun":
+                return "application/json", {"message": "'%s' parameter is missing or invalid" %
+                                            problems[0]}
+            if provider == "ses":
+                return "application/json", {"message": "Invalid request: " + ",".join(problems)}
+            if provider == "plivo":
+                return "application/json", {"api_id": str(uuid.uuid4()), "error":
+                                            "invalid parameter: " + ",".join(problems)}
             code = 21211 if "To" in problems else 21604 if "Body" in problems else 21603 \
                 if "From" in problems else 20001
             return "application/json", {"code": code, "message": "Invalid parameter: " +
@@ -289,18 +557,25 @@ def make_handler(provider, keys, log, port_of):
                                         "https://www.twilio.com/docs/errors/%d" % code,
                                         "status": status}
 
-        def handle_send(self, form, user, cred, rec):
-            """POST of a message: sendgrid mail/send, twilio Messages.json."""
+        def read_body(self, rec):
             clen = self.headers.get("Content-Length")
-            if clen is None or not clen.isdigit() or int(clen) > 4 * 1024 * 1024:
+            if self.headers.get("Transfer-Encoding") or clen is None or not clen.isdigit() or \
+                    int(clen) > 4 * 1024 * 1024:
                 rec["problems"].append("length")
-                raw = b""
                 self.close_connection = True
-            else:
-                raw = self.rfile.read(int(clen))
-            want_form = "bearer" if provider == "sendgrid" else "basic"
+                return b""
+            return self.rfile.read(int(clen))
+
+        def handle_send(self, form, user, cred, rec, raw=None):
+            """POST of a message: sendgrid mail/send, twilio Messages.json, mailgun messages,
+            ses outbound-emails, plivo Message/."""
+            if raw is None:
+                raw = self.read_body(rec)
+            want_form = {"sendgrid": "bearer", "ses": "sigv4"}.get(provider, "basic")
             if form != want_form:
                 rec["problems"].append("auth_form")
+            elif provider == "mailgun" and user != "api":
+                rec["problems"].append("basic_user")
             known = keys.get(provider, cred) if not rec["problems"] else None
             if not rec["problems"] and known is None:
                 rec["problems"].append("unknown_key")
@@ -317,7 +592,8 @@ def make_handler(provider, keys, log, port_of):
                 log.write(rec)
                 self.send(int(beh), *error_body(provider, int(beh)))
                 return
-            check = check_sendgrid if provider == "sendgrid" else check_twilio
+            check = {"sendgrid": check_sendgrid, "twilio": check_twilio, "mailgun": check_mailgun,
+                     "ses": check_ses, "plivo": check_plivo}[provider]
             probs, summary = check(self.headers.get("Content-Type", ""), raw)
             if probs or beh == "400":
                 rec["problems"] += probs or ["recipient_refused"]
@@ -328,8 +604,9 @@ def make_handler(provider, keys, log, port_of):
             if beh == "slow":
                 time.sleep(float(arg or 5))
             headers = []
-            status = {"ok": 202 if provider == "sendgrid" else 201, "slow": 202 if provider ==
-                      "sendgrid" else 201, "429": 429, "429reset": 429,
+            okst = {"sendgrid": 202, "twilio": 201, "mailgun": 200, "ses": 200,
+                    "plivo": 202}[provider]
+            status = {"ok": okst, "slow": okst, "429": 429, "429reset": 429,
                       "500": 500, "503": 503}.get(beh, 500)
             if beh == "429":
                 headers.append(("Retry-After", arg or "7"))
@@ -342,11 +619,24 @@ def make_handler(provider, keys, log, port_of):
                 log.write(rec)
                 self.send(status, *error_body(provider, status), headers)
                 return
-            mid = ("sgmsg" + os.urandom(8).hex()) if provider == "sendgrid" else \
-                ("SM" + os.urandom(16).hex())
+            mid = {"sendgrid": "sgmsg" + os.urandom(8).hex(), "twilio": "SM" + os.urandom(16).hex(),
+                   "mailgun": "<%s.%s@%s>" % (time.strftime("%Y%m%d%H%M%S"), os.urandom(6).hex(),
+                                              self.path.split("/")[2]),
+                   "ses": "0100018c%s-%s-%s-000000" % (os.urandom(4).hex(), os.urandom(4).hex(),
+                                                      str(uuid.uuid4())),
+                   "plivo": str(uuid.uuid4())}[provider]
             rec.update(sent=summary, provider_id=mid)
             log.write(rec)
-            if provider == "sendgrid":
+            if provider == "mailgun":
+                self.send(200, "application/json", {"id": mid, "message": "Queued. Thank you."},
+                          headers)
+            elif provider == "ses":
+                self.send(200, "application/json", {"MessageId": mid}, headers)
+            elif provider == "plivo":
+                self.send(202, "application/json", {"api_id": str(uuid.uuid4()), "message":
+                                                    "message(s) queued", "message_uuid": [mid]},
+                          headers)
+            elif provider == "sendgrid":
                 self.send(202, "text/plain", b"", headers + [("X-Message-Id", mid)])
             else:
                 self.send(201, "application/json", {
@@ -357,9 +647,13 @@ def make_handler(provider, keys, log, port_of):
 
         def handle_any(self):
             form, user, secret = self.auth()
-            cred = secret if provider != "twilio" or secret is None else "%s:%s" % (user, secret)
+            cred = secret if provider not in ("twilio", "plivo") or secret is None else \
+                "%s:%s" % (user, secret)
             rec = {"provider": provider, "method": self.command, "path": self.path, "auth": form,
                    "key": key_id(cred), "problems": [], "t": time.time()}
+            if provider == "ses":
+                self.handle_ses(form, rec)
+                return
             if self.command == "POST" and self.path == self.send_path(user):
                 self.handle_send(form, user, cred, rec)
                 return
@@ -411,12 +705,66 @@ def make_handler(provider, keys, log, port_of):
                 self.send(status, *error_body(provider, status), headers)
             elif beh == "big":
                 self.send(200, "application/json", b'{"pad":"' + b"x" * (300 * 1024) + b'"}')
+            elif provider == "plivo":
+                self.send(200, "application/json", {"api_id": str(uuid.uuid4()),
+                          "auth_id": user, "account_type": "standard", "cash_credits": "10.00",
+                          "resource_uri": "/v1/Account/%s/" % user})
             elif provider == "twilio":
                 self.send(200, "application/json", {"sid": user, "friendly_name": "stub account",
                           "status": "active", "type": "Full", "owner_account_sid": user,
                           "uri": "/2010-04-01/Accounts/%s.json" % user})
             else:
                 self.send(200, "application/json", OK_BODY[provider])
+
+        def handle_ses(self, form, rec):
+            """SES: every request signed (SigV4, recomputed here); then as the others."""
+            raw = self.read_body(rec) if self.command == "POST" else b""
+            if self.command != "POST" and (self.headers.get("Content-Length") not in (None, "0")
+                                           or self.headers.get("Transfer-Encoding")):
+                rec["problems"].append("body_on_get")
+                self.close_connection = True
+            prob, akid, secret, region = sigv4_check(
+                self.command, self.path, self.headers, raw,
+                lambda a: keys.secret_of("ses", a))
+            rec["region"] = region
+            cred = "%s:%s" % (akid, secret) if secret is not None else akid
+            rec["key"] = key_id(cred)
+            if prob is not None or rec["problems"]:
+                rec["problems"].append(prob or "request")
+                rec.update(behaviour="refused", status=403 if prob else 400)
+                log.write(rec)
+                etype = {"signature": "SignatureDoesNotMatchException", "unknown_key":
+                         "UnrecognizedClientException", "auth_form":
+                         "MissingAuthenticationTokenException"}.get(prob, "BadRequestException")
+                msg = {"signature": "The request signature we calculated does not match the "
+                       "signature you provided. Check your AWS Secret Access Key and signing "
+                       "method.", "unknown_key": "The security token included in the request is "
+                       "invalid.", "auth_form": "Missing Authentication Token"}.get(
+                           prob, "Bad request")
+                self.send(rec["status"], "application/json", {"message": msg,
+                          "code": "SignatureDoesNotMatch" if prob == "signature" else etype},
+                          [("x-amzn-ErrorType", etype)])
+                return
+            if self.command == "POST" and self.path == "/v2/email/outbound-emails":
+                self.handle_send(form, None, cred, rec, raw)
+                return
+            known = keys.get("ses", cred)
+            if self.command != "GET" or self.path != "/v2/email/account":
+                rec["problems"].append("method" if self.command != "GET" else "path")
+                rec.update(behaviour="refused", status=405 if self.command != "GET" else 404)
+                log.write(rec)
+                self.send(rec["status"], *error_body("ses", 500))
+                return
+            beh = known[0]
+            rec["behaviour"] = beh
+            status = int(beh) if beh in ("401", "403", "429", "500", "503") else 200
+            rec["status"] = status
+            log.write(rec)
+            if status != 200:
+                self.send(status, *error_body("ses", status),
+                          [("Retry-After", known[1] or "7")] if status == 429 else [])
+            else:
+                self.send(200, "application/json", OK_BODY["ses"])
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = handle_any
 

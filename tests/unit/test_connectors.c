@@ -21,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <curl/curl.h>
+#include <time.h>
 #include <openssl/sha.h>
 #include "broker.h"
 #include "broker_config.h"
@@ -34,6 +36,10 @@
 #include "wipe_alloc.h"
 
 #define TC_SID "AC0123456789abcdef0123456789abcdef"
+#define TC_PLIVO_ID "MAZDQ1NZQ4NJUXMZY2MD"
+#define TC_MG_DOMAIN "mg.example.test"
+
+static char tc_ses_akid[32];   /* the access key id of the last ses key made (one per key) */
 
 static struct broker_config tc_conf;
 static struct provider tc_prov;
@@ -68,7 +74,13 @@ tc_key(const char *provider, const char *beh, const char *arg, char *out, size_t
 	assert_non_null(f);
 	if (strcmp(provider, "twilio") == 0)
 		fprintf(f, "twilio %s:%s %s %s\n", TC_SID, out, beh, arg != NULL ? arg : "");
-	else
+	else if (strcmp(provider, "plivo") == 0)
+		fprintf(f, "plivo %s:%s %s %s\n", TC_PLIVO_ID, out, beh, arg != NULL ? arg : "");
+	else if (strcmp(provider, "ses") == 0) {
+		(void)snprintf(tc_ses_akid, sizeof(tc_ses_akid), "AKIA%08u%08d", tc_serial,
+		    (int)getpid() % 100000000);
+		fprintf(f, "ses %s:%s %s %s\n", tc_ses_akid, out, beh, arg != NULL ? arg : "");
+	} else
 		fprintf(f, "%s %s %s %s\n", provider, out, beh, arg != NULL ? arg : "");
 	fclose(f);
 	/* The stub re-reads the file when its mtime changes: make sure it does. */
@@ -86,6 +98,10 @@ tc_seen(const char *provider, const char *cred, const char *extra)
 
 	if (strcmp(provider, "twilio") == 0)
 		(void)snprintf(full, sizeof(full), "%s:%s", TC_SID, cred);
+	else if (strcmp(provider, "plivo") == 0)
+		(void)snprintf(full, sizeof(full), "%s:%s", TC_PLIVO_ID, cred);
+	else if (strcmp(provider, "ses") == 0)
+		(void)snprintf(full, sizeof(full), "%s:%s", tc_ses_akid, cred);
 	else
 		(void)snprintf(full, sizeof(full), "%s", cred);
 	SHA256((const uint8_t *)full, strlen(full), h);
@@ -129,6 +145,10 @@ tc_verify(const char *name, const char *cred, struct verify_result *r)
 	(void)snprintf(l.id, sizeof(l.id), "ls_test");
 	(void)snprintf(l.service, sizeof(l.service), "%s", name);
 	(void)snprintf(l.account_sid, sizeof(l.account_sid), "%s", TC_SID);
+	(void)snprintf(l.meta_auth_id, sizeof(l.meta_auth_id), "%s", TC_PLIVO_ID);
+	(void)snprintf(l.meta_key_id, sizeof(l.meta_key_id), "%s", tc_ses_akid);
+	if (strcmp(name, "ses") == 0)
+		(void)snprintf(l.meta_region, sizeof(l.meta_region), "us-east-1");
 	l.secret_cap = strlen(cred) + 1;
 	l.secret = secmem_alloc(l.secret_cap);
 	assert_non_null(l.secret);
@@ -464,6 +484,11 @@ tc_lease(const char *service, const char *cred, struct broker_lease *l)
 	(void)snprintf(l->meta_host, sizeof(l->meta_host), "smtp.example.test");
 	l->meta_port = 587;
 	(void)snprintf(l->meta_username, sizeof(l->meta_username), "%s", getenv("SMTP_USER"));
+	(void)snprintf(l->meta_domain, sizeof(l->meta_domain), TC_MG_DOMAIN);
+	(void)snprintf(l->meta_auth_id, sizeof(l->meta_auth_id), TC_PLIVO_ID);
+	(void)snprintf(l->meta_key_id, sizeof(l->meta_key_id), "%s", tc_ses_akid);
+	if (strcmp(service, "ses") == 0)
+		(void)snprintf(l->meta_region, sizeof(l->meta_region), "us-east-1");
 	l->secret_cap = strlen(cred) + 1;
 	l->secret = secmem_alloc(l->secret_cap);
 	assert_non_null(l->secret);
@@ -565,7 +590,7 @@ test_sendgrid_send_ok(void **state)
 static void
 test_http_send_outcomes(void **state)
 {
-	static const char *const names[] = { "sendgrid", "twilio" };
+	static const char *const names[] = { "sendgrid", "twilio", "mailgun", "ses", "plivo" };
 	struct send_result sr;
 	struct send_msg m;
 	struct bos_err err;
@@ -574,7 +599,12 @@ test_http_send_outcomes(void **state)
 
 	(void)state;
 	for (i = 0; i < BOS_ARRAY_LEN(names); i++) {
-		m = i == 0 ? tc_email("sendgrid") : tc_sms();
+		if (strcmp(names[i], "twilio") == 0 || strcmp(names[i], "plivo") == 0) {
+			m = tc_sms();
+			m.provider = names[i];
+		} else {
+			m = tc_email(names[i]);
+		}
 		tc_key(names[i], "429", "11", k, sizeof(k));
 		assert_int_equal(tc_send(names[i], k, &m, &sr, &err), 0);
 		assert_int_equal(sr.r.outcome, VERIFY_RETRY);
@@ -973,9 +1003,9 @@ static void
 test_post_header_injection_refused(void **state)
 {
 	const struct connector *c = connector_find("sendgrid");
-	struct provider_auth a = { PROVIDER_AUTH_BEARER, NULL, "SG.whatever" };
+	struct provider_auth a = { PROVIDER_AUTH_BEARER, NULL, "SG.whatever", NULL };
 	const char *const hs[] = { "X-Ok: 1", "X-Bad: 1\r\nX-Evil: 2", NULL };
-	struct provider_req q = { "/v3/mail/send", "application/json", "{}", 2, hs };
+	struct provider_req q = { "/v3/mail/send", "application/json", "{}", 2, hs, NULL, 0, NULL };
 	struct verify_result r;
 	int before = tc_log_lines();
 
@@ -989,10 +1019,432 @@ test_post_header_injection_refused(void **state)
 	assert_int_equal(tc_log_lines(), before);
 }
 
+static size_t
+tc_discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p; (void)arg;
+	return size * n;
+}
+
+/* ---- Mailgun, SES, Plivo sending (issue #16 item 3). ---- */
+
+/* Mailgun: multipart form to /v3/{domain}/messages, Basic api:KEY, 200 + id; v: variables. */
+static void
+test_mailgun_send_ok(void **state)
+{
+	struct send_msg m = tc_email("mailgun");
+	struct send_result sr;
+	struct bos_err err;
+	char k[128];
+
+	(void)state;
+	m.headers[m.nheaders++] = (struct msg_header){ "Reply-To", "reply+tok_abc@reply.example" };
+	m.headers[m.nheaders++] = (struct msg_header){ "Message-ID", m.message_id };
+	tc_key("mailgun", "ok", NULL, k, sizeof(k));
+	assert_int_equal(tc_send("mailgun", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_OK);
+	assert_int_equal(sr.r.status, 200);
+	assert_int_equal(sr.provider_id[0], '<');
+	assert_non_null(strstr(sr.provider_id, "@" TC_MG_DOMAIN ">"));
+	assert_int_equal(tc_seen("mailgun", k, "\"problems\": []"), 1);
+	assert_int_equal(tc_seen("mailgun", k, "\"auth\": \"basic\""), 1);
+	assert_int_equal(tc_seen("mailgun", k, "\"path\": \"/v3/" TC_MG_DOMAIN "/messages\""), 1);
+	assert_int_equal(tc_seen("mailgun", k, "\"bos_message\": \"om_testmessage0000000000000001\""), 1);
+	assert_int_equal(tc_seen("mailgun", k, "\"bos_token\": \"tok_abc\""), 1);
+	assert_int_equal(tc_seen("mailgun", k, "\"List-Unsubscribe-Post\": \"List-Unsubscribe=One-Click\""), 1);
+	assert_int_equal(tc_seen("mailgun", k, "\"Reply-To\": \"reply+tok_abc@reply.example\""), 1);
+	assert_int_equal(tc_seen("mailgun", k, "\"parts\": [\"text\", \"html\"]"), 1);
+	assert_int_equal(tc_seen("mailgun", k, "\"subject\": \"Our product, f\\u00fcr Sie\""), 1);
+	/* Mailgun sets its own Message-Id: ours is not sent (v:bos_message matches). */
+	assert_int_equal(tc_seen("mailgun", k, "Message-ID"), 0);
+	assert_int_equal(tc_seen("mailgun", k, sr.provider_id), 1);
+}
+
+/* Checked before anything is sent: the domain, the region, reserved and injected headers. */
+static void
+test_mailgun_refused_before(void **state)
+{
+	static const char *const bad[] = { "", "localhost", "../v3/x", "mg.example.test/x",
+	    "-mg.example.test", "mg-.example.test", "mg..example.test", "user@mg.example.test",
+	    "mg.example.test?x=1", "mg.example.test#", "mg example.test", "mg.example.test.",
+	    "127.0.0.1:8080" };
+	const struct connector *c = connector_find("mailgun");
+	struct send_msg m = tc_email("mailgun");
+	struct broker_lease l;
+	struct send_prep sp;
+	struct bos_err err;
+	char k[128];
+	size_t i;
+
+	(void)state;
+	tc_key("mailgun", "ok", NULL, k, sizeof(k));
+	for (i = 0; i < BOS_ARRAY_LEN(bad); i++) {
+		tc_lease("mailgun", k, &l);
+		(void)snprintf(l.meta_domain, sizeof(l.meta_domain), "%s", bad[i]);
+		assert_int_equal(c->prepare(&tc_prov, c, &m, &l, &sp, &err), -1);
+		assert_non_null(strstr(err.msg, "domain"));
+		send_prep_free(&sp);
+		broker_lease_wipe(&l);
+	}
+	tc_lease("mailgun", k, &l);
+	(void)snprintf(l.meta_region, sizeof(l.meta_region), "ap");
+	assert_int_equal(c->prepare(&tc_prov, c, &m, &l, &sp, &err), -1);
+	assert_non_null(strstr(err.msg, "region"));
+	send_prep_free(&sp);
+	(void)snprintf(l.meta_region, sizeof(l.meta_region), "eu");
+	assert_int_equal(c->prepare(&tc_prov, c, &m, &l, &sp, &err), 0);
+	send_prep_free(&sp);
+	broker_lease_wipe(&l);
+	m.headers[m.nheaders++] = (struct msg_header){ "Bcc", "victim@example.org" };
+	assert_int_equal(tc_send("mailgun", k, &m, &(struct send_result){ 0 }, &err), -1);
+	assert_non_null(strstr(err.msg, "Bcc"));
+	m = tc_email("mailgun");
+	m.headers[0].value = "<https://x.example/u/1>\r\nBcc: victim@example.org";
+	assert_int_equal(tc_send("mailgun", k, &m, &(struct send_result){ 0 }, &err), -1);
+	assert_non_null(strstr(err.msg, "injection"));
+	m = tc_email("mailgun");
+	m.to = "ada@example.org\r\nBcc: victim@example.org";
+	assert_int_equal(tc_send("mailgun", k, &m, &(struct send_result){ 0 }, &err), -1);
+	assert_int_equal(tc_seen("mailgun", k, NULL), 0);
+}
+
+/* The Mailgun stub is strict: without v:bos_token (a message with no token is refused before). */
+static void
+test_mailgun_stub_strict(void **state)
+{
+	struct send_msg m = tc_email("mailgun");
+	struct send_result sr;
+	struct bos_err err;
+	char k[128];
+
+	(void)state;
+	m.nheaders = 1;   /* no List-Unsubscribe-Post */
+	tc_key("mailgun", "ok", NULL, k, sizeof(k));
+	assert_int_equal(tc_send("mailgun", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_ERROR);
+	assert_int_equal(sr.r.status, 400);
+	assert_int_equal(tc_seen("mailgun", k, "h:List-Unsubscribe-Post"), 1);
+	assert_string_equal(sr.provider_id, "");
+	/* SES's stub: the same without List-Unsubscribe headers (400, its own error shape). */
+	m = tc_email("ses");
+	m.nheaders = 0;
+	tc_key("ses", "ok", NULL, k, sizeof(k));
+	assert_int_equal(tc_send("ses", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_ERROR);
+	assert_int_equal(sr.r.status, 400);
+	assert_int_equal(tc_seen("ses", k, "\"Headers\""), 1);
+	/* Plivo's stub: a body without dst or text, straight through provider_call: 400. */
+	{
+		const struct connector *c = connector_find("plivo");
+		struct provider_auth a = { PROVIDER_AUTH_BASIC, TC_PLIVO_ID, k, NULL };
+		struct provider_req q = { "/v1/Account/" TC_PLIVO_ID "/Message/", "application/json",
+		    "{\"src\":\"+14155550100\",\"extra\":1}", 32, NULL, NULL, 0, NULL };
+		struct verify_result r;
+
+		tc_key("plivo", "ok", NULL, k, sizeof(k));
+		a.secret = k;
+		provider_call(&tc_prov, c, &q, &a, &r, NULL);
+		assert_int_equal(r.outcome, VERIFY_ERROR);
+		assert_int_equal(r.status, 400);
+		assert_int_equal(tc_seen("plivo", k, "\"dst\", \"text\""), 1);
+		assert_int_equal(tc_seen("plivo", k, "unknown_field:extra"), 1);
+	}
+}
+
+/* SES: signed by libcurl, checked by the stub; 200 + MessageId; tags, headers, reply-to. */
+static void
+test_ses_send_ok(void **state)
+{
+	struct send_msg m = tc_email("ses");
+	struct send_result sr;
+	struct bos_err err;
+	char k[128];
+
+	(void)state;
+	m.headers[m.nheaders++] = (struct msg_header){ "Reply-To", "Replies <reply+tok_abc@reply.example>" };
+	m.headers[m.nheaders++] = (struct msg_header){ "Message-ID", m.message_id };
+	tc_key("ses", "ok", NULL, k, sizeof(k));
+	assert_int_equal(tc_send("ses", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_OK);
+	assert_int_equal(sr.r.status, 200);
+	assert_int_equal(strncmp(sr.provider_id, "0100018c", 8), 0);
+	assert_int_equal(tc_seen("ses", k, "\"problems\": []"), 1);
+	assert_int_equal(tc_seen("ses", k, "\"auth\": \"sigv4\""), 1);
+	assert_int_equal(tc_seen("ses", k, "\"region\": \"us-east-1\""), 1);
+	assert_int_equal(tc_seen("ses", k, "\"bos_message\": \"om_testmessage0000000000000001\""), 1);
+	assert_int_equal(tc_seen("ses", k, "\"bos_token\": \"tok_abc\""), 1);
+	assert_int_equal(tc_seen("ses", k, "\"List-Unsubscribe\": \"<https://bos.example/u/tok_abc>\""), 1);
+	assert_int_equal(tc_seen("ses", k, "\"reply_to\": \"reply+tok_abc@reply.example\""), 1);
+	assert_int_equal(tc_seen("ses", k, "\"parts\": [\"text/plain\", \"text/html\"]"), 1);
+	assert_int_equal(tc_seen("ses", k, "Message-ID"), 0);
+	assert_int_equal(tc_seen("ses", k, sr.provider_id), 1);
+	/* verify: a signed GET /v2/email/account. */
+	{
+		struct verify_result r;
+
+		tc_verify("ses", k, &r);
+		assert_int_equal(r.outcome, VERIFY_OK);
+		assert_int_equal(tc_seen("ses", k, "\"path\": \"/v2/email/account\""), 1);
+	}
+}
+
+/* One raw request to the SES stub with a forged Authorization header; the HTTP status. */
+static long
+tc_ses_forged(const char *authz, const char *amz_date)
+{
+	struct curl_blob blob = { tc_ca, tc_ca_len, CURL_BLOB_COPY };
+	char url[128], a[512], d[64];
+	struct curl_slist *h = NULL;
+	long status = 0;
+	CURL *c = curl_easy_init();
+
+	assert_non_null(c);
+	(void)snprintf(url, sizeof(url), "https://127.0.0.1:%s/v2/email/outbound-emails",
+	    getenv("STUB_PORT_ses"));
+	(void)snprintf(a, sizeof(a), "Authorization: %s", authz);
+	(void)snprintf(d, sizeof(d), "X-Amz-Date: %s", amz_date);
+	h = curl_slist_append(h, a);
+	h = curl_slist_append(h, d);
+	h = curl_slist_append(h, "Content-Type: application/json");
+	assert_int_equal(curl_easy_setopt(c, CURLOPT_URL, url), CURLE_OK);
+	assert_int_equal(curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob), CURLE_OK);
+	assert_int_equal(curl_easy_setopt(c, CURLOPT_HTTPHEADER, h), CURLE_OK);
+	assert_int_equal(curl_easy_setopt(c, CURLOPT_POSTFIELDS, "{}"), CURLE_OK);
+	assert_int_equal(curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, tc_discard), CURLE_OK);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	(void)curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	return status;
+}
+
+/*
+ * The SES stub is not a rubber stamp: it recomputes SigV4. A request signed
+ * with another secret than the stub's for that key id, and a forged
+ * signature, are both 403 SignatureDoesNotMatch.
+ */
+static void
+test_ses_signature_checked(void **state)
+{
+	struct send_msg m = tc_email("ses");
+	struct send_result sr;
+	struct bos_err err;
+	char k[128], akid[32], authz[512], amz[32], day[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	(void)state;
+	tc_key("ses", "ok", NULL, k, sizeof(k));
+	/* The lease's secret is not the one the stub holds for this key id. */
+	assert_int_equal(tc_send("ses", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_REJECTED);
+	assert_int_equal(sr.r.status, 403);
+	assert_int_equal(tc_seen("ses", k, "\"signature\""), 1);
+	assert_int_equal(tc_seen("ses", k, "\"sent\""), 0);
+	/* A forged signature with the right key id, date and scope. */
+	(void)snprintf(akid, sizeof(akid), "%s", tc_ses_akid);
+	(void)gmtime_r(&now, &tm);
+	(void)strftime(amz, sizeof(amz), "%Y%m%dT%H%M%SZ", &tm);
+	(void)strftime(day, sizeof(day), "%Y%m%d", &tm);
+	(void)snprintf(authz, sizeof(authz), "AWS4-HMAC-SHA256 Credential=%s/%s/us-east-1/ses/"
+	    "aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=%s", akid, day,
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	assert_int_equal(tc_ses_forged(authz, amz), 403);
+	assert_int_equal(tc_seen("ses", k, "\"signature\""), 2);
+	/* Another service in the scope, and no signature at all. */
+	(void)snprintf(authz, sizeof(authz), "AWS4-HMAC-SHA256 Credential=%s/%s/us-east-1/s3/"
+	    "aws4_request, SignedHeaders=host;x-amz-date, Signature=%064d", akid, day, 0);
+	assert_int_equal(tc_ses_forged(authz, amz), 403);
+	assert_int_equal(tc_ses_forged("Basic YXBpOmtleQ==", amz), 403);
+	/* The right secret: accepted (the same key id, the same stub). */
+	assert_int_equal(tc_send("ses", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_OK);
+	assert_int_equal(tc_seen("ses", k, "\"sent\""), 1);
+}
+
+/* SES: the region and key id are checked before anything is sent; the allow-list by form. */
+static void
+test_ses_refused_before(void **state)
+{
+	static const char *const regions[] = { "", "us-east-1x", "US-east-1", "us-east-12",
+	    "useast1", "us--1", "u-east-1", "us-east-1.evil.test", "us-east-1/..", "us-east-a",
+	    "eu-west-1 ", "us-abcdefghijklmnopqrstuvwxyz-1" };
+	static const char *const keys[] = { "", "ASIAIOSFODNN7EXAMPLE", "akiaiosfodnn7example",
+	    "AKIAIOSFODNN7EXAMPL", "AKIAIOSFODNN7EXAMPLE1", "AKIA/OSFODNN7EXAMPLE" };
+	const struct connector *c = connector_find("ses");
+	struct send_msg m = tc_email("ses");
+	struct broker_lease l;
+	struct send_prep sp;
+	struct verify_result r;
+	struct bos_err err;
+	char k[128];
+	size_t i;
+
+	(void)state;
+	tc_key("ses", "ok", NULL, k, sizeof(k));
+	for (i = 0; i < BOS_ARRAY_LEN(regions) + BOS_ARRAY_LEN(keys); i++) {
+		tc_lease("ses", k, &l);
+		if (i < BOS_ARRAY_LEN(regions))
+			(void)snprintf(l.meta_region, sizeof(l.meta_region), "%s", regions[i]);
+		else
+			(void)snprintf(l.meta_key_id, sizeof(l.meta_key_id), "%s",
+			    keys[i - BOS_ARRAY_LEN(regions)]);
+		assert_int_equal(c->prepare(&tc_prov, c, &m, &l, &sp, &err), -1);
+		assert_non_null(strstr(err.msg, i < BOS_ARRAY_LEN(regions) ? "region" :
+		    "access_key_id"));
+		send_prep_free(&sp);
+		assert_int_equal(c->verify(&tc_prov, c, &l, &r), -1);
+		assert_int_equal(r.outcome, VERIFY_ERROR);
+		broker_lease_wipe(&l);
+	}
+	m.id = "om_bad id";
+	assert_int_equal(tc_send("ses", k, &m, &(struct send_result){ 0 }, &err), -1);
+	m = tc_email("ses");
+	m.headers[m.nheaders++] = (struct msg_header){ "From", "ceo@acme.example" };
+	assert_int_equal(tc_send("ses", k, &m, &(struct send_result){ 0 }, &err), -1);
+	assert_non_null(strstr(err.msg, "From"));
+	assert_int_equal(tc_seen("ses", k, NULL), 0);
+	assert_int_equal(provider_url_allowed(c, "https://email.eu-west-1.amazonaws.com/v2/x", 0,
+	    &err), 0);
+	assert_int_equal(provider_url_allowed(c, "https://email.eu-west-1.amazonaws.com.evil.test/",
+	    0, &err), -1);
+	assert_int_equal(provider_url_allowed(c, "https://email.evil.amazonaws.com/", 0, &err), -1);
+	assert_int_equal(provider_url_allowed(c, "https://s3.eu-west-1.amazonaws.com/", 0, &err), -1);
+	assert_int_equal(provider_url_allowed(c, "https://email.eu-west-1.amazonaws.com@evil.test/",
+	    0, &err), -1);
+	assert_int_equal(provider_url_allowed(c, "http://email.eu-west-1.amazonaws.com/", 0, &err),
+	    -1);
+}
+
+/* Plivo: JSON to /v1/Account/{id}/Message/, Basic id:token, 202 + message_uuid[0]. */
+static void
+test_plivo_send_ok(void **state)
+{
+	struct send_msg m = tc_sms();
+	struct send_result sr;
+	struct verify_result r;
+	struct bos_err err;
+	char k[128];
+
+	(void)state;
+	m.provider = "plivo";
+	tc_key("plivo", "ok", NULL, k, sizeof(k));
+	assert_int_equal(tc_send("plivo", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_OK);
+	assert_int_equal(sr.r.status, 202);
+	assert_int_equal(strlen(sr.provider_id), 36);
+	assert_int_equal(sr.has_price, 0);
+	assert_int_equal(tc_seen("plivo", k, "\"problems\": []"), 1);
+	assert_int_equal(tc_seen("plivo", k, "\"path\": \"/v1/Account/" TC_PLIVO_ID "/Message/\""), 1);
+	assert_int_equal(tc_seen("plivo", k, sr.provider_id), 1);
+	assert_int_equal(tc_seen("plivo", k, "\"stop_notice\": true"), 1);
+	assert_int_equal(tc_seen("plivo", k, "\"status_callback\": \"https://hooks.example/hooks/twilio/status\""), 1);
+	m.status_callback = NULL;
+	assert_int_equal(tc_send("plivo", k, &m, &sr, &err), 0);
+	assert_int_equal(sr.r.outcome, VERIFY_OK);
+	assert_int_equal(tc_seen("plivo", k, "\"status_callback\": null"), 1);
+	tc_verify("plivo", k, &r);
+	assert_int_equal(r.outcome, VERIFY_OK);
+	assert_int_equal(tc_seen("plivo", k, "\"path\": \"/v1/Account/" TC_PLIVO_ID "/\""), 1);
+}
+
+/* Plivo: the auth id, the numbers, the callback are checked before anything is sent. */
+static void
+test_plivo_refused_before(void **state)
+{
+	static const char *const ids[] = { "", "MA123", "XAZDQ1NZQ4NJUXMZY2MD", "mazdq1nzq4njuxmzy2md",
+	    "MAZDQ1NZQ4NJUXMZY2M", "MAZDQ1NZQ4NJUXMZY2MDX", "MA../../v1/Account/x", "MAZDQ1NZQ4NJUX@Y2MD",
+	    "SAZDQ1NZQ4NJUXMZY2M:" };
+	const struct connector *c = connector_find("plivo");
+	struct send_msg m = tc_sms();
+	struct broker_lease l;
+	struct send_prep sp;
+	struct verify_result r;
+	struct bos_err err;
+	char k[128];
+	size_t i;
+
+	(void)state;
+	m.provider = "plivo";
+	tc_key("plivo", "ok", NULL, k, sizeof(k));
+	for (i = 0; i < BOS_ARRAY_LEN(ids); i++) {
+		tc_lease("plivo", k, &l);
+		(void)snprintf(l.meta_auth_id, sizeof(l.meta_auth_id), "%s", ids[i]);
+		assert_int_equal(c->prepare(&tc_prov, c, &m, &l, &sp, &err), -1);
+		assert_non_null(strstr(err.msg, "auth_id"));
+		send_prep_free(&sp);
+		assert_int_equal(c->verify(&tc_prov, c, &l, &r), -1);
+		broker_lease_wipe(&l);
+	}
+	m.to = "14155550123";
+	assert_int_equal(tc_send("plivo", k, &m, &(struct send_result){ 0 }, &err), -1);
+	m = tc_sms();
+	m.from = "Acme Sales Ltd";
+	assert_int_equal(tc_send("plivo", k, &m, &(struct send_result){ 0 }, &err), -1);
+	m = tc_sms();
+	m.status_callback = "http://hooks.example/x";
+	assert_int_equal(tc_send("plivo", k, &m, &(struct send_result){ 0 }, &err), -1);
+	m = tc_sms();
+	m.body = "";
+	assert_int_equal(tc_send("plivo", k, &m, &(struct send_result){ 0 }, &err), -1);
+	assert_int_equal(tc_seen("plivo", k, NULL), 0);
+	/* An SA (subaccount) id is of the documented form: accepted by prepare. */
+	tc_lease("plivo", k, &l);
+	(void)snprintf(l.meta_auth_id, sizeof(l.meta_auth_id), "SAZDQ1NZQ4NJUXMZY2MD");
+	m = tc_sms();
+	assert_int_equal(c->prepare(&tc_prov, c, &m, &l, &sp, &err), 0);
+	send_prep_free(&sp);
+	broker_lease_wipe(&l);
+}
+
+/*
+ * "Maybe sent" for the three: the whole request went out (Mailgun's
+ * multipart form too, whose size libcurl alone knows) and no answer came
+ * within the timeout; nothing listening is a plain retry.
+ */
+static void
+test_new_send_maybe_sent(void **state)
+{
+	static const char *const names[] = { "mailgun", "ses", "plivo" };
+	struct send_result sr;
+	struct send_msg m;
+	struct bos_err err;
+	char k[128], port[16];
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < BOS_ARRAY_LEN(names); i++) {
+		m = strcmp(names[i], "plivo") == 0 ? tc_sms() : tc_email(names[i]);
+		tc_key(names[i], "slow", "3", k, sizeof(k));
+		tc_prov.call_timeout = 1;
+		assert_int_equal(tc_send(names[i], k, &m, &sr, &err), 0);
+		tc_prov.call_timeout = 10;
+		assert_int_equal(sr.r.outcome, VERIFY_RETRY);
+		assert_true(sr.r.maybe_sent);
+		assert_string_equal(sr.provider_id, "");
+		for (j = 0; j < tc_conf.noverrides; j++)
+			if (strcmp(tc_conf.overrides[j].connector, names[i]) == 0)
+				(void)snprintf(tc_conf.overrides[j].url, sizeof(tc_conf.overrides[j].url),
+				    "https://127.0.0.1:1");
+		assert_int_equal(tc_send(names[i], k, &m, &sr, &err), 0);
+		assert_int_equal(sr.r.outcome, VERIFY_RETRY);
+		assert_false(sr.r.maybe_sent);
+		(void)snprintf(port, sizeof(port), "STUB_PORT_%s", names[i]);
+		for (j = 0; j < tc_conf.noverrides; j++)
+			if (strcmp(tc_conf.overrides[j].connector, names[i]) == 0)
+				(void)snprintf(tc_conf.overrides[j].url, sizeof(tc_conf.overrides[j].url),
+				    "https://127.0.0.1:%s", getenv(port));
+	}
+	/* The stubs did take each (they log the accepted message after the delay). */
+	usleep(2500000);
+	assert_int_equal(tc_count_lines(getenv("STUB_LOG"), "\"behaviour\": \"slow\"") >= 3, 1);
+}
+
 static int
 tc_setup(void **state)
 {
-	static const char *const names[] = { "sendgrid", "twilio", "stripe", "mailgun", "openai" };
+	static const char *const names[] = { "sendgrid", "twilio", "stripe", "mailgun", "openai",
+	    "ses", "plivo" };
 	struct bos_err err;
 	char var[64];
 	size_t i;
@@ -1054,6 +1506,15 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_post_header_injection_refused),
 		cmocka_unit_test(test_send_maybe_sent),
 		cmocka_unit_test(test_smtp_verify),
+		cmocka_unit_test(test_mailgun_send_ok),
+		cmocka_unit_test(test_mailgun_refused_before),
+		cmocka_unit_test(test_mailgun_stub_strict),
+		cmocka_unit_test(test_ses_send_ok),
+		cmocka_unit_test(test_ses_signature_checked),
+		cmocka_unit_test(test_ses_refused_before),
+		cmocka_unit_test(test_plivo_send_ok),
+		cmocka_unit_test(test_plivo_refused_before),
+		cmocka_unit_test(test_new_send_maybe_sent),
 	};
 
 	(void)argc;
