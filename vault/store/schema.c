@@ -498,6 +498,7 @@ static const char schema_v10[] =
 	"  WHERE email IS NOT NULL;"
 	"CREATE UNIQUE INDEX outreach_contacts_phone ON outreach_contacts (list_id, phone)"
 	"  WHERE phone IS NOT NULL;"
+	"CREATE INDEX outreach_contacts_by_list ON outreach_contacts (list_id);"
 	"CREATE TABLE outreach_suppressions ("
 	"  address TEXT NOT NULL CHECK (length(address) BETWEEN 3 AND 254),"
 	"  channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),"
