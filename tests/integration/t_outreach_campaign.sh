@@ -23,10 +23,10 @@
 ME=$(id -u)
 PW="alice's long password $(canary p)"
 PUB=https://hooks.example.test
-check "vault up (outreach settings, 1.00 USD a SendGrid message, claims held 3 s)" \
-	api_up "$T/s" "broker_uid_outreach = $ME" "job_visibility_seconds = 3" \
+check "vault up (outreach settings, 1.00 USD a SendGrid message, claims held 8 s)" \
+	api_up "$T/s" "broker_uid_outreach = $ME" "job_visibility_seconds = 8" \
 	"outreach_public_url = $PUB/" "outreach_postal_address = 1 Main St, Springfield" \
-	"outreach_reply_domain = reply.example.test" "outreach_price.sendgrid = 1.00 USD" || finish
+	"outreach_reply_domain = reply.example.test" "outreach_price.sendgrid = 1.00 USD" "body_max_bytes = 1048576" || finish
 check "admin signed in" admin_setup alice "$PW" || finish
 TOK=$(broker_add outreach ob-one)
 TOK2=$(broker_add outreach ob-two)
@@ -227,7 +227,7 @@ bclaim "$TOK" 1; J4=$JOB C4=$CLAIM
 check "the last two of campaign A claimed" bash -c "[[ '$J3' == jb_* && '$J4' == jb_* ]]"
 check "J3: fetched, sending, sent (not completed)" test "$(sget "$J3" "$C3")$(ssending "$J3" "$C3")$(ssent "$J3" "$C3" p3)" = 200200200
 check "J4: fetched, sending (never reported)" test "$(sget "$J4" "$C4")$(ssending "$J4" "$C4")" = 200200
-sleep 3.2
+sleep 8.2
 bclaim "$TOK" 5; JX=$JOB CX=$CLAIM
 bclaim "$TOK" 5; JY=$JOB CY=$CLAIM
 check "after the claims expired both come back" bash -c "[ '$(printf '%s\n' "$JX" "$JY" | sort | tr '\n' ' ')' = '$(printf '%s\n' "$J3" "$J4" | sort | tr '\n' ' ')' ]"
@@ -352,4 +352,18 @@ s=$(sget "$JV" "$CLAIM")
 check "GET /outreach/sends for a verify job: 404" test "$s" = 404
 s=$(ssending "$JV" "$CLAIM")
 check "sending for a verify job: 404, nothing changed" test "$s:$(jstate "$JV")" = 404:claimed
+# ---- at most 10,000 recipients: a larger list is refused, nothing made ----------------------------
+{ echo email,consent; for i in $(seq 1 10000); do echo "big$i@example.com,email"; done; } >"$T/big.csv"
+jq -n --rawfile d "$T/big.csv" '{name:"big", format:"csv", data:$d}' >"$T/big.json"
+LB=$(vcurl -H "Authorization: Bearer $SESSION" -H 'Content-Type: application/json' \
+	--data-binary "@$T/big.json" "$URL/outreach/lists" | jq -r '.list.id // empty')
+ncp=$(api GET /outreach/campaigns | jq '.campaigns | length')
+api POST /outreach/email '{"list":"big","from":"a@example.com","subject":"S","text":"T","provider":"sendgrid","credential":"sg-main","start":false}' >"$T/big10k.json"
+check "a campaign to 10,000 recipients: 201" bash -c "[ $(st) = 201 ] && jq -e '.campaign.recipients == 10000' '$T/big10k.json'"
+api POST "/outreach/campaigns/$(jq -r .campaign.id "$T/big10k.json")/cancel" >/dev/null
+api POST "/outreach/lists/$LB/contacts" '{"format":"json","contacts":[{"email":"big10001@example.com","consent":"email"}]}' >/dev/null
+out=$(api POST /outreach/email '{"list":"big","from":"a@example.com","subject":"S","text":"T","provider":"sendgrid","credential":"sg-main","start":false}')
+check "a campaign to 10,001: 400 saying to split the list" bash -c \
+	"[ $(st) = 400 ] && grep -q 'at most 10000 (split the list' <<<'$out'"
+check "… and no campaign was made" test "$(api GET /outreach/campaigns | jq '.campaigns | length')" = $((ncp + 1))
 finish

@@ -116,8 +116,9 @@ oc_create_locked(struct store *s, const struct outreach_campaign_new *n, const c
 		return -1;
 	if (total > OUTREACH_RECIPIENTS_MAX)
 		return bos_err_set(err, BOS_E_INVALID,
-		    "the list has %lld contacts: a campaign takes "
-		    "at most %d", (long long)total, OUTREACH_RECIPIENTS_MAX);
+		    "the list has %lld contacts: a campaign takes at most %d (split the "
+		    "list into lists of that size, one campaign each)", (long long)total,
+		    OUTREACH_RECIPIENTS_MAX);
 	if (oc_insert_campaign(s, n, id, now, now_ms, err) != 0)
 		return -1;
 	/* The suppression list is read here, in the same transaction as the messages. */

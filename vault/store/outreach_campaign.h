@@ -27,7 +27,7 @@
 struct store;
 
 #define OUTREACH_ID_SIZE 30               /* cp_, om_, ol_, ct_ + 26 base32 + NUL */
-#define OUTREACH_RECIPIENTS_MAX 100000
+#define OUTREACH_RECIPIENTS_MAX 10000
 
 struct outreach_campaign_new {
 	const char *channel;          /* "email" or "sms" */
