@@ -193,9 +193,11 @@ mm_from(struct buf *b, const char *from, struct bos_err *err)
 	}
 	name[o] = '\0';
 	if (i == n) {
-		char line[512];
+		char line[640];
+		int w = snprintf(line, sizeof(line), "\"%s\" <%s>", name, addr);
 
-		(void)snprintf(line, sizeof(line), "\"%s\" <%s>", name, addr);
+		if (w < 0 || (size_t)w >= sizeof(line))
+			return bos_err_set(err, BOS_E_INVALID, "header From is too long");
 		return mm_header(b, "From", line, err);
 	}
 	memcpy(name, from, n);
