@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # make bench, outreach (docs/PERFORMANCE.md "Outreach"; issue #16): sourced by
 # bench/run.sh once the vault is up and the admin signed in (it uses T, S, URL,
 # ROOT, BOS_BIN and run.sh's api, say, die, track, free_port). Leaves
@@ -53,6 +54,7 @@ outreach_bench() {
 	[[ $btok == bos_b_* ]] || die "outreach: POST /brokers gave no token"
 	printf '%s\n' "$btok" >"$O/broker.token"
 	hp=$(free_port) || die "no free port"
+	# shellcheck disable=SC2154 # STUB_PORT_sendgrid: set by stub_start (eval)
 	cat >"$O/broker.conf" <<CONF
 vault_socket = $S/vault.sock
 token_file = $O/broker.token
@@ -128,7 +130,7 @@ CONF
 		[ "$(api GET "/outreach/campaigns/$cp1" | jq -r .campaign.sent)" = "$n" ] && break
 		sleep 0.2
 	done
-	[ "$(api GET "/outreach/campaigns/$cp1" | jq -r .campaign.state)" = done ] ||
+	[ "$(api GET "/outreach/campaigns/$cp1" | jq -r .campaign.state)" = "done" ] ||
 		die "outreach: the smtp campaign is not done: $(api GET "/outreach/campaigns/$cp1" | jq -c .campaign)"
 	say "outreach: smtp via bos-broker $out/s (median SMTP session $(cat "$O/smtp_call.ms") ms); now a plain client (python smtplib), $np in a row"
 	f=$(find "$O/pki/sink.mail" -name '*.eml' | sort | head -1)
@@ -150,7 +152,7 @@ CONF
 	span_rate 0 "$n" >"$O/sg_broker.rate"
 	call_ms sendgrid >"$O/sg_call.ms"
 	for i in $(seq 50); do
-		[ "$(api GET "/outreach/campaigns/$cp2" | jq -r .campaign.state)" = done ] && break
+		[ "$(api GET "/outreach/campaigns/$cp2" | jq -r .campaign.state)" = "done" ] && break
 		sleep 0.2
 	done
 	[ "$(api GET "/outreach/campaigns/$cp2" | jq -r .campaign.sent)" = "$n" ] ||
@@ -240,6 +242,16 @@ CFG
 			die "outreach: $1: not every batch was answered 200: $(cat "$O/$1"*.codes | sort | uniq -c | tr '\n' ' ')"
 		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
 	}
+	# Control: the listener verifies: a batch signed with another key is 401.
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$O/other.pem" 2>/dev/null ||
+		die "outreach: a second key"
+	f=$O/ev/sg0000.json
+	sig=$({ printf '%s' "$ts"; cat "$f"; } | openssl dgst -sha256 -sign "$O/other.pem" | base64 -w0)
+	out=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 --cacert "$O/hooks.pem" \
+		-H 'Content-Type: application/json' -H "X-Twilio-Email-Event-Webhook-Signature: $sig" \
+		-H "X-Twilio-Email-Event-Webhook-Timestamp: $ts" --data-binary "@$f" \
+		"https://127.0.0.1:$hp/hooks/sendgrid/events") || true
+	[ "$out" = 401 ] || die "outreach: the hooks listener answered $out to a batch signed with another key"
 	say "outreach: $nb signed SendGrid batches of $per events to the hooks listener, $hc connections"
 	post hk >"$O/hk.secs"
 	# Recorded, not only answered: each batch's events, sent again to the vault
