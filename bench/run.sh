@@ -349,7 +349,7 @@ def r(n; lim; tgt; op; unit): {name: n, value: lim, target: tgt, op: op, unit: u
     rss_vaultd_kib: $rss_v, rss_hsmd_kib: $rss_h,
     startup_ms: $t.median_ms, startup_runs_ms: $t.runs_ms
   },
-  ratios: [
+  ratios: ([
     r("reads / min(HSM unwrap, HTTPS hello)"; $rd.rate / $floor; 0.5; ">="; "x"),
     r("reads / fdatasync rate"; $rd.rate / $f.ops_per_s; 3; ">="; "x"),
     r("writes / fdatasync rate"; $w.rate / $f.ops_per_s; null; ">="; "x"),
@@ -359,7 +359,7 @@ def r(n; lim; tgt; op; unit): {name: n, value: lim, target: tgt, op: op, unit: u
     r("p99 at half load / 5 ms"; $o.p99_ms / 5; 1; "<="; "x"),
     r("RSS bos-vaultd / 64 MiB"; $rss_v / 65536; 1; "<="; "x"),
     r("start-up / 200 ms"; $t.median_ms / 200; 1; "<="; "x")
-  ] + $ox[0].ratios,
+  ] + $ox[0].ratios),
   outreach: ($ox[0] | del(.ratios))
 }' >"$OUT.tmp" || die "cannot assemble the results"
 else
