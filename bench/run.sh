@@ -21,6 +21,10 @@
 #   BENCH_CREDS [100000]     credentials stored before RSS is read
 #   BENCH_STARTS [5]         start-ups timed
 #   BENCH_STRICT [0]         1: exit 3 when a target is missed
+#   BENCH_ONLY []            outreach: only the HTTPS hello and the outreach rows
+#                            (bench/outreach.sh), merged into an existing BENCH_OUT
+#   BENCH_OUTREACH_MSGS [500] BENCH_OUTREACH_PLAIN [100] BENCH_OUTREACH_BATCHES [100]
+#   BENCH_OUTREACH_CONNS [4]  (bench/outreach.sh)
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +41,9 @@ NCREDS=${BENCH_CREDS:-100000}
 STARTS=${BENCH_STARTS:-5}
 LEASE_SECONDS=${BENCH_LEASE_SECONDS:-4}
 STRICT=${BENCH_STRICT:-0}
+ONLY=${BENCH_ONLY:-}
+case $ONLY in "" | outreach) ;; *) echo "bench: BENCH_ONLY is empty or outreach" >&2; exit 2 ;; esac
+core() { [ -z "$ONLY" ]; }
 LUA=$ROOT/bench/wrk.lua
 SOFTHSM_MODULE=${BENCH_PKCS11_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
 # The vault serves at most conn_per_ip_limit (default 64) connections per
@@ -44,13 +51,13 @@ SOFTHSM_MODULE=${BENCH_PKCS11_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
 [ "$CONNS" -le 64 ] && [ "$OL_CONNS" -le 64 ] ||
 	{ echo "bench: BENCH_CONNS and BENCH_OL_CONNS must be <= 64" >&2; exit 2; }
 
-for p in bos-vaultd bos-hsmd bosctl; do
+for p in bos-vaultd bos-hsmd bosctl bos-broker; do
 	[ -x "$BOS_BIN/$p" ] || { echo "bench: $BOS_BIN/$p missing (make all)" >&2; exit 2; }
 done
 for p in p11_unwrap fsync_append hello_https openloop argon2_verify startup lease_rate; do
 	[ -x "$BENCHBIN/$p" ] || { echo "bench: $BENCHBIN/$p missing" >&2; exit 2; }
 done
-for p in wrk jq curl oathtool softhsm2-util; do
+for p in wrk jq curl oathtool softhsm2-util openssl node /usr/bin/python3; do
 	command -v "$p" >/dev/null || { echo "bench: $p not installed (make deps)" >&2; exit 2; }
 done
 
@@ -132,8 +139,12 @@ URL=https://127.0.0.1:$PORT
 echo "listen = 127.0.0.1:$PORT" >>"$S/bos.conf"
 # A broker of role outreach signs in from this uid (the lease row).
 echo "broker_uid_outreach = $(id -u)" >>"$S/bos.conf"
+# Outreach email needs these two (docs/OUTREACH.md); nothing is reachable there.
+printf 'outreach_postal_address = %s\noutreach_public_url = %s\n' \
+	"Acme Corp, 1 Main Street, Springfield 12345" "https://bos.example.test" >>"$S/bos.conf"
 
 # ---- limits -----------------------------------------------------------------------
+if core; then
 mkdir -p "$T/hsm/tokens"
 printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
 	"$T/hsm/tokens" >"$T/hsm/softhsm2.conf"
@@ -148,6 +159,7 @@ say "append 200 B + fdatasync in $T, 3 s"
 rm -f "$T/fsync.dat"
 say "argon2id verification, vault parameters, 5 runs"
 "$BENCHBIN/argon2_verify" 5 >"$T/argon2.json" || die "argon2_verify"
+fi
 
 # The hello server gets the very request the vault reads get (same script,
 # same header, same path shape), from the same wrk threads and connections.
@@ -186,6 +198,7 @@ SESSION=$(jq -r .session <<<"$out")
 [ -n "$SESSION" ] && [ "$SESSION" != null ] || die "sign-in: $out"
 echo "$SESSION" >"$T/admin.token"
 echo "Authorization: Bearer $SESSION" >"$T/admin.hdr"
+if core; then
 CID=$(api POST /credentials '{"name":"bench-read","type":"api_key","service":"bench","secret":"bench-secret-0123456789abcdef"}' | jq -r .id)
 HID=$(api POST /helpers '{"name":"bench helper","contact":"bench@example.com","kind":"developer"}' | jq -r .id)
 out=$(api POST /credentials/grant "{\"helper\":\"$HID\",\"credentials\":[\"$CID\"],\"actions\":[\"read\"],\"ttl\":86400,\"note\":\"make bench\"}")
@@ -238,6 +251,13 @@ printf '{"credential":"%s","purpose":"bench","job":"%s","ttl":30}' "$LCID" "$JID
 "$BENCHBIN/lease_rate" "$S/vault.sock" "$T/broker.token" "$T/lease.json" 4 "$LEASE_SECONDS" \
 	>"$T/leases4.json" || die "lease_rate, 4 connections: $(cat "$T/leases4.json")"
 say "leases: $(jq -r '"\(.rate)/s, p99 \(.p99_ms) ms"' "$T/leases1.json") (1), $(jq -r '"\(.rate)/s"' "$T/leases4.json") (4)"
+fi
+
+# ---- outreach: sends through bos-broker, verified webhook events (bench/outreach.sh) ----
+# shellcheck source=outreach.sh
+. "$ROOT/bench/outreach.sh"
+outreach_bench
+if core; then
 
 have=$((1 + $(jq .requests "$T/writes.json")))
 left=$((NCREDS - have))
@@ -280,11 +300,17 @@ jq -s '{ops_per_s: (map(.ops_per_s) | max), samples: map(.ops_per_s)}' \
 say "start-up, exec to \"ready:\", $STARTS starts of this state directory"
 "$BENCHBIN/startup" "$STARTS" "$BOS_BIN/bos-vaultd" "$S" >"$T/startup.json" ||
 	die "start-up timing: $(tail -5 "$T/startup.log" 2>/dev/null)"
+fi
 
 # ---- results -------------------------------------------------------------------------
 WALL=$(elapsed)
 mkdir -p "$(dirname "$OUT")"
-jq -n --slurpfile hsm "$T/hsm.json" --slurpfile fs "$T/fsync.json" \
+# The outreach figures, with this run's HTTPS hello rate beside them.
+jq --slurpfile hello "$T/hello.json" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+	'.hello_https_per_s = $hello[0].rate | .date = $date' "$T/outreach.json" >"$T/outreach2.json" ||
+	die "cannot assemble the outreach results"
+if core; then
+jq -n --slurpfile ox "$T/outreach2.json" --slurpfile hsm "$T/hsm.json" --slurpfile fs "$T/fsync.json" \
 	--slurpfile a2 "$T/argon2.json" --slurpfile hello "$T/hello.json" \
 	--slurpfile reads "$T/reads.json" --slurpfile ol "$T/openloop.json" \
 	--slurpfile writes "$T/writes.json" --slurpfile si "$T/signins.json" \
@@ -323,7 +349,7 @@ def r(n; lim; tgt; op; unit): {name: n, value: lim, target: tgt, op: op, unit: u
     rss_vaultd_kib: $rss_v, rss_hsmd_kib: $rss_h,
     startup_ms: $t.median_ms, startup_runs_ms: $t.runs_ms
   },
-  ratios: [
+  ratios: ([
     r("reads / min(HSM unwrap, HTTPS hello)"; $rd.rate / $floor; 0.5; ">="; "x"),
     r("reads / fdatasync rate"; $rd.rate / $f.ops_per_s; 3; ">="; "x"),
     r("writes / fdatasync rate"; $w.rate / $f.ops_per_s; null; ">="; "x"),
@@ -333,15 +359,36 @@ def r(n; lim; tgt; op; unit): {name: n, value: lim, target: tgt, op: op, unit: u
     r("p99 at half load / 5 ms"; $o.p99_ms / 5; 1; "<="; "x"),
     r("RSS bos-vaultd / 64 MiB"; $rss_v / 65536; 1; "<="; "x"),
     r("start-up / 200 ms"; $t.median_ms / 200; 1; "<="; "x")
-  ]
+  ] + $ox[0].ratios),
+  outreach: ($ox[0] | del(.ratios))
 }' >"$OUT.tmp" || die "cannot assemble the results"
+else
+	# BENCH_ONLY=outreach: into the results of an earlier full run, if any.
+	if [ -s "$OUT" ] && jq -e '.schema == 1' "$OUT" >/dev/null 2>&1; then
+		cp "$OUT" "$T/base.json"
+	else
+		echo '{"schema": 1, "ratios": []}' >"$T/base.json"
+	fi
+	jq --slurpfile ox "$T/outreach2.json" '.outreach = ($ox[0] | del(.ratios)) |
+		.ratios = ([.ratios[] | select(.name | startswith("outreach") | not)] + $ox[0].ratios)' \
+		"$T/base.json" >"$OUT.tmp" || die "cannot assemble the results"
+fi
 mv "$OUT.tmp" "$OUT"
 
-jq -r '
+# The outreach rows of the table (jq), in both modes.
+OROWS='
+(.outreach |
+row("outreach sends to the SMTP sink"; "\(.smtp.broker_per_s | n)/s"; "\(.messages) at per_minute \(.per_minute) (gate \(.gate_per_s | n)/s), one bos-broker; plain client (smtplib, a connection each): \(.smtp.plain_per_s | n)/s; \(.smtp_message_bytes) B a message"),
+row("outreach sends to the SendGrid stub"; "\(.sendgrid.broker_per_s | n)/s"; "plain clients, a connection each: curl \(.sendgrid.curl_per_s | n)/s, python \(.sendgrid.plain_per_s | n)/s; SendGrid: 600/min = \(.sendgrid.provider_limit_per_s | n)/s"),
+row("outreach webhook events, verified"; "\(.events.hooks_per_s | n)/s"; "\(.events.batches) signed batches of \(.events.per_batch), \(.events.conns) conns, hooks listener"),
+row("vault POST /outreach/events"; "\(.events.vault_per_s | n)/s"; "same events, unix socket, \(.events.conns) conns; HTTPS hello: \(.hello_https_per_s | n) req/s"))'
+
+jq -r --arg only "$ONLY" '
 def n: if . == null then "-" elif . >= 100 then (. | round | tostring)
 	else ((. * 100 | round) / 100 | tostring) end;
 def row(a; b; c): "\(a)\t\(b)\t\(c)";
 "measure\tvalue\tnote",
+(if $only != "" then empty else
 row("SoftHSM unwrap, 1 thread"; "\(.limits.hsm_unwrap_per_s | n)/s"; "2 threads: \(.limits.hsm_unwrap_2threads_per_s | n)/s"),
 row("append 200 B + fdatasync"; "\(.limits.fdatasync_200b_per_s | n)/s"; "1 thread, best of \(.limits.fdatasync_samples | map(n) | join(", "))/s"),
 row("HTTPS hello (MHD, vault options)"; "\(.limits.hello_https_per_s | n)/s"; "wrk -t\(.config.wrk_threads) -c\(.config.wrk_conns)"),
@@ -354,13 +401,17 @@ row("reads at half load, open loop"; "p50 \(.vault.half_load.p50_ms | n) ms"; "p
 row("reads with \(.vault.credentials) credentials"; "\(.vault.reads_full_per_s | n)/s"; ""),
 row("RSS bos-vaultd"; "\(.vault.rss_vaultd_kib / 1024 | n) MiB"; "\(.vault.credentials) credentials"),
 row("RSS bos-hsmd"; "\(.vault.rss_hsmd_kib / 1024 | n) MiB"; ""),
-row("start-up, exec to ready:"; "\(.vault.startup_ms | n) ms"; "median of \(.vault.startup_runs_ms | length)"),
+row("start-up, exec to ready:"; "\(.vault.startup_ms | n) ms"; "median of \(.vault.startup_runs_ms | length)")
+end),
+'"$OROWS"',
 "",
 "ratio\tvalue\ttarget",
-(.ratios[] | "\(.name)\t\(.value | n)\t\(if .target == null then "-" else "\(.op) \(.target)  \(if .met then "met" else "MISSED" end)" end)")
+(.ratios[] | select($only == "" or (.name | startswith("outreach"))) |
+	"\(.name)\t\(.value | n)\t\(if .target == null then "-" else "\(.op) \(.target)  \(if .met then "met" else "MISSED" end)" end)")
 ' "$OUT" | column -t -s "$(printf '\t')"
-missed=$(jq '[.ratios[] | select(.met == false)] | length' "$OUT")
-total=$(jq '[.ratios[] | select(.met != null)] | length' "$OUT")
+sel='.ratios[] | select($only == "" or (.name | startswith("outreach")))'
+missed=$(jq --arg only "$ONLY" "[$sel | select(.met == false)] | length" "$OUT")
+total=$(jq --arg only "$ONLY" "[$sel | select(.met != null)] | length" "$OUT")
 say "targets met: $((total - missed)) of $total; wall time $(elapsed) s; results in $OUT"
 [ "$STRICT" = 1 ] && [ "$missed" -gt 0 ] && exit 3
 exit 0
