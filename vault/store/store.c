@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "log.h"
 #include "secmem.h"
+#include "store/outreach_notice.h"
 #include "store/store_stmt.h"
 
 /* "x'" + 64 hex digits + "'" + NUL: SQLCipher's syntax for a raw key. */
@@ -32,6 +33,7 @@ struct store {
 	int deferred; /* the open transaction runs with synchronous=NORMAL (store_begin_deferred) */
 	int wal_fd;   /* the -wal file, for store_sync; -1: deferred commits are not offered */
 	struct stmt_cache *stmts;
+	struct outreach_notice_conf *notice; /* bos.conf's notice settings, or NULL */
 };
 
 int
@@ -597,6 +599,7 @@ store_close(struct store *s)
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	}
 	stmt_cache_free(s->stmts);
+	free(s->notice);
 	if (s->wal_fd >= 0)
 		close(s->wal_fd);
 	/* close_v2 never leaves a half-open handle, even with statements left over. */
@@ -892,4 +895,26 @@ store_checkpoint(struct store *s, struct bos_err *err)
  out:
 	sqlite3_finalize(st);
 	return r;
+}
+
+int
+store_set_notice_conf(struct store *s, const struct outreach_notice_conf *c,
+    struct bos_err *err)
+{
+	struct outreach_notice_conf *n = NULL;
+
+	if (c != NULL) {
+		if ((n = malloc(sizeof(*n))) == NULL)
+			return bos_err_set(err, BOS_E_NOMEM, "out of memory");
+		memcpy(n, c, sizeof(*n));
+	}
+	free(s->notice);
+	s->notice = n;
+	return 0;
+}
+
+const struct outreach_notice_conf *
+store_notice_conf(struct store *s)
+{
+	return s->notice;
 }

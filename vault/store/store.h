@@ -105,6 +105,13 @@ void store_stmt_done(struct store *s, struct sqlite3_stmt *st);
 
 int store_err_db(struct store *s, const char *what, struct bos_err *err);
 
+/* The notice settings (outreach_notice.h), copied; NULL clears them. 0 or -1. */
+struct outreach_notice_conf;
+int store_set_notice_conf(struct store *s, const struct outreach_notice_conf *c,
+    struct bos_err *err) BOS_WUR;
+/* NULL when none were set. */
+const struct outreach_notice_conf *store_notice_conf(struct store *s);
+
 /* 1 when xrc (an extended result code) is a failed fsync, else 0. */
 int store_rc_is_fsync_failure(int xrc);
 
