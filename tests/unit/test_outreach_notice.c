@@ -22,7 +22,7 @@
 #include "store/alert.h"
 #include "store/job.h"
 #include "store/outreach_campaign.h"
-#include "store/outreach_notice.h"
+#include "store/outreach_notice_queue.h"
 #include "store/store.h"
 #include "store_fixture.h"
 
@@ -158,7 +158,7 @@ test_configured_and_aad(void **state)
 	assert_int_equal(outreach_notice_check(t->s, "email", &err), 0);
 	assert_int_equal(outreach_notice_check(t->s, "sms", &err), -1);
 	assert_non_null(strstr(err.msg, "notice_sms"));
-	assert_int_equal(store_set_notice_conf(t->s, NULL, &err), 0);
+	assert_int_equal(outreach_notice_configure(t->s, NULL, &err), 0);
 	assert_int_equal(outreach_notice_check(t->s, "email", &err), -1);
 	assert_non_null(strstr(err.msg, "notice_email"));
 	n = outreach_notice_aad("on_aaaaaaaaaaaaaaaaaaaaaaaaaa", aad);

@@ -19,7 +19,7 @@
 #include "auth/authz.h"
 #include "store/helper.h"
 #include "store/outreach_list.h"
-#include "store/outreach_notice.h"
+#include "store/outreach_notice_queue.h"
 #include "store/pickup.h"
 #include "store/store.h"
 #include "hsmc/hsm_client.h"

@@ -155,6 +155,11 @@ api_os_render(const struct config *conf, const struct outreach_send *o, json_t *
 
 #define API_NOTICE_TEXT_MAX 4096
 
+_Static_assert(OUTREACH_NOTICE_ALREADY_SENT == (int)OUTREACH_SEND_ALREADY_SENT &&
+    OUTREACH_NOTICE_OUTCOME_UNKNOWN == (int)OUTREACH_SEND_OUTCOME_UNKNOWN &&
+    OUTREACH_NOTICE_STATE == (int)OUTREACH_SEND_CAMPAIGN_STATE &&
+    OUTREACH_NOTICE_SUPPRESSED == (int)OUTREACH_SEND_SUPPRESSED, "one set of 409 codes");
+
 /* "UTC time" of t into out. */
 static void
 api_os_time(int64_t t, char out[32])

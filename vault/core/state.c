@@ -17,6 +17,7 @@
 #include "log.h"
 #include "policy.h"
 #include "secmem.h"
+#include "store/outreach_notice_queue.h"
 #include "store/store.h"
 #include "core/tls_cert.h"
 
@@ -405,7 +406,7 @@ state_open_db(struct state *st, const uint8_t *blob, size_t blob_len, struct bos
 	    store_open(db, key, 0, &st->store, err) != 0)
 		goto out;
 	config_notice(&st->conf, &notice);
-	if (store_set_notice_conf(st->store, &notice, err) != 0)
+	if (outreach_notice_configure(st->store, &notice, err) != 0)
 		goto out;
 	/* success */
 	r = 0;

@@ -832,7 +832,8 @@ job_complete_locked(struct store *s, const struct job_done *d, int64_t now,
 		    j->service }, now, mismatch, err);
 	/* A notice's spend is its estimate (the provider's price from bos.conf), once sent. */
 	if (j->notice[0] != '\0')
-		return outreach_notice_completed(s, j, now, mismatch, err);
+		return outreach_notice_completed(s, &(struct outreach_notice_job){ j->id, j->service,
+		    j->est_amount, j->est_amount >= 0 ? j->est_currency : NULL }, now, mismatch, err);
 	if (d->spend_amount <= 0)
 		return 0;
 	sr = spend_record(s, d->id, j->service, d->spend_amount, d->spend_currency, now, err);

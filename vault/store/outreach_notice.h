@@ -11,8 +11,10 @@
  * or unknown). Suppressions apply only as 'stop' (SMS) and 'bounced'
  * (email): a notice is not marketing, an unsubscribe does not stop it.
  *
- * Storage only, no HSM and no HTTP: the caller wraps and unwraps.
- * Locking: the caller holds the vault's database lock.
+ * This file is the send side (what job.c and GET /outreach/sends call);
+ * outreach_notice_queue.h queues notices. Storage only, no HSM and no
+ * HTTP: the caller wraps and unwraps. Locking: the caller holds the
+ * vault's database lock.
  */
 #ifndef BOS_OUTREACH_NOTICE_H
 #define BOS_OUTREACH_NOTICE_H
@@ -25,7 +27,6 @@
 #include "token.h"
 
 struct store;
-struct job_info;
 
 #define OUTREACH_NOTICE_ID_SIZE 30          /* on_ + 26 base32 + NUL */
 #define OUTREACH_NOTICE_AAD_PREFIX "bos-notice:v1:"
@@ -53,9 +54,9 @@ struct outreach_notice_conf {
 	size_t n_alert_notify;
 };
 
-/* The store keeps a copy (NULL: no notices); alert_raise reads it. 0 or -1. */
-int outreach_notice_configure(struct store *s, const struct outreach_notice_conf *c,
-    struct bos_err *err) BOS_WUR;
+/* The route of channel ("email", "sms") when configured, else NULL. */
+const struct outreach_notice_route *outreach_notice_route_of(struct store *s,
+    const char *channel);
 
 int outreach_notice_id_valid(const char *s);
 int outreach_notice_id_new(char id[OUTREACH_NOTICE_ID_SIZE]) BOS_WUR;
@@ -63,24 +64,6 @@ size_t outreach_notice_aad(const char *id, uint8_t out[OUTREACH_NOTICE_AAD_MAX])
 
 /* 0 when notices of channel ("email", "sms") are configured, else BOS_E_INVALID saying how. */
 int outreach_notice_check(struct store *s, const char *channel, struct bos_err *err) BOS_WUR;
-
-/*
- * Queue the notice id of a grant's token (blob: the token wrapped by the
- * KEK kek_version, AAD outreach_notice_aad(id)) to to (normalised: an
- * email in lower case, a phone number in E.164) with its send job. In the caller's transaction.
- */
-int outreach_notice_grant(struct store *s, const char *id, const char *channel, const char *to,
-    const char *accessor, uint32_t kek_version, const uint8_t *blob, size_t blob_len,
-    const char *created_by, int64_t now, struct bos_err *err) BOS_WUR;
-
-/*
- * An alert was raised (new, severity warning or critical): one notice to
- * each alert_notify address whose channel is configured. Nothing without
- * the settings; at most OUTREACH_NOTICE_PER_HOUR an hour (log_warn past it).
- * In the caller's transaction. 0 or -1.
- */
-int outreach_notice_alert(struct store *s, const char *kind, const char *severity,
-    const char *subject, int64_t now, struct bos_err *err) BOS_WUR;
 
 /* A notice as GET /outreach/sends renders it. */
 struct outreach_notice {
@@ -92,6 +75,15 @@ struct outreach_notice {
 	uint32_t kek_version;
 	uint8_t blob[OUTREACH_NOTICE_BLOB_MAX];
 	size_t blob_len;
+};
+
+/* What a fetch refuses with: the values of enum outreach_send_conflict (api_outreach_send.c). */
+enum {
+	OUTREACH_NOTICE_OK = 0,
+	OUTREACH_NOTICE_ALREADY_SENT,
+	OUTREACH_NOTICE_OUTCOME_UNKNOWN,
+	OUTREACH_NOTICE_STATE,
+	OUTREACH_NOTICE_SUPPRESSED,
 };
 
 /* 1 when job_id is a notice's job (*n filled), 0 when not, -1 error. */
@@ -114,7 +106,13 @@ int outreach_notice_mark_sent(struct store *s, const char *job_id, const char *p
     int64_t now, int *conflict, struct bos_err *err) BOS_WUR;
 
 /* The job queue's hooks (job.c), in its transaction. */
-int outreach_notice_completed(struct store *s, const struct job_info *j, int64_t now,
+struct outreach_notice_job {
+	const char *id, *service;
+	int64_t est_amount;                   /* -1: none */
+	const char *est_currency;
+};
+/* Sent: its estimate is recorded as spend (*mismatch: another currency). */
+int outreach_notice_completed(struct store *s, const struct outreach_notice_job *j, int64_t now,
     int *mismatch, struct bos_err *err) BOS_WUR;
 int outreach_notice_failed(struct store *s, const char *job_id, int dead, int reported,
     const char *error, int64_t now, struct bos_err *err) BOS_WUR;

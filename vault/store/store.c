@@ -15,7 +15,6 @@
 #include <unistd.h>
 #include "log.h"
 #include "secmem.h"
-#include "store/outreach_notice.h"
 #include "store/store_stmt.h"
 
 /* "x'" + 64 hex digits + "'" + NUL: SQLCipher's syntax for a raw key. */
@@ -34,6 +33,7 @@ struct store {
 	int wal_fd;   /* the -wal file, for store_sync; -1: deferred commits are not offered */
 	struct stmt_cache *stmts;
 	struct outreach_notice_conf *notice; /* bos.conf's notice settings, or NULL */
+	store_alert_hook alert_hook;         /* called for a new alert, or NULL */
 };
 
 int
@@ -897,24 +897,27 @@ store_checkpoint(struct store *s, struct bos_err *err)
 	return r;
 }
 
-int
-store_set_notice_conf(struct store *s, const struct outreach_notice_conf *c,
-    struct bos_err *err)
+void
+store_set_notice_conf(struct store *s, struct outreach_notice_conf *owned)
 {
-	struct outreach_notice_conf *n = NULL;
-
-	if (c != NULL) {
-		if ((n = malloc(sizeof(*n))) == NULL)
-			return bos_err_set(err, BOS_E_NOMEM, "out of memory");
-		memcpy(n, c, sizeof(*n));
-	}
 	free(s->notice);
-	s->notice = n;
-	return 0;
+	s->notice = owned;
 }
 
 const struct outreach_notice_conf *
 store_notice_conf(struct store *s)
 {
 	return s->notice;
+}
+
+void
+store_set_alert_hook(struct store *s, store_alert_hook fn)
+{
+	s->alert_hook = fn;
+}
+
+store_alert_hook
+store_get_alert_hook(struct store *s)
+{
+	return s->alert_hook;
 }

@@ -105,10 +105,19 @@ void store_stmt_done(struct store *s, struct sqlite3_stmt *st);
 
 int store_err_db(struct store *s, const char *what, struct bos_err *err);
 
-/* The notice settings (outreach_notice.h), copied; NULL clears them. 0 or -1. */
+/*
+ * The notice settings (outreach_notice.h: set them with
+ * outreach_notice_configure): owned, a malloc'd copy freed with the store;
+ * NULL clears them.
+ */
 struct outreach_notice_conf;
-int store_set_notice_conf(struct store *s, const struct outreach_notice_conf *c,
-    struct bos_err *err) BOS_WUR;
+void store_set_notice_conf(struct store *s, struct outreach_notice_conf *owned);
+
+/* Called by alert_raise for each new alert (NULL: none); set by outreach_notice_configure. */
+typedef int (*store_alert_hook)(struct store *s, const char *kind, const char *severity,
+    const char *subject, int64_t now, struct bos_err *err);
+void store_set_alert_hook(struct store *s, store_alert_hook fn);
+store_alert_hook store_get_alert_hook(struct store *s);
 /* NULL when none were set. */
 const struct outreach_notice_conf *store_notice_conf(struct store *s);
 
