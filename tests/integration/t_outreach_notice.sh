@@ -6,7 +6,8 @@
 # reads the credential. The token is in no answer (the grant's, GET /jobs,
 # GET /grants), no audit record and no log (vault, broker). A helper without
 # an email contact: 400, nothing made. A revoked grant's notice is never
-# sent. delivery "sms" goes to the Twilio stub. A budget at 80 % raises a
+# sent. delivery "sms" goes to the Twilio stub; bosctl grant create --deliver
+# email (and its usage errors). A budget at 80 % raises a
 # warning that reaches the alert_notify address.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_api.sh"
@@ -25,7 +26,10 @@ check "vault up (notice_email, notice_sms, alert_notify)" \
 	api_up "$T/s" "broker_uid_outreach = $ME" "notice_email = smtp smtp-main vault@acme.example" \
 	"notice_sms = twilio twilio-main +14155550100" "alert_notify = Ops@Acme.example" \
 	"sweep_interval_seconds = 2" || finish
-check "admin signed in" admin_setup alice "alice's long password $(canary p)" || finish
+BOSCTL=$BOS_BIN/bosctl
+check "admin alice signed in (bosctl, whose session the curl calls use too)" bosctl_admin alice || finish
+SESSION=$(jq -r .session "$XDG_RUNTIME_DIR/bos/session")
+export SESSION
 
 TOK=$(broker_add outreach out1)
 check "an outreach broker registered" test -n "$TOK" || finish
@@ -144,6 +148,18 @@ stop_broker
 check "  to +14155550123 from +14155550100, in Twilio's form, no STOP line added" \
 	test "$(stub_count '.provider=="twilio" and .status==201 and .sent.to=="+14155550123" and .sent.from=="+14155550100" and .sent.stop_notice==false and .problems==[]')" = 1
 
+# ---- bosctl grant create --deliver ------------------------------------------------------------------
+bc() { "$BOSCTL" grant create --helper "$1" --cred "$C" --read "${@:2}" >"$T/bc.out" 2>&1; echo $?; }
+check "bosctl grant create --deliver fax: usage error (exit 2)" test "$(bc "$HE" --deliver fax)" = 2
+check "bosctl grant create --pickup --deliver email: usage error (exit 2)" \
+	test "$(bc "$HE" --pickup --deliver email)" = 2
+check "bosctl grant create --deliver email to a helper without an email contact: exit 1, says so" \
+	bash -c "[ '$(bc "$HP" --deliver email)' = 1 ] && grep -q 'no email contact' '$T/bc.out'"
+check "bosctl grant create --deliver email: exit 0, 'sends its token by email', no token" \
+	bash -c "[ '$(bc "$HE" --deliver email)' = 0 ] && grep -q 'sends its token by email' '$T/bc.out' &&
+	grep -q 'next: nothing: the vault sends the token' '$T/bc.out' && ! grep -q bos_h_ '$T/bc.out'"
+cat "$T/bc.out" >>"$T/answers"
+
 # ---- an alert reaches alert_notify -----------------------------------------------------------------
 api PUT /budgets/ses '{"daily":1000,"currency":"USD"}' >/dev/null
 B2=$(broker_add outreach out2)
@@ -152,10 +168,11 @@ claim "$B2"
 code=$(breq "$B2" POST "/jobs/$JOB/complete" "{\"claim\":\"$CLAIM\",\"result\":{\"ok\":true},\"spend\":{\"amount\":800,\"currency\":\"USD\"}}")
 check "a verify job of ses completes with 8.00 USD spent of a 10.00 budget (80 %)" bash -c "[ '$code' = 200 ] && [ '$JOB' = '$J' ]"
 check "  budget_warning raised" has "$(api GET /alerts)" '[.alerts[] | select(.kind == "budget_warning")] | length == 1'
-n0=$(mails)
 run_broker
-alert_mail() { [ "$(mails)" -gt "$n0" ]; }
+alert_mail() { grep -q '^To: ops@acme.example' "$T"/pki/sink.mail/*.eml; }
 check "the alert reaches the alert_notify address by email" wait_for 60 alert_mail
+bosctl_mail() { [ "$(grep -l '^To: jane@example.com' "$T"/pki/sink.mail/*.eml | wc -l)" = 2 ]; }
+check "  and the grant made by bosctl reaches the helper" wait_for 30 bosctl_mail
 sleep 1
 stop_broker
 AM=$(grep -l '^To: ops@acme.example' "$T"/pki/sink.mail/*.eml | head -1)
@@ -165,7 +182,7 @@ J2=$(job_add ses)
 claim "$B2"
 breq "$B2" POST "/jobs/$JOB/complete" "{\"claim\":\"$CLAIM\",\"result\":{\"ok\":true},\"spend\":{\"amount\":10,\"currency\":\"USD\"}}" >/dev/null
 check "  the same alert counted up again queues no second notice" \
-	test "$(api GET /jobs | jq '[.jobs[] | select(.notice != null and .kind == "send_email")] | length')" = 3
+	test "$(api GET /jobs | jq '[.jobs[] | select(.notice != null and .kind == "send_email")] | length')" = 4
 
 # ---- the token is nowhere else -----------------------------------------------------------------------
 api GET /grants >>"$T/answers"
