@@ -253,9 +253,26 @@ test_revoked_expired_suppressed(void **state)
 	    " = '" ACC "'");
 	assert_int_equal(int_of(t->s, "SELECT count(*) FROM outreach_notices WHERE blob IS NOT"
 	    " NULL AND accessor = '" ACC "'"), 0);
-	/* The claimed first one reached 'prepare' before: its next fetch is refused. */
-	(void)snprintf(sql, sizeof(sql), "SELECT id FROM jobs WHERE notice = '%s'", a);
+	/* The first one was handed out before the revoke: its next fetch is refused, cancelled. */
 	assert_int_equal(outreach_notice_mark_sending(t->s, j.id, T0, &c, &err), 0);
+	assert_int_equal(c, OUTREACH_SEND_SUPPRESSED);              /* b: suppressed already */
+	(void)snprintf(sql, sizeof(sql), "SELECT rowid FROM jobs WHERE notice = '%s'", a);
+	assert_true(int_of(t->s, sql) > 0);
+	{
+		sqlite3_stmt *st = NULL;
+		char jid[JOB_ID_SIZE] = "";
+
+		(void)snprintf(sql, sizeof(sql), "SELECT id FROM jobs WHERE notice = '%s'", a);
+		assert_int_equal(sqlite3_prepare_v2(store_db(t->s), sql, -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		(void)snprintf(jid, sizeof(jid), "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		assert_int_equal(outreach_notice_prepare(t->s, jid, T0 + 1, &n, &c, &err), 0);
+		assert_int_equal(c, OUTREACH_SEND_SUPPRESSED);
+	}
+	(void)snprintf(sql, sizeof(sql), "SELECT count(*) FROM outreach_notices WHERE id = '%s'"
+	    " AND state = 'cancelled' AND blob IS NULL", a);
+	assert_int_equal(int_of(t->s, sql), 1);
 	/* An expired grant: the sweep cancels its queued notice and deletes its blob. */
 	queue_grant(t->s, ACC2, "jane@example.com", e);
 	assert_int_equal(int_of(t->s, "SELECT count(*) FROM outreach_notices WHERE blob IS NOT"

@@ -400,10 +400,11 @@ config_set_notice(struct outreach_notice_route *rt, int email, const char *v,
 
 /* alert_notify = ADDR[,ADDR...]: emails and/or E.164 numbers, normalised. */
 static int
-config_set_alert_notify(struct outreach_notice_conf *n, const char *v, struct bos_err *err)
+config_set_alert_notify(struct outreach_notice_conf *out, const char *v, struct bos_err *err)
 {
 	char norm[OUTREACH_ADDRESS_SIZE];
 	const char *p = v, *end, *why = NULL, *channel = NULL;
+	struct outreach_notice_conf tmp, *n = &tmp;
 	size_t len;
 
 	n->n_alert_notify = 0;
@@ -428,6 +429,9 @@ config_set_alert_notify(struct outreach_notice_conf *n, const char *v, struct bo
 			break;
 		p = end + 1;
 	}
+	/* All or nothing: a bad item leaves the setting as it was. */
+	memcpy(out->alert_notify, n->alert_notify, sizeof(n->alert_notify));
+	out->n_alert_notify = n->n_alert_notify;
 	return 0;
 }
 
