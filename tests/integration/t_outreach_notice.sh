@@ -194,6 +194,8 @@ for f in "$T/answers" "$T/trail.json" "$T/vault.log" "$T/broker.log"; do
 	check "the token is not in $(basename "$f")" bash -c "! grep -a -q -F -- '$HTOK' '$f'"
 	check "  nor its last 43 characters" bash -c "! grep -a -q -F -- '${HTOK: -43}' '$f'"
 done
+check "the token is in no file of the state directory (the database is encrypted; WAL too)" \
+	bash -c "! grep -a -r -q -F -- '${HTOK: -43}' '$S'"
 check "no bos_h_ token at all in the vault's or the broker's log" bash -c "
 	! grep -a -q -E '$TOKEN_RE' '$T/vault.log' '$T/broker.log'"
 finish
