@@ -37,6 +37,7 @@
 
 struct grant_opts {
 	const char *helper, *note, *state, *ttl_s, *max_uses_s;
+	const char *deliver;  /* --deliver email|sms, or NULL */
 	char *target;  /* the ACCESSOR of revoke */
 	const char *creds[GRANT_MAX_CREDS];
 	const char *cidrs[GRANT_MAX_CIDRS];
@@ -51,7 +52,7 @@ grant_usage(FILE *f)
 	fprintf(f,
 	    "usage: bosctl grant create --helper ID --cred CRED [--cred CRED ...] [--read]\n"
 	    "           [--update] [--ttl DURATION] [--max-uses N] [--cidr NET ...]\n"
-	    "           [--note TEXT] [--pickup] [--json]\n"
+	    "           [--note TEXT] [--pickup | --deliver email|sms] [--json]\n"
 	    "       bosctl grant list [--helper ID] [--state active|ended] [--json]\n"
 	    "       bosctl grant revoke ACCESSOR [--json]\n"
 	    "       bosctl grant pickup ACCESSOR [--out FILE] [--json]\n"
@@ -78,6 +79,9 @@ grant_usage(FILE *f)
 	    "  --pickup        the vault keeps the token: 'create' prints the accessor only, and\n"
 	    "                  the token is shown once by 'bosctl grant pickup ACCESSOR' (with\n"
 	    "                  a TOTP code) within 10 minutes (create)\n"
+	    "  --deliver email|sms  the vault sends the token to the helper's contact (an email\n"
+	    "                  address, or a phone number in E.164) and prints the accessor\n"
+	    "                  only; needs bos.conf notice_email / notice_sms (create)\n"
 	    "  --state STATE   active or ended grants only (list)\n"
 
 	    "  --json          the vault's answer as JSON (create: it holds the token;\n"
@@ -108,7 +112,7 @@ grant_parse(int argc, char **argv, struct grant_opts *o)
 		{ "ttl", required_argument, NULL, 't' }, { "max-uses", required_argument, NULL, 'm' },
 		{ "cidr", required_argument, NULL, 'n' }, { "note", required_argument, NULL, 'N' },
 		{ "state", required_argument, NULL, 's' }, { "json", no_argument, NULL, 'j' },
-		{ "pickup", no_argument, NULL, 'p' },
+		{ "pickup", no_argument, NULL, 'p' }, { "deliver", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -130,6 +134,7 @@ grant_parse(int argc, char **argv, struct grant_opts *o)
 		case 's': o->state = optarg; break;
 		case 'j': o->json = 1; break;
 		case 'p': o->pickup = 1; break;
+		case 'd': o->deliver = optarg; break;
 		case 'h': return 1;
 		default: return -1;
 		}
@@ -193,6 +198,11 @@ grant_check_create(struct grant_opts *o)
 		    GRANT_MAX_USES_MAX);
 	if (o->state != NULL || o->target != NULL)
 		return bosctl_usage_fail("grant", "create takes no ACCESSOR and no --state");
+	if (o->deliver != NULL && strcmp(o->deliver, "email") != 0 &&
+	    strcmp(o->deliver, "sms") != 0)
+		return bosctl_usage_fail("grant", "--deliver is email or sms");
+	if (o->deliver != NULL && o->pickup)
+		return bosctl_usage_fail("grant", "--pickup and --deliver exclude each other");
 	return BOSCTL_EXIT_OK;
 }
 
@@ -204,9 +214,9 @@ grant_check_opts(const char *sub, struct grant_opts *o)
 	if (strcmp(sub, "create") == 0)
 		return grant_check_create(o);
 	if (o->ncreds || o->ncidrs || o->read || o->update || o->ttl_s || o->max_uses_s || o->note ||
-	    o->pickup)
+	    o->pickup || o->deliver)
 		return bosctl_usage_fail("grant", "--cred, --read, --update, --ttl, --max-uses, "
-		    "--cidr, --note and --pickup are for 'create'");
+		    "--cidr, --note, --pickup and --deliver are for 'create'");
 	if (!list && (o->helper != NULL || o->state != NULL))
 		return bosctl_usage_fail("grant", "--helper and --state are for 'create' and "
 		    "'list'");
@@ -471,8 +481,9 @@ grant_print_created(const struct http_client *hc, const json_t *ans,
 }
 
 /*
- * create --pickup: the grant_create tool (cli/tool_grant.c), which asks the
- * vault to keep the token and prints the accessor and what to run next.
+ * create --pickup or --deliver: the grant_create tool (cli/tool_grant.c),
+ * which asks the vault to keep (or send) the token and prints the accessor
+ * and what happens next.
  */
 static int
 grant_create_pickup(struct http_client *hc, json_t *args, const struct grant_opts *o,
@@ -483,6 +494,9 @@ grant_create_pickup(struct http_client *hc, json_t *args, const struct grant_opt
 
 	if (ttl != NULL && (json_object_set(args, "ttl_seconds", ttl) != 0 ||
 	    json_object_del(args, "ttl") != 0))
+		r = bos_err_set(err, BOS_E_NOMEM, "out of memory");
+	if (r == 0 && o->deliver != NULL && json_object_set_new(args, "delivery",
+	    json_string(o->deliver)) != 0)
 		r = bos_err_set(err, BOS_E_NOMEM, "out of memory");
 	if (r == 0)
 		r = tool_find("grant_create")->run(hc, args, &out, err);
@@ -502,7 +516,7 @@ grant_create(struct http_client *hc, const struct grant_opts *o, struct bos_err 
 
 	if (body == NULL)
 		return -1;
-	if (o->pickup)
+	if (o->pickup || o->deliver != NULL)
 		return grant_create_pickup(hc, body, o, err);
 	r = http_client_call_ok(hc, "POST", "/credentials/grant", body, &resp, err);
 	json_decref(body);

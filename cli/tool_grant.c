@@ -1,9 +1,11 @@
 /*
- * The grant tools: list, create, revoke. grant_create always asks for
- * delivery "pickup": the vault keeps the token for the admin's 'bosctl grant
- * pickup' and answers with the accessor only. An answer that carries a
- * token anyway (a vault that does not know pickup) is never passed on: the
- * grant is revoked, since nobody will ever hold its token, and the tool fails.
+ * The grant tools: list, create, revoke. grant_create asks for delivery
+ * "pickup" (the default: the vault keeps the token for the admin's 'bosctl
+ * grant pickup'), or "email" / "sms" (the vault sends it to the helper's
+ * contact, docs/OUTREACH.md "Notices"); either way the vault answers with the
+ * accessor only. An answer that carries a token anyway (a vault that does
+ * not know the delivery) is never passed on: the grant is revoked, since
+ * nobody will ever hold its token, and the tool fails.
  */
 #include <stdio.h>
 #include <string.h>
@@ -26,11 +28,16 @@ static const struct tool_fields fields_grant_fs = TOOL_FIELDS(fields_grant_f);
 
 static const struct tool_field fields_pickup_f[] = { { "expires_at", TF_STR | TF_NULL, NULL } };
 static const struct tool_fields fields_pickup_fs = TOOL_FIELDS(fields_pickup_f);
+static const struct tool_field fields_notice_f[] = {
+	{ "id", TF_STR, NULL }, { "channel", TF_STR, NULL },
+};
+static const struct tool_fields fields_notice_fs = TOOL_FIELDS(fields_notice_f);
 static const struct tool_field fields_created_f[] = {
 	{ "accessor", TF_STR, NULL }, { "helper", TF_STR, NULL }, { "credentials", TF_STRS, NULL },
 	{ "actions", TF_STRS, NULL }, { "expires_at", TF_STR | TF_NULL, NULL },
 	{ "max_uses", TF_INT | TF_NULL, NULL }, { "cidrs", TF_STRS, NULL },
 	{ "note", TF_STR | TF_NULL, NULL }, { "pickup", TF_OBJ, &fields_pickup_fs },
+	{ "notice", TF_OBJ, &fields_notice_fs },
 };
 static const struct tool_fields fields_created_fs = TOOL_FIELDS(fields_created_f);
 
@@ -143,9 +150,17 @@ tool_grant_body(const json_t *args, struct bos_err *err)
 {
 	json_t *creds = tool_grant_strings(args, "credentials");
 	json_t *acts = tool_grant_strings(args, "actions");
+	const char *d = tool_arg_str(args, "delivery");
 	json_t *b;
 	int bad = 0;
 
+	if (d != NULL && strcmp(d, "pickup") != 0 && strcmp(d, "email") != 0 &&
+	    strcmp(d, "sms") != 0) {
+		json_decref(creds);
+		json_decref(acts);
+		bos_err_set(err, BOS_E_INVALID, "delivery is pickup, email or sms");
+		return NULL;
+	}
 	if (creds == NULL || acts == NULL || tool_arg_str(args, "helper") == NULL) {
 		json_decref(creds);
 		json_decref(acts);
@@ -154,7 +169,7 @@ tool_grant_body(const json_t *args, struct bos_err *err)
 		return NULL;
 	}
 	b = json_pack("{s:s, s:o, s:o, s:s}", "helper", tool_arg_str(args, "helper"),
-	    "credentials", creds, "actions", acts, "delivery", "pickup");
+	    "credentials", creds, "actions", acts, "delivery", d != NULL ? d : "pickup");
 	if (b != NULL && json_object_get(args, "ttl_seconds") != NULL)
 		bad |= json_object_set(b, "ttl", json_object_get(args, "ttl_seconds"));
 	if (b != NULL && json_object_get(args, "max_uses") != NULL)
@@ -186,7 +201,7 @@ tool_grant_refuse(struct http_client *hc, const char *accessor, struct bos_err *
 		revoked = 1;
 	}
 	return bos_err_set(err, BOS_E_INVALID, "the vault answered with the grant's token "
-	    "instead of keeping it for pickup (does it support delivery \"pickup\"?); the token "
+	    "instead of keeping it (does it support the delivery asked for?); the token "
 	    "was discarded and grant %s %s", accessor != NULL ? accessor : "?", revoked ?
 	    "revoked" : "should be revoked with 'bosctl grant revoke'");
 }
@@ -198,6 +213,7 @@ tool_grant_created(struct http_client *hc, struct http_resp *resp, json_t **out,
 {
 	char next[256], acc[TOKEN_ACCESSOR_SIZE];
 	const char *a = json_string_value(json_object_get(resp->json, "accessor"));
+	json_t *n;
 
 	(void)snprintf(acc, sizeof(acc), "%s", a != NULL ? a : "");
 	if (json_object_get(resp->json, "token") != NULL) {
@@ -213,8 +229,15 @@ tool_grant_created(struct http_client *hc, struct http_resp *resp, json_t **out,
 		*out = NULL;
 		return bos_err_set(err, BOS_E_INVALID, "the vault's answer has no accessor");
 	}
-	(void)snprintf(next, sizeof(next), "the admin runs 'bosctl grant pickup %s' in a terminal "
-	    "within 10 minutes", acc);
+	n = json_object_get(*out, "notice");
+	if (n != NULL)
+		(void)snprintf(next, sizeof(next), "nothing: the vault sends the token to the "
+		    "helper's %s contact (notice %s); the assistant never sees it",
+		    strcmp(tool_str(n, "channel"), "sms") == 0 ? "phone" : "email",
+		    tool_str(n, "id"));
+	else
+		(void)snprintf(next, sizeof(next), "the admin runs 'bosctl grant pickup %s' in a "
+		    "terminal within 10 minutes", acc);
 	if (json_object_set_new(*out, "next", json_string(next)) != 0) {
 		json_decref(*out);
 		*out = NULL;
@@ -248,10 +271,16 @@ tool_grant_create_render(const json_t *out)
 
 	if (tool_text_open(&t) != 0)
 		return NULL;
-	fprintf(t.f, "Created grant %s for helper %s (expires %s). The vault holds its token "
-	    "until %s.\nnext: %s\n", tool_str(out, "accessor"), tool_str(out, "helper"),
-	    tool_str(out, "expires_at"), tool_str(json_object_get(out, "pickup"), "expires_at"),
-	    tool_str(out, "next"));
+	if (json_object_get(out, "notice") != NULL)
+		fprintf(t.f, "Created grant %s for helper %s (expires %s). The vault sends its "
+		    "token by %s.\nnext: %s\n", tool_str(out, "accessor"), tool_str(out, "helper"),
+		    tool_str(out, "expires_at"), tool_str(json_object_get(out, "notice"), "channel"),
+		    tool_str(out, "next"));
+	else
+		fprintf(t.f, "Created grant %s for helper %s (expires %s). The vault holds its "
+		    "token until %s.\nnext: %s\n", tool_str(out, "accessor"),
+		    tool_str(out, "helper"), tool_str(out, "expires_at"),
+		    tool_str(json_object_get(out, "pickup"), "expires_at"), tool_str(out, "next"));
 	return tool_text_close(&t);
 }
 

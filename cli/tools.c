@@ -180,11 +180,13 @@ static const struct bos_tool tools[] = {
 	  "\"enum\":[\"active\",\"ended\"]}", ""),
 	  J_OBJECT_REQ("\"grants\":" J_ARRAY_OF(S_GRANT), "\"grants\""),
 	  TOOL_READ_ONLY, tool_grants_list_run, tool_grants_list_render },
-	{ "grant_create", "Create a grant (token picked up by the admin)",
-	  "Gives a helper access to some credentials (read and/or update) for a while. The vault "
-	  "keeps the grant's token: this tool returns the accessor only, never the token. To "
-	  "hand the token over, the admin runs 'bosctl grant pickup ACCESSOR' in a terminal "
-	  "within 10 minutes (with a TOTP code); tell the admin so." LOGIN_HINT,
+	{ "grant_create", "Create a grant (token picked up by the admin, or sent to the helper)",
+	  "Gives a helper access to some credentials (read and/or update) for a while. This tool "
+	  "returns the accessor only, never the token. With delivery pickup (the default) the "
+	  "vault keeps the token: the admin runs 'bosctl grant pickup ACCESSOR' in a terminal "
+	  "within 10 minutes (with a TOTP code); tell the admin so. With delivery email or sms "
+	  "the vault sends the token to the helper's contact (which must be an email address, "
+	  "or a phone number in E.164)." LOGIN_HINT,
 	  J_INPUT("\"helper\":" J_ARG_ID("the helper's id (hl_...)") ",\"credentials\":{\"type\":"
 	  "\"array\",\"maxItems\":64,\"items\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256},"
 	  "\"description\":\"credential ids or names (at least one)\"},\"actions\":{\"type\":\"array\","
@@ -194,12 +196,15 @@ static const struct bos_tool tools[] = {
 	  "vault's)\"},\"max_uses\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000000000},"
 	  "\"cidrs\":{\"type\":\"array\",\"maxItems\":32,\"items\":{\"type\":\"string\","
 	  "\"minLength\":1,\"maxLength\":64},\"description\":\"networks the token may be used "
-	  "from\"},\"note\":{\"type\":\"string\",\"maxLength\":200}",
+	  "from\"},\"note\":{\"type\":\"string\",\"maxLength\":200},\"delivery\":{\"type\":"
+	  "\"string\",\"enum\":[\"pickup\",\"email\",\"sms\"],\"description\":\"how the token "
+	  "reaches the helper (default pickup)\"}",
 	  "\"helper\",\"credentials\",\"actions\""),
 	  J_OBJECT_REQ("\"accessor\":" J_STR ",\"helper\":" J_STR ",\"credentials\":" J_STRS
 	  ",\"actions\":" J_STRS ",\"expires_at\":" J_TIME ",\"max_uses\":" J_INTN ",\"cidrs\":"
-	  J_STRS ",\"note\":" J_STRN ",\"pickup\":" J_OBJECT("\"expires_at\":" J_TIME) ",\"next\":"
-	  J_STR, "\"accessor\",\"next\""),
+	  J_STRS ",\"note\":" J_STRN ",\"pickup\":" J_OBJECT("\"expires_at\":" J_TIME)
+	  ",\"notice\":" J_OBJECT("\"id\":" J_STR ",\"channel\":" J_STR) ",\"next\":" J_STR,
+	  "\"accessor\",\"next\""),
 	  0, tool_grant_create_run, tool_grant_create_render },
 	{ "grant_revoke", "Revoke a grant",
 	  "Ends a grant by its accessor (acc_...): its token stops working at once." NO_SECRETS

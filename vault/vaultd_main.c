@@ -27,6 +27,7 @@
 #include "err.h"
 #include "store/approval.h"
 #include "store/helper.h"
+#include "store/outreach_notice.h"
 #include "store/pickup.h"
 #include "http/http.h"
 #include "io.h"
@@ -516,11 +517,14 @@ static int
 vaultd_sweep_expired(struct vault *v, struct bos_err *err)
 {
 	char reason[AUDIT_FIELD_MAX];
-	unsigned np = 0, na = 0;
+	unsigned np = 0, na = 0, nn = 0;
 
 	if (pickup_sweep_expired(v->st.store, vault_now(v), &np, err) != 0 ||
-	    approval_sweep_expired(v->st.store, vault_now(v), &na, err) != 0)
+	    approval_sweep_expired(v->st.store, vault_now(v), &na, err) != 0 ||
+	    outreach_notice_sweep(v->st.store, vault_now(v), &nn, err) != 0)
 		return -1;
+	if (nn > 0)
+		log_info("sweep: %u unsent grant token notice(s) of ended grants deleted", nn);
 	if (np > 0) {
 		snprintf(reason, sizeof(reason), "%u grant token(s) not picked up in time deleted "
 		    "(the grants stay)", np);

@@ -55,6 +55,59 @@ config_line(struct config *c, const char *text, struct bos_err *err)
 }
 
 /* The outreach settings (docs/CONFIG.md, docs/OUTREACH.md), and what each refuses. */
+/* notice_email, notice_sms, alert_notify (docs/OUTREACH.md "Notices"). */
+static void
+test_config_notice(void **state)
+{
+	static const char *const bad[] = {
+		"notice_email = twilio tw vault@acme.example",
+		"notice_email = smtp smtp-main",
+		"notice_email = smtp smtp-main not-an-address",
+		"notice_email = smtp smtp-main a@b.example extra",
+		"notice_email = fax smtp-main a@b.example",
+		"notice_sms = smtp smtp-main +14155550100",
+		"notice_sms = twilio tw +1",
+		"notice_sms = twilio tw sender-id-too-long",
+		"alert_notify = ops@acme.example,,+14155550100",
+		"alert_notify = ops@acme.example, nobody",
+		"alert_notify = a@b.example,a@b.example,a@b.example,a@b.example,a@b.example,"
+		    "a@b.example,a@b.example,a@b.example,a@b.example",
+	};
+	struct outreach_notice_conf n;
+	struct config c;
+	struct bos_err err;
+	size_t i;
+
+	(void)state;
+	config_defaults(&c);
+	config_notice(&c, &n);
+	assert_int_equal(n.email.set, 0);
+	assert_int_equal(n.n_alert_notify, 0);
+	assert_int_equal(config_line(&c, "notice_email = smtp smtp-main Vault@Acme.example", &err),
+	    0);
+	assert_int_equal(config_line(&c, "notice_sms = twilio twilio-main ACME", &err), 0);
+	assert_int_equal(config_line(&c, "alert_notify = Ops@Acme.example , +1 (415) 555-0100",
+	    &err), 0);
+	assert_int_equal(config_line(&c, "outreach_price.smtp = 0.0001 USD", &err), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (config_line(&c, bad[i], &err) == 0)
+			fail_msg("accepted: %s", bad[i]);
+	}
+	config_notice(&c, &n);
+	assert_int_equal(n.email.set, 1);
+	assert_string_equal(n.email.provider, "smtp");
+	assert_string_equal(n.email.credential, "smtp-main");
+	assert_string_equal(n.email.from, "vault@acme.example");
+	assert_int_equal(n.email.price_micros, 100);
+	assert_string_equal(n.email.currency, "USD");
+	assert_string_equal(n.sms.from, "ACME");
+	assert_string_equal(n.sms.currency, "");
+	/* The good list stayed whole after the bad ones. */
+	assert_int_equal(n.n_alert_notify, 2);
+	assert_string_equal(n.alert_notify[0], "ops@acme.example");
+	assert_string_equal(n.alert_notify[1], "+14155550100");
+}
+
 static void
 test_config_outreach(void **state)
 {
@@ -304,6 +357,7 @@ main(void)
 		cmocka_unit_test(test_config_lines),
 		cmocka_unit_test(test_config_hsm_socket),
 		cmocka_unit_test(test_config_outreach),
+		cmocka_unit_test(test_config_notice),
 		cmocka_unit_test(test_config_broker_uids),
 		cmocka_unit_test(test_config_approval_pickup),
 		cmocka_unit_test(test_config_file_round_trip),

@@ -18,6 +18,8 @@
 #include "store/cred.h"
 #include "auth/authz.h"
 #include "store/helper.h"
+#include "store/outreach_list.h"
+#include "store/outreach_notice_queue.h"
 #include "store/pickup.h"
 #include "store/store.h"
 #include "hsmc/hsm_client.h"
@@ -205,6 +207,7 @@ struct api_grant_req {
 	size_t n_cidrs;
 	const char *note;
 	int pickup;                   /* delivery "pickup": the token waits for its admin */
+	const char *notify;           /* delivery "email" or "sms": sent to the helper's contact */
 };
 
 /* An array of at most max strings into out. 0, or -1 with a message in why. */
@@ -304,19 +307,25 @@ api_grant_parse_lists(json_t *body, struct api_grant_req *g, char *why, size_t w
 	return 0;
 }
 
-/* "delivery": "response" (the default: the token in the answer) or "pickup". */
+/*
+ * "delivery": "response" (the default: the token in the answer), "pickup",
+ * or "email" / "sms" (sent to the helper's contact, docs/OUTREACH.md "Notices").
+ */
 static int
 api_grant_delivery(struct http_req *r, struct api_grant_req *g, char *why, size_t whylen)
 {
 	const char *d;
 
 	if (api_helper_str(r, "delivery", &d) != 0 || (d != NULL &&
-	    strcmp(d, "response") != 0 && strcmp(d, "pickup") != 0)) {
-		(void)snprintf(why, whylen, "'delivery' is \"response\" (the token in this answer) "
-		    "or \"pickup\" (the token waits for 'bosctl grant pickup' with a TOTP code)");
+	    strcmp(d, "response") != 0 && strcmp(d, "pickup") != 0 && strcmp(d, "email") != 0 &&
+	    strcmp(d, "sms") != 0)) {
+		(void)snprintf(why, whylen, "'delivery' is \"response\" (the token in this answer), "
+		    "\"pickup\" (for 'bosctl grant pickup'), \"email\" or \"sms\" (to the "
+		    "helper's contact)");
 		return -1;
 	}
 	g->pickup = d != NULL && strcmp(d, "pickup") == 0;
+	g->notify = d != NULL && (strcmp(d, "email") == 0 || strcmp(d, "sms") == 0) ? d : NULL;
 	return 0;
 }
 
@@ -410,11 +419,12 @@ api_grant_max_json(uint32_t max_uses)
 
 /*
  * The one answer that carries the token; for a pickup grant (pickup_until
- * not 0) it carries pickup {expires_at} instead, and nothing secret.
+ * not 0) it carries pickup {expires_at} instead, for a notice grant (notice
+ * not NULL) notice {id, channel}: nothing secret.
  */
 static int
 api_grant_reply_new(struct http_req *r, const struct grant_new *gn, const char *token,
-    const char *accessor, int64_t pickup_until)
+    const char *accessor, int64_t pickup_until, const char *notice, const char *channel)
 {
 	json_t *o, *items = json_array(), *cidrs = json_array();
 	size_t i;
@@ -430,6 +440,14 @@ api_grant_reply_new(struct http_req *r, const struct grant_new *gn, const char *
 	    gn->note != NULL ? gn->note : "");
 	if (o == NULL)
 		return -1;
+	if (notice != NULL) {
+		if (json_object_set_new(o, "notice", json_pack("{s:s, s:s}", "id", notice,
+		    "channel", channel)) != 0) {
+			json_decref(o);
+			return -1;
+		}
+		return http_reply_json(r, 201, o);
+	}
 	if (pickup_until != 0) {
 		if (json_object_set_new(o, "pickup", json_pack("{s:o}", "expires_at",
 		    api_helper_time(pickup_until))) != 0) {
@@ -485,7 +503,7 @@ api_grant_store(struct vault *v, struct http_req *r, const struct api_grant_req 
 	if (!g->pickup) {
 		if (grant_create(v->st.store, gn, now, token, accessor, &err) != 0)
 			return api_helper_fail(r, &err) == 0 ? 1 : -1;
-		return api_grant_reply_new(r, gn, token, accessor, 0) == 0 ? 1 : -1;
+		return api_grant_reply_new(r, gn, token, accessor, 0, NULL, NULL) == 0 ? 1 : -1;
 	}
 	/* The grant and its pickup are stored together or not at all. */
 	until = now + (int64_t)v->st.conf.grant_pickup_seconds;
@@ -502,7 +520,95 @@ api_grant_store(struct vault *v, struct http_req *r, const struct api_grant_req 
 		accessor[0] = '\0';
 		return api_helper_fail(r, &err) == 0 ? 1 : -1;
 	}
-	return api_grant_reply_new(r, gn, token, accessor, until) == 0 ? 1 : -1;
+	return api_grant_reply_new(r, gn, token, accessor, until, NULL, NULL) == 0 ? 1 : -1;
+}
+
+/*
+ * Delivery "email" or "sms": the helper's contact must have that form and
+ * the vault must send notices of that channel. 0 with to (normalised), or
+ * answered 400 (1/-1). Under the lock.
+ */
+static int
+api_grant_notice_to(struct vault *v, struct http_req *r, const struct api_grant_req *g,
+    char to[OUTREACH_ADDRESS_SIZE])
+{
+	int email = strcmp(g->notify, "email") == 0;
+	struct helper_info h;
+	const char *why = NULL;
+	struct bos_err err;
+
+	bos_err_clear(&err);
+	if (helper_get(v->st.store, g->helper, &h, &err) != 0)
+		return api_helper_fail(r, &err) == 0 ? 1 : -1;
+	if ((email ? outreach_email_normalise(h.contact, strlen(h.contact), to, &why) :
+	    outreach_phone_normalise(h.contact, strlen(h.contact), to, &why)) != 0)
+		return http_reply_error(r, 400, "invalid", "helper %s has no %s contact (its "
+		    "contact is not %s): give it one, or choose another 'delivery'", g->helper,
+		    email ? "email" : "phone", email ? "an email address" :
+		    "a phone number in E.164, such as +14155550100") == 0 ? 1 : -1;
+	if (outreach_notice_check(v->st.store, g->notify, &err) != 0)
+		return http_reply_error(r, 400, "not_configured", "%s", err.msg) == 0 ? 1 : -1;
+	return 0;
+}
+
+/*
+ * A notice grant: its token wrapped by the current KEK (AAD "bos-notice:v1:"
+ * + the notice id) and queued with its send job in the grant's transaction.
+ */
+static int
+api_grant_notice_store(struct vault *v, struct http_req *r, const struct api_grant_req *g,
+    const char *to, const char *token, const char *accessor, int64_t now,
+    char id[OUTREACH_NOTICE_ID_SIZE], struct bos_err *err)
+{
+	uint8_t aad[OUTREACH_NOTICE_AAD_MAX], blob[OUTREACH_NOTICE_BLOB_MAX];
+	size_t aad_len, blob_len = 0;
+	int rc;
+
+	if (outreach_notice_id_new(id) != 0)
+		return bos_err_set(err, BOS_E_IO, "the random generator failed");
+	aad_len = outreach_notice_aad(id, aad);
+	if (hsm_wrap(v->st.hsm, v->st.kek_version, aad, aad_len, (const uint8_t *)token,
+	    strlen(token), blob, sizeof(blob), &blob_len, err) != 0)
+		return -1;
+	rc = outreach_notice_grant(v->st.store, id, g->notify, to, accessor, v->st.kek_version,
+	    blob, blob_len, http_req_principal(r)->name, now, err);
+	secmem_wipe(blob, sizeof(blob));
+	return rc;
+}
+
+/* As api_grant_store for delivery "email" or "sms". */
+static int
+api_grant_store_notice(struct vault *v, struct http_req *r, const struct api_grant_req *g,
+    struct grant_new *gn, char token[TOKEN_SIZE], char accessor[TOKEN_ACCESSOR_SIZE],
+    char notice[OUTREACH_NOTICE_ID_SIZE])
+{
+	char to[OUTREACH_ADDRESS_SIZE];
+	struct api_grant_items it;
+	struct bos_err err;
+	int64_t now = vault_now(v);
+	int rc;
+
+	if ((rc = api_grant_notice_to(v, r, g, to)) != 0 ||
+	    (rc = api_grant_narrow(v, r, g, &it)) != 0)
+		return rc;
+	*gn = (struct grant_new){ g->helper, it.ptr, g->n_items, g->actions, now + g->ttl,
+	    g->max_uses, g->cidrs, g->n_cidrs, g->note, http_req_principal(r)->name };
+	bos_err_clear(&err);
+	/* The grant and its notice are stored together or not at all. */
+	if (store_begin(v->st.store, &err) != 0)
+		return api_helper_fail(r, &err) == 0 ? 1 : -1;
+	if (grant_create(v->st.store, gn, now, token, accessor, &err) != 0 ||
+	    api_grant_notice_store(v, r, g, to, token, accessor, now, notice, &err) != 0) {
+		if (store_rollback(v->st.store, NULL) != 0)
+			log_err("request %s: rollback failed", http_req_id(r));
+		accessor[0] = '\0';
+		return api_helper_fail(r, &err) == 0 ? 1 : -1;
+	}
+	if (store_commit(v->st.store, &err) != 0) {
+		accessor[0] = '\0';
+		return api_helper_fail(r, &err) == 0 ? 1 : -1;
+	}
+	return api_grant_reply_new(r, gn, token, accessor, 0, notice, g->notify) == 0 ? 1 : -1;
 }
 
 int
@@ -511,6 +617,7 @@ api_grant_create(struct vault *v, struct http_req *r)
 	struct api_grant_req g;
 	struct grant_new gn;
 	char why[160], token[TOKEN_SIZE], accessor[TOKEN_ACCESSOR_SIZE];
+	char notice[OUTREACH_NOTICE_ID_SIZE] = "";
 	int rc;
 
 	if ((rc = api_allow(v, r, POLICY_GRANT, API_GRANTS_PATH, NULL)) != 0)
@@ -519,9 +626,17 @@ api_grant_create(struct vault *v, struct http_req *r)
 		return http_reply_error(r, 400, "invalid", "%s", why);
 	token[0] = accessor[0] = '\0';
 	vault_db_lock(v);
-	rc = api_grant_store(v, r, &g, &gn, token, accessor);
+	rc = g.notify != NULL ? api_grant_store_notice(v, r, &g, &gn, token, accessor, notice) :
+	    api_grant_store(v, r, &g, &gn, token, accessor);
 	vault_db_unlock(v);
-	if (accessor[0] != '\0') {
+	if (accessor[0] != '\0' && g.notify != NULL) {
+		log_info("request %s: %s granted helper %s access as %s (token sent by %s, notice "
+		    "%s)", http_req_id(r), http_req_principal(r)->accessor, g.helper, accessor,
+		    g.notify, notice);
+		http_req_audit_resource(r, "/grants/%s", accessor);
+		http_req_audit_reason(r, "helper %s; token wrapped and queued to its %s contact "
+		    "(notice %s)", g.helper, g.notify, notice);
+	} else if (accessor[0] != '\0') {
 		log_info("request %s: %s granted helper %s access as %s%s", http_req_id(r),
 		    http_req_principal(r)->accessor, g.helper, accessor, g.pickup ?
 		    " (token waits for pickup)" : "");

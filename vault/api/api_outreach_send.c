@@ -12,13 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "api/api.h"
 #include "core/config.h"
 #include "core/vault.h"
 #include "log.h"
 #include "policy.h"
 #include "store/job.h"
+#include "hsmc/hsm_client.h"
+#include "secmem.h"
+#include "store/helper.h"
 #include "store/outreach_campaign.h"
+#include "store/outreach_notice.h"
 #include "store/outreach_render.h"
 #include "store/store.h"
 
@@ -146,6 +151,170 @@ api_os_render(const struct config *conf, const struct outreach_send *o, json_t *
 	return 0;
 }
 
+/* ---- notices (docs/OUTREACH.md "Notices") ------------------------------------------ */
+
+#define API_NOTICE_TEXT_MAX 4096
+
+_Static_assert(OUTREACH_NOTICE_ALREADY_SENT == (int)OUTREACH_SEND_ALREADY_SENT &&
+    OUTREACH_NOTICE_OUTCOME_UNKNOWN == (int)OUTREACH_SEND_OUTCOME_UNKNOWN &&
+    OUTREACH_NOTICE_STATE == (int)OUTREACH_SEND_CAMPAIGN_STATE &&
+    OUTREACH_NOTICE_SUPPRESSED == (int)OUTREACH_SEND_SUPPRESSED, "one set of 409 codes");
+
+/* "UTC time" of t into out. */
+static void
+api_os_time(int64_t t, char out[32])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		(void)snprintf(out, 32, "(unknown)");
+}
+
+/* What the grant is for: its note, else its credentials. */
+static void
+api_os_grant_for(const struct grant_info *g, char *out, size_t cap)
+{
+	json_t *items = json_loads(g->items_json != NULL ? g->items_json : "[]", 0, NULL), *it;
+	size_t i, n = 0;
+
+	out[0] = '\0';
+	if (g->note[0] != '\0') {
+		(void)snprintf(out, cap, "%s", g->note);
+	} else {
+		json_array_foreach(items, i, it) {
+			if (json_is_string(it) && n < cap)
+				n += (size_t)snprintf(out + n, cap - n, "%s%s", i > 0 ? ", " : "",
+				    json_string_value(it));
+		}
+	}
+	json_decref(items);
+}
+
+/*
+ * The text of a grant token notice, with the token unwrapped now (the HSM,
+ * AAD "bos-notice:v1:" + id) into text (cap API_NOTICE_TEXT_MAX + 1).
+ * Under the lock. 0, or -1 with err.
+ */
+static int
+api_os_grant_text(struct vault *v, const struct outreach_notice *n, char *text, size_t cap,
+    struct bos_err *err)
+{
+	uint8_t aad[OUTREACH_NOTICE_AAD_MAX];
+	char token[TOKEN_SIZE], exp[32], what[GRANT_NOTE_MAX + 256];
+	size_t aad_len = outreach_notice_aad(n->id, aad), len = 0;
+	struct grant_info g;
+	int w, rc = -1;
+
+	memset(&g, 0, sizeof(g));
+	memset(token, 0, sizeof(token));
+	if (grant_get(v->st.store, n->accessor, &g, err) != 0)
+		return -1;
+	if (hsm_unwrap(v->st.hsm, n->kek_version, aad, aad_len, n->blob, n->blob_len,
+	    (uint8_t *)token, sizeof(token) - 1, &len, err) != 0)
+		goto out;
+	token[len] = '\0';
+	if (len != TOKEN_LEN || token_check(token, TOKEN_HELPER) != 0) {
+		bos_err_set(err, BOS_E_CORRUPT, "the wrapped token of notice %s is not a helper "
+		    "token", n->id);
+		goto out;
+	}
+	api_os_time(g.expires_at, exp);
+	api_os_grant_for(&g, what, sizeof(what));
+	if (strcmp(n->channel, "email") == 0)
+		w = snprintf(text, cap, "Your BOS access token for %s:\n\n  %s\n\nIt expires %s "
+		    "(grant %s). Keep it secret: anyone who has it has this access.\n\nUse it with "
+		    "curl against the vault's address your admin gave you:\n  curl -H "
+		    "'Authorization: Bearer %s' https://VAULT/credentials/ID\nor save it alone in "
+		    "a file of mode 0600 and run:\n  bosctl --token-file FILE cred show ID --reveal\n"
+		    "Check that it arrived whole with: bosctl token check -\n", what, token, exp,
+		    n->accessor, token);
+	else
+		w = snprintf(text, cap, "Your BOS access token for %s: %s expires %s; use it with "
+		    "curl -H 'Authorization: Bearer %s' or bosctl --token-file FILE", what, token, exp,
+		    token);
+	if (w < 0 || (size_t)w >= cap) {
+		bos_err_set(err, BOS_E_INVALID, "the text of notice %s is too long", n->id);
+		goto out;
+	}
+	rc = 0;
+ out:
+	secmem_wipe(token, sizeof(token));
+	grant_info_free(&g);
+	return rc;
+}
+
+/* The message of a notice, as a campaign's (no headers but Message-ID). */
+static json_t *
+api_os_notice_json(const struct outreach_notice *n, const char *text)
+{
+	int email = strcmp(n->channel, "email") == 0;
+	char mid[OUTREACH_NOTICE_ID_SIZE + 16];
+	json_t *m, *h = json_object();
+
+	(void)snprintf(mid, sizeof(mid), "<%s@bos.invalid>", n->id);
+	m = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", n->id, "channel", n->channel,
+	    "provider", n->provider, "credential", n->credential, "to", n->to, "from", n->from,
+	    "token", n->token);
+	if (m == NULL || h == NULL) {
+		json_decref(m);
+		json_decref(h);
+		return NULL;
+	}
+	if (email) {
+		api_os_set(m, "subject", n->subject);
+		api_os_set(m, "text", text);
+		api_os_set(m, "message_id", mid);
+		api_os_set(h, "Message-ID", mid);
+	} else {
+		api_os_set(m, "body", text);
+	}
+	json_object_set_new(m, "headers", h);
+	return m;
+}
+
+/* GET /outreach/sends/{job} for a notice's job; under the lock. 0 with *m, 1 conflict, -1. */
+static int
+api_os_notice_get(struct vault *v, const char *job, json_t **m, int *conflict,
+    struct bos_err *err)
+{
+	struct outreach_notice *n = calloc(1, sizeof(*n));
+	char *text = calloc(1, API_NOTICE_TEXT_MAX + 1);
+	int rc = -1;
+
+	*m = NULL;
+	if (n == NULL || text == NULL) {
+		bos_err_set(err, BOS_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (outreach_notice_prepare(v->st.store, job, vault_now(v), n, conflict, err) != 0)
+		goto out;
+	if (*conflict != OUTREACH_SEND_OK) {
+		rc = 1;
+		goto out;
+	}
+	if (strcmp(n->kind, "grant_token") == 0) {
+		if (api_os_grant_text(v, n, text, API_NOTICE_TEXT_MAX + 1, err) != 0)
+			goto out;
+	} else {
+		(void)snprintf(text, API_NOTICE_TEXT_MAX + 1, "%s", n->text);
+	}
+	if ((*m = api_os_notice_json(n, text)) == NULL) {
+		bos_err_set(err, BOS_E_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = 0;
+ out:
+	/* The token was in both: wiped before the memory goes back. */
+	if (n != NULL)
+		secmem_wipe(n, sizeof(*n));
+	if (text != NULL)
+		secmem_wipe(text, API_NOTICE_TEXT_MAX + 1);
+	free(n);
+	free(text);
+	return rc;
+}
+
 int
 api_outreach_send_get(struct vault *v, struct http_req *r)
 {
@@ -166,6 +335,20 @@ api_outreach_send_get(struct vault *v, struct http_req *r)
 	vault_db_lock(v);
 	rc = job_claim_held(v->st.store, job, http_req_principal(r)->broker_id, claim, 1,
 	    vault_now(v), j, &err);
+	if (rc == 0 && j->notice[0] != '\0') {
+		int nc = OUTREACH_SEND_OK;
+
+		rc = api_os_notice_get(v, job, &m, &nc, &err);
+		vault_db_unlock(v);
+		free(j);
+		if (rc < 0)
+			return api_os_fail(r, &err);
+		if (rc > 0)
+			return api_os_conflict(r, (enum outreach_send_conflict)nc, job);
+		/* The token is in the message: never logged, never kept in the audit trail. */
+		http_req_audit_reason(r, "notice of job %s handed to its broker", job);
+		return http_reply_json_secret(r, 200, json_pack("{s:o}", "message", m));
+	}
 	if (rc == 0 && j->campaign[0] == '\0')
 		rc = bos_err_set(&err, BOS_E_NOTFOUND, "job %s is not a send job", job);
 	if (rc == 0)
@@ -212,8 +395,14 @@ api_outreach_send_sending(struct vault *v, struct http_req *r)
 	vault_db_lock(v);
 	rc = job_claim_held(v->st.store, job, http_req_principal(r)->broker_id, claim, 1,
 	    vault_now(v), j, &err);
-	if (rc == 0)
+	if (rc == 0 && j->notice[0] != '\0') {
+		int nc = OUTREACH_SEND_OK;
+
+		rc = outreach_notice_mark_sending(v->st.store, job, vault_now(v), &nc, &err);
+		c = (enum outreach_send_conflict)nc;
+	} else if (rc == 0) {
 		rc = outreach_send_mark_sending(v->st.store, job, vault_now(v), &c, &err);
+	}
 	vault_db_unlock(v);
 	free(j);
 	if (rc != 0)
@@ -278,9 +467,16 @@ api_outreach_send_sent(struct vault *v, struct http_req *r)
 	/* The provider accepted it: recorded even when the claim ran out meanwhile. */
 	rc = job_claim_held(v->st.store, job, http_req_principal(r)->broker_id, claim, 0,
 	    vault_now(v), j, &err);
-	if (rc == 0)
+	if (rc == 0 && j->notice[0] != '\0') {
+		int nc = OUTREACH_SEND_OK;
+
+		/* A notice's spend is its estimate: the provider's price is not taken. */
+		rc = outreach_notice_mark_sent(v->st.store, job, pid, vault_now(v), &nc, &err);
+		c = (enum outreach_send_conflict)nc;
+	} else if (rc == 0) {
 		rc = outreach_send_mark_sent(v->st.store, job, pid, micros, cur, vault_now(v), &c,
 		    &err);
+	}
 	vault_db_unlock(v);
 	free(j);
 	if (rc != 0)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "currency.h"
+#include "store/outreach_list.h"
 
 #define CONFIG_DEFAULT_MODULE "/usr/lib/softhsm/libsofthsm2.so"
 
@@ -362,6 +363,78 @@ config_set_price(struct config *c, const char *provider, const char *v, struct b
 	return 0;
 }
 
+/* notice_email / notice_sms = PROVIDER CREDENTIAL_NAME FROM (docs/OUTREACH.md "Notices"). */
+static int
+config_set_notice(struct outreach_notice_route *rt, int email, const char *v,
+    struct bos_err *err)
+{
+	char prov[16], cred[65], from[OUTREACH_NOTICE_FROM_SIZE], norm[OUTREACH_ADDRESS_SIZE],
+	    extra[2];
+	const char *key = email ? "notice_email" : "notice_sms", *why = NULL;
+	int i, ok;
+
+	if (sscanf(v, "%15s %64s %320s %1s", prov, cred, from, extra) != 3)
+		return bos_err_set(err, BOS_E_CONFIG, "'%s' must be 'PROVIDER CREDENTIAL_NAME "
+		    "FROM' (three words)", key);
+	i = config_outreach_provider(prov);
+	if (i < 0 || (i >= 4) == email)
+		return bos_err_set(err, BOS_E_CONFIG, "the provider of '%s' must be %s", key,
+		    email ? "smtp, sendgrid, mailgun or ses" : "twilio or plivo");
+	if (email)
+		ok = outreach_email_normalise(from, strlen(from), norm, &why) == 0;
+	else
+		ok = outreach_phone_normalise(from, strlen(from), norm, &why) == 0 ||
+		    (strlen(from) <= 11 && strspn(from, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq"
+		    "rstuvwxyz0123456789") == strlen(from));
+	if (!ok)
+		return bos_err_set(err, BOS_E_CONFIG, "the sender of '%s' must be %s", key,
+		    email ? "an email address" : "a number in E.164 or a sender id of 1 to 11 "
+		    "letters and digits");
+	memset(rt, 0, sizeof(*rt));
+	rt->set = 1;
+	(void)snprintf(rt->provider, sizeof(rt->provider), "%s", prov);
+	(void)snprintf(rt->credential, sizeof(rt->credential), "%s", cred);
+	(void)snprintf(rt->from, sizeof(rt->from), "%s", email ? norm : from);
+	return 0;
+}
+
+/* alert_notify = ADDR[,ADDR...]: emails and/or E.164 numbers, normalised. */
+static int
+config_set_alert_notify(struct outreach_notice_conf *out, const char *v, struct bos_err *err)
+{
+	char norm[OUTREACH_ADDRESS_SIZE];
+	const char *p = v, *end, *why = NULL, *channel = NULL;
+	struct outreach_notice_conf tmp, *n = &tmp;
+	size_t len;
+
+	n->n_alert_notify = 0;
+	while (*p != '\0') {
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		while (len > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (n->n_alert_notify == OUTREACH_NOTICE_ALERT_MAX)
+			return bos_err_set(err, BOS_E_CONFIG, "'alert_notify' takes at most %d "
+			    "addresses", OUTREACH_NOTICE_ALERT_MAX);
+		if (len == 0 || outreach_address_normalise(p, len, norm, &channel, &why) != 0)
+			return bos_err_set(err, BOS_E_CONFIG, "'alert_notify' item %zu is not an "
+			    "email address or a phone number in E.164", n->n_alert_notify + 1);
+		(void)snprintf(n->alert_notify[n->n_alert_notify++], OUTREACH_NOTICE_ADDR_SIZE, "%s",
+		    norm);
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	/* All or nothing: a bad item leaves the setting as it was. */
+	memcpy(out->alert_notify, n->alert_notify, sizeof(n->alert_notify));
+	out->n_alert_notify = n->n_alert_notify;
+	return 0;
+}
+
 /* 1 and sets *r when key is an outreach setting (-2: err already says why). */
 static int
 config_try_outreach(struct config *c, const char *key, const char *val, int *r,
@@ -378,6 +451,11 @@ config_try_outreach(struct config *c, const char *key, const char *val, int *r,
 		    val);
 	else if (strncmp(key, "outreach_price.", 15) == 0)
 		*r = config_set_price(c, key + 15, val, err) == 0 ? 0 : -2;
+	else if (strcmp(key, "notice_email") == 0 || strcmp(key, "notice_sms") == 0)
+		*r = config_set_notice(key[7] == 'e' ? &c->notice.email : &c->notice.sms,
+		    key[7] == 'e', val, err) == 0 ? 0 : -2;
+	else if (strcmp(key, "alert_notify") == 0)
+		*r = config_set_alert_notify(&c->notice, val, err) == 0 ? 0 : -2;
 	else
 		return 0;
 	return 1;
@@ -497,4 +575,21 @@ config_write(const char *path, const struct config *c, struct bos_err *err)
 	}
 	close(fd);
 	return 0;
+}
+
+void
+config_notice(const struct config *c, struct outreach_notice_conf *out)
+{
+	struct outreach_notice_route *rt[2] = { &out->email, &out->sms };
+	int i, k;
+
+	memcpy(out, &c->notice, sizeof(*out));
+	for (k = 0; k < 2; k++) {
+		i = config_outreach_provider(rt[k]->provider);
+		if (rt[k]->set && i >= 0 && c->outreach_price_set[i]) {
+			rt[k]->price_micros = c->outreach_price_micros[i];
+			(void)snprintf(rt[k]->currency, sizeof(rt[k]->currency), "%s",
+			    c->outreach_price_currency[i]);
+		}
+	}
 }

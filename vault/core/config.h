@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "compiler.h"
 #include "err.h"
+#include "store/outreach_notice.h"
 
 #define CONFIG_PATH_MAX 512
 #define CONFIG_SOCKET_MAX 108   /* sizeof(sockaddr_un.sun_path) */
@@ -92,7 +93,12 @@ struct config {
 	int64_t outreach_price_micros[CONFIG_OUTREACH_PROVIDERS];
 	char outreach_price_currency[CONFIG_OUTREACH_PROVIDERS][4];
 	uint8_t outreach_price_set[CONFIG_OUTREACH_PROVIDERS];
+	/* notice_email, notice_sms, alert_notify (docs/OUTREACH.md "Notices"); unset: none. */
+	struct outreach_notice_conf notice;
 };
+
+/* The notice settings with each route's price from outreach_price.PROVIDER. */
+void config_notice(const struct config *c, struct outreach_notice_conf *out);
 
 /* "smtp", "sendgrid", "mailgun", "ses", "twilio", "plivo": the index in outreach_price_*, or -1. */
 int config_outreach_provider(const char *name);

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "policy.h"
 #include "secmem.h"
+#include "store/outreach_notice_queue.h"
 #include "store/store.h"
 #include "core/tls_cert.h"
 
@@ -377,6 +378,7 @@ state_open_files(struct state *st, uint8_t *blob, size_t cap, size_t *blob_len, 
 static int
 state_open_db(struct state *st, const uint8_t *blob, size_t blob_len, struct bos_err *err)
 {
+	struct outreach_notice_conf notice;
 	char db[CONFIG_PATH_MAX];
 	uint8_t *key;
 	size_t key_len = 0;
@@ -402,6 +404,9 @@ state_open_db(struct state *st, const uint8_t *blob, size_t blob_len, struct bos
 	}
 	if (state_path(db, sizeof(db), st->dir, STATE_DB) != 0 ||
 	    store_open(db, key, 0, &st->store, err) != 0)
+		goto out;
+	config_notice(&st->conf, &notice);
+	if (outreach_notice_configure(st->store, &notice, err) != 0)
 		goto out;
 	/* success */
 	r = 0;

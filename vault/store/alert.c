@@ -162,6 +162,9 @@ alert_raise(struct store *s, const char *kind, const char *severity, const char 
 	if (r == 0)
 		r = alert_insert(s, kind, severity, subject, details_json, actions_json, dedup_key,
 		    now, err);
+	/* A new alert (not a count bump) of warning or above goes to alert_notify. */
+	if (r == 0 && store_get_alert_hook(s) != NULL)
+		r = store_get_alert_hook(s)(s, kind, severity, subject, now, err);
 	if (r >= 0)
 		return store_commit(s, err);
 	if (store_rollback(s, NULL) != 0)

@@ -9,6 +9,7 @@
 #include "store/alert.h"
 #include "store/budget.h"
 #include "store/card.h"
+#include "store/outreach_notice.h"
 #include "store/outreach_send.h"
 #include "store/spend.h"
 #include "currency.h"
@@ -31,7 +32,7 @@ static const char *const job_kinds[] = { "verify", "send_email", "send_sms" };
 	" coalesce(claimed_by, ''), coalesce(claim, ''), coalesce(estimate_currency, ''), created_by," \
 	" params, coalesce(result, ''), coalesce(error, ''), coalesce(estimate_amount, -1)," \
 	" attempts, max_attempts, not_before, coalesce(visible_until, 0), created_at, updated_at," \
-	" coalesce(finished_at, 0), coalesce(campaign, '') FROM jobs "
+	" coalesce(finished_at, 0), coalesce(campaign, ''), coalesce(notice, '') FROM jobs "
 
 int
 job_kind_valid(const char *kind)
@@ -129,6 +130,7 @@ job_from_row(sqlite3_stmt *st, struct job_info *j, struct bos_err *err)
 	    job_copy(st, 11, j->result, sizeof(j->result)) != 0 ||
 	    job_copy(st, 12, j->error, sizeof(j->error)) != 0 ||
 	    job_copy(st, 21, j->campaign, sizeof(j->campaign)) != 0 ||
+	    job_copy(st, 22, j->notice, sizeof(j->notice)) != 0 ||
 	    att < 0 || max < 1 || max > JOB_ATTEMPTS_MAX || att > max)
 		return bos_err_set(err, BOS_E_CORRUPT, "a job row is malformed");
 	j->est_amount = sqlite3_column_int64(st, 13);
@@ -250,10 +252,12 @@ job_check_new(const struct job_new *n, struct bos_err *err)
 		    "code (three capital letters, such as USD or EUR)");
 	if (n->created_by == NULL || strlen(n->created_by) >= JOB_BY_SIZE)
 		return bos_err_set(err, BOS_E_INVALID, "a job needs the admin who queues it");
-	if (job_kind_is_send(n->kind) != (n->campaign != NULL))
-		return bos_err_set(err, BOS_E_INVALID, "%s", n->campaign != NULL ? "only a send job "
-		    "belongs to a campaign" : "send jobs are queued by a campaign (POST "
-		    "/outreach/email or /outreach/sms), not one by one");
+	if (n->campaign != NULL && n->notice != NULL)
+		return bos_err_set(err, BOS_E_INVALID, "a send job belongs to a campaign or a notice");
+	if (job_kind_is_send(n->kind) != (n->campaign != NULL || n->notice != NULL))
+		return bos_err_set(err, BOS_E_INVALID, "%s", !job_kind_is_send(n->kind) ? "only a "
+		    "send job belongs to a campaign or a notice" : "send jobs are queued by a "
+		    "campaign (POST /outreach/email or /outreach/sms), not one by one");
 	return 0;
 }
 
@@ -292,8 +296,9 @@ job_insert(struct store *s, const struct job_new *n, const char *id, const char 
 
 	if (store_stmt(s, "INSERT INTO jobs (id, kind, service, credential, params,"
 	    " idempotency_key, state, attempts, max_attempts, not_before, estimate_amount,"
-	    " estimate_currency, created_at, updated_at, created_by, campaign) VALUES (?1, ?2, ?3,"
-	    " ?4, ?5, ?6, 'queued', 0, ?7, ?12, ?9, ?10, ?8, ?8, ?11, ?13)", &st, err) != 0)
+	    " estimate_currency, created_at, updated_at, created_by, campaign, notice) VALUES (?1,"
+	    " ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?12, ?9, ?10, ?8, ?8, ?11, ?13, ?14)", &st,
+	    err) != 0)
 		return -1;
 	if (job_bind_text(st, 1, id) != SQLITE_OK || job_bind_text(st, 2, n->kind) != SQLITE_OK ||
 	    job_bind_text(st, 3, n->service) != SQLITE_OK ||
@@ -307,7 +312,8 @@ job_insert(struct store *s, const struct job_new *n, const char *id, const char 
 	    job_bind_text(st, 10, n->est_currency) != SQLITE_OK ||
 	    job_bind_text(st, 11, n->created_by) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 12, n->not_before > 0 ? n->not_before : now) != SQLITE_OK ||
-	    job_bind_text(st, 13, n->campaign) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+	    job_bind_text(st, 13, n->campaign) != SQLITE_OK ||
+	    job_bind_text(st, 14, n->notice) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
 		store_err_db(s, "queueing a job", err);
 		goto out;
 	}
@@ -509,6 +515,9 @@ job_expire_one(struct store *s, const struct job_info *j, int64_t now, int *dead
 	/* A send that reached 'sending' stays so: its outcome is unknown (docs/OUTREACH.md). */
 	if (*dead && j->campaign[0] != '\0' && outreach_send_failed(s,
 	    &(struct outreach_send_job){ j->id, j->campaign, j->service }, 1, 0,
+	    "the claim expired on its last attempt", now, err) != 0)
+		return -1;
+	if (*dead && j->notice[0] != '\0' && outreach_notice_failed(s, j->id, 1, 0,
 	    "the claim expired on its last attempt", now, err) != 0)
 		return -1;
 	return *dead ? job_alert_dead(s, j, "its last claim expired", now, err) : 0;
@@ -821,6 +830,10 @@ job_complete_locked(struct store *s, const struct job_done *d, int64_t now,
 	if (j->campaign[0] != '\0')
 		return outreach_send_completed(s, &(struct outreach_send_job){ j->id, j->campaign,
 		    j->service }, now, mismatch, err);
+	/* A notice's spend is its estimate (the provider's price from bos.conf), once sent. */
+	if (j->notice[0] != '\0')
+		return outreach_notice_completed(s, &(struct outreach_notice_job){ j->id, j->service,
+		    j->est_amount, j->est_amount >= 0 ? j->est_currency : NULL }, now, mismatch, err);
 	if (d->spend_amount <= 0)
 		return 0;
 	sr = spend_record(s, d->id, j->service, d->spend_amount, d->spend_currency, now, err);
@@ -903,6 +916,9 @@ job_fail_locked(struct store *s, const struct job_failure *f, struct job_info *j
 	if (j->campaign[0] != '\0' && outreach_send_failed(s,
 	    &(struct outreach_send_job){ j->id, j->campaign, j->service }, dead, 1, f->error,
 	    f->now, err) != 0)
+		return -1;
+	if (j->notice[0] != '\0' && outreach_notice_failed(s, j->id, dead, 1, f->error, f->now,
+	    err) != 0)
 		return -1;
 	if (!dead)
 		return 0;

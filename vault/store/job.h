@@ -52,7 +52,7 @@ struct store;
 int job_kind_valid(const char *kind);
 /* "verify" ...: the list, comma-separated, for messages. */
 const char *job_kinds_text(void);
-/* 1 for the kinds a campaign queues (send_email, send_sms): they, and only they, have one. */
+/* 1 for the send kinds (send_email, send_sms): they, and only they, have a campaign or notice. */
 int job_kind_is_send(const char *kind);
 int job_id_valid(const char *s);
 /* [a-z0-9._-]{1,64}: BOS_E_INVALID saying what to fix. */
@@ -70,7 +70,8 @@ struct job_new {
 	const char *est_currency;     /* [A-Z]{3} with an estimate, else NULL */
 	uint32_t max_attempts;        /* 0: JOB_ATTEMPTS_DEFAULT */
 	const char *created_by;       /* admin name */
-	const char *campaign;         /* cp_...: exactly for the send kinds, else NULL */
+	const char *campaign;         /* cp_...: a campaign's send job, else NULL */
+	const char *notice;           /* on_...: a notice's send job (a send kind has one of two) */
 	int64_t not_before;           /* 0: now */
 };
 
@@ -93,7 +94,8 @@ struct job_info {
 	char claim[JOB_CLAIM_SIZE];       /* "" when not claimed (kept once done) */
 	char est_currency[4];             /* "" without an estimate */
 	char created_by[JOB_BY_SIZE];
-	char campaign[JOB_ID_SIZE];       /* "" unless a send job */
+	char campaign[JOB_ID_SIZE];       /* "" unless a campaign's send job */
+	char notice[JOB_ID_SIZE];         /* "" unless a notice's send job */
 	char params[JOB_PARAMS_MAX + 1];
 	char result[JOB_RESULT_MAX + 1];  /* "" until done */
 	char error[JOB_ERROR_MAX + 1];    /* the last failure, "" when none */

@@ -421,6 +421,12 @@ static const char schema_v9[] =
  * bits, base64url); a provider event is recorded once (event_key unique).
  * Prices and a campaign's spend are kept in micro-units of the currency
  * (1e-6); the spend ledger gets whole minor units (docs/OUTREACH.md "Cost").
+ *
+ * A notice (docs/OUTREACH.md "Notices") is a one-recipient system message,
+ * not a campaign: a grant's token for its helper (the token wrapped by the
+ * HSM's KEK until it is sent; the blob goes when it is sent, ends, or its
+ * grant is revoked) or an alert for the admins. A send job belongs to
+ * exactly one campaign or one notice.
  */
 static const char schema_v10[] =
 	"PRAGMA defer_foreign_keys = ON;"
@@ -453,11 +459,15 @@ static const char schema_v10[] =
 	"  created_by TEXT NOT NULL,"
 	"  campaign TEXT CHECK (campaign IS NULL OR (length(campaign) = 29"
 	"    AND substr(campaign, 1, 3) = 'cp_')),"
+	"  notice TEXT CHECK (notice IS NULL OR (length(notice) = 29"
+	"    AND substr(notice, 1, 3) = 'on_')),"
 	"  CHECK ((estimate_amount IS NULL) = (estimate_currency IS NULL)),"
 	"  CHECK (state <> 'claimed' OR (claimed_by IS NOT NULL AND claim IS NOT NULL"
 	"    AND visible_until IS NOT NULL)),"
 	"  CHECK ((state IN ('done', 'dead')) = (finished_at IS NOT NULL)),"
-	"  CHECK ((kind IN ('send_email', 'send_sms')) = (campaign IS NOT NULL))"
+	"  CHECK ((kind IN ('send_email', 'send_sms')) ="
+	"    ((campaign IS NOT NULL) + (notice IS NOT NULL) = 1)),"
+	"  CHECK (campaign IS NULL OR notice IS NULL)"
 	");"
 	"INSERT INTO jobs_v10 (id, kind, service, credential, params, idempotency_key, state,"
 	"  attempts, max_attempts, not_before, claimed_by, claim, visible_until, estimate_amount,"
@@ -582,7 +592,43 @@ static const char schema_v10[] =
 	"CREATE INDEX outreach_events_by_message ON outreach_events (message_id, kind)"
 	"  WHERE message_id IS NOT NULL;"
 	"CREATE INDEX outreach_events_by_campaign ON outreach_events (campaign_id, kind)"
-	"  WHERE campaign_id IS NOT NULL;";
+	"  WHERE campaign_id IS NOT NULL;"
+	"CREATE TABLE outreach_notices ("
+	"  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 29 AND substr(id, 1, 3) = 'on_'),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('grant_token', 'alert')),"
+	"  channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),"
+	"  to_addr TEXT NOT NULL CHECK (length(to_addr) BETWEEN 3 AND 254),"
+	"  provider TEXT NOT NULL CHECK (provider IN ('smtp', 'sendgrid', 'mailgun', 'ses',"
+	"    'twilio', 'plivo')),"
+	"  credential TEXT NOT NULL REFERENCES credentials (id),"
+	"  from_addr TEXT NOT NULL CHECK (length(from_addr) BETWEEN 1 AND 320),"
+	"  subject TEXT NOT NULL CHECK (length(subject) BETWEEN 1 AND 998),"
+	"  text_body TEXT CHECK (text_body IS NULL OR length(text_body) BETWEEN 1 AND 4096),"
+	"  accessor TEXT REFERENCES grants (accessor),"
+	"  kek_version INTEGER CHECK (kek_version IS NULL OR kek_version >= 1),"
+	"  blob BLOB CHECK (blob IS NULL OR length(blob) BETWEEN 29 AND 128),"
+	"  token TEXT NOT NULL UNIQUE CHECK (length(token) = 22),"
+	"  state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'unknown', 'failed',"
+	"    'suppressed', 'cancelled')),"
+	"  job_id TEXT UNIQUE REFERENCES jobs (id),"
+	"  provider_id TEXT CHECK (provider_id IS NULL OR length(provider_id) BETWEEN 1 AND 256),"
+	"  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+	"  error TEXT CHECK (error IS NULL OR length(error) <= 512),"
+	"  created_by TEXT NOT NULL CHECK (length(created_by) BETWEEN 1 AND 64),"
+	"  created_at INTEGER NOT NULL,"
+	"  sent_at INTEGER,"
+	"  updated_at INTEGER NOT NULL,"
+	"  CHECK ((kind = 'grant_token') = (accessor IS NOT NULL)),"
+	"  CHECK ((kind = 'alert') = (text_body IS NOT NULL)),"
+	"  CHECK (blob IS NULL OR (kind = 'grant_token' AND kek_version IS NOT NULL"
+	"    AND state IN ('queued', 'sending')))"
+	");"
+	"CREATE INDEX outreach_notices_by_state ON outreach_notices (state, created_at);"
+	"CREATE TRIGGER outreach_notices_end_on_revoke AFTER UPDATE OF revoked_at ON grants"
+	"  WHEN NEW.revoked_at IS NOT NULL BEGIN"
+	"  UPDATE outreach_notices SET blob = NULL WHERE accessor = NEW.accessor"
+	"    AND blob IS NOT NULL;"
+	"  END;";
 
 static const struct schema_migration schema_all[] = {
 	{ 1, "credentials and credential versions", schema_v1 },
@@ -594,7 +640,7 @@ static const struct schema_migration schema_all[] = {
 	{ 7, "brokers, jobs and leases", schema_v7 },
 	{ 8, "spend ledger, budgets and alerts", schema_v8 },
 	{ 9, "approvals and grant pickups", schema_v9 },
-	{ 10, "outreach: lists, suppressions, campaigns, messages, events; send jobs", schema_v10 },
+	{ 10, "outreach: lists, campaigns, messages, events, notices; send jobs", schema_v10 },
 };
 
 const struct schema_migration *

@@ -32,6 +32,8 @@ struct store {
 	int deferred; /* the open transaction runs with synchronous=NORMAL (store_begin_deferred) */
 	int wal_fd;   /* the -wal file, for store_sync; -1: deferred commits are not offered */
 	struct stmt_cache *stmts;
+	struct outreach_notice_conf *notice; /* bos.conf's notice settings, or NULL */
+	store_alert_hook alert_hook;         /* called for a new alert, or NULL */
 };
 
 int
@@ -597,6 +599,7 @@ store_close(struct store *s)
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	}
 	stmt_cache_free(s->stmts);
+	free(s->notice);
 	if (s->wal_fd >= 0)
 		close(s->wal_fd);
 	/* close_v2 never leaves a half-open handle, even with statements left over. */
@@ -892,4 +895,29 @@ store_checkpoint(struct store *s, struct bos_err *err)
  out:
 	sqlite3_finalize(st);
 	return r;
+}
+
+void
+store_set_notice_conf(struct store *s, struct outreach_notice_conf *owned)
+{
+	free(s->notice);
+	s->notice = owned;
+}
+
+const struct outreach_notice_conf *
+store_notice_conf(struct store *s)
+{
+	return s->notice;
+}
+
+void
+store_set_alert_hook(struct store *s, store_alert_hook fn)
+{
+	s->alert_hook = fn;
+}
+
+store_alert_hook
+store_get_alert_hook(struct store *s)
+{
+	return s->alert_hook;
 }

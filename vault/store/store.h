@@ -105,6 +105,22 @@ void store_stmt_done(struct store *s, struct sqlite3_stmt *st);
 
 int store_err_db(struct store *s, const char *what, struct bos_err *err);
 
+/*
+ * The notice settings (outreach_notice.h: set them with
+ * outreach_notice_configure): owned, a malloc'd copy freed with the store;
+ * NULL clears them.
+ */
+struct outreach_notice_conf;
+void store_set_notice_conf(struct store *s, struct outreach_notice_conf *owned);
+
+/* Called by alert_raise for each new alert (NULL: none); set by outreach_notice_configure. */
+typedef int (*store_alert_hook)(struct store *s, const char *kind, const char *severity,
+    const char *subject, int64_t now, struct bos_err *err);
+void store_set_alert_hook(struct store *s, store_alert_hook fn);
+store_alert_hook store_get_alert_hook(struct store *s);
+/* NULL when none were set. */
+const struct outreach_notice_conf *store_notice_conf(struct store *s);
+
 /* 1 when xrc (an extended result code) is a failed fsync, else 0. */
 int store_rc_is_fsync_failure(int xrc);
 
