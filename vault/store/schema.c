@@ -582,7 +582,13 @@ static const char schema_v10[] =
 	"CREATE INDEX outreach_events_by_message ON outreach_events (message_id, kind)"
 	"  WHERE message_id IS NOT NULL;"
 	"CREATE INDEX outreach_events_by_campaign ON outreach_events (campaign_id, kind)"
-	"  WHERE campaign_id IS NOT NULL;";
+	"  WHERE campaign_id IS NOT NULL;"
+	/* Signed webhooks' one-time tokens (Mailgun's `token`), kept a day to refuse replays. */
+	"CREATE TABLE outreach_webhook_tokens ("
+	"  token_key TEXT PRIMARY KEY NOT NULL CHECK (length(token_key) BETWEEN 1 AND 300),"
+	"  seen_at INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX outreach_webhook_tokens_by_time ON outreach_webhook_tokens (seen_at);";
 
 static const struct schema_migration schema_all[] = {
 	{ 1, "credentials and credential versions", schema_v1 },
