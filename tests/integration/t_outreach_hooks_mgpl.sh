@@ -14,8 +14,13 @@
 # token, signed) -> 401 replayed and nothing recorded; a wrong signature,
 # a wrong key, a stale or future timestamp -> 401; a Mailgun key without
 # purpose webhook is not used; a Plivo callback signed with another token
-# or for another auth_id -> 401; no auth_id in the URL -> 400. No secret
-# in the broker's log.
+# or for another auth_id -> 401; no auth_id in the URL -> 400. The vault
+# asked directly: a replayed token with another event -> 401 replayed and
+# that event not recorded; a signed timestamp 2 h old -> 401 stale; a
+# candidate that is not timestamp || token, extra members, a bad signature
+# form, a scheme of another provider, five Plivo signatures -> 400. The
+# audit names the credentials that verified. No secret in the broker's log
+# or the audit.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_api.sh"
 . "$(dirname "$0")/lib_broker.sh"
@@ -166,8 +171,67 @@ st=$(hk POST "$IPATH" -H 'Content-Type: application/x-www-form-urlencoded' \
 check "a signed inbound STOP: 200, recorded ($st)" \
 	bash -c "[ '$st' = 200 ] && [ \$(grep -c 'hooks: plivo: 1 events, 0 recorded, 0 duplicates, 1 unmatched' '$T/out.log') = 1 ]"
 
+# ---- the vault's side, asked directly (as a broker that builds a wrong verify object would) ----
+b64() { printf '%s' "$1" | base64 -w0; }
+# mgv TS TOKEN SIG EVENT_ID [extra verify members]: POST /outreach/events as the broker.
+mgv() {
+	breq "$OUT" POST /outreach/events "$(jq -cn --arg c "$(b64 "$1$2")" --arg t "$2" --arg s "$3" \
+		--arg id "$4" --argjson at "$NOW" --argjson x "${5:-{\}}" \
+		'{provider:"mailgun", events:[{id:$id, kind:"opened", at:$at}],
+		  verify:({scheme:"mailgun", candidates:[$c], signature:$s, token:$t} + $x)}')"
+}
+TOK4=$(od -An -N25 -tx1 /dev/urandom | tr -d ' \n')
+st=$(mgv "$NOW" "$TOK4" "$(hmac_hex "$MGKEY" "$NOW$TOK4")" "${EV}v1")
+check "vault: a mailgun verify object, right: 200 recorded ($st)" \
+	bash -c "[ '$st' = 200 ] && [ \"\$(jq -c . '$T/b.json')\" = '{\"recorded\":0,\"duplicates\":0,\"unmatched\":1}' ]"
+st=$(mgv "$NOW" "$TOK4" "$(hmac_hex "$MGKEY" "$NOW$TOK4")" "${EV}v2")
+check "vault: the token again with another event: 401 replayed ($st)" \
+	bash -c "[ '$st' = 401 ] && grep -q '\"replayed\"' '$T/b.json'"
+TOK5=$(od -An -N25 -tx1 /dev/urandom | tr -d ' \n')
+st=$(mgv "$NOW" "$TOK5" "$(hmac_hex "$MGKEY" "$NOW$TOK5")" "${EV}v2")
+check "vault: that event was not recorded by the replay (now new, not a duplicate: $st)" \
+	bash -c "[ '$st' = 200 ] && [ \$(jq .duplicates '$T/b.json') = 0 ]"
+OLD2=$((NOW - 7200)); TOK6=$(od -An -N25 -tx1 /dev/urandom | tr -d ' \n')
+st=$(mgv "$OLD2" "$TOK6" "$(hmac_hex "$MGKEY" "$OLD2$TOK6")" "${EV}v3")
+check "vault: a signed timestamp 2 h old: 401 stale ($st)" \
+	bash -c "[ '$st' = 401 ] && grep -q '\"stale\"' '$T/b.json'"
+st=$(breq "$OUT" POST /outreach/events "$(jq -cn --arg c "$(b64 "$NOW${TOK6}x")" --arg t "$TOK6" \
+	--arg s "$(hmac_hex "$MGKEY" "$NOW${TOK6}x")" --argjson at "$NOW" \
+	'{provider:"mailgun", events:[{id:"v4", kind:"opened", at:$at}],
+	  verify:{scheme:"mailgun", candidates:[$c], signature:$s, token:$t}}')")
+check "vault: a candidate that is not timestamp || token: 400 ($st)" test "$st" = 400
+st=$(mgv "$NOW" "$TOK6" "$(hmac_hex "$MGKEY" "$NOW$TOK6")" "${EV}v5" '{"account":"x1"}')
+check "vault: a mailgun verify with an account member: 400 ($st)" test "$st" = 400
+st=$(mgv "$NOW" "$TOK6" "$(b64 0123456789abcdef0123456789abcdef)" "${EV}v6")
+check "vault: a mailgun signature that is not 64 hex: 400 ($st)" test "$st" = 400
+st=$(breq "$OUT" POST /outreach/events "$(jq -cn --arg c "$(b64 "$NOW$TOK6")" --arg t "$TOK6" \
+	--arg s "$(hmac_hex "$MGKEY" "$NOW$TOK6")" --argjson at "$NOW" \
+	'{provider:"sendgrid", events:[{id:"v7", kind:"opened", at:$at}],
+	  verify:{scheme:"mailgun", candidates:[$c], signature:$s, token:$t}}')")
+check "vault: scheme mailgun for provider sendgrid: 400 ($st)" test "$st" = 400
+S1=$(hmac_b64 "$PLTOK" "$SIGNED")
+st=$(breq "$OUT" POST /outreach/events "$(jq -cn --arg c "$(b64 "$SIGNED")" --arg s "$S1" \
+	--arg a "$AUTHID" --argjson at "$NOW" \
+	'{provider:"plivo", events:[{id:"pv1", kind:"opened", at:$at}],
+	  verify:{scheme:"plivo-v3", account:$a, candidates:[$c], signature:[$s,$s,$s,$s,$s]}}')")
+check "vault: five Plivo signatures: 400 ($st)" test "$st" = 400
+st=$(breq "$OUT" POST /outreach/events "$(jq -cn --arg c "$(b64 "$SIGNED")" --arg s "$S1" \
+	--arg a "$AUTHID" --argjson at "$NOW" \
+	'{provider:"plivo", events:[{id:"pv2", kind:"opened", at:$at}],
+	  verify:{scheme:"plivo-v3", account:$a, candidates:[$c], signature:$s}}')")
+check "vault: one Plivo signature as a string: 200 ($st)" test "$st" = 200
+# The webhook key is read as any read of it is: the audit names it.
+api GET "/credentials/audit?limit=500" >"$T/audit.json"
+check "the audit names the webhook key credential that verified" \
+	grep -q "signature verified with credential $id2" "$T/audit.json"
+check "the audit names the Plivo credential that verified" \
+	grep -q "signature verified with credential $id3" "$T/audit.json"
+check "a replay is in the audit, with no token" bash -c "grep -q 'replayed: a signed mailgun' \
+	'$T/audit.json' && ! grep -qF -- '$TOK4' '$T/audit.json'"
+
 # No secret anywhere in the broker's log.
 for s in "$MGKEY" "$MGAPI" "$PLTOK"; do
-	check "no secret in the broker's log" bash -c "! grep -qF -- '$s' '$T/out.log'"
+	check "no secret in the broker's log or the audit" \
+		bash -c "! grep -qF -- '$s' '$T/out.log' && ! grep -qF -- '$s' '$T/audit.json'"
 done
 finish
