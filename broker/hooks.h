@@ -113,6 +113,53 @@ int hooks_twilio_verify(const char *public_url, const char *uri, const struct ho
 int hooks_twilio_events(const struct hooks_form *form, int inbound, time_t now,
     json_t **events, struct bos_err *err) BOS_WUR;
 
+/* An SMS's keyword (the whole text, blanks around it, any case): "stop", "start" or NULL. */
+const char *hooks_sms_keyword(const char *body);
+
+/* A price ("-0.00750", at most 12 digits, 6 decimals; the sign ignored) in micro-units. 0 or -1. */
+int hooks_price_micros(const char *s, long long *out) BOS_WUR;
+
+/* ---- hooks_mailgun.c: Mailgun's event webhook ---- */
+
+/*
+ * The JSON body {signature:{timestamp, token, signature}, event-data} into
+ * events (an array of 0 or 1: `accepted` and unknown events are left out)
+ * and the `verify` object {scheme: mailgun, candidates: [base64(timestamp
+ * || token)], signature (hex), token}. HOOKS_OK; HOOKS_UNAUTH (no or
+ * malformed signature object, a timestamp more than HOOKS_SKEW_S from now);
+ * HOOKS_BAD.
+ */
+int hooks_mailgun_parse(const uint8_t *body, size_t len, time_t now, json_t **events,
+    json_t **verify, struct bos_err *err) BOS_WUR;
+
+/* ---- hooks_plivo.c: Plivo's status callbacks and inbound SMS ---- */
+
+#define HOOKS_PLIVO_SIGS_MAX 4
+
+/*
+ * The string Plivo signs (X-Plivo-Signature-V3, CONNECTORS.md A7): public_url
+ * + uri's path, then when the form has fields "?" + the query's pairs
+ * sorted as k=v joined by '&' (+ "." when there is a query) + the fields
+ * sorted as k+v; without fields "?" + the sorted query only when there is
+ * one; then "." + nonce. Its base64 in a new JSON array, or NULL.
+ */
+json_t *hooks_plivo_candidates(const char *public_url, const char *uri,
+    const struct hooks_form *form, const char *nonce);
+
+/*
+ * The verify object {scheme: plivo-v3, account, candidates, signature:
+ * [...]}: account is the query's auth_id (MA or SA + 18 of [A-Z0-9]; Plivo
+ * does not send it), signatures the header's comma-separated base64 HMACs
+ * (1 to HOOKS_PLIVO_SIGS_MAX). HOOKS_OK, HOOKS_UNAUTH (no or bad signature
+ * or nonce), HOOKS_BAD (no auth_id).
+ */
+int hooks_plivo_verify(const char *public_url, const char *uri, const struct hooks_form *form,
+    const char *signatures, const char *nonce, json_t **verify, struct bos_err *err) BOS_WUR;
+
+/* A Plivo status callback (inbound = 0) or inbound SMS (1) into events. HOOKS_OK or HOOKS_BAD. */
+int hooks_plivo_events(const struct hooks_form *form, int inbound, time_t now,
+    json_t **events, struct bos_err *err) BOS_WUR;
+
 /* ---- hooks_multipart.c: SendGrid Inbound Parse ---- */
 
 /* multipart/form-data with the boundary from content_type. HOOKS_OK or HOOKS_BAD. */

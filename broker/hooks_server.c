@@ -48,12 +48,12 @@ struct hooks_server {
 
 enum hs_route {
 	HS_NONE, HS_SG_EVENTS, HS_SG_INBOUND, HS_TW_STATUS, HS_TW_INBOUND, HS_OPEN, HS_CLICK,
-	HS_UNSUB,
+	HS_UNSUB, HS_MG_EVENTS, HS_PL_STATUS, HS_PL_INBOUND,
 };
 
 static const char *const hs_route_names[] = {
 	"none", "sendgrid events", "sendgrid inbound", "twilio status", "twilio inbound", "open",
-	"click", "unsubscribe",
+	"click", "unsubscribe", "mailgun events", "plivo status", "plivo inbound",
 };
 
 /* One request: made by the URI callback, freed when it completes. */
@@ -153,6 +153,8 @@ hs_route(const char *path, struct hooks_track *t)
 	static const struct { const char *path; enum hs_route r; } fixed[] = {
 		{ "/hooks/sendgrid/events", HS_SG_EVENTS }, { "/hooks/sendgrid/inbound", HS_SG_INBOUND },
 		{ "/hooks/twilio/status", HS_TW_STATUS }, { "/hooks/twilio/inbound", HS_TW_INBOUND },
+		{ "/hooks/mailgun/events", HS_MG_EVENTS }, { "/hooks/plivo/status", HS_PL_STATUS },
+		{ "/hooks/plivo/inbound", HS_PL_INBOUND },
 	};
 	size_t i;
 
@@ -329,6 +331,52 @@ hs_twilio(struct hooks_server *s, struct MHD_Connection *c, struct hs_req *q)
 }
 
 static enum MHD_Result
+hs_mailgun(struct hooks_server *s, struct MHD_Connection *c, struct hs_req *q)
+{
+	struct bos_err err;
+	json_t *events = NULL, *verify = NULL;
+	int st;
+
+	st = hooks_mailgun_parse(q->body.data, q->body.len, time(NULL), &events, &verify, &err);
+	if (st != HOOKS_OK) {
+		hs_log(q, st, err.msg);
+		return hs_status(c, st, err.msg);
+	}
+	return hs_forward(s, c, q, "mailgun", events, verify);
+}
+
+static enum MHD_Result
+hs_plivo(struct hooks_server *s, struct MHD_Connection *c, struct hs_req *q)
+{
+	const char *ct = hs_header(c, "Content-Type");
+	struct hooks_form form;
+	struct bos_err err;
+	json_t *events = NULL, *verify = NULL;
+	int st;
+
+	if (ct == NULL || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0 ||
+	    (ct[33] != '\0' && ct[33] != ';')) {
+		hs_log(q, 400, "not a form");
+		return hs_status(c, 400, "Content-Type must be application/x-www-form-urlencoded");
+	}
+	if ((st = hooks_form_parse(q->body.data, q->body.len, &form, &err)) != HOOKS_OK) {
+		hs_log(q, st, err.msg);
+		return hs_status(c, st, err.msg);
+	}
+	st = hooks_plivo_verify(s->public_url, q->uri, &form, hs_header(c, "X-Plivo-Signature-V3"),
+	    hs_header(c, "X-Plivo-Signature-V3-Nonce"), &verify, &err);
+	if (st == HOOKS_OK)
+		st = hooks_plivo_events(&form, q->route == HS_PL_INBOUND, time(NULL), &events, &err);
+	hooks_form_free(&form);
+	if (st != HOOKS_OK) {
+		json_decref(verify);
+		hs_log(q, st, err.msg);
+		return hs_status(c, st, err.msg);
+	}
+	return hs_forward(s, c, q, "plivo", events, verify);
+}
+
+static enum MHD_Result
 hs_page(struct MHD_Connection *c, unsigned st, const char *text)
 {
 	char page[HS_PAGE_MAX];
@@ -441,6 +489,9 @@ hs_handler(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	case HS_SG_INBOUND: return hs_inbound(s, c, q);
 	case HS_TW_STATUS:
 	case HS_TW_INBOUND: return hs_twilio(s, c, q);
+	case HS_MG_EVENTS: return hs_mailgun(s, c, q);
+	case HS_PL_STATUS:
+	case HS_PL_INBOUND: return hs_plivo(s, c, q);
 	default: return hs_track(s, c, q, method);
 	}
 }

@@ -265,8 +265,8 @@ hooks_twilio_verify(const char *public_url, const char *uri, const struct hooks_
 }
 
 /* "-0.00750" (Twilio's sign is the direction of money: ignored) into micro-units. */
-static int
-ht_micros(const char *s, long long *out)
+int
+hooks_price_micros(const char *s, long long *out)
 {
 	long long v = 0;
 	int digits = 0, frac = -1;
@@ -299,7 +299,7 @@ ht_price(json_t *events, const struct hooks_form *form, const char *sid, time_t 
 	long long micros;
 	json_t *ev;
 
-	if (p == NULL || u == NULL || *p == '\0' || strlen(u) != 3 || ht_micros(p, &micros) != 0)
+	if (p == NULL || u == NULL || *p == '\0' || strlen(u) != 3 || hooks_price_micros(p, &micros) != 0)
 		return 0;
 	if (!(u[0] >= 'A' && u[0] <= 'Z' && u[1] >= 'A' && u[1] <= 'Z' && u[2] >= 'A' &&
 	    u[2] <= 'Z'))
@@ -346,8 +346,8 @@ ht_status(const struct hooks_form *form, const char *sid, time_t now, json_t *ev
 }
 
 /* An SMS's keyword (the whole body, blanks around it, any case): stop, start or NULL. */
-static const char *
-ht_keyword(const char *body)
+const char *
+hooks_sms_keyword(const char *body)
 {
 	static const char *const stop[] = { "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END",
 	    "QUIT" };
@@ -386,7 +386,7 @@ ht_inbound(const struct hooks_form *form, const char *sid, time_t now, json_t *e
     struct bos_err *err)
 {
 	const char *from = ht_get(form, "From"), *body = ht_get(form, "Body");
-	const char *kind = body != NULL ? ht_keyword(body) : NULL;
+	const char *kind = body != NULL ? hooks_sms_keyword(body) : NULL;
 	char id[HT_SID_LEN + 16];
 	json_t *ev;
 

@@ -37,19 +37,26 @@
 #define API_VERIFY_CANDIDATES_MAX 8       /* the URL with and without :443, and so on */
 #define API_VERIFY_CANDIDATE_MAX (64 * 1024) /* one signed string, decoded */
 #define API_VERIFY_ACCOUNT_MAX 64
-#define API_VERIFY_CREDS_MAX 4            /* live twilio credentials of one account tried */
+#define API_VERIFY_CREDS_MAX 4            /* live credentials of one account tried */
+#define API_VERIFY_SIGS_MAX 4             /* Plivo may send several signatures */
+#define API_VERIFY_TOKEN_MAX 256          /* Mailgun's one-time token */
+#define API_VERIFY_SKEW_S 3600            /* Mailgun's signed timestamp: at most this far off */
 
 /* ---- verify ------------------------------------------------------------------------------ */
 
 struct api_verify {
 	const EVP_MD *md;
 	const char *scheme;
+	const char *service;              /* the credentials' service */
+	const char *meta_key;             /* their metadata key that must be meta_value */
+	const char *meta_value;
 	char account[API_VERIFY_ACCOUNT_MAX + 1];
+	char token[API_VERIFY_TOKEN_MAX + 1]; /* mailgun: recorded once (a replay is refused) */
 	uint8_t *cand[API_VERIFY_CANDIDATES_MAX];
 	size_t cand_len[API_VERIFY_CANDIDATES_MAX];
 	size_t n;
-	uint8_t sig[EVP_MAX_MD_SIZE];
-	size_t sig_len;
+	uint8_t sig[API_VERIFY_SIGS_MAX][EVP_MAX_MD_SIZE];
+	size_t sig_len, nsig;
 };
 
 static void
@@ -101,43 +108,132 @@ api_b64_decode(const char *s, size_t n, size_t max, uint8_t **out, size_t *len)
 	return 0;
 }
 
-/* The verify object: 0 read, 1 refused and answered (400), -1 error. */
+/* A signature: base64 (hex = 0) or lower/upper hex (1) of exactly size bytes into out. */
 static int
-api_verify_read(struct http_req *r, const char *provider, json_t *o, struct api_verify *vf)
+api_sig_decode(json_t *j, int hex, size_t size, uint8_t *out)
 {
-	static const char *const keys[] = { "scheme", "account", "candidates", "signature" };
+	const char *t = json_string_value(j);
+	uint8_t *b = NULL;
+	size_t i, n;
+
+	if (t == NULL)
+		return -1;
+	if (hex) {
+		if (json_string_length(j) != 2 * size)
+			return -1;
+		for (i = 0; i < size; i++) {
+			int hi = OPENSSL_hexchar2int((unsigned char)t[2 * i]),
+			    lo = OPENSSL_hexchar2int((unsigned char)t[2 * i + 1]);
+
+			if (hi < 0 || lo < 0)
+				return -1;
+			out[i] = (uint8_t)(hi << 4 | lo);
+		}
+		return 0;
+	}
+	if (api_b64_decode(t, json_string_length(j), EVP_MAX_MD_SIZE, &b, &n) != 0)
+		return -1;
+	if (n != size) {
+		free(b);
+		return -1;
+	}
+	memcpy(out, b, n);
+	free(b);
+	return 0;
+}
+
+/*
+ * Mailgun signs timestamp || token: the one candidate must be exactly that,
+ * the timestamp within API_VERIFY_SKEW_S of now (a token is remembered for
+ * a day, so an older signed string must not be taken). NULL or why not.
+ */
+static const char *
+api_verify_mailgun(const struct api_verify *vf, int64_t now)
+{
+	size_t tl = strlen(vf->token), dl;
+	long long ts = 0;
+	size_t i;
+
+	if (vf->n != 1 || vf->cand_len[0] <= tl || vf->cand_len[0] - tl > 12 ||
+	    memcmp(vf->cand[0] + vf->cand_len[0] - tl, vf->token, tl) != 0) /* not secret */
+		return "verify.candidates is one string: Mailgun's timestamp followed by verify.token";
+	dl = vf->cand_len[0] - tl;
+	for (i = 0; i < dl; i++) {
+		if (vf->cand[0][i] < '0' || vf->cand[0][i] > '9')
+			return "verify.candidates is one string: Mailgun's timestamp followed by "
+			    "verify.token";
+		ts = ts * 10 + (vf->cand[0][i] - '0');
+	}
+	if (ts < now - API_VERIFY_SKEW_S || ts > now + API_VERIFY_SKEW_S)
+		return "stale";
+	return NULL;
+}
+
+/* The verify object: 0 read, 1 refused and answered (400 or 401 stale), -1 error. */
+static int
+api_verify_read(struct vault *v, struct http_req *r, const char *provider, json_t *o,
+    struct api_verify *vf)
+{
 	json_t *cands = json_object_get(o, "candidates"), *sig = json_object_get(o, "signature"),
 	    *it;
 	const char *scheme = json_string_value(json_object_get(o, "scheme")),
-	    *account = json_string_value(json_object_get(o, "account")), *k, *bad = NULL;
-	uint8_t *s = NULL;
+	    *account = json_string_value(json_object_get(o, "account")),
+	    *token = json_string_value(json_object_get(o, "token")), *k, *bad = NULL;
+	int mailgun = 0, plivo = 0;
 	size_t i, n;
 
 	memset(vf, 0, sizeof(*vf));
-	if (strcmp(provider, "twilio") != 0)
-		bad = "'verify' is for Twilio's signed webhooks only (provider twilio)";
-	json_object_foreach(o, k, it) {
-		for (i = 0; i < BOS_ARRAY_LEN(keys) && strcmp(k, keys[i]) != 0; i++)
-			;
-		if (bad == NULL && i == BOS_ARRAY_LEN(keys))
-			bad = "'verify' has scheme, account, candidates and signature, nothing else";
-	}
-	if (bad == NULL && scheme != NULL && strcmp(scheme, "twilio-sha1") == 0)
-		vf->md = EVP_sha1();
-	else if (bad == NULL && scheme != NULL && strcmp(scheme, "twilio-sha256") == 0)
+	if (scheme != NULL && (strcmp(scheme, "twilio-sha1") == 0 ||
+	    strcmp(scheme, "twilio-sha256") == 0)) {
+		vf->md = scheme[10] == '1' ? EVP_sha1() : EVP_sha256();
+		vf->service = "twilio";
+		vf->meta_key = "account_sid";
+	} else if (scheme != NULL && strcmp(scheme, "mailgun") == 0) {
 		vf->md = EVP_sha256();
-	else if (bad == NULL)
-		bad = "verify.scheme is twilio-sha1 or twilio-sha256";
+		vf->service = "mailgun";
+		vf->meta_key = "purpose";
+		vf->meta_value = "webhook";
+		mailgun = 1;
+	} else if (scheme != NULL && strcmp(scheme, "plivo-v3") == 0) {
+		vf->md = EVP_sha256();
+		vf->service = "plivo";
+		vf->meta_key = "auth_id";
+		plivo = 1;
+	} else {
+		bad = "verify.scheme is twilio-sha1, twilio-sha256, mailgun or plivo-v3";
+	}
 	vf->scheme = scheme;
-	n = account != NULL ? strnlen(account, API_VERIFY_ACCOUNT_MAX + 1) : 0;
-	for (i = 0; bad == NULL && i < n; i++)
-		if (!((account[i] >= 'A' && account[i] <= 'Z') || (account[i] >= 'a' &&
-		    account[i] <= 'z') || (account[i] >= '0' && account[i] <= '9')))
-			n = 0;
-	if (bad == NULL && (n < 2 || n > API_VERIFY_ACCOUNT_MAX))
-		bad = "verify.account is the account's id (AC...): 2 to 64 letters and digits";
-	if (bad == NULL)
-		memcpy(vf->account, account, n + 1);
+	if (bad == NULL && strcmp(provider, vf->service) != 0)
+		bad = "verify.scheme is not the provider's (twilio-*: twilio, mailgun: mailgun, "
+		    "plivo-v3: plivo)";
+	json_object_foreach(o, k, it) {
+		if (bad == NULL && strcmp(k, "scheme") != 0 && strcmp(k, "candidates") != 0 &&
+		    strcmp(k, "signature") != 0 && strcmp(k, mailgun ? "token" : "account") != 0)
+			bad = mailgun ? "'verify' has scheme, candidates, signature and token, nothing "
+			    "else" : "'verify' has scheme, account, candidates and signature, nothing else";
+	}
+	if (bad == NULL && mailgun) {
+		n = token != NULL ? strnlen(token, API_VERIFY_TOKEN_MAX + 1) : 0;
+		for (i = 0; i < n; i++)
+			if ((unsigned char)token[i] < 0x21 || (unsigned char)token[i] > 0x7e)
+				n = 0;
+		if (n < 1 || n > API_VERIFY_TOKEN_MAX)
+			bad = "verify.token is Mailgun's token: 1 to 256 printable characters";
+		else
+			memcpy(vf->token, token, n + 1);
+	} else if (bad == NULL) {
+		n = account != NULL ? strnlen(account, API_VERIFY_ACCOUNT_MAX + 1) : 0;
+		for (i = 0; i < n; i++)
+			if (!((account[i] >= 'A' && account[i] <= 'Z') || (account[i] >= 'a' &&
+			    account[i] <= 'z') || (account[i] >= '0' && account[i] <= '9')))
+				n = 0;
+		if (n < 2 || n > API_VERIFY_ACCOUNT_MAX)
+			bad = "verify.account is the account's id (AC..., Plivo's auth id): 2 to 64 "
+			    "letters and digits";
+		else
+			memcpy(vf->account, account, n + 1);
+		vf->meta_value = vf->account;
+	}
 	if (bad == NULL && (!json_is_array(cands) || json_array_size(cands) < 1 ||
 	    json_array_size(cands) > API_VERIFY_CANDIDATES_MAX))
 		bad = "verify.candidates is an array of 1 to 8 base64 strings (each string the "
@@ -153,15 +249,29 @@ api_verify_read(struct http_req *r, const char *provider, json_t *o, struct api_
 		else
 			vf->n++;
 	}
-	if (bad == NULL && (!json_is_string(sig) || api_b64_decode(json_string_value(sig),
-	    json_string_length(sig), EVP_MAX_MD_SIZE, &s, &n) != 0 ||
-	    n != (size_t)EVP_MD_get_size(vf->md)))
-		bad = "verify.signature is the base64 of the HMAC the provider sent";
 	if (bad == NULL) {
-		memcpy(vf->sig, s, n);
-		vf->sig_len = n;
+		vf->sig_len = (size_t)EVP_MD_get_size(vf->md);
+		if (plivo && json_is_array(sig) && json_array_size(sig) >= 1 &&
+		    json_array_size(sig) <= API_VERIFY_SIGS_MAX) {
+			json_array_foreach(sig, i, it)
+				if (bad == NULL && api_sig_decode(it, 0, vf->sig_len, vf->sig[i]) != 0)
+					bad = "verify.signature: each is the base64 of an HMAC-SHA256";
+			vf->nsig = json_array_size(sig);
+		} else if (api_sig_decode(sig, mailgun, vf->sig_len, vf->sig[0]) == 0) {
+			vf->nsig = 1;
+		} else {
+			bad = mailgun ? "verify.signature is the hex of an HMAC-SHA256" : plivo ?
+			    "verify.signature is the base64 of an HMAC-SHA256, or an array of 1 to 4" :
+			    "verify.signature is the base64 of the HMAC the provider sent";
+		}
 	}
-	free(s);
+	if (bad == NULL && mailgun && (bad = api_verify_mailgun(vf, vault_now(v))) != NULL &&
+	    strcmp(bad, "stale") == 0) {
+		api_verify_free(vf);
+		return http_reply_error(r, 401, "stale", "the webhook's signed timestamp is more than "
+		    "%d s from the vault's clock; nothing was recorded", API_VERIFY_SKEW_S) == 0 ?
+		    1 : -1;
+	}
 	if (bad == NULL)
 		return 0;
 	api_verify_free(vf);
@@ -169,12 +279,12 @@ api_verify_read(struct http_req *r, const char *provider, json_t *o, struct api_
 }
 
 struct api_verify_creds {
-	const char *account;
+	const char *key, *value;
 	char id[API_VERIFY_CREDS_MAX][CRED_ID_LEN + 1];
 	size_t n;
 };
 
-/* The live twilio credentials whose metadata account_sid is the account. */
+/* The live credentials whose metadata key is the value (twilio account_sid, plivo auth_id ...). */
 static int
 api_verify_cred_cb(const struct cred_meta *m, void *arg)
 {
@@ -186,8 +296,8 @@ api_verify_cred_cb(const struct cred_meta *m, void *arg)
 	if (m->revoked_at != 0 || c->n == API_VERIFY_CREDS_MAX)
 		return 0;
 	md = json_loads(m->metadata_json != NULL ? m->metadata_json : "{}", 0, NULL);
-	sid = json_string_value(json_object_get(md, "account_sid"));
-	match = sid != NULL && strcmp(sid, c->account) == 0;
+	sid = json_string_value(json_object_get(md, c->key));
+	match = sid != NULL && strcmp(sid, c->value) == 0;
 	json_decref(md);
 	if (match)
 		memcpy(c->id[c->n++], m->id, CRED_ID_LEN + 1);
@@ -200,7 +310,7 @@ api_verify_with(const struct api_verify *vf, const uint8_t *secret, size_t len)
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int mlen;
-	size_t i;
+	size_t i, j;
 	int match = 0;
 
 	if (len > INT32_MAX)
@@ -209,7 +319,8 @@ api_verify_with(const struct api_verify *vf, const uint8_t *secret, size_t len)
 		mlen = 0;
 		if (HMAC(vf->md, secret, (int)len, vf->cand[i], vf->cand_len[i], mac, &mlen) == NULL)
 			continue;
-		match |= mlen == vf->sig_len && CRYPTO_memcmp(mac, vf->sig, mlen) == 0;
+		for (j = 0; j < vf->nsig; j++)
+			match |= mlen == vf->sig_len && CRYPTO_memcmp(mac, vf->sig[j], mlen) == 0;
 		OPENSSL_cleanse(mac, sizeof(mac));
 	}
 	return match;
@@ -231,11 +342,12 @@ api_verify_check(struct vault *v, struct http_req *r, const struct api_verify *v
 	int rc, ok = 0;
 
 	memset(&c, 0, sizeof(c));
-	c.account = vf->account;
+	c.key = vf->meta_key;
+	c.value = vf->meta_value;
 	used[0] = '\0';
 	bos_err_clear(&err);
 	vault_db_lock(v);
-	rc = cred_list(&v->cc, "twilio", NULL, api_verify_cred_cb, &c, &err);
+	rc = cred_list(&v->cc, vf->service, NULL, api_verify_cred_cb, &c, &err);
 	vault_db_unlock(v);
 	if (rc != 0)
 		return http_reply_bos_err(r, &err) == 0 ? 1 : -1;
@@ -253,12 +365,12 @@ api_verify_check(struct vault *v, struct http_req *r, const struct api_verify *v
 	}
 	if (ok)
 		return 0;
-	http_req_audit_reason(r, "bad_signature: %s over %zu candidate(s) matches %s of account "
-	    "%s; nothing recorded", vf->scheme, vf->n, c.n ? "the secret of no live twilio "
-	    "credential" : "nothing: no live twilio credential has that account_sid", vf->account);
-	log_info("request %s: broker %s: %s signature of account %s does not verify (%zu "
+	http_req_audit_reason(r, "bad_signature: %s over %zu candidate(s) matches %s %s of %s "
+	    "credential with metadata %s %s; nothing recorded", vf->scheme, vf->n, c.n ?
+	    "the secret of no" : "nothing: no", "live", vf->service, vf->meta_key, vf->meta_value);
+	log_info("request %s: broker %s: %s signature (%s %s) does not verify (%zu "
 	    "credentials tried)", http_req_id(r), http_req_principal(r)->broker_id, vf->scheme,
-	    vf->account, c.n);
+	    vf->meta_key, vf->meta_value, c.n);
 	return http_reply_error(r, 401, "bad_signature", "the webhook's signature does not "
 	    "verify with the account's secret; nothing was recorded") == 0 ? 1 : -1;
 }
@@ -317,8 +429,8 @@ struct api_ev_counts {
 
 /* Every event, all or none (a savepoint in the request's transaction). 0 or -1 (err). */
 static int
-api_ev_record(struct vault *v, const struct outreach_event *evs, size_t n,
-    struct api_ev_counts *c, struct bos_err *err)
+api_ev_record(struct vault *v, const char *token_provider, const char *token,
+    const struct outreach_event *evs, size_t n, struct api_ev_counts *c, struct bos_err *err)
 {
 	struct store *s = v->st.store;
 	enum outreach_event_outcome out;
@@ -333,6 +445,9 @@ api_ev_record(struct vault *v, const struct outreach_event *evs, size_t n,
 		vault_db_unlock(v);
 		return -1;
 	}
+	if (token != NULL && token[0] != '\0' &&
+	    (rc = outreach_webhook_token_use(s, token_provider, token, now, err)) == 1)
+		rc = bos_err_set(err, BOS_E_AUTH, "replayed");
 	for (i = 0; i < n && rc == 0; i++) {
 		if ((rc = outreach_event_record(s, &evs[i], now, &out, NULL, err)) != 0)
 			break;
@@ -372,17 +487,23 @@ api_outreach_events(struct vault *v, struct http_req *r)
 	if ((rc = api_ev_read(v, r, provider, &evs, &n)) != 0)
 		return rc > 0 ? 0 : -1;
 	memset(&vf, 0, sizeof(vf));
-	if (verify != NULL && (rc = api_verify_read(r, provider, verify, &vf)) == 0) {
+	if (verify != NULL && (rc = api_verify_read(v, r, provider, verify, &vf)) == 0)
 		rc = api_verify_check(v, r, &vf, used);
-		api_verify_free(&vf);
-	}
 	if (rc != 0) {
+		api_verify_free(&vf);
 		api_ev_free(evs, n);
 		return rc > 0 ? 0 : -1;
 	}
 	bos_err_clear(&err);
-	rc = api_ev_record(v, evs, n, &c, &err);
+	rc = api_ev_record(v, provider, vf.token, evs, n, &c, &err);
+	api_verify_free(&vf);
 	api_ev_free(evs, n);
+	if (rc != 0 && err.code == BOS_E_AUTH) {
+		http_req_audit_reason(r, "replayed: a signed %s webhook's token was seen in the "
+		    "last %d s; nothing recorded", provider, OUTREACH_WEBHOOK_TOKEN_TTL);
+		return http_reply_error(r, 401, "replayed", "this signed webhook was received "
+		    "before (its token is used); nothing was recorded");
+	}
 	if (rc != 0)
 		return http_reply_bos_err(r, &err);
 	http_req_audit_reason(r, "%zu %s event(s): %zu recorded, %zu duplicate(s), %zu unmatched%s%s",

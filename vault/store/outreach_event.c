@@ -633,6 +633,43 @@ outreach_event_record(struct store *s, const struct outreach_event *e, int64_t n
 	return store_commit(s, err);
 }
 
+int
+outreach_webhook_token_use(struct store *s, const char *provider, const char *token, int64_t now,
+    struct bos_err *err)
+{
+	char key[300];
+	sqlite3_stmt *st;
+	int k, rc;
+
+	k = snprintf(key, sizeof(key), "%s:%s", provider != NULL ? provider : "", token != NULL ?
+	    token : "");
+	if (provider == NULL || token == NULL || *token == '\0' || k < 0 ||
+	    (size_t)k >= sizeof(key) || !outreach_ascii_ok(token, strlen(token), 256, 0))
+		return bos_err_set(err, BOS_E_INVALID, "a webhook token is 1 to 256 printable "
+		    "characters");
+	if (store_stmt(s, "DELETE FROM outreach_webhook_tokens WHERE seen_at < ?1", &st, err) != 0)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, now - OUTREACH_WEBHOOK_TOKEN_TTL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE) {
+		store_err_db(s, "forgetting old webhook tokens", err);
+		store_stmt_done(s, st);
+		return -1;
+	}
+	store_stmt_done(s, st);
+	if (store_stmt(s, "INSERT OR IGNORE INTO outreach_webhook_tokens (token_key, seen_at)"
+	    " VALUES (?1, ?2)", &st, err) != 0)
+		return -1;
+	if (outreach_bind_text(st, 1, key) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, now) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+		store_err_db(s, "recording a webhook token", err);
+		store_stmt_done(s, st);
+		return -1;
+	}
+	rc = sqlite3_changes(store_db(s)) == 0;
+	store_stmt_done(s, st);
+	return rc;
+}
+
 /* ---- stats -------------------------------------------------------------------------------- */
 
 static int

@@ -108,6 +108,18 @@ int outreach_event_record(struct store *s, const struct outreach_event *e, int64
     enum outreach_event_outcome *out, char message[OUTREACH_ID_SIZE],
     struct bos_err *err) BOS_WUR;
 
+/* A signed webhook's token is refused again this long. */
+#define OUTREACH_WEBHOOK_TOKEN_TTL (24 * 3600)
+
+/*
+ * A signed webhook's one-time token (Mailgun's `token`, 1..256 printable
+ * bytes) under provider: tokens older than OUTREACH_WEBHOOK_TOKEN_TTL are
+ * forgotten, then 0 (new: recorded at now), 1 (seen: a replay, nothing
+ * changed) or -1 (err). The caller's transaction makes it one with the events.
+ */
+int outreach_webhook_token_use(struct store *s, const char *provider, const char *token,
+    int64_t now, struct bos_err *err) BOS_WUR;
+
 /* Counts of messages (each at most once), from outreach_messages. */
 struct outreach_stats {
 	int64_t messages;             /* every message of the campaign(s) */

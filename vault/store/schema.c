@@ -628,7 +628,13 @@ static const char schema_v10[] =
 	"  WHEN NEW.revoked_at IS NOT NULL BEGIN"
 	"  UPDATE outreach_notices SET blob = NULL WHERE accessor = NEW.accessor"
 	"    AND blob IS NOT NULL;"
-	"  END;";
+	"  END;"
+	/* Signed webhooks' one-time tokens (Mailgun's `token`), kept a day to refuse replays. */
+	"CREATE TABLE outreach_webhook_tokens ("
+	"  token_key TEXT PRIMARY KEY NOT NULL CHECK (length(token_key) BETWEEN 1 AND 300),"
+	"  seen_at INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX outreach_webhook_tokens_by_time ON outreach_webhook_tokens (seen_at);";
 
 static const struct schema_migration schema_all[] = {
 	{ 1, "credentials and credential versions", schema_v1 },
