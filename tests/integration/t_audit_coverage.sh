@@ -434,6 +434,69 @@ TABLE=(
 	"GET /outreach/stats|invalid|/outreach/stats?campaign=cp_aaaaaaaaaaaaaaaaaaaaaaaaaa|admin||404|invalid|admin|"
 	"GET /outreach/stats|failed|/outreach/stats|admin||500|error|admin|rename:outreach_messages"
 
+	# Campaigns and sending (issue #16). @CAMP@ is a draft email campaign on list cov-camp
+	# (two contacts with consent); @SJOB@ a send job of a running one that the broker holds
+	# with @SCLAIM@, whose message's token is @STOKEN@.
+	"POST /outreach/email|allowed|/outreach/email|admin|{\"list\":\"cov-camp\",\"from\":\"a@example.com\",\"subject\":\"s\",\"text\":\"t\",\"provider\":\"sendgrid\",\"credential\":\"c-sg\",\"start\":false}|201|allow|admin|"
+	"POST /outreach/email|denied|/outreach/email|helper|{\"list\":\"cov-camp\"}|403|deny|helper|"
+	"POST /outreach/email|invalid|/outreach/email|admin|{\"list\":\"cov-camp\",\"from\":\"a@example.com\",\"text\":\"t\",\"provider\":\"sendgrid\"}|400|invalid|admin|"
+	"POST /outreach/email|failed|/outreach/email|admin|{\"list\":\"cov-camp\",\"from\":\"a@example.com\",\"subject\":\"s\",\"text\":\"t\",\"provider\":\"sendgrid\",\"credential\":\"c-sg\",\"start\":false}|500|error|admin|rename:outreach_campaigns"
+
+	"POST /outreach/sms|allowed|/outreach/sms|admin|{\"list\":\"cov-camp\",\"from\":\"+15550000000\",\"body\":\"b\",\"provider\":\"twilio\",\"credential\":\"c-tw\",\"start\":false}|201|allow|admin|"
+	"POST /outreach/sms|denied|/outreach/sms|none|{\"list\":\"cov-camp\"}|401|deny|anon|"
+	"POST /outreach/sms|invalid|/outreach/sms|admin|{\"list\":\"cov-camp\",\"from\":\"+15550000000\",\"body\":\"b\",\"provider\":\"smtp\"}|400|invalid|admin|"
+	"POST /outreach/sms|failed|/outreach/sms|admin|{\"list\":\"cov-camp\",\"from\":\"+15550000000\",\"body\":\"b\",\"provider\":\"twilio\",\"credential\":\"c-tw\",\"start\":false}|500|error|admin|rename:outreach_campaigns"
+
+	"GET /outreach/campaigns|allowed|/outreach/campaigns|admin||200|allow|admin|"
+	"GET /outreach/campaigns|denied|/outreach/campaigns|helper||403|deny|helper|"
+	"GET /outreach/campaigns|invalid|/outreach/campaigns?state=sleeping|admin||400|invalid|admin|"
+	"GET /outreach/campaigns|failed|/outreach/campaigns|admin||500|error|admin|rename:outreach_campaigns"
+
+	"GET /outreach/campaigns/{id}|allowed|/outreach/campaigns/@CAMP@|admin||200|allow|admin|"
+	"GET /outreach/campaigns/{id}|denied|/outreach/campaigns/@CAMP@|none||401|deny|anon|"
+	"GET /outreach/campaigns/{id}|invalid|/outreach/campaigns/cp_aaaaaaaaaaaaaaaaaaaaaaaaaa|admin||404|invalid|admin|"
+	"GET /outreach/campaigns/{id}|failed|/outreach/campaigns/@CAMP@|admin||500|error|admin|rename:outreach_campaigns"
+
+	"POST /outreach/campaigns/{id}/start|denied|/outreach/campaigns/@CAMP@/start|helper||403|deny|helper|"
+	"POST /outreach/campaigns/{id}/start|invalid|/outreach/campaigns/cp_aaaaaaaaaaaaaaaaaaaaaaaaaa/start|admin||404|invalid|admin|"
+	"POST /outreach/campaigns/{id}/start|failed|/outreach/campaigns/@CAMP@/start|admin||500|error|admin|rename:outreach_campaigns"
+	"POST /outreach/campaigns/{id}/start|allowed|/outreach/campaigns/@CAMP@/start|admin||200|allow|admin|"
+
+	"POST /outreach/campaigns/{id}/pause|denied|/outreach/campaigns/@CAMP@/pause|none||401|deny|anon|"
+	"POST /outreach/campaigns/{id}/pause|invalid|/outreach/campaigns/cp_aaaaaaaaaaaaaaaaaaaaaaaaaa/pause|admin||404|invalid|admin|"
+	"POST /outreach/campaigns/{id}/pause|failed|/outreach/campaigns/@CAMP@/pause|admin||500|error|admin|rename:outreach_campaigns"
+	"POST /outreach/campaigns/{id}/pause|allowed|/outreach/campaigns/@CAMP@/pause|admin||200|allow|admin|"
+
+	"POST /outreach/campaigns/{id}/resume|denied|/outreach/campaigns/@CAMP@/resume|helper||403|deny|helper|"
+	"POST /outreach/campaigns/{id}/resume|invalid|/outreach/campaigns/cp_aaaaaaaaaaaaaaaaaaaaaaaaaa/resume|admin||404|invalid|admin|"
+	"POST /outreach/campaigns/{id}/resume|failed|/outreach/campaigns/@CAMP@/resume|admin||500|error|admin|rename:outreach_campaigns"
+	"POST /outreach/campaigns/{id}/resume|allowed|/outreach/campaigns/@CAMP@/resume|admin||200|allow|admin|"
+
+	"POST /outreach/campaigns/{id}/cancel|denied|/outreach/campaigns/@CAMP@/cancel|helper||403|deny|helper|"
+	"POST /outreach/campaigns/{id}/cancel|invalid|/outreach/campaigns/cp_aaaaaaaaaaaaaaaaaaaaaaaaaa/cancel|admin||404|invalid|admin|"
+	"POST /outreach/campaigns/{id}/cancel|failed|/outreach/campaigns/@CAMP@/cancel|admin||500|error|admin|rename:outreach_campaigns"
+	"POST /outreach/campaigns/{id}/cancel|allowed|/outreach/campaigns/@CAMP@/cancel|admin||200|allow|admin|"
+
+	"GET /outreach/sends/{job}|denied|/outreach/sends/@SJOB@?claim=@SCLAIM@|admin||403|deny|anon|"
+	"GET /outreach/sends/{job}|invalid|/outreach/sends/@SJOB@?claim=cl_aaaaaaaaaaaaaaaaaaaaaaaaaa|broker||409|invalid|broker|"
+	"GET /outreach/sends/{job}|failed|/outreach/sends/@SJOB@?claim=@SCLAIM@|broker||500|error|broker|rename:outreach_messages"
+	"GET /outreach/sends/{job}|allowed|/outreach/sends/@SJOB@?claim=@SCLAIM@|broker||200|allow|broker|"
+
+	"POST /outreach/track|allowed|/outreach/track|broker|{\"token\":\"@STOKEN@\",\"kind\":\"open\"}|200|allow|broker|"
+	"POST /outreach/track|denied|/outreach/track|admin|{\"token\":\"@STOKEN@\",\"kind\":\"open\"}|403|deny|anon|"
+	"POST /outreach/track|invalid|/outreach/track|broker|{\"token\":\"AAAAAAAAAAAAAAAAAAAAAA\",\"kind\":\"open\"}|404|invalid|broker|"
+	"POST /outreach/track|failed|/outreach/track|broker|{\"token\":\"@STOKEN@\",\"kind\":\"open\"}|500|error|broker|rename:outreach_events"
+
+	"POST /outreach/sends/{job}/sending|denied|/outreach/sends/@SJOB@/sending|admin|{\"claim\":\"@SCLAIM@\"}|403|deny|anon|"
+	"POST /outreach/sends/{job}/sending|invalid|/outreach/sends/@SJOB@/sending|broker|{\"claim\":\"cl_aaaaaaaaaaaaaaaaaaaaaaaaaa\"}|409|invalid|broker|"
+	"POST /outreach/sends/{job}/sending|failed|/outreach/sends/@SJOB@/sending|broker|{\"claim\":\"@SCLAIM@\"}|500|error|broker|rename:outreach_messages"
+	"POST /outreach/sends/{job}/sending|allowed|/outreach/sends/@SJOB@/sending|broker|{\"claim\":\"@SCLAIM@\"}|200|allow|broker|"
+
+	"POST /outreach/sends/{job}/sent|denied|/outreach/sends/@SJOB@/sent|admin|{\"claim\":\"@SCLAIM@\"}|403|deny|anon|"
+	"POST /outreach/sends/{job}/sent|invalid|/outreach/sends/@SJOB@/sent|broker|{\"claim\":\"cl_aaaaaaaaaaaaaaaaaaaaaaaaaa\",\"provider_id\":\"p1\"}|409|invalid|broker|"
+	"POST /outreach/sends/{job}/sent|failed|/outreach/sends/@SJOB@/sent|broker|{\"claim\":\"@SCLAIM@\",\"provider_id\":\"p1\"}|500|error|broker|rename:outreach_messages"
+	"POST /outreach/sends/{job}/sent|allowed|/outreach/sends/@SJOB@/sent|broker|{\"claim\":\"@SCLAIM@\",\"provider_id\":\"p1\"}|200|allow|broker|"
+
 	# Last: a reset of alice ends every session of hers, the admin's included.
 	"POST /admins/{name}/reset|allowed|/admins/alice/reset|admin||200|allow|admin|"
 )
@@ -477,7 +540,8 @@ call() {
 	areq "$@"
 	echo "${ARID:-none} $aud $what" >>"$T/calls"
 }
-init_dev "$T/s" "broker_uid_outreach = $MYUID" >/dev/null 2>&1 || { notok "init"; finish; }
+init_dev "$T/s" "broker_uid_outreach = $MYUID" "outreach_public_url = https://hooks.example.test" \
+	"outreach_postal_address = 1 Main St, Springfield" >/dev/null 2>&1 || { notok "init"; finish; }
 S=$T/s
 start_vault "$S" "$T/vault.log" || { notok "vault starts"; finish; }
 PW="pw $(canary pw)"; secret "$PW"
@@ -564,6 +628,24 @@ setup_after_admin() {
 		'{"name":"cov","format":"json","contacts":[{"email":"c1@example.com"}]}'
 	OLIST=$(jq -r '.list.id // empty' "$T/areq.body")
 	check "setup: a contact list" bash -c "[[ '$OLIST' == ol_* ]]"
+	# Campaigns (issue #16): a list with consent, a draft (@CAMP@), a running one whose send
+	# job the broker holds (@SJOB@, @SCLAIM@; its message's token @STOKEN@).
+	STW=$(canary stw); secret "$STW"
+	call "setup: a twilio credential" 1 POST /credentials "$SESSION" \
+		"{\"name\":\"c-tw\",\"type\":\"api_key\",\"service\":\"twilio\",\"secret\":\"$STW\"}"
+	call "setup: a list with consent" 1 POST /outreach/lists "$SESSION" \
+		'{"name":"cov-camp","format":"json","contacts":[{"email":"k1@example.com","phone":"+15550100001","consent":"both"},{"email":"k2@example.com","phone":"+15550100002","consent":"both"}]}'
+	call "setup: a draft campaign" 1 POST /outreach/email "$SESSION" \
+		'{"list":"cov-camp","from":"a@example.com","subject":"s","text":"t","provider":"sendgrid","credential":"c-sg","start":false}'
+	CAMP=$(jq -r '.campaign.id // empty' "$T/areq.body")
+	call "setup: a running campaign" 1 POST /outreach/email "$SESSION" \
+		'{"list":"cov-camp","from":"a@example.com","subject":"s","text":"t","provider":"sendgrid","credential":"c-sg","per_minute":6000}'
+	call "setup: claim a send" 1 POST /jobs/claim "@sock:$BTOK" '{"kinds":["send_email"],"wait":2}'
+	SJOB=$(jq -r '.job.id // empty' "$T/areq.body"); SCLAIM=$(jq -r '.job.claim // empty' "$T/areq.body")
+	call "setup: its message" 1 GET "/outreach/sends/$SJOB?claim=$SCLAIM" "@sock:$BTOK"
+	STOKEN=$(jq -r '.message.token // empty' "$T/areq.body")
+	check "setup: a draft campaign, a claimed send and its token" bash -c \
+		"[[ '$CAMP' == cp_* && '$SJOB' == jb_* && '$SCLAIM' == cl_* && ${#STOKEN} -eq 22 ]]"
 	call "setup: grant to revoke" 1 POST /credentials/grant "$SESSION" \
 		"{\"helper\":\"$HELPER\",\"credentials\":[\"$CRED\"],\"actions\":[\"read\"]}"
 	GRANTREV=$(jq -r '.accessor // empty' "$T/areq.body"); secret "$(jq -r '.token // empty' "$T/areq.body")"
@@ -601,6 +683,8 @@ subst() {
 	s=${s//@CLAIM@/${CLAIM:-}}; s=${s//@LEASE@/${LEASE:-}}; s=${s//@BREV@/${BREV:-}}
 	s=${s//@APPROVAL2@/${APPROVAL2:-}}; s=${s//@APPROVAL@/${APPROVAL:-}}; s=${s//@PICKUP@/${PICKUP:-}}
 	s=${s//@OLIST@/${OLIST:-}}
+	s=${s//@CAMP@/${CAMP:-}}; s=${s//@SJOB@/${SJOB:-}}; s=${s//@SCLAIM@/${SCLAIM:-}}
+	s=${s//@STOKEN@/${STOKEN:-}}
 	printf '%s' "$s"
 }
 # totp_fresh: a code of a step after every one used (in $T/last_step: subst runs in a
