@@ -1,7 +1,8 @@
 # Helpers for tests that use the HTTP API. Source after lib.sh.
 #   api_up DIR [settings...]  init a dev vault on a free port and start it
 #   admin_setup NAME PASSWORD create the first admin over the unix socket and
-#                             sign in; exports TOTP_SECRET and SESSION
+#                             sign in; exports TOTP_SECRET, SESSION and
+#                             ADMIN_LOGIN_CODE (the TOTP code the sign-in spent)
 #   api METHOD PATH [BODY]    curl over HTTPS with the session; prints the body;
 #                             `st` then prints the HTTP status (api usually runs
 #                             in a $(...) subshell, so a variable would be lost)
@@ -40,15 +41,17 @@ admin_setup() {
 	# current and next steps free for later sign-ins in the same test. It is
 	# two steps old if a step ends while the password is checked (about 1 s):
 	# then sign in once more with the previous step's code as of now.
-	local try
+	local try code
 	for try in 1 2; do
+		code=$(totp_code -1)
 		out=$(vcurl -X POST -H 'Content-Type: application/json' \
-			--data-binary "{\"name\":\"$name\",\"password\":\"$pw\",\"totp\":\"$(totp_code -1)\"}" \
+			--data-binary "{\"name\":\"$name\",\"password\":\"$pw\",\"totp\":\"$code\"}" \
 			"$URL/auth/login") || return 1
+		ADMIN_LOGIN_CODE=$code
 		SESSION=$(jq -r .session <<<"$out")
 		[ -n "$SESSION" ] && [ "$SESSION" != null ] && break
 	done
-	export TOTP_SECRET SESSION
+	export TOTP_SECRET SESSION ADMIN_LOGIN_CODE
 	[ -n "$SESSION" ] && [ "$SESSION" != null ]
 }
 

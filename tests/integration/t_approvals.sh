@@ -33,7 +33,7 @@ code() { local c; c=$(totp_code "$1"); echo "$c" >>"$T/codes"; printf "%s" "$c";
 
 api_up "$T/s" "approval_seconds = 10" >/dev/null 2>&1 || { notok "vault starts"; finish; }
 check "admin created and signed in" admin_setup alice "$PW"
-LOGIN_CODE=$(totp_code -1)   # what admin_setup signed in with (the step before now)
+LOGIN_CODE=$ADMIN_LOGIN_CODE   # what admin_setup signed in with (a step boundary may have passed since)
 CODES+=("$LOGIN_CODE")
 
 # ---- what applies at once ---------------------------------------------------------------
