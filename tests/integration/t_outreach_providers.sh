@@ -13,6 +13,14 @@
 . "$(dirname "$0")/../stubs/lib_stub.sh"
 
 BROKER=$BOS_BIN/bos-broker
+# Under AddressSanitizer (as t_broker_verify.sh): ASan owns free() and keeps freed blocks in a
+# quarantine; asked to, it scrubs them, standing in for our wipe. Its shadow memory holds no
+# data and is skipped (-s 4096), else the scan of its terabytes of mappings never ends.
+SCAN_OPTS=()
+if ldd "$BROKER" 2>/dev/null | grep -q libasan; then
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}max_free_fill_size=2147483647:free_fill_byte=0"
+	SCAN_OPTS=(-s 4096)
+fi
 ME=$(id -u)
 POSTAL="Acme Corp, 1 Main Street, Springfield 12345"
 PUBURL="https://bos.example.test"
@@ -95,11 +103,11 @@ if [ "$(id -u)" -ne 0 ] || [ ! -x "$BOS_TESTBIN/memscan" ]; then
 else
 	for s in "$MG_KEY" "$SES_SECRET" "$PL_TOKEN"; do
 		printf '%s\n' "$s" >"$T/scan.secret"
-		"$BOS_TESTBIN/memscan" "$BPID" "$T/scan.secret" >/dev/null 2>&1
+		"$BOS_TESTBIN/memscan" "${SCAN_OPTS[@]}" "$BPID" "$T/scan.secret" >/dev/null 2>&1
 		check "no copy of a leased secret (${s:0:10}…) in the broker's memory after its jobs" test $? -eq 0
 	done
 	printf '%s\n' "$TOK" >"$T/scan.control"
-	"$BOS_TESTBIN/memscan" "$BPID" "$T/scan.control" >/dev/null 2>&1
+	"$BOS_TESTBIN/memscan" "${SCAN_OPTS[@]}" "$BPID" "$T/scan.control" >/dev/null 2>&1
 	check "control: memscan finds the broker's own token in it" test $? -eq 1
 fi
 stop_broker

@@ -18,6 +18,14 @@
 . "$(dirname "$0")/../stubs/lib_stub.sh"
 
 BROKER=$BOS_BIN/bos-broker
+# Under AddressSanitizer (as t_broker_verify.sh): ASan owns free() and keeps freed blocks in a
+# quarantine; asked to, it scrubs them, standing in for our wipe. Its shadow memory holds no
+# data and is skipped (-s 4096), else the scan of its terabytes of mappings never ends.
+SCAN_OPTS=()
+if ldd "$BROKER" 2>/dev/null | grep -q libasan; then
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}max_free_fill_size=2147483647:free_fill_byte=0"
+	SCAN_OPTS=(-s 4096)
+fi
 ME=$(id -u)
 POSTAL="Acme Corp, 1 Main Street, Springfield 12345"
 PUBURL="https://bos.example.test"
@@ -86,9 +94,9 @@ memscan_broker() {
 	fi
 	printf '%s\n' "$2" >"$T/scan.secret"
 	printf '%s\n' "$TOK" >"$T/scan.control"
-	"$BOS_TESTBIN/memscan" "$BPID" "$T/scan.secret" >/dev/null 2>&1; rc=$?
+	"$BOS_TESTBIN/memscan" "${SCAN_OPTS[@]}" "$BPID" "$T/scan.secret" >/dev/null 2>&1; rc=$?
 	check "no copy of the leased $1 in the broker's memory after its jobs (memscan rc $rc)" test "$rc" -eq 0
-	"$BOS_TESTBIN/memscan" "$BPID" "$T/scan.control" >/dev/null 2>&1; rc=$?
+	"$BOS_TESTBIN/memscan" "${SCAN_OPTS[@]}" "$BPID" "$T/scan.control" >/dev/null 2>&1; rc=$?
 	check "control: memscan finds the broker's own token in it" test "$rc" -eq 1
 }
 
