@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Strict local HTTPS stubs of the five providers bos-broker verifies
-credentials with (docs/BROKERS.md "bos-broker", CONNECTORS.md F.3).
+"""Strict local HTTPS stubs of the providers bos-broker verifies
+credentials with, sends through and makes ads with (docs/BROKERS.md
+"bos-broker", CONNECTORS.md F.3, docs/ADS.md).
 
 One process, one HTTPS port per provider (TLS with a test CA's certificate).
 Each stub accepts exactly its provider's credential check and nothing else:
@@ -57,6 +58,61 @@ recipient) and 429reset (429 with
 X-RateLimit-Reset: now + ARG and no Retry-After). Each accepted message is
 one log line with "sent": its recipient, sender, subject, custom_args,
 headers and part types (never a credential).
+
+Ads (docs/ADS.md "Jobs and what the broker sends", "Test stub"): meta, the
+Meta Marketing API v25.0, as strict. Authorization: Bearer TOKEN only (another
+form, none or an unknown token: 401, code 190); access_token in the query or
+the body is refused (400, code 100, problem access_token_in_query/_in_body,
+the query withheld from the log). Bodies application/x-www-form-urlencoded,
+each field once, no field but the table's, no query on a POST; a query not
+URL-encoded (a raw { or ") is refused.
+  verify    GET  /v25.0/me?fields=id                 200 {id}
+  campaign  POST /v25.0/act_N/campaigns   name, objective (OUTCOME_TRAFFIC,
+            _AWARENESS, _ENGAGEMENT), status=PAUSED, special_ad_categories
+            (JSON list, distinct, of CREDIT EMPLOYMENT HOUSING
+            ISSUES_ELECTIONS_POLITICS)                                 {id}
+  adset     POST /v25.0/act_N/adsets      name, campaign_id, daily_budget
+            (digits, > 0), billing_event=IMPRESSIONS, optimization_goal (the
+            campaign's objective's: LINK_CLICKS, REACH, POST_ENGAGEMENT),
+            bid_strategy=LOWEST_COST_WITHOUT_CAP, targeting (exactly
+            {"geo_locations":{"countries":[1-25 distinct XX]}}), status=PAUSED
+  creative  POST /v25.0/act_N/adcreatives name, object_story_id (PAGE_POST)
+  ad        POST /v25.0/act_N/ads         name, adset_id, creative (exactly
+            {"creative_id":"ID"}), status=PAUSED
+  status    POST /v25.0/{id}              status=ACTIVE|PAUSED    {success: true}
+            (a campaign, ad set or ad the stub made; each change recorded)
+  insights  GET  /v25.0/{campaign}/insights?fields=spend,account_currency&
+            time_range={"since":"D","until":"D"}  (one valid day, since == until)
+            {data: [{spend, account_currency, date_start, date_stop}], paging}
+            as the control set it, or {data: []}
+Names: campaign "NAME [ad_X]", the others "NAME [ad_X] ad set|creative|ad",
+and the tag [ad_X] of an ad set or an ad is its parents'. Parents
+(campaign_id, adset_id, creative_id) must be objects of that type the stub
+made in the same act_ account. Ids: 15-18 random digits, as Meta's.
+Errors in Meta's shape {"error": {message, type: OAuthException, code,
+error_subcode?, fbtrace_id}}: 400 code 100 "(#100) ..." naming the first
+field refused (an unknown object: subcode 33), 404 code 2500 for another
+path, 405 for another method. Ads-management answers carry
+X-Business-Use-Case-Usage (two businesses, the larger wait last).
+Keys file "meta TOKEN BEHAVIOUR [ARG]": ok; 401 (code 190, subcode 463);
+403 (code 200); 429 (HTTP 429, code 17, subcode 2446079, the header's
+largest estimated_time_to_regain_access ARG minutes, default 1); throttle
+(the same as HTTP 400, as Meta answers); 400 (code 100: Meta refuses a valid
+call); 500 (code 1), 503 (code 2); slow (ARG seconds, then ok); big (200
+with 300 KiB, nothing done). A call is checked before 400, 429, throttle,
+500, 503, slow, big apply (a bad field is 400 whatever the behaviour).
+STEP:BEHAVIOUR (STEP verify, campaign, adset, creative, ad, status or
+insights) applies to that step only, ok elsewhere.
+Test-only control on the same port (loopback, no auth, logged "control"):
+  PUT /__stub/meta/spend/{campaign} {"spend": "12.34", "currency": "USD",
+      "day"?: "YYYY-MM-DD"}: what insights answer (for that day, or any day
+      without one); any strings, so that a bad spend can be tested
+  GET /__stub/meta/objects: {objects: [{id, type, account, name, tag, fields
+      (JSON ones parsed), key (the token's key id), status, history:
+      [{status, t}], created_at, seq}], spend: [{campaign, day, spend,
+      currency}]}
+Each meta request is one log line with its step, the object made or changed,
+the insights asked (never the token).
 
 usage: providers_stub.py --cert PEM --key PEM --keys FILE --log FILE --ports FILE
 The ports file gets "PROVIDER PORT" lines once every stub listens.
