@@ -175,6 +175,7 @@ refused "a query that does not parse, access_token's name percent-encoded" 400 1
 check "... its query withheld from the log too" bash -c "tail -1 '$STUB_LOG' | jq -e '.path | startswith(\"/v25.0/me?(withheld\")'"
 refused "access_token in the query of an insights call" 400 100 access_token_in_query GET "$(iq "$CAMP" "$DAY")&access_token=$TOK" "${A[@]}"
 refused_create "access_token in the body" access_token_in_body campaigns CAMP_B "access_token=$TOK"
+refused "access_token in a JSON body" 400 100 access_token_in_body POST "/v25.0/$CAMP" "${A[@]}" -H 'Content-Type: application/json' -d "{\"status\":\"PAUSED\",\"access_token\":\"$TOK\"}"
 refused "access_token in the body of a status change" 400 100 access_token_in_body POST "/v25.0/$CAMP" "${A[@]}" -d status=PAUSED -d "access_token=$TOK"
 refused "no Authorization" 401 190 auth_form GET '/v25.0/me?fields=id'
 refused "Authorization: OAuth TOKEN (Bearer only)" 401 190 auth_form GET '/v25.0/me?fields=id' -H "Authorization: OAuth $TOK"

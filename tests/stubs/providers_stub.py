@@ -1109,12 +1109,14 @@ def make_handler(provider, keys, log, port_of):
                                                  strict_parsing=True) if raw else {}
                 except (ValueError, UnicodeDecodeError):
                     body = None
-                if ctype != "application/x-www-form-urlencoded":
+                if any(k.lower() == "access_token" for k in body or {}) or (
+                        body is None or ctype != "application/x-www-form-urlencoded") and \
+                        b"access_token" in raw.lower():
+                    rec["problems"].append("access_token_in_body")
+                elif ctype != "application/x-www-form-urlencoded":
                     rec["problems"].append("content_type")
                 elif body is None:
                     rec["problems"].append("form")
-                elif any(k.lower() == "access_token" for k in body):
-                    rec["problems"].append("access_token_in_body")
             if leak:
                 rec["problems"].insert(0, "access_token_in_query")
             elif q is None or QUERY_BAD.search(query):
