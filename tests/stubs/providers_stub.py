@@ -98,9 +98,10 @@ Keys file "meta TOKEN BEHAVIOUR [ARG]": ok; 401 (code 190, subcode 463);
 403 (code 200); 429 (HTTP 429, code 17, subcode 2446079, the header's
 largest estimated_time_to_regain_access ARG minutes, default 1); throttle
 (the same as HTTP 400, as Meta answers); 400 (code 100: Meta refuses a valid
-call); 500 (code 1), 503 (code 2); slow (ARG seconds, then ok); big (200
-with 300 KiB, nothing done). A call is checked before 400, 429, throttle,
-500, 503, slow, big apply (a bad field is 400 whatever the behaviour).
+call); 500 (code 1), 503 (code 2); slow (ARG seconds, then ok: the object
+is made even when the client gave up); big (200 with 300 KiB, nothing done);
+any other: 500. A call is checked before 400, 429, throttle, 500, 503, slow,
+big apply (a bad field is 400 whatever the behaviour).
 STEP:BEHAVIOUR (STEP verify, campaign, adset, creative, ad, status or
 insights) applies to that step only, ok elsewhere.
 Test-only control on the same port (loopback, no auth, logged "control"):
