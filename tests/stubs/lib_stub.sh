@@ -5,7 +5,7 @@
 #                         DIR/server.key), and a second, unrelated CA (DIR/other-ca.pem)
 #   stub_start DIR        start the stubs with DIR's certificate; sets STUB_PID,
 #                         STUB_TABLE (the keys file), STUB_LOG, STUB_CA and
-#                         STUB_PORT_<provider> for each of the five
+#                         STUB_PORT_<provider> for each (meta included)
 #   stub_key PROVIDER CREDENTIAL BEHAVIOUR [ARG]   add a line to the keys file
 #   stub_kid CREDENTIAL   the key id the stub logs for it (SHA-256, 16 hex digits)
 #   stub_count FILTER     how many logged requests match a jq filter

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Strict local HTTPS stubs of the five providers bos-broker verifies
-credentials with (docs/BROKERS.md "bos-broker", CONNECTORS.md F.3).
+"""Strict local HTTPS stubs of the providers bos-broker verifies
+credentials with, sends through and makes ads with (docs/BROKERS.md
+"bos-broker", CONNECTORS.md F.3, docs/ADS.md).
 
 One process, one HTTPS port per provider (TLS with a test CA's certificate).
 Each stub accepts exactly its provider's credential check and nothing else:
@@ -58,6 +59,62 @@ X-RateLimit-Reset: now + ARG and no Retry-After). Each accepted message is
 one log line with "sent": its recipient, sender, subject, custom_args,
 headers and part types (never a credential).
 
+Ads (docs/ADS.md "Jobs and what the broker sends", "Test stub"): meta, the
+Meta Marketing API v25.0, as strict. Authorization: Bearer TOKEN only (another
+form, none or an unknown token: 401, code 190); access_token in the query or
+the body is refused (400, code 100, problem access_token_in_query/_in_body,
+the query withheld from the log). Bodies application/x-www-form-urlencoded,
+each field once, no field but the table's, no query on a POST; a query not
+URL-encoded (a raw { or ") is refused.
+  verify    GET  /v25.0/me?fields=id                 200 {id}
+  campaign  POST /v25.0/act_N/campaigns   name, objective (OUTCOME_TRAFFIC,
+            _AWARENESS, _ENGAGEMENT), status=PAUSED, special_ad_categories
+            (JSON list, distinct, of CREDIT EMPLOYMENT HOUSING
+            ISSUES_ELECTIONS_POLITICS)                                 {id}
+  adset     POST /v25.0/act_N/adsets      name, campaign_id, daily_budget
+            (digits, > 0), billing_event=IMPRESSIONS, optimization_goal (the
+            campaign's objective's: LINK_CLICKS, REACH, POST_ENGAGEMENT),
+            bid_strategy=LOWEST_COST_WITHOUT_CAP, targeting (exactly
+            {"geo_locations":{"countries":[1-25 distinct XX]}}), status=PAUSED
+  creative  POST /v25.0/act_N/adcreatives name, object_story_id (PAGE_POST)
+  ad        POST /v25.0/act_N/ads         name, adset_id, creative (exactly
+            {"creative_id":"ID"}), status=PAUSED
+  status    POST /v25.0/{id}              status=ACTIVE|PAUSED    {success: true}
+            (a campaign, ad set or ad the stub made; each change recorded)
+  insights  GET  /v25.0/{campaign}/insights?fields=spend,account_currency&
+            time_range={"since":"D","until":"D"}  (one valid day, since == until)
+            {data: [{spend, account_currency, date_start, date_stop}], paging}
+            as the control set it, or {data: []}
+Names: campaign "NAME [ad_X]", the others "NAME [ad_X] ad set|creative|ad",
+and the tag [ad_X] of an ad set or an ad is its parents'. Parents
+(campaign_id, adset_id, creative_id) must be objects of that type the stub
+made in the same act_ account. Ids: 15-18 random digits, as Meta's.
+Errors in Meta's shape {"error": {message, type: OAuthException, code,
+error_subcode?, fbtrace_id}}: 400 code 100 "(#100) ..." naming the first
+field refused (an unknown object: subcode 33), 404 code 2500 for another
+path, 405 for another method. Ads-management answers carry
+X-Business-Use-Case-Usage (two businesses, the larger wait last).
+Keys file "meta TOKEN BEHAVIOUR [ARG]": ok; 401 (code 190, subcode 463);
+403 (code 200); 429 (HTTP 429, code 17, subcode 2446079, the header's
+largest estimated_time_to_regain_access ARG minutes, default 1); throttle
+(the same as HTTP 400, as Meta answers); 400 (code 100: Meta refuses a valid
+call); 500 (code 1), 503 (code 2); slow (ARG seconds, then ok: the object
+is made even when the client gave up); big (200 with 300 KiB, nothing done);
+any other: 500. A call is checked before 400, 429, throttle, 500, 503, slow,
+big apply (a bad field is 400 whatever the behaviour).
+STEP:BEHAVIOUR (STEP verify, campaign, adset, creative, ad, status or
+insights) applies to that step only, ok elsewhere.
+Test-only control on the same port (loopback, no auth, logged "control"):
+  PUT /__stub/meta/spend/{campaign} {"spend": "12.34", "currency": "USD",
+      "day"?: "YYYY-MM-DD"}: what insights answer (for that day, or any day
+      without one); any strings, so that a bad spend can be tested
+  GET /__stub/meta/objects: {objects: [{id, type, account, name, tag, fields
+      (JSON ones parsed), key (the token's key id), status, history:
+      [{status, t}], created_at, seq}], spend: [{campaign, day, spend,
+      currency}]}
+Each meta request is one log line with its step, the object made or changed,
+the insights asked (never the token).
+
 usage: providers_stub.py --cert PEM --key PEM --keys FILE --log FILE --ports FILE
 The ports file gets "PROVIDER PORT" lines once every stub listens.
 """
@@ -65,7 +122,9 @@ import argparse
 import base64
 import email
 import email.policy
+import datetime
 import hmac
+import secrets
 import uuid
 import re
 import urllib.parse
@@ -78,7 +137,8 @@ import sys
 import threading
 import time
 
-PROVIDERS = ("sendgrid", "twilio", "stripe", "mailgun", "openai", "ses", "plivo")
+PROVIDERS = ("sendgrid", "twilio", "stripe", "mailgun", "openai", "ses", "plivo",
+             "meta")
 
 OK_BODY = {
     "sendgrid": {"scopes": ["mail.send", "alerts.read", "scopes.read"]},
@@ -476,6 +536,218 @@ def sigv4_check(method, path, headers, raw, secret_of):
     return None, akid, secret, region
 
 
+META_OBJECTIVES = {"OUTCOME_TRAFFIC": "LINK_CLICKS", "OUTCOME_AWARENESS": "REACH",
+                   "OUTCOME_ENGAGEMENT": "POST_ENGAGEMENT"}
+META_CATEGORIES = {"CREDIT", "EMPLOYMENT", "HOUSING", "ISSUES_ELECTIONS_POLITICS"}
+META_FIELDS = {
+    "campaign": {"name", "objective", "status", "special_ad_categories"},
+    "adset": {"name", "campaign_id", "daily_budget", "billing_event", "optimization_goal",
+              "bid_strategy", "targeting", "status"},
+    "creative": {"name", "object_story_id"},
+    "ad": {"name", "adset_id", "creative", "status"},
+    "status": {"status"},
+}
+META_EDGES = {"campaigns": "campaign", "adsets": "adset", "adcreatives": "creative", "ads": "ad"}
+META_SUFFIX = {"campaign": "", "adset": " ad set", "creative": " creative", "ad": " ad"}
+META_NAME = re.compile(r"^([^\x00-\x1f\x7f]{1,128}) \[(ad_[a-z2-7]{26})\]$")
+META_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+META_STEPS = ("verify", "campaign", "adset", "creative", "ad", "status", "insights")
+# Characters RFC 3986 allows in a query; anything else (a raw { or ") was not URL-encoded.
+QUERY_BAD = re.compile(r"[^A-Za-z0-9\-._~%!$&'()*+,;=:@/?]")
+
+
+class MetaStore:
+    """The objects made through the meta stub (id -> object) and the spend the control
+    endpoint set ((campaign, day or None) -> (spend, currency)), in memory."""
+
+    def __init__(self):
+        self.lock, self.objects, self.spend, self.seq = threading.Lock(), {}, {}, 0
+
+    def new_id(self):
+        """A fresh id as Meta's: 15 to 18 random digits (caller holds the lock)."""
+        while True:
+            n = 15 + secrets.randbelow(4)
+            i = str(10 ** (n - 1) + secrets.randbelow(9 * 10 ** (n - 1)))
+            if i not in self.objects:
+                return i
+
+
+META = MetaStore()
+
+
+def meta_json(v):
+    try:
+        return json.loads(v)
+    except ValueError:
+        return None
+
+
+def meta_day(v):
+    if not isinstance(v, str) or not META_DAY.match(v):
+        return False
+    try:
+        datetime.date.fromisoformat(v)
+    except ValueError:
+        return False
+    return True
+
+
+def meta_check(step, account, form, objects):
+    """(problems, messages, fields) of a creation or status form, per docs/ADS.md "Jobs and
+    what the broker sends"; fields has the JSON ones parsed and the parents' tags checked."""
+    p, m = [], []
+
+    def bad(field, why):
+        p.append(field)
+        m.append("Param %s %s" % (field, why))
+
+    for k, v in form.items():
+        if k not in META_FIELDS[step]:
+            p.append("unknown_field:" + k)
+            m.append("Param %s is not a valid parameter here" % k)
+        elif len(v) != 1:
+            p.append("repeated:" + k)
+            m.append("Param %s is given more than once" % k)
+    g = {k: v[0] for k, v in form.items() if len(v) == 1 and k in META_FIELDS[step]}
+    for k in sorted(META_FIELDS[step] - set(form)):
+        p.append(k)
+        m.append("The parameter %s is required" % k)
+    fields, tag, parent = dict(g), None, {}
+
+    def obj(field, typ):
+        v = g.get(field)
+        if v is None:
+            return None
+        o = objects.get(v) if isinstance(v, str) else None
+        if o is None or o["type"] != typ:
+            bad(field, "must be the id of a %s made by this stub" % typ)
+            return None
+        if o["account"] != account:
+            bad(field, "must be a %s of %s (it is of %s)" % (typ, account, o["account"]))
+            return None
+        return o
+
+    if step == "status":
+        if "status" in g and g["status"] not in ("ACTIVE", "PAUSED"):
+            bad("status", "must be one of {ACTIVE, PAUSED}")
+        return p, m, fields, None
+    if "name" in g:
+        nm = g["name"]
+        sfx = META_SUFFIX[step]
+        mt = META_NAME.match(nm[:len(nm) - len(sfx)]) if nm.endswith(sfx) else None
+        if mt is None:
+            bad("name", "must be 'NAME [ad_...]%s' (docs/ADS.md)" % sfx)
+        else:
+            tag = mt.group(2)
+    if step in ("campaign", "adset", "ad") and "status" in g and g["status"] != "PAUSED":
+        bad("status", "must be PAUSED at creation")
+    if step == "campaign":
+        if "objective" in g and g["objective"] not in META_OBJECTIVES:
+            bad("objective", "must be one of {%s}" % ", ".join(sorted(META_OBJECTIVES)))
+        if "special_ad_categories" in g:
+            c = meta_json(g["special_ad_categories"])
+            if not isinstance(c, list) or len(set(map(str, c))) != len(c) or \
+                    any(not isinstance(x, str) or x not in META_CATEGORIES for x in c):
+                bad("special_ad_categories", "must be a JSON list of distinct categories of {%s}"
+                    % ", ".join(sorted(META_CATEGORIES)))
+            else:
+                fields["special_ad_categories"] = c
+    elif step == "adset":
+        camp = obj("campaign_id", "campaign")
+        if camp is not None:
+            parent["campaign"] = camp
+            if "optimization_goal" in g and g["optimization_goal"] != \
+                    META_OBJECTIVES[camp["fields"]["objective"]]:
+                bad("optimization_goal", "must be %s for the objective %s" % (
+                    META_OBJECTIVES[camp["fields"]["objective"]], camp["fields"]["objective"]))
+        if "daily_budget" in g and not re.match(r"^[1-9][0-9]{0,17}$", g["daily_budget"]):
+            bad("daily_budget", "must be a number (minor units, digits)")
+        if "billing_event" in g and g["billing_event"] != "IMPRESSIONS":
+            bad("billing_event", "must be IMPRESSIONS")
+        if "optimization_goal" in g and g["optimization_goal"] not in META_OBJECTIVES.values():
+            bad("optimization_goal", "must be one of {%s}" % ", ".join(
+                sorted(META_OBJECTIVES.values())))
+        if "bid_strategy" in g and g["bid_strategy"] != "LOWEST_COST_WITHOUT_CAP":
+            bad("bid_strategy", "must be LOWEST_COST_WITHOUT_CAP")
+        if "targeting" in g:
+            t = meta_json(g["targeting"])
+            geo = t.get("geo_locations") if isinstance(t, dict) and list(t) == \
+                ["geo_locations"] else None
+            cs = geo.get("countries") if isinstance(geo, dict) and list(geo) == \
+                ["countries"] else None
+            if not isinstance(cs, list) or not 1 <= len(cs) <= 25 or \
+                    any(not isinstance(x, str) or not re.match(r"^[A-Z]{2}$", x) for x in cs) \
+                    or len(set(cs)) != len(cs):
+                bad("targeting", 'must be {"geo_locations":{"countries":[1 to 25 distinct '
+                    'codes]}} and nothing else')
+            else:
+                fields["targeting"] = t
+    elif step == "creative":
+        if "object_story_id" in g and not re.match(r"^[0-9]{1,20}_[0-9]{1,20}$",
+                                                    g["object_story_id"]):
+            bad("object_story_id", "must be PAGEID_POSTID")
+    elif step == "ad":
+        ads = obj("adset_id", "adset")
+        if ads is not None:
+            parent["adset"] = ads
+        if "creative" in g:
+            c = meta_json(g["creative"])
+            if not isinstance(c, dict) or list(c) != ["creative_id"] or \
+                    not isinstance(c["creative_id"], str):
+                bad("creative", 'must be {"creative_id":"ID"} and nothing else')
+            else:
+                fields["creative"] = c
+                g["creative_id"] = c["creative_id"]
+                cr = obj("creative_id", "creative")
+                if cr is not None:
+                    parent["creative"] = cr
+    if tag is not None:
+        for k, o in parent.items():
+            if o["tag"] != tag:
+                bad("name", "must carry the tag of its %s [%s], not [%s]" % (k, o["tag"], tag))
+                break
+    return p, m, fields, tag
+
+
+def meta_check_insights(q):
+    """(problems, messages, day) of an insights query."""
+    p, m = [], []
+    for k, v in q.items():
+        if k not in ("fields", "time_range"):
+            p.append("unknown_field:" + k)
+            m.append("Param %s is not a valid parameter here" % k)
+        elif len(v) != 1:
+            p.append("repeated:" + k)
+            m.append("Param %s is given more than once" % k)
+    for k in ("fields", "time_range"):
+        if k not in q:
+            p.append(k)
+            m.append("The parameter %s is required" % k)
+    if p:
+        return p, m, None
+    fl = q["fields"][0].split(",")
+    if sorted(fl) != ["account_currency", "spend"]:
+        p.append("fields")
+        m.append("Param fields must be spend,account_currency")
+    t = meta_json(q["time_range"][0])
+    if not isinstance(t, dict) or sorted(t) != ["since", "until"] or \
+            not meta_day(t["since"]) or not meta_day(t["until"]):
+        p.append("time_range")
+        m.append('Param time_range must be {"since":"YYYY-MM-DD","until":"YYYY-MM-DD"}')
+    elif t["since"] != t["until"]:
+        p.append("time_range")
+        m.append("Param time_range must be one day: since == until")
+    return p, m, (t["since"] if not p else None)
+
+
+def meta_buc(account, minutes):
+    """X-Business-Use-Case-Usage: two businesses, the larger wait last."""
+    u = lambda n, w: [{"type": "ads_management", "call_count": n, "total_cputime": n,
+                       "total_time": n, "estimated_time_to_regain_access": w}]
+    return json.dumps({"1000000000000001": u(1, 0), account or "1000000000000002":
+                       u(100 if minutes else 2, minutes)})
+
+
 def make_handler(provider, keys, log, port_of):
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -646,6 +918,9 @@ def make_handler(provider, keys, log, port_of):
                     "uri": "/2010-04-01/Accounts/%s/Messages/%s.json" % (user, mid)}, headers)
 
         def handle_any(self):
+            if provider == "meta":
+                self.handle_meta()
+                return
             form, user, secret = self.auth()
             cred = secret if provider not in ("twilio", "plivo") or secret is None else \
                 "%s:%s" % (user, secret)
@@ -765,6 +1040,256 @@ def make_handler(provider, keys, log, port_of):
                           [("Retry-After", known[1] or "7")] if status == 429 else [])
             else:
                 self.send(200, "application/json", OK_BODY["ses"])
+
+        def meta_send(self, rec, status, body, headers=()):
+            rec["status"] = status
+            log.write(rec)
+            self.send(status, "application/json", body, headers)
+
+        def meta_error(self, rec, status, code, message, subcode=None, headers=()):
+            """Meta's error shape: {"error": {message, type, code, error_subcode?, fbtrace_id}}."""
+            e = {"message": message, "type": "OAuthException", "code": code,
+                 "fbtrace_id": "A" + base64.b64encode(os.urandom(15)).decode().translate(
+                     str.maketrans("+/", "xy"))}
+            if subcode is not None:
+                e["error_subcode"] = subcode
+            if code in (1, 2):
+                e["is_transient"] = True
+            rec.setdefault("behaviour", "refused")
+            self.meta_send(rec, status, {"error": e}, headers)
+
+        def handle_meta(self):
+            """Meta Marketing API v25.0 (docs/ADS.md), strict; /__stub/meta/ is the control."""
+            form, _, token = self.auth()
+            path, _, query = self.path.partition("?")
+            try:
+                q = urllib.parse.parse_qs(query, keep_blank_values=True,
+                                          strict_parsing=True) if query else {}
+            except ValueError:
+                q = None
+            leak = q is None and "access_token" in query.lower() or \
+                q is not None and any(k.lower() == "access_token" for k in q)
+            rec = {"provider": "meta", "method": self.command, "path": path + (
+                "?(withheld: access_token)" if leak else "?(withheld: not a query)" if q is None
+                else "?" + query if query else ""),
+                "auth": form, "key": key_id(token if form == "bearer" else None),
+                "problems": [], "t": time.time()}
+            if path.startswith("/__stub/"):
+                self.meta_control(rec, path)
+                return
+            acct = re.match(r"^/v25\.0/(act_[0-9]{1,20})/(campaigns|adsets|adcreatives|ads)$",
+                            path)
+            node = re.match(r"^/v25\.0/([0-9]{1,32})(/insights)?$", path)
+            step, want = None, None
+            if path == "/v25.0/me":
+                step, want = "verify", "GET"
+            elif acct:
+                step, want = META_EDGES[acct.group(2)], "POST"
+            elif node:
+                step, want = ("insights", "GET") if node.group(2) else ("status", "POST")
+            rec["step"] = step
+            raw = b""
+            if self.command == "POST":
+                raw = self.read_body(rec)
+            elif self.headers.get("Transfer-Encoding") or \
+                    self.headers.get("Content-Length") not in (None, "0"):
+                rec["problems"].append("body_on_get")
+                clen = self.headers.get("Content-Length") or ""
+                if clen.isdigit() and int(clen) < 65536:
+                    self.rfile.read(int(clen))
+                self.close_connection = True
+            if rec["problems"]:
+                self.meta_error(rec, 411 if rec["problems"][0] == "length" else 400, 100,
+                                "(#100) A GET has no body; a POST has a Content-Length")
+                return
+            body = {}
+            if self.command == "POST":
+                ctype = self.headers.get("Content-Type", "").split(";")[0].strip()
+                try:
+                    body = urllib.parse.parse_qs(raw.decode("utf-8"), keep_blank_values=True,
+                                                 strict_parsing=True) if raw else {}
+                except (ValueError, UnicodeDecodeError):
+                    body = None
+                if any(k.lower() == "access_token" for k in body or {}) or (
+                        body is None or ctype != "application/x-www-form-urlencoded") and \
+                        b"access_token" in raw.lower():
+                    rec["problems"].append("access_token_in_body")
+                elif ctype != "application/x-www-form-urlencoded":
+                    rec["problems"].append("content_type")
+                elif body is None:
+                    rec["problems"].append("form")
+            if leak:
+                rec["problems"].insert(0, "access_token_in_query")
+            elif q is None or QUERY_BAD.search(query):
+                rec["problems"].insert(0, "query_encoding")
+            if rec["problems"]:
+                msg = {"access_token_in_query": "(#100) access_token in the URL is refused: "
+                       "send Authorization: Bearer (docs/ADS.md)", "access_token_in_body":
+                       "(#100) access_token in the body is refused: send Authorization: Bearer "
+                       "(docs/ADS.md)", "query_encoding": "(#100) the query string is not "
+                       "URL-encoded", "content_type": "(#100) the body must be "
+                       "application/x-www-form-urlencoded", "form": "(#100) the body is not a "
+                       "form"}[rec["problems"][0]]
+                self.meta_error(rec, 400, 100, msg)
+                return
+            if step is None:
+                rec["problems"].append("path")
+                self.meta_error(rec, 404, 2500, "Unknown path components: " + path)
+                return
+            if self.command != want:
+                rec["problems"].append("method")
+                self.meta_error(rec, 405, 100, "(#100) Unsupported %s request on %s" % (
+                    self.command.lower(), path))
+                return
+            if form != "bearer":
+                rec["problems"].append("auth_form")
+            known = keys.get("meta", token) if not rec["problems"] else None
+            if not rec["problems"] and known is None:
+                rec["problems"].append("unknown_key")
+            if rec["problems"]:
+                self.meta_error(rec, 401, 190, "Invalid OAuth access token - Cannot parse "
+                                "access token" if form != "bearer" else
+                                "Invalid OAuth access token data.")
+                return
+            beh, arg = known
+            if ":" in beh:  # STEP:BEHAVIOUR: that step only, ok elsewhere
+                s, _, b = beh.partition(":")
+                beh = b if s == step else "ok"
+            rec["behaviour"] = beh
+            if beh == "401":
+                self.meta_error(rec, 401, 190, "Error validating access token: Session has "
+                                "expired.", 463)
+                return
+            if beh == "403":
+                self.meta_error(rec, 403, 200, "(#200) Requires ads_management permission to "
+                                "manage the object")
+                return
+            account = acct.group(1) if acct else None
+            with META.lock:
+                obj = META.objects.get(node.group(1)) if node else None
+                if node and (obj is None or obj["type"] == "creative" or
+                             step == "insights" and obj["type"] != "campaign"):
+                    probs, msgs = ["unknown_object"], [
+                        "Unsupported %s request. Object with ID '%s' does not exist, cannot be "
+                        "loaded due to missing permissions, or does not support this operation"
+                        % (self.command.lower(), node.group(1))]
+                elif step == "verify":
+                    probs = [] if q == {"fields": ["id"]} else ["fields"]
+                    msgs = ["Param fields must be id"]
+                elif step == "insights":
+                    probs, msgs, day = meta_check_insights(q)
+                else:
+                    probs = ["unknown_field:" + k for k in q]
+                    msgs = ["Param %s is not a valid parameter here (in the query)" % k
+                            for k in q]
+                    p2, m2, fields, tag = meta_check(step, account or obj["account"], body,
+                                                     META.objects)
+                    probs, msgs = probs + p2, msgs + m2
+            if obj is not None:
+                account = obj["account"]
+            buc = [("X-Business-Use-Case-Usage", meta_buc(account and account[4:], 0))] \
+                if step != "verify" else []
+            if probs:
+                rec["problems"] += probs
+                self.meta_error(rec, 400, 100, "(#100) " + msgs[0],
+                                33 if probs[0] == "unknown_object" else None, buc)
+                return
+            if beh == "slow":
+                time.sleep(float(arg or 5))
+            if beh in ("429", "throttle"):
+                self.meta_error(rec, 429 if beh == "429" else 400, 17, "(#17) User request "
+                                "limit reached", 2446079, [("X-Business-Use-Case-Usage",
+                                                            meta_buc(account and account[4:],
+                                                                     int(arg or 1)))])
+                return
+            if beh == "400":
+                self.meta_error(rec, 400, 100, "(#100) Invalid parameter: the stub refuses "
+                                "this call (behaviour 400)", 1487390, buc)
+                return
+            if beh in ("500", "503") or beh not in ("ok", "slow", "big"):
+                self.meta_error(rec, 503 if beh == "503" else 500, 2 if beh == "503" else 1,
+                                "Service temporarily unavailable" if beh == "503" else
+                                "An unknown error occurred")
+                return
+            if beh == "big":
+                rec["status"] = 200
+                log.write(rec)
+                self.send(200, "application/json", b'{"pad":"' + b"x" * (300 * 1024) + b'"}')
+                return
+            if step == "verify":
+                self.meta_send(rec, 200, {"id": str(int(hashlib.sha256(token.encode())
+                                                        .hexdigest(), 16) % 10 ** 15 +
+                                                    10 ** 15)})
+                return
+            now = time.time()
+            with META.lock:
+                if step == "insights":
+                    sp = META.spend.get((obj["id"], day)) or META.spend.get((obj["id"], None))
+                    rec["insights"] = {"campaign": obj["id"], "day": day,
+                                       "spend": sp and sp[0]}
+                    ans = {"data": []} if sp is None else {"data": [{
+                        "spend": sp[0], "account_currency": sp[1], "date_start": day,
+                        "date_stop": day}], "paging": {"cursors": {"before": "MAZDZD",
+                                                                   "after": "MAZDZD"}}}
+                elif step == "status":
+                    obj["status"] = fields["status"]
+                    obj["history"].append({"status": fields["status"], "t": now})
+                    rec["object"] = {"type": obj["type"], "id": obj["id"],
+                                     "status": fields["status"]}
+                    ans = {"success": True}
+                else:
+                    i = META.new_id()
+                    META.seq += 1
+                    META.objects[i] = {
+                        "id": i, "type": step, "account": account, "name": fields["name"],
+                        "tag": tag, "fields": fields, "key": rec["key"], "seq": META.seq,
+                        "status": None if step == "creative" else "PAUSED",
+                        "history": [] if step == "creative" else [{"status": "PAUSED",
+                                                                   "t": now}],
+                        "created_at": now}
+                    rec["object"] = {"type": step, "id": i}
+                    ans = {"id": i}
+            self.meta_send(rec, 200, ans, buc)
+
+        def meta_control(self, rec, path):
+            """Test-only: PUT /__stub/meta/spend/{campaign} {spend, currency, day?} sets what
+            insights answer; GET /__stub/meta/objects lists every object."""
+            rec["control"] = True
+            spend = re.match(r"^/__stub/meta/spend/([0-9]{1,32})$", path)
+            if self.command == "GET" and path == "/__stub/meta/objects":
+                with META.lock:
+                    objs = sorted((dict(o) for o in META.objects.values()),
+                                  key=lambda o: o["seq"])
+                    sp = [{"campaign": c, "day": d, "spend": s, "currency": cur}
+                          for (c, d), (s, cur) in sorted(META.spend.items(),
+                                                         key=lambda x: (x[0][0], x[0][1] or ""))]
+                self.meta_send(rec, 200, {"objects": objs, "spend": sp})
+                return
+            if not spend or self.command != "PUT":
+                rec["problems"].append("path" if not spend else "method")
+                self.meta_send(rec, 404 if not spend else 405, {"error": "no such control"})
+                return
+            raw = self.read_body(rec)
+            b = meta_json(raw.decode("utf-8", "replace")) if not rec["problems"] else None
+            if not isinstance(b, dict) or any(k not in ("spend", "currency", "day") for k in b) \
+                    or not isinstance(b.get("spend"), str) or not 1 <= len(b["spend"]) <= 64 \
+                    or not isinstance(b.get("currency"), str) or \
+                    not 1 <= len(b["currency"]) <= 16 or ("day" in b and not meta_day(b["day"])):
+                rec["problems"].append("control_body")
+                self.meta_send(rec, 400, {"error": 'the body is {"spend": "12.34", "currency": '
+                                          '"USD", "day"?: "YYYY-MM-DD"}'})
+                return
+            with META.lock:
+                o = META.objects.get(spend.group(1))
+                if o is not None and o["type"] == "campaign":
+                    META.spend[(o["id"], b.get("day"))] = (b["spend"], b["currency"])
+            if o is None or o["type"] != "campaign":
+                rec["problems"].append("unknown_object")
+                self.meta_send(rec, 404, {"error": "no campaign " + spend.group(1)})
+                return
+            rec["insights"] = {"campaign": o["id"], "day": b.get("day"), "spend": b["spend"]}
+            self.meta_send(rec, 200, {"campaign": o["id"], "day": b.get("day"),
+                                      "spend": b["spend"], "currency": b["currency"]})
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = handle_any
 
