@@ -59,7 +59,8 @@
 	"\"properties\":{\"ok\":" J_BOOL ",\"status\":" J_INT ",\"latency_ms\":" J_INT "}}," \
 	"\"error\":" J_STRN ",\"created_at\":" J_TIME ",\"updated_at\":" J_TIME ",\"finished_at\":" \
 	J_TIME ",\"created_by\":" J_STRN ",\"campaign\":{\"type\":[\"string\",\"null\"]," \
-	"\"description\":\"the campaign of a send job (cp_...)\"}")
+	"\"description\":\"the campaign of a send job (cp_...)\"},\"ad\":{\"type\":[\"string\",\"null\"]," \
+	"\"description\":\"the ad of an ad_* job (ad_...)\"}")
 #define S_AUDIT J_OBJECT("\"seq\":" J_INT ",\"time\":" J_STR ",\"principal\":" J_STR ",\"action\":" \
 	J_STR ",\"resource\":" J_STR ",\"decision\":" J_STR ",\"reason\":" J_STR ",\"client\":" J_STR \
 	",\"request_id\":" J_STR ",\"hash\":" J_STR)
@@ -317,11 +318,12 @@ static const struct bos_tool tools[] = {
 	  J_OBJECT_REQ("\"alert\":" S_ALERT, "\"alert\""),
 	  0, tool_alert_resolve_run, tool_alert_resolve_render },
 	{ "jobs_list", "List jobs",
-	  "The vault's job queue (verify jobs and outreach sends run by brokers): kind, service, "
-	  "state, attempts, result, and a send's campaign." NO_SECRETS LOGIN_HINT,
+	  "The vault's job queue (verify jobs, outreach sends and ad jobs run by brokers): kind, "
+	  "service, state, attempts, result, and a send's campaign or an ad job's ad." NO_SECRETS
+	  LOGIN_HINT,
 	  J_INPUT("\"state\":{\"type\":\"string\",\"enum\":[\"queued\",\"claimed\",\"done\","
 	  "\"dead\"]},\"kind\":{\"type\":\"string\",\"enum\":[\"verify\",\"send_email\","
-	  "\"send_sms\"]}", ""),
+	  "\"send_sms\",\"ad_create\",\"ad_activate\",\"ad_pause\",\"ad_insights\"]}", ""),
 	  J_OBJECT_REQ("\"jobs\":" J_ARRAY_OF(S_JOB), "\"jobs\""),
 	  TOOL_READ_ONLY, tool_jobs_list_run, tool_jobs_list_render },
 	{ "approvals_list", "List approvals",

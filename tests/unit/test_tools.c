@@ -544,6 +544,8 @@ static const struct call calls[] = {
 	{ "jobs_list", "{\"state\":\"done\",\"kind\":\"verify\"}", 1 },
 	{ "jobs_list", "{\"kind\":\"send_sms\"}", 1 },
 	{ "jobs_list", "{\"kind\":\"send_fax\"}", 0 },
+	{ "jobs_list", "{\"kind\":\"ad_insights\"}", 1 },
+	{ "jobs_list", "{\"kind\":\"ad_delete\"}", 0 },
 	{ "approvals_list", "{\"state\":\"all\"}", 1 },
 	{ "outreach_lists", "{}", 1 },
 	{ "outreach_list_import", "{\"name\":\"advisors\",\"data\":\"email,consent\\na@b.example,"
@@ -1087,6 +1089,7 @@ static const struct refusal refusals[] = {
 	{ "outreach_stats", "{}", NULL },
 	{ "jobs_list", "{\"kind\":\"send_email\"}", NULL },
 	{ "jobs_list", "{\"kind\":\"send_fax\"}", "'kind'" },
+	{ "jobs_list", "{\"kind\":\"ad_pause\"}", NULL },
 	{ "outreach_stats", "{\"campaign\":5}", "'campaign' must be a string" },
 	{ "outreach_stats", "{\"campaign\":\"cp_1\",\"from\":\"2026-12-01\"}", "'from' is not known" },
 	{ "ad_create", "{\"name\":\"n\",\"credential\":\"c\",\"account\":\"act_1\",\"post\":"
