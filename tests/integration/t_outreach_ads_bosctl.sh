@@ -6,13 +6,18 @@
 # over_budget with both amounts, the other live ads counted; another currency:
 # currency_mismatch); an ad created (amounts in the major unit, sent as minor units),
 # listed and shown, --json checked with jq and the text with grep; pause and resume of
-# an ad that is not active or paused: 409 ad_state; its ad_create job. Then the five
+# an ad that is not active or paused: 409 ad_state; its ad_create job. A stand-in broker
+# (curl on the unix socket, the routes of docs/ADS.md "Broker routes") makes the ad
+# active; then pause (202, pausing, reason admin), its ad_pause job, resume refused while
+# another live ad leaves too little (over_budget at resume), that ad's create failed
+# without retry (failed, Meta's error shown), resume (resuming, then active). Then the five
 # tools through the official MCP SDK client (tests/mcp/ads_test.mjs): listed with
 # schemas that compile, called, the refusals surfacing as tool errors. No broker runs:
 # the ads stay in state creating, and nothing reaches Meta. No credential secret in
 # anything bosctl printed or the client received.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_api.sh"
+. "$(dirname "$0")/lib_broker.sh"
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 has() { grep -qF -- "$1" <<<"$2"; }
@@ -70,7 +75,8 @@ rc_is 1 "no session: ad list says how to sign in" outreach ad list
 check "  with the login hint" has "bosctl login" "$ERR"
 
 # ---- a vault, an admin, a meta credential (and one of another service) ----
-check "the vault starts" api_up "$T/state" || { tail -5 "$T/vault.log"; finish; }
+check "the vault starts (the outreach broker role from this uid: the stand-in)" \
+	api_up "$T/state" "broker_uid_outreach = $(id -u)" || { tail -5 "$T/vault.log"; finish; }
 check "bosctl admin alice, signed in" bosctl_admin alice || finish
 META=$(canary METATOKEN)
 SG=$(canary SGKEY)
@@ -168,6 +174,101 @@ check "jobs list --kind ad_create --json: one job, service meta, its credential,
 	.[0].service == \"meta\" and .[0].credential == \$cr and .[0].state == \"queued\"" <<<"$0"' \
 	"$OUT" "$ADID" "$CRED" || echo "# $OUT $ERR"
 
+# ---- a stand-in broker: the ad made, paused, resumed (docs/ADS.md "Broker routes") ----
+BTOK=$("$BOSCTL" broker add --role outreach --name ads-stand-in 2>/dev/null)
+check "a broker of role outreach (the stand-in)" test -n "$BTOK"
+# ad_job KIND: claim one job of KIND (wait up to 5 s); sets JOB and CLAIM.
+ad_job() {
+	local st
+	st=$(breq "$BTOK" POST /jobs/claim "{\"kinds\":[\"$1\"],\"wait\":5}")
+	JOB=$(jq -r '.job.id // empty' "$T/b.json" 2>/dev/null)
+	CLAIM=$(jq -r '.job.claim // empty' "$T/b.json" 2>/dev/null)
+	[ "$st" = 200 ] && [ -n "$JOB" ] && [ -n "$CLAIM" ] && [ "$(jq -r .job.kind "$T/b.json")" = "$1" ]
+}
+# job_done [RESULT]: complete JOB with the result RESULT (default {}); 0 on 200.
+# shellcheck disable=SC2120 # check passes the result
+job_done() {
+	[ "$(breq "$BTOK" POST "/jobs/$JOB/complete" "{\"claim\":\"$CLAIM\",\"result\":${1:-\{\}}}")" = 200 ]
+}
+# claim_done KIND: claim a job of KIND and complete it with {}.
+claim_done() { ad_job "$1" && job_done; }
+# ad_steps: begin and done for each object, Meta's ids 12000000000000N; 0 when all were 200.
+ad_steps() {
+	local o n=0 st bad=0
+	for o in campaign adset creative ad; do
+		n=$((n + 1))
+		st=$(breq "$BTOK" POST "/outreach/ad-jobs/$JOB/step" \
+			"{\"claim\":\"$CLAIM\",\"object\":\"$o\",\"phase\":\"begin\"}")
+		[ "$st" = 200 ] || { bad=1; echo "# step $o begin: $st $(cat "$T/b.json")"; }
+		st=$(breq "$BTOK" POST "/outreach/ad-jobs/$JOB/step" \
+			"{\"claim\":\"$CLAIM\",\"object\":\"$o\",\"phase\":\"done\",\"meta_id\":\"12000000000000$n\"}")
+		[ "$st" = 200 ] || { bad=1; echo "# step $o done: $st $(cat "$T/b.json")"; }
+	done
+	return "$bad"
+}
+check "the stand-in claims the ad_create job" ad_job ad_create
+st=$(breq "$BTOK" GET "/outreach/ad-jobs/$JOB?claim=$CLAIM")
+check "  GET /outreach/ad-jobs/{job}: the ad to make" \
+	bash -c '[ "$0" = 200 ] && jq -e --arg id "$1" ".ad.id == \$id" "$2"' "$st" "$ADID" "$T/b.json"
+check "  each object begun and done (campaign, adset, creative, ad)" ad_steps
+check "  completed with the four ids" job_done '{"campaign":"120000000000001","adset":"120000000000002","creative":"120000000000003","ad":"120000000000004"}'
+b outreach ad show "$ADID"
+check "ad show: active, Meta's four ids" \
+	bash -c '[ "$0" = 0 ] && grep -q "^state: active$" <<<"$1" &&
+	grep -q "^meta_campaign: 120000000000001$" <<<"$1" && grep -q "^meta_ad: 120000000000004$" <<<"$1"' \
+	"$RC" "$OUT" || echo "# $OUT $ERR"
+b outreach ad resume "$ADID"
+check "ad resume of an active ad: exit 1, ad_state (409)" \
+	bash -c '[ "$0" = 1 ] && grep -q "ad_state, HTTP 409" <<<"$1"' "$RC" "$ERR"
+b outreach ad pause "$ADID"
+check "ad pause of the active ad: exit 0, pausing, a broker pauses it at Meta" \
+	bash -c '[ "$0" = 0 ] && grep -q "^ad $2 is pausing: a broker pauses its campaign at Meta" <<<"$1"' \
+	"$RC" "$OUT" "$ADID" || echo "# $OUT $ERR"
+b outreach ad show "$ADID" --json
+check "  ad show --json: pausing, reason admin" j '.state == "pausing" and .pause_reason == "admin"' "$OUT" ||
+	echo "# $OUT $ERR"
+b outreach ad pause "$ADID"
+check "ad pause of a pausing ad: exit 1, ad_state (409)" \
+	bash -c '[ "$0" = 1 ] && grep -q "ad_state, HTTP 409" <<<"$1"' "$RC" "$ERR"
+check "the stand-in claims the ad_pause job and completes it" claim_done ad_pause
+b outreach ad show "$ADID"
+check "ad show: paused, reason admin" \
+	bash -c '[ "$0" = 0 ] && grep -q "^state: paused$" <<<"$1" && grep -q "^pause_reason: admin$" <<<"$1"' \
+	"$RC" "$OUT" || echo "# $OUT $ERR"
+# A paused ad spends nothing: all of meta's 50.00 is left for another ad of 40.00.
+b outreach ad create --name 'Second' --account act_1234567890 --post 111_333 --countries US \
+	--credential meta-main --daily 40 --currency USD --json
+check "while it is paused, a second ad of 40.00 USD: creating" j '.state == "creating"' "$OUT" ||
+	echo "# $OUT $ERR"
+AD2=$(jq -r '.id // empty' <<<"$OUT")
+b outreach ad resume "$ADID"
+check "ad resume (30.00) while the second may spend 40.00 of 50.00: exit 1, over_budget, 10.00 USD left" \
+	bash -c '[ "$0" = 1 ] && grep -q "over_budget" <<<"$1" && grep -q "30\.00 USD" <<<"$1" &&
+	grep -q "10\.00 USD" <<<"$1"' "$RC" "$ERR" || echo "# $OUT $ERR"
+b outreach ad show "$ADID" --json
+check "  still paused" j '.state == "paused"' "$OUT"
+check "the stand-in claims the second ad's ad_create job" ad_job ad_create
+check "  and fails it without retry (Meta refused it)" \
+	test "$(breq "$BTOK" POST "/jobs/$JOB/fail" "{\"claim\":\"$CLAIM\",\"error\":\"meta: Invalid parameter (code 100)\",\"retry\":false}")" = 200
+b outreach ad show "$AD2"
+check "ad show of the second: failed, with Meta's error" \
+	bash -c '[ "$0" = 0 ] && grep -q "^state: failed$" <<<"$1" && grep -q "^error: .*code 100" <<<"$1"' \
+	"$RC" "$OUT" || echo "# $OUT $ERR"
+b outreach ad resume "$AD2"
+check "ad resume of a failed ad: exit 1, ad_state (409)" \
+	bash -c '[ "$0" = 1 ] && grep -q "ad_state, HTTP 409" <<<"$1"' "$RC" "$ERR"
+b outreach ad resume "$ADID"
+check "ad resume of the paused ad (the failed one spends nothing): exit 0, resuming" \
+	bash -c '[ "$0" = 0 ] && grep -q "^ad $2 is resuming" <<<"$1"' "$RC" "$OUT" "$ADID" || echo "# $OUT $ERR"
+check "the stand-in claims the ad_activate job and completes it" claim_done ad_activate
+b outreach ad show "$ADID" --json
+check "ad show --json: active again, no pause reason" j '.state == "active" and .pause_reason == null' "$OUT" ||
+	echo "# $OUT $ERR"
+b outreach ad list
+check "ad list: the failed ad, then the active one (newest first)" \
+	bash -c '[ "$0" = 0 ] && [ "$(grep -c "^ad_" <<<"$1")" = 2 ] && grep -q "^$2 *failed " <<<"$1" &&
+	sed -n 2p <<<"$1" | grep -q "^$3 *active "' "$RC" "$OUT" "$AD2" "$ADID" || echo "# $OUT"
+
 # ---- the MCP tools through the official SDK client ----
 NODE_MODULES=$ROOT/tests/node_modules
 if ! command -v node >/dev/null || [ ! -d "$NODE_MODULES/@modelcontextprotocol/sdk" ]; then
@@ -177,8 +278,9 @@ fi
 REC=$T/rec
 mkdir -p "$REC"
 jq -n --arg bosctl "$BOSCTL" --arg url "$URL" --arg cacert "$BOS_CACERT" --arg xdg "$XDG_RUNTIME_DIR" \
-	--arg ad "$ADID" --arg cred "$CRED" '{bosctl: $bosctl, url: $url, cacert: $cacert, xdg: $xdg,
-	ad: $ad, credential: {id: $cred, name: "meta-main"}, other_credential: "sg-main",
+	--arg ad "$ADID" --arg ad2 "${AD2:-ad_none}" --arg cred "$CRED" '{bosctl: $bosctl, url: $url,
+	cacert: $cacert, xdg: $xdg, ad: $ad, failed: $ad2, meta_campaign: "120000000000001",
+	credential: {id: $cred, name: "meta-main"}, other_credential: "sg-main",
 	budget: {service: "meta", daily: 5000, currency: "USD"}, daily: 3000}' >"$T/plant.json"
 (cd "$ROOT/tests/mcp" && node ads_test.mjs "$T/plant.json" "$REC")
 rc=$?

@@ -1,8 +1,8 @@
 // The ad tools (docs/ADS.md "bosctl and MCP", docs/MCP.md) with the official
 // MCP SDK client against `bosctl mcp` and a dev vault that
 // tests/integration/t_outreach_ads_bosctl.sh planted (PLANT, a JSON file: a
-// meta credential, meta's budget of 50.00 USD, one ad in state creating with
-// a daily budget of 30.00 USD). It prints ok/not ok lines and exits 1 when
+// meta credential, meta's budget of 50.00 USD, an active ad with a daily
+// budget of 30.00 USD made by a stand-in broker, and a failed one). It prints ok/not ok lines and exits 1 when
 // one failed. What the server wrote is recorded under DIR; the shell script
 // greps it for the credential's secret afterwards.
 //   node ads_test.mjs PLANT DIR
@@ -96,16 +96,16 @@ async function main() {
 	// ---- the planted ad ----
 	let r = await T('ad_list', {});
 	const mine = sc(r)?.ads?.find((a) => a.id === P.ad);
-	check('ad_list: the planted ad, creating, its daily budget in minor units (3000 USD)', good(r) &&
-		mine?.state === 'creating' && mine?.daily_budget?.amount === P.daily &&
+	check('ad_list: the planted ad, active, its daily budget in minor units (3000 USD)', good(r) &&
+		mine?.state === 'active' && mine?.daily_budget?.amount === P.daily &&
 		mine?.daily_budget?.currency === P.budget.currency && mine?.provider === 'meta', why(r));
 	check('  no secret field in it', !secretField(sc(r)), secretField(sc(r)));
 	check('  its text content is the same object as JSON', JSON.stringify(JSON.parse(text(r))) ===
 		JSON.stringify(sc(r)), text(r));
 	r = await T('ad_show', { id: P.ad });
 	const ad = sc(r)?.ad;
-	check("ad_show: the ad, the credential's id, Meta's objects not yet made", good(r) && ad?.id === P.ad &&
-		ad?.credential === P.credential.id && ad?.meta?.campaign === null && ad?.pause_reason === null &&
+	check("ad_show: the ad, the credential's id, Meta's campaign id", good(r) && ad?.id === P.ad &&
+		ad?.credential === P.credential.id && ad?.meta?.campaign === P.meta_campaign && ad?.pause_reason === null &&
 		Array.isArray(ad?.countries), why(r));
 
 	// ---- refusals: tool errors with the vault's message, no structuredContent ----
@@ -127,10 +127,10 @@ async function main() {
 	check('ad_create with objective OUTCOME_SALES: refused by the server', refused(r, /objective/), why(r));
 	r = await T('ad_create', adArgs({ access_token: 'x' }), 'unknown field');
 	check('ad_create with a field the schema does not name: refused, naming it', refused(r, /access_token/), why(r));
-	r = await T('ad_pause', { id: P.ad }, 'creating');
-	check('ad_pause of an ad that is creating: a tool error, ad_state (409)', refused(r, /ad_state/), why(r));
-	r = await T('ad_resume', { id: P.ad }, 'creating');
-	check('ad_resume of an ad that is not paused: a tool error, ad_state (409)', refused(r, /ad_state/), why(r));
+	r = await T('ad_pause', { id: P.failed }, 'failed');
+	check('ad_pause of a failed ad: a tool error, ad_state (409)', refused(r, /ad_state/), why(r));
+	r = await T('ad_resume', { id: P.ad }, 'active');
+	check('ad_resume of an active ad: a tool error, ad_state (409)', refused(r, /ad_state/), why(r));
 	r = await T('ad_show', { id: 'ad_nosuchadnosuchadnosuchadno' }, 'unknown');
 	check('ad_show of an unknown id: a tool error (HTTP 404)', refused(r, /HTTP 404/), why(r));
 	r = await T('ad_show', {}, 'no id');
@@ -142,12 +142,19 @@ async function main() {
 	check('ad_create of 10.00 USD (20.00 left): an ad_..., creating, as asked', good(r) && AD_RE.test(made?.id ?? '') &&
 		made.state === 'creating' && made.daily_budget?.amount === 1000 && made.objective === 'OUTCOME_AWARENESS' &&
 		made.special_ad_categories?.[0] === 'CREDIT', why(r));
-	r = await T('ad_list', {}, 'two');
-	check('ad_list: both ads, newest first', good(r) && sc(r).ads.length === 2 && sc(r).ads[0].id === made?.id &&
-		sc(r).ads[1].id === P.ad, why(r));
+	r = await T('ad_list', {}, 'three');
+	check('ad_list: the three ads, newest first', good(r) && sc(r).ads.length === 3 &&
+		sc(r).ads.map((a) => a.id).join() === [made?.id, P.failed, P.ad].join(), why(r));
 	r = await T('ad_create', adArgs({ name: 'Winter', daily_budget: { amount: 1001, currency: 'USD' } }), 'over by 1');
 	check('ad_create of 10.01 USD with 10.00 left: over_budget (the amount is never above what is left)',
 		refused(r, /over_budget/) && /10\.00 USD/.test(text(r)), why(r));
+
+	// ---- pause through the tool ----
+	r = await T('ad_pause', { id: P.ad });
+	check('ad_pause of the active ad: pausing, reason admin', good(r) && sc(r).ad?.id === P.ad &&
+		sc(r).ad.state === 'pausing' && sc(r).ad.pause_reason === 'admin', why(r));
+	r = await T('ad_resume', { id: P.ad }, 'pausing');
+	check('ad_resume of a pausing ad: a tool error, ad_state (409)', refused(r, /ad_state/), why(r));
 
 	await client.close();
 }
