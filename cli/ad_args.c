@@ -288,10 +288,13 @@ ad_args_parse(int argc, char **argv, struct ad_call *c, struct bos_err *err)
 	if ((c->args = json_object()) == NULL)
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
 	if (sub->nargs == 1 && json_object_set_new(c->args, "id", json_string(o.id)) != 0)
-		bos_err_set(err, BOS_E_INVALID, "the ad's ID must be UTF-8 text");
+		r = bos_err_set(err, BOS_E_INVALID, "the ad's ID must be UTF-8 text");
 	else if (sub->opts != 0)
-		(void)ad_create_args(&o, c->args, err);
-	if (err->code != BOS_OK) {
+		r = ad_create_args(&o, c->args, err);
+	/* A failed jansson call says nothing of its own: never a partial request. */
+	if (r != 0 && err->code == BOS_OK)
+		bos_err_set(err, BOS_E_NOMEM, "out of memory");
+	if (r != 0) {
 		json_decref(c->args);
 		c->args = NULL;
 		return -1;
