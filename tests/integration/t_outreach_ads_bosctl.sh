@@ -188,7 +188,9 @@ ad_job() {
 # job_done [RESULT]: complete JOB with the result RESULT (default {}); 0 on 200.
 # shellcheck disable=SC2120 # check passes the result
 job_done() {
-	[ "$(breq "$BTOK" POST "/jobs/$JOB/complete" "{\"claim\":\"$CLAIM\",\"result\":${1:-\{\}}}")" = 200 ]
+	local res='{}'
+	[ $# -gt 0 ] && res=$1
+	[ "$(breq "$BTOK" POST "/jobs/$JOB/complete" "{\"claim\":\"$CLAIM\",\"result\":$res}")" = 200 ]
 }
 # claim_done KIND: claim a job of KIND and complete it with {}.
 claim_done() { ad_job "$1" && job_done; }
