@@ -41,6 +41,8 @@ int bosctl_cmd_approvals(int argc, char **argv);
 int bosctl_cmd_approve(int argc, char **argv);   /* cmd_approve.c */
 int bosctl_cmd_outreach(int argc, char **argv);  /* cmd_outreach.c */
 int bosctl_cmd_campaign(int argc, char **argv);
+/* 'bosctl outreach ad SUB ...' (cmd_ad.c); argv[0] is "ad". */
+int bosctl_cmd_outreach_ad(int argc, char **argv);
 /* 'bosctl grant pickup ACCESSOR ...' (cmd_pickup.c); argv[0] is "pickup". */
 int bosctl_grant_pickup(int argc, char **argv);
 

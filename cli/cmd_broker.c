@@ -67,7 +67,8 @@ jobscmd_usage(FILE *f)
 	    "  show    one job: its state, attempts, result or last error\n"
 	    "\n"
 	    "  --state STATE  queued, claimed, done or dead (list)\n"
-	    "  --kind KIND    verify, send_email or send_sms (list)\n"
+	    "  --kind KIND    verify, send_email, send_sms, ad_create, ad_activate,\n"
+	    "                 ad_pause or ad_insights (list)\n"
 	    "  --json         the vault's answer as JSON (list: one object per line)\n"
 	    "  --help         this text\n");
 }
@@ -249,10 +250,8 @@ jobscmd_check(const char *sub, const struct brokercmd_opts *o)
 	    0 && strcmp(o->state, "done") != 0 && strcmp(o->state, "dead") != 0)
 		return bosctl_usage_fail("jobs", "unknown state '%s': use queued, claimed, done or "
 		    "dead", o->state);
-	if (o->kind != NULL && strcmp(o->kind, "verify") != 0 && strcmp(o->kind, "send_email") != 0 &&
-	    strcmp(o->kind, "send_sms") != 0)
-		return bosctl_usage_fail("jobs", "unknown kind '%s': use verify, send_email or "
-		    "send_sms", o->kind);
+	if (o->kind != NULL && !tool_job_kind_known(o->kind))
+		return bosctl_usage_fail("jobs", "unknown kind '%s': use " TOOL_JOB_KINDS, o->kind);
 	return BOSCTL_EXIT_OK;
 }
 

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include "amount_arg.h"
 #include "bosctl.h"
 #include "currency.h"
 #include "tool_cli.h"
@@ -115,7 +116,7 @@ budget_check_opts(const char *sub, const struct budget_opts *o)
 	return BOSCTL_EXIT_OK;
 }
 
-/* --daily/--monthly AMOUNT into the body as minor units. */
+/* --daily/--monthly AMOUNT into the body as minor units (amount_arg.c). */
 static int
 budget_put_amount(json_t *body, const char *key, const char *arg, const char *currency,
     struct bos_err *err)
@@ -124,10 +125,8 @@ budget_put_amount(json_t *body, const char *key, const char *arg, const char *cu
 
 	if (arg == NULL)
 		return 0;
-	if (currency_parse_amount(arg, currency_exponent(currency), &v) != 0)
-		return bos_err_set(err, BOS_E_INVALID, "--%s '%s' is not an amount of %s: digits "
-		    "with at most %d decimals, 0 or more", key, arg, currency,
-		    currency_exponent(currency));
+	if (amount_arg_parse(key, arg, currency, &v, err) != 0)
+		return -1;
 	return json_object_set_new(body, key, json_integer((json_int_t)v)) == 0 ? 0 :
 	    bos_err_set(err, BOS_E_NOMEM, "out of memory");
 }

@@ -1,6 +1,6 @@
 /*
  * bosctl outreach (contact lists, suppressions, email and SMS campaigns,
- * stats) and bosctl campaign (list, show, start, pause, resume, cancel):
+ * stats; its ads are cli/cmd_ad.c) and bosctl campaign (list, show, start, pause, resume, cancel):
  * docs/OUTREACH.md. Each subcommand runs one tool of bosctl mcp (cli/
  * tool_outreach.c, cli/tool_campaign.c): one code path. What bosctl adds
  * is reading files (the contacts, the bodies) and the options.
@@ -59,6 +59,7 @@ outreach_usage(FILE *f)
 	    "       bosctl outreach sms --list L --from F --body-file FILE --provider P\n"
 	    "                 [--credential C] [--per-minute N] [--draft] [--json]\n"
 	    "       bosctl outreach stats [--campaign ID] [--json]\n"
+	    "       bosctl outreach ad create|list|show|pause|resume ...   (see: bosctl outreach ad --help)\n"
 	    "\n"
 	    "Contact lists and campaigns (docs/OUTREACH.md). Admin commands: sign in first.\n"
 	    "\n"
@@ -75,6 +76,7 @@ outreach_usage(FILE *f)
 	    "                'bosctl campaign start ID'). Only contacts who consented to the\n"
 	    "                channel get a message; suppressed addresses never do.\n"
 	    "  stats         sent, delivered, opened, clicked, replied ... and rates\n"
+	    "  ad            Meta ads within the budgets of meta and total (docs/ADS.md)\n"
 	    "\n"
 	    "  --format csv|json   the FILE's format (default: json for *.json, else csv)\n"
 	    "  --append            add to an existing list\n"
@@ -442,7 +444,7 @@ static const struct outreach_sub campaign_subs[] = {
 };
 
 static const struct bosctl_subcmds outreach_cmd = BOSCTL_SUBCMDS("outreach", outreach_usage,
-    outreach_subs, "list, lists, suppress, suppressions, email, sms or stats", 0);
+    outreach_subs, "list, lists, suppress, suppressions, email, sms, stats or ad", 0);
 static const struct bosctl_subcmds campaign_cmd = BOSCTL_SUBCMDS("campaign", campaign_usage,
     campaign_subs, "list, show, start, pause, resume or cancel", 0);
 
@@ -553,6 +555,9 @@ bosctl_cmd_outreach(int argc, char **argv)
 	struct outreach_opts o;
 	int r;
 
+	/* 'ad' has options and subcommands of its own. */
+	if (argc > 1 && strcmp(argv[1], "ad") == 0)
+		return bosctl_cmd_outreach_ad(argc - 1, argv + 1);
 	if ((sub = bosctl_subcmd_find(&outreach_cmd, argc, argv, &r)) == NULL)
 		return r;
 	if ((r = outreach_parse(argc - 1, argv + 1, &o)) != 0)

@@ -11,7 +11,6 @@
 #include "tool_impl.h"
 
 #define TOOL_BUDGET_PATH_MAX 256
-#define TOOL_AMOUNT_SIZE 32
 
 static const struct tool_field fields_resumed_f[] = {
 	{ "daily", TF_BOOL, NULL }, { "monthly", TF_BOOL, NULL },
@@ -43,8 +42,7 @@ static const struct tool_field fields_cost_campaign_f[] = {
 };
 static const struct tool_fields fields_cost_campaign_fs = TOOL_FIELDS(fields_cost_campaign_f);
 
-/* amount (minor units) of currency in its major unit ("12.34"); "-" when not an integer. */
-static const char *
+const char *
 tool_amount(const json_t *amount, const char *currency, char out[TOOL_AMOUNT_SIZE])
 {
 	if (!json_is_integer(amount))

@@ -30,6 +30,11 @@ int tool_cli_print_key(const char *name, const json_t *out, int json, const char
 /* tool_cli_call, then tool_cli_print_key. An exit status. */
 int tool_cli_cmd(const char *name, const json_t *args, int json, const char *key);
 
+/* The kinds of jobs (docs/BROKERS.md, docs/OUTREACH.md, docs/ADS.md): 1 when kind is one. */
+#define TOOL_JOB_KINDS "verify, send_email, send_sms, ad_create, ad_activate, ad_pause or " \
+	"ad_insights"
+int tool_job_kind_known(const char *kind);
+
 /*
  * One page of the audit trail as the audit tools read it (cli/tool_audit.c):
  * the string filters of filters (since, until as UTC "...Z", principal,

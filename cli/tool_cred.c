@@ -291,6 +291,7 @@ static const struct tool_field fields_job_f[] = {
 	{ "error", TF_STR | TF_NULL, NULL }, { "created_at", TF_STR | TF_NULL, NULL },
 	{ "updated_at", TF_STR | TF_NULL, NULL }, { "finished_at", TF_STR | TF_NULL, NULL },
 	{ "created_by", TF_STR | TF_NULL, NULL }, { "campaign", TF_STR | TF_NULL, NULL },
+	{ "ad", TF_STR | TF_NULL, NULL },
 };
 const struct tool_fields tool_job_fields = TOOL_FIELDS(fields_job_f);
 

@@ -121,6 +121,11 @@ TOOL_DECL(campaign_start);
 TOOL_DECL(campaign_pause);
 TOOL_DECL(campaign_resume);
 TOOL_DECL(campaign_cancel);
+TOOL_DECL(ad_create);
+TOOL_DECL(ad_list);
+TOOL_DECL(ad_show);
+TOOL_DECL(ad_pause);
+TOOL_DECL(ad_resume);
 #undef TOOL_DECL
 
 /* Row renderings the bosctl commands share with the tools (one line each, to f). */
@@ -131,6 +136,13 @@ void tool_alert_row(FILE *f, const json_t *a);
 void tool_budget_row(FILE *f, const json_t *b);
 void tool_job_row(FILE *f, const json_t *j);
 void tool_approval_row(FILE *f, const json_t *a);
+
+/*
+ * amount (an integer of minor units) of currency in its major unit ("12.34",
+ * tool_budget.c), in out; "-" when amount is not an integer.
+ */
+#define TOOL_AMOUNT_SIZE 32
+const char *tool_amount(const json_t *amount, const char *currency, char out[TOOL_AMOUNT_SIZE]);
 
 /* The cost answer (from, to, services, total) picked (tool_budget.c), for status. */
 int tool_spend_pick(const json_t *ans, json_t **out, struct bos_err *err) BOS_WUR;

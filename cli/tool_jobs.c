@@ -6,6 +6,19 @@
 #define TOOL_JOBS_PATH_MAX 256
 
 int
+tool_job_kind_known(const char *kind)
+{
+	static const char *const kinds[] = { "verify", "send_email", "send_sms", "ad_create",
+		"ad_activate", "ad_pause", "ad_insights" };
+	size_t i;
+
+	for (i = 0; kind != NULL && i < BOS_ARRAY_LEN(kinds); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
 tool_jobs_list_run(struct http_client *hc, const json_t *args, json_t **out,
     struct bos_err *err)
 {
@@ -16,9 +29,8 @@ tool_jobs_list_run(struct http_client *hc, const json_t *args, json_t **out,
 	if (state != NULL && strcmp(state, "queued") != 0 && strcmp(state, "claimed") != 0 &&
 	    strcmp(state, "done") != 0 && strcmp(state, "dead") != 0)
 		return bos_err_set(err, BOS_E_INVALID, "state is queued, claimed, done or dead");
-	if (kind != NULL && strcmp(kind, "verify") != 0 && strcmp(kind, "send_email") != 0 &&
-	    strcmp(kind, "send_sms") != 0)
-		return bos_err_set(err, BOS_E_INVALID, "kind is verify, send_email or send_sms");
+	if (kind != NULL && !tool_job_kind_known(kind))
+		return bos_err_set(err, BOS_E_INVALID, "kind is " TOOL_JOB_KINDS);
 	(void)snprintf(path, sizeof(path), "/jobs%s%s%s%s%s%s", state || kind ? "?" : "",
 	    state ? "state=" : "", state ? state : "", state && kind ? "&" : "",
 	    kind ? "kind=" : "", kind ? kind : "");

@@ -59,7 +59,8 @@
 	"\"properties\":{\"ok\":" J_BOOL ",\"status\":" J_INT ",\"latency_ms\":" J_INT "}}," \
 	"\"error\":" J_STRN ",\"created_at\":" J_TIME ",\"updated_at\":" J_TIME ",\"finished_at\":" \
 	J_TIME ",\"created_by\":" J_STRN ",\"campaign\":{\"type\":[\"string\",\"null\"]," \
-	"\"description\":\"the campaign of a send job (cp_...)\"}")
+	"\"description\":\"the campaign of a send job (cp_...)\"},\"ad\":{\"type\":[\"string\",\"null\"]," \
+	"\"description\":\"the ad of an ad_* job (ad_...)\"}")
 #define S_AUDIT J_OBJECT("\"seq\":" J_INT ",\"time\":" J_STR ",\"principal\":" J_STR ",\"action\":" \
 	J_STR ",\"resource\":" J_STR ",\"decision\":" J_STR ",\"reason\":" J_STR ",\"client\":" J_STR \
 	",\"request_id\":" J_STR ",\"hash\":" J_STR)
@@ -102,6 +103,25 @@
 	"\"additionalProperties\":false}"
 #define CAMPAIGN_HINT " The vault sends at the campaign's rate, only to contacts who consented " \
 	"to the channel, never to a suppressed address, and stops at the budget."
+
+/* Ads (docs/ADS.md): one Meta campaign, within the BOS budgets of meta and total. */
+#define S_AMOUNT J_OBJECT("\"amount\":{\"type\":\"integer\",\"description\":\"minor units " \
+	"(cents)\"},\"currency\":" J_STR)
+#define S_AD J_OBJECT("\"id\":" J_STR ",\"name\":" J_STR ",\"provider\":" J_STR ",\"credential\":" \
+	J_STRN ",\"account\":" J_STR ",\"post\":" J_STR ",\"objective\":" J_STR ",\"countries\":" \
+	J_STRS ",\"special_ad_categories\":" J_STRS ",\"daily_budget\":" S_AMOUNT ",\"state\":" \
+	"{\"type\":\"string\",\"description\":\"creating, active, pausing, paused, resuming or " \
+	"failed\"},\"pause_reason\":{\"type\":[\"string\",\"null\"],\"description\":\"admin or " \
+	"budget\"},\"meta\":" J_OBJECT("\"campaign\":" J_STRN ",\"adset\":" J_STRN ",\"creative\":" \
+	J_STRN ",\"ad\":" J_STRN) ",\"spent\":" S_AMOUNT ",\"spent_today\":{\"type\":[\"object\"," \
+	"\"integer\"],\"properties\":{\"amount\":" J_INT ",\"currency\":" J_STR "}},\"error\":" \
+	J_STRN ",\"created_at\":" J_TIME ",\"updated_at\":" J_TIME ",\"created_by\":" J_STRN)
+#define J_ARG_AD J_ARG_ID("the ad's id (ad_...)")
+#define AD_MONEY " Money rules: the ad set's daily budget is never above what the BOS budgets " \
+	"of meta and total leave today (the vault refuses more with over_budget and says how much " \
+	"is left), and an ad needs a BOS budget of meta first (no_budget); never retry with a " \
+	"larger amount to get around a refusal. Raising a BOS budget needs the admin's approval " \
+	"in a terminal (budget_set answers pending_approval). A paused budget pauses the ad."
 
 #define NO_SECRETS " It returns metadata only, never a secret or a token."
 #define LOGIN_HINT " If it says the session expired, ask the admin to run 'bosctl login NAME' in " \
@@ -298,11 +318,12 @@ static const struct bos_tool tools[] = {
 	  J_OBJECT_REQ("\"alert\":" S_ALERT, "\"alert\""),
 	  0, tool_alert_resolve_run, tool_alert_resolve_render },
 	{ "jobs_list", "List jobs",
-	  "The vault's job queue (verify jobs and outreach sends run by brokers): kind, service, "
-	  "state, attempts, result, and a send's campaign." NO_SECRETS LOGIN_HINT,
+	  "The vault's job queue (verify jobs, outreach sends and ad jobs run by brokers): kind, "
+	  "service, state, attempts, result, and a send's campaign or an ad job's ad." NO_SECRETS
+	  LOGIN_HINT,
 	  J_INPUT("\"state\":{\"type\":\"string\",\"enum\":[\"queued\",\"claimed\",\"done\","
 	  "\"dead\"]},\"kind\":{\"type\":\"string\",\"enum\":[\"verify\",\"send_email\","
-	  "\"send_sms\"]}", ""),
+	  "\"send_sms\",\"ad_create\",\"ad_activate\",\"ad_pause\",\"ad_insights\"]}", ""),
 	  J_OBJECT_REQ("\"jobs\":" J_ARRAY_OF(S_JOB), "\"jobs\""),
 	  TOOL_READ_ONLY, tool_jobs_list_run, tool_jobs_list_render },
 	{ "approvals_list", "List approvals",
@@ -435,6 +456,61 @@ static const struct bos_tool tools[] = {
 	  J_INPUT("\"campaign\":" J_ARG_CAMPAIGN, ""),
 	  J_OBJECT_REQ("\"stats\":" J_ARRAY_OF(S_STATS), "\"stats\""),
 	  TOOL_READ_ONLY, tool_outreach_stats_run, tool_outreach_stats_render },
+	{ "ad_create", "Create a Meta ad",
+	  "Creates an ad on Meta: one campaign, ad set, creative (an existing page post) and ad, "
+	  "made by a broker with the meta credential (state creating, then active, or failed with "
+	  "the error). daily_budget is in minor units (5000 is 50.00 USD) in the currency of "
+	  "meta's BOS budget. objective OUTCOME_TRAFFIC (default), OUTCOME_AWARENESS or "
+	  "OUTCOME_ENGAGEMENT." AD_MONEY " ('bosctl outreach ad create')" NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128,"
+	  "\"description\":\"the ad's name (also shown in Ads Manager)\"},\"credential\":"
+	  J_ARG_ID("the meta credential's id (cr_...) or name") ",\"account\":{\"type\":"
+	  "\"string\",\"minLength\":5,\"maxLength\":24,\"description\":\"the ad account, "
+	  "act_ and its digits\"},\"post\":{\"type\":\"string\",\"minLength\":3,\"maxLength\":"
+	  "41,\"description\":\"the page post to show, PAGEID_POSTID\"},\"daily_budget\":"
+	  "{\"type\":\"object\",\"properties\":{\"amount\":{\"type\":\"integer\",\"minimum\":1,"
+	  "\"description\":\"minor units (cents)\"},\"currency\":{\"type\":\"string\","
+	  "\"minLength\":3,\"maxLength\":3,\"description\":\"ISO 4217, the currency of meta's "
+	  "budget\"}},\"required\":[\"amount\",\"currency\"],\"additionalProperties\":false},"
+	  "\"countries\":{\"type\":\"array\",\"minItems\":1,\"maxItems\":25,\"items\":"
+	  "{\"type\":\"string\",\"minLength\":2,\"maxLength\":2},\"description\":\"where it "
+	  "runs: distinct ISO 3166 codes such as US\"},\"objective\":{\"type\":\"string\","
+	  "\"enum\":[\"OUTCOME_TRAFFIC\",\"OUTCOME_AWARENESS\",\"OUTCOME_ENGAGEMENT\"],"
+	  "\"default\":\"OUTCOME_TRAFFIC\"},\"special_ad_categories\":{\"type\":\"array\","
+	  "\"maxItems\":4,\"items\":{\"type\":\"string\",\"enum\":[\"CREDIT\",\"EMPLOYMENT\","
+	  "\"HOUSING\",\"ISSUES_ELECTIONS_POLITICS\"]},\"description\":\"required by Meta for "
+	  "ads about these (default none)\"}",
+	  "\"name\",\"credential\",\"account\",\"post\",\"daily_budget\",\"countries\""),
+	  J_OBJECT_REQ("\"ad\":" S_AD, "\"ad\""),
+	  0, tool_ad_create_run, tool_ad_create_render },
+	{ "ad_list", "List ads",
+	  "The Meta ads, newest first: id (ad_...), name, state, daily budget, what each spent "
+	  "today and in all (amounts in minor units), Meta's object ids ('bosctl outreach ad "
+	  "list')." NO_SECRETS LOGIN_HINT,
+	  J_NOARGS,
+	  J_OBJECT_REQ("\"ads\":" J_ARRAY_OF(S_AD), "\"ads\""),
+	  TOOL_READ_ONLY, tool_ad_list_run, tool_ad_list_render },
+	{ "ad_show", "Show an ad",
+	  "One Meta ad: its state (and why it is paused: admin or budget), daily budget, spend, "
+	  "Meta's object ids and the error of a failed one ('bosctl outreach ad show')." NO_SECRETS
+	  LOGIN_HINT,
+	  J_INPUT("\"id\":" J_ARG_AD, "\"id\""),
+	  J_OBJECT_REQ("\"ad\":" S_AD, "\"ad\""),
+	  TOOL_READ_ONLY, tool_ad_show_run, tool_ad_show_render },
+	{ "ad_pause", "Pause an ad",
+	  "Pauses an active ad: a broker pauses its campaign at Meta (state pausing, then paused "
+	  "with reason admin); refused (ad_state) unless the ad is active ('bosctl outreach ad "
+	  "pause')." NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"id\":" J_ARG_AD, "\"id\""),
+	  J_OBJECT_REQ("\"ad\":" S_AD, "\"ad\""),
+	  0, tool_ad_pause_run, tool_ad_pause_render },
+	{ "ad_resume", "Resume an ad",
+	  "Resumes a paused ad: a broker turns its campaign on again at Meta (state resuming, then "
+	  "active); refused (ad_state) unless the ad is paused, and refused while meta's budget is "
+	  "paused (budget_paused)." AD_MONEY " ('bosctl outreach ad resume')" NO_SECRETS LOGIN_HINT,
+	  J_INPUT("\"id\":" J_ARG_AD, "\"id\""),
+	  J_OBJECT_REQ("\"ad\":" S_AD, "\"ad\""),
+	  0, tool_ad_resume_run, tool_ad_resume_render },
 };
 
 const struct bos_tool *

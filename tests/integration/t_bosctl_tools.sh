@@ -21,7 +21,7 @@ check "bosctl admin alice, signed in" bosctl_admin alice || finish
 
 # ---- no session: every tool-backed command says how to sign in ----
 for args in "status" "approvals list" "cred list" "helper list" "alerts list" "budget list" \
-	"outreach lists" "campaign list" "outreach stats"; do
+	"outreach lists" "campaign list" "outreach stats" "outreach ad list"; do
 	out=$(XDG_RUNTIME_DIR=$T/nobody HOME=$T/nobody "$BOSCTL" $args 2>&1); rc=$?
 	check "no session: bosctl $args exits 1 with the login hint" \
 		bash -c '[ "$0" = 1 ] && grep -q "bosctl login" <<<"$1"' "$rc" "$out"

@@ -17,7 +17,8 @@
 # client received (stdout and stderr of every bosctl mcp it started) is then
 # searched for every canary: zero hits, with controls showing that the search
 # finds what is there. Last, the outreach tools (lists, suppressions, campaigns
-# through their states, stats) on a vault with the outreach settings.
+# through their states, stats) on a vault with the outreach settings, and each ad
+# tool once (a refusal of a credential of another service, unknown ids).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_api.sh"
 

@@ -547,6 +547,19 @@ async function main() {
 	r = await T('outreach_stats', {}, 'all');
 	check('outreach_stats {}: an answer', good(r) && Array.isArray(sc(r).stats), why(r));
 
+	// ---- 11. ads (docs/ADS.md): the five tools, on a vault with no meta credential or budget ----
+	// The whole flow is t_outreach_ads_bosctl.sh's (tests/mcp/ads_test.mjs); here each is called once.
+	r = await T('ad_list', {});
+	check('ad_list: no ads', good(r) && Array.isArray(sc(r).ads) && sc(r).ads.length === 0, why(r));
+	r = await T('ad_create', { name: 'Spring sale', credential: P.creds.api.id, account: 'act_1234567890',
+		post: '111_222', daily_budget: { amount: 1000, currency: 'USD' }, countries: ['US'] }, 'not meta');
+	check('ad_create with a credential of another service (sendgrid): refused, a tool error',
+		refused(r, /HTTP 4\d\d/), why(r));
+	for (const name of ['ad_show', 'ad_pause', 'ad_resume']) {
+		r = await T(name, { id: 'ad_nosuchadnosuchadnosuchadno' }, 'unknown');
+		check(`${name} of an unknown ad: refused (HTTP 404)`, refused(r, /HTTP 404/), why(r));
+	}
+
 	const missing = names.filter((n) => !called.has(n));
 	check(`every listed tool was called (${called.size} of ${names.length})`, missing.length === 0, missing);
 

@@ -110,12 +110,26 @@ static const char stats[] = "{\"campaign\":\"cp_1\",\"sent\":4,\"delivered\":4,\
 	"\"rates\":{\"delivered\":1,\"bounced\":0,\"opened\":0.5,\"clicked\":0.25,\"replied\":0,"
 	"\"unsubscribed\":null,\"leak\":\"" CANARY "\"},\"addresses\":[\"" CANARY "\"]}";
 
+/* Ads (docs/ADS.md): an ad carries fields no tool may pass on (a token, the params). */
+#define AD_OBJ(id, state, today) "{\"id\":\"" id "\",\"name\":\"Spring sale\",\"provider\":" \
+	"\"meta\",\"credential\":\"cr_meta\",\"account\":\"act_1234567890\",\"post\":" \
+	"\"111_222\",\"objective\":\"OUTCOME_TRAFFIC\",\"countries\":[\"US\",\"CA\"]," \
+	"\"special_ad_categories\":[],\"daily_budget\":{\"amount\":5000,\"currency\":\"USD\"," \
+	"\"x\":\"" CANARY "\"},\"state\":\"" state "\",\"pause_reason\":null,\"meta\":" \
+	"{\"campaign\":\"120000000001\",\"adset\":\"120000000002\",\"creative\":null,\"ad\":" \
+	"null,\"token\":\"" CANARY "\"},\"spent\":{\"amount\":1234,\"currency\":\"USD\"}," \
+	"\"spent_today\":" today ",\"error\":null,\"created_at\":\"2026-12-07T10:00:00Z\"," \
+	"\"updated_at\":\"2026-12-07T10:00:00Z\",\"created_by\":\"alice\",\"access_token\":" \
+	"\"" CANARY "\",\"pending\":\"creative\"}"
+#define AD_TODAY "{\"amount\":200,\"currency\":\"USD\"}"
+
 struct vault_fake {
 	int fd;
 	char path[108];
 	pthread_t thread;
 	int grant_with_token;        /* POST /credentials/grant answers with a token */
 	int import_answer;           /* POST /outreach/lists: 0 created, 1 invalid rows, 2 exists */
+	int ad_answer;               /* POST /outreach/ad: 0 created, 1 over_budget, 2 no_budget */
 	char last_body[16384];       /* the body of the last request */
 	char last_req[160];          /* "METHOD PATH" of the last request */
 	char last_query[512];        /* its query string, after '?' */
@@ -221,6 +235,21 @@ vault_answer(struct vault_fake *v, const char *method, const char *path)
 		{ "POST", "/outreach/campaigns/cp_done/resume", 409, "{\"error\":{\"code\":"
 		    "\"campaign_state\",\"message\":\"the campaign is done\"}}" },
 		{ "GET", "/outreach/stats", 200, stats },
+		{ "POST", "/outreach/ad", v->ad_answer == 1 ? 409 : v->ad_answer == 2 ? 409 : 201,
+		    v->ad_answer == 1 ? "{\"error\":{\"code\":\"over_budget\",\"message\":\"the "
+		    "daily budget 50.00 USD is above what the budgets leave today: 12.00 USD (daily "
+		    "budget of meta)\"}}" : v->ad_answer == 2 ? "{\"error\":{\"code\":\"no_budget\","
+		    "\"message\":\"set one first: bosctl budget set meta --daily AMOUNT --currency "
+		    "CUR\"}}" : "{\"ad\":" AD_OBJ("ad_1", "creating", AD_TODAY) "}" },
+		{ "GET", "/outreach/ads", 200, "{\"ads\":[" AD_OBJ("ad_1", "active", AD_TODAY) ","
+		    AD_OBJ("ad_2", "paused", "300") "]}" },
+		{ "GET", "/outreach/ads/ad_1", 200, "{\"ad\":" AD_OBJ("ad_1", "active", AD_TODAY) "}" },
+		{ "POST", "/outreach/ads/ad_1/pause", 202, "{\"ad\":" AD_OBJ("ad_1", "pausing",
+		    AD_TODAY) "}" },
+		{ "POST", "/outreach/ads/ad_2/resume", 202, "{\"ad\":" AD_OBJ("ad_2", "resuming",
+		    AD_TODAY) "}" },
+		{ "POST", "/outreach/ads/ad_2/pause", 409, "{\"error\":{\"code\":\"ad_state\","
+		    "\"message\":\"the ad is paused: only an active ad can be paused\"}}" },
 	};
 	struct canned none = { method, path, 404, "{\"error\":{\"code\":\"not_found\","
 	    "\"message\":\"no such thing\"}}" };
@@ -446,7 +475,7 @@ test_table_shapes(void **state)
 
 	(void)state;
 	t = tool_table(&n);
-	assert_int_equal(n, 33);
+	assert_int_equal(n, 38);
 	for (i = 0; i < n; i++) {
 		assert_true(name_ok(t[i].name));
 		for (k = 0; k < i; k++)
@@ -515,6 +544,8 @@ static const struct call calls[] = {
 	{ "jobs_list", "{\"state\":\"done\",\"kind\":\"verify\"}", 1 },
 	{ "jobs_list", "{\"kind\":\"send_sms\"}", 1 },
 	{ "jobs_list", "{\"kind\":\"send_fax\"}", 0 },
+	{ "jobs_list", "{\"kind\":\"ad_insights\"}", 1 },
+	{ "jobs_list", "{\"kind\":\"ad_delete\"}", 0 },
 	{ "approvals_list", "{\"state\":\"all\"}", 1 },
 	{ "outreach_lists", "{}", 1 },
 	{ "outreach_list_import", "{\"name\":\"advisors\",\"data\":\"email,consent\\na@b.example,"
@@ -557,6 +588,18 @@ static const struct call calls[] = {
 	{ "campaign_cancel", "{\"id\":\"cp_1\"}", 1 },
 	{ "outreach_stats", "{}", 1 },
 	{ "outreach_stats", "{\"campaign\":\"cp_1\"}", 1 },
+	{ "ad_create", "{\"name\":\"Spring sale\",\"credential\":\"meta-main\",\"account\":"
+	  "\"act_1234567890\",\"post\":\"111_222\",\"daily_budget\":{\"amount\":5000,"
+	  "\"currency\":\"USD\"},\"countries\":[\"US\",\"CA\"]}", 1 },
+	{ "ad_create", "{\"name\":\"Spring sale\",\"credential\":\"meta-main\",\"account\":"
+	  "\"act_1\",\"post\":\"1_2\",\"countries\":[\"US\"]}", 0 },
+	{ "ad_list", "{}", 1 },
+	{ "ad_show", "{\"id\":\"ad_1\"}", 1 },
+	{ "ad_show", "{\"id\":\"ad_nope\"}", 0 },
+	{ "ad_show", "{}", 0 },
+	{ "ad_pause", "{\"id\":\"ad_1\"}", 1 },
+	{ "ad_pause", "{\"id\":\"ad_2\"}", 0 },
+	{ "ad_resume", "{\"id\":\"ad_2\"}", 1 },
 };
 
 static struct http_client *
@@ -910,6 +953,81 @@ test_outreach_campaigns(void **state)
 	assert_string_equal(fake.last_req, "none");
 }
 
+/* Ads: the body is the route's, the answer the allow-list, a refusal the vault's message. */
+static void
+test_ads(void **state)
+{
+	static const struct call create = { "ad_create", "{\"name\":\"Spring sale\","
+		"\"credential\":\"meta-main\",\"account\":\"act_1234567890\",\"post\":\"111_222\","
+		"\"daily_budget\":{\"amount\":5000,\"currency\":\"USD\"},\"countries\":[\"US\","
+		"\"CA\"],\"objective\":\"OUTCOME_ENGAGEMENT\",\"special_ad_categories\":"
+		"[\"HOUSING\"]}", 1 };
+	static const struct call list = { "ad_list", "{}", 1 };
+	static const struct call odd = { "ad_show", "{\"id\":\"ad_1/pause\"}", 0 };
+	const json_t *a;
+	char msg[512], *text;
+	json_t *o, *b;
+
+	(void)state;
+	o = run_call(&create);
+	assert_string_equal(fake.last_req, "POST /outreach/ad");
+	b = json_loads(fake.last_body, 0, NULL);
+	assert_int_equal(json_object_size(b), 8);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(b, "daily_budget"),
+	    "amount")), 5000);
+	assert_string_equal(out_str(b, "objective", NULL), "OUTCOME_ENGAGEMENT");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(b,
+	    "special_ad_categories"), 0)), "HOUSING");
+	json_decref(b);
+	a = json_object_get(o, "ad");
+	assert_string_equal(out_str(a, "state", NULL), "creating");
+	assert_string_equal(out_str(a, "meta", "campaign"), "120000000001");
+	assert_true(json_is_null(json_object_get(json_object_get(a, "meta"), "creative")));
+	assert_null(json_object_get(json_object_get(a, "meta"), "token"));
+	assert_null(json_object_get(json_object_get(a, "daily_budget"), "x"));
+	assert_null(json_object_get(a, "access_token"));
+	assert_null(json_object_get(a, "pending"));
+	text = tool_find("ad_create")->render(o);
+	assert_non_null(strstr(text, "ad ad_1 is creating: daily budget 50.00 USD, countries US, CA"));
+	free(text);
+	json_decref(o);
+
+	/* spent_today as {amount, currency} or as minor units of the ad's currency. */
+	o = run_call(&list);
+	assert_int_equal(json_array_size(json_object_get(o, "ads")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(o,
+	    "ads"), 1), "spent_today")), 300);
+	text = tool_find("ad_list")->render(o);
+	assert_non_null(strstr(text, "ad_1                          active    daily      50.00 USD  "
+	    "today       2.00 USD  spent      12.34 USD  Spring sale\n"));
+	assert_non_null(strstr(text, "ad_2                          paused    daily      50.00 USD  "
+	    "today       3.00 USD  spent      12.34 USD  Spring sale\n"));
+	free(text);
+	json_decref(o);
+
+	/* The vault's refusals, as a person can act on them. */
+	fake.ad_answer = 1;
+	run_fail("ad_create", create.args, msg, sizeof(msg));
+	assert_non_null(strstr(msg, "above what the budgets leave today: 12.00 USD"));
+	assert_non_null(strstr(msg, "over_budget, HTTP 409"));
+	fake.ad_answer = 2;
+	run_fail("ad_create", create.args, msg, sizeof(msg));
+	assert_non_null(strstr(msg, "bosctl budget set meta"));
+	assert_non_null(strstr(msg, "no_budget"));
+	fake.ad_answer = 0;
+	run_fail("ad_pause", "{\"id\":\"ad_2\"}", msg, sizeof(msg));
+	assert_non_null(strstr(msg, "ad_state, HTTP 409"));
+	/* An id is escaped into the path, never spliced. */
+	json_decref(run_call(&odd));
+	assert_string_equal(fake.last_req, "GET /outreach/ads/ad_1%2Fpause");
+	/* Nothing sent without a daily budget. */
+	snprintf(fake.last_req, sizeof(fake.last_req), "none");
+	run_fail("ad_create", "{\"name\":\"n\",\"credential\":\"c\",\"account\":\"act_1\","
+	    "\"post\":\"1_2\",\"countries\":[\"US\"]}", msg, sizeof(msg));
+	assert_string_equal(fake.last_req, "none");
+	assert_non_null(strstr(msg, "daily_budget"));
+}
+
 /* The server's schema check (tool_args_check) refuses what each outreach tool must not get. */
 struct refusal {
 	const char *tool, *args, *why;   /* why: NULL for arguments that pass */
@@ -971,8 +1089,45 @@ static const struct refusal refusals[] = {
 	{ "outreach_stats", "{}", NULL },
 	{ "jobs_list", "{\"kind\":\"send_email\"}", NULL },
 	{ "jobs_list", "{\"kind\":\"send_fax\"}", "'kind'" },
+	{ "jobs_list", "{\"kind\":\"ad_pause\"}", NULL },
 	{ "outreach_stats", "{\"campaign\":5}", "'campaign' must be a string" },
 	{ "outreach_stats", "{\"campaign\":\"cp_1\",\"from\":\"2026-12-01\"}", "'from' is not known" },
+	{ "ad_create", "{\"name\":\"n\",\"credential\":\"c\",\"account\":\"act_1\",\"post\":"
+	  "\"1_2\",\"daily_budget\":{\"amount\":1,\"currency\":\"USD\"},\"countries\":[\"US\"],"
+	  "\"objective\":\"OUTCOME_AWARENESS\",\"special_ad_categories\":[\"HOUSING\"]}", NULL },
+	{ "ad_create", "{\"name\":\"n\",\"credential\":\"c\",\"account\":\"act_1\",\"post\":"
+	  "\"1_2\",\"daily_budget\":{\"amount\":0,\"currency\":\"USD\"},\"countries\":[\"US\"]}",
+	  "'daily_budget.amount'" },
+	{ "ad_create", "{\"name\":\"n\",\"credential\":\"c\",\"account\":\"act_1\",\"post\":"
+	  "\"1_2\",\"daily_budget\":{\"amount\":\"50.00\",\"currency\":\"USD\"},\"countries\":"
+	  "[\"US\"]}", "'daily_budget.amount' must be an integer" },
+	{ "ad_create", "{\"name\":\"n\",\"credential\":\"c\",\"account\":\"act_1\",\"post\":"
+	  "\"1_2\",\"daily_budget\":{\"amount\":5,\"currency\":\"USD\",\"max\":9},\"countries\":"
+	  "[\"US\"]}", "'daily_budget.max' is not known" },
+	{ "ad_create", "{\"name\":\"n\",\"credential\":\"c\",\"account\":\"act_1\",\"post\":"
+	  "\"1_2\",\"daily_budget\":{\"amount\":5},\"countries\":[\"US\"]}",
+	  "'daily_budget.currency' is required" },
+	{ "ad_create", "{\"name\":\"n\",\"credential\":\"c\",\"account\":\"act_1\",\"post\":"
+	  "\"1_2\",\"daily_budget\":{\"amount\":5,\"currency\":\"USD\"},\"countries\":[]}",
+	  "'countries'" },
+	{ "ad_create", "{\"name\":\"n\",\"credential\":\"c\",\"account\":\"act_1\",\"post\":"
+	  "\"1_2\",\"daily_budget\":{\"amount\":5,\"currency\":\"USD\"},\"countries\":[\"US\"],"
+	  "\"objective\":\"OUTCOME_SALES\"}", "'objective'" },
+	{ "ad_create", "{\"name\":\"n\",\"credential\":\"c\",\"account\":\"act_1\",\"post\":"
+	  "\"1_2\",\"daily_budget\":{\"amount\":5,\"currency\":\"USD\"},\"countries\":[\"US\"],"
+	  "\"special_ad_categories\":[\"GAMBLING\"]}", "'special_ad_categories[0]'" },
+	{ "ad_create", "{\"credential\":\"c\",\"account\":\"act_1\",\"post\":\"1_2\","
+	  "\"daily_budget\":{\"amount\":5,\"currency\":\"USD\"},\"countries\":[\"US\"]}",
+	  "'name' is required" },
+	{ "ad_create", "{\"name\":\"n\",\"credential\":\"c\",\"account\":\"act_1\",\"post\":"
+	  "\"1_2\",\"daily_budget\":{\"amount\":5,\"currency\":\"USD\"},\"countries\":[\"US\"],"
+	  "\"access_token\":\"x\"}", "'access_token' is not known" },
+	{ "ad_list", "{}", NULL },
+	{ "ad_list", "{\"state\":\"active\"}", "'state' is not known" },
+	{ "ad_show", "{\"id\":\"ad_1\"}", NULL },
+	{ "ad_show", "{}", "'id' is required" },
+	{ "ad_pause", "{\"id\":7}", "'id' must be a string" },
+	{ "ad_resume", "{\"id\":\"\"}", "'id'" },
 };
 
 static void
@@ -1016,6 +1171,7 @@ main(void)
 		cmocka_unit_test(test_outreach_import),
 		cmocka_unit_test(test_outreach_campaigns),
 		cmocka_unit_test(test_outreach_schema_refusals),
+		cmocka_unit_test(test_ads),
 	};
 
 	if (http_client_global_init() != 0)
