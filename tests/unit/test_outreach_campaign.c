@@ -258,7 +258,7 @@ test_create_consent_suppression_jobs(void **state)
 	struct outreach_campaign c;
 	struct bos_err err = { 0 };
 	struct job_new bad = { "send_email", "sendgrid", NULL, NULL, NULL, -1, NULL, 0, "alice",
-	    NULL, NULL, 0 };
+	    NULL, NULL, 0, NULL };
 	char jid[JOB_ID_SIZE];
 	int existed;
 
@@ -343,7 +343,7 @@ test_rate_gate(void **state)
 {
 	struct test_ctx *t = *state;
 	struct job_new v = { "verify", "sendgrid", NULL, NULL, "verify-late", -1, NULL, 0, "alice",
-	    NULL, NULL, 0 };
+	    NULL, NULL, 0, NULL };
 	char id[OUTREACH_ID_SIZE], vid[JOB_ID_SIZE];
 	struct bos_err err = { 0 };
 	struct job_info j;
@@ -369,7 +369,7 @@ test_gated_campaign_hides_nothing(void **state)
 {
 	struct test_ctx *t = *state;
 	struct job_new v = { "verify", "sendgrid", NULL, NULL, "verify-1", -1, NULL, 0, "alice",
-	    NULL, NULL, 0 };
+	    NULL, NULL, 0, NULL };
 	char id[OUTREACH_ID_SIZE], vid[JOB_ID_SIZE];
 	struct bos_err err = { 0 };
 	struct job_info j;
