@@ -58,7 +58,7 @@ bad400 "a post without its page" "{\"name\":\"x\",\"credential\":\"meta-main\",\
 bad400 "a daily budget of 0" "{\"name\":\"x\",\"credential\":\"meta-main\",\"account\":\"act_1\",\"post\":\"1_2\",\"daily_budget\":{\"amount\":0,\"currency\":\"USD\"},\"countries\":[\"US\"]}" daily_budget
 bad400 "an unknown currency" "{\"name\":\"x\",\"credential\":\"meta-main\",\"account\":\"act_1\",\"post\":\"1_2\",\"daily_budget\":{\"amount\":10,\"currency\":\"QQQ\"},\"countries\":[\"US\"]}" daily_budget
 bad400 "no countries" "{\"name\":\"x\",\"credential\":\"meta-main\",\"account\":\"act_1\",\"post\":\"1_2\",\"daily_budget\":{\"amount\":10,\"currency\":\"USD\"},\"countries\":[]}" countries
-bad400 "a country in lower case" "{\"name\":\"x\",$B,\"countries\":[\"us\"]}" countries
+bad400 "a country in lower case" "{\"name\":\"x\",\"credential\":\"meta-main\",\"account\":\"act_1\",\"post\":\"1_2\",\"daily_budget\":{\"amount\":10,\"currency\":\"USD\"},\"countries\":[\"us\"]}" countries
 bad400 "a country twice" "{\"name\":\"x\",\"credential\":\"meta-main\",\"account\":\"act_1\",\"post\":\"1_2\",\"daily_budget\":{\"amount\":10,\"currency\":\"USD\"},\"countries\":[\"US\",\"US\"]}" countries
 bad400 "objective OUTCOME_SALES (needs a pixel)" "{\"name\":\"x\",$B,\"objective\":\"OUTCOME_SALES\"}" pixel
 bad400 "an unknown special ad category" "{\"name\":\"x\",$B,\"special_ad_categories\":[\"GAMBLING\"]}" special_ad_categories

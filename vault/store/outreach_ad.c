@@ -506,9 +506,10 @@ ad_unknown(struct store *s, const struct outreach_ad *a, int64_t now, struct ad_
 	    "reported: the ad is failed; fail the job without retry", a->pending);
 }
 
+/* The ad of job j; for an ad_create, a step pending is an unknown outcome unless done is next. */
 static int
 ad_job_ad_locked(struct store *s, const struct outreach_ad_job *j, int64_t now,
-    struct outreach_ad *out, struct ad_refusal *f, struct bos_err *err)
+    struct outreach_ad *out, int done_next, struct ad_refusal *f, struct bos_err *err)
 {
 	if (outreach_ad_get(s, j->ad, now, out, err) != 0)
 		return -1;
@@ -517,7 +518,7 @@ ad_job_ad_locked(struct store *s, const struct outreach_ad_job *j, int64_t now,
 	if (strcmp(out->state, "creating") != 0)
 		return ad_refuse(f, "ad_state", "ad %s is %s, not creating: fail the job without "
 		    "retry", out->id, out->state);
-	if (out->pending[0] != '\0')
+	if (out->pending[0] != '\0' && !done_next)
 		return ad_unknown(s, out, now, f, err);
 	return 0;
 }
@@ -531,7 +532,7 @@ outreach_ad_job_ad(struct store *s, const struct outreach_ad_job *j, int64_t now
 	code[0] = '\0';
 	if (store_begin(s, err) != 0)
 		return -1;
-	return ad_finish(s, ad_job_ad_locked(s, j, now, out, &f, err), &f, code, err);
+	return ad_finish(s, ad_job_ad_locked(s, j, now, out, 0, &f, err), &f, code, err);
 }
 
 static int
@@ -561,7 +562,7 @@ ad_step_locked(struct store *s, const struct outreach_ad_job *j, int k, int begi
 	struct outreach_ad a;
 	int first = 0;
 
-	if (ad_job_ad_locked(s, j, now, &a, f, err) != 0 || f->code[0] != '\0')
+	if (ad_job_ad_locked(s, j, now, &a, !begin, f, err) != 0 || f->code[0] != '\0')
 		return f->code[0] != '\0' ? 0 : -1;
 	if (!begin) {
 		if (strcmp(a.pending, outreach_ad_objects[k]) != 0)
@@ -570,7 +571,7 @@ ad_step_locked(struct store *s, const struct outreach_ad_job *j, int k, int begi
 			    a.pending[0] ? a.pending : " pending");
 		(void)snprintf(sql, sizeof(sql), "UPDATE outreach_ads SET %s = ?2, pending = NULL,"
 		    " updated_at = ?3 WHERE id = ?1 AND pending = ?4", ad_meta_cols[k]);
-		return outreach_sql_run(s, "recording a step", err, sql, "titt", a.id, meta_id, now,
+		return outreach_sql_run(s, "recording a step", err, sql, "ttit", a.id, meta_id, now,
 		    outreach_ad_objects[k]) == 1 ? 0 : -1;
 	}
 	while (first < OUTREACH_AD_OBJECTS && a.meta[first][0] != '\0')
