@@ -689,9 +689,8 @@ ad_insights_done(struct store *s, const struct outreach_ad_job *j, const struct 
 		*mismatch = 1;
 	if (sr != SPEND_RECORDED && sr != SPEND_DUPLICATE)
 		return -1;
-	if (outreach_sql_run(s, "recording an ad's spend", err, "INSERT INTO outreach_ad_spend"
-	    " (ad, day, amount) VALUES (?1, ?2, ?3) ON CONFLICT (ad, day) DO UPDATE SET amount ="
-	    " excluded.amount", "tti", a->id, day, amount) != 1)
+	if (outreach_sql_run(s, "recording an ad's spend", err, "INSERT OR REPLACE INTO"
+	    " outreach_ad_spend (ad, day, amount) VALUES (?1, ?2, ?3)", "tti", a->id, day, amount) != 1)
 		return -1;
 	log_info("ad %s: spend of %s now %lld minor units of %s", a->id, day, (long long)amount,
 	    cur);
