@@ -27,6 +27,7 @@
 #include "err.h"
 #include "store/approval.h"
 #include "store/helper.h"
+#include "store/job.h"
 #include "store/outreach_ad.h"
 #include "store/outreach_notice.h"
 #include "store/pickup.h"
@@ -523,8 +524,8 @@ vaultd_sweep_expired(struct vault *v, struct bos_err *err)
 	if (pickup_sweep_expired(v->st.store, vault_now(v), &np, err) != 0 ||
 	    approval_sweep_expired(v->st.store, vault_now(v), &na, err) != 0 ||
 	    outreach_notice_sweep(v->st.store, vault_now(v), &nn, err) != 0 ||
-	    outreach_ad_sweep(v->st.store, vault_now(v), v->st.conf.ad_insights_seconds, &aq, &ap,
-	    err) != 0)
+	    outreach_ad_sweep(v->st.store, vault_now(v), v->st.conf.ad_insights_seconds,
+	    job_queue_ad, &aq, &ap, err) != 0)
 		return -1;
 	if (aq > 0 || ap > 0) {
 		log_info("sweep: %u ad insights job(s) queued, %u ad(s) paused by the budget", aq, ap);

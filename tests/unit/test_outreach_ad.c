@@ -107,7 +107,7 @@ ad_new(struct store *s, int64_t daily, const char *cur, char id[OUTREACH_AD_ID_S
 	const struct outreach_ad_new n = { "Spring", CRED, "act_1", "1_2", "OUTCOME_TRAFFIC",
 	    "[\"US\"]", "[]", daily, cur, "alice" };
 
-	return outreach_ad_create(s, &n, NOW, id, code, err);
+	return outreach_ad_create(s, &n, NOW, job_queue_ad, id, code, err);
 }
 
 /* An active ad with its four Meta ids, written directly. */
@@ -209,7 +209,7 @@ test_steps_and_states(void **state)
 	assert_int_equal(ad_new(t->s, 3000, "USD", id, code, &err), 0);
 	get(t->s, id, NOW, &a);
 	assert_string_equal(a.state, "creating");
-	assert_int_equal(outreach_ad_pause(t->s, id, "alice", NOW, code, &err), -1);
+	assert_int_equal(outreach_ad_pause(t->s, id, "alice", NOW, job_queue_ad, code, &err), -1);
 	assert_string_equal(code, "ad_state");
 	assert_int_equal(claim(t->s, "ad_create", NOW, &j), 1);
 	assert_string_equal(j.ad, id);
@@ -243,7 +243,7 @@ test_steps_and_states(void **state)
 	get(t->s, id, NOW, &a);
 	assert_string_equal(a.state, "active");
 	/* Pause and resume through their jobs. */
-	assert_int_equal(outreach_ad_pause(t->s, id, "alice", NOW, code, &err), 0);
+	assert_int_equal(outreach_ad_pause(t->s, id, "alice", NOW, job_queue_ad, code, &err), 0);
 	get(t->s, id, NOW, &a);
 	assert_string_equal(a.state, "pausing");
 	assert_string_equal(a.pause_reason, "admin");
@@ -254,7 +254,7 @@ test_steps_and_states(void **state)
 	get(t->s, id, NOW, &a);
 	assert_string_equal(a.state, "paused");
 	assert_int_equal(a.paused_at, NOW);
-	assert_int_equal(outreach_ad_resume(t->s, id, "alice", NOW, code, &err), 0);
+	assert_int_equal(outreach_ad_resume(t->s, id, "alice", NOW, job_queue_ad, code, &err), 0);
 	get(t->s, id, NOW, &a);
 	assert_string_equal(a.state, "resuming");
 	/* A resume that dies puts it back to paused, with a warning. */
@@ -269,7 +269,7 @@ test_steps_and_states(void **state)
 	    " AND severity = 'warning'"), 1);
 	/* A pause that dies puts it back to active, critical. */
 	exec_ok(t->s, "UPDATE outreach_ads SET state = 'active', pause_reason = NULL");
-	assert_int_equal(outreach_ad_pause(t->s, id, "alice", NOW, code, &err), 0);
+	assert_int_equal(outreach_ad_pause(t->s, id, "alice", NOW, job_queue_ad, code, &err), 0);
 	assert_int_equal(claim(t->s, "ad_pause", NOW, &j), 1);
 	assert_int_equal(job_fail(t->s, j.id, BROKER, j.claim, "meta: down", 0, 0, NOW, state8, &nb,
 	    &err), 0);
@@ -338,12 +338,12 @@ test_insights_and_sweep(void **state)
 	budget(t->s, 10000, "USD");
 	ad_active(t->s, AD1, 3000);
 	/* The first sweep of the day: today, and the day before (the ad is older than today). */
-	assert_int_equal(outreach_ad_sweep(t->s, NOW, 3600, &q, &p, &err), 0);
+	assert_int_equal(outreach_ad_sweep(t->s, NOW, 3600, job_queue_ad, &q, &p, &err), 0);
 	assert_int_equal(q, 2);
 	assert_int_equal(p, 0);
-	assert_int_equal(outreach_ad_sweep(t->s, NOW + 59, 3600, &q, &p, &err), 0);
+	assert_int_equal(outreach_ad_sweep(t->s, NOW + 59, 3600, job_queue_ad, &q, &p, &err), 0);
 	assert_int_equal(q, 0);
-	assert_int_equal(outreach_ad_sweep(t->s, NOW + 3600, 3600, &q, &p, &err), 0);
+	assert_int_equal(outreach_ad_sweep(t->s, NOW + 3600, 3600, job_queue_ad, &q, &p, &err), 0);
 	assert_int_equal(q, 1);
 	assert_int_equal(int_of(t->s, "SELECT count(*) FROM jobs WHERE kind = 'ad_insights' AND"
 	    " params LIKE '%\"day\":\"2026-12-06\"%'"), 1);
@@ -376,7 +376,7 @@ test_insights_and_sweep(void **state)
 	    " severity = 'critical'"), 1);
 	assert_int_equal(int_of(t->s, "SELECT sum(amount) FROM spend WHERE service = 'meta'"), 1234);
 	/* 100 % of the budget: the budget pauses, the active ad gets its pause job at once. */
-	assert_int_equal(outreach_ad_sweep(t->s, NOW + 7200, 3600, &q, &p, &err), 0);
+	assert_int_equal(outreach_ad_sweep(t->s, NOW + 7200, 3600, job_queue_ad, &q, &p, &err), 0);
 	assert_int_equal(claim(t->s, "ad_insights", NOW + 7200, &j), 1);
 	(void)snprintf(result, sizeof(result), "{\"day\":\"%s\",\"spend\":\"100.00\",\"currency\":"
 	    "\"USD\"}", today);
@@ -402,7 +402,7 @@ test_insights_and_sweep(void **state)
 	/* The sweep pauses an ad still active under a paused budget. */
 	exec_ok(t->s, "UPDATE outreach_ads SET state = 'active', pause_reason = NULL WHERE id = '"
 	    AD1 "'");
-	assert_int_equal(outreach_ad_sweep(t->s, NOW + 7300, 3600, &q, &p, &err), 0);
+	assert_int_equal(outreach_ad_sweep(t->s, NOW + 7300, 3600, job_queue_ad, &q, &p, &err), 0);
 	assert_int_equal(p, 1);
 	get(t->s, AD1, NOW + 7300, &a);
 	assert_string_equal(a.state, "pausing");

@@ -363,7 +363,7 @@ api_outreach_ad_create(struct vault *v, struct http_req *r)
 	q.n.created_by = http_req_principal(r)->name;
 	vault_db_lock(v);
 	cr = api_ad_credential(v, &q, service, sizeof(service), &err);
-	rc = cr == API_AD_CRED_OK ? outreach_ad_create(v->st.store, &q.n, vault_now(v), id, code,
+	rc = cr == API_AD_CRED_OK ? outreach_ad_create(v->st.store, &q.n, vault_now(v), job_queue_ad, id, code,
 	    &err) : 0;
 	vault_db_unlock(v);
 	api_ad_req_free(&q);
@@ -452,8 +452,8 @@ api_ad_act(struct vault *v, struct http_req *r, int pause)
 		return rc > 0 ? 0 : -1;
 	bos_err_clear(&err);
 	vault_db_lock(v);
-	rc = pause ? outreach_ad_pause(v->st.store, id, by, vault_now(v), code, &err) :
-	    outreach_ad_resume(v->st.store, id, by, vault_now(v), code, &err);
+	rc = pause ? outreach_ad_pause(v->st.store, id, by, vault_now(v), job_queue_ad, code, &err) :
+	    outreach_ad_resume(v->st.store, id, by, vault_now(v), job_queue_ad, code, &err);
 	vault_db_unlock(v);
 	http_req_audit_resource(r, "/outreach/ads/%s", id);
 	if (rc != 0)

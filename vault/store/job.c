@@ -383,6 +383,18 @@ job_create(struct store *s, const struct job_new *n, int64_t now, char id[JOB_ID
 	return 0;
 }
 
+int
+job_queue_ad(struct store *s, const struct outreach_ad_queue *q, int64_t now, int *existed,
+    struct bos_err *err)
+{
+	char id[JOB_ID_SIZE];
+
+	return job_create(s, &(struct job_new){ .kind = q->kind, .service = OUTREACH_AD_SERVICE,
+	    .credential = q->credential, .params_json = q->params_json,
+	    .idempotency_key = q->idempotency_key, .est_amount = -1, .created_by = q->created_by,
+	    .ad = q->ad }, now, id, existed, err);
+}
+
 /* ---- reading --------------------------------------------------------------------- */
 
 int
@@ -865,7 +877,7 @@ job_complete_locked(struct store *s, const struct job_done *d, int64_t now,
 	/* An ad job moves its ad; an insights job records the spend (docs/ADS.md). */
 	if (j->ad[0] != '\0')
 		return outreach_ad_job_completed(s, &(struct outreach_ad_job){ j->id, j->kind, j->ad },
-		    j->params, d->result_json, now, mismatch, err);
+		    j->params, d->result_json, now, job_queue_ad, mismatch, err);
 	if (d->spend_amount <= 0)
 		return 0;
 	sr = spend_record(s, d->id, j->service, d->spend_amount, d->spend_currency, now, err);

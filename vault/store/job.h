@@ -28,6 +28,7 @@
 #include "err.h"
 
 struct store;
+struct outreach_ad_queue;
 
 #define JOB_ID_PREFIX "jb_"
 #define JOB_ID_LEN 29                 /* "jb_" + 26 base32 characters */
@@ -87,6 +88,9 @@ struct job_new {
  */
 int job_create(struct store *s, const struct job_new *n, int64_t now, char id[JOB_ID_SIZE],
     int *existed, struct bos_err *err) BOS_WUR;
+/* job_create of an ad's job (outreach_ad.h's outreach_ad_queue_fn): service meta, no estimate. */
+int job_queue_ad(struct store *s, const struct outreach_ad_queue *q, int64_t now, int *existed,
+    struct bos_err *err) BOS_WUR;
 
 struct job_info {
 	char id[JOB_ID_SIZE];

@@ -14,7 +14,6 @@
 #include "randid.h"
 #include "store/alert.h"
 #include "store/budget.h"
-#include "store/job.h"
 #include "store/outreach_send.h"
 #include "store/spend.h"
 #include "store/store.h"
@@ -22,6 +21,7 @@
 #define AD_ID_CHARS 26
 #define AD_AMOUNT_SIZE 32
 #define AD_SELF_MAX 64                /* ads looked at in one pass (pause, sweep) */
+#define AD_IDEM_MAX 128               /* a job's idempotency key */
 
 const char *const outreach_ad_objects[OUTREACH_AD_OBJECTS] = { "campaign", "adset", "creative",
 	"ad" };
@@ -239,10 +239,11 @@ ad_money(struct store *s, const char *self, int64_t daily, const char *currency,
 
 /* Queue an ad job of kind with params; key NULL: a random one. */
 static int
-ad_queue(struct store *s, const struct outreach_ad *a, const char *kind, const char *day,
-    const char *key, const char *by, int64_t now, int *existed, struct bos_err *err)
+ad_queue(struct store *s, outreach_ad_queue_fn queue, const struct outreach_ad *a,
+    const char *kind, const char *day, const char *key, const char *by, int64_t now,
+    int *existed, struct bos_err *err)
 {
-	char jid[JOB_ID_SIZE], *params;
+	char *params;
 	json_t *p;
 	int ex = 0, r;
 
@@ -256,9 +257,8 @@ ad_queue(struct store *s, const struct outreach_ad *a, const char *kind, const c
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory queueing an ad job");
 	}
 	json_decref(p);
-	r = job_create(s, &(struct job_new){ .kind = kind, .service = OUTREACH_AD_SERVICE,
-	    .credential = a->credential, .params_json = params, .idempotency_key = key,
-	    .est_amount = -1, .created_by = by, .ad = a->id }, now, jid, &ex, err);
+	r = queue(s, &(struct outreach_ad_queue){ kind, a->credential, params, key, by, a->id },
+	    now, &ex, err);
 	json_alloc_release(params);
 	if (existed != NULL)
 		*existed = ex;
@@ -291,8 +291,8 @@ ad_alert(struct store *s, const struct outreach_ad *a, const char *kind, const c
 
 /* active -> pausing with a pause job. 1 moved, 0 not active, -1 error. */
 static int
-ad_begin_pause(struct store *s, const struct outreach_ad *a, const char *reason, const char *by,
-    int64_t now, struct bos_err *err)
+ad_begin_pause(struct store *s, outreach_ad_queue_fn queue, const struct outreach_ad *a,
+    const char *reason, const char *by, int64_t now, struct bos_err *err)
 {
 	int n = outreach_sql_run(s, "pausing an ad", err, "UPDATE outreach_ads SET state ="
 	    " 'pausing', pause_reason = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'active'",
@@ -300,7 +300,7 @@ ad_begin_pause(struct store *s, const struct outreach_ad *a, const char *reason,
 
 	if (n <= 0)
 		return n;
-	if (ad_queue(s, a, "ad_pause", NULL, NULL, by, now, NULL, err) != 0)
+	if (ad_queue(s, queue, a, "ad_pause", NULL, NULL, by, now, NULL, err) != 0)
 		return -1;
 	log_info("ad %s: pausing (%s)", a->id, reason);
 	return 1;
@@ -322,7 +322,8 @@ ad_ids_cb(const struct outreach_ad *a, void *arg)
 
 /* While meta is paused, every active ad gets an ad_pause job (reason budget). */
 static int
-ad_budget_pause_all(struct store *s, int64_t now, unsigned *n, struct bos_err *err)
+ad_budget_pause_all(struct store *s, outreach_ad_queue_fn queue, int64_t now, unsigned *n,
+    struct bos_err *err)
 {
 	char why[BUDGET_REASON_SIZE], ids[AD_SELF_MAX][OUTREACH_AD_ID_SIZE];
 	struct ad_ids l = { ids, 0 };
@@ -341,7 +342,7 @@ ad_budget_pause_all(struct store *s, int64_t now, unsigned *n, struct bos_err *e
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory pausing ads");
 	for (i = 0; i < l.n; i++) {
 		if (outreach_ad_get(s, ids[i], now, a, err) != 0 ||
-		    (rc = ad_begin_pause(s, a, "budget", a->created_by, now, err)) < 0) {
+		    (rc = ad_begin_pause(s, queue, a, "budget", a->created_by, now, err)) < 0) {
 			free(a);
 			return -1;
 		}
@@ -393,7 +394,7 @@ ad_insert(struct store *s, const struct outreach_ad_new *n, const char *id, int6
 
 static int
 ad_create_locked(struct store *s, const struct outreach_ad_new *n, int64_t now,
-    const char *id, struct ad_refusal *f, struct bos_err *err)
+    outreach_ad_queue_fn queue, const char *id, struct ad_refusal *f, struct bos_err *err)
 {
 	struct outreach_ad *a;
 	int r;
@@ -405,14 +406,15 @@ ad_create_locked(struct store *s, const struct outreach_ad_new *n, int64_t now,
 	if ((a = malloc(sizeof(*a))) == NULL)
 		return bos_err_set(err, BOS_E_NOMEM, "out of memory");
 	r = outreach_ad_get(s, id, now, a, err) == 0 &&
-	    ad_queue(s, a, "ad_create", NULL, NULL, n->created_by, now, NULL, err) == 0 ? 0 : -1;
+	    ad_queue(s, queue, a, "ad_create", NULL, NULL, n->created_by, now, NULL, err) == 0 ?
+	    0 : -1;
 	free(a);
 	return r;
 }
 
 int
 outreach_ad_create(struct store *s, const struct outreach_ad_new *n, int64_t now,
-    char id[OUTREACH_AD_ID_SIZE], char code[OUTREACH_AD_CODE_SIZE], struct bos_err *err)
+    outreach_ad_queue_fn queue, char id[OUTREACH_AD_ID_SIZE], char code[OUTREACH_AD_CODE_SIZE], struct bos_err *err)
 {
 	struct ad_refusal f = { "", "" };
 
@@ -424,7 +426,7 @@ outreach_ad_create(struct store *s, const struct outreach_ad_new *n, int64_t now
 		return bos_err_set(err, BOS_E_IO, "the random generator failed");
 	if (store_begin(s, err) != 0)
 		return -1;
-	if (ad_finish(s, ad_create_locked(s, n, now, id, &f, err), &f, code, err) != 0) {
+	if (ad_finish(s, ad_create_locked(s, n, now, queue, id, &f, err), &f, code, err) != 0) {
 		id[0] = '\0';
 		return -1;
 	}
@@ -433,8 +435,8 @@ outreach_ad_create(struct store *s, const struct outreach_ad_new *n, int64_t now
 }
 
 static int
-ad_act_locked(struct store *s, const char *id, int pause, const char *by, int64_t now,
-    struct ad_refusal *f, struct bos_err *err)
+ad_act_locked(struct store *s, outreach_ad_queue_fn queue, const char *id, int pause,
+    const char *by, int64_t now, struct ad_refusal *f, struct bos_err *err)
 {
 	struct outreach_ad a;
 
@@ -444,25 +446,25 @@ ad_act_locked(struct store *s, const char *id, int pause, const char *by, int64_
 		return ad_refuse(f, "ad_state", "ad %s is %s: only an %s ad can be %s", id, a.state,
 		    pause ? "active" : "paused", pause ? "paused" : "resumed");
 	if (pause)
-		return ad_begin_pause(s, &a, "admin", by, now, err) == 1 ? 0 : -1;
+		return ad_begin_pause(s, queue, &a, "admin", by, now, err) == 1 ? 0 : -1;
 	if (ad_money(s, a.id, a.daily_budget, a.currency, now, f, err) != 0 || f->code[0] != '\0')
 		return f->code[0] != '\0' ? 0 : -1;
 	if (outreach_sql_run(s, "resuming an ad", err, "UPDATE outreach_ads SET state = 'resuming',"
 	    " updated_at = ?2 WHERE id = ?1 AND state = 'paused'", "ti", id, now) != 1)
 		return -1;
-	return ad_queue(s, &a, "ad_activate", NULL, NULL, by, now, NULL, err);
+	return ad_queue(s, queue, &a, "ad_activate", NULL, NULL, by, now, NULL, err);
 }
 
 static int
-ad_act(struct store *s, const char *id, int pause, const char *by, int64_t now,
-    char code[OUTREACH_AD_CODE_SIZE], struct bos_err *err)
+ad_act(struct store *s, outreach_ad_queue_fn queue, const char *id, int pause, const char *by,
+    int64_t now, char code[OUTREACH_AD_CODE_SIZE], struct bos_err *err)
 {
 	struct ad_refusal f = { "", "" };
 
 	code[0] = '\0';
 	if (store_begin(s, err) != 0)
 		return -1;
-	if (ad_finish(s, ad_act_locked(s, id, pause, by, now, &f, err), &f, code, err) != 0)
+	if (ad_finish(s, ad_act_locked(s, queue, id, pause, by, now, &f, err), &f, code, err) != 0)
 		return -1;
 	log_info("ad %s: %s by admin %s", id, pause ? "pause" : "resume", by);
 	return 0;
@@ -470,16 +472,16 @@ ad_act(struct store *s, const char *id, int pause, const char *by, int64_t now,
 
 int
 outreach_ad_pause(struct store *s, const char *id, const char *by, int64_t now,
-    char code[OUTREACH_AD_CODE_SIZE], struct bos_err *err)
+    outreach_ad_queue_fn queue, char code[OUTREACH_AD_CODE_SIZE], struct bos_err *err)
 {
-	return ad_act(s, id, 1, by, now, code, err);
+	return ad_act(s, queue, id, 1, by, now, code, err);
 }
 
 int
 outreach_ad_resume(struct store *s, const char *id, const char *by, int64_t now,
-    char code[OUTREACH_AD_CODE_SIZE], struct bos_err *err)
+    outreach_ad_queue_fn queue, char code[OUTREACH_AD_CODE_SIZE], struct bos_err *err)
 {
-	return ad_act(s, id, 0, by, now, code, err);
+	return ad_act(s, queue, id, 0, by, now, code, err);
 }
 
 /* ---- the broker's steps ----------------------------------------------------------- */
@@ -721,8 +723,8 @@ ad_create_done(struct store *s, const struct outreach_ad *a, json_t *result, int
 
 int
 outreach_ad_job_completed(struct store *s, const struct outreach_ad_job *j,
-    const char *params_json, const char *result_json, int64_t now, int *mismatch,
-    struct bos_err *err)
+    const char *params_json, const char *result_json, int64_t now, outreach_ad_queue_fn queue,
+    int *mismatch, struct bos_err *err)
 {
 	json_t *params = json_loads(params_json, 0, NULL), *result = json_loads(result_json, 0,
 	    NULL);
@@ -751,7 +753,7 @@ outreach_ad_job_completed(struct store *s, const struct outreach_ad_job *j,
 	}
 	/* The money rules: an ad active under a paused budget is paused at once. */
 	if (r == 0)
-		r = ad_budget_pause_all(s, now, NULL, err);
+		r = ad_budget_pause_all(s, queue, now, NULL, err);
 	if (r == 0)
 		log_info("ad %s: job %s (%s) done", a->id, j->id, j->kind);
  out:
@@ -810,6 +812,7 @@ outreach_ad_job_dead(struct store *s, const struct outreach_ad_job *j, const cha
 
 struct ad_sweep {
 	struct store *s;
+	outreach_ad_queue_fn queue;
 	int64_t now;
 	uint32_t insights_s;
 	unsigned queued;
@@ -837,7 +840,7 @@ ad_insights_queued(struct store *s, const char *ad, const char *day, int *yes,
 static int
 ad_sweep_one(struct ad_sweep *w, const struct outreach_ad *a)
 {
-	char today[SPEND_DAY_SIZE], yday[SPEND_DAY_SIZE], key[JOB_IDEM_MAX + 1];
+	char today[SPEND_DAY_SIZE], yday[SPEND_DAY_SIZE], key[AD_IDEM_MAX + 1];
 	int64_t slot = w->now / (w->insights_s > 0 ? w->insights_s : 3600);
 	int seen = 0, existed = 0;
 
@@ -846,7 +849,7 @@ ad_sweep_one(struct ad_sweep *w, const struct outreach_ad *a)
 	if (ad_insights_queued(w->s, a->id, today, &seen, w->err) != 0)
 		return -1;
 	(void)snprintf(key, sizeof(key), "ad_insights:%s:%s:%lld", a->id, today, (long long)slot);
-	if (ad_queue(w->s, a, "ad_insights", today, key, a->created_by, w->now, &existed,
+	if (ad_queue(w->s, w->queue, a, "ad_insights", today, key, a->created_by, w->now, &existed,
 	    w->err) != 0)
 		return -1;
 	w->queued += !existed;
@@ -854,7 +857,7 @@ ad_sweep_one(struct ad_sweep *w, const struct outreach_ad *a)
 	if (seen || a->created_at >= w->now - w->now % 86400)
 		return 0;
 	(void)snprintf(key, sizeof(key), "ad_insights:%s:%s:%lld", a->id, yday, (long long)slot);
-	if (ad_queue(w->s, a, "ad_insights", yday, key, a->created_by, w->now, &existed,
+	if (ad_queue(w->s, w->queue, a, "ad_insights", yday, key, a->created_by, w->now, &existed,
 	    w->err) != 0)
 		return -1;
 	w->queued += !existed;
@@ -882,7 +885,7 @@ ad_sweep_locked(struct ad_sweep *w, unsigned *paused)
 	size_t i;
 	int r = 0;
 
-	if (ad_budget_pause_all(w->s, w->now, paused, w->err) != 0)
+	if (ad_budget_pause_all(w->s, w->queue, w->now, paused, w->err) != 0)
 		return -1;
 	/* Ids first: queueing a job while a statement of the same cache runs is avoided. */
 	if (ad_select(w->s, AD_COLS "WHERE meta_campaign IS NOT NULL AND (state IN ('active',"
@@ -907,10 +910,10 @@ ad_sweep_locked(struct ad_sweep *w, unsigned *paused)
 _Static_assert(OUTREACH_AD_PAUSED_INSIGHTS == 93600, "the sweep's SQL says 93600");
 
 int
-outreach_ad_sweep(struct store *s, int64_t now, uint32_t insights_s, unsigned *queued,
-    unsigned *paused, struct bos_err *err)
+outreach_ad_sweep(struct store *s, int64_t now, uint32_t insights_s,
+    outreach_ad_queue_fn queue, unsigned *queued, unsigned *paused, struct bos_err *err)
 {
-	struct ad_sweep w = { s, now, insights_s, 0, err, 0 };
+	struct ad_sweep w = { s, queue, now, insights_s, 0, err, 0 };
 	unsigned p = 0;
 
 	if (store_begin(s, err) != 0)

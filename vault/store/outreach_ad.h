@@ -13,8 +13,9 @@
  * order) is -1 with code set (OUTREACH_AD_CODE_SIZE: "no_budget",
  * "currency_mismatch", "over_budget", "budget_paused", "ad_state",
  * "step_order", "outcome_unknown") and err saying why; what the refusal
- * wrote (outcome_unknown fails the ad) is committed. It includes neither
- * job.h's callers nor the API, so that job.c may call it.
+ * wrote (outcome_unknown fails the ad) is committed. It does not include
+ * job.h, so that job.c may call its hooks: the functions that queue a job
+ * are given job_queue_ad (job.h) as queue.
  *
  * Locking: the caller holds the vault's database lock. Writes run in their
  * own transaction, nested as a savepoint in a caller's.
@@ -62,6 +63,16 @@ struct outreach_ad {
 	int64_t last_insights_at, paused_at, created_at, updated_at;  /* 0: not set */
 };
 
+/* An ad job to queue (service meta, no estimate). */
+struct outreach_ad_queue {
+	const char *kind, *credential, *params_json;
+	const char *idempotency_key;       /* NULL: a random one */
+	const char *created_by, *ad;
+};
+/* Queue it, or find the one of the same key (*existed = 1): job_queue_ad. 0 or -1. */
+typedef int (*outreach_ad_queue_fn)(struct store *s, const struct outreach_ad_queue *q,
+    int64_t now, int *existed, struct bos_err *err);
+
 struct outreach_ad_new {
 	const char *name, *credential;    /* credential: the id of a live credential of "meta" */
 	const char *account, *post, *objective;
@@ -73,7 +84,7 @@ struct outreach_ad_new {
 
 /* Create an ad in state creating and queue its ad_create job; id receives its id. */
 int outreach_ad_create(struct store *s, const struct outreach_ad_new *n, int64_t now,
-    char id[OUTREACH_AD_ID_SIZE], char code[OUTREACH_AD_CODE_SIZE], struct bos_err *err) BOS_WUR;
+    outreach_ad_queue_fn queue, char id[OUTREACH_AD_ID_SIZE], char code[OUTREACH_AD_CODE_SIZE], struct bos_err *err) BOS_WUR;
 
 /* BOS_E_NOTFOUND for an unknown id. */
 int outreach_ad_get(struct store *s, const char *id, int64_t now, struct outreach_ad *out,
@@ -85,9 +96,9 @@ int outreach_ad_list(struct store *s, int64_t now, int (*cb)(const struct outrea
 
 /* An admin's pause (active -> pausing, job ad_pause) or resume (paused -> resuming, ad_activate). */
 int outreach_ad_pause(struct store *s, const char *id, const char *by, int64_t now,
-    char code[OUTREACH_AD_CODE_SIZE], struct bos_err *err) BOS_WUR;
+    outreach_ad_queue_fn queue, char code[OUTREACH_AD_CODE_SIZE], struct bos_err *err) BOS_WUR;
 int outreach_ad_resume(struct store *s, const char *id, const char *by, int64_t now,
-    char code[OUTREACH_AD_CODE_SIZE], struct bos_err *err) BOS_WUR;
+    outreach_ad_queue_fn queue, char code[OUTREACH_AD_CODE_SIZE], struct bos_err *err) BOS_WUR;
 
 /* What the job queue and the broker routes know of an ad job. */
 struct outreach_ad_job {
@@ -120,8 +131,8 @@ int outreach_ad_step(struct store *s, const struct outreach_ad_job *j, const cha
  * *mismatch = 1 when the ledger refuses the currency.
  */
 int outreach_ad_job_completed(struct store *s, const struct outreach_ad_job *j,
-    const char *params_json, const char *result_json, int64_t now, int *mismatch,
-    struct bos_err *err) BOS_WUR;
+    const char *params_json, const char *result_json, int64_t now, outreach_ad_queue_fn queue,
+    int *mismatch, struct bos_err *err) BOS_WUR;
 
 /* An ad job died (job.c: failed for good, or its last claim expired): the ad falls back. */
 int outreach_ad_job_dead(struct store *s, const struct outreach_ad_job *j, const char *error,
@@ -131,8 +142,8 @@ int outreach_ad_job_dead(struct store *s, const struct outreach_ad_job *j, const
  * The sweep: pause every active ad while "meta" is paused (*paused), and
  * queue ad_insights for each measured ad once per insights_s (*queued).
  */
-int outreach_ad_sweep(struct store *s, int64_t now, uint32_t insights_s, unsigned *queued,
-    unsigned *paused, struct bos_err *err) BOS_WUR;
+int outreach_ad_sweep(struct store *s, int64_t now, uint32_t insights_s,
+    outreach_ad_queue_fn queue, unsigned *queued, unsigned *paused, struct bos_err *err) BOS_WUR;
 
 /*
  * Meta's decimal spend ("12.345", ^[0-9]{1,12}(\.[0-9]{1,6})?$) in minor
