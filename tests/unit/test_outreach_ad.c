@@ -6,7 +6,8 @@
  * steps in order and an unknown outcome, the insights delta into the ledger
  * (a duplicate, a smaller figure, another currency record nothing), a paused
  * budget pausing an active ad whose pause job is claimable when an
- * ad_create is not, and the sweep queueing insights once per period.
+ * ad_create is not, and the sweep queueing insights once per period; and
+ * schema 10 to 11 keeping jobs, leases and the jobs of messages and notices.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include "store/budget.h"
 #include "store/job.h"
 #include "store/outreach_ad.h"
+#include "store/schema.h"
 #include "store/store.h"
 #include "store_fixture.h"
 
@@ -437,6 +439,130 @@ test_spend_parse(void **state)
 	assert_int_equal(outreach_ad_spend_parse("", 2, &v), -1);
 }
 
+
+/* ---- schema 10 to 11 -------------------------------------------------------------- */
+
+static void
+old_exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg ? msg : "?");
+}
+
+#define J1 "jb_aaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define J2 "jb_bbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define J3 "jb_cccccccccccccccccccccccccc"
+
+static void
+test_migrate_v10_keeps_jobs(void **state)
+{
+	const struct schema_migration *m;
+	char dir[] = "/tmp/bos-test-ad-v10-XXXXXX", path[128], sql[160], keysql[128];
+	uint8_t key[STORE_KEY_LEN];
+	struct store *s = NULL;
+	struct bos_err err = { 0 };
+	struct job_info j;
+	sqlite3 *db = NULL;
+	size_t n, i;
+	int k;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/bos.db", dir);
+	k = snprintf(keysql, sizeof(keysql), "PRAGMA key = \"x'");
+	for (i = 0; i < STORE_KEY_LEN; i++) {
+		key[i] = (uint8_t)(0x71 + i);
+		k += snprintf(keysql + k, sizeof(keysql) - (size_t)k, "%02x", key[i]);
+	}
+	snprintf(keysql + k, sizeof(keysql) - (size_t)k, "'\"");
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	    NULL), SQLITE_OK);
+	old_exec(db, keysql);
+	old_exec(db, "PRAGMA journal_mode = WAL; CREATE TABLE schema_migrations ("
+	    " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+	m = schema_migrations(&n);
+	assert_int_equal(n, 11);
+	for (i = 0; i < 10; i++) {
+		old_exec(db, m[i].sql);
+		snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations VALUES (%d, 1)",
+		    m[i].version);
+		old_exec(db, sql);
+	}
+	/* Schema 10's rows: a claimed verify job with a lease, a campaign's send, a notice's. */
+	old_exec(db, "PRAGMA foreign_keys = ON;"
+	    "INSERT INTO credentials (id, name, type, service, metadata, current_version,"
+	    " created_at, updated_at) VALUES ('" CRED "', 'mail', 'api_key', 'smtp', '{}', 1, 1, 1);"
+	    "INSERT INTO brokers (id, role, name, accessor, token_hash, created_by, created_at)"
+	    " VALUES ('" BROKER "', 'outreach', 'b', 'acc_aaaaaaaaaaaaaaaaaaaa', zeroblob(32),"
+	    " 'alice', 1);"
+	    "INSERT INTO jobs (id, kind, service, credential, params, idempotency_key, state,"
+	    " attempts, max_attempts, not_before, claimed_by, claim, visible_until, created_at,"
+	    " updated_at, created_by) VALUES ('" J1 "', 'verify', 'smtp', '" CRED "', '{}', 'k1',"
+	    " 'claimed', 1, 5, 1, '" BROKER "', 'cl_aaaaaaaaaaaaaaaaaaaaaaaaaa', 9999999999, 1, 1,"
+	    " 'alice');"
+	    "INSERT INTO leases (id, broker_id, credential_id, job_id, purpose, created_at,"
+	    " expires_at) VALUES ('ls_aaaaaaaaaaaaaaaaaaaaaaaaaa', '" BROKER "', '" CRED "', '" J1 "',"
+	    " 'verify', 1, 31);"
+	    "INSERT INTO outreach_lists (id, name, created_by, created_at, updated_at) VALUES"
+	    " ('ol_aaaaaaaaaaaaaaaaaaaaaaaaaa', 'l', 'alice', 1, 1);"
+	    "INSERT INTO outreach_contacts (id, list_id, email, name, fields, consent_email,"
+	    " consent_sms, created_at) VALUES ('ct_aaaaaaaaaaaaaaaaaaaaaaaaaa',"
+	    " 'ol_aaaaaaaaaaaaaaaaaaaaaaaaaa', 'a@example.com', '', '{}', 1, 0, 1);"
+	    "INSERT INTO outreach_campaigns (id, channel, list_id, provider, credential, from_addr,"
+	    " subject, text_body, per_minute, state, next_send_at, price_micros, currency,"
+	    " recipients, skipped, created_by, created_at, updated_at) VALUES"
+	    " ('cp_aaaaaaaaaaaaaaaaaaaaaaaaaa', 'email', 'ol_aaaaaaaaaaaaaaaaaaaaaaaaaa', 'smtp',"
+	    " '" CRED "', 'f@example.com', 's', 't', 10, 'running', 1, 0, 'USD', 1, 0, 'alice', 1,"
+	    " 1);"
+	    "INSERT INTO jobs (id, kind, service, credential, params, idempotency_key, state,"
+	    " max_attempts, not_before, created_at, updated_at, created_by, campaign) VALUES"
+	    " ('" J2 "', 'send_email', 'smtp', '" CRED "', '{}', 'k2', 'queued', 5, 1, 1, 1,"
+	    " 'alice', 'cp_aaaaaaaaaaaaaaaaaaaaaaaaaa');"
+	    "INSERT INTO outreach_messages (id, campaign_id, contact_id, job_id, to_addr, token,"
+	    " state, updated_at) VALUES ('om_aaaaaaaaaaaaaaaaaaaaaaaaaa',"
+	    " 'cp_aaaaaaaaaaaaaaaaaaaaaaaaaa', 'ct_aaaaaaaaaaaaaaaaaaaaaaaaaa', '" J2 "',"
+	    " 'a@example.com', 'AAAAAAAAAAAAAAAAAAAAAA', 'queued', 1);"
+	    "INSERT INTO jobs (id, kind, service, credential, params, idempotency_key, state,"
+	    " max_attempts, not_before, created_at, updated_at, created_by, notice) VALUES"
+	    " ('" J3 "', 'send_email', 'smtp', '" CRED "', '{}', 'k3', 'queued', 5, 1, 1, 1,"
+	    " 'alice', 'on_aaaaaaaaaaaaaaaaaaaaaaaaaa');"
+	    "INSERT INTO outreach_notices (id, kind, channel, to_addr, provider, credential,"
+	    " from_addr, subject, text_body, token, state, job_id, created_by, created_at,"
+	    " updated_at) VALUES ('on_aaaaaaaaaaaaaaaaaaaaaaaaaa', 'alert', 'email',"
+	    " 'ops@example.com', 'smtp', '" CRED "', 'v@example.com', 's', 't',"
+	    " 'BBBBBBBBBBBBBBBBBBBBBB', 'queued', '" J3 "', 'alice', 1, 1)");
+	sqlite3_close(db);
+	if (store_open(path, key, 0, &s, &err) != 0)
+		fail_msg("store_open: %s", err.msg);
+	assert_int_equal(store_schema_version(s), 11);
+	assert_int_equal(job_get(s, J1, &j, &err), 0);
+	assert_string_equal(j.state, "claimed");
+	assert_string_equal(j.ad, "");
+	assert_int_equal(job_get(s, J2, &j, &err), 0);
+	assert_string_equal(j.campaign, "cp_aaaaaaaaaaaaaaaaaaaaaaaaaa");
+	assert_int_equal(job_get(s, J3, &j, &err), 0);
+	assert_string_equal(j.notice, "on_aaaaaaaaaaaaaaaaaaaaaaaaaa");
+	assert_int_equal(int_of(s, "SELECT count(*) FROM leases WHERE job_id = '" J1 "'"), 1);
+	assert_int_equal(int_of(s, "SELECT count(*) FROM outreach_messages WHERE job_id = '" J2
+	    "'"), 1);
+	assert_int_equal(int_of(s, "SELECT count(*) FROM outreach_notices WHERE job_id = '" J3
+	    "'"), 1);
+	assert_int_equal(int_of(s, "PRAGMA foreign_key_check"), -1);   /* no row */
+	/* The rebuilt table's rules: an ad kind needs its ad, and only it has one. */
+	assert_int_not_equal(sqlite3_exec(store_db(s), "INSERT INTO jobs (id, kind, service,"
+	    " params, idempotency_key, state, max_attempts, not_before, created_at, updated_at,"
+	    " created_by) VALUES ('jb_dddddddddddddddddddddddddd', 'ad_pause', 'meta', '{}',"
+	    " 'k4', 'queued', 5, 1, 1, 1, 'alice')", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(store_db(s), "INSERT INTO jobs (id, kind, service,"
+	    " params, idempotency_key, state, max_attempts, not_before, created_at, updated_at,"
+	    " created_by, ad) VALUES ('jb_dddddddddddddddddddddddddd', 'verify', 'meta', '{}',"
+	    " 'k4', 'queued', 5, 1, 1, 1, 'alice', 'ad_aaaaaaaaaaaaaaaaaaaaaaaaaa')", NULL, NULL,
+	    NULL), SQLITE_OK);
+	store_fixture_remove(s, dir);
+}
+
 int
 main(void)
 {
@@ -446,6 +572,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_outcome_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_insights_and_sweep, setup, teardown),
 		cmocka_unit_test(test_spend_parse),
+		cmocka_unit_test(test_migrate_v10_keeps_jobs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
