@@ -27,6 +27,8 @@
 #include "err.h"
 #include "store/approval.h"
 #include "store/helper.h"
+#include "store/job.h"
+#include "store/outreach_ad.h"
 #include "store/outreach_notice.h"
 #include "store/pickup.h"
 #include "http/http.h"
@@ -517,12 +519,23 @@ static int
 vaultd_sweep_expired(struct vault *v, struct bos_err *err)
 {
 	char reason[AUDIT_FIELD_MAX];
-	unsigned np = 0, na = 0, nn = 0;
+	unsigned np = 0, na = 0, nn = 0, aq = 0, ap = 0;
 
 	if (pickup_sweep_expired(v->st.store, vault_now(v), &np, err) != 0 ||
 	    approval_sweep_expired(v->st.store, vault_now(v), &na, err) != 0 ||
-	    outreach_notice_sweep(v->st.store, vault_now(v), &nn, err) != 0)
+	    outreach_notice_sweep(v->st.store, vault_now(v), &nn, err) != 0 ||
+	    outreach_ad_sweep(v->st.store, vault_now(v), v->st.conf.ad_insights_seconds,
+	    job_queue_ad, &aq, &ap, err) != 0)
 		return -1;
+	if (aq > 0 || ap > 0) {
+		log_info("sweep: %u ad insights job(s) queued, %u ad(s) paused by the budget", aq, ap);
+		vault_jobs_signal(v);
+	}
+	if (ap > 0) {
+		snprintf(reason, sizeof(reason), "%u ad(s) paused: the budget of meta is paused", ap);
+		if (auditor_append_event(v, "ad_sweep", "/outreach/ads", "allow", reason, err) != 0)
+			return -1;
+	}
 	if (nn > 0)
 		log_info("sweep: %u unsent grant token notice(s) of ended grants deleted", nn);
 	if (np > 0) {

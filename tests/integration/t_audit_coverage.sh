@@ -497,6 +497,44 @@ TABLE=(
 	"POST /outreach/sends/{job}/sent|failed|/outreach/sends/@SJOB@/sent|broker|{\"claim\":\"@SCLAIM@\",\"provider_id\":\"p1\"}|500|error|broker|rename:outreach_messages"
 	"POST /outreach/sends/{job}/sent|allowed|/outreach/sends/@SJOB@/sent|broker|{\"claim\":\"@SCLAIM@\",\"provider_id\":\"p1\"}|200|allow|broker|"
 
+	# Ads (docs/ADS.md). @AD@ is an active ad (to pause), @AD2@ a paused one (to resume); the
+	# broker holds the ad_create of a third with @ACLAIM@ (@AJOB@): GET before the step begins.
+	"POST /outreach/ad|allowed|/outreach/ad|admin|{\"name\":\"cov-ad\",\"credential\":\"c-meta\",\"account\":\"act_1\",\"post\":\"1_2\",\"daily_budget\":{\"amount\":100,\"currency\":\"USD\"},\"countries\":[\"US\"]}|201|allow|admin|"
+	"POST /outreach/ad|denied|/outreach/ad|helper|{\"name\":\"cov-ad\",\"credential\":\"c-meta\",\"account\":\"act_1\",\"post\":\"1_2\",\"daily_budget\":{\"amount\":100,\"currency\":\"USD\"},\"countries\":[\"US\"]}|403|deny|helper|"
+	"POST /outreach/ad|invalid|/outreach/ad|admin|{\"name\":\"cov-ad\",\"credential\":\"c-meta\"}|400|invalid|admin|"
+	"POST /outreach/ad|failed|/outreach/ad|admin|{\"name\":\"cov-ad\",\"credential\":\"c-meta\",\"account\":\"act_1\",\"post\":\"1_2\",\"daily_budget\":{\"amount\":100,\"currency\":\"USD\"},\"countries\":[\"US\"]}|500|error|admin|rename:outreach_ads"
+
+	"GET /outreach/ads|allowed|/outreach/ads|admin||200|allow|admin|"
+	"GET /outreach/ads|denied|/outreach/ads|helper||403|deny|helper|"
+	"GET /outreach/ads|invalid|/outreach/ads?x=1|admin||400|invalid|anon|"
+	"GET /outreach/ads|failed|/outreach/ads|admin||500|error|admin|rename:outreach_ads"
+
+	"GET /outreach/ads/{id}|allowed|/outreach/ads/@AD@|admin||200|allow|admin|"
+	"GET /outreach/ads/{id}|denied|/outreach/ads/@AD@|none||401|deny|anon|"
+	"GET /outreach/ads/{id}|invalid|/outreach/ads/ad_aaaaaaaaaaaaaaaaaaaaaaaaaa|admin||404|invalid|admin|"
+	"GET /outreach/ads/{id}|failed|/outreach/ads/@AD@|admin||500|error|admin|rename:outreach_ads"
+
+	"POST /outreach/ads/{id}/pause|denied|/outreach/ads/@AD@/pause|helper||403|deny|helper|"
+	"POST /outreach/ads/{id}/pause|invalid|/outreach/ads/ad_aaaaaaaaaaaaaaaaaaaaaaaaaa/pause|admin||404|invalid|admin|"
+	"POST /outreach/ads/{id}/pause|failed|/outreach/ads/@AD@/pause|admin||500|error|admin|rename:outreach_ads"
+	"POST /outreach/ads/{id}/pause|allowed|/outreach/ads/@AD@/pause|admin||202|allow|admin|"
+	"POST /outreach/ads/{id}/pause|invalid|/outreach/ads/@AD@/pause|admin||409|invalid|admin|"
+
+	"POST /outreach/ads/{id}/resume|denied|/outreach/ads/@AD2@/resume|none||401|deny|anon|"
+	"POST /outreach/ads/{id}/resume|invalid|/outreach/ads/ad_aaaaaaaaaaaaaaaaaaaaaaaaaa/resume|admin||404|invalid|admin|"
+	"POST /outreach/ads/{id}/resume|failed|/outreach/ads/@AD2@/resume|admin||500|error|admin|rename:outreach_ads"
+	"POST /outreach/ads/{id}/resume|allowed|/outreach/ads/@AD2@/resume|admin||202|allow|admin|"
+
+	"GET /outreach/ad-jobs/{job}|denied|/outreach/ad-jobs/@AJOB@?claim=@ACLAIM@|admin||403|deny|anon|"
+	"GET /outreach/ad-jobs/{job}|invalid|/outreach/ad-jobs/@AJOB@?claim=cl_aaaaaaaaaaaaaaaaaaaaaaaaaa|broker||409|invalid|broker|"
+	"GET /outreach/ad-jobs/{job}|failed|/outreach/ad-jobs/@AJOB@?claim=@ACLAIM@|broker||500|error|broker|rename:outreach_ads"
+	"GET /outreach/ad-jobs/{job}|allowed|/outreach/ad-jobs/@AJOB@?claim=@ACLAIM@|broker||200|allow|broker|"
+
+	"POST /outreach/ad-jobs/{job}/step|denied|/outreach/ad-jobs/@AJOB@/step|admin|{\"claim\":\"@ACLAIM@\",\"object\":\"campaign\",\"phase\":\"begin\"}|403|deny|anon|"
+	"POST /outreach/ad-jobs/{job}/step|invalid|/outreach/ad-jobs/@AJOB@/step|broker|{\"claim\":\"cl_aaaaaaaaaaaaaaaaaaaaaaaaaa\",\"object\":\"campaign\",\"phase\":\"begin\"}|409|invalid|broker|"
+	"POST /outreach/ad-jobs/{job}/step|failed|/outreach/ad-jobs/@AJOB@/step|broker|{\"claim\":\"@ACLAIM@\",\"object\":\"campaign\",\"phase\":\"begin\"}|500|error|broker|rename:outreach_ads"
+	"POST /outreach/ad-jobs/{job}/step|allowed|/outreach/ad-jobs/@AJOB@/step|broker|{\"claim\":\"@ACLAIM@\",\"object\":\"campaign\",\"phase\":\"begin\"}|200|allow|broker|"
+
 	# Last: a reset of alice ends every session of hers, the admin's included.
 	"POST /admins/{name}/reset|allowed|/admins/alice/reset|admin||200|allow|admin|"
 )
@@ -651,6 +689,28 @@ setup_after_admin() {
 	STOKEN=$(jq -r '.message.token // empty' "$T/areq.body")
 	check "setup: a draft campaign, a claimed send and its token" bash -c \
 		"[[ '$CAMP' == cp_* && '$SJOB' == jb_* && '$SCLAIM' == cl_* && ${#STOKEN} -eq 22 ]]"
+	# Ads (docs/ADS.md): a Meta key, a budget of meta, three ads: @AD@ made active and @AD2@
+	# paused with bos_dbtool (their jobs ended), the third's ad_create held by the broker.
+	SMETA=$(canary smeta); secret "$SMETA"
+	call "setup: a meta credential" 1 POST /credentials "$SESSION" \
+		"{\"name\":\"c-meta\",\"type\":\"api_key\",\"service\":\"meta\",\"secret\":\"$SMETA\"}"
+	call "setup: a budget of meta" 1 PUT /budgets/meta "$SESSION" '{"daily":100000,"currency":"USD"}'
+	for v in AD AD2 AD3; do
+		call "setup: ad $v" 1 POST /outreach/ad "$SESSION" \
+			'{"name":"cov","credential":"c-meta","account":"act_1","post":"1_2","daily_budget":{"amount":100,"currency":"USD"},"countries":["US"]}'
+		printf -v "$v" '%s' "$(jq -r '.ad.id // empty' "$T/areq.body")"
+	done
+	"$DBTOOL" "$S" "UPDATE outreach_ads SET state = CASE id WHEN '$AD' THEN 'active' ELSE 'paused'
+		END, pause_reason = CASE id WHEN '$AD' THEN NULL ELSE 'admin' END, meta_campaign = '1',
+		meta_adset = '2', meta_creative = '3', meta_ad = '4', paused_at = 1
+		WHERE id IN ('$AD', '$AD2')" >/dev/null 2>>"$T/dbtool.err"
+	"$DBTOOL" "$S" "UPDATE jobs SET state = 'dead', finished_at = 1 WHERE ad IN ('$AD', '$AD2')" \
+		>/dev/null 2>>"$T/dbtool.err"
+	call "setup: claim an ad_create" 1 POST /jobs/claim "@sock:$BTOK" '{"kinds":["ad_create"],"wait":0}'
+	AJOB=$(jq -r '.job.id // empty' "$T/areq.body"); ACLAIM=$(jq -r '.job.claim // empty' "$T/areq.body")
+	AJAD=$(jq -r '.job.params.ad // empty' "$T/areq.body")
+	check "setup: an active ad, a paused one, the third's ad_create claimed" bash -c \
+		"[[ '$AD' == ad_* && '$AD2' == ad_* && '$AJAD' == '$AD3' && '$AJOB' == jb_* && '$ACLAIM' == cl_* ]]"
 	call "setup: grant to revoke" 1 POST /credentials/grant "$SESSION" \
 		"{\"helper\":\"$HELPER\",\"credentials\":[\"$CRED\"],\"actions\":[\"read\"]}"
 	GRANTREV=$(jq -r '.accessor // empty' "$T/areq.body"); secret "$(jq -r '.token // empty' "$T/areq.body")"
@@ -690,6 +750,7 @@ subst() {
 	s=${s//@OLIST@/${OLIST:-}}
 	s=${s//@CAMP@/${CAMP:-}}; s=${s//@SJOB@/${SJOB:-}}; s=${s//@SCLAIM@/${SCLAIM:-}}
 	s=${s//@STOKEN@/${STOKEN:-}}
+	s=${s//@AD2@/${AD2:-}}; s=${s//@AD@/${AD:-}}; s=${s//@AJOB@/${AJOB:-}}; s=${s//@ACLAIM@/${ACLAIM:-}}
 	printf '%s' "$s"
 }
 # totp_fresh: a code of a step after every one used (in $T/last_step: subst runs in a

@@ -96,20 +96,20 @@ mcurl "$META/__stub/meta/objects" >"$T/objects.json"
 CAMP=$(ad_get "$AD" .meta.campaign)
 check "the ad knows its four Meta ids (digits)" bash -c \
 	"api() { :; }; jq -e '.ad.meta | [.campaign, .adset, .creative, .ad] | all(test(\"^[0-9]+\$\"))' <<<'$(api GET "/outreach/ads/$AD")'"
-nobj() { jq "[.. | objects | select(.type? == \"$1\")] | length" "$T/objects.json"; }
+nobj() { jq "[.objects[] | select(.type == \"$1\")] | length" "$T/objects.json"; }
 check "the stub holds exactly one campaign, ad set, creative and ad" bash -c \
 	"[ $(nobj campaign) = 1 ] && [ $(nobj adset) = 1 ] && [ $(nobj creative) = 1 ] && [ $(nobj ad) = 1 ]" ||
 	cat "$T/objects.json"
 check "campaign, ad set and ad were created PAUSED and are ACTIVE now" bash -c \
-	"jq -e '[.. | objects | select(.type? == \"campaign\" or .type? == \"adset\" or .type? == \"ad\")] | all(.status_history[0] == \"PAUSED\" and .status == \"ACTIVE\")' '$T/objects.json'"
+	"jq -e '[.objects[] | select(.type != \"creative\")] | length == 3 and all(.history[0].status == \"PAUSED\" and .status == \"ACTIVE\")' '$T/objects.json'"
 check "the ad set's daily budget is 2000 (minor units), targeting US and CA" bash -c \
-	"jq -e '[.. | objects | select(.type? == \"adset\")][0] | (.fields.daily_budget == \"2000\") and (.fields.targeting | fromjson | .geo_locations.countries == [\"US\",\"CA\"])' '$T/objects.json'"
+	"jq -e '[.objects[] | select(.type == \"adset\")][0] | (.fields.daily_budget == \"2000\") and (.fields.targeting.geo_locations.countries == [\"US\",\"CA\"])' '$T/objects.json'"
 check "the names carry the BOS ad id" bash -c \
-	"jq -e '[.. | objects | select(.type? == \"campaign\")][0].fields.name | contains(\"$AD\")' '$T/objects.json'"
-seq_of() { jq -r "select(.provider==\"meta\" and .method==\"POST\" and .path==\"/v25.0/$1\" and .status==200) | .seq" "$STUB_LOG" | head -1; }
-ADSET=$(ad_get "$AD" .meta.adset) AD_META=$(ad_get "$AD" .meta.ad)
+	"jq -e '[.objects[] | select(.type == \"campaign\")][0].name == \"launch [$AD]\"' '$T/objects.json'"
+# when each went ACTIVE (the stub's history): the ad, then the ad set, then the campaign
+active_at() { jq -r "[.objects[] | select(.type == \"$1\")][0].history[] | select(.status == \"ACTIVE\") | .t" "$T/objects.json" | head -1; }
 check "activation order: the ad, then the ad set, then the campaign" bash -c \
-	"[ '$(seq_of "$AD_META")' -lt '$(seq_of "$ADSET")' ] && [ '$(seq_of "$ADSET")' -lt '$(seq_of "$CAMP")' ]"
+	"python3 -c 'import sys; a=sys.argv[1:]; sys.exit(0 if a[0] <= a[1] <= a[2] else 1)' '$(active_at ad)' '$(active_at adset)' '$(active_at campaign)'"
 
 # ---- spend from insights into the ledger ------------------------------------------------
 mcurl -X PUT --data-binary '{"spend":"12.34","currency":"USD"}' "$META/__stub/meta/spend/$CAMP" >/dev/null
@@ -128,7 +128,7 @@ mcurl -X PUT --data-binary '{"spend":"50.10","currency":"USD"}' "$META/__stub/me
 check "spend of 50.10 reaches the 50.00 budget: the ad is paused (reason budget)" \
 	wait_for 60 ad_state_is "$AD" paused || api GET "/outreach/ads/$AD"
 check "pause_reason is budget" test "$(ad_get "$AD" .pause_reason)" = budget
-camp_status() { mcurl "$META/__stub/meta/objects" | jq -r "[.. | objects | select(.id? == \"$CAMP\")][0].status"; }
+camp_status() { mcurl "$META/__stub/meta/objects" | jq -r ".objects[] | select(.id == \"$CAMP\") | .status"; }
 check "the campaign is PAUSED at Meta" test "$(camp_status)" = PAUSED
 check "the ledger has 5010 for meta" test "$(meta_spent)" = 5010
 check "alert budget_paused is open" bash -c \
@@ -169,7 +169,7 @@ check "after the restart: the ad is failed, outcome unknown" wait_for 60 ad_stat
 check "alert ad_unknown is open for it" bash -c \
 	"curl -sS --cacert '$S/tls/cert.pem' -H 'Authorization: Bearer $SESSION' '$URL/alerts?state=open' | jq -e '[.alerts[] | select(.kind==\"ad_unknown\")] | length == 1'"
 check "the stub holds at most one campaign of it (never two)" test \
-	"$(mcurl "$META/__stub/meta/objects" | jq "[.. | objects | select(.type? == \"campaign\") | select(.fields.name | contains(\"$AD2\"))] | length")" -le 1
+	"$(mcurl "$META/__stub/meta/objects" | jq "[.objects[] | select(.type == \"campaign\" and .tag == \"$AD2\")] | length")" -le 1
 
 # ---- a token Meta refuses ----------------------------------------------------------------
 out=$(api POST /outreach/ad "$(ad_body refused meta-bad 1000)")
@@ -178,7 +178,7 @@ check "an ad with a token Meta refuses" test -n "$AD3"
 check "it fails with Meta's code 190" wait_for 60 ad_state_is "$AD3" failed
 check "its error names code 190" bash -c "[[ \"\$(curl -sS --cacert '$S/tls/cert.pem' -H 'Authorization: Bearer $SESSION' '$URL/outreach/ads/$AD3' | jq -r .ad.error)\" == *190* ]]"
 check "no campaign of it at the stub" test \
-	"$(mcurl "$META/__stub/meta/objects" | jq "[.. | objects | select(.type? == \"campaign\") | select(.fields.name | contains(\"$AD3\"))] | length")" = 0
+	"$(mcurl "$META/__stub/meta/objects" | jq "[.objects[] | select(.type == \"campaign\" and .tag == \"$AD3\")] | length")" = 0
 stop_broker
 
 # ---- no token anywhere ------------------------------------------------------------------

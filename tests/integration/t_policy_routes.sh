@@ -124,6 +124,11 @@ ROWS=(
 	"campaign_pause|POST|/outreach/campaigns/@CP@/pause||update outreach/campaigns/{id}/pause|outreach/campaigns/*/pause|200"
 	"campaign_resume|POST|/outreach/campaigns/@CP@/resume||update outreach/campaigns/{id}/resume|outreach/campaigns/*/resume|200"
 	"campaign_cancel|POST|/outreach/campaigns/@CP@/cancel||update outreach/campaigns/{id}/cancel|outreach/campaigns/*/cancel|200"
+	"ad_create|POST|/outreach/ad|{\"name\":\"pol-ad2\",\"credential\":\"pol-meta\",\"account\":\"act_1\",\"post\":\"1_2\",\"daily_budget\":{\"amount\":100,\"currency\":\"USD\"},\"countries\":[\"US\"]}|create outreach/ads|outreach/ads|201"
+	"ad_list|GET|/outreach/ads||list outreach/ads|outreach/ads|200"
+	"ad_get|GET|/outreach/ads/@AD@||read outreach/ads/{id}|outreach/ads/*|200"
+	"ad_pause|POST|/outreach/ads/@AD@/pause||update outreach/ads/{id}/pause|outreach/ads/*/pause|409"
+	"ad_resume|POST|/outreach/ads/@AD@/resume||update outreach/ads/{id}/resume|outreach/ads/*/resume|409"
 )
 declare -A HAVE
 for row in "${ROWS[@]}"; do
@@ -137,7 +142,8 @@ done
 for r in "lease_create|lease credentials/{service}/{name}" "job_claim|claim jobs/{kind}/{service}" \
 	"send_get|read outreach/sends" "send_sending|update outreach/sends/sending" \
 	"send_sent|update outreach/sends/sent" "outreach_track|read outreach/track" \
-	"outreach_events|create outreach/events"; do
+	"outreach_events|create outreach/events" "ad_job_get|read outreach/ad-jobs" \
+	"ad_job_step|update outreach/ad-jobs/step"; do
 	HAVE[${r%%|*}]=1
 	[ "${ASKS[${r%%|*}]:-}" = "${r#*|}" ] ||
 		notok "route ${r%%|*}: the test asks '${r#*|}', routes.c says '${ASKS[${r%%|*}]:-nothing}'"
@@ -230,9 +236,14 @@ mk /credentials '{"name":"pol-tw","type":"api_key","service":"twilio","secret":"
 OL=$(mk /outreach/lists '{"name":"pol-camp","format":"json","contacts":[{"phone":"+15551230000","consent":"sms"}]}' .list.id)
 CP=$(mk /outreach/sms '{"list":"pol-camp","from":"+15550000000","body":"b","provider":"twilio","start":false}' .campaign.id)
 check "setup: a list and a draft campaign" bash -c "[[ '$OL' == ol_* && '$CP' == cp_* ]]"
+# A Meta key, a budget of meta and an ad being created (@AD@: neither pausable nor resumable).
+mk /credentials '{"name":"pol-meta","type":"api_key","service":"meta","secret":"m"}' .id >/dev/null
+preq 127.0.0.1 PUT /budgets/meta '{"daily":100000,"currency":"USD"}'
+AD=$(mk /outreach/ad '{"name":"pol-ad","credential":"pol-meta","account":"act_1","post":"1_2","daily_budget":{"amount":100,"currency":"USD"},"countries":["US"]}' .ad.id)
+check "setup: an ad" bash -c "[[ '$AD' == ad_* ]]"
 subst() {
 	local s=$1
-	s=${s//@TOTP@/$(totp_code 1)}; s=${s//@C1@/$C1}; s=${s//@C2@/$C2}; s=${s//@C3@/$C3}; s=${s//@H1@/$H1}; s=${s//@H2@/$H2}; s=${s//@G@/$G}; s=${s//@AL@/$AL}; s=${s//@J@/$J}; s=${s//@L@/$L}; s=${s//@B@/$B}; s=${s//@AP2@/$AP2}; s=${s//@AP@/$AP}; s=${s//@GP@/$GP}; s=${s//@CP@/$CP}; s=${s//@OL@/$OL}
+	s=${s//@TOTP@/$(totp_code 1)}; s=${s//@C1@/$C1}; s=${s//@C2@/$C2}; s=${s//@C3@/$C3}; s=${s//@H1@/$H1}; s=${s//@H2@/$H2}; s=${s//@G@/$G}; s=${s//@AL@/$AL}; s=${s//@J@/$J}; s=${s//@L@/$L}; s=${s//@B@/$B}; s=${s//@AP2@/$AP2}; s=${s//@AP@/$AP}; s=${s//@GP@/$GP}; s=${s//@CP@/$CP}; s=${s//@OL@/$OL}; s=${s//@AD@/$AD}
 	printf '%s' "$s"
 }
 

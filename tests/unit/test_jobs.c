@@ -84,7 +84,7 @@ static void
 job_ok(struct store *s, const char *service, const char *key, uint32_t max, char id[JOB_ID_SIZE],
     int64_t now)
 {
-	struct job_new n = { "verify", service, NULL, NULL, key, -1, NULL, max, "alice", NULL, NULL, 0 };
+	struct job_new n = { "verify", service, NULL, NULL, key, -1, NULL, max, "alice", NULL, NULL, 0, NULL };
 	struct bos_err err = { 0 };
 	int existed = -1;
 
@@ -183,7 +183,7 @@ test_job_create(void **state)
 {
 	struct test_ctx *t = *state;
 	struct job_new n = { "verify", "sendgrid", NULL, "{\"a\":1}", "key-1", 250, "USD", 0,
-	    "alice", NULL, NULL, 0 };
+	    "alice", NULL, NULL, 0, NULL };
 	char id[JOB_ID_SIZE], id2[JOB_ID_SIZE];
 	struct job_info j;
 	struct bos_err err = { 0 };
@@ -215,20 +215,20 @@ test_job_create(void **state)
 	n0 = count(t->s, "SELECT count(*) FROM jobs");
 	{
 		struct job_new bad[] = {
-			{ "nope", "sendgrid", NULL, NULL, NULL, -1, NULL, 0, "alice", NULL, NULL, 0 },
-			{ "verify", "Send Grid", NULL, NULL, NULL, -1, NULL, 0, "alice", NULL, NULL, 0 },
-			{ "verify", "", NULL, NULL, NULL, -1, NULL, 0, "alice", NULL, NULL, 0 },
-			{ "verify", "sendgrid", NULL, "[1]", NULL, -1, NULL, 0, "alice", NULL, NULL, 0 },
-			{ "verify", "sendgrid", NULL, NULL, "a b", -1, NULL, 0, "alice", NULL, NULL, 0 },
-			{ "verify", "sendgrid", NULL, NULL, NULL, 5, NULL, 0, "alice", NULL, NULL, 0 },
-			{ "verify", "sendgrid", NULL, NULL, NULL, -1, "USD", 0, "alice", NULL, NULL, 0 },
-			{ "verify", "sendgrid", NULL, NULL, NULL, 5, "usd", 0, "alice", NULL, NULL, 0 },
-			{ "verify", "sendgrid", NULL, NULL, NULL, -1, NULL, 101, "alice", NULL, NULL, 0 },
+			{ "nope", "sendgrid", NULL, NULL, NULL, -1, NULL, 0, "alice", NULL, NULL, 0, NULL },
+			{ "verify", "Send Grid", NULL, NULL, NULL, -1, NULL, 0, "alice", NULL, NULL, 0, NULL },
+			{ "verify", "", NULL, NULL, NULL, -1, NULL, 0, "alice", NULL, NULL, 0, NULL },
+			{ "verify", "sendgrid", NULL, "[1]", NULL, -1, NULL, 0, "alice", NULL, NULL, 0, NULL },
+			{ "verify", "sendgrid", NULL, NULL, "a b", -1, NULL, 0, "alice", NULL, NULL, 0, NULL },
+			{ "verify", "sendgrid", NULL, NULL, NULL, 5, NULL, 0, "alice", NULL, NULL, 0, NULL },
+			{ "verify", "sendgrid", NULL, NULL, NULL, -1, "USD", 0, "alice", NULL, NULL, 0, NULL },
+			{ "verify", "sendgrid", NULL, NULL, NULL, 5, "usd", 0, "alice", NULL, NULL, 0, NULL },
+			{ "verify", "sendgrid", NULL, NULL, NULL, -1, NULL, 101, "alice", NULL, NULL, 0, NULL },
 			{ "verify", "sendgrid", "cr_aaaaaaaaaaaaaaaaaaaaaaaaaa", NULL, NULL, -1, NULL, 0,
-			    "alice", NULL, NULL, 0 },
+			    "alice", NULL, NULL, 0, NULL },
 			{ "verify", "sendgrid", NULL, "{\"n\":\"4111 1111 1111 1111\"}", NULL, -1, NULL,
-			    0, "alice", NULL, NULL, 0 },
-			{ "verify", "sendgrid", NULL, NULL, "4111-1111-1111-1111", -1, NULL, 0, "alice", NULL, NULL, 0 },
+			    0, "alice", NULL, NULL, 0, NULL },
+			{ "verify", "sendgrid", NULL, NULL, "4111-1111-1111-1111", -1, NULL, 0, "alice", NULL, NULL, 0, NULL },
 		};
 		size_t i;
 

@@ -204,7 +204,7 @@ test_migrate_v9_keeps_jobs_and_leases(void **state)
 	old_exec(db, "PRAGMA journal_mode = WAL; CREATE TABLE schema_migrations ("
 	    " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
 	m = schema_migrations(&n);
-	assert_int_equal(n, 10);
+	assert_int_equal(n, 11);
 	for (i = 0; i < 9; i++) {
 		old_exec(db, m[i].sql);
 		snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations VALUES (%d, 1)",
@@ -230,7 +230,7 @@ test_migrate_v9_keeps_jobs_and_leases(void **state)
 	sqlite3_close(db);
 	if (store_open(path, key, 0, &s, &err) != 0)
 		fail_msg("store_open: %s", err.msg);
-	assert_int_equal(store_schema_version(s), 10);
+	assert_int_equal(store_schema_version(s), schema_latest());
 	assert_int_equal(job_get(s, "jb_aaaaaaaaaaaaaaaaaaaaaaaaaa", &j, &err), 0);
 	assert_string_equal(j.state, "claimed");
 	assert_string_equal(j.claim, "cl_aaaaaaaaaaaaaaaaaaaaaaaaaa");
@@ -258,7 +258,7 @@ test_create_consent_suppression_jobs(void **state)
 	struct outreach_campaign c;
 	struct bos_err err = { 0 };
 	struct job_new bad = { "send_email", "sendgrid", NULL, NULL, NULL, -1, NULL, 0, "alice",
-	    NULL, NULL, 0 };
+	    NULL, NULL, 0, NULL };
 	char jid[JOB_ID_SIZE];
 	int existed;
 
@@ -343,7 +343,7 @@ test_rate_gate(void **state)
 {
 	struct test_ctx *t = *state;
 	struct job_new v = { "verify", "sendgrid", NULL, NULL, "verify-late", -1, NULL, 0, "alice",
-	    NULL, NULL, 0 };
+	    NULL, NULL, 0, NULL };
 	char id[OUTREACH_ID_SIZE], vid[JOB_ID_SIZE];
 	struct bos_err err = { 0 };
 	struct job_info j;
@@ -369,7 +369,7 @@ test_gated_campaign_hides_nothing(void **state)
 {
 	struct test_ctx *t = *state;
 	struct job_new v = { "verify", "sendgrid", NULL, NULL, "verify-1", -1, NULL, 0, "alice",
-	    NULL, NULL, 0 };
+	    NULL, NULL, 0, NULL };
 	char id[OUTREACH_ID_SIZE], vid[JOB_ID_SIZE];
 	struct bos_err err = { 0 };
 	struct job_info j;

@@ -385,9 +385,9 @@ test_job_belongs_to_one(void **state)
 {
 	struct test_ctx *t = *state;
 	struct job_new n = { "send_email", "smtp", NULL, NULL, NULL, -1, NULL, 0, "alice",
-	    "cp_aaaaaaaaaaaaaaaaaaaaaaaaaa", "on_aaaaaaaaaaaaaaaaaaaaaaaaaa", 0 };
+	    "cp_aaaaaaaaaaaaaaaaaaaaaaaaaa", "on_aaaaaaaaaaaaaaaaaaaaaaaaaa", 0, NULL };
 	struct job_new v = { "verify", "smtp", NULL, NULL, NULL, -1, NULL, 0, "alice", NULL,
-	    "on_aaaaaaaaaaaaaaaaaaaaaaaaaa", 0 };
+	    "on_aaaaaaaaaaaaaaaaaaaaaaaaaa", 0, NULL };
 	char jid[JOB_ID_SIZE];
 	struct bos_err err = { 0 };
 	int existed = 0;

@@ -365,7 +365,7 @@ test_default_text(void **state)
 	/* The broker roles first (issue #14), the admin role last. */
 	assert_int_equal(ps->n_roles, 4);
 	assert_string_equal(ps->roles[0].name, "outreach");
-	assert_int_equal(ps->roles[0].n_rules, 18);  /* 12 more for outreach (issue #16) */
+	assert_int_equal(ps->roles[0].n_rules, 26);  /* 12 more for outreach, 8 for ads (issue #16) */
 	assert_string_equal(ps->roles[1].name, "monitor");
 	assert_int_equal(ps->roles[1].n_rules, 4);
 	assert_string_equal(ps->roles[2].name, "hiring");

@@ -64,6 +64,9 @@ static const char *const unsigned_changes[] = {
 	"send_sent",
 	/* outreach lists: what they add, a copy from before lacks */
 	"outreach_list_create", "outreach_list_append",
+	/* ads (docs/ADS.md): an ad made or let run again, a creation step (the pending step keeps
+	 * an object from being made twice; a pause is signed, as a campaign's) */
+	"ad_create", "ad_resume", "ad_job_step",
 	NULL,
 };
 

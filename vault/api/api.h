@@ -136,6 +136,14 @@ int api_outreach_campaign_start(struct vault *v, struct http_req *r); /* POST ..
 int api_outreach_campaign_pause(struct vault *v, struct http_req *r); /* POST .../{id}/pause */
 int api_outreach_campaign_resume(struct vault *v, struct http_req *r); /* POST .../{id}/resume */
 int api_outreach_campaign_cancel(struct vault *v, struct http_req *r); /* POST .../{id}/cancel */
+/* api_outreach_ad.c: ads (docs/ADS.md) */
+int api_outreach_ad_create(struct vault *v, struct http_req *r);   /* POST /outreach/ad */
+int api_outreach_ad_list(struct vault *v, struct http_req *r);     /* GET /outreach/ads */
+int api_outreach_ad_get(struct vault *v, struct http_req *r);      /* GET /outreach/ads/{id} */
+int api_outreach_ad_pause(struct vault *v, struct http_req *r);    /* POST .../{id}/pause */
+int api_outreach_ad_resume(struct vault *v, struct http_req *r);   /* POST .../{id}/resume */
+int api_outreach_ad_job_get(struct vault *v, struct http_req *r);  /* GET /outreach/ad-jobs/{job} */
+int api_outreach_ad_job_step(struct vault *v, struct http_req *r); /* POST .../{job}/step */
 /* api_outreach_send.c: the outreach broker's routes (docs/OUTREACH.md "Sending") */
 int api_outreach_send_get(struct vault *v, struct http_req *r);     /* GET /outreach/sends/{job} */
 int api_outreach_send_sending(struct vault *v, struct http_req *r); /* POST .../{job}/sending */

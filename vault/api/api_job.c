@@ -79,6 +79,7 @@ api_job_json(const struct job_info *j)
 	json_object_set_new(o, "credential", api_job_str_or_null(j->credential));
 	json_object_set_new(o, "campaign", api_job_str_or_null(j->campaign));
 	json_object_set_new(o, "notice", api_job_str_or_null(j->notice));
+	json_object_set_new(o, "ad", api_job_str_or_null(j->ad));
 	json_object_set_new(o, "params", api_job_object(j->params));
 	json_object_set_new(o, "idempotency_key", json_string(j->idempotency_key));
 	json_object_set_new(o, "state", json_string(j->state));

@@ -149,7 +149,7 @@ api_lease_checks(struct vault *v, struct http_req *r, const struct api_lease_req
 	char why[BUDGET_REASON_SIZE];
 	struct job_info *j;
 	struct bos_err err;
-	int rc;
+	int rc, exempt;
 
 	bos_err_clear(&err);
 	if ((j = malloc(sizeof(*j))) == NULL)
@@ -168,12 +168,16 @@ api_lease_checks(struct vault *v, struct http_req *r, const struct api_lease_req
 		rc = api_lease_refuse(r, q, "job_not_claimed", "job %s is for service %s%s%s, not "
 		    "for credential %s", q->job, j->service, j->credential[0] ? ", credential " : "",
 		    j->credential, m->id);
+	/* The jobs that stop or measure an ad's spend run under a paused budget (docs/ADS.md). */
+	exempt = rc == 0 && job_kind_budget_exempt(j->kind);
 	free(j);
 	if (rc != 0)
 		return rc;
 	if (m->revoked_at != 0)
 		return api_lease_refuse(r, q, "credential_revoked", "credential %s is revoked",
 		    m->id);
+	if (exempt)
+		return 0;
 	if ((rc = budget_paused(v->st.store, m->service, now, why, sizeof(why), &err)) < 0)
 		return http_reply_bos_err(r, &err) == 0 ? 1 : -1;
 	if (rc == 1)

@@ -41,6 +41,10 @@ static const char *const q_campaign_list[] = { "state", NULL };
 static const char *const q_send_get[] = { "claim", NULL };
 static const char *const f_send_sending[] = { "claim", NULL };
 static const char *const f_send_sent[] = { "claim", "provider_id", "price", NULL };
+static const char *const f_ad_create[] = { "name", "credential", "account", "post",
+	"daily_budget", "countries", "objective", "special_ad_categories", NULL };
+static const char *const q_ad_job[] = { "claim", NULL };
+static const char *const f_ad_step[] = { "claim", "object", "phase", "meta_id", NULL };
 static const char *const f_outreach_track[] = { "token", "kind", "link", NULL };
 /* Outreach: lists, suppressions, events, stats (docs/OUTREACH.md) */
 static const char *const f_outreach_list_create[] = { "name", "format", "data", "contacts", NULL };
@@ -129,6 +133,14 @@ const struct http_route api_routes[] = {
 	{ HTTP_GET, "/outreach/sends/{job}", ROUTE_BROKER, api_outreach_send_get, "send_get", NULL, q_send_get, AUDIT_TXN },
 	{ HTTP_POST, "/outreach/sends/{job}/sending", ROUTE_BROKER, api_outreach_send_sending, "send_sending", f_send_sending, NULL, AUDIT_TXN },
 	{ HTTP_POST, "/outreach/sends/{job}/sent", ROUTE_BROKER, api_outreach_send_sent, "send_sent", f_send_sent, NULL, AUDIT_TXN },
+	/* Ads (docs/ADS.md) */
+	{ HTTP_POST, "/outreach/ad", ROUTE_ADMIN, api_outreach_ad_create, "ad_create", f_ad_create, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/outreach/ads", ROUTE_ADMIN, api_outreach_ad_list, "ad_list", NULL, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/outreach/ads/{id}", ROUTE_ADMIN, api_outreach_ad_get, "ad_get", NULL, NULL, AUDIT_TXN },
+	{ HTTP_POST, "/outreach/ads/{id}/pause", ROUTE_ADMIN, api_outreach_ad_pause, "ad_pause", f_none, NULL, AUDIT_SIGNED },
+	{ HTTP_POST, "/outreach/ads/{id}/resume", ROUTE_ADMIN, api_outreach_ad_resume, "ad_resume", f_none, NULL, AUDIT_TXN },
+	{ HTTP_GET, "/outreach/ad-jobs/{job}", ROUTE_BROKER, api_outreach_ad_job_get, "ad_job_get", NULL, q_ad_job, AUDIT_TXN },
+	{ HTTP_POST, "/outreach/ad-jobs/{job}/step", ROUTE_BROKER, api_outreach_ad_job_step, "ad_job_step", f_ad_step, NULL, AUDIT_TXN },
 	{ HTTP_POST, "/outreach/track", ROUTE_BROKER, api_outreach_track, "outreach_track", f_outreach_track, NULL, AUDIT_SIGNED },
 
 	/* Outreach: lists, suppressions, events, stats (docs/OUTREACH.md) */
@@ -225,6 +237,13 @@ const struct api_route_policy api_route_policies[] = {
 	{ "send_sending", "update", "outreach/sends/sending", NULL },
 	{ "send_sent", "update", "outreach/sends/sent", NULL },
 	{ "outreach_track", "read", "outreach/track", NULL },
+	{ "ad_create", "create", "outreach/ads", NULL },
+	{ "ad_list", "list", "outreach/ads", NULL },
+	{ "ad_get", "read", "outreach/ads/{id}", NULL },
+	{ "ad_pause", "update", "outreach/ads/{id}/pause", NULL },
+	{ "ad_resume", "update", "outreach/ads/{id}/resume", NULL },
+	{ "ad_job_get", "read", "outreach/ad-jobs", NULL },
+	{ "ad_job_step", "update", "outreach/ad-jobs/step", NULL },
 	/* Outreach: lists, suppressions, events, stats (docs/OUTREACH.md) */
 	{ "outreach_list_create", "create", "outreach/lists", NULL },
 	{ "outreach_list_list", "list", "outreach/lists", NULL },

@@ -43,6 +43,7 @@ config_defaults(struct config *c)
 	c->audit_checkpoint_seconds = 60;
 	c->broker_uid[0] = c->broker_uid[1] = c->broker_uid[2] = CONFIG_UID_UNSET;
 	c->job_visibility_seconds = 120;
+	c->ad_insights_seconds = 3600;
 	c->grant_pickup_seconds = 600;
 	c->approval_seconds = 900;
 }
@@ -103,6 +104,7 @@ static const struct config_u32 config_u32s[] = {
 	{ "audit_checkpoint_seconds", offsetof(struct config, audit_checkpoint_seconds), 1, 86400 },
 	{ "sandbox_unconfined_paths", offsetof(struct config, sandbox_unconfined_paths), 0, 1 },
 	{ "job_visibility_seconds", offsetof(struct config, job_visibility_seconds), 1, 3600 },
+	{ "ad_insights_seconds", offsetof(struct config, ad_insights_seconds), 10, 86400 },
 	{ "grant_pickup_seconds", offsetof(struct config, grant_pickup_seconds), 10, 3600 },
 	{ "approval_seconds", offsetof(struct config, approval_seconds), 10, 86400 },
 };

@@ -76,6 +76,7 @@ struct config {
 	 */
 	int64_t broker_uid[CONFIG_BROKER_ROLES];
 	uint32_t job_visibility_seconds;      /* 120: a claim's hold without a heartbeat */
+	uint32_t ad_insights_seconds;         /* 3600: how often an ad's spend is asked (docs/ADS.md) */
 
 	/* 1: run with file paths unconfined where the kernel has no Landlock (docs/SANDBOX.md). */
 	uint32_t sandbox_unconfined_paths;    /* 0: refuse to start instead */

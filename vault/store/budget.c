@@ -316,6 +316,55 @@ budget_claim_check(struct store *s, const char *service, int64_t est_amount,
 	return 0;
 }
 
+int
+budget_left(struct store *s, const char *service, const char *currency, int64_t now,
+    int64_t *left, char *which, size_t cap, char budget_currency[SPEND_CURRENCY_SIZE],
+    struct bos_err *err)
+{
+	const char *names[2] = { service, BUDGET_TOTAL };
+	struct budget_period p[2];
+	struct budget_row b;
+	int64_t spent, claimed, l;
+	int i, k, rc, found = 0;
+
+	*left = INT64_MAX;
+	budget_currency[0] = '\0';
+	if (spend_service_check(service, err) != 0)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		if (i == 1 && budget_is_total(service))
+			break;
+		if ((rc = budget_load(s, names[i], &b, err)) < 0)
+			return -1;
+		if (rc == 1)
+			continue;
+		found = 1;
+		if (strcmp(b.currency, currency) != 0) {
+			(void)snprintf(budget_currency, SPEND_CURRENCY_SIZE, "%s", b.currency);
+			(void)snprintf(which, cap, "the budget of %s", b.service);
+			return BUDGET_LEFT_CURRENCY;
+		}
+		budget_periods(&b, now, p);
+		if (budget_claimed(s, budget_is_total(b.service) ? NULL : b.service, b.currency,
+		    &claimed, err) != 0)
+			return -1;
+		for (k = 0; k < 2; k++) {
+			if (p[k].limit == BUDGET_NONE || p[k].resumed)
+				continue;
+			if (budget_spent(s, &b, &p[k], &spent, err) != 0)
+				return -1;
+			if (__builtin_sub_overflow(p[k].limit, spent, &l) ||
+			    __builtin_sub_overflow(l, claimed, &l))
+				l = INT64_MIN;
+			if (l < *left) {
+				*left = l;
+				(void)snprintf(which, cap, "%s budget of %s", p[k].name, b.service);
+			}
+		}
+	}
+	return found ? 0 : BUDGET_LEFT_NONE;
+}
+
 static int
 budget_currency_match(struct store *s, const char *service, const char *currency,
     struct bos_err *err)

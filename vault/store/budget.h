@@ -107,6 +107,22 @@ int budget_resume(struct store *s, const char *service, const char *by, int64_t 
 int budget_resume_check(struct store *s, const char *service, int64_t now, int *day,
     int *month, struct bos_err *err) BOS_WUR;
 
+#define BUDGET_LEFT_NONE 1            /* budget_left: neither the service nor the total has one */
+#define BUDGET_LEFT_CURRENCY 2        /* budget_left: a budget is in another currency */
+
+/*
+ * What the budgets of service and of the total leave at time now (the
+ * money rules of docs/ADS.md): for each daily and monthly budget not
+ * resumed for its period, the limit - the spend of the period - the
+ * estimates of claimed jobs; *left the smallest (INT64_MAX when none
+ * applies; may be negative), which (cap bytes) names it ("daily budget of
+ * meta"). 0; BUDGET_LEFT_NONE; BUDGET_LEFT_CURRENCY when a budget is not
+ * in currency (which names it, budget_currency receives its code); -1.
+ */
+int budget_left(struct store *s, const char *service, const char *currency, int64_t now,
+    int64_t *left, char *which, size_t cap, char budget_currency[SPEND_CURRENCY_SIZE],
+    struct bos_err *err) BOS_WUR;
+
 /* floor(spent * 100 / limit) without overflow; 100 for limit 0; -1 for BUDGET_NONE. */
 int budget_percent(int64_t spent, int64_t limit);
 

@@ -9,6 +9,7 @@
 #include "store/alert.h"
 #include "store/budget.h"
 #include "store/card.h"
+#include "store/outreach_ad.h"
 #include "store/outreach_notice.h"
 #include "store/outreach_send.h"
 #include "store/spend.h"
@@ -26,13 +27,15 @@
 _Static_assert(JOB_CANDIDATES_MAX == 32, "the claim's pages say LIMIT 32");
 
 /* The vault's job kinds: the same list as the CHECK of jobs.kind. */
-static const char *const job_kinds[] = { "verify", "send_email", "send_sms" };
+static const char *const job_kinds[] = { "verify", "send_email", "send_sms", "ad_create",
+	"ad_activate", "ad_pause", "ad_insights" };
 
 #define JOB_COLS "SELECT id, kind, service, coalesce(credential, ''), idempotency_key, state," \
 	" coalesce(claimed_by, ''), coalesce(claim, ''), coalesce(estimate_currency, ''), created_by," \
 	" params, coalesce(result, ''), coalesce(error, ''), coalesce(estimate_amount, -1)," \
 	" attempts, max_attempts, not_before, coalesce(visible_until, 0), created_at, updated_at," \
-	" coalesce(finished_at, 0), coalesce(campaign, ''), coalesce(notice, '') FROM jobs "
+	" coalesce(finished_at, 0), coalesce(campaign, ''), coalesce(notice, ''), coalesce(ad, '')" \
+	" FROM jobs "
 
 int
 job_kind_valid(const char *kind)
@@ -48,7 +51,19 @@ job_kind_valid(const char *kind)
 const char *
 job_kinds_text(void)
 {
-	return "verify, send_email, send_sms";
+	return "verify, send_email, send_sms, ad_create, ad_activate, ad_pause, ad_insights";
+}
+
+int
+job_kind_is_ad(const char *kind)
+{
+	return kind != NULL && strncmp(kind, "ad_", 3) == 0 && job_kind_valid(kind);
+}
+
+int
+job_kind_budget_exempt(const char *kind)
+{
+	return kind != NULL && (strcmp(kind, "ad_pause") == 0 || strcmp(kind, "ad_insights") == 0);
 }
 
 int
@@ -131,6 +146,7 @@ job_from_row(sqlite3_stmt *st, struct job_info *j, struct bos_err *err)
 	    job_copy(st, 12, j->error, sizeof(j->error)) != 0 ||
 	    job_copy(st, 21, j->campaign, sizeof(j->campaign)) != 0 ||
 	    job_copy(st, 22, j->notice, sizeof(j->notice)) != 0 ||
+	    job_copy(st, 23, j->ad, sizeof(j->ad)) != 0 ||
 	    att < 0 || max < 1 || max > JOB_ATTEMPTS_MAX || att > max)
 		return bos_err_set(err, BOS_E_CORRUPT, "a job row is malformed");
 	j->est_amount = sqlite3_column_int64(st, 13);
@@ -258,6 +274,9 @@ job_check_new(const struct job_new *n, struct bos_err *err)
 		return bos_err_set(err, BOS_E_INVALID, "%s", !job_kind_is_send(n->kind) ? "only a "
 		    "send job belongs to a campaign or a notice" : "send jobs are queued by a "
 		    "campaign (POST /outreach/email or /outreach/sms), not one by one");
+	if (job_kind_is_ad(n->kind) != (n->ad != NULL))
+		return bos_err_set(err, BOS_E_INVALID, "%s", n->ad != NULL ? "only an ad job belongs "
+		    "to an ad" : "ad jobs are queued by an ad (POST /outreach/ad), not one by one");
 	return 0;
 }
 
@@ -296,8 +315,8 @@ job_insert(struct store *s, const struct job_new *n, const char *id, const char 
 
 	if (store_stmt(s, "INSERT INTO jobs (id, kind, service, credential, params,"
 	    " idempotency_key, state, attempts, max_attempts, not_before, estimate_amount,"
-	    " estimate_currency, created_at, updated_at, created_by, campaign, notice) VALUES (?1,"
-	    " ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?12, ?9, ?10, ?8, ?8, ?11, ?13, ?14)", &st,
+	    " estimate_currency, created_at, updated_at, created_by, campaign, notice, ad) VALUES"
+	    " (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?12, ?9, ?10, ?8, ?8, ?11, ?13, ?14, ?15)", &st,
 	    err) != 0)
 		return -1;
 	if (job_bind_text(st, 1, id) != SQLITE_OK || job_bind_text(st, 2, n->kind) != SQLITE_OK ||
@@ -313,7 +332,8 @@ job_insert(struct store *s, const struct job_new *n, const char *id, const char 
 	    job_bind_text(st, 11, n->created_by) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 12, n->not_before > 0 ? n->not_before : now) != SQLITE_OK ||
 	    job_bind_text(st, 13, n->campaign) != SQLITE_OK ||
-	    job_bind_text(st, 14, n->notice) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+	    job_bind_text(st, 14, n->notice) != SQLITE_OK ||
+	    job_bind_text(st, 15, n->ad) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
 		store_err_db(s, "queueing a job", err);
 		goto out;
 	}
@@ -361,6 +381,18 @@ job_create(struct store *s, const struct job_new *n, int64_t now, char id[JOB_ID
 		log_info("job %s (%s, service %s) queued by admin %s", id, n->kind, n->service,
 		    n->created_by);
 	return 0;
+}
+
+int
+job_queue_ad(struct store *s, const struct outreach_ad_queue *q, int64_t now, int *existed,
+    struct bos_err *err)
+{
+	char id[JOB_ID_SIZE];
+
+	return job_create(s, &(struct job_new){ .kind = q->kind, .service = OUTREACH_AD_SERVICE,
+	    .credential = q->credential, .params_json = q->params_json,
+	    .idempotency_key = q->idempotency_key, .est_amount = -1, .created_by = q->created_by,
+	    .ad = q->ad }, now, id, existed, err);
 }
 
 /* ---- reading --------------------------------------------------------------------- */
@@ -520,6 +552,9 @@ job_expire_one(struct store *s, const struct job_info *j, int64_t now, int *dead
 	if (*dead && j->notice[0] != '\0' && outreach_notice_failed(s, j->id, 1, 0,
 	    "the claim expired on its last attempt", now, err) != 0)
 		return -1;
+	if (*dead && j->ad[0] != '\0' && outreach_ad_job_dead(s, &(struct outreach_ad_job){ j->id,
+	    j->kind, j->ad }, "the claim expired on its last attempt", now, err) != 0)
+		return -1;
 	return *dead ? job_alert_dead(s, j, "its last claim expired", now, err) : 0;
 }
 
@@ -668,8 +703,10 @@ job_candidate_ok(struct store *s, const struct job_claim_req *q, const struct jo
 			return bos_err_set(err, BOS_E_DB, "the claim check of job %s failed", j->id);
 		return 0;
 	}
-	ok = budget_claim_check(s, j->service, j->est_amount >= 0 ? j->est_amount : 0,
-	    j->est_amount >= 0 ? j->est_currency : NULL, now, why, sizeof(why), err);
+	/* The jobs that stop or measure an ad's spend run under a paused budget (docs/ADS.md). */
+	ok = job_kind_budget_exempt(j->kind) ? 0 : budget_claim_check(s, j->service,
+	    j->est_amount >= 0 ? j->est_amount : 0, j->est_amount >= 0 ? j->est_currency : NULL, now,
+	    why, sizeof(why), err);
 	if (ok == 1)
 		log_info("job %s not handed out: %s", j->id, why);
 	if (ok != 0)
@@ -813,6 +850,9 @@ job_complete_locked(struct store *s, const struct job_done *d, int64_t now,
 
 	if (job_get(s, d->id, j, err) != 0)
 		return -1;
+	if (j->ad[0] != '\0' && d->spend_amount > 0)
+		return bos_err_set(err, BOS_E_INVALID, "'spend' is not given for an ad job: the vault "
+		    "computes it from the insights");
 	if (strcmp(j->state, "done") == 0 && strcmp(j->claim, d->claim) == 0 &&
 	    strcmp(j->claimed_by, d->broker_id) == 0) {
 		*duplicate = 1;
@@ -834,6 +874,10 @@ job_complete_locked(struct store *s, const struct job_done *d, int64_t now,
 	if (j->notice[0] != '\0')
 		return outreach_notice_completed(s, &(struct outreach_notice_job){ j->id, j->service,
 		    j->est_amount, j->est_amount >= 0 ? j->est_currency : NULL }, now, mismatch, err);
+	/* An ad job moves its ad; an insights job records the spend (docs/ADS.md). */
+	if (j->ad[0] != '\0')
+		return outreach_ad_job_completed(s, &(struct outreach_ad_job){ j->id, j->kind, j->ad },
+		    j->params, d->result_json, now, job_queue_ad, mismatch, err);
 	if (d->spend_amount <= 0)
 		return 0;
 	sr = spend_record(s, d->id, j->service, d->spend_amount, d->spend_currency, now, err);
@@ -919,6 +963,9 @@ job_fail_locked(struct store *s, const struct job_failure *f, struct job_info *j
 		return -1;
 	if (j->notice[0] != '\0' && outreach_notice_failed(s, j->id, dead, 1, f->error, f->now,
 	    err) != 0)
+		return -1;
+	if (dead && j->ad[0] != '\0' && outreach_ad_job_dead(s, &(struct outreach_ad_job){ j->id,
+	    j->kind, j->ad }, f->error, f->now, err) != 0)
 		return -1;
 	if (!dead)
 		return 0;

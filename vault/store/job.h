@@ -28,6 +28,7 @@
 #include "err.h"
 
 struct store;
+struct outreach_ad_queue;
 
 #define JOB_ID_PREFIX "jb_"
 #define JOB_ID_LEN 29                 /* "jb_" + 26 base32 characters */
@@ -48,10 +49,14 @@ struct store;
 #define JOB_CANDIDATES_MAX 32         /* jobs read at a time (the LIMIT of job.c's pages) */
 #define JOB_SCAN_PAGES 32             /* a claim looks at most at 32 pages: 1024 jobs */
 
-/* 1 when kind is one of the vault's job kinds (a fixed list: "verify", "send_email", "send_sms"). */
+/* 1 when kind is one of the vault's job kinds (a fixed list: job_kinds_text). */
 int job_kind_valid(const char *kind);
 /* "verify" ...: the list, comma-separated, for messages. */
 const char *job_kinds_text(void);
+/* 1 for the ad kinds (ad_create, ad_activate, ad_pause, ad_insights): they, and only they, have an ad. */
+int job_kind_is_ad(const char *kind);
+/* 1 for ad_pause and ad_insights: claimed and leased under a paused budget (docs/ADS.md). */
+int job_kind_budget_exempt(const char *kind);
 /* 1 for the send kinds (send_email, send_sms): they, and only they, have a campaign or notice. */
 int job_kind_is_send(const char *kind);
 int job_id_valid(const char *s);
@@ -73,6 +78,7 @@ struct job_new {
 	const char *campaign;         /* cp_...: a campaign's send job, else NULL */
 	const char *notice;           /* on_...: a notice's send job (a send kind has one of two) */
 	int64_t not_before;           /* 0: now */
+	const char *ad;               /* ad_...: an ad job's ad (exactly for the ad kinds), else NULL */
 };
 
 /*
@@ -82,6 +88,9 @@ struct job_new {
  */
 int job_create(struct store *s, const struct job_new *n, int64_t now, char id[JOB_ID_SIZE],
     int *existed, struct bos_err *err) BOS_WUR;
+/* job_create of an ad's job (outreach_ad.h's outreach_ad_queue_fn): service meta, no estimate. */
+int job_queue_ad(struct store *s, const struct outreach_ad_queue *q, int64_t now, int *existed,
+    struct bos_err *err) BOS_WUR;
 
 struct job_info {
 	char id[JOB_ID_SIZE];
@@ -96,6 +105,7 @@ struct job_info {
 	char created_by[JOB_BY_SIZE];
 	char campaign[JOB_ID_SIZE];       /* "" unless a campaign's send job */
 	char notice[JOB_ID_SIZE];         /* "" unless a notice's send job */
+	char ad[JOB_ID_SIZE];             /* "" unless an ad job */
 	char params[JOB_PARAMS_MAX + 1];
 	char result[JOB_RESULT_MAX + 1];  /* "" until done */
 	char error[JOB_ERROR_MAX + 1];    /* the last failure, "" when none */
