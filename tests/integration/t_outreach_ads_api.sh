@@ -128,6 +128,15 @@ s=$(step campaign done 1001)
 check "done before begin: 409 step_order" bash -c "[ $s = 409 ] && [ \"\$(jq -r .error.code '$T/b.json')\" = step_order ]"
 s=$(step campaign begin)
 check "begin the campaign: 200" test "$s" = 200
+s=$(step campaign refused 1001)
+check "refused with a meta_id: 400" test "$s" = 400
+s=$(step campaign refused)
+check "Meta refused the call (throttled): refused clears the pending step (200)" bash -c \
+	"[ $s = 200 ] && jq -e '.ad.meta.campaign == null' '$T/b.json'"
+s=$(step campaign refused)
+check "refused again (nothing pending): 409 step_order" bash -c "[ $s = 409 ] && [ \"\$(jq -r .error.code '$T/b.json')\" = step_order ]"
+s=$(step campaign begin)
+check "the campaign begins again after a refusal: 200 (no outcome_unknown)" test "$s" = 200
 api GET "/outreach/ads/$A" >/dev/null
 s2=$(step campaign done 12ab)
 check "done with an id that is not digits: 400" test "$s2" = 400

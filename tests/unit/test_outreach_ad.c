@@ -221,6 +221,12 @@ test_steps_and_states(void **state)
 	assert_int_equal(outreach_ad_step(t->s, &aj, "campaign", "done", "1", NOW, code, &err), -1);
 	assert_string_equal(code, "step_order");
 	assert_int_equal(outreach_ad_step(t->s, &aj, "campaign", "begin", NULL, NOW, code, &err), 0);
+	/* Meta refused the call: nothing was made, the step may begin again. */
+	assert_int_equal(outreach_ad_step(t->s, &aj, "campaign", "refused", "7", NOW, code, &err), -1);
+	assert_int_equal(outreach_ad_step(t->s, &aj, "campaign", "refused", NULL, NOW, code, &err), 0);
+	assert_int_equal(outreach_ad_step(t->s, &aj, "campaign", "refused", NULL, NOW, code, &err), -1);
+	assert_string_equal(code, "step_order");
+	assert_int_equal(outreach_ad_step(t->s, &aj, "campaign", "begin", NULL, NOW, code, &err), 0);
 	assert_int_equal(outreach_ad_step(t->s, &aj, "campaign", "done", "1x", NOW, code, &err), -1);
 	assert_int_equal(err.code, BOS_E_INVALID);
 	assert_int_equal(outreach_ad_step(t->s, &aj, "campaign", "done", "101", NOW, code, &err), 0);

@@ -548,7 +548,7 @@ api_outreach_ad_job_step(struct vault *v, struct http_req *r)
 	struct outreach_ad a;
 	struct job_info *j;
 	struct bos_err err;
-	int bad = 0, rc, begin;
+	int bad = 0, rc, live;
 
 	claim = api_ad_field(body, "claim", &bad);
 	if ((rc = api_ad_job_args(v, r, bad ? NULL : claim, 1, &job)) != 0)
@@ -559,13 +559,16 @@ api_outreach_ad_job_step(struct vault *v, struct http_req *r)
 	if (bad || object == NULL || phase == NULL)
 		return http_reply_error(r, 400, "invalid", "'object' and 'phase' are required "
 		    "strings, 'meta_id' a string of digits");
-	begin = strcmp(phase, "begin") == 0;
+	live = strcmp(phase, "done") != 0;
 	if ((j = malloc(sizeof(*j))) == NULL)
 		return -1;
 	bos_err_clear(&err);
 	vault_db_lock(v);
-	/* A done is recorded even when the claim ran out meanwhile: the object exists at Meta. */
-	rc = api_ad_job_held(v, r, job, claim, begin, j, &err);
+	/*
+	 * A done is recorded even when the claim ran out meanwhile: the object exists
+	 * at Meta. A begin or a refused needs a live claim.
+	 */
+	rc = api_ad_job_held(v, r, job, claim, live, j, &err);
 	if (rc == 0)
 		rc = outreach_ad_step(v->st.store, &(struct outreach_ad_job){ j->id, j->kind, j->ad },
 		    object, phase, meta_id, vault_now(v), code, &err);

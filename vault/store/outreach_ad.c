@@ -560,6 +560,7 @@ static int
 ad_step_locked(struct store *s, const struct outreach_ad_job *j, int k, int begin,
     const char *meta_id, int64_t now, struct ad_refusal *f, struct bos_err *err)
 {
+	/* done without an id: refused (Meta answered with an error, nothing was made). */
 	char sql[160];
 	struct outreach_ad a;
 	int first = 0;
@@ -571,6 +572,10 @@ ad_step_locked(struct store *s, const struct outreach_ad_job *j, int k, int begi
 			return ad_refuse(f, "step_order", "the %s is not pending (%s%s): begin it "
 			    "first", outreach_ad_objects[k], a.pending[0] ? "pending: " : "none is",
 			    a.pending[0] ? a.pending : " pending");
+		if (meta_id == NULL)
+			return outreach_sql_run(s, "recording a refused step", err, "UPDATE outreach_ads"
+			    " SET pending = NULL, updated_at = ?2 WHERE id = ?1 AND pending = ?3", "tit",
+			    a.id, now, outreach_ad_objects[k]) == 1 ? 0 : -1;
 		(void)snprintf(sql, sizeof(sql), "UPDATE outreach_ads SET %s = ?2, pending = NULL,"
 		    " updated_at = ?3 WHERE id = ?1 AND pending = ?4", ad_meta_cols[k]);
 		return outreach_sql_run(s, "recording a step", err, sql, "ttit", a.id, meta_id, now,
@@ -593,18 +598,21 @@ outreach_ad_step(struct store *s, const struct outreach_ad_job *j, const char *o
     struct bos_err *err)
 {
 	struct ad_refusal f = { "", "" };
-	int k = ad_object_index(object), begin;
+	int k = ad_object_index(object), begin, refused;
 
 	code[0] = '\0';
 	if (k < 0)
 		return bos_err_set(err, BOS_E_INVALID, "'object' must be campaign, adset, creative "
 		    "or ad");
-	if (phase == NULL || (strcmp(phase, "begin") != 0 && strcmp(phase, "done") != 0))
-		return bos_err_set(err, BOS_E_INVALID, "'phase' must be begin or done");
+	if (phase == NULL || (strcmp(phase, "begin") != 0 && strcmp(phase, "done") != 0 &&
+	    strcmp(phase, "refused") != 0))
+		return bos_err_set(err, BOS_E_INVALID, "'phase' must be begin, done or refused");
 	begin = strcmp(phase, "begin") == 0;
-	if (begin ? meta_id != NULL : !ad_digits(meta_id, OUTREACH_AD_META_ID_MAX))
-		return bos_err_set(err, BOS_E_INVALID, "%s", begin ? "'meta_id' is given with phase "
-		    "done only" : "'meta_id' must be 1 to 32 digits (the id Meta answered)");
+	refused = strcmp(phase, "refused") == 0;
+	if (begin || refused ? meta_id != NULL : !ad_digits(meta_id, OUTREACH_AD_META_ID_MAX))
+		return bos_err_set(err, BOS_E_INVALID, "%s", begin || refused ? "'meta_id' is given "
+		    "with phase done only" : "'meta_id' must be 1 to 32 digits (the id Meta "
+		    "answered)");
 	if (strcmp(j->kind, "ad_create") != 0)
 		return bos_err_set(err, BOS_E_INVALID, "steps are reported by an ad_create job only");
 	if (store_begin(s, err) != 0)

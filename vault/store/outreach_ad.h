@@ -116,8 +116,10 @@ int outreach_ad_job_ad(struct store *s, const struct outreach_ad_job *j, int64_t
 
 /*
  * A creation step of ad_create: phase "begin" (pending = object; the first
- * object without an id, none pending) or "done" (meta_id recorded, that
- * object pending). A begin with a step pending: outcome_unknown (as above).
+ * object without an id, none pending), "done" (meta_id recorded, that
+ * object pending) or "refused" (that object pending: Meta answered with an
+ * error, so nothing was made; pending cleared, the step may begin again).
+ * A begin with a step pending: outcome_unknown (as above).
  */
 int outreach_ad_step(struct store *s, const struct outreach_ad_job *j, const char *object,
     const char *phase, const char *meta_id, int64_t now, char code[OUTREACH_AD_CODE_SIZE],
