@@ -247,9 +247,11 @@ ad_queue(struct store *s, outreach_ad_queue_fn queue, const struct outreach_ad *
 	json_t *p;
 	int ex = 0, r;
 
+	/*
+	 * No Meta id in params: the broker reads the ids from GET /outreach/ad-jobs,
+	 * and an id of 15-18 digits may pass the card check that params get.
+	 */
 	p = json_pack("{s:s}", "ad", a->id);
-	if (p != NULL && strcmp(kind, "ad_create") != 0)
-		json_object_set_new(p, "campaign", json_string(a->meta[0]));
 	if (p != NULL && day != NULL)
 		json_object_set_new(p, "day", json_string(day));
 	if (p == NULL || (params = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
@@ -729,6 +731,23 @@ ad_create_done(struct store *s, const struct outreach_ad *a, json_t *result, int
 	    a->id, now) == 1 ? 0 : -1;
 }
 
+/* How many keys the result of an ad job has, and what they are. */
+static size_t
+ad_result_keys(const char *kind)
+{
+	if (strcmp(kind, "ad_create") == 0)
+		return OUTREACH_AD_OBJECTS;
+	return strcmp(kind, "ad_insights") == 0 ? 3 : 0;
+}
+
+static const char *
+ad_result_shape(const char *kind)
+{
+	if (strcmp(kind, "ad_create") == 0)
+		return "{campaign, adset, creative, ad}: the recorded ids";
+	return strcmp(kind, "ad_insights") == 0 ? "{day, spend, currency}" : "{}";
+}
+
 int
 outreach_ad_job_completed(struct store *s, const struct outreach_ad_job *j,
     const char *params_json, const char *result_json, int64_t now, outreach_ad_queue_fn queue,
@@ -746,6 +765,15 @@ outreach_ad_job_completed(struct store *s, const struct outreach_ad_job *j,
 	}
 	if (outreach_ad_get(s, j->ad, now, a, err) != 0)
 		goto out;
+	/*
+	 * The result's keys are exactly the kind's (job.c skips the card check for
+	 * ad jobs: Meta's ids are digits; nothing free-form may come along).
+	 */
+	if (json_object_size(result) != ad_result_keys(j->kind)) {
+		bos_err_set(err, BOS_E_INVALID, "'result' of %s must be %s", j->kind,
+		    ad_result_shape(j->kind));
+		goto out;
+	}
 	if (strcmp(j->kind, "ad_create") == 0) {
 		r = ad_create_done(s, a, result, now, err);
 	} else if (strcmp(j->kind, "ad_activate") == 0) {
