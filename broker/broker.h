@@ -26,6 +26,7 @@ struct broker_job {
 	char credential[BROKER_ID_MAX];   /* empty when the job names none */
 	char claim[BROKER_ID_MAX];
 	long attempt;
+	char day[11];                     /* ad_insights: params.day (YYYY-MM-DD), else empty */
 };
 
 /*
