@@ -117,14 +117,26 @@ meta_printable(const char *s)
 }
 
 static int
-meta_in(const char *s, const char *const *list, size_t n, size_t stride)
+meta_in(const char *s, const char *const *list, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strcmp(s, list[i * stride]) == 0)
+		if (strcmp(s, list[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/* The ad set's optimization goal of an objective BOS makes, or NULL. */
+static const char *
+meta_goal(const char *objective)
+{
+	size_t i;
+
+	for (i = 0; i < BOS_ARRAY_LEN(meta_objectives); i++)
+		if (strcmp(objective, meta_objectives[i][0]) == 0)
+			return meta_objectives[i][1];
+	return NULL;
 }
 
 static int
@@ -153,7 +165,7 @@ meta_ad_lists(json_t *ad, struct meta_ad *out, struct bos_err *err)
 		const char *k = json_string_value(v);
 
 		if (k == NULL || strlen(k) != json_string_length(v) ||
-		    !meta_in(k, meta_categories, BOS_ARRAY_LEN(meta_categories), 1))
+		    !meta_in(k, meta_categories, BOS_ARRAY_LEN(meta_categories)))
 			return bos_err_set(err, BOS_E_INVALID, "special_ad_categories: an unknown category");
 		(void)snprintf(out->categories[i], sizeof(out->categories[i]), "%s", k);
 	}
@@ -222,7 +234,7 @@ meta_ad_parse(json_t *ad, struct meta_ad *out, struct bos_err *err)
 	if (meta_str(ad, "post", out->post, sizeof(out->post)) != 0 || !meta_post_ok(out->post))
 		return bos_err_set(err, BOS_E_INVALID, "post: not PAGEID_POSTID");
 	if (meta_str(ad, "objective", out->objective, sizeof(out->objective)) != 0 ||
-	    !meta_in(out->objective, &meta_objectives[0][0], BOS_ARRAY_LEN(meta_objectives), 2))
+	    meta_goal(out->objective) == NULL)
 		return bos_err_set(err, BOS_E_INVALID, "objective: not one BOS makes");
 	if (!json_is_integer(amount) || json_integer_value(amount) < 1 ||
 	    meta_str(b, "currency", out->currency, sizeof(out->currency)) != 0 ||
@@ -282,17 +294,6 @@ meta_form_name(struct buf *b, const struct meta_ad *ad, enum meta_object o)
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return -1;
 	return meta_form_field(b, "name", name);
-}
-
-static const char *
-meta_goal(const char *objective)
-{
-	size_t i;
-
-	for (i = 0; i < BOS_ARRAY_LEN(meta_objectives); i++)
-		if (strcmp(objective, meta_objectives[i][0]) == 0)
-			return meta_objectives[i][1];
-	return NULL;
 }
 
 static int
