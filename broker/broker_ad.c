@@ -221,14 +221,15 @@ ba_step_done(struct ba_ctx *x, enum meta_object o, const char *id, struct verify
 {
 	struct vault_answer ans;
 	struct bos_err err;
-	int i;
+	int i, again;
 
 	for (i = 0; i < 2; i++) {
 		if (ba_step(x, o, id, &ans, &err) == 0)
 			return;
+		again = i == 0 && (ans.status == 0 || ans.status >= 500);
 		log_warn("job %s: meta made the %s %s but the vault did not record it (%s)%s",
-		    x->job->id, meta_object_name(o), id, err.msg, i == 0 ? "; trying again" : "");
-		if (ans.status != 0 && ans.status < 500)
+		    x->job->id, meta_object_name(o), id, err.msg, again ? "; trying again" : "");
+		if (!again)
 			break;
 	}
 	/* The next attempt is the vault's outcome_unknown (alert ad_unknown): never made twice. */
