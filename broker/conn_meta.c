@@ -429,12 +429,60 @@ meta_code(json_t *o, const char *key)
 	return (long)json_integer_value(v);
 }
 
+/*
+ * The length of the number that starts at s: digits, and single spaces or
+ * dashes between digits; *digits counts its digits.
+ */
+static size_t
+meta_number_len(const char *s, size_t n, size_t *digits)
+{
+	size_t i = 0;
+
+	*digits = 0;
+	while (i < n) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			(*digits)++;
+			i++;
+		} else if ((s[i] == ' ' || s[i] == '-') && i + 1 < n && s[i + 1] >= '0' &&
+		    s[i + 1] <= '9') {
+			i++;
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
+/*
+ * Meta's message as the job's error may carry it: printable ASCII ('?' for
+ * any other byte), at most META_MSG_MAX - 1 bytes, and every number of 8
+ * digits or more (an object id; the vault refuses a card number in a job's
+ * error) written "[number]".
+ */
+static void
+meta_message_copy(const char *s, size_t n, char out[META_MSG_MAX])
+{
+	size_t i = 0, k = 0, run, digits;
+
+	while (i < n && k < META_MSG_MAX - 1) {
+		if (s[i] >= '0' && s[i] <= '9' &&
+		    (run = meta_number_len(s + i, n - i, &digits)) > 0 && digits >= 8) {
+			k += (size_t)snprintf(out + k, META_MSG_MAX - k, "[number]");
+			if (k > META_MSG_MAX - 1)
+				k = META_MSG_MAX - 1;
+			i += run;
+			continue;
+		}
+		out[k++] = (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ? s[i] : '?';
+		i++;
+	}
+	out[k] = '\0';
+}
+
 int
 meta_answer_error(const char *body, size_t len, struct meta_error *e)
 {
 	json_t *j = meta_load(body, len), *o = json_object_get(j, "error"), *m;
-	const char *s;
-	size_t i, n;
 
 	memset(e, 0, sizeof(*e));
 	e->code = e->subcode = -1;
@@ -445,14 +493,8 @@ meta_answer_error(const char *body, size_t len, struct meta_error *e)
 	e->code = meta_code(o, "code");
 	e->subcode = meta_code(o, "error_subcode");
 	m = json_object_get(o, "message");
-	if (json_is_string(m)) {
-		s = json_string_value(m);
-		n = json_string_length(m);
-		for (i = 0; i < n && i < META_MSG_MAX - 1; i++)
-			e->message[i] = (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ?
-			    s[i] : '?';
-		e->message[i] = '\0';
-	}
+	if (json_is_string(m))
+		meta_message_copy(json_string_value(m), json_string_length(m), e->message);
 	json_decref(j);
 	return 1;
 }

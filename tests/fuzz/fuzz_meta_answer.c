@@ -3,8 +3,9 @@
  * from the vault's ad (meta_ad_parse). The input is an answer's body (and,
  * NUL-terminated, an X-Business-Use-Case-Usage header and the vault's ad):
  * an id kept is 1-32 digits, a spend kept is of Meta's form and a currency
- * 3 capitals, a wait is 0-300 s, an error text printable and bounded, and an
- * ad that parses builds requests of unreserved bytes, '%', '&' and '=' only.
+ * 3 capitals, a wait is 0-300 s, an error text printable, bounded and
+ * without a number of 8 digits or more, and an ad that parses builds
+ * requests of unreserved bytes, '%', '&' and '=' only.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -86,7 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *z;
 	long w;
 	int r;
-	size_t k;
+	size_t k, run;
 
 	if (meta_answer_id(body, size, id) == 0 && !meta_id_ok(id))
 		__builtin_trap();
@@ -97,9 +98,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == 1 && strcmp(spend, "0") != 0)
 		__builtin_trap();
 	if (meta_answer_error(body, size, &e) == 1)
-		for (k = 0; e.message[k] != '\0'; k++)
+		for (k = 0, run = 0; e.message[k] != '\0'; k++) {
 			if ((unsigned char)e.message[k] < 0x20 || (unsigned char)e.message[k] >= 0x7f)
 				__builtin_trap();
+			/* No number of 8 digits or more is passed on (the vault's card check). */
+			run = e.message[k] >= '0' && e.message[k] <= '9' ? run + 1 : 0;
+			if (run >= 8)
+				__builtin_trap();
+		}
 	(void)meta_answer_success(body, size);
 	if ((z = malloc(size + 1)) == NULL)
 		return 0;

@@ -508,6 +508,28 @@ test_error_message_bounded(void **state)
 	assert_int_equal(meta_answer_error(b, strlen(b), &e), 0);
 	for (i = 0; e.message[i] != '\0'; i++)
 		assert_true(e.message[i] >= 0x20 && e.message[i] < 0x7f);
+	/* Numbers of 8 digits or more (object ids, anything a card check would refuse) are masked. */
+	b = tm_err(100, 33, "Object with ID '120200000000000001' does not exist");
+	assert_int_equal(meta_answer_error(b, strlen(b), &e), 1);
+	assert_string_equal(e.message, "Object with ID '[number]' does not exist");
+	b = tm_err(100, -1, "card 4111 1111 1111 1111 here, 4111-1111-1111-1111.");
+	assert_int_equal(meta_answer_error(b, strlen(b), &e), 1);
+	assert_string_equal(e.message, "card [number] here, [number].");
+	b = tm_err(100, -1, "(#100) Param 12-34 and 1234567, 1 2 3");
+	assert_int_equal(meta_answer_error(b, strlen(b), &e), 1);
+	assert_string_equal(e.message, "(#100) Param 12-34 and 1234567, 1 2 3");
+	for (i = 0; i < 300; i++)
+		msg[i] = (char)('0' + i % 10);
+	msg[300] = '\0';
+	r = tm_classify(400, tm_err(100, -1, msg), NULL, 0);
+	assert_string_equal(r.error, "meta: [number] (code 100)");
+	for (i = 0; i < 199; i++)
+		msg[i] = 'x';
+	(void)snprintf(msg + 199, sizeof(msg) - 199, "123456789");
+	b = tm_err(100, -1, msg);
+	assert_int_equal(meta_answer_error(b, strlen(b), &e), 1);
+	assert_int_equal(strlen(e.message), 200);
+	assert_int_equal(e.message[199], '[');
 	/* Wrong types: no code, no message, still an error. */
 	assert_int_equal(TM_ERROR("{\"error\": {\"code\": [1], \"message\": 5, "
 	    "\"error_subcode\": \"2446079\"}}", &e), 1);
