@@ -84,20 +84,23 @@ ba_post(struct broker_run *b, const char *path, json_t *body, struct vault_answe
 	return r;
 }
 
-static void
-ba_complete(struct broker_run *b, const struct broker_job *job, json_t *result)
+/* POST /jobs/{id}/complete {claim, result}: 0, or -1 with the vault's answer in ans. */
+static int
+ba_complete(struct broker_run *b, const struct broker_job *job, json_t *result,
+    struct vault_answer *ans)
 {
 	char path[BA_PATH_MAX];
-	struct vault_answer ans;
 	struct bos_err err;
 
 	(void)snprintf(path, sizeof(path), "/jobs/%s/complete", job->id);
 	if (ba_post(b, path, result != NULL ? json_pack("{s:s, s:O}", "claim", job->claim,
-	    "result", result) : NULL, &ans, &err) != 0)
-		log_warn("job %s: could not complete (%s)%s", job->id, err.msg, ans.status == 409 ?
+	    "result", result) : NULL, ans, &err) != 0) {
+		log_warn("job %s: could not complete (%s)%s", job->id, err.msg, ans->status == 409 ?
 		    ": the claim is stale (another broker holds the job)" : "");
-	else
-		log_info("job %s: %s done, completed", job->id, job->kind);
+		return -1;
+	}
+	log_info("job %s: %s done, completed", job->id, job->kind);
+	return 0;
 }
 
 /* GET /outreach/ad-jobs/{job}?claim=: 0 with the ad; -1 with ans (ans->status 200: unusable). */
@@ -352,16 +355,52 @@ ba_calls(struct ba_ctx *x, struct verify_result *r)
 	return res;
 }
 
+/*
+ * The vault refused an ad_create's completion for good (a 4xx) after the
+ * campaign was activated at Meta: the ad would spend while the vault does
+ * not count it live. The campaign is paused again (a lease of its own), then
+ * the job fails without retry (the ad becomes failed, alert ad_failed).
+ */
+static void
+ba_undo_activate(struct ba_ctx *x, const struct vault_answer *refused)
+{
+	char why[BROKER_ERROR_MAX];
+	struct verify_result r;
+	struct vault_answer ans;
+	struct bos_err err;
+
+	memset(&r, 0, sizeof(r));
+	r.outcome = VERIFY_ERROR;
+	if (vault_link_lease(x->b->vl, x->job, x->job->kind, x->b->lease_ttl, &x->l, &ans,
+	    &err) == 0) {
+		ba_status(x, META_CAMPAIGN, 0, &r);
+		broker_lease_wipe(&x->l);
+		if (vault_link_lease_end(x->b->vl, x->l.id, &err) != 0)
+			log_warn("job %s: lease %s not ended early (%s)", x->job->id, x->l.id, err.msg);
+	} else {
+		log_warn("job %s: no lease to pause the campaign again: %s", x->job->id, err.msg);
+	}
+	(void)snprintf(why, sizeof(why), "the vault refused the completion (%ld %s): the campaign "
+	    "was %s at Meta", refused->status, refused->code[0] != '\0' ? refused->code : "?",
+	    r.outcome == VERIFY_OK ? "paused again" : "NOT paused again and may spend");
+	ba_fail(x->b, x->job, why, 0, 0);
+}
+
 static void
 ba_report(struct ba_ctx *x, const struct verify_result *r, json_t *res)
 {
+	struct vault_answer ans;
+
 	if (x->stale) {
 		log_info("job %s: the claim is stale (another broker holds the job)", x->job->id);
 		return;
 	}
 	switch (r->outcome) {
 	case VERIFY_OK:
-		ba_complete(x->b, x->job, res);
+		if (ba_complete(x->b, x->job, res, &ans) != 0 && x->kind == BA_CREATE &&
+		    ans.status >= 400 && ans.status < 500 && ans.status != 401 &&
+		    !(ans.status == 409 && strcmp(ans.code, "stale_claim") == 0))
+			ba_undo_activate(x, &ans);
 		break;
 	case VERIFY_RETRY:
 		if (r->maybe_sent)
