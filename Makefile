@@ -120,9 +120,10 @@ $(call obj,$(UNIT_SRCS) $(TOOL_SRCS)): CPPFLAGS += -Ibroker
 CLI_UNIT_SRCS := $(wildcard tests/unit/test_mcp_*.c tests/unit/test_tool*.c)
 CLI_FUZZ_SRCS := tests/fuzz/fuzz_mcp_rpc.c
 $(call obj,$(CLI_UNIT_SRCS) $(CLI_FUZZ_SRCS)): CPPFLAGS += -Icli
-# Fuzzers of the broker's hooks parsers (broker/hooks_*.c): they link the
-# broker's library, as bos-broker does, and see its headers.
-HOOKS_FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_hooks_*.c)
+# Fuzzers of the broker's hooks parsers (broker/hooks_*.c) and of what it
+# reads from Meta (broker/conn_meta.c): they link the broker's library, as
+# bos-broker does, and see its headers.
+HOOKS_FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_hooks_*.c) tests/fuzz/fuzz_meta_answer.c
 $(call obj,$(HOOKS_FUZZ_SRCS)): CPPFLAGS += -Ibroker
 
 BINS  := $(BUILD)/bin/bos-vaultd $(BUILD)/bin/bos-hsmd $(BUILD)/bin/bosctl $(BUILD)/bin/bos-broker

@@ -11,7 +11,7 @@
 #include "compiler.h"
 
 /* How many connectors the table has (connector_count()). */
-#define BROKER_CONNECTORS 8
+#define BROKER_CONNECTORS 9
 
 #define BROKER_ID_MAX 64          /* job, claim, lease and credential ids */
 #define BROKER_NAME_MAX 128       /* service, kind, credential name */
@@ -26,6 +26,7 @@ struct broker_job {
 	char credential[BROKER_ID_MAX];   /* empty when the job names none */
 	char claim[BROKER_ID_MAX];
 	long attempt;
+	char day[11];                     /* ad_insights: params.day (YYYY-MM-DD), else empty */
 };
 
 /*

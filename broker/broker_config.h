@@ -14,7 +14,7 @@
 #include "compiler.h"
 #include "err.h"
 
-#define BROKER_CONF_OVERRIDES_MAX 8
+#define BROKER_CONF_OVERRIDES_MAX 9   /* one per connector (BROKER_CONNECTORS) */
 #define BROKER_CONF_PATH_MAX 4096
 #define BROKER_CONF_URL_MAX 256
 #define BROKER_DEFAULT_SOCKET "/run/bos/vault.sock"

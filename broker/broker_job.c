@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "broker_ad.h"
 #include "broker_send.h"
 #include "connector.h"
 #include "log.h"
@@ -110,6 +111,8 @@ broker_job_run(struct broker_run *b, const struct broker_job *job)
 	    job->attempt);
 	if (broker_send_kind(job->kind))
 		return broker_send_run(b, job);
+	if (broker_ad_kind(job->kind))
+		return broker_ad_run(b, job);
 	if (strcmp(job->kind, "verify") != 0 || c == NULL) {
 		bj_fail(b, job, c == NULL ? "this broker has no connector for the service" :
 		    "this broker does not handle the job's kind", 0, 0);

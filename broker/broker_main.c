@@ -126,8 +126,12 @@ static int
 bm_loop(struct broker_run *b, const struct broker_config *c, int once)
 {
 	static const char *const verify_only[] = { "verify", NULL };
-	/* The outreach role also sends (docs/OUTREACH.md "The outreach broker"). */
-	static const char *const outreach[] = { "verify", "send_email", "send_sms", NULL };
+	/*
+	 * The outreach role also sends (docs/OUTREACH.md "The outreach broker") and
+	 * runs the ads' jobs (docs/ADS.md).
+	 */
+	static const char *const outreach[] = { "verify", "send_email", "send_sms", "ad_create",
+	    "ad_activate", "ad_pause", "ad_insights", NULL };
 	const char *const *kinds = strcmp(c->role, "outreach") == 0 ? outreach : verify_only;
 	struct vault_answer ans;
 	struct broker_job job;

@@ -12,7 +12,7 @@ send_prep_free(struct send_prep *sp)
 
 static const struct connector *const connectors[] = {
 	&conn_sendgrid, &conn_twilio, &conn_stripe, &conn_mailgun, &conn_openai, &conn_smtp,
-	&conn_ses, &conn_plivo,
+	&conn_ses, &conn_plivo, &conn_meta,
 };
 
 const struct connector *

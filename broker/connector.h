@@ -80,6 +80,6 @@ size_t connector_count(void);
 
 /* Each provider's table entry (conn_*.c). */
 extern const struct connector conn_sendgrid, conn_twilio, conn_stripe, conn_mailgun, conn_openai,
-    conn_smtp, conn_ses, conn_plivo;
+    conn_smtp, conn_ses, conn_plivo, conn_meta;
 
 #endif

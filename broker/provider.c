@@ -21,6 +21,8 @@
 #define PV_AUTH_BEARER "Authorization: Bearer "
 #define PV_SECRET_MAX 1024
 
+static int pv_printable(const char *s);
+
 /* What one call's callbacks share. */
 struct pv_call {
 	struct provider *p;
@@ -181,6 +183,9 @@ pv_header(char *ptr, size_t size, size_t nmemb, void *arg)
 	else if (pv_header_value(ptr, n, "X-RateLimit-Reset", v, sizeof(v)) &&
 	    strspn(v, "0123456789") == strlen(v) && strlen(v) < 12)
 		call->rep->ratelimit_reset = strtol(v, NULL, 10);
+	else if (pv_header_value(ptr, n, "X-Business-Use-Case-Usage", call->rep->usage,
+	    sizeof(call->rep->usage)) && !pv_printable(call->rep->usage))
+		call->rep->usage[0] = '\0';
 	return n;
 }
 

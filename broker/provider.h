@@ -31,6 +31,7 @@ struct connector;
 #define PROVIDER_RETRY_MAX 300        /* s: the longest wait a provider may ask for */
 #define PROVIDER_ID_MAX 128           /* a provider's id of a message (X-Message-Id, sid) */
 #define PROVIDER_SMTP_ADDR_MAX 320
+#define PROVIDER_USAGE_MAX 4096      /* Meta's X-Business-Use-Case-Usage, kept whole or not at all */
 
 /* How a connector authenticates (docs/BROKERS.md, CONNECTORS.md F.3). */
 enum provider_auth_kind { PROVIDER_AUTH_BEARER, PROVIDER_AUTH_BASIC, PROVIDER_AUTH_SIGV4 };
@@ -91,12 +92,14 @@ struct provider_req {
 
 /*
  * What a send needs from the answer: X-Message-Id (only [A-Za-z0-9._~+/=-]),
- * X-RateLimit-Reset, and with want_body the body itself (the caller sets
- * body up with buf_init_grow and frees it).
+ * X-RateLimit-Reset, Meta's X-Business-Use-Case-Usage (printable, else
+ * empty), and with want_body the body itself (the caller sets body up with
+ * buf_init_grow and frees it).
  */
 struct provider_reply {
 	char message_id[PROVIDER_ID_MAX];
 	time_t ratelimit_reset;
+	char usage[PROVIDER_USAGE_MAX];
 	int want_body;
 	struct buf body;
 };

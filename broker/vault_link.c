@@ -253,6 +253,10 @@ vl_parse_job(json_t *j, struct broker_job *job)
 	    json_string_value(cr)) != 0)
 		return -1;
 	job->attempt = json_integer_value(json_object_get(o, "attempt"));
+	/* The one parameter a broker needs (docs/ADS.md: ad_insights {ad, campaign, day}). */
+	if (vl_str_copy(job->day, sizeof(job->day),
+	    json_string_value(json_object_get(json_object_get(o, "params"), "day"))) != 0)
+		job->day[0] = '\0';
 	return 0;
 }
 

@@ -28,6 +28,7 @@
 #include "broker_config.h"
 #include "connector.h"
 #include "json_alloc.h"
+#include "meta.h"
 #include "provider.h"
 #include "url.h"
 #include "secmem.h"
@@ -67,10 +68,15 @@ tc_key(const char *provider, const char *beh, const char *arg, char *out, size_t
 {
 	const char *pfx = strcmp(provider, "stripe") == 0 ? "sk_test_" :
 	    strcmp(provider, "openai") == 0 ? "sk-proj-" : strcmp(provider, "sendgrid") == 0 ?
-	    "SG." : "key-";
+	    "SG." : strcmp(provider, "meta") == 0 ? "EAAG" : "key-";
 	FILE *f = fopen(getenv("STUB_TABLE"), "ae");
+	size_t i;
 
 	(void)snprintf(out, n, "%s%s_%u_%d", pfx, beh, tc_serial++, (int)getpid());
+	/* A STEP:BEHAVIOUR (the Meta stub's) names the key too; ':' is no token character. */
+	for (i = 0; out[i] != '\0'; i++)
+		if (out[i] == ':')
+			out[i] = '-';
 	assert_non_null(f);
 	if (strcmp(provider, "twilio") == 0)
 		fprintf(f, "twilio %s:%s %s %s\n", TC_SID, out, beh, arg != NULL ? arg : "");
@@ -1440,6 +1446,265 @@ test_new_send_maybe_sent(void **state)
 	assert_int_equal(tc_count_lines(getenv("STUB_LOG"), "\"behaviour\": \"slow\"") >= 3, 1);
 }
 
+/* ---- Ads (docs/ADS.md): the meta connector against the strict Meta stub. ---- */
+
+/*
+ * The Meta stub comes with tests/stubs/ (docs/ADS.md "Test stub"), built in
+ * parallel with this connector: without STUB_PORT_meta these tests are
+ * skipped, never passed.
+ */
+static int
+tc_meta_on(void)
+{
+	return getenv("STUB_PORT_meta") != NULL;
+}
+
+/* The stub's control (loopback, no auth): PUT a spend, GET the objects. */
+static json_t *
+tc_meta_control(const char *method, const char *path, const char *body, long *status)
+{
+	struct curl_blob blob = { tc_ca, tc_ca_len, CURL_BLOB_COPY };
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	char url[256], *out = NULL;
+	size_t outlen = 0;
+	FILE *mem = open_memstream(&out, &outlen);
+	CURL *c = curl_easy_init();
+	json_t *j;
+
+	assert_non_null(c);
+	assert_non_null(mem);
+	(void)snprintf(url, sizeof(url), "https://127.0.0.1:%s%s", getenv("STUB_PORT_meta"), path);
+	assert_int_equal(curl_easy_setopt(c, CURLOPT_URL, url), CURLE_OK);
+	assert_int_equal(curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob), CURLE_OK);
+	assert_int_equal(curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method), CURLE_OK);
+	assert_int_equal(curl_easy_setopt(c, CURLOPT_WRITEDATA, mem), CURLE_OK);
+	if (body != NULL) {
+		assert_int_equal(curl_easy_setopt(c, CURLOPT_POSTFIELDS, body), CURLE_OK);
+		assert_int_equal(curl_easy_setopt(c, CURLOPT_HTTPHEADER, h), CURLE_OK);
+	}
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	assert_int_equal(curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status), CURLE_OK);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	fclose(mem);
+	j = json_loadb(out, outlen, 0, NULL);
+	free(out);
+	return j;
+}
+
+static struct meta_ad
+tc_meta_ad(const char *objective)
+{
+	char txt[1024];
+	struct meta_ad ad;
+	struct bos_err err;
+	json_t *j;
+
+	(void)snprintf(txt, sizeof(txt), "{\"id\": \"ad_abcdefghijklmnopqrstuvwxyz\", \"name\": "
+	    "\"Spring sale & more, f\\u00fcr Sie\", \"account\": \"act_1234567890\", \"post\": "
+	    "\"111_222\", \"objective\": \"%s\", \"countries\": [\"US\", \"CA\"], "
+	    "\"special_ad_categories\": [\"CREDIT\"], \"daily_budget\": {\"amount\": 5000, "
+	    "\"currency\": \"USD\"}, \"meta\": {\"campaign\": null, \"adset\": null, \"creative\": "
+	    "null, \"ad\": null}}", objective);
+	j = json_loads(txt, 0, NULL);
+	assert_non_null(j);
+	assert_int_equal(meta_ad_parse(j, &ad, &err), 0);
+	json_decref(j);
+	return ad;
+}
+
+/* The stub's status history of one object, as "PAUSED,ACTIVE,...". */
+static void
+tc_meta_history(const char *id, char *out, size_t n)
+{
+	long status = 0;
+	json_t *j = tc_meta_control("GET", "/__stub/meta/objects", NULL, &status), *o, *h;
+	size_t i, k;
+
+	assert_int_equal(status, 200);
+	out[0] = '\0';
+	json_array_foreach(json_object_get(j, "objects"), i, o) {
+		if (strcmp(json_string_value(json_object_get(o, "id")), id) != 0)
+			continue;
+		json_array_foreach(json_object_get(o, "history"), k, h)
+			(void)snprintf(out + strlen(out), n - strlen(out), "%s%s", k > 0 ? "," : "",
+			    json_string_value(json_object_get(h, "status")));
+	}
+	json_decref(j);
+}
+
+/* verify: GET /v25.0/me?fields=id; 190 → ok false, throttles retried with the usage wait. */
+static void
+test_meta_verify(void **state)
+{
+	static const struct { const char *beh, *arg; enum verify_outcome out; long status, wait;
+	    const char *err; } cases[] = {
+		{ "ok", NULL, VERIFY_OK, 200, 0, "" },
+		{ "401", NULL, VERIFY_REJECTED, 401, 0, "(code 190)" },
+		{ "403", NULL, VERIFY_ERROR, 403, 0, "(code 200)" },
+		{ "429", "3", VERIFY_RETRY, 429, 180, "(code 17)" },
+		{ "throttle", "9", VERIFY_RETRY, 400, 300, "(code 17)" },
+		{ "400", NULL, VERIFY_ERROR, 400, 0, "(code 100)" },
+		{ "500", NULL, VERIFY_RETRY, 500, 0, "(code 1)" },
+		{ "503", NULL, VERIFY_RETRY, 503, 0, "(code 2)" },
+		{ "big", NULL, VERIFY_ERROR, 0, 0, "larger than" },
+		{ "verify:throttle", NULL, VERIFY_RETRY, 400, 60, "(code 17)" },
+	};
+	struct verify_result r;
+	char k[128];
+	size_t i;
+
+	(void)state;
+	if (!tc_meta_on())
+		skip();
+	for (i = 0; i < BOS_ARRAY_LEN(cases); i++) {
+		tc_key("meta", cases[i].beh, cases[i].arg, k, sizeof(k));
+		tc_verify("meta", k, &r);
+		if (r.outcome != cases[i].out || (cases[i].status != 0 && r.status != cases[i].status) ||
+		    r.retry_after != cases[i].wait || strstr(r.error, cases[i].err) == NULL)
+			fail_msg("%s: outcome %d status %ld wait %ld error '%s'", cases[i].beh,
+			    (int)r.outcome, r.status, r.retry_after, r.error);
+		assert_int_equal(tc_seen("meta", k, "\"method\": \"GET\""), 1);
+		assert_int_equal(tc_seen("meta", k, "\"auth\": \"bearer\""), 1);
+		assert_int_equal(tc_seen("meta", k, "access_token"), 0);
+	}
+	/* A token the stub does not know: its 190, so the exact token is what was sent. */
+	tc_verify("meta", "EAAGnot-a-token-the-stub-knows", &r);
+	assert_int_equal(r.outcome, VERIFY_REJECTED);
+	assert_string_equal(r.error, "meta: the access token is invalid or expired (code 190)");
+}
+
+/* A whole ad against the strict stub: the four objects, activation, pause, insights. */
+static void
+test_meta_ad_calls(void **state)
+{
+	static const enum meta_object activate[] = { META_AD, META_ADSET, META_CAMPAIGN };
+	struct meta_ad ad = tc_meta_ad("OUTCOME_ENGAGEMENT");
+	struct broker_lease l;
+	struct verify_result r;
+	char k[128], id[META_ID_MAX], spend[META_SPEND_MAX], cur[4], hist[256], path[128];
+	long status;
+	size_t i;
+	json_t *j;
+
+	(void)state;
+	if (!tc_meta_on())
+		skip();
+	tc_key("meta", "ok", NULL, k, sizeof(k));
+	tc_lease("meta", k, &l);
+	for (i = 0; i < META_OBJECTS; i++) {
+		meta_create(&tc_prov, &l, &ad, (enum meta_object)i, id, &r);
+		if (r.outcome != VERIFY_OK)
+			fail_msg("%s: %d %ld %s", meta_object_name((enum meta_object)i), (int)r.outcome,
+			    r.status, r.error);
+		assert_true(meta_id_ok(id));
+		memcpy(ad.ids[i], id, sizeof(id));
+	}
+	for (i = 0; i < BOS_ARRAY_LEN(activate); i++) {
+		meta_set_status(&tc_prov, &l, ad.ids[activate[i]], 1, &r);
+		assert_int_equal(r.outcome, VERIFY_OK);
+	}
+	meta_set_status(&tc_prov, &l, ad.ids[META_CAMPAIGN], 0, &r);
+	assert_int_equal(r.outcome, VERIFY_OK);
+	meta_set_status(&tc_prov, &l, ad.ids[META_CAMPAIGN], 1, &r);
+	assert_int_equal(r.outcome, VERIFY_OK);
+	tc_meta_history(ad.ids[META_CAMPAIGN], hist, sizeof(hist));
+	assert_string_equal(hist, "PAUSED,ACTIVE,PAUSED,ACTIVE");
+	tc_meta_history(ad.ids[META_AD], hist, sizeof(hist));
+	assert_string_equal(hist, "PAUSED,ACTIVE");
+	/* Insights: nothing set is data [] (0); a spend for the day; another day is still 0. */
+	meta_insights(&tc_prov, &l, ad.ids[META_CAMPAIGN], "2026-12-07", spend, cur, &r);
+	assert_int_equal(r.outcome, VERIFY_OK);
+	assert_string_equal(spend, "0");
+	assert_string_equal(cur, "");
+	(void)snprintf(path, sizeof(path), "/__stub/meta/spend/%s", ad.ids[META_CAMPAIGN]);
+	j = tc_meta_control("PUT", path, "{\"spend\": \"12.34\", \"currency\": \"USD\", \"day\": "
+	    "\"2026-12-07\"}", &status);
+	assert_int_equal(status, 200);
+	json_decref(j);
+	meta_insights(&tc_prov, &l, ad.ids[META_CAMPAIGN], "2026-12-07", spend, cur, &r);
+	assert_int_equal(r.outcome, VERIFY_OK);
+	assert_string_equal(spend, "12.34");
+	assert_string_equal(cur, "USD");
+	meta_insights(&tc_prov, &l, ad.ids[META_CAMPAIGN], "2026-12-06", spend, cur, &r);
+	assert_int_equal(r.outcome, VERIFY_OK);
+	assert_string_equal(spend, "0");
+	/* A spend not of Meta's form: refused, not retried. */
+	j = tc_meta_control("PUT", path, "{\"spend\": \"1e3\", \"currency\": \"USD\"}", &status);
+	assert_int_equal(status, 200);
+	json_decref(j);
+	meta_insights(&tc_prov, &l, ad.ids[META_CAMPAIGN], "2026-12-05", spend, cur, &r);
+	assert_int_equal(r.outcome, VERIFY_ERROR);
+	assert_non_null(strstr(r.error, "insights"));
+	/* An object the stub never made: Meta's code 100, not retried. */
+	meta_set_status(&tc_prov, &l, "999999999999999999", 1, &r);
+	assert_int_equal(r.outcome, VERIFY_ERROR);
+	assert_non_null(strstr(r.error, "(code 100)"));
+	broker_lease_wipe(&l);
+	/* Every call the stub took was clean, Bearer, with no access_token anywhere. */
+	assert_int_equal(tc_seen("meta", k, NULL), 4 + 5 + 4 + 1);
+	assert_int_equal(tc_seen("meta", k, "\"problems\": []"), 4 + 5 + 4);
+	assert_int_equal(tc_seen("meta", k, "access_token"), 0);
+}
+
+/* One step's failure at a time: its mapping, and the calls before it made. */
+static void
+test_meta_step_errors(void **state)
+{
+	struct meta_ad ad = tc_meta_ad("OUTCOME_TRAFFIC");
+	struct broker_lease l;
+	struct verify_result r;
+	char k[128], id[META_ID_MAX], spend[META_SPEND_MAX], cur[4];
+
+	(void)state;
+	if (!tc_meta_on())
+		skip();
+	tc_key("meta", "campaign:400", NULL, k, sizeof(k));
+	tc_lease("meta", k, &l);
+	meta_create(&tc_prov, &l, &ad, META_CAMPAIGN, id, &r);
+	assert_int_equal(r.outcome, VERIFY_ERROR);
+	assert_non_null(strstr(r.error, "meta: (#100) Invalid parameter"));
+	assert_non_null(strstr(r.error, "(code 100)"));
+	assert_string_equal(id, "");
+	broker_lease_wipe(&l);
+	tc_key("meta", "adset:429", "2", k, sizeof(k));
+	tc_lease("meta", k, &l);
+	meta_create(&tc_prov, &l, &ad, META_CAMPAIGN, ad.ids[META_CAMPAIGN], &r);
+	assert_int_equal(r.outcome, VERIFY_OK);
+	meta_create(&tc_prov, &l, &ad, META_ADSET, id, &r);
+	assert_int_equal(r.outcome, VERIFY_RETRY);
+	assert_int_equal(r.status, 429);
+	assert_int_equal(r.retry_after, 120);
+	assert_false(r.maybe_sent);
+	broker_lease_wipe(&l);
+	tc_key("meta", "status:throttle", "4", k, sizeof(k));
+	tc_lease("meta", k, &l);
+	meta_set_status(&tc_prov, &l, ad.ids[META_CAMPAIGN], 0, &r);
+	assert_int_equal(r.outcome, VERIFY_RETRY);
+	assert_int_equal(r.retry_after, 240);
+	broker_lease_wipe(&l);
+	tc_key("meta", "insights:big", NULL, k, sizeof(k));
+	tc_lease("meta", k, &l);
+	meta_insights(&tc_prov, &l, ad.ids[META_CAMPAIGN], "2026-12-07", spend, cur, &r);
+	assert_int_equal(r.outcome, VERIFY_ERROR);
+	assert_non_null(strstr(r.error, "larger than"));
+	broker_lease_wipe(&l);
+	tc_key("meta", "401", NULL, k, sizeof(k));
+	tc_lease("meta", k, &l);
+	meta_create(&tc_prov, &l, &ad, META_ADSET, id, &r);
+	assert_int_equal(r.outcome, VERIFY_REJECTED);
+	broker_lease_wipe(&l);
+	/* The whole creation went out and no answer came: maybe made (the vault's outcome unknown). */
+	tc_key("meta", "adset:slow", "3", k, sizeof(k));
+	tc_lease("meta", k, &l);
+	tc_prov.call_timeout = 1;
+	meta_create(&tc_prov, &l, &ad, META_ADSET, id, &r);
+	tc_prov.call_timeout = 10;
+	assert_int_equal(r.outcome, VERIFY_RETRY);
+	assert_true(r.maybe_sent);
+	broker_lease_wipe(&l);
+}
+
 static int
 tc_setup(void **state)
 {
@@ -1471,6 +1736,12 @@ tc_setup(void **state)
 		assert_non_null(fgets(tc_smtp_pass, sizeof(tc_smtp_pass), f));
 		tc_smtp_pass[strcspn(tc_smtp_pass, "\n")] = '\0';
 		fclose(f);
+	}
+	if (getenv("STUB_PORT_meta") != NULL) {   /* the Meta stub (docs/ADS.md) */
+		struct broker_override *o = &tc_conf.overrides[tc_conf.noverrides++];
+
+		(void)snprintf(o->connector, sizeof(o->connector), "meta");
+		(void)snprintf(o->url, sizeof(o->url), "https://127.0.0.1:%s", getenv("STUB_PORT_meta"));
 	}
 	tc_ca = tc_slurp(getenv("STUB_CA"), &tc_ca_len);
 	tc_other_ca = tc_slurp(getenv("STUB_CA_OTHER"), &tc_other_ca_len);
@@ -1515,6 +1786,9 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_plivo_send_ok),
 		cmocka_unit_test(test_plivo_refused_before),
 		cmocka_unit_test(test_new_send_maybe_sent),
+		cmocka_unit_test(test_meta_verify),
+		cmocka_unit_test(test_meta_ad_calls),
+		cmocka_unit_test(test_meta_step_errors),
 	};
 
 	(void)argc;
