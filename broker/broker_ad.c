@@ -200,14 +200,17 @@ ba_vault_refused(struct ba_ctx *x, const struct vault_answer *ans, const char *w
 	    ans->status, ans->code[0] != '\0' ? ans->code : "nothing");
 }
 
-/* POST /outreach/ad-jobs/{job}/step {claim, object, phase, meta_id?}. */
+/*
+ * POST /outreach/ad-jobs/{job}/step {claim, object, phase, meta_id?}: phase
+ * begin (meta_id NULL, refused 0), done (meta_id) or refused (refused 1).
+ */
 static int
-ba_step(struct ba_ctx *x, enum meta_object o, const char *meta_id, struct vault_answer *ans,
-    struct bos_err *err)
+ba_step_phase(struct ba_ctx *x, enum meta_object o, const char *meta_id, int refused,
+    struct vault_answer *ans, struct bos_err *err)
 {
 	char path[BA_PATH_MAX];
 	json_t *body = json_pack("{s:s, s:s, s:s}", "claim", x->job->claim, "object",
-	    meta_object_name(o), "phase", meta_id != NULL ? "done" : "begin");
+	    meta_object_name(o), "phase", refused ? "refused" : meta_id != NULL ? "done" : "begin");
 
 	(void)snprintf(path, sizeof(path), "/outreach/ad-jobs/%s/step", x->job->id);
 	if (body != NULL && meta_id != NULL &&
@@ -216,6 +219,32 @@ ba_step(struct ba_ctx *x, enum meta_object o, const char *meta_id, struct vault_
 		body = NULL;
 	}
 	return ba_post(x->b, path, body, ans, err);
+}
+
+static int
+ba_step(struct ba_ctx *x, enum meta_object o, const char *meta_id, struct vault_answer *ans,
+    struct bos_err *err)
+{
+	return ba_step_phase(x, o, meta_id, 0, ans, err);
+}
+
+/*
+ * Meta answered the creation call with an error (HTTP 4xx: refused, a throttle
+ * included), so nothing was made: step refused lets a retry begin it again. A
+ * timeout, a network error or a 5xx stays begun (the vault's outcome_unknown on
+ * the next attempt): Meta may have made it.
+ */
+static void
+ba_step_refused(struct ba_ctx *x, enum meta_object o, const struct verify_result *r)
+{
+	struct vault_answer ans;
+	struct bos_err err;
+
+	if (r->maybe_sent || r->status < 400 || r->status > 499)
+		return;
+	if (ba_step_phase(x, o, NULL, 1, &ans, &err) != 0)
+		log_warn("job %s: meta refused the %s but the vault did not record it (%s): the "
+		    "next attempt is outcome_unknown", x->job->id, meta_object_name(o), err.msg);
 }
 
 /* step done, once more when the vault did not answer: Meta has made the object. */
@@ -259,8 +288,10 @@ ba_make(struct ba_ctx *x, enum meta_object o, struct verify_result *r)
 	log_info("job %s: meta %s: %s status %ld in %ld ms%s%s", x->job->id, meta_object_name(o),
 	    r->outcome == VERIFY_OK ? "made" : "not made", r->status, r->latency_ms,
 	    r->outcome == VERIFY_OK ? ", id " : "", r->outcome == VERIFY_OK ? id : "");
-	if (r->outcome != VERIFY_OK)
+	if (r->outcome != VERIFY_OK) {
+		ba_step_refused(x, o, r);
 		return;
+	}
 	memcpy(x->ad.ids[o], id, sizeof(id));
 	ba_step_done(x, o, id, r);
 }

@@ -67,27 +67,32 @@ ad_body() {   # ad_body NAME CREDENTIAL AMOUNT
 }
 ad_get() { api GET "/outreach/ads/$1" | jq -r ".ad$2"; }
 ad_state_is() { [ "$(ad_get "$1" .state)" = "$2" ]; }
+# refused STATUS CODE [REGEX...]: the last api call answered STATUS with that error code and a
+# message matching each REGEX (read from the answer's file: messages hold quotes).
+refused() {
+	local want=$1 code=$2; shift 2
+	[ "$(st)" = "$want" ] && jq -e --arg c "$code" '.error.code == $c' "$T/api.body" >/dev/null || return 1
+	for re in "$@"; do jq -e --arg r "$re" '.error.message | test($r)' "$T/api.body" >/dev/null || return 1; done
+}
 
 # ---- the money rules --------------------------------------------------------------------
-out=$(api POST /outreach/ad "$(ad_body launch meta-main 2000)")
-check "no BOS budget for meta: 409 no_budget, saying how to set one" bash -c \
-	"[ '$(st)' = 409 ] && jq -e '.error.code == \"no_budget\" and (.error.message | test(\"budget set meta\"))' <<<'$out'"
+api POST /outreach/ad "$(ad_body launch meta-main 2000)" >/dev/null
+check "no BOS budget for meta: 409 no_budget, saying how to set one" refused 409 no_budget "budget set meta"
 api PUT /budgets/meta '{"daily":5000,"currency":"USD"}' >/dev/null
 check "a daily budget of 50.00 USD for meta" test "$(st)" = 200
-out=$(api POST /outreach/ad "$(ad_body launch meta-main 6000)")
-check "an ad set budget of 60.00 USD (above the 50.00 left): 409 over_budget naming both" bash -c \
-	"[ '$(st)' = 409 ] && jq -e '.error.code == \"over_budget\" and (.error.message | test(\"60.00\")) and (.error.message | test(\"50.00\"))' <<<'$out'"
-out=$(api POST /outreach/ad "$(ad_body launch meta-main 2000 | sed 's/USD/EUR/')")
-check "an ad in EUR under a USD budget: 400 currency_mismatch" bash -c \
-	"[ '$(st)' = 400 ] && jq -e '.error.code == \"currency_mismatch\"' <<<'$out'"
+api POST /outreach/ad "$(ad_body launch meta-main 6000)" >/dev/null
+check "an ad set budget of 60.00 USD (above the 50.00 left): 409 over_budget naming both" \
+	refused 409 over_budget "60[.]00" "50[.]00"
+api POST /outreach/ad "$(ad_body launch meta-main 2000 | sed 's/USD/EUR/')" >/dev/null
+check "an ad in EUR under a USD budget: 400 currency_mismatch" refused 400 currency_mismatch
 check "nothing was made by the refusals" test "$(api GET /outreach/ads | jq '.ads | length')" = 0
 out=$(api POST /outreach/ad "$(ad_body launch meta-main 2000)")
 AD=$(jq -r '.ad.id // empty' <<<"$out")
 check "an ad of 20.00 USD a day: 201, creating" bash -c \
 	"[ '$(st)' = 201 ] && jq -e '.ad.state == \"creating\" and .ad.daily_budget.amount == 2000' <<<'$out'" || finish
-out=$(api POST /outreach/ad "$(ad_body second meta-main 3500)")
-check "a second ad of 35.00 (50.00 - 20.00 committed leaves 30.00): 409 over_budget" bash -c \
-	"[ '$(st)' = 409 ] && jq -e '.error.code == \"over_budget\"' <<<'$out'"
+api POST /outreach/ad "$(ad_body second meta-main 3500)" >/dev/null
+check "a second ad of 35.00 (50.00 - 20.00 committed leaves 30.00): 409 over_budget" \
+	refused 409 over_budget "30[.]00"
 
 # ---- creation: PAUSED, then activated ---------------------------------------------------
 run_broker
@@ -133,11 +138,10 @@ check "the campaign is PAUSED at Meta" test "$(camp_status)" = PAUSED
 check "the ledger has 5010 for meta" test "$(meta_spent)" = 5010
 check "alert budget_paused is open" bash -c \
 	"curl -sS --cacert '$S/tls/cert.pem' -H 'Authorization: Bearer $SESSION' '$URL/alerts?state=open' | jq -e '[.alerts[] | select(.kind==\"budget_paused\")] | length >= 1'"
-out=$(api POST "/outreach/ads/$AD/resume")
-check "resume while the budget is paused: 409 budget_paused" bash -c \
-	"[ '$(st)' = 409 ] && jq -e '.error.code == \"budget_paused\"' <<<'$out'"
-out=$(api POST "/outreach/ads/$AD/pause")
-check "pause of a paused ad: 409 ad_state" bash -c "[ '$(st)' = 409 ] && jq -e '.error.code == \"ad_state\"' <<<'$out'"
+api POST "/outreach/ads/$AD/resume" >/dev/null
+check "resume while the budget is paused: 409 budget_paused" refused 409 budget_paused
+api POST "/outreach/ads/$AD/pause" >/dev/null
+check "pause of a paused ad: 409 ad_state" refused 409 ad_state
 
 # An approved raise (a second factor) lifts the pause; then the ad may resume.
 out=$(api PUT /budgets/meta '{"daily":20000,"currency":"USD"}')
@@ -155,6 +159,25 @@ check "an admin pause: 202" test "$(st)" = 202
 check "paused (reason admin), PAUSED at Meta" wait_for 60 bash -c \
 	"[ \"\$(curl -sS --cacert '$S/tls/cert.pem' -H 'Authorization: Bearer $SESSION' '$URL/outreach/ads/$AD' | jq -r '.ad.state + \" \" + .ad.pause_reason')\" = 'paused admin' ]"
 check "the campaign is PAUSED at Meta" test "$(camp_status)" = PAUSED
+
+# ---- Meta throttles a creation call: refused, so tried again (not "unknown") -------------
+TOKEN_THR="EAAB$(canary throttled)"
+stub_key meta "$TOKEN_THR" campaign:throttle 0
+check "a credential whose campaign calls Meta throttles (code 17, HTTP 400)" test -n "$(cred_add meta-thr "$TOKEN_THR")"
+api POST /outreach/ad "$(ad_body throttled meta-thr 1000)" >"$T/thr.json"
+AD4=$(jq -r '.ad.id // empty' "$T/thr.json")
+check "an ad over it" test -n "$AD4"
+throttled() { [ "$(stub_count ".provider==\"meta\" and .key==\"$(stub_kid "$TOKEN_THR")\" and .status==400 and (.path | endswith(\"/campaigns\"))")" -ge 1 ]; }
+check "the campaign call was throttled" wait_for 30 throttled
+check "the ad is still creating (the step was reported refused, not left unknown)" ad_state_is "$AD4" creating
+stub_key meta "$TOKEN_THR" ok   # Meta lets it through again (the stub re-reads its keys)
+check "the retry makes it: active" wait_for 60 ad_state_is "$AD4" active
+check "one campaign of it at Meta" test \
+	"$(mcurl "$META/__stub/meta/objects" | jq "[.objects[] | select(.type == \"campaign\" and .tag == \"$AD4\")] | length")" = 1
+check "no ad_unknown alert" bash -c \
+	"curl -sS --cacert '$S/tls/cert.pem' -H 'Authorization: Bearer $SESSION' '$URL/alerts?state=all' | jq -e '[.alerts[] | select(.kind==\"ad_unknown\")] | length == 0'"
+api POST "/outreach/ads/$AD4/pause" >/dev/null
+check "paused again (its daily budget is no longer committed)" wait_for 60 ad_state_is "$AD4" paused
 
 # ---- kill -9 during a creation call: at most once ---------------------------------------
 out=$(api POST /outreach/ad "$(ad_body slow meta-slow 1000)")
@@ -182,11 +205,13 @@ check "no campaign of it at the stub" test \
 stop_broker
 
 # ---- no token anywhere ------------------------------------------------------------------
-check "the stub saw no request with a problem (strict checks all passed, except the 401s)" \
+check "the stub found no fault in any request (its strict checks; 401 is the bad token's behaviour)" \
 	test "$(stub_count '.provider=="meta" and (.problems | length) > 0 and .status != 401')" = 0
+check "the throttle was the stub's behaviour, on the campaign call only" \
+	test "$(stub_count '.provider=="meta" and .behaviour == "throttle" and .status == 400')" -ge 1
 check "no access_token in any URL the stub saw" test "$(stub_count '.provider=="meta" and (.path | test("access_token"))')" = 0
 api GET '/audit?limit=1000' >"$T/audit.json"
-for t in "$TOKEN_OK" "$TOKEN_SLOW" "$TOKEN_BAD"; do
+for t in "$TOKEN_OK" "$TOKEN_SLOW" "$TOKEN_BAD" "$TOKEN_THR"; do
 	check "token ${t:0:12}… in no log, no audit record" bash -c \
 		"! grep -rqF -- '$t' '$T/vault.log' '$T/broker.log' '$STUB_LOG' '$T/audit.json'"
 done
