@@ -6,7 +6,7 @@
 # code of the approving admin applies the stored action; the sign-in's code
 # replayed is 403 totp_replayed and a wrong one 403 totp_invalid (both count
 # as failures), and change nothing; a decided approval is 409, an expired one
-# 410 (approval_seconds = 10); reject; the audit trail has every step and no
+# 410 (approval_seconds = 20); reject; the audit trail has every step and no
 # TOTP code anywhere (trail, log, database).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_api.sh"
@@ -30,7 +30,7 @@ totp_fresh() {
 # Every TOTP code sent in this test, to look for afterwards (totp_fresh keeps them in $T/codes).
 CODES=()
 
-api_up "$T/s" "approval_seconds = 10" >/dev/null 2>&1 || { notok "vault starts"; finish; }
+api_up "$T/s" "approval_seconds = 20" >/dev/null 2>&1 || { notok "vault starts"; finish; }
 check "admin created and signed in" admin_setup alice "$PW"
 LOGIN_CODE=$ADMIN_LOGIN_CODE   # what admin_setup signed in with (a step boundary may have passed since)
 CODES+=("$LOGIN_CODE")
@@ -131,6 +131,8 @@ api POST /approvals/nonsense/approve "{\"totp\":\"000000\"}" >/dev/null
 check "approve a malformed id: 404" test "$(st)" = 404
 
 # ---- resume needs approval ---------------------------------------------------------------
+# The code first: a fresh step may mean a wait, and the approval lives 20 s (approval_seconds).
+RES_CODE=$(totp_fresh)
 api PUT /budgets/mailgun '{"daily":500,"currency":"USD"}' >/dev/null
 "$SPEND" "$S" jb_ap1 mailgun 500 USD >/dev/null 2>>"$T/spend.err"
 check "mailgun spent its daily budget: paused" has "$(budget mailgun)" '.state == "paused"'
@@ -144,7 +146,7 @@ api POST /budgets/sendgrid/resume >/dev/null
 check "resume of a budget that is not paused: 409, no approval" test "$(st)" = 409
 api POST /budgets/nobudget/resume >/dev/null
 check "resume without a budget: 404" test "$(st)" = 404
-out=$(api POST "/approvals/$AP_RES/approve" "{\"totp\":\"$(totp_fresh)\"}")
+out=$(api POST "/approvals/$AP_RES/approve" "{\"totp\":\"$RES_CODE\"}")
 echo $(( $(date +%s) / 30 + 1 )) >"$T/last_step"   # at least the step just used
 check "approve the resume with the next step's code: 200" bash -c "test '$(st)' = 200 &&
 	jq -e '.approval.state == \"approved\" and .result.resumed.daily == true' <<<'$out'"
@@ -154,7 +156,7 @@ check "  mailgun is let through now" has "$(budget mailgun)" '.state != "paused"
 out=$(api PUT /budgets/sendgrid '{"daily":9000,"monthly":30000,"currency":"USD"}')
 AP_EXP=$(jq -r '.approval.id' <<<"$out")
 check "another raise: 202" test "$(st)" = 202
-sleep 11
+sleep 21
 out=$(api GET /approvals)
 check "after approval_seconds it is no longer pending" has "$out" --arg a "$AP_EXP" \
 	'[.approvals[].id] | index($a) == null'
@@ -174,7 +176,7 @@ export XDG_RUNTIME_DIR=$T/run HOME=$T/home BOS_ADDR=$URL BOS_CACERT=$S/tls/cert.
 mkdir -p -m 700 "$XDG_RUNTIME_DIR" "$HOME"
 printf '%s\n%s\n' "$PW" "$(totp_fresh)" | "$BOSCTL" login alice >/dev/null 2>&1
 check "bosctl login alice" test $? = 0
-# The code first (it may wait for the next step): approvals live 10 s here.
+# The code first (it may wait for the next step): approvals live 20 s here.
 CB=$(totp_fresh)
 out=$(api PUT /budgets/sendgrid '{"daily":7000,"monthly":30000,"currency":"USD"}')
 AP_B=$(jq -r '.approval.id' <<<"$out")
