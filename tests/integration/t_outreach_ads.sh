@@ -100,7 +100,7 @@ check "the broker makes the ad: active" wait_for 60 ad_state_is "$AD" active || 
 mcurl "$META/__stub/meta/objects" >"$T/objects.json"
 CAMP=$(ad_get "$AD" .meta.campaign)
 check "the ad knows its four Meta ids (digits)" bash -c \
-	"api() { :; }; jq -e '.ad.meta | [.campaign, .adset, .creative, .ad] | all(test(\"^[0-9]+\$\"))' <<<'$(api GET "/outreach/ads/$AD")'"
+	"jq -e '.ad.meta | [.campaign, .adset, .creative, .ad] | all(test(\"^[0-9]+\$\"))' <<<'$(api GET "/outreach/ads/$AD")'"
 nobj() { jq "[.objects[] | select(.type == \"$1\")] | length" "$T/objects.json"; }
 check "the stub holds exactly one campaign, ad set, creative and ad" bash -c \
 	"[ $(nobj campaign) = 1 ] && [ $(nobj adset) = 1 ] && [ $(nobj creative) = 1 ] && [ $(nobj ad) = 1 ]" ||
